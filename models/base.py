@@ -1,0 +1,186 @@
+"""What every stage model returns, and how every solver is configured.
+
+A stage never raises on an infeasible or unfinished model: it returns a
+:class:`StageResult` whose ``status`` says what the solver proved, with the
+objective, bound and gap of the last lexicographic phase, the objective of every
+phase in ``phases``, the wall seconds, and its output tables by name.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+DEFAULT_TIME_LIMIT_S = 10.0
+"""Default wall-clock limit per stage, seconds."""
+DEFAULT_SEED = 20230107
+"""Fixed solver seed: the same input gives the same plan."""
+DEFAULT_WORKERS = 2
+"""CP-SAT workers; more than the machine's 2 cores made facility location slower (NOTES)."""
+
+
+class Status(StrEnum):
+    """What the solver proved about a stage."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+    @classmethod
+    def worst(cls, statuses: list[Status]) -> Status:
+        """The least proven of several statuses (optimal < feasible < infeasible < error)."""
+        order = [cls.OPTIMAL, cls.FEASIBLE, cls.INFEASIBLE, cls.ERROR]
+        return max(statuses, key=order.index, default=cls.OPTIMAL)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Limits shared by every stage."""
+
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    seed: int = DEFAULT_SEED
+    workers: int = DEFAULT_WORKERS
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"Expected time_limit_s > 0, got {self.time_limit_s}.")
+        if self.workers < 1:
+            raise ValueError(f"Expected workers >= 1, got {self.workers}.")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One level of a lexicographic objective, as solved."""
+
+    name: str
+    sense: str
+    """``min`` or ``max``."""
+    objective: float
+    bound: float
+    status: Status
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """The outcome of one stage.
+
+    ``objective``/``bound``/``gap`` are those of the last phase solved;
+    ``phases`` holds every lexicographic level; ``tables`` the stage's output
+    tables by name (see each model's docstring); ``stats`` sizes and timings
+    (``variables``, ``arcs``, ``build_seconds``, ``solve_seconds``, ...).
+    """
+
+    stage: str
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    tables: Mapping[str, pd.DataFrame]
+    phases: tuple[Phase, ...] = ()
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        object.__setattr__(self, "stats", MappingProxyType(dict(self.stats)))
+
+    @property
+    def solved(self) -> bool:
+        """True when the stage produced a usable plan (optimal or feasible)."""
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The output table ``name``."""
+        return self.tables[name]
+
+    @classmethod
+    def from_phases(
+        cls,
+        stage: str,
+        phases: list[Phase],
+        tables: Mapping[str, pd.DataFrame],
+        seconds: float,
+        stats: Mapping[str, Any] | None = None,
+        message: str = "",
+    ) -> StageResult:
+        """A result whose status is the least proven phase and whose figures are the last phase's."""
+        last = phases[-1] if phases else Phase("empty", "min", 0.0, 0.0, Status.OPTIMAL)
+        return cls(
+            stage=stage,
+            status=Status.worst([p.status for p in phases]),
+            objective=last.objective,
+            bound=last.bound,
+            gap=last.gap,
+            seconds=seconds,
+            tables=tables,
+            phases=tuple(phases),
+            stats=stats or {},
+            message=message,
+        )
+
+    @classmethod
+    def failed(cls, stage: str, message: str, seconds: float, tables: Mapping[str, pd.DataFrame]) -> StageResult:
+        """A stage that could not be solved (internal error): status ``error``, the message kept."""
+        nan = math.nan
+        return cls(stage, Status.ERROR, nan, nan, nan, seconds, tables, message=message)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / max(1, |objective|)``; 0 when both are equal."""
+    if math.isnan(objective) or math.isnan(bound):
+        return math.nan
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    """``with stopwatch() as t: ...`` then ``t["seconds"]`` holds the wall time."""
+    timing = {"seconds": 0.0}
+    start = time.perf_counter()
+    try:
+        yield timing
+    finally:
+        timing["seconds"] = time.perf_counter() - start
+
+
+def cp_sat_status(code: int) -> Status:
+    """Map a CP-SAT status code to :class:`Status`."""
+    from ortools.sat.python import cp_model
+
+    statuses: dict[Any, Status] = {
+        cp_model.OPTIMAL: Status.OPTIMAL,
+        cp_model.FEASIBLE: Status.FEASIBLE,
+        cp_model.INFEASIBLE: Status.INFEASIBLE,
+    }
+    return statuses.get(code, Status.ERROR)
+
+
+def cp_sat_solver(options: SolveOptions, time_limit_s: float | None = None) -> Any:
+    """A CP-SAT solver with the time limit, seed and workers of ``options``.
+
+    Adds the ``max_lp`` subsolver: with 2 workers CP-SAT otherwise never runs its
+    strong LP and stalls on covering and facility models (NOTES).
+    """
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = float(time_limit_s if time_limit_s is not None else options.time_limit_s)
+    params.random_seed = options.seed
+    params.num_workers = options.workers
+    params.extra_subsolvers.append("max_lp")
+    return solver

@@ -1,0 +1,310 @@
+"""The district dataset: table specifications and the immutable ``Dataset``.
+
+A dataset is ten tables (DESIGN §3). Each table has an id column, required and
+optional columns of a known kind, and foreign keys into other tables. The
+specifications here are the single source of truth for reading, validating,
+generating (``planner.sample``) and exporting datasets.
+
+Column kinds
+------------
+``id``      text, non-empty, kept as written (leading zeros survive)
+``text``    free text (names)
+``count``   non-negative integer (residents, rooms, ambulances, packs)
+``number``  non-negative real (speed, minutes, daily use)
+``lat`` / ``lon``  WGS84 degrees in [-90, 90] / [-180, 180]
+``bool``    true/false, 1/0, yes/no, 是/否
+``level``   hospital level, 2 or 3
+``status``  site status: ``open``, ``candidate`` or ``closed``
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+DRUGS: tuple[str, ...] = ("antipyretic", "cough", "antiviral", "tcm", "antigen_kit")
+"""Drug classes, in the order they are reported."""
+
+LEVELS: tuple[str, ...] = ("normal", "prevalent", "severe")
+"""Epidemic response levels (非疫情流行 / 疫情流行 / 疫情流行严重)."""
+
+SITE_STATUSES: tuple[str, ...] = ("open", "candidate", "closed")
+
+ColumnKind = Literal["id", "text", "count", "number", "lat", "lon", "bool", "level", "status"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a table: its name, kind, and whether it must be present."""
+
+    name: str
+    kind: ColumnKind
+    required: bool = True
+    default: object = None
+    """Value used when an optional column is absent or a cell is empty."""
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``column`` of this table must name an id of ``table``.
+
+    ``where`` restricts the target rows to those whose boolean column of that
+    name is true (for example designated hospitals only).
+    """
+
+    column: str
+    table: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the dataset."""
+
+    name: str
+    id_column: str | None
+    columns: tuple[ColumnSpec, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    required: bool = True
+    drug_prefixes: tuple[str, ...] = ()
+    """Prefixes of optional per-drug count columns (``on_hand_`` -> ``on_hand_cough``)."""
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name`` (drug columns included)."""
+        for col in self.all_columns():
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def all_columns(self) -> tuple[ColumnSpec, ...]:
+        """Declared columns followed by the per-drug columns, all known to this table."""
+        drug_cols = tuple(
+            ColumnSpec(
+                f"{prefix}{drug}",
+                "number" if prefix == "daily_use_" else "count",
+                required=False,
+                default=0,
+            )
+            for prefix in self.drug_prefixes
+            for drug in DRUGS
+        )
+        return self.columns + drug_cols
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _c(name: str, kind: ColumnKind, required: bool = True, default: object = None) -> ColumnSpec:
+    return ColumnSpec(name, kind, required, default)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "districts",
+            "district_id",
+            (
+                _c("district_id", "id"),
+                _c("name", "text"),
+                _c("population", "count"),
+                _c("name_zh", "text", False, ""),
+                _c("dense", "bool", False, False),
+                _c("speed_kmh", "number", False, 30.0),
+            ),
+        ),
+        TableSpec(
+            "streets",
+            "street_id",
+            (
+                _c("street_id", "id"),
+                _c("district_id", "id"),
+                _c("name", "text"),
+                _c("population", "count"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("name_zh", "text", False, ""),
+                _c("sampling_points", "count", False, 0),
+            ),
+            (ForeignKey("district_id", "districts"),),
+        ),
+        TableSpec(
+            "care_homes",
+            "home_id",
+            (
+                _c("home_id", "id"),
+                _c("street_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("residents", "count"),
+                _c("staff", "count"),
+                _c("disabled", "count"),
+                _c("partition", "bool"),
+                _c("name_zh", "text", False, ""),
+                _c("designated_hospital_id", "id", False, ""),
+                _c("new_admissions", "count", False, 0),
+            ),
+            (
+                ForeignKey("street_id", "streets"),
+                ForeignKey("designated_hospital_id", "hospitals", where="designated"),
+            ),
+            drug_prefixes=("on_hand_",),
+        ),
+        TableSpec(
+            "clinics",
+            "clinic_id",
+            (
+                _c("clinic_id", "id"),
+                _c("street_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("service_population", "count"),
+                _c("name_zh", "text", False, ""),
+            ),
+            (ForeignKey("street_id", "streets"),),
+            drug_prefixes=("on_hand_",),
+        ),
+        TableSpec(
+            "hospitals",
+            "hospital_id",
+            (
+                _c("hospital_id", "id"),
+                _c("street_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("level", "level"),
+                _c("designated", "bool"),
+                _c("beds", "count"),
+                _c("icu_beds", "count"),
+                _c("name_zh", "text", False, ""),
+                _c("convertible_icu_beds", "count", False, 0),
+            ),
+            (ForeignKey("street_id", "streets"),),
+            drug_prefixes=("daily_use_", "on_hand_"),
+        ),
+        TableSpec(
+            "sites",
+            "site_id",
+            (
+                _c("site_id", "id"),
+                _c("street_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("rooms", "count"),
+                _c("barrier_free", "bool"),
+                _c("status", "status"),
+                _c("name_zh", "text", False, ""),
+                _c("opening_cost", "number", False, 0.0),
+                _c("stock_days", "count", False, 0),
+            ),
+            (ForeignKey("street_id", "streets"),),
+        ),
+        TableSpec(
+            "stations",
+            "station_id",
+            (
+                _c("station_id", "id"),
+                _c("district_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("ambulances", "count"),
+                _c("name_zh", "text", False, ""),
+                _c("max_ambulances", "count", False, None),
+            ),
+            (ForeignKey("district_id", "districts"),),
+        ),
+        TableSpec(
+            "pools",
+            "pool_id",
+            (
+                _c("pool_id", "id"),
+                _c("district_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("nurses", "count"),
+                _c("name_zh", "text", False, ""),
+            ),
+            (ForeignKey("district_id", "districts"),),
+        ),
+        TableSpec(
+            "depots",
+            "depot_id",
+            (
+                _c("depot_id", "id"),
+                _c("district_id", "id"),
+                _c("name", "text"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("name_zh", "text", False, ""),
+            ),
+            (ForeignKey("district_id", "districts"),),
+            drug_prefixes=("stock_",),
+        ),
+        TableSpec(
+            "travel_minutes",
+            None,
+            (
+                _c("from_id", "id"),
+                _c("to_id", "id"),
+                _c("minutes", "number"),
+            ),
+            required=False,
+        ),
+    )
+}
+"""Every table of a dataset, in dependency order (a table refers only to earlier ones,
+except ``care_homes.designated_hospital_id``)."""
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated district dataset: one typed DataFrame per table.
+
+    Columns are exactly those of ``TABLES[name].all_columns()`` (optional ones
+    filled with their default), ids are ``str``, counts ``int64``, numbers
+    ``float64``, booleans ``bool``. ``max_ambulances`` is ``Int64`` (nullable).
+    Treat the frames as read-only: ``Dataset`` is shared between stages and
+    cached by the UI.
+    """
+
+    districts: pd.DataFrame
+    streets: pd.DataFrame
+    care_homes: pd.DataFrame
+    clinics: pd.DataFrame
+    hospitals: pd.DataFrame
+    sites: pd.DataFrame
+    stations: pd.DataFrame
+    pools: pd.DataFrame
+    depots: pd.DataFrame
+    travel_minutes: pd.DataFrame
+    name: str = "dataset"
+    sha256: str = field(default="")
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return the table called ``name``."""
+        frame: pd.DataFrame = getattr(self, name)
+        return frame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables by name, in ``TABLE_NAMES`` order."""
+        return {name: self.table(name) for name in TABLE_NAMES}
+
+    def content_hash(self) -> str:
+        """SHA-256 of the tables' contents (stable across reads of the same data)."""
+        digest = hashlib.sha256()
+        for name, frame in self.tables().items():
+            digest.update(name.encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Streamlit view pieces (imported only by app.py)."""
