@@ -1,0 +1,96 @@
+"""Rules presets: every field has a value, unit and source; overrides and messages a coordinator understands."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.rules import PRESETS, RULE_FIELDS, Rules, RulesError, load_preset, load_rules
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_rule_of_each_preset_has_unit_source_and_labels(preset: str) -> None:
+    rules = load_preset(preset)
+    assert set(rules.info) == set(RULE_FIELDS)
+    for field in RULE_FIELDS:
+        info = rules.info[field]
+        assert info.unit and info.source and info.label and info.label_zh, field
+
+
+def test_beijing_preset_carries_the_work_plan_ratios_and_clauses() -> None:
+    rules = load_preset("beijing-2023")
+    assert rules.nursing_reserve_per_resident == 0.10
+    assert rules.source("nursing_reserve_per_resident") == "000 §4 reserve"
+    assert rules.nurses_per_transferred_disabled == 1.0
+    assert rules.drug_reserve_per_resident == 0.20
+    assert (rules.drug_reserve_per_served, rules.drug_reserve_per_served_dense) == (0.15, 0.20)
+    assert rules.hospital_drug_days == 90
+    assert rules.icu_share_min == 0.10 and rules.source("icu_share_min") == "001 (xvi)"
+    assert rules.transfer_minutes_max == 120
+    assert rules.sites_per_street_min == 1 and rules.site_stock_days_min == 30
+    assert rules.source("site_stock_days_min") == "003 三(二)10"
+    assert rules.persons_per_room == 1 and rules.barrier_free_for_disabled is True
+    assert rules.source("barrier_free_for_disabled") == "004 (十二)"
+    assert rules.tests_per_week_staff == {"normal": 2, "prevalent": 7, "severe": 7}
+    assert rules.care_home_drugs == ("antipyretic", "cough", "antigen_kit")
+
+
+def test_override_with_a_bad_share_names_the_field_and_the_value() -> None:
+    with pytest.raises(RulesError) as err:
+        load_rules(overrides={"nursing_reserve_per_resident": 1.5})
+    assert err.value.problems == ["nursing_reserve_per_resident: expected a share in [0, 1], got 1.5"]
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    with pytest.raises(RulesError) as err:
+        load_rules(overrides={"icu_share_min": -0.1, "transfer_minutes_max": 0, "care_home_drugs": ["aspirin"]})
+    assert sorted(err.value.problems) == [
+        "care_home_drugs: expected drug classes from ['antipyretic', 'cough', 'antiviral', 'tcm', 'antigen_kit'], "
+        "got ['aspirin']",
+        "icu_share_min: expected a share in [0, 1], got -0.1",
+        "transfer_minutes_max: expected a number > 0, got 0",
+    ]
+
+
+def test_unknown_rule_is_refused() -> None:
+    with pytest.raises(RulesError, match="bogus: not a rule"):
+        load_rules(overrides={"bogus": 1})
+
+
+def test_overrides_from_yaml_keep_the_other_rules(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"rules": {"transfer_minutes_max": 90}}), encoding="utf-8")
+    rules = load_rules("beijing-2023", path)
+    assert rules.transfer_minutes_max == 90
+    assert rules.icu_share_min == 0.10
+    assert rules.source("transfer_minutes_max") == "001 (xvi)"
+
+
+def test_unknown_preset_lists_the_presets() -> None:
+    with pytest.raises(RulesError, match="no such preset"):
+        load_preset("nowhere-2020")
+
+
+def test_rules_table_has_one_row_per_rule_with_its_source() -> None:
+    table = load_preset().table()
+    assert [row["field"] for row in table] == list(RULE_FIELDS)
+    assert all(row["source"] for row in table)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(min_value=-10, max_value=10, allow_nan=False))
+def test_share_fields_accept_exactly_the_unit_interval(value: float) -> None:
+    if 0.0 <= value <= 1.0:
+        assert load_preset().with_overrides({"icu_share_min": value}).icu_share_min == value
+    else:
+        with pytest.raises(RulesError, match="icu_share_min: expected a share in"):
+            load_preset().with_overrides({"icu_share_min": value})
+
+
+def test_rules_are_immutable() -> None:
+    rules = load_preset()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError on a frozen model
+        rules.icu_share_min = 0.5  # type: ignore[misc]
+    assert isinstance(rules, Rules)
