@@ -1,0 +1,32 @@
+"""The tiny conftest dataset as a Dataset, and plans of it, shared by the pipeline-level tests.
+
+Hand-worked needs at ``prevalent`` (attack 0.15, severe 0.10, absence 0.10, rotation 0.25):
+H001 (40 residents, 10 disabled, 12 staff, no partition): infected 6, transfers 1, observation 1 disabled + 7 other;
+H002 (100, 30, 30, partition): infected 15, transfers 2 (1 disabled -> 1:1 at its hospital HP1), no observation;
+H003 (60, 6, 20, no partition): infected 9, transfers 1, observation 1 disabled + 12 other.
+Sites: ST1 open, barrier-free, 30 rooms (street S1); ST2 candidate, not barrier-free, 20 rooms (street S3).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from conftest import tiny_frames
+
+from planner.io import dataset_from_frames
+from planner.pipeline import make_plan
+from planner.plan import Plan
+from planner.rules import load_rules
+from planner.scenario import Scenario
+from planner.schema import Dataset
+
+
+@cache
+def tiny_dataset() -> Dataset:
+    return dataset_from_frames(tiny_frames(), name="tiny")
+
+
+@cache
+def tiny_plan(level: str = "prevalent", closed_sites: tuple[str, ...] = ()) -> Plan:
+    scenario = Scenario(level=level, closed_sites=closed_sites)  # type: ignore[arg-type]
+    return make_plan(tiny_dataset(), load_rules(), scenario, time_limit_s=5)
