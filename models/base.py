@@ -98,6 +98,24 @@ class StageResult:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
         object.__setattr__(self, "stats", MappingProxyType(dict(self.stats)))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle through plain dicts (a read-only mapping proxy cannot be pickled): Dask and caches need it."""
+        return (
+            type(self),
+            (
+                self.stage,
+                self.status,
+                self.objective,
+                self.bound,
+                self.gap,
+                self.seconds,
+                dict(self.tables),
+                self.phases,
+                dict(self.stats),
+                self.message,
+            ),
+        )
+
     @property
     def solved(self) -> bool:
         """True when the stage produced a usable plan (optimal or feasible)."""

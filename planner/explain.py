@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -55,21 +56,26 @@ class Namer:
         return shown
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts (column -> value)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def _frame(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
 def observation_shortfalls(observation: StageResult, namer: Namer, limit: float) -> list[dict[str, object]]:
     rows = []
-    for r in observation.table("unmet").itertuples():
-        home_en, home_zh = namer.both(str(r.home_id))
-        group_en, group_zh = GROUP[str(r.group)]
-        n = int(r.persons)
-        if r.reason == "no_barrier_free_room_in_reach":
+    for r in _records(observation.table("unmet")):
+        home_en, home_zh = namer.both(str(r["home_id"]))
+        group_en, group_zh = GROUP[str(r["group"])]
+        n = int(r["persons"])
+        if r["reason"] == "no_barrier_free_room_in_reach":
             en = f"{n} {group_en} of {home_en}: no barrier-free room within {limit:.0f} min"
             zh = f"{home_zh}：{n}{group_zh}在{limit:.0f}分钟内无无障碍房间"
-        elif r.reason == "rooms_used_up":
-            sites = getattr(r, "binding_sites", "")
+        elif r["reason"] == "rooms_used_up":
+            sites = str(r["get"]("binding_sites", "") or "")
             en = (
                 f"{n} {group_en} of {home_en}: every room within {limit:.0f} min is taken ({namer.joined(sites, 'en')})"
             )
@@ -77,30 +83,30 @@ def observation_shortfalls(observation: StageResult, namer: Namer, limit: float)
         else:
             en = f"{n} {group_en} of {home_en}: no observation site within {limit:.0f} min"
             zh = f"{home_zh}：{n}{group_zh}在{limit:.0f}分钟内无集中健康观察点"
-        rows.append({"stage": "observation", "entity_id": r.home_id, "reason": r.reason, "en": en, "zh": zh})
+        rows.append({"stage": "observation", "entity_id": r["home_id"], "reason": r["reason"], "en": en, "zh": zh})
     return rows
 
 
 def ambulance_shortfalls(ambulance: StageResult, namer: Namer, limit: float) -> list[dict[str, object]]:
     hand = ambulance.table("handshakes")
     rows = []
-    for r in hand[~hand["covered"].astype(bool)].itertuples():
-        home_en, home_zh = namer.both(str(r.home_id))
-        station_en, station_zh = namer.both(str(r.station_id))
-        if r.reason == "station_workload":
-            stations = getattr(r, "binding_stations", "") or str(r.station_id)
+    for r in _records(hand[~hand["covered"].astype(bool)]):
+        home_en, home_zh = namer.both(str(r["home_id"]))
+        station_en, station_zh = namer.both(str(r["station_id"]))
+        if r["reason"] == "station_workload":
+            stations = str(r["get"]("binding_stations", "") or "") or str(r["station_id"])
             en = (
                 f"{home_en} is not covered: the stations in reach ({namer.joined(stations, 'en')}) are at full workload"
             )
             zh = f"{home_zh}未覆盖：可达的急救站（{namer.joined(stations, 'zh')}）运力已满"
         else:
-            trip = f"{r.trip_minutes:.0f}"
+            trip = f"{r['trip_minutes']:.0f}"
             en = (
                 f"{home_en} is not covered: no station reaches it and its hospital within {limit:.0f} min"
                 f" (nearest {station_en}, {trip} min)"
             )
             zh = f"{home_zh}未覆盖：{limit:.0f}分钟内无急救站可将其送达定点医院（最近{station_zh}，{trip}分钟）"
-        rows.append({"stage": "ambulance", "entity_id": r.home_id, "reason": r.reason, "en": en, "zh": zh})
+        rows.append({"stage": "ambulance", "entity_id": r["home_id"], "reason": r["reason"], "en": en, "zh": zh})
     return rows
 
 
@@ -140,44 +146,45 @@ def drug_shortfalls(drugs: StageResult) -> list[dict[str, object]]:
 def marginal_values(stages: Mapping[str, StageResult], namer: Namer) -> pd.DataFrame:
     """Where one more room, nurse or pack helps most, largest value first."""
     rows: list[dict[str, object]] = []
-    for r in stages["observation"].table("marginal").itertuples():
-        if r.value > 0:
-            en_name, zh_name = namer.both(str(r.site_id))
+    for r in _records(stages["observation"].table("marginal")):
+        if r["value"] > 0:
+            en_name, zh_name = namer.both(str(r["site_id"]))
             rows.append(
                 {
                     "stage": "observation",
-                    "resource_id": r.site_id,
+                    "resource_id": r["site_id"],
                     "resource_kind": "room",
-                    "value": float(r.value),
-                    "en": f"One more room at {en_name} places {r.value:g} more person(s)",
-                    "zh": f"{zh_name}每增加1间房可多安置{r.value:g}人",
+                    "value": float(r["value"]),
+                    "en": f"One more room at {en_name} places {r['value']:g} more person(s)",
+                    "zh": f"{zh_name}每增加1间房可多安置{r['value']:g}人",
                 }
             )
-    for r in stages["nursing"].table("pools").itertuples():
-        if r.marginal_value > 0:
-            en_name, zh_name = namer.both(str(r.pool_id))
+    for r in _records(stages["nursing"].table("pools")):
+        if r["marginal_value"] > 0:
+            en_name, zh_name = namer.both(str(r["pool_id"]))
             rows.append(
                 {
                     "stage": "nursing",
-                    "resource_id": r.pool_id,
+                    "resource_id": r["pool_id"],
                     "resource_kind": "nurse",
-                    "value": float(r.marginal_value),
-                    "en": f"One more nurse at {en_name} covers {r.marginal_value:g} more unmet need",
-                    "zh": f"{zh_name}每增加1名护士可多满足{r.marginal_value:g}项需求",
+                    "value": float(r["marginal_value"]),
+                    "en": f"One more nurse at {en_name} covers {r['marginal_value']:g} more unmet need",
+                    "zh": f"{zh_name}每增加1名护士可多满足{r['marginal_value']:g}项需求",
                 }
             )
-    for r in stages["drugs"].table("depots").itertuples():
-        if r.marginal_value > 0:
-            en_name, zh_name = namer.both(str(r.depot_id))
-            drug_en, drug_zh = DRUG[str(r.drug)]
+    for r in _records(stages["drugs"].table("depots")):
+        if r["marginal_value"] > 0:
+            en_name, zh_name = namer.both(str(r["depot_id"]))
+            drug_en, drug_zh = DRUG[str(r["drug"])]
+            value = float(r["marginal_value"])
             rows.append(
                 {
                     "stage": "drugs",
-                    "resource_id": f"{r.depot_id}:{r.drug}",
+                    "resource_id": f"{r['depot_id']}:{r['drug']}",
                     "resource_kind": "pack",
-                    "value": float(r.marginal_value),
-                    "en": f"One more pack of {drug_en.lower()} at {en_name} cuts the shortfall by {r.marginal_value:g}",
-                    "zh": f"{zh_name}每增加1份{drug_zh}可减少缺口{r.marginal_value:g}",
+                    "value": float(r["marginal_value"]),
+                    "en": f"One more pack of {drug_en.lower()} at {en_name} cuts the shortfall by {value:g}",
+                    "zh": f"{zh_name}每增加1份{drug_zh}可减少缺口{value:g}",
                 }
             )
     frame = _frame(rows, MARGINAL_COLUMNS)

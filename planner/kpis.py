@@ -66,7 +66,9 @@ def drug_kpis(drugs: StageResult) -> dict[str, Any]:
     fill = drugs.table("fill")
     targets = drugs.table("targets")
     return {
-        "lowest_fill_rate": {str(r.drug): round(float(r.lowest_fill_rate), 4) for r in fill.itertuples()},
+        "lowest_fill_rate": {
+            str(d): round(float(v), 4) for d, v in zip(fill["drug"], fill["lowest_fill_rate"], strict=True)
+        },
         "drug_shortfall": {str(d): int(v) for d, v in targets.groupby("drug")["shortfall"].sum().items()},
     }
 

@@ -279,7 +279,7 @@ def _run_ambulance(
 def nursing_needs(dataset: Dataset, rules: Rules, needs: Needs, observation: StageResult) -> pd.DataFrame:
     """All nursing needs: the home and hospital needs plus 1:1 at sites for the disabled persons sent there."""
     assignments = observation.table("assignments")
-    disabled = assignments[assignments["group"] == "disabled"].groupby("site_id", as_index=False)["persons"].sum()
+    disabled = assignments[assignments["group"] == "disabled"].groupby("site_id")["persons"].sum().reset_index()
     street_district = dataset.streets.set_index("street_id")["district_id"]
     site_district = dataset.sites.set_index("site_id")["street_id"].map(street_district)
     disabled["district_id"] = disabled["site_id"].map(site_district)

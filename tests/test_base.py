@@ -49,3 +49,13 @@ def test_cp_sat_solver_is_seeded_limited_and_runs_max_lp() -> None:
     params = solver.parameters
     assert (params.max_time_in_seconds, params.random_seed, params.num_workers) == (3, 5, 2)
     assert "max_lp" in list(params.extra_subsolvers)
+
+
+def test_a_result_pickles_and_stays_read_only() -> None:
+    import pickle
+
+    result = StageResult("x", Status.OPTIMAL, 1.0, 1.0, 0.0, 0.2, {"t": pd.DataFrame({"a": [1, 2]})}, stats={"arcs": 3})
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy.table("t").equals(result.table("t")) and copy.stats["arcs"] == 3 and copy.status is Status.OPTIMAL
+    with pytest.raises(TypeError):
+        copy.tables["u"] = pd.DataFrame()  # type: ignore[index]
