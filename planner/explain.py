@@ -66,7 +66,7 @@ def _frame(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
 
 
 def observation_shortfalls(observation: StageResult, namer: Namer, limit: float) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for r in _records(observation.table("unmet")):
         home_en, home_zh = namer.both(str(r["home_id"]))
         group_en, group_zh = GROUP[str(r["group"])]
@@ -89,7 +89,7 @@ def observation_shortfalls(observation: StageResult, namer: Namer, limit: float)
 
 def ambulance_shortfalls(ambulance: StageResult, namer: Namer, limit: float) -> list[dict[str, object]]:
     hand = ambulance.table("handshakes")
-    rows = []
+    rows: list[dict[str, object]] = []
     for r in _records(hand[~hand["covered"].astype(bool)]):
         home_en, home_zh = namer.both(str(r["home_id"]))
         station_en, station_zh = namer.both(str(r["station_id"]))
@@ -113,7 +113,7 @@ def ambulance_shortfalls(ambulance: StageResult, namer: Namer, limit: float) -> 
 def nursing_shortfalls(nursing: StageResult, namer: Namer) -> list[dict[str, object]]:
     needs = nursing.table("needs")
     short = needs[needs["unmet"] > 0]
-    rows = []
+    rows: list[dict[str, object]] = []
     for (district, tier, reason), group in short.groupby(["district_id", "need", "reason"], sort=True):
         district_en, district_zh = namer.both(str(district))
         tier_en, tier_zh = TIER[str(tier)]
@@ -124,13 +124,13 @@ def nursing_shortfalls(nursing: StageResult, namer: Namer) -> list[dict[str, obj
         else:
             en = f"{district_en}: {n} {tier_en} needs unmet, no pool in reach"
             zh = f"{district_zh}：{n}人{tier_zh}需求未满足，无可调派的护理队伍"
-        rows.append({"stage": "nursing", "entity_id": district, "reason": reason, "en": en, "zh": zh})
+        rows.append({"stage": "nursing", "entity_id": str(district), "reason": str(reason), "en": en, "zh": zh})
     return rows
 
 
 def drug_shortfalls(drugs: StageResult) -> list[dict[str, object]]:
     targets = drugs.table("targets")
-    rows = []
+    rows: list[dict[str, object]] = []
     for drug, group in targets.groupby("drug", sort=False):
         need, allocated = float(group["need"].sum()), float(group["allocated"].sum())
         if need <= allocated:
@@ -139,7 +139,7 @@ def drug_shortfalls(drugs: StageResult) -> list[dict[str, object]]:
         share = 100.0 * allocated / need
         en = f"{drug_en} stock covers {share:.0f} % of need ({int(need - allocated):,} packs short)"
         zh = f"{drug_zh}库存仅满足需求的{share:.0f}%（缺{int(need - allocated):,}份）"
-        rows.append({"stage": "drugs", "entity_id": drug, "reason": "stock_short", "en": en, "zh": zh})
+        rows.append({"stage": "drugs", "entity_id": str(drug), "reason": "stock_short", "en": en, "zh": zh})
     return rows
 
 
