@@ -75,7 +75,7 @@ def observation_shortfalls(observation: StageResult, namer: Namer, limit: float)
             en = f"{n} {group_en} of {home_en}: no barrier-free room within {limit:.0f} min"
             zh = f"{home_zh}：{n}{group_zh}在{limit:.0f}分钟内无无障碍房间"
         elif r["reason"] == "rooms_used_up":
-            sites = str(r["get"]("binding_sites", "") or "")
+            sites = str(r.get("binding_sites", "") or "")
             en = (
                 f"{n} {group_en} of {home_en}: every room within {limit:.0f} min is taken ({namer.joined(sites, 'en')})"
             )
@@ -94,7 +94,7 @@ def ambulance_shortfalls(ambulance: StageResult, namer: Namer, limit: float) -> 
         home_en, home_zh = namer.both(str(r["home_id"]))
         station_en, station_zh = namer.both(str(r["station_id"]))
         if r["reason"] == "station_workload":
-            stations = str(r["get"]("binding_stations", "") or "") or str(r["station_id"])
+            stations = str(r.get("binding_stations", "") or "") or str(r["station_id"])
             en = (
                 f"{home_en} is not covered: the stations in reach ({namer.joined(stations, 'en')}) are at full workload"
             )
