@@ -11,6 +11,9 @@ from models.base import StageResult
 from planner.needs import Needs
 from planner.schema import Dataset
 
+PRIORITY_KINDS: tuple[str, ...] = ("care_home", "clinic")
+"""Institutions whose lowest fill rate the drug stage maximises first (resources lean toward the elderly)."""
+
 
 def _share(part: float, whole: float) -> float:
     """``part / whole``, 1.0 when there is nothing to cover."""
@@ -63,12 +66,13 @@ def nursing_kpis(nursing: StageResult) -> dict[str, Any]:
 
 
 def drug_kpis(drugs: StageResult) -> dict[str, Any]:
-    fill = drugs.table("fill")
+    """Lowest fill rate per drug over care homes and clinics with a need (unreachable ones included), shortfalls."""
     targets = drugs.table("targets")
+    priority = targets[targets["kind"].isin(PRIORITY_KINDS) & (targets["need"] > 0)]
+    lowest = priority.groupby("drug")["fill_rate"].min()
+    drugs_listed = pd.unique(targets["drug"])
     return {
-        "lowest_fill_rate": {
-            str(d): round(float(v), 4) for d, v in zip(fill["drug"], fill["lowest_fill_rate"], strict=True)
-        },
+        "lowest_fill_rate": {str(d): round(float(lowest.get(d, 1.0)), 4) for d in drugs_listed},
         "drug_shortfall": {str(d): int(v) for d, v in targets.groupby("drug")["shortfall"].sum().items()},
     }
 

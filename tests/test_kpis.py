@@ -26,6 +26,10 @@ def test_drug_kpis() -> None:
     # antipyretic: 500 packs for needs 3 + 20 (homes) + 10,000 + 9,000 (clinics) -> shortfall 18,523
     assert kpis["drug_shortfall"]["antipyretic"] == 18_523
     assert 0 < kpis["lowest_fill_rate"]["antipyretic"] <= 500 / 19_023
+    # no depot holds antigen kits or TCM: the homes and clinics needing them get nothing
+    assert kpis["lowest_fill_rate"]["antigen_kit"] == 0.0 and kpis["lowest_fill_rate"]["tcm"] == 0.0
+    # antiviral is needed only by the hospital: no priority institution needs it
+    assert kpis["lowest_fill_rate"]["antiviral"] == 1.0
 
 
 def test_status_and_seconds_per_stage() -> None:
