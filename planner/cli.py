@@ -1,0 +1,367 @@
+"""The ``epiplan`` command line.
+
+Every subcommand is a :class:`Command`: a name, a one-line help, a function that
+adds its arguments to an :mod:`argparse` parser, and a function that runs it
+and returns the exit code. :func:`main` builds the parser from the registry, so
+a new subcommand is one ``register(Command(...))`` call, here or in a module
+listed in :data:`COMMAND_MODULES` (imported by :func:`main`; keep heavy imports
+inside ``run`` so ``epiplan --help`` stays fast)::
+
+    register(Command("solve", "Plan a dataset", add_solve_arguments, run_solve))
+
+Exit codes: 0 done, 1 unexpected internal error (one line on stderr; the
+traceback with ``--debug``), 2 bad input (data, rules, scenario or arguments;
+the problems are printed, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import os
+import sys
+import traceback
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.io import DatasetError, Problem, check_dataset
+from planner.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
+from planner.scenario import Scenario, ScenarioError, make_scenario
+from planner.schema import DRUGS, LEVELS, Dataset
+
+EXIT_OK = 0
+EXIT_INTERNAL_ERROR = 1
+EXIT_BAD_INPUT = 2
+SAMPLE_SCALES: tuple[str, ...] = ("city", "province", "national")
+"""The scales of ``planner.sample.SCALES`` (repeated here so ``--help`` does not import the generator)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``epiplan`` subcommand."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+_COMMANDS: dict[str, Command] = {}
+
+COMMAND_MODULES: tuple[str, ...] = ("planner.solve", "planner.sweep_cli", "bench.cli")
+"""Modules that register further subcommands when imported (``solve``, ``sweep``, ``bench``)."""
+
+
+def register(command: Command) -> Command:
+    """Add (or replace) a subcommand; returns it so the call can be an assignment."""
+    _COMMANDS[command.name] = command
+    return command
+
+
+def commands() -> list[Command]:
+    """The registered subcommands, in registration order (importing :data:`COMMAND_MODULES` first).
+
+    A module whose dependencies are not installed is skipped with one line on stderr, so the
+    other commands keep working.
+    """
+    for module in COMMAND_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            print(f"epiplan: the commands of {module} are unavailable ({exc})", file=sys.stderr)
+    return list(_COMMANDS.values())
+
+
+# --------------------------------------------------------------------------- plain-text tables
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal uses for ``text`` (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Sequence[int] = ()) -> str:
+    """A plain-text table with a header rule; columns listed in ``right`` are right-aligned."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        padded = []
+        for i, value in enumerate(row):
+            pad = " " * (widths[i] - display_width(value))
+            padded.append(pad + value if i in right else value + pad)
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def format_problems(problems: Sequence[Problem]) -> str:
+    """Errors, then warnings, each as a ``file | row | column | problem`` table."""
+    parts = []
+    for severity, title in (("error", "Errors"), ("warning", "Warnings")):
+        chosen = [p for p in problems if p.severity == severity]
+        if chosen:
+            rows = [(p.file, "" if p.row is None else str(p.row), p.column or "", p.message) for p in chosen]
+            parts.append(f"{title} ({len(chosen)}):\n" + format_table(("file", "row", "column", "problem"), rows))
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- shared argument helpers
+
+
+def rules_from_argument(value: str) -> Rules:
+    """Rules from ``--rules``: a preset name, a preset YAML file, or a YAML of ``field: value`` overrides.
+
+    An overrides file applies to its ``preset:`` (default ``beijing-2023``). Raises :class:`RulesError`.
+    """
+    path = Path(value)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return load_preset(value)
+    if not path.is_file():
+        raise RulesError([f"rules file {value}: no such file"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RulesError([f"rules file {value}: not readable YAML ({exc})"]) from None
+    if not isinstance(raw, dict):
+        raise RulesError([f"rules file {value}: expected a mapping of rule: value"])
+    entries = raw.get("rules", raw)
+    if isinstance(entries, dict) and entries and all(isinstance(v, dict) and "value" in v for v in entries.values()):
+        return load_preset(path)
+    if not isinstance(entries, dict):
+        raise RulesError([f"rules file {value}: expected a mapping of rule: value"])
+    overrides = {k: v for k, v in entries.items() if k != "preset"}
+    return load_rules(str(raw.get("preset", DEFAULT_PRESET)), overrides=overrides)
+
+
+def _add_rules_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--level", choices=LEVELS, default="prevalent", help="epidemic response level")
+    parser.add_argument(
+        "--rules",
+        default=DEFAULT_PRESET,
+        metavar="PRESET_OR_YAML",
+        help=f"rules preset ({', '.join(PRESETS)}) or a YAML file (a full preset, or rule: value overrides)",
+    )
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a folder of <table>.csv files, an .xlsx workbook or a .zip of CSV files")
+    _add_rules_arguments(parser)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Check a dataset; print its problems (exit 2) or a summary with the needs at the level (exit 0)."""
+    rules = rules_from_argument(args.rules)
+    scenario = make_scenario(level=args.level)
+    dataset, problems = check_dataset(args.path)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if dataset is None:
+        print(f"{args.path}: {errors} error(s), {warnings} warning(s); nothing can be planned on this data.\n")
+        print(format_problems(problems))
+        return EXIT_BAD_INPUT
+    print(f"Dataset {dataset.name!r} is valid (sha256 {dataset.sha256[:12]}), {warnings} warning(s).")
+    if problems:
+        print("\n" + format_problems(problems))
+    print("\n" + dataset_summary(dataset))
+    print("\n" + needs_summary(dataset, rules, scenario))
+    return EXIT_OK
+
+
+def _total(frame: Any, column: str) -> int:
+    return int(frame[column].sum())
+
+
+def dataset_summary(dataset: Dataset) -> str:
+    """Rows per table and the totals a coordinator checks first."""
+    rows = [(name, len(frame)) for name, frame in dataset.tables().items()]
+    homes, sites, depots = dataset.care_homes, dataset.sites, dataset.depots
+    rooms = sites.groupby("status")["rooms"].sum()
+    lines = [
+        format_table(("table", "rows"), rows, right=(1,)),
+        "",
+        f"Care homes: {_total(homes, 'residents'):,} residents, {_total(homes, 'staff'):,} staff, "
+        f"{_total(homes, 'disabled'):,} disabled or dementia residents",
+        f"Reserve nurses in pools: {_total(dataset.pools, 'nurses'):,}",
+        f"Observation rooms: {int(rooms.get('open', 0)):,} open, {int(rooms.get('candidate', 0)):,} candidate "
+        f"({int(rooms.get('closed', 0)):,} in closed sites)",
+        f"Ambulances: {_total(dataset.stations, 'ambulances'):,}",
+        "",
+        "Drug stock in depots (packs):",
+        format_table(("drug", "stock"), [(d, _total(depots, f"stock_{d}")) for d in DRUGS], right=(1,)),
+    ]
+    return "\n".join(lines)
+
+
+def needs_summary(dataset: Dataset, rules: Rules, scenario: Scenario) -> str:
+    """The needs at the scenario's level (planner.needs.compute_needs), against what the dataset holds."""
+    from planner.needs import compute_needs  # imported here: the needs module is heavier than validation
+
+    needs = compute_needs(dataset, rules, scenario)
+    homes = needs.homes
+    by_group = needs.observation.groupby("group")["persons"].sum()
+    by_need = needs.nursing.groupby("need")["required"].sum()
+    nurses_held = _total(dataset.pools, "nurses")
+    nursing_rows = [(need, int(by_need.get(need, 0))) for need in ("transfer_1to1", "backfill", "self_care")]
+    nursing_rows.append(("total", int(by_need.sum())))
+    drug_need = needs.drugs.groupby("drug")["need"].sum()
+    drug_rows = []
+    for drug in DRUGS:
+        need, stock = int(drug_need.get(drug, 0)), _total(dataset.depots, f"stock_{drug}")
+        drug_rows.append((drug, need, stock, max(0, need - stock)))
+    lines = [
+        f"Needs at level {scenario.level} (rules {rules.preset}, {scenario.horizon_days} days, "
+        f"attack rate {scenario.knob('attack_rate'):.0%}):",
+        f"Infected residents: {_total(homes, 'infected'):,}; transfers to hospital: {_total(homes, 'transfers'):,} "
+        f"({_total(homes, 'transfers_disabled'):,} disabled or dementia)",
+        f"Observation persons: {int(by_group.get('disabled', 0)):,} disabled, {int(by_group.get('other', 0)):,} other",
+        "",
+        f"Nurses required (reserve pools hold {nurses_held:,}):",
+        format_table(("need", "nurses"), nursing_rows, right=(1,)),
+        "",
+        "Drug need (packs) against depot stock:",
+        format_table(("drug", "need", "stock", "short"), drug_rows, right=(1, 2, 3)),
+        "",
+        _reserve_line(needs.reserve, rules),
+    ]
+    return "\n".join(lines)
+
+
+def _reserve_line(reserve: Any, rules: Rules) -> str:
+    share = f"{rules.nursing_reserve_per_resident:.0%}"
+    short = reserve[reserve["held"] < reserve["required"]]
+    if short.empty:
+        return f"Every district holds its nursing reserve of {share} of care-home residents."
+    listed = ", ".join(
+        f"{row.district_id} (holds {int(row.held):,} of {int(row.required):,})" for row in short.head(10).itertuples()
+    )
+    more = f" and {len(short) - 10:,} more" if len(short) > 10 else ""
+    return (
+        f"Districts short of the nursing reserve of {share} of care-home residents: "
+        f"{len(short):,} of {len(reserve):,}: {listed}{more}"
+    )
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scale", choices=SAMPLE_SCALES, default="city", help="size of the synthetic dataset")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write <table>.csv files into")
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """Write a synthetic dataset and print its rows per table."""
+    from planner.sample import write_sample  # imported here: only this command needs the generator
+
+    rows = write_sample(args.scale, args.seed, args.out)
+    print(f"Wrote the synthetic {args.scale} dataset (seed {args.seed}) to {args.out}:")
+    print(format_table(("table", "rows"), list(rows.items()), right=(1,)))
+    return EXIT_OK
+
+
+register(Command("validate", "check a dataset and summarise it with its needs", _add_validate_arguments, run_validate))
+register(Command("sample", "write a synthetic dataset (city, province or national)", _add_sample_arguments, run_sample))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``epiplan`` parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="epiplan",
+        description="Plan reserve nurses, observation rooms, 120 ambulances and drug stocks for a district.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in commands():
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def _report_bad_input(messages: Iterable[str]) -> None:
+    for message in messages:
+        print(f"epiplan: {message}")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def _dispatch(arguments: list[str]) -> int:
+    """Parse ``arguments`` and run the chosen subcommand."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    return int(args.run(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``epiplan`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _dispatch(arguments)
+    except DatasetError as exc:
+        print(format_problems(exc.problems))
+        return EXIT_BAD_INPUT
+    except (RulesError, ScenarioError) as exc:
+        _report_bad_input(exc.problems)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("epiplan: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (``epiplan validate x | head``): stop quietly
+        _silence_stdout()
+        return 141
+    except Exception as exc:  # the last line of defence: one line, never a traceback unless asked
+        if "--debug" in arguments:
+            traceback.print_exc()
+        else:
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            print(
+                f"epiplan: internal error: {type(exc).__name__}: {first_line} (run with --debug for details)",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL_ERROR
+
+
+if __name__ == "__main__":
+    # Run the registry of the importable module, not of this ``__main__`` copy, so that
+    # COMMAND_MODULES which ``from planner.cli import register`` add to the same registry.
+    from planner.cli import main as _main
+
+    raise SystemExit(_main())
