@@ -77,6 +77,12 @@ uses opened and (4) repaired by the cheapest candidates of a street, is a feasib
 (the opening cost of a candidate divided by the persons the last round sent there) give more, and each
 component takes the cheapest as its hint.
 
+Arc restriction (optional, ``cost_arcs_per_group = k``). Phases (i)-(ii) always use every allowed arc: they are
+cheap and their figures are the rule's. Phase (iii) may keep only each group's k cheapest arcs plus every arc of a
+least-minutes flow that holds the unmet optimum: that flow stays feasible, so (6) can still be met, and the
+facility-location model shrinks several-fold. Its optimum, bound and status are then those of the restricted
+model (stats ``cost_phase_arcs``); reasons and marginal values still look at every allowed arc.
+
 Phase (iii). Facility location proper, decomposed by the connected components of the graph whose nodes are
 groups and sites and whose edges are the arcs ``A`` and, for a street where (4) leaves a choice, links among
 its candidates. A candidate is *forced* open when its street lacks as many open sites as it has candidates
@@ -105,7 +111,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -1066,6 +1072,29 @@ def empty_tables() -> dict[str, pd.DataFrame]:
 # --- the stage ------------------------------------------------------------------------------------------------------
 
 
+def cost_phase_arcs(instance: Instance, unmet_disabled: int, unmet_total: int, arcs_per_group: int) -> BoolArray | None:
+    """Arcs kept for phase (iii): each group's ``arcs_per_group`` cheapest, plus every arc of a least-minutes flow
+    that holds the unmet optimum (so that optimum stays reachable); None when the flow fails."""
+    held = solve_held_unmet_flow(instance, unmet_disabled, unmet_total, instance.arc_cost)
+    if held is None:
+        return None
+    rank = instance.arcs.groupby("group")["cost"].rank(method="first").to_numpy()
+    keep: BoolArray = (rank <= arcs_per_group) | (held.assign > 0)
+    return keep
+
+
+def restricted(instance: Instance, keep: BoolArray) -> Instance:
+    """The instance with only the arcs ``keep`` (groups, sites and streets unchanged)."""
+    return replace(instance, arcs=instance.arcs[keep].reset_index(drop=True))
+
+
+def widen(plan: Plan, keep: BoolArray) -> Plan:
+    """A plan over the kept arcs, its persons per arc laid back onto every allowed arc."""
+    assign = np.zeros(len(keep), np.int64)
+    assign[np.flatnonzero(keep)] = plan.assign
+    return replace(plan, assign=assign)
+
+
 def solve_observation(
     groups: pd.DataFrame,
     sites: pd.DataFrame,
@@ -1075,6 +1104,7 @@ def solve_observation(
     sites_per_street_min: int,
     barrier_free_for_disabled: bool,
     options: SolveOptions = DEFAULT_OPTIONS,
+    cost_arcs_per_group: int | None = None,
 ) -> StageResult:
     """Open observation sites and place every home's groups (module docstring: formulation and method).
 
@@ -1090,6 +1120,10 @@ def solve_observation(
         The rules (DESIGN §2).
     options
         Time limit (shared by the whole stage), seed and workers.
+    cost_arcs_per_group
+        When given, phase (iii) keeps only each group's this many cheapest arcs plus the arcs of a least-minutes
+        flow at the unmet optimum ("Arc restriction" in the module docstring); phases (i)-(ii), the reasons and
+        the marginal values always use every allowed arc.
 
     Returns
     -------
@@ -1107,12 +1141,17 @@ def solve_observation(
             message = "the maximum flow of phases (i)-(ii) did not reach an optimum"
             return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
         unmet_disabled, unmet_total = optimum
+        keep = np.ones(len(instance.arcs), bool)
+        if cost_arcs_per_group is not None:
+            kept = cost_phase_arcs(instance, unmet_disabled, unmet_total, cost_arcs_per_group)
+            keep = kept if kept is not None else keep
+        cost_instance = restricted(instance, keep)
         heuristic_deadline = time.perf_counter() + SLOPE_SHARE * max(0.0, deadline - time.perf_counter())
-        warm = solve_warm_start(instance, unmet_disabled, unmet_total, heuristic_deadline)
+        warm = solve_warm_start(cost_instance, unmet_disabled, unmet_total, heuristic_deadline)
         if warm is None:
             message = "the held-unmet min-cost flow did not reach an optimum"
             return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
-        plan = solve_facility_location(instance, warm, options, deadline)
+        plan = widen(solve_facility_location(cost_instance, warm, options, deadline), keep)
     tables = {
         "sites": sites_table(instance, plan.assign, plan.open_sites),
         "assignments": assignments_table(instance, plan.assign),
@@ -1130,6 +1169,7 @@ def solve_observation(
         "variables": len(instance.arcs) + len(instance.groups) + int(instance.sites["usable"].sum()),
         "cp_sat_variables": plan.cp_sat_variables,
         "arcs": len(instance.arcs),
+        "cost_phase_arcs": int(keep.sum()),
         "groups": len(instance.groups),
         "sites": len(instance.sites),
         "components": plan.components,

@@ -36,9 +36,15 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class ArcLimits:
-    """How many arcs each stage gets: the k nearest candidates per origin (rules cap them by minutes too)."""
+    """How many arcs each stage gets: the k nearest candidates per origin (rules cap them by minutes too).
 
-    sites_per_home: int = 20
+    ``sites_per_home`` None keeps every site within the transfer limit, so the unmet figures are the rule's;
+    the observation cost phase then keeps each group's ``site_cost_arcs_per_group`` cheapest arcs (and those the
+    unmet optimum needs).
+    """
+
+    sites_per_home: int | None = None
+    site_cost_arcs_per_group: int | None = 12
     stations_per_home: int = 10
     pools_per_need: int = 10
     depots_per_institution: int = 20
@@ -180,9 +186,9 @@ def _usable_sites(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
 
 
 def _observation_arcs(
-    groups: pd.DataFrame, sites: pd.DataFrame, located: pd.DataFrame, rules: Rules, dataset: Dataset, k: int
+    groups: pd.DataFrame, sites: pd.DataFrame, located: pd.DataFrame, rules: Rules, dataset: Dataset, k: int | None
 ) -> pd.DataFrame:
-    """Home -> site arcs within the transfer limit: the k nearest usable sites and the k nearest barrier-free ones."""
+    """Home -> site arcs within the transfer limit: all when k is None, else the k nearest (and k barrier-free)."""
     homes = groups["home_id"].drop_duplicates()
     usable = sites[sites["status"] != "closed"]
     if homes.empty or usable.empty:
@@ -228,6 +234,7 @@ def _run_observation(
         sites_per_street_min=rules.sites_per_street_min,
         barrier_free_for_disabled=rules.barrier_free_for_disabled,
         options=options,
+        cost_arcs_per_group=limits.site_cost_arcs_per_group,
     )
 
 

@@ -486,3 +486,27 @@ def test_marginal_room_value_equals_the_milp_with_one_more_room(
         assert marginal.loc[site_id, "value"] == before[1] - after[1], site_id
         expected_group = "disabled" if after[0] < before[0] else ("other" if after[1] < before[1] else "")
         assert marginal.loc[site_id, "unmet_group"] == expected_group, site_id
+
+
+def test_cost_arc_restriction_keeps_the_unmet_optimum_and_the_arcs_it_needs() -> None:
+    # H1 sends 10 persons; S1 (10 min, 6 rooms) is its cheapest arc, S2 (20 min, 4 rooms) is needed for the
+    # unmet optimum 0, S3 (30 min, 10 rooms) is neither: with one cost arc per group, S1 and S2 are kept.
+    groups = groups_frame([("H1", "T1", "other", 10)])
+    sites = sites_frame(
+        [("S1", "T1", 6, True, "open", 0), ("S2", "T1", 4, True, "open", 0), ("S3", "T1", 10, True, "open", 0)]
+    )
+    arcs = arcs_frame([("H1", "S1", 10), ("H1", "S2", 20), ("H1", "S3", 30)])
+    result = solve_observation(
+        groups,
+        sites,
+        arcs,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=True,
+        options=SolveOptions(time_limit_s=5),
+        cost_arcs_per_group=1,
+    )
+    assert result.stats["arcs"] == 3 and result.stats["cost_phase_arcs"] == 2
+    assert [p.objective for p in result.phases] == [0.0, 0.0, 6 * 10 + 4 * 20]
+    placed = result.table("assignments").set_index("site_id")["persons"].to_dict()
+    assert placed == {"S1": 6, "S2": 4}
