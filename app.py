@@ -1,0 +1,25 @@
+"""epiplan in the browser: pick a dataset, rules and a response level; see the plan; change one thing; compare.
+
+Run with ``make run`` (``streamlit run app.py``). The view pieces live in ``planner/ui``.
+"""
+
+import streamlit as st
+
+from planner.ui import cache, views
+from planner.ui.places import places
+from planner.ui.sidebar import draw_sidebar
+
+st.set_page_config(page_title="epiplan", page_icon="🏥", layout="wide")
+inputs = draw_sidebar()
+views.draw_header(inputs)
+views.draw_problems(inputs)
+if not inputs.ready:
+    st.stop()
+assert inputs.planned is not None and inputs.rules is not None and inputs.scenario is not None
+plan, key, _seconds = cache.solve_plan(
+    st.session_state, inputs.planned, inputs.rules, inputs.scenario, inputs.time_limit_s, inputs.language
+)
+located = places(inputs.planned, inputs.language)
+views.draw_kpis(plan, views.remember_shown(st.session_state, key, plan.kpis), inputs.language)
+views.draw_downloads(plan, located, inputs.language)
+views.draw_tabs(plan, inputs, located)

@@ -1,0 +1,139 @@
+"""Plans cached by content hash: the same dataset, rules, scenario and time limit give the same plan at once.
+
+The key is a SHA-256 over the dataset's content hash, every rule value, every
+scenario knob and the time limit, so going back to an earlier what-if is
+instant and two sessions never confuse each other's data. The cache is a small
+LRU kept in the session (a city plan is a few MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from planner.rules import Rules
+from planner.scenario import Scenario
+from planner.schema import Dataset
+from planner.ui.state import Session
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+
+T = TypeVar("T")
+MAX_PLANS = 16
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def plan_key(dataset_sha256: str, rules: Rules, scenario: Scenario, time_limit_s: float) -> str:
+    """The cache key of a plan: hash of the dataset content, the rules, the scenario and the time limit."""
+    payload = {
+        "dataset": dataset_sha256,
+        "rules": rules.values(),
+        "scenario": scenario.to_dict(),
+        "time_limit_s": round(float(time_limit_s), 6),
+    }
+    return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
+
+
+class LruCache(Generic[T]):
+    """A thread-safe least-recently-used mapping of key -> value with at most ``maxsize`` entries."""
+
+    def __init__(self, maxsize: int = MAX_PLANS) -> None:
+        if maxsize < 1:
+            raise ValueError(f"Expected maxsize >= 1, got {maxsize}.")
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get(self, key: str) -> T | None:
+        """The value under ``key`` (now the most recently used), or ``None``."""
+        with self._lock:
+            if key not in self._items:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: str, value: T) -> None:
+        """Store ``value``; the least recently used entry goes when the cache is full."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def get_or_compute(self, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
+        """``(value, was_cached)``: the cached value, or ``compute()`` stored under ``key``."""
+        cached = self.get(key)
+        if cached is not None:
+            return cached, True
+        value = compute()
+        self.put(key, value)
+        return value, False
+
+
+# --- solving in the app -------------------------------------------------------------------------------------------
+
+
+def session_cache(session: Session, name: str = "plan_cache") -> LruCache[Any]:
+    """The LRU cache kept in ``session`` under ``name`` (created on first use)."""
+    cache = session.get(name)
+    if not isinstance(cache, LruCache):
+        cache = LruCache(MAX_PLANS)
+        session[name] = cache
+    return cache
+
+
+def solve_plan(
+    session: Session,
+    dataset: Dataset,
+    rules: Rules,
+    scenario: Scenario,
+    time_limit_s: float,
+    language: str,
+) -> tuple[Plan, str, float | None]:
+    """``(plan, key, seconds)``: the cached plan (``seconds`` None) or a fresh solve shown stage by stage."""
+    import streamlit as st
+
+    from planner.pipeline import make_plan
+    from planner.ui import i18n
+
+    cache = session_cache(session)
+    key = plan_key(dataset.sha256 or dataset.content_hash(), rules, scenario, time_limit_s)
+    cached = cache.get(key)
+    if cached is not None:
+        st.caption(i18n.t("from_cache", language))
+        return cached, key, None
+    with st.status(i18n.t("solving", language), expanded=True) as status:
+        bar = st.progress(0.0, text=i18n.t("solving", language))
+
+        def progress(stage: str, index: int, total: int) -> None:
+            label = i18n.t("solving_stage", language, i=index + 1, n=total, stage=i18n.stage_label(stage, language))
+            bar.progress(index / max(total, 1), text=label)
+
+        started = time.perf_counter()
+        plan = make_plan(dataset, rules, scenario, time_limit_s=time_limit_s, progress=progress)
+        seconds = time.perf_counter() - started
+        bar.progress(1.0, text=i18n.t("solved", language, seconds=seconds))
+        status.update(label=i18n.t("solved", language, seconds=seconds), state="complete", expanded=False)
+    cache.put(key, plan)
+    return plan, key, seconds

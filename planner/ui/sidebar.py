@@ -1,0 +1,421 @@
+"""The sidebar: language, dataset, rules, response level, scenario knobs, time limit, kept scenarios.
+
+:func:`draw_sidebar` draws the widgets and returns :class:`Inputs`, everything
+the planner needs. The pure helpers (rules table <-> overrides, demand
+multipliers, the scenario of the widgets) are tested without Streamlit.
+
+What-if edits from the data editors in the main area are read here, at the top
+of the run, from their widget state: the plan is solved before the editors are
+drawn again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from planner.io import Problem
+from planner.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
+from planner.scenario import Scenario, ScenarioError, make_scenario
+from planner.schema import LEVELS, Dataset
+from planner.ui import i18n, state
+from planner.ui.data import choose_dataset
+from planner.ui.places import display_names
+from planner.ui.state import Session, SessionView
+from planner.ui.whatif import EDITABLE, EditError, Edits, apply_edits, drop_unchanged, editor_edits, merge_edits
+
+RULES_EDITOR = "rules_editor"
+DEMAND_EDITOR = "demand_editor"
+SCENARIO_UPLOAD = "scenario_upload"
+DATASET_SHA = "dataset_sha256"
+"""Session key: content hash of the dataset planned in the last run (a new one resets the edits)."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the sidebar (and the editors' state) asks for."""
+
+    language: str
+    dataset: Dataset | None
+    """The validated dataset before what-if edits; ``None`` when it has errors."""
+    problems: list[Problem]
+    dataset_label: str
+    planned: Dataset | None = None
+    """The dataset with the what-if edits applied (what is solved)."""
+    preset: str = "beijing-2023"
+    rules: Rules | None = None
+    """The preset's rules (overrides travel in ``scenario.rule_overrides``)."""
+    scenario: Scenario | None = None
+    problems_in_scenario: list[str] = field(default_factory=list)
+    edits: Edits = field(default_factory=dict)
+    time_limit_s: float = state.DEFAULT_TIME_LIMIT_S
+
+    @property
+    def ready(self) -> bool:
+        """True when there is something to solve."""
+        return self.planned is not None and self.rules is not None and self.scenario is not None
+
+    def spec(self, name: str) -> state.ScenarioSpec:
+        """These inputs as a kept scenario called ``name``."""
+        assert self.scenario is not None
+        dataset = self.dataset
+        return state.ScenarioSpec(
+            name=name,
+            preset=self.preset,
+            scenario=self.scenario,
+            edits=self.edits,
+            time_limit_s=self.time_limit_s,
+            dataset_name=dataset.name if dataset is not None else "",
+            dataset_sha256=dataset.sha256 if dataset is not None else "",
+        )
+
+
+# --- pure helpers -------------------------------------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """A rule value as the text shown in the rules editor (lists and mappings in JSON, booleans lower case)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
+    """One row per rule: ``field, label, value`` (text), ``unit, source``."""
+    rows = rules.table()
+    return pd.DataFrame(
+        {
+            "field": [r["field"] for r in rows],
+            "label": [r["label_zh"] if language == "zh" else r["label"] for r in rows],
+            "value": [value_text(r["value"]) for r in rows],
+            "unit": [r["unit"] for r in rows],
+            "source": [r["source"] for r in rows],
+        }
+    )
+
+
+def rule_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``{field: value}`` from the rules editor's ``edited_rows`` (values parsed as YAML: ``0.2``, ``[a, b]``)."""
+    if not editor_state:
+        return {}
+    fields = shown["field"].to_numpy()
+    edits: dict[str, Any] = {}
+    for position, changes in dict(editor_state.get("edited_rows", {})).items():
+        index = int(position)
+        text = dict(changes).get("value")
+        if text is None or not 0 <= index < len(fields):
+            continue
+        try:
+            edits[str(fields[index])] = yaml.safe_load(str(text))
+        except yaml.YAMLError:
+            edits[str(fields[index])] = str(text)
+    return edits
+
+
+def demand_frame(dataset: Dataset, multipliers: Mapping[str, float], language: str) -> pd.DataFrame:
+    """One row per district: ``district_id, name, multiplier`` (1.0 unless set)."""
+    districts = dataset.districts
+    return pd.DataFrame(
+        {
+            "district_id": districts["district_id"].astype(str),
+            "name": display_names(districts, language).to_numpy(),
+            "multiplier": [float(multipliers.get(str(d), 1.0)) for d in districts["district_id"]],
+        }
+    )
+
+
+def demand_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> dict[str, float]:
+    """``{district_id: multiplier}`` from the demand editor's ``edited_rows``."""
+    if not editor_state:
+        return {}
+    ids = shown["district_id"].to_numpy()
+    edits: dict[str, float] = {}
+    for position, changes in dict(editor_state.get("edited_rows", {})).items():
+        index = int(position)
+        new_value = dict(changes).get("multiplier")
+        if new_value is not None and 0 <= index < len(ids):
+            edits[str(ids[index])] = float(new_value)
+    return edits
+
+
+def effective_multipliers(stored: Mapping[str, float], edited: Mapping[str, float]) -> dict[str, float]:
+    """Stored multipliers with the editor's on top, without the neutral 1.0s."""
+    merged = {**stored, **edited}
+    return {k: float(v) for k, v in sorted(merged.items()) if abs(float(v) - 1.0) > 1e-12}
+
+
+def build_scenario(
+    session: SessionView, rule_overrides: Mapping[str, Any], multipliers: Mapping[str, float]
+) -> tuple[Scenario | None, list[str]]:
+    """The scenario of the widgets, or ``None`` and the problems."""
+    knobs = state.scenario_knobs(session)
+    try:
+        scenario = make_scenario(**knobs, rule_overrides=dict(rule_overrides), demand_multipliers=dict(multipliers))
+    except ScenarioError as exc:
+        return None, exc.problems
+    return scenario, []
+
+
+def current_edits(session: SessionView, dataset: Dataset) -> tuple[Edits, list[str]]:
+    """Stored what-if edits with the editors' edits on top (only those that change the data), and any problems."""
+    stored = session.get(state.STORED_EDITS, {})
+    shown = apply_edits(dataset, stored)
+    layers: list[Edits] = [stored]
+    problems: list[str] = []
+    for table in EDITABLE:
+        try:
+            layers.append(
+                editor_edits(table, shown.table(table), session.get(state.editor_key(f"whatif_{table}", session)))
+            )
+        except EditError as exc:
+            problems += exc.problems
+    return drop_unchanged(dataset, merge_edits(*layers)), problems
+
+
+@cache
+def preset_title(preset: str, language: str) -> str:
+    """The preset's title from its YAML file (the name when it has none)."""
+    path = RULES_DIR / f"{preset}.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    key = "title_zh" if language == "zh" else "title"
+    return str((raw or {}).get(key) or preset)
+
+
+# --- callbacks ----------------------------------------------------------------------------------------------------
+
+
+def _on_level_change(language: str) -> None:
+    state.copy_from_widget(st.session_state, state.LEVEL, language)
+    state.reset_knobs_to_level(st.session_state)
+
+
+def _on_widget_change(name: str, language: str) -> None:
+    state.copy_from_widget(st.session_state, name, language)
+
+
+def _on_scenario_upload() -> None:
+    upload = st.session_state.get(SCENARIO_UPLOAD)
+    if upload is None:
+        return
+    language = st.session_state.get(state.LANGUAGE, "en")
+    name = str(upload.name).rsplit(".", 1)[0]
+    try:
+        spec = state.spec_from_yaml(upload.getvalue(), default_name=name)
+    except ScenarioError as exc:
+        st.session_state[state.MESSAGE] = ("error", i18n.t("scenario_bad", language, problems="; ".join(exc.problems)))
+        return
+    state.load_spec(st.session_state, spec)
+    state.keep(st.session_state, spec)
+    st.session_state[state.MESSAGE] = ("success", i18n.t("scenario_loaded", language, name=spec.name))
+
+
+def _on_keep(spec: state.ScenarioSpec) -> None:
+    language = st.session_state.get(state.LANGUAGE, "en")
+    state.keep(st.session_state, spec)
+    st.session_state[state.MESSAGE] = ("success", i18n.t("saved", language, name=spec.name))
+
+
+def _on_load(name: str) -> None:
+    spec = st.session_state.get(state.KEPT, {}).get(name)
+    if spec is not None:
+        state.load_spec(st.session_state, spec)
+        language = st.session_state.get(state.LANGUAGE, "en")
+        st.session_state[state.MESSAGE] = ("success", i18n.t("scenario_loaded", language, name=spec.name))
+
+
+# --- drawing ------------------------------------------------------------------------------------------------------
+
+
+def _draw_dataset(session: Session, language: str) -> tuple[Dataset | None, list[Problem], str]:
+    st.subheader(i18n.t("dataset", language))
+    upload = st.file_uploader(
+        i18n.t("upload", language), type=["xlsx", "zip"], key=state.UPLOAD, help=i18n.t("upload_help", language)
+    )
+    choice = choose_dataset(session, upload)
+    dataset = choice.dataset
+    if dataset is not None:
+        label = i18n.t("sample_city", language) if choice.is_sample else choice.label
+        st.caption(
+            i18n.t(
+                "using_dataset", language, name=label, districts=len(dataset.districts), homes=len(dataset.care_homes)
+            )
+        )
+        if session.get(DATASET_SHA) != dataset.sha256:
+            if session.get(DATASET_SHA) is not None:
+                state.reset_edits(session)
+            session[DATASET_SHA] = dataset.sha256
+    return dataset, choice.problems, choice.label
+
+
+def _draw_rules(session: Session, language: str) -> tuple[str, Rules, dict[str, Any], list[str]]:
+    st.subheader(i18n.t("rules", language))
+    preset = st.selectbox(
+        i18n.t("preset", language),
+        PRESETS,
+        key=state.bind_widget(session, state.PRESET, language),
+        format_func=lambda p: preset_title(p, language),
+        on_change=_on_widget_change,
+        args=(state.PRESET, language),
+    )
+    rules = load_rules(preset)
+    stored = dict(session.get(state.STORED_RULES, {}))
+    problems: list[str] = []
+    try:
+        shown_rules = rules.with_overrides(stored)
+    except RulesError as exc:
+        problems += exc.problems
+        stored, shown_rules = {}, rules
+    shown = rules_frame(shown_rules, language)
+    key = state.editor_key(f"{RULES_EDITOR}_{preset}", session)
+    overrides = {**stored, **rule_edits(shown, session.get(key))}
+    try:
+        rules.with_overrides(overrides)
+    except RulesError as exc:
+        problems += exc.problems
+        overrides = stored
+    overrides = {k: v for k, v in overrides.items() if rules.values().get(k) != v}
+    with st.expander(i18n.t("edit_rules", language), expanded=False):
+        st.data_editor(
+            shown,
+            key=key,
+            hide_index=True,
+            num_rows="fixed",
+            disabled=["field", "label", "unit", "source"],
+            column_order=["label", "value", "unit", "source"],
+            column_config={
+                "label": st.column_config.TextColumn(i18n.column_label("label", language), width="medium"),
+                "value": st.column_config.TextColumn(i18n.column_label("value", language)),
+                "unit": st.column_config.TextColumn(i18n.column_label("unit", language)),
+                "source": st.column_config.TextColumn(i18n.column_label("source", language)),
+            },
+        )
+        if problems:
+            st.error(i18n.t("rules_bad", language, problems="; ".join(problems)))
+    return preset, rules, overrides, problems
+
+
+def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, float]:
+    st.radio(
+        i18n.t("level", language),
+        LEVELS,
+        key=state.bind_widget(session, state.LEVEL, language),
+        horizontal=True,
+        format_func=lambda level: i18n.value("level", level, language),
+        on_change=_on_level_change,
+        args=(language,),
+    )
+    with st.expander(i18n.t("more_knobs", language), expanded=False):
+        keys = state.KNOB_KEYS
+        st.slider(i18n.t("attack_rate", language), 0.0, 1.0, step=0.01, key=keys["attack_rate"])
+        st.slider(i18n.t("severe_share", language), 0.0, 1.0, step=0.01, key=keys["severe_share"])
+        st.slider(i18n.t("staff_absence", language), 0.0, 1.0, step=0.01, key=keys["staff_absence"])
+        st.slider(i18n.t("rotation_share", language), 0.0, 1.0, step=0.05, key=keys["rotation_share"])
+        st.slider(i18n.t("stock_factor", language), 0.0, 2.0, step=0.05, key=keys["stock_factor"])
+        st.slider(i18n.t("fleet_factor", language), 0.0, 2.0, step=0.05, key=keys["fleet_factor"])
+        st.number_input(i18n.t("horizon_days", language), min_value=1, max_value=365, step=1, key=state.HORIZON)
+    sites = dataset.sites
+    site_ids = sites["site_id"].astype(str).tolist()
+    names = dict(zip(site_ids, display_names(sites, language), strict=True))
+    session[state.CLOSED_SITES] = [s for s in session.get(state.CLOSED_SITES, []) if s in names]
+    st.multiselect(
+        i18n.t("closed_sites", language),
+        site_ids,
+        key=state.bind_widget(session, state.CLOSED_SITES, language),
+        format_func=lambda s: f"{names.get(s, s)} ({s})",
+        placeholder=i18n.t("choose", language),
+        on_change=_on_widget_change,
+        args=(state.CLOSED_SITES, language),
+    )
+    stored = dict(session.get(state.STORED_DEMAND, {}))
+    shown = demand_frame(dataset, stored, language)
+    key = state.editor_key(DEMAND_EDITOR, session)
+    with st.expander(i18n.t("demand", language), expanded=False):
+        st.data_editor(
+            shown,
+            key=key,
+            hide_index=True,
+            num_rows="fixed",
+            disabled=["district_id", "name"],
+            column_order=["name", "multiplier"],
+            column_config={
+                "name": st.column_config.TextColumn(i18n.column_label("district", language)),
+                "multiplier": st.column_config.NumberColumn(
+                    i18n.t("multiplier", language), min_value=0.0, max_value=10.0, step=0.1, format="%.2f"
+                ),
+            },
+        )
+    st.number_input(i18n.t("time_limit", language), min_value=1.0, max_value=300.0, step=1.0, key=state.TIME_LIMIT)
+    return effective_multipliers(stored, demand_edits(shown, session.get(key)))
+
+
+def _draw_scenarios(session: Session, inputs: Inputs, language: str) -> None:
+    st.subheader(i18n.t("scenarios", language))
+    kept: dict[str, state.ScenarioSpec] = session.get(state.KEPT, {})
+    default_name = i18n.value("level", session[state.LEVEL], language)
+    st.text_input(i18n.t("scenario_name", language), key=state.SCENARIO_NAME, placeholder=default_name)
+    if inputs.ready:
+        name = str(session.get(state.SCENARIO_NAME, "")).strip() or state.unique_name(default_name, kept)
+        spec = inputs.spec(name)
+        st.button(i18n.t("save_scenario", language), on_click=_on_keep, args=(spec,), key="keep_scenario")
+        st.download_button(
+            i18n.t("download_scenario", language),
+            data=spec.to_yaml().encode("utf-8"),
+            file_name=f"{name}.yaml",
+            mime="application/x-yaml",
+            on_click="ignore",
+            key="download_scenario",
+        )
+    if kept:
+        chosen = st.selectbox(i18n.t("kept_scenarios", language), list(kept), key="load_choice")
+        st.button(i18n.t("load_scenario", language), on_click=_on_load, args=(chosen,), key="load_scenario")
+    st.file_uploader(
+        i18n.t("upload_scenario", language), type=["yaml", "yml"], key=SCENARIO_UPLOAD, on_change=_on_scenario_upload
+    )
+
+
+def draw_sidebar() -> Inputs:
+    """Draw the sidebar and return what it asks for."""
+    session = st.session_state
+    state.init_session(session)
+    with st.sidebar:
+        language = st.segmented_control(
+            i18n.t("language", "en") + " / " + i18n.t("language", "zh"),
+            i18n.LANGUAGES,
+            key=state.LANGUAGE,
+            format_func=lambda code: i18n.LANGUAGE_NAMES[code],
+            selection_mode="single",
+            required=True,
+        )
+        language = str(language or "en")
+        dataset, problems, label = _draw_dataset(session, language)
+        if dataset is None:
+            return Inputs(language, None, problems, label)
+        preset, rules, overrides, _rule_problems = _draw_rules(session, language)
+        st.subheader(i18n.t("knobs", language))
+        multipliers = _draw_knobs(session, dataset, language)
+        scenario, scenario_problems = build_scenario(session, overrides, multipliers)
+        edits, edit_problems = current_edits(session, dataset)
+        inputs = Inputs(
+            language=language,
+            dataset=dataset,
+            problems=problems,
+            dataset_label=label,
+            planned=apply_edits(dataset, edits),
+            preset=preset,
+            rules=rules,
+            scenario=scenario,
+            problems_in_scenario=scenario_problems + edit_problems,
+            edits=edits,
+            time_limit_s=float(session[state.TIME_LIMIT]),
+        )
+        _draw_scenarios(session, inputs, language)
+    return inputs

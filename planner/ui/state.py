@@ -1,0 +1,276 @@
+"""What the session keeps: the widget keys, the scenarios a coordinator has kept, and scenario files.
+
+A kept scenario (:class:`ScenarioSpec`) is everything needed to solve it again on
+the same dataset: the rules preset, the :class:`~planner.scenario.Scenario`
+(knobs, closed sites, demand multipliers, rule overrides), the what-if edits of
+the dataset and the time limit. It round-trips through YAML (schema
+``epiplan.scenario/1``); a plain mapping of knobs (``level: severe``) is read too,
+as the command line writes it.
+
+Session state is handled through plain ``MutableMapping`` functions so that they
+can be tested without Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from planner.rules import DEFAULT_PRESET, PRESETS
+from planner.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
+from planner.ui.whatif import EditError, Edits, clean_edits
+
+Session = MutableMapping[Any, Any]
+"""Streamlit's session state (keys are ``str | int``) or a plain dict in tests."""
+SessionView = Mapping[Any, Any]
+
+SCENARIO_SCHEMA = "epiplan.scenario/1"
+DEFAULT_TIME_LIMIT_S = 10.0
+
+# --- session keys (widget keys are plain strings; the data editors add a generation number) ---------------------
+LANGUAGE = "language"
+PRESET = "preset"
+LEVEL = "level"
+HORIZON = "horizon_days"
+KNOB_KEYS: dict[str, str] = {knob: f"knob_{knob}" for knob in (*LEVEL_KNOBS, "stock_factor", "fleet_factor")}
+CLOSED_SITES = "closed_sites"
+TIME_LIMIT = "time_limit_s"
+SCENARIO_NAME = "scenario_name"
+UPLOAD = "dataset_upload"
+"""The dataset file uploader."""
+UPLOADED = "uploaded_dataset"
+"""``{"name": file name, "data": bytes}`` of the uploaded dataset, or absent for the sample city."""
+STORED_EDITS = "stored_edits"
+"""What-if edits that came from a loaded scenario (the editors add theirs on top)."""
+STORED_RULES = "stored_rule_overrides"
+STORED_DEMAND = "stored_demand_multipliers"
+GENERATION = "editor_generation"
+"""Bumped when stored edits are replaced, so that the data editors start afresh."""
+KEPT = "kept_scenarios"
+"""Scenario name -> :class:`ScenarioSpec`."""
+MESSAGE = "flash_message"
+"""A one-time message for the next run (kind, text)."""
+PLAN_CACHE = "plan_cache"
+PREVIOUS_KPIS = "previous_kpis"
+"""(plan key, kpis) of the last plan shown, for the deltas of the KPI cards."""
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A kept scenario: enough to solve it again on the same dataset."""
+
+    name: str
+    preset: str = DEFAULT_PRESET
+    scenario: Scenario = field(default_factory=lambda: make_scenario())
+    edits: Edits = field(default_factory=dict)
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    dataset_name: str = ""
+    dataset_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain mapping (what the YAML file holds)."""
+        return {
+            "schema": SCENARIO_SCHEMA,
+            "name": self.name,
+            "preset": self.preset,
+            "time_limit_s": self.time_limit_s,
+            "dataset": {"name": self.dataset_name, "sha256": self.dataset_sha256},
+            "scenario": self.scenario.to_dict(),
+            "edits": self.edits,
+        }
+
+    def to_yaml(self) -> str:
+        """YAML text of :meth:`to_dict` (UTF-8, Chinese kept readable)."""
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+
+def spec_from_mapping(raw: Mapping[str, Any], default_name: str = "scenario") -> ScenarioSpec:
+    """A :class:`ScenarioSpec` from a parsed scenario file; raises :class:`ScenarioError` naming every problem.
+
+    Accepts the ``epiplan.scenario/1`` layout or a bare mapping of scenario knobs.
+    """
+    problems: list[str] = []
+    if "scenario" in raw:
+        knobs = raw.get("scenario") or {}
+        extra_keys = {"schema", "name", "preset", "time_limit_s", "dataset", "scenario", "edits"}
+        problems += [f"{key}: not a scenario field" for key in raw if key not in extra_keys]
+    else:
+        knobs = {k: v for k, v in raw.items() if k not in ("name", "preset", "time_limit_s", "edits", "schema")}
+    if not isinstance(knobs, Mapping):
+        raise ScenarioError(["scenario: expected a mapping of knob: value"])
+    preset = str(raw.get("preset") or DEFAULT_PRESET)
+    if preset not in PRESETS:
+        problems.append(f"preset: expected one of {', '.join(PRESETS)}, got {preset!r}")
+    try:
+        time_limit = float(raw.get("time_limit_s", DEFAULT_TIME_LIMIT_S))
+        if time_limit <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(f"time_limit_s: expected a number of seconds > 0, got {raw.get('time_limit_s')!r}")
+        time_limit = DEFAULT_TIME_LIMIT_S
+    edits: Edits = {}
+    try:
+        edits = clean_edits(raw.get("edits") or {})
+    except EditError as exc:
+        problems += [f"edits: {p}" for p in exc.problems]
+    scenario = make_scenario()
+    try:
+        scenario = make_scenario(**dict(knobs))
+    except ScenarioError as exc:
+        problems += exc.problems
+    except TypeError as exc:
+        problems.append(f"scenario: {exc}")
+    if problems:
+        raise ScenarioError(problems)
+    dataset = raw.get("dataset") or {}
+    return ScenarioSpec(
+        name=str(raw.get("name") or default_name),
+        preset=preset,
+        scenario=scenario,
+        edits=edits,
+        time_limit_s=time_limit,
+        dataset_name=str(dataset.get("name", "")) if isinstance(dataset, Mapping) else "",
+        dataset_sha256=str(dataset.get("sha256", "")) if isinstance(dataset, Mapping) else "",
+    )
+
+
+def spec_from_yaml(text: str | bytes, default_name: str = "scenario") -> ScenarioSpec:
+    """Parse a scenario file; raises :class:`ScenarioError` with readable problems."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"not a YAML file: {exc}"]) from None
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(["expected a mapping of scenario fields (level: severe, ...)"])
+    return spec_from_mapping(raw, default_name)
+
+
+# --- session state ----------------------------------------------------------------------------------------------
+
+
+def knob_defaults(level: str) -> dict[str, float]:
+    """The widget values of the knobs at ``level`` (level defaults; factors 1.0)."""
+    defaults = level_defaults()[level]
+    values = {KNOB_KEYS[knob]: float(defaults[knob]) for knob in LEVEL_KNOBS}
+    values[KNOB_KEYS["stock_factor"]] = 1.0
+    values[KNOB_KEYS["fleet_factor"]] = 1.0
+    return values
+
+
+def init_session(session: Session) -> None:
+    """Put every default the sidebar needs into ``session`` (keys already set are kept)."""
+    defaults: dict[str, Any] = {
+        LANGUAGE: "en",
+        PRESET: DEFAULT_PRESET,
+        LEVEL: "prevalent",
+        HORIZON: 14,
+        CLOSED_SITES: [],
+        TIME_LIMIT: DEFAULT_TIME_LIMIT_S,
+        SCENARIO_NAME: "",
+        STORED_EDITS: {},
+        STORED_RULES: {},
+        STORED_DEMAND: {},
+        GENERATION: 0,
+        KEPT: {},
+    }
+    for key, default in {**defaults, **knob_defaults("prevalent")}.items():
+        if key not in session:
+            session[key] = default
+
+
+def reset_knobs_to_level(session: Session) -> None:
+    """After a level change: every level knob back to the new level's default."""
+    session.update(knob_defaults(str(session[LEVEL])))
+
+
+def scenario_knobs(session: SessionView) -> dict[str, Any]:
+    """The scenario knobs the widgets show; level knobs equal to the level default are left out."""
+    level = str(session[LEVEL])
+    defaults = knob_defaults(level)
+    knobs: dict[str, Any] = {"level": level, "horizon_days": int(session[HORIZON])}
+    for knob, key in KNOB_KEYS.items():
+        widget_value = float(session[key])
+        if abs(widget_value - defaults[key]) > 1e-12:
+            knobs[knob] = widget_value
+    knobs["closed_sites"] = tuple(sorted(str(s) for s in session[CLOSED_SITES]))
+    return knobs
+
+
+def load_spec(session: Session, spec: ScenarioSpec) -> None:
+    """Show ``spec`` in the widgets: knobs, preset, closed sites, time limit, stored edits (editors start afresh).
+
+    Call it from a widget callback (before the widgets are drawn in the next run).
+    """
+    scenario = spec.scenario
+    session[PRESET] = spec.preset
+    session[LEVEL] = scenario.level
+    session[HORIZON] = scenario.horizon_days
+    for knob, key in KNOB_KEYS.items():
+        session[key] = float(getattr(scenario, knob))
+    session[CLOSED_SITES] = list(scenario.closed_sites)
+    session[TIME_LIMIT] = float(spec.time_limit_s)
+    session[SCENARIO_NAME] = spec.name
+    session[STORED_EDITS] = spec.edits
+    session[STORED_RULES] = dict(scenario.rule_overrides)
+    session[STORED_DEMAND] = dict(scenario.demand_multipliers)
+    session[GENERATION] = int(session.get(GENERATION, 0)) + 1
+
+
+def reset_edits(session: Session) -> None:
+    """Forget every what-if edit and rule override (a new dataset was loaded)."""
+    session[STORED_EDITS] = {}
+    session[STORED_RULES] = {}
+    session[STORED_DEMAND] = {}
+    session[CLOSED_SITES] = []
+    session[GENERATION] = int(session.get(GENERATION, 0)) + 1
+
+
+def editor_key(name: str, session: SessionView) -> str:
+    """The widget key of a data editor in this generation (``whatif_sites_0``)."""
+    return f"{name}_{int(session.get(GENERATION, 0))}"
+
+
+def keep(session: Session, spec: ScenarioSpec) -> None:
+    """Keep ``spec`` under its name (replacing one of the same name)."""
+    kept = dict(session.get(KEPT, {}))
+    kept[spec.name] = spec
+    session[KEPT] = kept
+
+
+def unique_name(wanted: str, taken: Mapping[str, Any] | list[str], fallback: str = "scenario") -> str:
+    """``wanted`` (or ``fallback``) made unique among ``taken`` by a number suffix."""
+    base = wanted.strip() or fallback
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base} ({number})" in taken:
+        number += 1
+    return f"{base} ({number})"
+
+
+# --- widgets whose option labels depend on the language ---------------------------------------------------------
+# Streamlit keeps a radio's, selectbox's or multiselect's value as its *formatted* label: after a language switch
+# the old label matches no option and the widget shows nothing selected. Such a widget gets one key per language
+# (``level__zh``); the value itself lives under the plain name (``level``), copied in before the widget is drawn
+# and copied back by its on_change callback.
+
+
+def widget_key(name: str, language: str) -> str:
+    """The key of the widget that shows session value ``name`` in ``language``."""
+    return f"{name}__{language}"
+
+
+def bind_widget(session: Session, name: str, language: str) -> str:
+    """Give the ``language`` widget of ``name`` the current value (before it is drawn) and return its key."""
+    key = widget_key(name, language)
+    if key not in session or session[key] != session.get(name):
+        session[key] = session.get(name)
+    return key
+
+
+def copy_from_widget(session: Session, name: str, language: str) -> None:
+    """The on_change side of :func:`bind_widget`: keep what the reader chose under the plain name."""
+    session[name] = session[widget_key(name, language)]

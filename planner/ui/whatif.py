@@ -1,0 +1,190 @@
+"""What-if edits of the dataset: rooms and status of sites, ambulances, nurses, depot stock.
+
+An edit is kept by entity id, so it survives a re-ordering of the table and can
+be written to a scenario file::
+
+    {"sites": {"OS0002": {"rooms": 0, "status": "closed"}}, "pools": {"NP0001": {"nurses": 40}}}
+
+``st.data_editor`` reports its edits by row position (``{"edited_rows": {1:
+{"rooms": 0}}}``); :func:`editor_edits` turns them into id edits against the
+table the editor showed. :func:`apply_edits` returns a new :class:`Dataset` with
+the edits applied and its content hash recomputed, so a plan of the edited data
+is cached under its own key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from planner.schema import DRUGS, SITE_STATUSES, TABLES, Dataset
+
+Edits = dict[str, dict[str, dict[str, Any]]]
+"""table -> entity id -> column -> new value."""
+
+EDITABLE: dict[str, tuple[str, ...]] = {
+    "sites": ("rooms", "status"),
+    "stations": ("ambulances",),
+    "pools": ("nurses",),
+    "depots": tuple(f"stock_{drug}" for drug in DRUGS),
+}
+"""The columns a coordinator may change in the what-if editors, by table."""
+
+
+class EditError(ValueError):
+    """Edits that cannot be applied; ``problems`` has one message per bad edit."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def id_column(table: str) -> str:
+    """The id column of an editable table."""
+    column = TABLES[table].id_column
+    assert column is not None
+    return column
+
+
+def clean_value(table: str, column: str, raw: Any) -> Any:
+    """An edited cell as the dataset stores it; raises ``ValueError`` in plain words when it cannot be."""
+    if column not in EDITABLE.get(table, ()):
+        raise ValueError(f"{table}.{column} cannot be edited (editable: {', '.join(EDITABLE.get(table, ()))})")
+    if column == "status":
+        text = str(raw).strip().lower()
+        if text not in SITE_STATUSES:
+            raise ValueError(f"{table}.{column}: expected one of {', '.join(SITE_STATUSES)}, got {raw!r}")
+        return text
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{table}.{column}: expected a whole number >= 0, got {raw!r}") from None
+    if number < 0 or number != int(number):
+        raise ValueError(f"{table}.{column}: expected a whole number >= 0, got {raw!r}")
+    return int(number)
+
+
+def clean_edits(raw: Mapping[str, Any]) -> Edits:
+    """Validate edits read from a file or a widget; raises :class:`EditError` listing every bad one."""
+    edits: Edits = {}
+    problems: list[str] = []
+    for table, rows in raw.items():
+        if table not in EDITABLE:
+            problems.append(f"{table}: not an editable table (editable: {', '.join(EDITABLE)})")
+            continue
+        if not isinstance(rows, Mapping):
+            problems.append(f"{table}: expected a mapping of id -> {{column: value}}")
+            continue
+        for entity_id, changes in rows.items():
+            if not isinstance(changes, Mapping):
+                problems.append(f"{table}.{entity_id}: expected a mapping of column -> value")
+                continue
+            for column, new_value in changes.items():
+                try:
+                    cleaned = clean_value(table, str(column), new_value)
+                except ValueError as exc:
+                    problems.append(f"{entity_id}: {exc}")
+                    continue
+                edits.setdefault(table, {}).setdefault(str(entity_id), {})[str(column)] = cleaned
+    if problems:
+        raise EditError(problems)
+    return edits
+
+
+def merge_edits(*layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Edits:
+    """Later layers win, cell by cell."""
+    merged: Edits = {}
+    for layer in layers:
+        for table, rows in layer.items():
+            for entity_id, changes in rows.items():
+                merged.setdefault(table, {}).setdefault(entity_id, {}).update(changes)
+    return merged
+
+
+def drop_unchanged(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Edits:
+    """The edits that change a value of ``dataset`` (an edit back to the original is no edit; unknown ids go)."""
+    kept: Edits = {}
+    for table, rows in edits.items():
+        frame = dataset.table(table).set_index(id_column(table))
+        for entity_id, changes in rows.items():
+            if entity_id not in frame.index:
+                continue
+            for column, new_value in changes.items():
+                if frame.at[entity_id, column] != new_value:
+                    kept.setdefault(table, {}).setdefault(entity_id, {})[column] = new_value
+    return kept
+
+
+def editor_edits(table: str, shown: pd.DataFrame, state: Mapping[str, Any] | None) -> Edits:
+    """Id edits from a ``st.data_editor`` state (``edited_rows`` by row position of ``shown``).
+
+    Cells of columns that are not editable are ignored; bad values raise :class:`EditError`.
+    """
+    if not state:
+        return {}
+    ids = shown[id_column(table)].astype(str).to_numpy()
+    raw: dict[str, dict[str, Any]] = {}
+    for position, changes in dict(state.get("edited_rows", {})).items():
+        index = int(position)
+        if not 0 <= index < len(ids):
+            continue
+        editable = {c: v for c, v in dict(changes).items() if c in EDITABLE[table] and v is not None}
+        if editable:
+            raw[str(ids[index])] = editable
+    return clean_edits({table: raw}) if raw else {}
+
+
+def apply_edits(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Dataset:
+    """A copy of ``dataset`` with ``edits`` applied (unknown ids ignored) and its hash recomputed.
+
+    Returns ``dataset`` itself when nothing changes, so its plan stays cached under the same key.
+    """
+    changed: dict[str, pd.DataFrame] = {}
+    for table, rows in edits.items():
+        if not rows:
+            continue
+        frame = dataset.table(table).copy()
+        frame.index = pd.Index(frame[id_column(table)].astype(str))
+        for entity_id, changes in rows.items():
+            if entity_id not in frame.index:
+                continue
+            for column, new_value in changes.items():
+                frame.loc[entity_id, column] = new_value
+        frame = frame.reset_index(drop=True)
+        changed[table] = frame.astype(dataset.table(table).dtypes.to_dict())
+    if not changed:
+        return dataset
+    edited = replace(dataset, **changed)  # type: ignore[arg-type]
+    return replace(edited, sha256=edited.content_hash())
+
+
+def count_edits(edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> int:
+    """How many cells are edited."""
+    return sum(len(changes) for rows in edits.values() for changes in rows.values())
+
+
+def editor_frame(table: str, shown: Dataset, results: pd.DataFrame | None, located: pd.DataFrame) -> pd.DataFrame:
+    """The rows a what-if editor shows, in the dataset's row order (``edited_rows`` positions refer to it).
+
+    Columns: the id, ``name`` and ``district`` (display names from ``located``), the
+    editable columns (values of ``shown``, the dataset with the stored edits), then
+    the plan's result columns from ``results`` (joined on the id; read-only).
+    """
+    ids = id_column(table)
+    frame = shown.table(table)
+    names = located["name"] if not located.empty else pd.Series(dtype=str)
+    districts = located["district"] if not located.empty else pd.Series(dtype=str)
+    out = pd.DataFrame({ids: frame[ids].astype(str)})
+    out["name"] = out[ids].map(names).fillna(out[ids])
+    out["district"] = out[ids].map(districts).fillna("")
+    for column in EDITABLE[table]:
+        out[column] = frame[column].to_numpy()
+    if results is not None and not results.empty:
+        extra = [c for c in results.columns if c != ids and c not in out.columns]
+        joined = out[[ids]].merge(results[[ids, *extra]].drop_duplicates(ids), on=ids, how="left")
+        for column in extra:
+            out[column] = joined[column].to_numpy()
+    return out.reset_index(drop=True)

@@ -1,0 +1,224 @@
+"""The app end to end in Streamlit's AppTest: KPIs of the sample city, a level change, a what-if edit,
+a broken upload, the language switch, kept scenarios and every download parsing back.
+
+AppTest drives every widget but the data editors (``set_value`` is not supported for them): an edit
+is seeded through the editor's session-state key exactly as the browser sends it
+(``{"edited_rows": {row: {column: value}}}``), which is what ``planner.ui.sidebar.current_edits`` reads.
+The file uploader is driven directly (``upload``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import streamlit as st
+from conftest import tiny_frames
+from streamlit.testing.v1 import AppTest
+
+from planner import export
+from planner.plan import Plan
+from planner.ui import state, views
+from planner.ui.cache import LruCache
+from planner.ui.data import load_sample
+from planner.ui.places import places
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT_S = 120
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """``st.cache_data`` outlives an AppTest instance: start each test without it."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    app.run()
+    _no_exception(app)
+    return app
+
+
+def _no_exception(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def _metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def _shown_plan(app: AppTest) -> Plan:
+    key, _kpis = app.session_state[views.SHOWN_PLAN]
+    cache: LruCache[Plan] = app.session_state["plan_cache"]
+    plan = cache.get(key)
+    assert plan is not None
+    return plan
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    """The app after its first run on the sample city (shared by the read-only tests)."""
+    return _app()
+
+
+def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None:
+    plan = _shown_plan(default_app)
+    assert plan.dataset_name == "sample city" and plan.scenario.level == "prevalent"
+    metrics = _metrics(default_app)
+    assert len(metrics) == len(views.CARD_SPECS)
+    assert metrics["Persons placed in observation"] == f"{plan.kpis['observation_placed']:,}"
+    assert metrics["Care homes not covered"] == f"{plan.kpis['uncovered_homes']:,}"
+    assert default_app.title[0].value.startswith("epiplan")
+    assert [tab.label for tab in default_app.tabs] == [
+        "Overview",
+        "Observation",
+        "Ambulances",
+        "Nurses",
+        "Drugs",
+        "Map",
+        "Compare",
+    ]
+
+
+def test_views_draw_their_charts_and_map(default_app: AppTest) -> None:
+    charts = default_app.get("arrow_vega_lite_chart") or default_app.get("vega_lite_chart")
+    assert len(charts) == 4
+    deck = json.loads(default_app.get("deck_gl_json_chart")[0].proto.json)
+    assert {layer["id"] for layer in deck["layers"]} >= {"homes", "sites", "district_labels"}
+    assert deck["mapStyle"] == "__MAP_STYLE__", "no remote basemap"
+    keys = {editor.key for editor in default_app.data_editor}
+    assert {"whatif_sites_0", "whatif_stations_0", "whatif_pools_0", "whatif_depots_0"} <= keys
+
+
+def test_every_download_parses_back(default_app: AppTest) -> None:
+    plan = _shown_plan(default_app)
+    files = {f.key: f for f in views.download_files(plan, places(load_sample(), "zh"), "zh")}
+    book = openpyxl.load_workbook(io.BytesIO(files["download_xlsx"].build()), read_only=True)
+    assert "Summary" in book.sheetnames
+    document = json.loads(files["download_json"].build())
+    assert export.validate_plan_json(document) == []
+    assert document["kpis"]["observation_placed"] == plan.kpis["observation_placed"]
+    tables = export.read_csv_zip(files["download_zip"].build())
+    assert len(tables["compliance"]) == len(plan.compliance)
+    dispatch = openpyxl.load_workbook(io.BytesIO(files["download_dispatch"].build()), read_only=True)
+    assert dispatch.sheetnames[0] == "汇总" and len(dispatch.sheetnames) == 17, "summary + 16 districts"
+
+
+def test_switching_to_severe_changes_the_kpis() -> None:
+    app = _app()
+    before = _metrics(app)
+    app.radio(key=state.widget_key(state.LEVEL, "en")).set_value("severe").run()
+    _no_exception(app)
+    assert app.session_state[state.KNOB_KEYS["attack_rate"]] == 0.35, "the knobs follow the level"
+    after = _metrics(app)
+    assert _shown_plan(app).scenario.level == "severe"
+    assert after["Persons placed in observation"] != before["Persons placed in observation"]
+    assert any(m.delta for m in app.metric), "deltas against the prevalent plan"
+
+
+def test_closing_a_site_in_the_editor_moves_its_assignments() -> None:
+    app = _app()
+    plan = _shown_plan(app)
+    sites = plan.observation.table("sites")
+    busiest = str(sites.sort_values("persons", ascending=False)["site_id"].iloc[0])
+    position = load_sample().sites["site_id"].tolist().index(busiest)
+    key = state.editor_key("whatif_sites", app.session_state)
+    app.session_state[key] = {"edited_rows": {position: {"status": "closed"}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    _no_exception(app)
+    edited = _shown_plan(app)
+    assert edited is not plan
+    assert edited.dataset_sha256 != plan.dataset_sha256
+    after = edited.observation.table("sites").set_index("site_id")
+    assert after.loc[busiest, "persons"] == 0 and not after.loc[busiest, "open"]
+    moved_homes = set(plan.observation.table("assignments").query("site_id == @busiest")["home_id"])
+    now = edited.observation.table("assignments")
+    assert moved_homes and busiest not in set(now["site_id"])
+    assert moved_homes & set(now["home_id"]), "its homes were placed elsewhere"
+
+
+def _zip(frames: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, frame in frames.items():
+            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+    return buffer.getvalue()
+
+
+def test_a_broken_upload_shows_the_problem_table_and_no_kpis() -> None:
+    app = _app()
+    frames = tiny_frames()
+    frames["care_homes"].loc[0, "disabled"] = "45"
+    app.file_uploader(key=state.UPLOAD).upload("broken.zip", _zip(frames), "application/zip").run()
+    _no_exception(app)
+    assert len(app.metric) == 0
+    assert "nothing is planned" in app.error[0].value
+    problems = app.dataframe[0].value
+    assert list(problems.columns) == ["Severity", "File", "Row", "Column", "Problem"]
+    assert "disabled" in problems["Column"].tolist()
+    app.file_uploader(key=state.UPLOAD).set_value(("tiny.zip", _zip(tiny_frames()), "application/zip")).run()
+    _no_exception(app)
+    assert _metrics(app)["Persons placed in observation"] == f"{_shown_plan(app).kpis['observation_placed']:,}"
+    assert _shown_plan(app).dataset_name == "tiny"
+
+
+def test_the_language_switch_shows_chinese_labels() -> None:
+    app = _app()
+    app.segmented_control(key=state.LANGUAGE).set_value("zh").run()
+    _no_exception(app)
+    assert app.title[0].value == "epiplan — 区级疫情防控资源统筹方案"
+    assert [tab.label for tab in app.tabs][:3] == ["总览", "集中健康观察", "120 急救"]
+    assert "集中健康观察已安置人数" in _metrics(app)
+    level = app.radio(key=state.widget_key(state.LEVEL, "zh"))
+    assert level.options == ["非疫情流行", "疫情流行", "疫情流行严重"]
+    assert level.value == "prevalent", "the level survives the switch"
+    assert any("输入未变" in c.value for c in app.caption), "same plan, shown from the cache"
+
+
+def test_keep_a_scenario_compare_and_reload_it_from_yaml() -> None:
+    app = _app()
+    app.text_input(key=state.SCENARIO_NAME).input("baseline").run()
+    app.button(key="keep_scenario").click().run()
+    _no_exception(app)
+    assert list(app.session_state[state.KEPT]) == ["baseline"]
+    app.text_input(key=state.SCENARIO_NAME).input("").run()
+    app.radio(key=state.widget_key(state.LEVEL, "en")).set_value("severe").run()
+    _no_exception(app)
+    deltas = next(df.value for df in app.dataframe if "Key figure" in df.value.columns)
+    placed = deltas.set_index("Key figure").loc["Persons placed in observation"]
+    assert placed["Change"] == placed["B"] - placed["A"] != 0
+    spec = app.session_state[state.KEPT]["baseline"]
+    upload = spec.to_yaml().replace("name: baseline", "name: again").encode()
+    app.file_uploader(key="scenario_upload").upload("again.yaml", upload, "application/x-yaml").run()
+    _no_exception(app)
+    assert app.session_state[state.LEVEL] == "prevalent"
+    assert list(app.session_state[state.KEPT]) == ["baseline", "again"]
+    assert _shown_plan(app).scenario.level == "prevalent"
+
+
+def test_a_rule_edited_in_the_rules_table_is_applied_and_kept_with_the_scenario() -> None:
+    app = _app()
+    rules = _shown_plan(app).rules
+    fields = [row["field"] for row in rules.table()]
+    key = state.editor_key("rules_editor_beijing-2023", app.session_state)
+    position = fields.index("persons_per_room")
+    app.session_state[key] = {"edited_rows": {position: {"value": "2"}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    _no_exception(app)
+    plan = _shown_plan(app)
+    assert plan.rules.persons_per_room == 2
+    assert plan.scenario.rule_overrides == {"persons_per_room": 2}
+    app.session_state[key] = {"edited_rows": {position: {"value": "-1"}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    _no_exception(app)
+    assert any("persons_per_room" in e.value for e in app.error), "a bad value is named"
+    assert _shown_plan(app).rules.persons_per_room == 1, "and not applied"

@@ -1,0 +1,36 @@
+"""Shared inputs of the front-end tests: the tiny dataset of ``conftest`` and its plans, each built once."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+from conftest import tiny_frames
+
+from planner.io import dataset_from_frames
+from planner.plan import Plan
+from planner.rules import load_rules
+from planner.scenario import make_scenario
+from planner.schema import Dataset
+from planner.ui.places import places
+
+
+@cache
+def tiny_dataset() -> Dataset:
+    """The tiny dataset (2 districts, 3 care homes, 2 sites), validated once."""
+    return dataset_from_frames(tiny_frames(), "tiny")
+
+
+@cache
+def tiny_plan(level: str = "severe", closed_sites: tuple[str, ...] = ()) -> Plan:
+    """A real plan of the tiny dataset (solved once per level and closed sites)."""
+    from planner.pipeline import make_plan
+
+    scenario = make_scenario(level=level, closed_sites=closed_sites)
+    return make_plan(tiny_dataset(), load_rules(), scenario, time_limit_s=5.0)
+
+
+@cache
+def tiny_places(language: str = "en") -> pd.DataFrame:
+    """:func:`planner.ui.places.places` of the tiny dataset."""
+    return places(tiny_dataset(), language)
