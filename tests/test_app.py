@@ -86,6 +86,7 @@ def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None
         "Drugs",
         "Map",
         "Compare",
+        "Risk",
     ]
 
 

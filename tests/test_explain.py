@@ -33,3 +33,36 @@ def test_long_lists_of_binding_sites_are_cut_to_three() -> None:
     assert namer.joined("a,b,c,d", "en") == "A, B, C and 1 more"
     assert namer.joined("a,b,c,d", "zh") == "甲、乙、丙等4处"
     assert namer.joined("a,b", "en") == "A, B"
+
+
+def test_full_sites_and_busy_stations_are_named() -> None:
+    import pandas as pd
+
+    from models.base import StageResult, Status
+    from planner.explain import ambulance_shortfalls, observation_shortfalls
+
+    namer = Namer(
+        {"H1": "Pine Home", "S1": "Hotel", "S2": "School", "A1": "Station 1"},
+        {"H1": "松柏养老院", "S1": "酒店", "S2": "学校", "A1": "1号站"},
+    )
+    unmet = pd.DataFrame(
+        {"home_id": ["H1"], "group": ["other"], "persons": [7], "reason": ["rooms_used_up"], "binding_sites": ["S1,S2"]}
+    )
+    observation = StageResult("observation", Status.OPTIMAL, 0, 0, 0, 0, {"unmet": unmet})
+    rows = observation_shortfalls(observation, namer, 120)
+    assert rows[0]["en"] == "7 other persons of Pine Home: every room within 120 min is taken (Hotel, School)"
+    assert rows[0]["zh"] == "松柏养老院：7名其他人员无房可住，120分钟内观察点已满（酒店、学校）"
+    handshakes = pd.DataFrame(
+        {
+            "home_id": ["H1"],
+            "station_id": ["A1"],
+            "trip_minutes": [40.0],
+            "covered": [False],
+            "reason": ["station_workload"],
+            "binding_stations": ["A1"],
+        }
+    )
+    ambulance = StageResult("ambulance", Status.OPTIMAL, 0, 0, 0, 0, {"handshakes": handshakes})
+    rows = ambulance_shortfalls(ambulance, namer, 120)
+    assert rows[0]["en"] == "Pine Home is not covered: the stations in reach (Station 1) are at full workload"
+    assert rows[0]["zh"] == "松柏养老院未覆盖：可达的急救站（1号站）运力已满"

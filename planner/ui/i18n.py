@@ -88,6 +88,7 @@ LABELS: dict[str, Pair] = {
     "tab_drugs": ("Drugs", "药品物资"),
     "tab_map": ("Map", "地图"),
     "tab_compare": ("Compare", "情景对比"),
+    "tab_risk": ("Risk", "风险分析"),
     # overview
     "compliance": ("Compliance checklist", "合规检查清单"),
     "compliance_caption": (

@@ -24,6 +24,7 @@ from planner.ui import charts, compare, i18n, maps, state
 from planner.ui.cache import solve_plan
 from planner.ui.dispatch import dispatch_xlsx_bytes
 from planner.ui.places import name_map, street_names
+from planner.ui.risk import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.state import Session
 from planner.ui.whatif import EDITABLE, apply_edits, editor_frame
@@ -635,7 +636,16 @@ def _kpi_name(flat_key: str, language: str) -> str:
 def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     """Every view, one tab each."""
     language = inputs.language
-    keys = ("tab_overview", "tab_observation", "tab_ambulance", "tab_nursing", "tab_drugs", "tab_map", "tab_compare")
+    keys = (
+        "tab_overview",
+        "tab_observation",
+        "tab_ambulance",
+        "tab_nursing",
+        "tab_drugs",
+        "tab_map",
+        "tab_compare",
+        "tab_risk",
+    )
     tabs = st.tabs([i18n.t(k, language) for k in keys])
     with tabs[0]:
         draw_overview(plan, language)
@@ -651,3 +661,6 @@ def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
         draw_map(plan, language, located)
     with tabs[6]:
         draw_compare(plan, inputs, located)
+    with tabs[7]:
+        assert inputs.planned is not None and inputs.rules is not None and inputs.scenario is not None  # ready
+        render_risk(inputs.planned, inputs.rules, inputs.scenario, language)
