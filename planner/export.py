@@ -656,9 +656,9 @@ def _formats(workbook: Any) -> dict[str, Any]:
     }
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique ignoring case."""
-    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or "table"
+def sheet_name(name: str, used: set[str], fallback: str = "table") -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique ignoring case (``used`` grows)."""
+    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or fallback
     candidate, number = cleaned, 2
     while candidate.lower() in used:
         suffix = f"~{number}"
@@ -731,7 +731,7 @@ def _write_xlsx(plan: Plan, target: IO[bytes]) -> None:
     _write_table_sheet(workbook, formats, COMPLIANCE_SHEET, "compliance", tables["compliance"])
     for name, frame in tables.items():
         if name != "compliance":
-            _write_table_sheet(workbook, formats, _sheet_name(name, used), name, frame)
+            _write_table_sheet(workbook, formats, sheet_name(name, used), name, frame)
     workbook.close()
 
 

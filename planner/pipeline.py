@@ -103,42 +103,34 @@ def make_plan(
 # --- where everything is -----------------------------------------------------------------------------------------
 
 
+LOCATED_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("care_homes", "home_id", "care_home"),
+    ("clinics", "clinic_id", "clinic"),
+    ("hospitals", "hospital_id", "hospital"),
+    ("sites", "site_id", "site"),
+    ("stations", "station_id", "station"),
+    ("pools", "pool_id", "pool"),
+    ("depots", "depot_id", "depot"),
+)
+"""Tables with coordinates: (table, id column, kind). The first four sit in a street, the others in a district."""
+
+
 def _locations(dataset: Dataset, rules: Rules) -> pd.DataFrame:
     """Every located entity: id, kind, district_id, street_id, lat, lon, speed_kmh (its district's speed)."""
     street_district = dataset.streets.set_index("street_id")["district_id"]
     frames = []
-    for table, id_col, kind in (
-        ("care_homes", "home_id", "care_home"),
-        ("clinics", "clinic_id", "clinic"),
-        ("hospitals", "hospital_id", "hospital"),
-        ("sites", "site_id", "site"),
-    ):
+    for table, id_col, kind in LOCATED_TABLES:
         frame = dataset.table(table)
+        in_street = "street_id" in frame.columns
+        street = frame["street_id"] if in_street else pd.Series("", index=frame.index)
+        district = street.map(street_district) if in_street else frame["district_id"]
         frames.append(
             pd.DataFrame(
                 {
                     "id": frame[id_col],
                     "kind": kind,
-                    "street_id": frame["street_id"],
-                    "district_id": frame["street_id"].map(street_district),
-                    "lat": frame["lat"],
-                    "lon": frame["lon"],
-                }
-            )
-        )
-    for table, id_col, kind in (
-        ("stations", "station_id", "station"),
-        ("pools", "pool_id", "pool"),
-        ("depots", "depot_id", "depot"),
-    ):
-        frame = dataset.table(table)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "id": frame[id_col],
-                    "kind": kind,
-                    "street_id": "",
-                    "district_id": frame["district_id"],
+                    "street_id": street,
+                    "district_id": district,
                     "lat": frame["lat"],
                     "lon": frame["lon"],
                 }

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.export import is_formula_like
+from planner.export import is_formula_like, sheet_name
 from planner.plan import Plan
 from planner.ui import i18n
 
@@ -213,16 +213,6 @@ def _write_frame(worksheet: Any, formats: Mapping[str, Any], frame: pd.DataFrame
     worksheet.freeze_panes(1, 0)
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "district"
-    candidate, number = cleaned, 2
-    while candidate.lower() in used:
-        suffix = f"~{number}"
-        candidate, number = cleaned[: 31 - len(suffix)] + suffix, number + 1
-    used.add(candidate.lower())
-    return candidate
-
-
 SHEET_COLUMNS: tuple[str, ...] = (
     "step",
     "sender_kind",
@@ -257,7 +247,7 @@ def dispatch_xlsx_bytes(plan: Plan, located: pd.DataFrame, language: str = "en")
     summary = district_summary(lines).drop(columns=["district_id"])
     _write_frame(workbook.add_worksheet(summary_name), formats, summary, _headers(list(summary.columns), language))
     for _district_id, group in lines.groupby("district_id", sort=True):
-        sheet = workbook.add_worksheet(_sheet_name(str(group["district"].iloc[0]), used))
+        sheet = workbook.add_worksheet(sheet_name(str(group["district"].iloc[0]), used, fallback="district"))
         frame = group[list(SHEET_COLUMNS)]
         _write_frame(sheet, formats, frame, _headers(list(SHEET_COLUMNS), language))
     workbook.close()
