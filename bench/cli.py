@@ -39,9 +39,16 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="epiplan's time limit per stage, seconds (make_plan's default)",
     )
-    parser.add_argument("--mip-time-limit", type=float, default=120.0, metavar="S", help="CBC's limit per phase")
+    parser.add_argument(
+        "--mip-time-limit", type=float, default=300.0, metavar="S", help="CBC's time limit per phase, seconds"
+    )
     parser.add_argument("--force-mip", action="store_true", help="run the MIP baseline at national scale too")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of one epiplan run")
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="with --scale all: only re-fit scaling.json from the <scale>.json files already in the folder",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing (only write --out)")
 
 
@@ -53,7 +60,7 @@ def parse_baselines(text: str) -> tuple[str, ...]:
 
 def run_bench_command(args: argparse.Namespace) -> int:
     """Run the benchmark the arguments ask for; exit 2 on a bad option."""
-    from bench.run import BenchOptions, run_bench, run_scaling
+    from bench.run import BenchOptions, run_bench, run_scaling, write_scaling
 
     try:
         options = BenchOptions(
@@ -74,7 +81,9 @@ def run_bench_command(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"[bench] {message}", file=sys.stderr, flush=True)
 
-    if args.scale == "all":
+    if args.scale == "all" and args.summary_only:
+        result = write_scaling(args.out or RESULTS_DIR)
+    elif args.scale == "all":
         result = run_scaling(("city", "province", "national"), options, args.out or RESULTS_DIR, log)
     else:
         result = run_bench(options, log=log)

@@ -62,7 +62,7 @@ from bench.inputs import (
 )
 from models.base import Phase, StageResult, Status
 
-DEFAULT_TIME_LIMIT_S = 120.0
+DEFAULT_TIME_LIMIT_S = 300.0
 """CBC's time limit per phase, seconds."""
 DEFAULT_THREADS = 2
 """CBC threads (the machine's 2 cores, as CP-SAT gets)."""

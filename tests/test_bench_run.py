@@ -73,6 +73,8 @@ def test_bench_json_has_the_promised_keys(tiny_result: dict[str, Any]) -> None:
     comparison = result["comparison"]
     assert comparison["time_ratio_epiplan_over_mip"] > 0 and comparison["speedup_over_mip"] > 0
     assert comparison["equal_figures_to_mip"]["all_equal"]
+    assert comparison["equal_figures_to_mip"]["one_to_one_coverage_same_needs"]
+    assert result["mip"]["nursing_on_epiplans_needs"]["status"] == "optimal"
     assert set(comparison["versus_hand"]) >= {"unmet_observation_disabled", "lowest_fill_rate"}
     assert {"wall_seconds", "every_stage_optimal", "speedup_over_mip", "never_worse_than_hand"} <= set(
         result["targets"]
@@ -296,6 +298,17 @@ def test_cli_writes_the_result_to_out(
     assert json.loads(out.read_text(encoding="utf-8")) == {"schema": "epiplan.bench/1", "scale": "province"}
     assert json.loads(capsys.readouterr().out)["scale"] == "province"
     assert seen == [BenchOptions(scale="province", seed=11, repeat=3, baselines=("hand",))]
+
+
+def test_cli_summary_only_refits_the_saved_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for scale, homes, seconds in (("city", 100, 1.0), ("province", 1_000, 10.0)):
+        one = scale_result(homes, seconds, 100.0, 10.0 * seconds)
+        (tmp_path / f"{scale}.json").write_text(json.dumps(one), encoding="utf-8")
+    assert run_bench_command(parse(["--scale", "all", "--summary-only", "--out", str(tmp_path), "--quiet"])) == 0
+    scaling = json.loads((tmp_path / "scaling.json").read_text(encoding="utf-8"))
+    assert scaling["slope_time_vs_homes"] == 1.0 and scaling["slope_memory_vs_homes"] == 0.0
+    assert "| province | 1,000 |" in scaling["table"]
+    assert capsys.readouterr().out == ""
 
 
 def test_bench_registers_with_the_epiplan_command() -> None:
