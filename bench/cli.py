@@ -1,6 +1,6 @@
 """``epiplan bench``: benchmark epiplan against the hand method and a PuLP/CBC MIP at one scale or all three.
 
-Registered with the ``epiplan`` command when ``planner.cli.COMMAND_MODULES`` lists ``"bench.cli"``; also runs
+Registered with the ``epiplan`` command when ``planner.cli.main.COMMAND_MODULES`` lists ``"bench.cli"``; also runs
 on its own as ``python -m bench.cli --scale city``. Prints the result JSON (``bench.run``, schema
 ``epiplan.bench/1``) and, with ``--out``, writes it to a file; ``--scale all`` runs the three scales in fresh
 processes, writes ``<out>/<scale>.json`` and ``<out>/scaling.json`` and prints the scaling fit.
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from planner.cli import EXIT_BAD_INPUT, EXIT_OK, Command, register
+from planner.cli.main import EXIT_BAD_INPUT, EXIT_OK, Command, register
 
 SCALE_CHOICES: tuple[str, ...] = ("city", "province", "national", "all")
 RESULTS_DIR = Path(__file__).parent / "results"

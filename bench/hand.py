@@ -30,7 +30,7 @@ drugs
     leaves within the pipeline's arcs and the packs it shipped beyond them.
 
 Every function returns a :class:`~models.base.StageResult` (status ``feasible``: a heuristic proves
-nothing) whose tables carry the columns that :mod:`planner.kpis` reads, named as in the stage models.
+nothing) whose tables carry the columns that :mod:`planner.report.kpis` reads, named as in the stage models.
 """
 
 from __future__ import annotations

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from models.base import StageResult
-from planner import pipeline, travel
-from planner.needs import Needs, compute_needs
+from planner import pipeline
+from planner.dataset import travel
+from planner.dataset.schema import Dataset
+from planner.needs.needs import Needs, compute_needs
 from planner.pipeline import ArcLimits
-from planner.rules import Rules
-from planner.scenario import Scenario
-from planner.schema import Dataset
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 
 STAGES: tuple[str, ...] = ("observation", "ambulance", "nursing", "drugs")
 """The stages in pipeline order."""

@@ -1,6 +1,6 @@
 """The benchmark harness: epiplan, the hand method and a PuLP/CBC MIP on one instance, and the scaling fit.
 
-:func:`run_bench` generates the synthetic instance of a scale (``planner.sample.generate``, fixed seed),
+:func:`run_bench` generates the synthetic instance of a scale (``planner.dataset.sample.generate``, fixed seed),
 runs ``planner.pipeline.make_plan`` at ``severe`` (``repeat`` times), then the baselines on the very same
 stage inputs (:mod:`bench.inputs`), and returns one JSON-ready dict (schema ``epiplan.bench/1``):
 
@@ -226,8 +226,8 @@ def _per(total: float, units: float) -> float:
 
 
 def stage_kpis(name: str, result: StageResult) -> dict[str, Any]:
-    """The compared KPIs one stage gives (computed by ``planner.kpis``) and its travel minutes."""
-    from planner.kpis import ambulance_kpis, drug_kpis, nursing_kpis, observation_kpis
+    """The compared KPIs one stage gives (computed by ``planner.report.kpis``) and its travel minutes."""
+    from planner.report.kpis import ambulance_kpis, drug_kpis, nursing_kpis, observation_kpis
 
     if name == "observation":
         found = observation_kpis(result)
@@ -417,9 +417,9 @@ def _timed_plan(dataset: Any, rules: Any, scenario: Any, time_limit_s: float) ->
 
 def post_processing_seconds(plan: Any, dataset: Any) -> float:
     """Seconds ``make_plan`` spends after the last stage (compliance, explanations, KPIs), re-timed once."""
-    from planner.compliance import compliance_checklist
-    from planner.explain import explain
-    from planner.kpis import compute_kpis
+    from planner.report.compliance import compliance_checklist
+    from planner.report.explain import explain
+    from planner.report.kpis import compute_kpis
 
     stages = plan.stages()
     start = time.perf_counter()
@@ -636,10 +636,10 @@ def run_bench(
     """One benchmark run (module docstring); ``frames`` replaces the generated instance (tests use a tiny one)."""
     from bench.hand import hand_plan
     from bench.mip import MipOptions, mip_plan
-    from planner.io import dataset_from_frames
-    from planner.rules import DEFAULT_PRESET, load_preset
-    from planner.sample import generate
-    from planner.scenario import make_scenario
+    from planner.dataset.io import dataset_from_frames
+    from planner.dataset.sample import generate
+    from planner.rules.rules import DEFAULT_PRESET, load_preset
+    from planner.rules.scenario import make_scenario
 
     say = log or (lambda _message: None)
     load_before = load_average()

@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner import sweep as sw
-from planner.io import read_dataset
-from planner.rules import load_preset
-from planner.scenario import make_scenario
-from planner.schema import Dataset
+from planner.dataset.io import read_dataset
+from planner.dataset.schema import Dataset
+from planner.rules.rules import load_preset
+from planner.rules.scenario import make_scenario
+from planner.sweep import engine as sw
 
 SCHEMA = "epiplan.bench.sweep/1"
 RESULTS = Path(__file__).resolve().parent / "results" / "sweep.json"

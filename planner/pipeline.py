@@ -4,7 +4,7 @@ observation -> ambulance -> nursing (1:1 needs at sites come from the observatio
 result) -> drugs. This module turns the dataset, rules and scenario into the
 plain tables and numbers each model takes (arcs restricted by the rules: within
 the transfer limit and the k nearest), runs the models, and assembles the
-:class:`~planner.plan.Plan` with its KPIs, compliance checklist and explanations.
+:class:`~planner.report.plan.Plan` with its KPIs, compliance checklist and explanations.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from models.base import SolveOptions, StageResult
 from models.drugs import solve_drugs
 from models.nursing import solve_nursing
 from models.observation import solve_observation
-from planner import travel
-from planner.compliance import compliance_checklist
-from planner.explain import explain
-from planner.kpis import compute_kpis
-from planner.needs import Needs, compute_needs, site_transfer_needs
-from planner.plan import STAGE_NAMES, Plan
-from planner.rules import Rules
-from planner.scenario import Scenario
-from planner.schema import DRUGS, Dataset
+from planner.dataset import travel
+from planner.dataset.schema import DRUGS, Dataset
+from planner.needs.needs import Needs, compute_needs, site_transfer_needs
+from planner.report.compliance import compliance_checklist
+from planner.report.explain import explain
+from planner.report.kpis import compute_kpis
+from planner.report.plan import STAGE_NAMES, Plan
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage_name, index, total)`` before each stage runs."""

@@ -1,4 +1,4 @@
-"""A small hand-made :class:`~planner.plan.Plan`, for export, report and UI tests.
+"""A small hand-made :class:`~planner.report.plan.Plan`, for export, report and UI tests.
 
 Two districts (D1 东城区, D2 西城区), two observation sites (ST1 open and barrier-free, ST2 closed),
 three care homes (``007`` with a leading zero, H002, H003), two ambulance stations, two reserve
@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, StageResult, Status
-from planner.needs import Needs
-from planner.plan import Plan
-from planner.rules import load_rules
-from planner.scenario import Scenario
+from planner.needs.needs import Needs
+from planner.report.plan import Plan
+from planner.rules.rules import load_rules
+from planner.rules.scenario import Scenario
 
 FORMULA_TEXT = "=SUM(A1)"
 PHONE_TEXT = "+86 10 1234"

@@ -22,8 +22,8 @@ import streamlit as st
 from conftest import tiny_frames
 from streamlit.testing.v1 import AppTest
 
-from planner import export
-from planner.plan import Plan
+from planner.outputs import export
+from planner.report.plan import Plan
 from planner.ui import state, views
 from planner.ui.cache import LruCache
 from planner.ui.data import load_sample

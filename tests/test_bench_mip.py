@@ -15,10 +15,10 @@ from bench.run import equal_figures, method_kpis
 from models.base import SolveOptions, Status
 from models.drugs import solve_drugs
 from models.observation import solve_observation
-from planner.io import dataset_from_frames
+from planner.dataset.io import dataset_from_frames
 from planner.pipeline import make_plan
-from planner.rules import DEFAULT_PRESET, load_preset
-from planner.scenario import make_scenario
+from planner.rules.rules import DEFAULT_PRESET, load_preset
+from planner.rules.scenario import make_scenario
 
 OPTIONS = MipOptions(time_limit_s=20.0, threads=1)
 KINDS_AND_NEEDS = st.tuples(st.sampled_from(["care_home", "clinic", "hospital"]), st.integers(0, 7))

@@ -30,9 +30,9 @@ from bench.run import (
     why_worse,
 )
 from models.base import StageResult, Status
-from planner.io import dataset_from_frames
-from planner.rules import DEFAULT_PRESET, load_preset
-from planner.scenario import make_scenario
+from planner.dataset.io import dataset_from_frames
+from planner.rules.rules import DEFAULT_PRESET, load_preset
+from planner.rules.scenario import make_scenario
 
 
 @pytest.fixture(scope="module")
@@ -312,6 +312,6 @@ def test_cli_summary_only_refits_the_saved_results(tmp_path: Path, capsys: pytes
 
 
 def test_bench_registers_with_the_epiplan_command() -> None:
-    from planner.cli import commands
+    from planner.cli.main import commands
 
     assert bench.cli.BENCH_COMMAND in commands()

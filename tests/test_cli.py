@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import planner.cli as cli
-from planner.cli import Command, display_width, format_table, main, register, rules_from_argument
-from planner.io import read_dataset
-from planner.rules import RulesError
+import planner.cli.main as cli
+from planner.cli.main import Command, display_width, format_table, main, register, rules_from_argument
+from planner.dataset.io import read_dataset
+from planner.rules.rules import RulesError
 
 Frames = dict[str, pd.DataFrame]
 WriteTables = Callable[..., Path]
@@ -119,7 +119,7 @@ def test_validate_with_rule_overrides_uses_them(
 
 def test_rules_from_argument_accepts_presets_preset_files_and_overrides(tmp_path: Path) -> None:
     assert rules_from_argument("containment-2021").preset == "containment-2021"
-    preset_file = Path(cli.__file__).resolve().parent.parent / "data" / "rules" / "beijing-2023.yaml"
+    preset_file = Path(cli.__file__).resolve().parents[2] / "data" / "rules" / "beijing-2023.yaml"
     assert rules_from_argument(str(preset_file)).preset == "beijing-2023"
     overrides = tmp_path / "o.yml"
     overrides.write_text("icu_share_min: 0.2\n", encoding="utf-8")
@@ -193,11 +193,11 @@ def test_format_table_aligns_chinese_by_display_width() -> None:
 
 def test_python_dash_m_runs_the_cli(tiny_dataset_dir: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "validate", str(tiny_dataset_dir / "nowhere")],
+        [sys.executable, "-m", "planner.cli.main", "validate", str(tiny_dataset_dir / "nowhere")],
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(cli.__file__).resolve().parent.parent,
+        cwd=Path(cli.__file__).resolve().parents[2],
     )
     assert result.returncode == 2
     assert "no such file or folder" in result.stdout

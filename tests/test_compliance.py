@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiny_plan import tiny_plan
 
-from planner.compliance import COLUMNS, compliance_summary
+from planner.report.compliance import COLUMNS, compliance_summary
 
 
 def _rows(rule_id: str) -> dict[str, tuple[float, float, bool]]:

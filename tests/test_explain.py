@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiny_plan import tiny_plan
 
-from planner.explain import Namer
+from planner.report.explain import Namer
 
 
 def test_disabled_without_barrier_free_room_is_explained_in_both_languages() -> None:
@@ -39,7 +39,7 @@ def test_full_sites_and_busy_stations_are_named() -> None:
     import pandas as pd
 
     from models.base import StageResult, Status
-    from planner.explain import ambulance_shortfalls, observation_shortfalls
+    from planner.report.explain import ambulance_shortfalls, observation_shortfalls
 
     namer = Namer(
         {"H1": "Pine Home", "S1": "Hotel", "S2": "School", "A1": "Station 1"},

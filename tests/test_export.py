@@ -19,8 +19,9 @@ from jsonschema import Draft202012Validator
 from plan_fixture import FIXTURE_SHA256, FORMULA_TEXT, LEADING_ZERO_ID, PHONE_TEXT, make_plan_fixture
 
 from models.base import StageResult
-from planner import export
-from planner.export import (
+from planner.dataset.schema import DRUGS, LEVELS
+from planner.outputs import export
+from planner.outputs.export import (
     CONTRACT,
     contract_frame,
     escape_csv_text,
@@ -39,9 +40,8 @@ from planner.export import (
     write_plan,
     write_xlsx,
 )
-from planner.plan import Plan
-from planner.rules import RULE_FIELDS
-from planner.schema import DRUGS, LEVELS
+from planner.report.plan import Plan
+from planner.rules.rules import RULE_FIELDS
 
 SCHEMA_DEFS = {
     "observation_sites": "site",
@@ -568,10 +568,10 @@ def test_random_tables_round_trip_through_json_and_csv_zip(
 def test_pipeline_plan_of_the_tiny_dataset_validates_and_round_trips() -> None:
     from conftest import tiny_frames
 
-    from planner.io import dataset_from_frames
+    from planner.dataset.io import dataset_from_frames
     from planner.pipeline import make_plan
-    from planner.rules import load_rules
-    from planner.scenario import make_scenario
+    from planner.rules.rules import load_rules
+    from planner.rules.scenario import make_scenario
 
     dataset = dataset_from_frames(tiny_frames(), name="tiny")
     plan = make_plan(dataset, load_rules(), make_scenario(level="severe"), time_limit_s=5.0)

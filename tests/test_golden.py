@@ -1,6 +1,6 @@
 """Golden plans: the sample city solved at the three levels, compared table by table with committed files.
 
-Every table the plan exports (``planner.export.plan_tables``: KPIs, scenario, rules, stages, phases, each
+Every table the plan exports (``planner.outputs.export.plan_tables``: KPIs, scenario, rules, stages, phases, each
 stage's tables, compliance, explanations, marginal values) is compared cell by cell; only timings are left
 out. A refactor must keep these green. A change that is meant to change the plan rewrites them on purpose::
 
@@ -22,11 +22,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.export import plain, plan_tables
-from planner.io import read_dataset
+from planner.dataset.io import read_dataset
+from planner.outputs.export import plain, plan_tables
 from planner.pipeline import make_plan
-from planner.rules import load_rules
-from planner.scenario import make_scenario
+from planner.rules.rules import load_rules
+from planner.rules.scenario import make_scenario
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"

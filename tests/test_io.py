@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.io import (
+from planner.dataset.io import (
     MAX_PROBLEMS_PER_KIND,
     DatasetError,
     Problem,
@@ -24,7 +24,7 @@ from planner.io import (
     read_dataset,
     write_dataset,
 )
-from planner.schema import DRUGS, TABLES, Dataset
+from planner.dataset.schema import DRUGS, TABLES, Dataset
 
 Frames = dict[str, pd.DataFrame]
 WriteTables = Callable[..., Path]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiny_plan import tiny_dataset
 
-from planner.names import names
+from planner.dataset.names import names
 
 
 def test_names_fall_back_to_english_without_a_chinese_name() -> None:

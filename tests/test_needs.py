@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.needs import Needs, ceil_target, compute_needs, round_persons, site_transfer_needs
-from planner.rules import Rules, load_rules
-from planner.scenario import Scenario, make_scenario
-from planner.schema import TABLES, ColumnKind, Dataset
+from planner.dataset.schema import TABLES, ColumnKind, Dataset
+from planner.needs.needs import Needs, ceil_target, compute_needs, round_persons, site_transfer_needs
+from planner.rules.rules import Rules, load_rules
+from planner.rules.scenario import Scenario, make_scenario
 
 KIND_DTYPES: dict[ColumnKind, Any] = {
     "id": object,

@@ -6,7 +6,7 @@ from tiny_plan import tiny_dataset, tiny_plan
 
 from models.base import Status
 from planner.pipeline import depot_stock, nursing_needs
-from planner.plan import STAGE_NAMES
+from planner.report.plan import STAGE_NAMES
 
 
 def test_every_stage_is_solved_to_optimality_in_order() -> None:

@@ -8,8 +8,8 @@ import pytest
 from plan_fixture import make_plan_fixture
 
 from models.base import StageResult, Status
-from planner.export import plan_to_json
-from planner.plan import STAGE_NAMES, Plan
+from planner.outputs.export import plan_to_json
+from planner.report.plan import STAGE_NAMES, Plan
 
 CONTRACT_FIELDS = [
     "dataset_name",

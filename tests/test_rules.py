@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.rules import PRESETS, RULE_FIELDS, Rules, RulesError, load_preset, load_rules
+from planner.rules.rules import PRESETS, RULE_FIELDS, Rules, RulesError, load_preset, load_rules
 
 
 @pytest.mark.parametrize("preset", PRESETS)

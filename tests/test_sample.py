@@ -1,4 +1,4 @@
-"""Tests of planner.sample: determinism, sizes, referential integrity, realistic spreads, the committed sample."""
+"""Tests of planner.dataset.sample: determinism, sizes, referential integrity, spreads, the committed sample."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.sample import (
+from planner.dataset.sample import (
     BEIJING,
     DEPOT_STOCK_SHARE,
     DESIGNATED_REACH_MINUTES,
@@ -25,7 +25,7 @@ from planner.sample import (
     generate,
     write_sample,
 )
-from planner.schema import DRUGS, TABLES
+from planner.dataset.schema import DRUGS, TABLES
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 CORE = {"Dongcheng", "Xicheng", "Chaoyang", "Fengtai", "Shijingshan", "Haidian"}
@@ -294,13 +294,13 @@ def test_committed_sample_is_generate_city_7(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("scale", ["city", "province"])
 def test_sample_validates_through_io(scale: str) -> None:
-    io = pytest.importorskip("planner.io")
+    io = pytest.importorskip("planner.dataset.io")
     dataset = io.dataset_from_frames(_frames(scale), name=scale)
     assert len(dataset.care_homes) == SIZES[scale].care_homes
 
 
 def test_committed_sample_reads_back() -> None:
-    io = pytest.importorskip("planner.io")
+    io = pytest.importorskip("planner.dataset.io")
     dataset, problems = io.check_dataset(SAMPLE_DIR)
     assert dataset is not None, problems
     assert [p for p in problems if p.severity == "error"] == []

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.rules import load_preset
-from planner.scenario import Scenario, ScenarioError, level_defaults, load_scenario, make_scenario
+from planner.rules.rules import load_preset
+from planner.rules.scenario import Scenario, ScenarioError, level_defaults, load_scenario, make_scenario
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Table specifications: ids, drug columns, foreign keys."""
 
-from planner.schema import DRUGS, TABLE_NAMES, TABLES
+from planner.dataset.schema import DRUGS, TABLE_NAMES, TABLES
 
 
 def test_every_table_with_an_id_declares_it_first() -> None:

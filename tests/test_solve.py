@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import planner.solve  # noqa: F401 - registers the command
-from planner.cli import main
-from planner.export import validate_plan_json
+import planner.cli.solve  # noqa: F401 - registers the command
+from planner.cli.main import main
+from planner.outputs.export import validate_plan_json
 
 
 def test_solve_writes_every_output_and_reports_each_stage(

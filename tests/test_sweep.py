@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.base import Status
-from planner import sweep as sw
-from planner.io import dataset_from_frames, read_dataset
-from planner.rules import Rules, load_preset
-from planner.schema import Dataset
+from planner.dataset.io import dataset_from_frames, read_dataset
+from planner.dataset.schema import Dataset
+from planner.rules.rules import Rules, load_preset
+from planner.sweep import engine as sw
 
 SAMPLE_CITY = Path(__file__).resolve().parents[1] / "data" / "sample"
 DETERMINISM_TIME_LIMIT_S = 60.0
@@ -223,7 +223,7 @@ def test_sweep_files(tmp_path: Path, tiny: Dataset) -> None:
 
 
 def test_default_distributions_center_on_the_level() -> None:
-    from planner.scenario import make_scenario
+    from planner.rules.scenario import make_scenario
 
     dists = sw.default_distributions(make_scenario(level="severe"))
     assert dists["attack_rate"] == sw.Distribution("triangular", (0.175, 0.35, 0.7))

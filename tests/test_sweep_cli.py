@@ -19,11 +19,11 @@ import psutil
 import pytest
 import yaml
 
-import planner.sweep_cli  # noqa: F401  (registers the sweep command)
-from planner import sweep as sw
-from planner.cli import main
-from planner.io import read_dataset
-from planner.sweep_cli import ProgressBar, summary_text
+import planner.cli.sweep  # noqa: F401  (registers the sweep command)
+from planner.cli.main import main
+from planner.cli.sweep import ProgressBar, summary_text
+from planner.dataset.io import read_dataset
+from planner.sweep import engine as sw
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -194,7 +194,7 @@ def _lines(stream: io.TextIOBase, into: queue.Queue[str]) -> None:
 @pytest.mark.slow
 def test_ctrl_c_cancels_closes_the_cluster_and_exits_130(tiny_dataset_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "never.parquet"
-    command = [sys.executable, "-m", "planner.sweep_cli", "sweep", "--data", str(tiny_dataset_dir)]
+    command = [sys.executable, "-m", "planner.cli.sweep", "sweep", "--data", str(tiny_dataset_dir)]
     command += ["--samples", "40", "--workers", "1", "--out", str(out)]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.rules import load_rules
-from planner.schema import TABLES, Dataset
-from planner.travel import arcs, haversine_km, minutes_matrix, pair_minutes, with_speed
+from planner.dataset.schema import TABLES, Dataset
+from planner.dataset.travel import arcs, haversine_km, minutes_matrix, pair_minutes, with_speed
+from planner.rules.rules import load_rules
 
 DETOUR = 1.3
 # 0.1 degree of latitude on a 6371 km sphere, 1.3 detour, 30 km/h: 11.1195 km * 1.3 / 30 * 60 = 28.9107 minutes.

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from planner.rules import load_rules
-from planner.scenario import make_scenario
+from planner.rules.rules import load_rules
+from planner.rules.scenario import make_scenario
 from planner.ui.cache import LruCache, plan_key, session_cache
 
 

@@ -8,7 +8,7 @@ import string
 import pandas as pd
 import pytest
 
-from planner.rules import load_rules
+from planner.rules.rules import load_rules
 from planner.ui import i18n
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -61,7 +61,7 @@ def test_t_fills_fields_in_either_language() -> None:
 
 
 def test_every_compliance_rule_and_kpi_of_the_planner_has_a_label() -> None:
-    from planner.plan import STAGE_NAMES
+    from planner.report.plan import STAGE_NAMES
 
     rule_ids = {
         "nursing_reserve",

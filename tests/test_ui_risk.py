@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import sweep as sw
-from planner.io import dataset_from_frames
-from planner.scenario import make_scenario
-from planner.schema import Dataset
+from planner.dataset.io import dataset_from_frames
+from planner.dataset.schema import Dataset
+from planner.rules.scenario import make_scenario
+from planner.sweep import engine as sw
 from planner.ui import risk
 
 TESTS = Path(__file__).resolve().parent
@@ -107,9 +107,9 @@ SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 from conftest import tiny_frames
-from planner.io import dataset_from_frames
-from planner.rules import load_preset
-from planner.scenario import make_scenario
+from planner.dataset.io import dataset_from_frames
+from planner.rules.rules import load_preset
+from planner.rules.scenario import make_scenario
 from planner.ui.risk import render_risk
 
 render_risk(dataset_from_frames(tiny_frames(), "tiny"), load_preset("beijing-2023"),

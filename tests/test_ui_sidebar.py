@@ -6,7 +6,7 @@ from typing import Any
 
 from ui_fixtures import tiny_dataset
 
-from planner.rules import PRESETS, load_rules
+from planner.rules.rules import PRESETS, load_rules
 from planner.ui import state
 from planner.ui.sidebar import (
     Inputs,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from planner.scenario import ScenarioError, make_scenario
+from planner.rules.scenario import ScenarioError, make_scenario
 from planner.ui import state
 from planner.ui.state import ScenarioSpec
 

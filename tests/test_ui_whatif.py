@@ -10,8 +10,8 @@ from conftest import tiny_frames
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.io import dataset_from_frames
-from planner.schema import Dataset
+from planner.dataset.io import dataset_from_frames
+from planner.dataset.schema import Dataset
 from planner.ui.whatif import (
     EDITABLE,
     EditError,

@@ -13,12 +13,12 @@ from functools import cache
 
 from conftest import tiny_frames
 
-from planner.io import dataset_from_frames
+from planner.dataset.io import dataset_from_frames
+from planner.dataset.schema import Dataset
 from planner.pipeline import make_plan
-from planner.plan import Plan
-from planner.rules import load_rules
-from planner.scenario import Scenario
-from planner.schema import Dataset
+from planner.report.plan import Plan
+from planner.rules.rules import load_rules
+from planner.rules.scenario import Scenario
 
 
 @cache

@@ -7,11 +7,11 @@ from functools import cache
 import pandas as pd
 from conftest import tiny_frames
 
-from planner.io import dataset_from_frames
-from planner.plan import Plan
-from planner.rules import load_rules
-from planner.scenario import make_scenario
-from planner.schema import Dataset
+from planner.dataset.io import dataset_from_frames
+from planner.dataset.schema import Dataset
+from planner.report.plan import Plan
+from planner.rules.rules import load_rules
+from planner.rules.scenario import make_scenario
 from planner.ui.places import places
 
 

@@ -16,13 +16,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from planner.rules import Rules
-from planner.scenario import Scenario
-from planner.schema import Dataset
+from planner.dataset.schema import Dataset
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 from planner.ui.state import Session
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.report.plan import Plan
 
 T = TypeVar("T")
 MAX_PLANS = 16

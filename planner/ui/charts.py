@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from planner.plan import Plan
+from planner.report.plan import Plan
 from planner.ui import i18n
 
 CHART_HEIGHT = 320

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.plan import Plan
+from planner.report.plan import Plan
 
 SKIPPED_KPIS: frozenset[str] = frozenset({"status", "seconds", "seconds_total"})
 """Not compared: solver status and timings say nothing about the plan."""

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.io import Problem, check_dataset, check_upload, dataset_from_frames
-from planner.schema import Dataset
+from planner.dataset.io import Problem, check_dataset, check_upload, dataset_from_frames
+from planner.dataset.schema import Dataset
 from planner.ui import i18n
 from planner.ui.state import Session
 
@@ -37,14 +37,14 @@ class DatasetChoice:
 
 @st.cache_resource(show_spinner=False)
 def load_sample(folder: str = str(SAMPLE_DIR)) -> Dataset:
-    """The sample city: ``data/sample`` when present, else generated (``planner.sample``, city, seed 7)."""
+    """The sample city: ``data/sample`` when present, else generated (``planner.dataset.sample``, city, seed 7)."""
     path = Path(folder)
     if path.is_dir() and any(path.glob("*.csv")):
         dataset, problems = check_dataset(path)
         if dataset is not None:
             return replace(dataset, name=SAMPLE_NAME)
         raise RuntimeError("; ".join(str(p) for p in problems[:5]))
-    from planner.sample import generate
+    from planner.dataset.sample import generate
 
     return dataset_from_frames(generate("city", 7), name=SAMPLE_NAME)
 

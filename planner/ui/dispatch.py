@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.export import is_formula_like, sheet_name
-from planner.plan import Plan
+from planner.outputs.export import is_formula_like, sheet_name
+from planner.report.plan import Plan
 from planner.ui import i18n
 
 LINE_COLUMNS: tuple[str, ...] = (

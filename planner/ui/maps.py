@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from planner.plan import Plan
+from planner.report.plan import Plan
 from planner.ui import i18n
 
 Colour = list[int]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.schema import Dataset
+from planner.dataset.schema import Dataset
 
 PLACE_COLUMNS: tuple[str, ...] = ("id", "kind", "district_id", "district", "name", "lat", "lon")
 

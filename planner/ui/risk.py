@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from planner import sweep as sw
-from planner.names import names
-from planner.rules import Rules
-from planner.scenario import Scenario
-from planner.schema import Dataset
+from planner.dataset.names import names
+from planner.dataset.schema import Dataset
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
+from planner.sweep import engine as sw
 from planner.ui import i18n
 
 RESULT_KEY = "risk_result"
@@ -177,7 +177,7 @@ class RiskSettings:
 
 
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """The default range of each knob: the default sweep's (:func:`planner.sweep.default_distributions`)."""
+    """The default range of each knob: the default sweep's (:func:`planner.sweep.engine.default_distributions`)."""
     return {knob: dist.support for knob, dist in sw.default_distributions(scenario).items()}
 
 
@@ -320,7 +320,7 @@ def _resource(kind: str, language: str) -> str:
 
 
 def sweep_xlsx_bytes(result: sw.SweepResult, summary: sw.SweepSummary) -> bytes:
-    """The sweep's tables as one workbook (:func:`planner.sweep.save_sweep`), as bytes for a download."""
+    """The sweep's tables as one workbook (:func:`planner.sweep.engine.save_sweep`), as bytes for a download."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sweep.xlsx"
         sw.save_sweep(result, path, summary)

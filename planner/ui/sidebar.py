@@ -21,10 +21,10 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from planner.io import Problem
-from planner.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
-from planner.scenario import Scenario, ScenarioError, make_scenario
-from planner.schema import LEVELS, Dataset
+from planner.dataset.io import Problem
+from planner.dataset.schema import LEVELS, Dataset
+from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
+from planner.rules.scenario import Scenario, ScenarioError, make_scenario
 from planner.ui import i18n, state
 from planner.ui.data import choose_dataset
 from planner.ui.places import display_names

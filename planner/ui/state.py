@@ -1,7 +1,7 @@
 """What the session keeps: the widget keys, the scenarios a coordinator has kept, and scenario files.
 
 A kept scenario (:class:`ScenarioSpec`) is everything needed to solve it again on
-the same dataset: the rules preset, the :class:`~planner.scenario.Scenario`
+the same dataset: the rules preset, the :class:`~planner.rules.scenario.Scenario`
 (knobs, closed sites, demand multipliers, rule overrides), the what-if edits of
 the dataset and the time limit. It round-trips through YAML (schema
 ``epiplan.scenario/1``); a plain mapping of knobs (``level: severe``) is read too,
@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from planner.rules import DEFAULT_PRESET, PRESETS
-from planner.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
+from planner.rules.rules import DEFAULT_PRESET, PRESETS
+from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
 from planner.ui.whatif import EditError, Edits, clean_edits
 
 Session = MutableMapping[Any, Any]

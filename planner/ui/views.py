@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import export
-from planner.compliance import compliance_summary
-from planner.plan import STAGE_NAMES, Plan
-from planner.rules import load_rules
-from planner.schema import SITE_STATUSES
+from planner.dataset.schema import SITE_STATUSES
+from planner.outputs import export
+from planner.report.compliance import compliance_summary
+from planner.report.plan import STAGE_NAMES, Plan
+from planner.rules.rules import load_rules
 from planner.ui import charts, compare, i18n, maps, state
 from planner.ui.cache import solve_plan
 from planner.ui.dispatch import dispatch_xlsx_bytes
@@ -138,7 +138,7 @@ def compliance_table(compliance: pd.DataFrame, language: str) -> pd.DataFrame:
 
 
 def shortfall_sizes(plan: Plan) -> pd.DataFrame:
-    """The size of each explained shortfall, in the order ``planner.explain`` writes them: ``stage, size, unit``.
+    """The size of each explained shortfall, in the order ``planner.report.explain`` writes them: ``stage, size, unit``.
 
     observation: persons (one row per unmet home and group); ambulance: daily
     transfers of the home; nursing: nurses unmet per district, tier and reason;

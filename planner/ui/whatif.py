@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.schema import DRUGS, SITE_STATUSES, TABLES, Dataset
+from planner.dataset.schema import DRUGS, SITE_STATUSES, TABLES, Dataset
 
 Edits = dict[str, dict[str, dict[str, Any]]]
 """table -> entity id -> column -> new value."""

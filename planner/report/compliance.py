@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from models.base import StageResult
-from planner.needs import Needs
-from planner.rules import Rules
-from planner.schema import Dataset
+from planner.dataset.schema import Dataset
+from planner.needs.needs import Needs
+from planner.rules.rules import Rules
 
 COLUMNS = ["rule_id", "scope", "scope_id", "sense", "required", "planned", "met", "source"]
 

@@ -1,7 +1,7 @@
 """The plan: the four stage results of one run, with its inputs, KPIs and checklist.
 
 A :class:`Plan` is what ``planner.make_plan`` returns and what every export
-writes (``planner.export``): the dataset's name and hash, the rules and the
+writes (``planner.outputs.export``): the dataset's name and hash, the rules and the
 scenario it was solved under, the needs, one :class:`~models.base.StageResult`
 per stage (``observation``, ``ambulance``, ``nursing``, ``drugs``, in pipeline
 order), the headline KPIs, the compliance checklist, the sentences that explain
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from models.base import StageResult, Status
-from planner.rules import Rules
-from planner.scenario import Scenario
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 
 if TYPE_CHECKING:
-    from planner.needs import Needs
+    from planner.needs.needs import Needs
 
 STAGE_NAMES: tuple[str, ...] = ("observation", "ambulance", "nursing", "drugs")
 """The stages in pipeline order; each is a field of :class:`Plan`."""
@@ -41,7 +41,7 @@ class Plan:
     rules, scenario
         The rules (scenario overrides applied) and the what-if knobs.
     needs
-        The needs the stages answer (``planner.needs.Needs``).
+        The needs the stages answer (``planner.needs.needs.Needs``).
     observation, ambulance, nursing, drugs
         The stage results, in pipeline order.
     kpis
@@ -84,8 +84,8 @@ class Plan:
         return Status.worst([stage.status for stage in self.stages().values()])
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as an ``epiplan.plan/1`` document (see :func:`planner.export.plan_to_json`)."""
-        from planner.export import plan_to_json
+        """The plan as an ``epiplan.plan/1`` document (see :func:`planner.outputs.export.plan_to_json`)."""
+        from planner.outputs.export import plan_to_json
 
         return plan_to_json(self)
 

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from models.base import StageResult
-from planner.needs import Needs
-from planner.schema import Dataset
+from planner.dataset.schema import Dataset
+from planner.needs.needs import Needs
 
 PRIORITY_KINDS: tuple[str, ...] = ("care_home", "clinic")
 """Institutions whose lowest fill rate the drug stage maximises first (resources lean toward the elderly)."""

@@ -7,7 +7,7 @@ locales); the encoding is detected, never guessed into garbage.
 
 Reading is two-step. Every cell is first read as text (so ``007`` stays
 ``007``), trimmed, and fully blank rows are dropped; then each column is
-converted by its kind in :data:`planner.schema.TABLES`. Validation collects
+converted by its kind in :data:`planner.dataset.schema.TABLES`. Validation collects
 *all* problems before giving up. A :class:`Problem` names the file (or
 ``book.xlsx:sheet``), the row as a spreadsheet shows it (header = row 1, first
 data row = 2; ``None`` for a whole-table problem), the column, and what is wrong
@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from planner.schema import SITE_STATUSES, TABLES, ColumnSpec, Dataset, ForeignKey, TableSpec
+from planner.dataset.schema import SITE_STATUSES, TABLES, ColumnSpec, Dataset, ForeignKey, TableSpec
 
 MAX_PROBLEMS_PER_KIND = 20
 """Problems listed per (file, column, kind of problem); the rest are summarised in one line."""

@@ -3,7 +3,7 @@
 A dataset is ten tables (DESIGN §3). Each table has an id column, required and
 optional columns of a known kind, and foreign keys into other tables. The
 specifications here are the single source of truth for reading, validating,
-generating (``planner.sample``) and exporting datasets.
+generating (``planner.dataset.sample``) and exporting datasets.
 
 Column kinds
 ------------

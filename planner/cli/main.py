@@ -30,16 +30,16 @@ from typing import Any
 
 import yaml
 
-from planner.io import DatasetError, Problem, check_dataset
-from planner.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
-from planner.scenario import Scenario, ScenarioError, make_scenario
-from planner.schema import DRUGS, LEVELS, Dataset
+from planner.dataset.io import DatasetError, Problem, check_dataset
+from planner.dataset.schema import DRUGS, LEVELS, Dataset
+from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
+from planner.rules.scenario import Scenario, ScenarioError, make_scenario
 
 EXIT_OK = 0
 EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
 SAMPLE_SCALES: tuple[str, ...] = ("city", "province", "national")
-"""The scales of ``planner.sample.SCALES`` (repeated here so ``--help`` does not import the generator)."""
+"""The scales of ``planner.dataset.sample.SCALES`` (repeated here so ``--help`` does not import the generator)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Command:
 
 _COMMANDS: dict[str, Command] = {}
 
-COMMAND_MODULES: tuple[str, ...] = ("planner.solve", "planner.sweep_cli", "bench.cli")
+COMMAND_MODULES: tuple[str, ...] = ("planner.cli.solve", "planner.cli.sweep", "bench.cli")
 """Modules that register further subcommands when imported (``solve``, ``sweep``, ``bench``)."""
 
 
@@ -216,8 +216,8 @@ def dataset_summary(dataset: Dataset) -> str:
 
 
 def needs_summary(dataset: Dataset, rules: Rules, scenario: Scenario) -> str:
-    """The needs at the scenario's level (planner.needs.compute_needs), against what the dataset holds."""
-    from planner.needs import compute_needs  # imported here: the needs module is heavier than validation
+    """The needs at the scenario's level (planner.needs.needs.compute_needs), against what the dataset holds."""
+    from planner.needs.needs import compute_needs  # imported here: the needs module is heavier than validation
 
     needs = compute_needs(dataset, rules, scenario)
     homes = needs.homes
@@ -275,7 +275,7 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_sample(args: argparse.Namespace) -> int:
     """Write a synthetic dataset and print its rows per table."""
-    from planner.sample import write_sample  # imported here: only this command needs the generator
+    from planner.dataset.sample import write_sample  # imported here: only this command needs the generator
 
     rows = write_sample(args.scale, args.seed, args.out)
     print(f"Wrote the synthetic {args.scale} dataset (seed {args.seed}) to {args.out}:")
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run the registry of the importable module, not of this ``__main__`` copy, so that
-    # COMMAND_MODULES which ``from planner.cli import register`` add to the same registry.
-    from planner.cli import main as _main
+    # COMMAND_MODULES which ``from planner.cli.main import register`` add to the same registry.
+    from planner.cli.main import main as _main
 
     raise SystemExit(_main())

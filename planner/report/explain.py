@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from models.base import StageResult
-from planner.names import names
-from planner.rules import Rules
-from planner.schema import Dataset
+from planner.dataset.names import names
+from planner.dataset.schema import Dataset
+from planner.rules.rules import Rules
 
 EXPLANATION_COLUMNS = ["stage", "entity_id", "reason", "en", "zh"]
 MARGINAL_COLUMNS = ["stage", "resource_id", "resource_kind", "value", "en", "zh"]

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from planner.cli import (
+from planner.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     Command,
@@ -21,8 +21,8 @@ from planner.cli import (
     register,
     rules_from_argument,
 )
-from planner.io import check_dataset
-from planner.scenario import Scenario, load_scenario, make_scenario
+from planner.dataset.io import check_dataset
+from planner.rules.scenario import Scenario, load_scenario, make_scenario
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip")
 
@@ -110,7 +110,7 @@ def kpi_lines(kpis: dict[str, Any]) -> str:
 
 def run_solve(args: argparse.Namespace) -> int:
     """Validate, solve, print the stage table and KPIs, write the outputs."""
-    from planner.export import write_plan
+    from planner.outputs.export import write_plan
     from planner.pipeline import make_plan
 
     problems = bad_outputs(args.out)

@@ -5,7 +5,7 @@
     epiplan sweep --data data/sample --level severe --samples 200 --seed 7 --out out/sweep.parquet
     epiplan sweep --data data/sample --grid grid.yaml --scheduler tcp://10.0.0.5:8786 --out out/sweep.xlsx
 
-``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.default_distributions`,
+``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.engine.default_distributions`,
 or the distributions of ``--knobs FILE``); ``--grid FILE`` solves every combination of a grid. Scenarios
 run on a local Dask cluster (one process per core, one thread each; ``--workers N``), on a running
 cluster (``--scheduler tcp://HOST:PORT``), or in this process (``--serial``). A progress bar goes to
@@ -13,7 +13,7 @@ stderr; the summary (KPI percentiles, stress points, marginal values) to stdout;
 ``--out`` (``.parquet``, ``.csv`` or ``.xlsx``). Ctrl-C cancels the sweep, closes the cluster and exits
 with 130.
 
-Importing this module registers the command with :mod:`planner.cli`; ``python -m planner.sweep_cli sweep
+Importing this module registers the command with :mod:`planner.cli.main`; ``python -m planner.cli.sweep sweep
 ...`` runs it without the registry.
 """
 
@@ -28,9 +28,9 @@ from typing import IO, Any
 
 import pandas as pd
 
-from planner.cli import EXIT_BAD_INPUT, EXIT_OK, Command, format_table, register, rules_from_argument
-from planner.rules import DEFAULT_PRESET, PRESETS
-from planner.schema import LEVELS
+from planner.cli.main import EXIT_BAD_INPUT, EXIT_OK, Command, format_table, register, rules_from_argument
+from planner.dataset.schema import LEVELS
+from planner.rules.rules import DEFAULT_PRESET, PRESETS
 
 DEFAULT_TOP = 10
 BAR_WIDTH = 30
@@ -124,9 +124,9 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     """Build the sweep, run it with a progress bar, print the summary and write the tables."""
-    from planner import sweep as sw
-    from planner.io import read_dataset
-    from planner.scenario import make_scenario
+    from planner.dataset.io import read_dataset
+    from planner.rules.scenario import make_scenario
+    from planner.sweep import engine as sw
 
     problems = _check_arguments(args)
     if problems:
@@ -173,7 +173,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
 
 
 def _names(dataset: Any) -> dict[str, str]:
-    from planner.names import names
+    from planner.dataset.names import names
 
     return names(dataset, "en")
 
@@ -252,6 +252,6 @@ SWEEP_COMMAND = register(
 
 
 if __name__ == "__main__":
-    from planner.cli import main
+    from planner.cli.main import main
 
     raise SystemExit(main())

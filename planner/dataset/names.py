@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.schema import TABLES, Dataset
+from planner.dataset.schema import TABLES, Dataset
 
 
 def names(dataset: Dataset, language: str = "en") -> dict[str, str]:

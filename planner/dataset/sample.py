@@ -1,6 +1,6 @@
 """Synthetic datasets: the Beijing-shaped sample city and the larger benchmark scales.
 
-``generate(scale, seed)`` returns one DataFrame per table of :data:`planner.schema.TABLES`
+``generate(scale, seed)`` returns one DataFrame per table of :data:`planner.dataset.schema.TABLES`
 (columns exactly ``TABLES[name].all_columns()``, ids as strings); ``write_sample`` writes them
 as UTF-8 CSVs. Everything is drawn with one ``np.random.default_rng(seed)`` in a fixed order,
 fully vectorised, so a seed always gives the same files.
@@ -26,7 +26,7 @@ Calibration (so that the plan has something to say)
 - Nursing pools: a district's reserve is the rule's share of its care-home residents times a
   factor drawn in [0.6, 1.4], so some districts meet the reserve and some do not.
 - Depots: the stock of each drug is :data:`DEPOT_STOCK_SHARE` of the ``severe``-level need
-  (computed here from the rules preset, not from ``planner.needs``): at ``severe`` a few drugs
+  (computed here from the rules preset, not from ``planner.needs.needs``): at ``severe`` a few drugs
   run short overall, at ``prevalent`` most needs are met.
 - ``opening_cost`` of candidate sites is in yuan (one-off cost of opening the site).
 """
@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from planner.rules import load_rules
-from planner.schema import DRUGS, TABLES
+from planner.dataset.schema import DRUGS, TABLES
+from planner.rules.rules import load_rules
 
 SCALES: tuple[str, ...] = ("city", "province", "national")
 
@@ -768,7 +768,7 @@ def drug_need(frames: dict[str, pd.DataFrame], level: str = "severe", preset: st
     """Total packs needed per drug (target - on hand, floored at 0) over homes, clinics and hospitals.
 
     A rough, self-contained version of DESIGN §4's reserve targets, used to size depot stock
-    (``planner.needs`` is the authority for the plan itself).
+    (``planner.needs.needs`` is the authority for the plan itself).
     """
     rules = load_rules(preset)
     districts = frames["districts"].set_index("district_id")
@@ -797,7 +797,7 @@ def drug_need(frames: dict[str, pd.DataFrame], level: str = "severe", preset: st
 
 
 def generate(scale: str = "city", seed: int = 7) -> dict[str, pd.DataFrame]:
-    """Every table of :data:`planner.schema.TABLES` for a synthetic dataset at ``scale``.
+    """Every table of :data:`planner.dataset.schema.TABLES` for a synthetic dataset at ``scale``.
 
     Parameters
     ----------

@@ -52,13 +52,13 @@ import numpy as np
 import pandas as pd
 
 from models.base import StageResult, Status
-from planner.rules import Rules
+from planner.rules.rules import Rules
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.report.plan import Plan
 
 SCHEMA_ID = "epiplan.plan/1"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "schema" / "epiplan.plan.1.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schema" / "epiplan.plan.1.schema.json"
 MINUTES_DECIMALS = 1
 NUMBER_DECIMALS = 4
 GAP_DECIMALS = 6

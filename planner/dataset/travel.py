@@ -28,8 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from planner.rules import Rules
-from planner.schema import Dataset
+from planner.dataset.schema import Dataset
+from planner.rules.rules import Rules
 
 EARTH_RADIUS_KM = 6371.0
 """Mean Earth radius used by the haversine distance."""

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner import travel
-from planner.rules import Rules
-from planner.scenario import Scenario
-from planner.schema import DRUGS, Dataset
+from planner.dataset import travel
+from planner.dataset.schema import DRUGS, Dataset
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 
 ROUNDING_DECIMALS = 9
 """Decimals kept before ``r``/``c`` rounding, to absorb float error."""

@@ -18,9 +18,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from planner.schema import DRUGS, LEVELS
+from planner.dataset.schema import DRUGS, LEVELS
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "data" / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 PRESETS: tuple[str, ...] = ("beijing-2023", "containment-2021")
 DEFAULT_PRESET = "beijing-2023"
 

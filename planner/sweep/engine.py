@@ -49,15 +49,15 @@ import pandas as pd
 import yaml
 
 from models.base import Status
-from planner.export import escape_csv_text
-from planner.rules import RULE_FIELDS, Rules
-from planner.scenario import LEVEL_KNOBS, Scenario, ScenarioError, make_scenario
-from planner.schema import DRUGS, Dataset
+from planner.dataset.schema import DRUGS, Dataset
+from planner.outputs.export import escape_csv_text
+from planner.rules.rules import RULE_FIELDS, Rules
+from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, make_scenario
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from planner.plan import Plan
+    from planner.report.plan import Plan
 
 # --- vocabulary ---------------------------------------------------------------------------------------------------
 

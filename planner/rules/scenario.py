@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from planner.rules import Rules, RulesError
+from planner.rules.rules import Rules, RulesError
 
-LEVELS_FILE = Path(__file__).resolve().parent.parent / "data" / "levels.yaml"
+LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
 Level = Literal["normal", "prevalent", "severe"]
 LEVEL_KNOBS: tuple[str, ...] = ("attack_rate", "severe_share", "staff_absence", "rotation_share")
 

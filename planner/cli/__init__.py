@@ -1,0 +1,1 @@
+"""The ``epiplan`` command line: validate, solve, sweep, bench, sample."""

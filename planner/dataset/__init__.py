@@ -1,0 +1,1 @@
+"""Reading a district dataset: table specs (schema), files (io), the synthetic sample, travel times, names."""

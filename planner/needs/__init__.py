@@ -1,0 +1,1 @@
+"""Scenario -> needs: what every institution needs before any resource is allocated."""

@@ -1,0 +1,1 @@
+"""The plan and its reports: KPIs, the compliance checklist, explanations and marginal values."""

@@ -1,0 +1,1 @@
+"""The work plans' rules (presets with their sources) and the what-if scenario."""

@@ -1,0 +1,1 @@
+"""Scenario sweeps: many what-ifs of one dataset, solved on Dask, summarised for robustness."""
