@@ -1,9 +1,9 @@
 """The inputs every method of the benchmark answers: the pipeline's own stage inputs, built once.
 
 The baselines (``bench.hand``, ``bench.mip``) must see exactly what ``planner.pipeline.make_plan`` gives
-its models — the same needs, the same arcs (restricted by the rules: within the transfer limit, the k
-nearest) and the same stock — so that differences in the KPIs come from the method alone. This module
-calls the pipeline's stage-input builders and keeps their results in one :class:`BenchInstance`.
+its models — the same needs, the same arcs and the same stock — so that differences in the KPIs come from
+the method alone. This module calls the stages' public input builders (``planner.stages.<stage>.build_inputs``)
+and keeps their results in one :class:`BenchInstance`.
 
 The nursing needs depend on the observation result (1:1 nurses at the sites where the disabled persons
 were sent): :func:`nursing_inputs` builds them for whichever method's observation result it is given.
@@ -20,17 +20,23 @@ import numpy as np
 import pandas as pd
 
 from models.base import StageResult
-from planner import pipeline
 from planner.dataset import travel
 from planner.dataset.schema import Dataset
-from planner.needs.needs import Needs, compute_needs
-from planner.pipeline import ArcLimits
+from planner.needs.needs import Needs
+from planner.pipeline import plan_context
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
+from planner.stages import ambulance, drugs, nursing, observation
+from planner.stages.ambulance import AmbulanceInputs
+from planner.stages.base import ArcLimits, PlanContext
+from planner.stages.drugs import DrugInputs
+from planner.stages.nursing import NursingInputs
+from planner.stages.observation import ObservationInputs
+from planner.stages.registry import STAGE_NAMES
 
-STAGES: tuple[str, ...] = ("observation", "ambulance", "nursing", "drugs")
+STAGES: tuple[str, ...] = STAGE_NAMES
 """The stages in pipeline order."""
-PRIORITY_KINDS: tuple[str, ...] = ("care_home", "clinic")
+PRIORITY_KINDS: tuple[str, ...] = drugs.PRIORITY_KINDS
 """Institutions whose lowest drug fill rate comes first (the drugs model's default, DESIGN §5.4)."""
 
 MinutesFunction = Callable[[str, pd.Series], np.ndarray]
@@ -38,60 +44,42 @@ MinutesFunction = Callable[[str, pd.Series], np.ndarray]
 
 
 @dataclass(frozen=True)
-class ObservationInputs:
-    """What ``models.observation.solve_observation`` gets: groups, sites (closed ones marked), arcs."""
-
-    groups: pd.DataFrame
-    sites: pd.DataFrame
-    arcs: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class AmbulanceInputs:
-    """What ``models.ambulance.solve_ambulance`` gets: homes, stations, station -> home arcs, fleet after."""
-
-    homes: pd.DataFrame
-    stations: pd.DataFrame
-    arcs: pd.DataFrame
-    fleet: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class NursingInputs:
-    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), arcs."""
-
-    pools: pd.DataFrame
-    needs: pd.DataFrame
-    arcs: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class DrugInputs:
-    """What ``models.drugs.solve_drugs`` gets: depot stock per drug, institution targets, arcs."""
-
-    depots: pd.DataFrame
-    targets: pd.DataFrame
-    arcs: pd.DataFrame
-
-
-@dataclass(frozen=True)
 class BenchInstance:
-    """One benchmark instance: dataset, rules (scenario overrides applied), scenario, needs and stage inputs.
+    """One benchmark instance: the plan's context (dataset, rules, scenario, needs, locations) and stage inputs.
 
-    ``seconds`` holds how long each piece took to build (``needs``, ``locations``, ``observation_arcs``,
-    ``ambulance_arcs``, ``drug_arcs``).
+    ``seconds`` holds how long each piece took to build (``needs``, ``observation_inputs``,
+    ``ambulance_inputs``, ``drug_inputs``).
     """
 
-    dataset: Dataset
-    rules: Rules
-    scenario: Scenario
-    needs: Needs
-    located: pd.DataFrame
-    limits: ArcLimits
+    context: PlanContext
     observation: ObservationInputs
     ambulance: AmbulanceInputs
     drugs: DrugInputs
     seconds: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.context.dataset
+
+    @property
+    def rules(self) -> Rules:
+        return self.context.rules
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.context.scenario
+
+    @property
+    def needs(self) -> Needs:
+        return self.context.needs
+
+    @property
+    def located(self) -> pd.DataFrame:
+        return self.context.locations.table
+
+    @property
+    def limits(self) -> ArcLimits:
+        return self.context.limits
 
     def depot_minutes(self) -> MinutesFunction:
         """Minutes from any depot to an institution (for shipments beyond the k nearest depots).
@@ -104,9 +92,7 @@ class BenchInstance:
 
             def with_overrides(institution_id: str, depot_ids: pd.Series) -> np.ndarray:
                 destinations = pd.Series([institution_id] * len(depot_ids))
-                return pipeline._pair_minutes(
-                    self.located, depot_ids.reset_index(drop=True), destinations, self.rules, self.dataset
-                )
+                return self.context.locations.pair_minutes(depot_ids.reset_index(drop=True), destinations)
 
             return with_overrides
         depots = self.located[self.located["kind"] == "depot"]
@@ -139,13 +125,6 @@ class MethodResult:
     notes: Mapping[str, Any] = field(default_factory=dict)
 
 
-def fleet_after(stations: pd.DataFrame, fleet_factor: float) -> pd.DataFrame:
-    """Each district's fleet after the plan, ``r(fleet_factor * ambulances today)`` (as the pipeline computes it)."""
-    today = stations.groupby("district_id", as_index=False)["ambulances"].sum()
-    after = np.floor(fleet_factor * today["ambulances"].to_numpy(dtype=float) + 0.5).astype(np.int64)
-    return pd.DataFrame({"district_id": today["district_id"], "ambulances_after": after})
-
-
 def build_instance(
     dataset: Dataset,
     rules: Rules,
@@ -153,7 +132,6 @@ def build_instance(
     limits: ArcLimits = ArcLimits(),  # noqa: B008 - frozen dataclass
 ) -> BenchInstance:
     """Needs and the observation, ambulance and drug stage inputs, exactly as ``make_plan`` builds them."""
-    rules = scenario.apply_to(rules)
     seconds: dict[str, float] = {}
 
     def timed(name: str, build: Callable[[], Any]) -> Any:
@@ -162,60 +140,19 @@ def build_instance(
         seconds[name] = time.perf_counter() - start
         return value
 
-    needs: Needs = timed("needs", lambda: compute_needs(dataset, rules, scenario))
-    located: pd.DataFrame = timed("locations", lambda: pipeline._locations(dataset, rules))
-    groups = needs.observation[["home_id", "street_id", "group", "persons"]]
-    sites = pipeline._usable_sites(dataset, scenario)
-    observation_arcs = timed(
-        "observation_arcs",
-        lambda: pipeline._observation_arcs(groups, sites, located, rules, dataset, limits.sites_per_home),
-    )
-    stations = dataset.stations[["station_id", "district_id", "ambulances", "max_ambulances"]]
-    ambulance_arcs = timed(
-        "ambulance_arcs",
-        lambda: pipeline._ambulance_arcs(dataset, rules, needs, located, limits.stations_per_home),
-    )
-    targets = needs.drugs
-    drug_arcs = timed(
-        "drug_arcs",
-        lambda: pipeline._depot_arcs(
-            dataset, rules, located, targets["institution_id"].drop_duplicates(), limits.depots_per_institution
-        ),
-    )
+    context: PlanContext = timed("needs", lambda: plan_context(dataset, rules, scenario, limits))
     return BenchInstance(
-        dataset=dataset,
-        rules=rules,
-        scenario=scenario,
-        needs=needs,
-        located=located,
-        limits=limits,
-        observation=ObservationInputs(
-            groups=groups,
-            sites=sites[["site_id", "street_id", "rooms", "barrier_free", "status", "opening_cost"]],
-            arcs=observation_arcs,
-        ),
-        ambulance=AmbulanceInputs(
-            homes=needs.transfers[["home_id", "district_id", "hospital_id", "daily_transfers"]],
-            stations=stations,
-            arcs=ambulance_arcs,
-            fleet=fleet_after(stations, scenario.fleet_factor),
-        ),
-        drugs=DrugInputs(depots=pipeline.depot_stock(dataset, scenario.stock_factor), targets=targets, arcs=drug_arcs),
+        context=context,
+        observation=timed("observation_inputs", lambda: observation.build_inputs(context)),
+        ambulance=timed("ambulance_inputs", lambda: ambulance.build_inputs(context)),
+        drugs=timed("drug_inputs", lambda: drugs.build_inputs(context)),
         seconds=seconds,
     )
 
 
-def nursing_inputs(instance: BenchInstance, observation: StageResult) -> NursingInputs:
-    """Pools, all nursing needs (1:1 at the sites ``observation`` sent disabled persons to) and pool -> need arcs."""
-    all_needs = pipeline.nursing_needs(instance.dataset, instance.rules, instance.needs, observation)
-    arcs = pipeline._nursing_arcs(
-        instance.dataset, instance.rules, all_needs, instance.located, instance.limits.pools_per_need
-    )
-    return NursingInputs(
-        pools=instance.dataset.pools[["pool_id", "district_id", "nurses"]],
-        needs=all_needs[["need_id", "destination_id", "need", "district_id", "required"]],
-        arcs=arcs,
-    )
+def nursing_inputs(instance: BenchInstance, observation_result: StageResult) -> NursingInputs:
+    """Pools, all nursing needs (1:1 at the sites ``observation_result`` sent disabled persons to) and arcs."""
+    return nursing.build_inputs(instance.context.with_result(observation.NAME, observation_result))
 
 
 def prepare_sites(sites: pd.DataFrame, persons_per_room: int) -> pd.DataFrame:

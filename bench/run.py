@@ -226,11 +226,11 @@ def _per(total: float, units: float) -> float:
 
 
 def stage_kpis(name: str, result: StageResult) -> dict[str, Any]:
-    """The compared KPIs one stage gives (computed by ``planner.report.kpis``) and its travel minutes."""
-    from planner.report.kpis import ambulance_kpis, drug_kpis, nursing_kpis, observation_kpis
+    """The compared KPIs one stage gives (computed by the stage's ``kpis``) and its travel minutes."""
+    from planner.stages import ambulance, drugs, nursing, observation
 
     if name == "observation":
-        found = observation_kpis(result)
+        found = observation.kpis(result)
         sites = result.table("sites")
         assignments = result.table("assignments")
         person = float((assignments["persons"] * assignments["minutes"]).sum())
@@ -244,7 +244,7 @@ def stage_kpis(name: str, result: StageResult) -> dict[str, Any]:
             "minutes_per_person_placed": round(_per(person, float(assignments["persons"].sum())), 3),
         }
     if name == "ambulance":
-        found = ambulance_kpis(result)
+        found = ambulance.kpis(result)
         handshakes = result.table("handshakes")
         transfer = float((handshakes["daily_transfers"] * handshakes["trip_minutes"]).fillna(0.0).sum())
         return {
@@ -254,7 +254,7 @@ def stage_kpis(name: str, result: StageResult) -> dict[str, Any]:
             "minutes_per_daily_transfer": round(_per(transfer, float(handshakes["daily_transfers"].sum())), 3),
         }
     if name == "nursing":
-        found = nursing_kpis(result)
+        found = nursing.kpis(result)
         nurses = result.table("assignments")
         nurse = float((nurses["nurses"] * nurses["minutes"]).sum())
         return {
@@ -263,7 +263,7 @@ def stage_kpis(name: str, result: StageResult) -> dict[str, Any]:
             "nursing_nurse_minutes": round(nurse, 1),
             "minutes_per_nurse": round(_per(nurse, float(nurses["nurses"].sum())), 3),
         }
-    found = drug_kpis(result)
+    found = drugs.kpis(result)
     fill = found["lowest_fill_rate"]
     packs = result.table("allocations")
     pack = float((packs["quantity"] * packs["minutes"]).sum())
@@ -420,12 +420,15 @@ def post_processing_seconds(plan: Any, dataset: Any) -> float:
     from planner.report.compliance import compliance_checklist
     from planner.report.explain import explain
     from planner.report.kpis import compute_kpis
+    from planner.stages.base import PlanContext
+    from planner.stages.locations import Locations
 
-    stages = plan.stages()
+    context = PlanContext(dataset, plan.rules, plan.scenario, plan.needs, Locations.of(dataset, plan.rules))
+    results = plan.stages()
     start = time.perf_counter()
-    compliance = compliance_checklist(dataset, plan.rules, plan.needs, stages)
-    explain(dataset, plan.rules, stages)
-    compute_kpis(dataset, plan.needs, stages, compliance)
+    compliance = compliance_checklist(context, results)
+    explain(context, results)
+    compute_kpis(context, results, compliance)
     return time.perf_counter() - start
 
 
@@ -682,7 +685,7 @@ def run_bench(
             result["mip"] = method_report(mip, cpu=cpu_seconds() - cpu)
             result["mip"]["time_limit_per_phase_s"] = options.mip_time_limit_s
             result["mip"]["cbc_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
-            same = mip_nursing_same_needs(instance, plan.observation, options.mip_time_limit_s)
+            same = mip_nursing_same_needs(instance, plan.stage("observation"), options.mip_time_limit_s)
             result["mip"]["nursing_on_epiplans_needs"] = same
             if result["mip"]["kpis"] is not None:
                 result["mip"]["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]

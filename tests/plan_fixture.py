@@ -270,10 +270,7 @@ def make_plan_fixture() -> Plan:
             {"level": "prevalent", "closed_sites": ["ST2"], "demand_multipliers": {"D1": 1.5}}
         ),
         needs=make_needs(),
-        observation=stages["observation"],
-        ambulance=stages["ambulance"],
-        nursing=stages["nursing"],
-        drugs=stages["drugs"],
+        results=stages,
         kpis=kpis,
         compliance=compliance,
         explanations=explanations,

@@ -129,7 +129,7 @@ def test_switching_to_severe_changes_the_kpis() -> None:
 def test_closing_a_site_in_the_editor_moves_its_assignments() -> None:
     app = _app()
     plan = _shown_plan(app)
-    sites = plan.observation.table("sites")
+    sites = plan.stage("observation").table("sites")
     busiest = str(sites.sort_values("persons", ascending=False)["site_id"].iloc[0])
     position = load_sample().sites["site_id"].tolist().index(busiest)
     key = state.editor_key("whatif_sites", app.session_state)
@@ -139,10 +139,10 @@ def test_closing_a_site_in_the_editor_moves_its_assignments() -> None:
     edited = _shown_plan(app)
     assert edited is not plan
     assert edited.dataset_sha256 != plan.dataset_sha256
-    after = edited.observation.table("sites").set_index("site_id")
+    after = edited.stage("observation").table("sites").set_index("site_id")
     assert after.loc[busiest, "persons"] == 0 and not after.loc[busiest, "open"]
-    moved_homes = set(plan.observation.table("assignments").query("site_id == @busiest")["home_id"])
-    now = edited.observation.table("assignments")
+    moved_homes = set(plan.stage("observation").table("assignments").query("site_id == @busiest")["home_id"])
+    now = edited.stage("observation").table("assignments")
     assert moved_homes and busiest not in set(now["site_id"])
     assert moved_homes & set(now["home_id"]), "its homes were placed elsewhere"
 

@@ -188,13 +188,17 @@ def test_records_hold_plain_typed_values(document: dict[str, Any]) -> None:
 
 
 def test_numbers_are_rounded_and_undefined_numbers_are_null(plan: Plan) -> None:
-    assignments = plan.observation.table("assignments").assign(minutes=[12.345, math.nan, 7.0])
-    tables = {**plan.observation.tables, "assignments": assignments}
-    handshakes = plan.ambulance.table("handshakes").assign(hospital_id=pd.Series(["HP1", None, math.nan], dtype=object))
-    ambulance = dataclasses.replace(plan.ambulance, tables={**plan.ambulance.tables, "handshakes": handshakes})
-    changed = dataclasses.replace(
-        plan, observation=dataclasses.replace(plan.observation, tables=tables), ambulance=ambulance
+    assignments = plan.stage("observation").table("assignments").assign(minutes=[12.345, math.nan, 7.0])
+    tables = {**plan.stage("observation").tables, "assignments": assignments}
+    handshakes = (
+        plan.stage("ambulance").table("handshakes").assign(hospital_id=pd.Series(["HP1", None, math.nan], dtype=object))
     )
+    ambulance = dataclasses.replace(
+        plan.stage("ambulance"), tables={**plan.stage("ambulance").tables, "handshakes": handshakes}
+    )
+    changed = plan.with_result(
+        "observation", dataclasses.replace(plan.stage("observation"), tables=tables)
+    ).with_result("ambulance", ambulance)
     document = plan_to_json(changed)
     assert [row["minutes"] for row in document["observation"]["assignments"]] == [12.3, None, 7.0]
     assert [row["hospital_id"] for row in document["ambulance"]["handshakes"]] == ["HP1", None, None]
@@ -203,7 +207,7 @@ def test_numbers_are_rounded_and_undefined_numbers_are_null(plan: Plan) -> None:
 
 def test_failed_stage_exports_null_figures_and_empty_lists(plan: Plan) -> None:
     failed = StageResult.failed("drugs", "solver crashed: 内部错误", 0.5, {})
-    document = plan_to_json(dataclasses.replace(plan, drugs=failed))
+    document = plan_to_json(plan.with_result("drugs", failed))
     assert document["drugs"]["status"] == "error"
     assert document["drugs"]["objective"] is None
     assert document["drugs"]["gap"] is None
@@ -215,10 +219,12 @@ def test_failed_stage_exports_null_figures_and_empty_lists(plan: Plan) -> None:
 
 
 def test_missing_contract_column_is_named(plan: Plan) -> None:
-    sites = plan.observation.table("sites").drop(columns=["barrier_free"])
-    observation = dataclasses.replace(plan.observation, tables={**plan.observation.tables, "sites": sites})
+    sites = plan.stage("observation").table("sites").drop(columns=["barrier_free"])
+    observation = dataclasses.replace(
+        plan.stage("observation"), tables={**plan.stage("observation").tables, "sites": sites}
+    )
     with pytest.raises(ValueError, match="barrier_free"):
-        plan_to_json(dataclasses.replace(plan, observation=observation))
+        plan_to_json(plan.with_result("observation", observation))
 
 
 def test_validation_names_every_break(document: dict[str, Any]) -> None:
@@ -288,7 +294,7 @@ def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:
 
 def test_plan_tables_of_a_failed_stage_keep_contract_columns(plan: Plan) -> None:
     failed = StageResult.failed("drugs", "boom", 0.5, {})
-    tables = plan_tables(dataclasses.replace(plan, drugs=failed))
+    tables = plan_tables(plan.with_result("drugs", failed))
     assert list(tables["drugs_targets"].columns) == list(CONTRACT["drugs_targets"])
     assert tables["drugs_targets"].empty
     assert "drugs_depots" not in tables
@@ -542,10 +548,12 @@ def test_random_tables_round_trip_through_json_and_csv_zip(
     assignments: pd.DataFrame, allocations: pd.DataFrame
 ) -> None:
     observation = dataclasses.replace(
-        BASE_PLAN.observation, tables={**BASE_PLAN.observation.tables, "assignments": assignments}
+        BASE_PLAN.stage("observation"), tables={**BASE_PLAN.stage("observation").tables, "assignments": assignments}
     )
-    drugs = dataclasses.replace(BASE_PLAN.drugs, tables={**BASE_PLAN.drugs.tables, "allocations": allocations})
-    plan = dataclasses.replace(BASE_PLAN, observation=observation, drugs=drugs)
+    drugs = dataclasses.replace(
+        BASE_PLAN.stage("drugs"), tables={**BASE_PLAN.stage("drugs").tables, "allocations": allocations}
+    )
+    plan = BASE_PLAN.with_result("observation", observation).with_result("drugs", drugs)
     tables = plan_tables(plan)
 
     document = json.loads(to_json_bytes(plan).decode("utf-8"))

@@ -287,10 +287,10 @@ def test_plan_status_reads_the_stage_statuses() -> None:
 
     plan = make_plan_fixture()
     assert sw.plan_status(plan) == ("ok", "")
-    stopped = dataclasses.replace(plan, observation=dataclasses.replace(plan.observation, status=Status.FEASIBLE))
+    stopped = plan.with_result("observation", dataclasses.replace(plan.stage("observation"), status=Status.FEASIBLE))
     assert sw.plan_status(stopped) == ("time_limit", "stopped at the time limit: observation")
-    broken = dataclasses.replace(
-        plan, drugs=dataclasses.replace(plan.drugs, status=Status.ERROR, message="solver crashed")
+    broken = plan.with_result(
+        "drugs", dataclasses.replace(plan.stage("drugs"), status=Status.ERROR, message="solver crashed")
     )
     assert sw.plan_status(broken) == ("error", "drugs: error solver crashed")
 
@@ -326,8 +326,8 @@ def test_a_stage_stopped_at_its_time_limit_gives_a_time_limit_row(
         plan = solve(dataset, rules, scenario, **kwargs)  # type: ignore[arg-type]
         if getattr(scenario, "attack_rate", None) != 0.3:
             return plan
-        stopped = dataclasses.replace(plan.observation, status=Status.FEASIBLE)
-        return dataclasses.replace(plan, observation=stopped)
+        stopped = dataclasses.replace(plan.stage("observation"), status=Status.FEASIBLE)
+        return plan.with_result("observation", stopped)
 
     monkeypatch.setattr(planner.pipeline, "make_plan", stopped_at_the_limit)
     sweep = sw.grid_sweep({"attack_rate": [0.2, 0.3, 0.4]}, base={"level": "severe"})

@@ -160,13 +160,13 @@ def test_with_speed_joins_the_district_speed_or_the_default() -> None:
     rules = load_rules().with_overrides({"default_speed_kmh": 25})
     dataset = tiny_dataset()
     by_street = pd.DataFrame({"id": ["a", "b", "c"], "street_id": ["s_fast", "s_zero", "unknown"]})
-    assert with_speed(by_street, dataset, rules)["speed_kmh"].tolist() == [60.0, 25.0, 25.0]
+    assert with_speed(by_street, dataset, rules.default_speed_kmh)["speed_kmh"].tolist() == [60.0, 25.0, 25.0]
     by_district = pd.DataFrame({"id": ["p", "q"], "district_id": ["fast", "nowhere"]})
-    assert with_speed(by_district, dataset, rules)["speed_kmh"].tolist() == [60.0, 25.0]
+    assert with_speed(by_district, dataset, rules.default_speed_kmh)["speed_kmh"].tolist() == [60.0, 25.0]
     both = pd.DataFrame({"id": ["x", "y"], "district_id": ["", "zero"], "street_id": ["s_fast", "s_fast"]})
-    assert with_speed(both, dataset, rules)["speed_kmh"].tolist() == [60.0, 25.0]
+    assert with_speed(both, dataset, rules.default_speed_kmh)["speed_kmh"].tolist() == [60.0, 25.0]
     with pytest.raises(ValueError, match="district_id or a street_id"):
-        with_speed(pd.DataFrame({"id": ["z"]}), dataset, rules)
+        with_speed(pd.DataFrame({"id": ["z"]}), dataset, rules.default_speed_kmh)
 
 
 # --- sparse arcs against the dense brute force ------------------------------------------------------------------

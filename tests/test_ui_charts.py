@@ -47,7 +47,7 @@ def test_coverage_splits_covered_and_not_per_district() -> None:
 
 
 def test_nursing_data_assigned_and_unmet_by_tier() -> None:
-    needs = make_plan_fixture().nursing.table("needs")
+    needs = make_plan_fixture().stage("nursing").table("needs")
     data = charts.nursing_data(needs).set_index(["need", "measure"])["nurses"]
     assert data[("transfer_1to1", "assigned")] == 4
     assert data[("backfill", "unmet")] == 1

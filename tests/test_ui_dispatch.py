@@ -154,8 +154,8 @@ def test_a_real_plan_dispatches_everything_it_assigns(language: str) -> None:
     lines = dispatch_lines(plan, tiny_places(language), language)
     sent = lines.groupby("unit")["quantity"].sum()
     units = {"en": ("nurses", "persons", "packs"), "zh": ("名护理人员", "人", "份")}[language]
-    assert sent[units[0]] == plan.nursing.table("assignments")["nurses"].sum()
-    assert sent[units[1]] == plan.observation.table("assignments")["persons"].sum()
-    assert sent[units[2]] == plan.drugs.table("allocations")["quantity"].sum()
+    assert sent[units[0]] == plan.stage("nursing").table("assignments")["nurses"].sum()
+    assert sent[units[1]] == plan.stage("observation").table("assignments")["persons"].sum()
+    assert sent[units[2]] == plan.stage("drugs").table("allocations")["quantity"].sum()
     book = openpyxl.load_workbook(io.BytesIO(dispatch_xlsx_bytes(plan, tiny_places(language), language)))
     assert len(book.sheetnames) == 1 + lines["district_id"].nunique()

@@ -61,7 +61,7 @@ def test_t_fills_fields_in_either_language() -> None:
 
 
 def test_every_compliance_rule_and_kpi_of_the_planner_has_a_label() -> None:
-    from planner.report.plan import STAGE_NAMES
+    from planner.stages.registry import STAGE_NAMES
 
     rule_ids = {
         "nursing_reserve",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 
 from planner.dataset.schema import TABLES, Dataset
@@ -21,3 +24,30 @@ def names(dataset: Dataset, language: str = "en") -> dict[str, str]:
             shown = chinese.where(chinese.str.len() > 0, english)
         mapping.update(zip(frame[spec.id_column].astype(str), shown, strict=True))
     return mapping
+
+
+@dataclass(frozen=True)
+class Namer:
+    """Display names in both languages (an id without a name shows as itself)."""
+
+    en: Mapping[str, str]
+    zh: Mapping[str, str]
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> Namer:
+        """The names of every entity of ``dataset``."""
+        return cls(names(dataset, "en"), names(dataset, "zh"))
+
+    def both(self, entity_id: str) -> tuple[str, str]:
+        """(English name, Chinese name) of ``entity_id``."""
+        return self.en.get(entity_id, entity_id), self.zh.get(entity_id, entity_id)
+
+    def joined(self, ids: str, language: str, most: int = 3) -> str:
+        """Names of comma-joined ``ids``: the first ``most``, then how many more."""
+        table = self.en if language == "en" else self.zh
+        every = [i for i in str(ids).split(",") if i]
+        shown = ("、" if language == "zh" else ", ").join(table.get(i, i) for i in every[:most])
+        if len(every) > most:
+            extra = len(every) - most
+            shown += f"等{len(every)}处" if language == "zh" else f" and {extra} more"
+        return shown

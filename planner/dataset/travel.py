@@ -29,7 +29,6 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from planner.dataset.schema import Dataset
-from planner.rules.rules import Rules
 
 EARTH_RADIUS_KM = 6371.0
 """Mean Earth radius used by the haversine distance."""
@@ -57,12 +56,12 @@ def geo_minutes(
     return haversine_km(lat1, lon1, lat2, lon2) * detour / np.asarray(speed_kmh, dtype=np.float64) * 60.0
 
 
-def with_speed(points: pd.DataFrame, dataset: Dataset, rules: Rules) -> pd.DataFrame:
+def with_speed(points: pd.DataFrame, dataset: Dataset, default_speed_kmh: float) -> pd.DataFrame:
     """A copy of ``points`` with ``speed_kmh``: the speed of the point's district.
 
     The district is the point's ``district_id`` or, where that is absent or empty, the
     district of its ``street_id``. A district without a positive speed, or a point whose
-    district is unknown, gets ``rules.default_speed_kmh``.
+    district is unknown, gets ``default_speed_kmh``.
     """
     if "district_id" not in points.columns and "street_id" not in points.columns:
         raise ValueError("with_speed: points need a district_id or a street_id column")
@@ -73,7 +72,7 @@ def with_speed(points: pd.DataFrame, dataset: Dataset, rules: Rules) -> pd.DataF
     )
     speed = district.map(speeds).to_numpy(dtype=np.float64)
     usable = np.isfinite(speed) & (speed > 0)
-    return points.assign(speed_kmh=np.where(usable, speed, float(rules.default_speed_kmh)))
+    return points.assign(speed_kmh=np.where(usable, speed, float(default_speed_kmh)))
 
 
 def _district_of_points(points: pd.DataFrame, dataset: Dataset) -> pd.Series:

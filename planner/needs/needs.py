@@ -223,7 +223,7 @@ def _home_hospitals(homes: pd.DataFrame, dataset: Dataset, rules: Rules) -> tupl
             }
         ),
         dataset,
-        rules,
+        rules.default_speed_kmh,
     )
     hospitals = _points(dataset.hospitals, "hospital_id")
     given = _designated_given(source)

@@ -46,13 +46,15 @@ from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from models.base import StageResult, Status
 from planner.rules.rules import Rules
+from planner.stages.base import ColumnKind, ColumnSpec
+from planner.stages.registry import STAGES
 
 if TYPE_CHECKING:
     from planner.report.plan import Plan
@@ -75,58 +77,7 @@ SUMMARY_SHEET = "Summary"
 COMPLIANCE_SHEET = "Compliance"
 SUFFIXES = (".json", ".xlsx", ".zip")
 
-ColumnKind = Literal["id", "optional_id", "text", "count", "number", "minutes", "bool"]
-
-CONTRACT: dict[str, dict[str, ColumnKind]] = {
-    "observation_sites": {
-        "site_id": "id",
-        "street_id": "id",
-        "open": "bool",
-        "rooms": "count",
-        "persons": "count",
-        "barrier_free": "bool",
-    },
-    "observation_assignments": {
-        "home_id": "id",
-        "site_id": "id",
-        "group": "text",
-        "persons": "count",
-        "minutes": "minutes",
-    },
-    "observation_unmet": {"home_id": "id", "group": "text", "persons": "count"},
-    "ambulance_stations": {"station_id": "id", "district_id": "id", "before": "count", "after": "count"},
-    "ambulance_handshakes": {
-        "home_id": "id",
-        "station_id": "id",
-        "hospital_id": "optional_id",
-        "trip_minutes": "minutes",
-        "daily_transfers": "number",
-        "covered": "bool",
-    },
-    "nursing_needs": {
-        "need_id": "id",
-        "destination_id": "id",
-        "need": "text",
-        "required": "count",
-        "assigned": "count",
-    },
-    "nursing_assignments": {"pool_id": "id", "need_id": "id", "nurses": "count", "minutes": "minutes"},
-    "drugs_targets": {
-        "institution_id": "id",
-        "kind": "text",
-        "drug": "text",
-        "target": "count",
-        "on_hand": "count",
-        "allocated": "count",
-        "shortfall": "count",
-    },
-    "drugs_allocations": {
-        "depot_id": "id",
-        "institution_id": "id",
-        "drug": "text",
-        "quantity": "count",
-        "minutes": "minutes",
-    },
+PLAN_CONTRACT: dict[str, dict[str, ColumnSpec]] = {
     "compliance": {
         "rule_id": "text",
         "scope_id": "id",
@@ -145,9 +96,16 @@ CONTRACT: dict[str, dict[str, ColumnKind]] = {
         "zh": "text",
     },
 }
-"""The list records of ``epiplan.plan/1`` by table name: their keys, in order, and each key's kind."""
+"""The plan's own list records (top-level lists of the document)."""
 
-PLAN_LISTS: tuple[str, ...] = ("compliance", "explanations", "marginal_values")
+CONTRACT: dict[str, Mapping[str, ColumnSpec]] = {
+    **{f"{stage.name}_{key}": columns for stage in STAGES for key, columns in stage.contract.items()},
+    **PLAN_CONTRACT,
+}
+"""The list records of ``epiplan.plan/1`` by table name (``<stage>_<table>`` or a plan list): their keys, in
+order, and each key's kind. The stages declare theirs (``Stage.contract``)."""
+
+PLAN_LISTS: tuple[str, ...] = tuple(PLAN_CONTRACT)
 """Contract tables that are top-level lists of the plan (the others live in a stage object)."""
 
 
@@ -195,8 +153,14 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
-def _json_value(value: Any, kind: ColumnKind) -> Any:
+def column_kind(spec: ColumnSpec) -> ColumnKind:
+    """The kind of a contract column (an enumeration of text values is ``text``)."""
+    return "text" if isinstance(spec, tuple) else spec
+
+
+def _json_value(value: Any, spec: ColumnSpec) -> Any:
     """One cell of a contract column as a JSON value."""
+    kind = column_kind(spec)
     if _is_missing(value):
         return None
     if kind in ("id", "optional_id"):
@@ -373,8 +337,9 @@ def validate_plan_json(document: Any) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _typed_column(values: pd.Series, kind: ColumnKind) -> pd.Series:
+def _typed_column(values: pd.Series, spec: ColumnSpec) -> pd.Series:
     """A contract column with a normalised dtype (text: object; count: int64; real: float64; bool: bool)."""
+    kind = column_kind(spec)
     if kind in ("id", "optional_id", "text"):
         return values.map(lambda v: None if _is_missing(v) else _json_value(v, kind)).astype(object)
     if kind == "bool":

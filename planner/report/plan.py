@@ -1,33 +1,26 @@
-"""The plan: the four stage results of one run, with its inputs, KPIs and checklist.
+"""The plan: the stage results of one run, with its inputs, KPIs and checklist.
 
-A :class:`Plan` is what ``planner.make_plan`` returns and what every export
-writes (``planner.outputs.export``): the dataset's name and hash, the rules and the
-scenario it was solved under, the needs, one :class:`~models.base.StageResult`
-per stage (``observation``, ``ambulance``, ``nursing``, ``drugs``, in pipeline
-order), the headline KPIs, the compliance checklist, the sentences that explain
-each shortfall and the marginal values of scarce resources.
+A :class:`Plan` is what ``planner.pipeline.make_plan`` returns and what every export writes
+(``planner.outputs``): the dataset's name and hash, the rules and the scenario it was solved under, the
+needs, one :class:`~models.base.StageResult` per stage (in pipeline order, ``planner.stages.registry``),
+the headline KPIs, the compliance checklist, the sentences that explain each shortfall and the marginal
+values of scarce resources.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
 from models.base import StageResult, Status
+from planner.needs.needs import Needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
-
-if TYPE_CHECKING:
-    from planner.needs.needs import Needs
-
-STAGE_NAMES: tuple[str, ...] = ("observation", "ambulance", "nursing", "drugs")
-"""The stages in pipeline order; each is a field of :class:`Plan`."""
-
-COMPLIANCE_COLUMNS: tuple[str, ...] = ("rule_id", "scope_id", "required", "planned", "met", "source")
-EXPLANATION_COLUMNS: tuple[str, ...] = ("stage", "entity_id", "reason", "en", "zh")
-MARGINAL_VALUE_COLUMNS: tuple[str, ...] = ("stage", "resource_id", "resource_kind", "value", "en", "zh")
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,22 +35,20 @@ class Plan:
         The rules (scenario overrides applied) and the what-if knobs.
     needs
         The needs the stages answer (``planner.needs.needs.Needs``).
-    observation, ambulance, nursing, drugs
-        The stage results, in pipeline order.
+    results
+        The stage results by stage name, in pipeline order.
     kpis
         Headline figures by name (plain numbers or text).
     compliance
-        The checklist: ``rule_id, scope_id, required, planned, met, source``.
+        The checklist: ``rule_id, scope, scope_id, sense, required, planned, met, source``.
     explanations
         One sentence per shortfall: ``stage, entity_id, reason, en, zh``.
     marginal_values
-        What one more unit of a resource would buy:
-        ``stage, resource_id, resource_kind, value, en, zh``.
+        What one more unit of a resource would buy: ``stage, resource_id, resource_kind, value, en, zh``.
 
     Notes
     -----
-    ``eq=False``: plans compare by identity (their tables are DataFrames, which
-    have no single truth value).
+    ``eq=False``: plans compare by identity (their tables are DataFrames, which have no single truth value).
     """
 
     dataset_name: str
@@ -65,29 +56,45 @@ class Plan:
     rules: Rules
     scenario: Scenario
     needs: Needs
-    observation: StageResult
-    ambulance: StageResult
-    nursing: StageResult
-    drugs: StageResult
+    results: Mapping[str, StageResult]
     kpis: dict[str, Any]
     compliance: pd.DataFrame
     explanations: pd.DataFrame
     marginal_values: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "results", MappingProxyType(dict(self.results)))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle through a plain dict of results (a read-only mapping proxy cannot be pickled)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["results"] = dict(self.results)
+        return (_plan_from_fields, (values,))
+
     def stages(self) -> dict[str, StageResult]:
         """The stage results by name, in pipeline order."""
-        return {name: getattr(self, name) for name in STAGE_NAMES}
+        return dict(self.results)
+
+    def stage(self, name: str) -> StageResult:
+        """The result of stage ``name``; raises ``KeyError`` naming the stages the plan has."""
+        if name not in self.results:
+            raise KeyError(f"the plan has no stage {name!r} (stages: {', '.join(self.results)})")
+        return self.results[name]
+
+    def with_result(self, name: str, result: StageResult) -> Plan:
+        """A copy with the result of stage ``name`` replaced (reports are not recomputed)."""
+        self.stage(name)
+        return dataclasses.replace(self, results={**self.results, name: result})
 
     @property
     def status(self) -> Status:
-        """The least proven status of the four stages."""
-        return Status.worst([stage.status for stage in self.stages().values()])
-
-    def to_json(self) -> dict[str, Any]:
-        """The plan as an ``epiplan.plan/1`` document (see :func:`planner.outputs.export.plan_to_json`)."""
-        from planner.outputs.export import plan_to_json
-
-        return plan_to_json(self)
+        """The least proven status of the stages."""
+        return Status.worst([stage.status for stage in self.results.values()])
 
 
-__all__ = ["COMPLIANCE_COLUMNS", "EXPLANATION_COLUMNS", "MARGINAL_VALUE_COLUMNS", "STAGE_NAMES", "Plan"]
+def _plan_from_fields(values: dict[str, Any]) -> Plan:
+    """A plan from its fields by name (unpickling)."""
+    return Plan(**values)
+
+
+__all__ = ["Plan"]

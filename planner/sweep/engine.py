@@ -613,15 +613,15 @@ def flatten_kpis(kpis: Mapping[str, Any]) -> dict[str, float]:
 
 def binding_entities(plan: Plan, dataset: Dataset) -> pd.DataFrame:
     """The entities that bind in ``plan``: ``kind, entity_id, drug, condition`` (see :data:`CONDITIONS`)."""
-    hand = plan.ambulance.table("handshakes")
+    hand = plan.stage("ambulance").table("handshakes")
     uncovered = hand.loc[~hand["covered"].astype(bool), "home_id"]
-    unmet = plan.observation.table("unmet")
+    unmet = plan.stage("observation").table("unmet")
     unplaced = unmet.loc[unmet["persons"] > 0, "home_id"].drop_duplicates()
-    sites = plan.observation.table("sites")
+    sites = plan.stage("observation").table("sites")
     full = sites.loc[sites["open"].astype(bool) & (sites["rooms"] > 0) & (sites["free_rooms"] <= 0), "site_id"]
-    pools = plan.nursing.table("pools")
+    pools = plan.stage("nursing").table("pools")
     used_up = pools.loc[(pools["nurses"] > 0) & (pools["used"] >= pools["nurses"]), "pool_id"]
-    depots = plan.drugs.table("depots")
+    depots = plan.stage("drugs").table("depots")
     held = _held_drugs(dataset)
     empty = depots[(depots["stock"] - depots["shipped"] <= 0)]
     empty = empty[[(d, g) in held for d, g in zip(empty["depot_id"], empty["drug"], strict=True)]]

@@ -58,7 +58,7 @@ def nursing_data(needs: pd.DataFrame) -> pd.DataFrame:
 
 def fill_rate_chart(plan: Plan, language: str) -> alt.Chart:
     """Horizontal bars: fill rate per drug class, one bar per institution kind."""
-    data = fill_rate_data(plan.drugs.table("targets"))
+    data = fill_rate_data(plan.stage("drugs").table("targets"))
     data["drug_label"] = data["drug"].map(lambda d: i18n.value("drug", d, language))
     data["kind_label"] = data["kind"].map(lambda k: i18n.value("kind", k, language))
     kinds = [i18n.value("kind", k, language) for k in KIND_ORDER]
@@ -87,7 +87,7 @@ def occupancy_chart(plan: Plan, located: pd.DataFrame, language: str) -> alt.Cha
     """Stacked bars per district: persons placed and free rooms at open sites."""
     district_of = dict(zip(located["id"], located["district_id"], strict=True))
     district_name = dict(zip(located["district_id"], located["district"], strict=True))
-    data = occupancy_data(plan.observation.table("sites"), district_of)
+    data = occupancy_data(plan.stage("observation").table("sites"), district_of)
     data["district"] = data["district_id"].map(district_name).fillna(data["district_id"])
     data["measure_label"] = data["measure"].map(lambda m: i18n.column_label(m, language))
     return (
@@ -111,7 +111,7 @@ def coverage_chart(plan: Plan, located: pd.DataFrame, language: str) -> alt.Char
     """Stacked bars per district: daily transfers covered within the limit and not covered."""
     district_of = dict(zip(located["id"], located["district_id"], strict=True))
     district_name = dict(zip(located["district_id"], located["district"], strict=True))
-    data = coverage_data(plan.ambulance.table("handshakes"), district_of)
+    data = coverage_data(plan.stage("ambulance").table("handshakes"), district_of)
     data["district"] = data["district_id"].map(district_name).fillna(data["district_id"])
     covered_label = i18n.column_label("covered", language)
     data["covered_label"] = data["covered"].map(lambda c: i18n.value("bool", str(bool(c)), language))
@@ -136,7 +136,7 @@ def coverage_chart(plan: Plan, located: pd.DataFrame, language: str) -> alt.Char
 
 def nursing_chart(plan: Plan, language: str) -> alt.Chart:
     """Stacked bars per tier: nurses assigned and unmet."""
-    data = nursing_data(plan.nursing.table("needs"))
+    data = nursing_data(plan.stage("nursing").table("needs"))
     data["tier"] = data["need"].map(lambda n: i18n.value("need", n, language))
     data["measure_label"] = data["measure"].map(lambda m: i18n.column_label(m, language))
     return (

@@ -140,12 +140,12 @@ def moved_assignments(plan_a: Plan, plan_b: Plan, names: Mapping[str, str] | Non
     home's handshake station; ``nursing``: the pools serving a need; ``drugs``: the
     depots serving an institution's drug.
     """
-    hand_a = plan_a.ambulance.table("handshakes")
-    hand_b = plan_b.ambulance.table("handshakes")
+    hand_a = plan_a.stage("ambulance").table("handshakes")
+    hand_b = plan_b.stage("ambulance").table("handshakes")
     return {
         "observation": moved(
-            plan_a.observation.table("assignments"),
-            plan_b.observation.table("assignments"),
+            plan_a.stage("observation").table("assignments"),
+            plan_b.stage("observation").table("assignments"),
             ["home_id", "group"],
             "site_id",
             "persons",
@@ -153,16 +153,16 @@ def moved_assignments(plan_a: Plan, plan_b: Plan, names: Mapping[str, str] | Non
         ),
         "ambulance": moved(hand_a, hand_b, ["home_id"], "station_id", None, names),
         "nursing": moved(
-            plan_a.nursing.table("assignments"),
-            plan_b.nursing.table("assignments"),
+            plan_a.stage("nursing").table("assignments"),
+            plan_b.stage("nursing").table("assignments"),
             ["need_id"],
             "pool_id",
             "nurses",
             names,
         ),
         "drugs": moved(
-            plan_a.drugs.table("allocations"),
-            plan_b.drugs.table("allocations"),
+            plan_a.stage("drugs").table("allocations"),
+            plan_b.stage("drugs").table("allocations"),
             ["institution_id", "drug"],
             "depot_id",
             "quantity",

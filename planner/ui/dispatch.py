@@ -144,9 +144,9 @@ def dispatch_lines(plan: Plan, located: pd.DataFrame, language: str = "en") -> p
     """
     lines = pd.concat(
         [
-            nurse_lines(plan.nursing.table("assignments"), plan.nursing.table("needs")),
-            person_lines(plan.observation.table("assignments")),
-            drug_lines(plan.drugs.table("allocations")),
+            nurse_lines(plan.stage("nursing").table("assignments"), plan.stage("nursing").table("needs")),
+            person_lines(plan.stage("observation").table("assignments")),
+            drug_lines(plan.stage("drugs").table("allocations")),
         ],
         ignore_index=True,
     )

@@ -67,7 +67,7 @@ def point_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) ->
     radius = np.full(len(points), 250.0)
     info = points["district"].astype(str)
     if layer == "homes":
-        hand = plan.ambulance.table("handshakes")
+        hand = plan.stage("ambulance").table("handshakes")
         uncovered = set(hand.loc[~hand["covered"].astype(bool), "home_id"].astype(str))
         is_uncovered = points["id"].isin(uncovered).to_numpy()
         colour = [COLOURS["uncovered"] if u else COLOURS["care_home"] for u in is_uncovered]
@@ -75,7 +75,7 @@ def point_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) ->
         note = i18n.t("uncovered", language)
         info = info.where(~is_uncovered, info + " · " + note)
     elif layer == "sites":
-        sites = plan.observation.table("sites").set_index("site_id")
+        sites = plan.stage("observation").table("sites").set_index("site_id")
         persons = points["id"].map(sites["persons"]).fillna(0).astype(int)
         rooms = points["id"].map(sites["rooms"]).fillna(0).astype(int)
         is_open = points["id"].map(sites["open"]).fillna(False).astype(bool)
@@ -87,13 +87,13 @@ def point_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) ->
         radius = np.where(is_open.to_numpy(), 400.0, 200.0)
         colour = [COLOURS["site"] if o else [150, 150, 150, 160] for o in is_open]
     elif layer == "stations":
-        stations = plan.ambulance.table("stations").set_index("station_id")
+        stations = plan.stage("ambulance").table("stations").set_index("station_id")
         before = points["id"].map(stations["before"]).fillna(0).astype(int)
         after = points["id"].map(stations["after"]).fillna(0).astype(int)
         label = i18n.column_label("ambulances", language)
         info = info + f" · {label} " + before.astype(str) + " → " + after.astype(str)
     elif layer == "pools":
-        pools = plan.nursing.table("pools").set_index("pool_id")
+        pools = plan.stage("nursing").table("pools").set_index("pool_id")
         used = points["id"].map(pools["used"]).fillna(0).astype(int)
         nurses = points["id"].map(pools["nurses"]).fillna(0).astype(int)
         info = info + f" · {i18n.column_label('used', language)} " + used.astype(str) + " / " + nurses.astype(str)
@@ -136,17 +136,19 @@ def _arc_frame(
 def arc_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) -> pd.DataFrame:
     """The arcs of ``layer`` with ``name, info, from_lon, from_lat, to_lon, to_lat, width``."""
     if layer == "observation_arcs":
-        table = plan.observation.table("assignments")
+        table = plan.stage("observation").table("assignments")
         return _arc_frame(table, "home_id", "site_id", "persons", located, _pick(_UNITS[layer], language))
     if layer == "handshake_arcs":
-        return _arc_frame(plan.ambulance.table("handshakes"), "station_id", "home_id", None, located, "")
+        return _arc_frame(plan.stage("ambulance").table("handshakes"), "station_id", "home_id", None, located, "")
     if layer == "nursing_arcs":
-        assignments = plan.nursing.table("assignments").merge(
-            plan.nursing.table("needs")[["need_id", "destination_id"]], on="need_id", how="left"
+        assignments = (
+            plan.stage("nursing")
+            .table("assignments")
+            .merge(plan.stage("nursing").table("needs")[["need_id", "destination_id"]], on="need_id", how="left")
         )
         return _arc_frame(assignments, "pool_id", "destination_id", "nurses", located, _pick(_UNITS[layer], language))
     if layer == "drug_arcs":
-        table = plan.drugs.table("allocations")
+        table = plan.stage("drugs").table("allocations")
         return _arc_frame(table, "depot_id", "institution_id", "quantity", located, _pick(_UNITS[layer], language))
     raise KeyError(f"unknown arc layer {layer!r} (known: {', '.join(ARC_LAYERS)})")
 

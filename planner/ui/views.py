@@ -18,8 +18,9 @@ import streamlit as st
 from planner.dataset.schema import SITE_STATUSES
 from planner.outputs import export
 from planner.report.compliance import compliance_summary
-from planner.report.plan import STAGE_NAMES, Plan
+from planner.report.plan import Plan
 from planner.rules.rules import load_rules
+from planner.stages.registry import STAGE_NAMES
 from planner.ui import charts, compare, i18n, maps, state
 from planner.ui.cache import solve_plan
 from planner.ui.dispatch import dispatch_xlsx_bytes
@@ -145,21 +146,21 @@ def shortfall_sizes(plan: Plan) -> pd.DataFrame:
     drugs: packs short per drug.
     """
     parts = []
-    unmet = plan.observation.table("unmet")
+    unmet = plan.stage("observation").table("unmet")
     parts.append(pd.DataFrame({"stage": "observation", "size": unmet["persons"].astype(float), "unit": "persons"}))
-    hand = plan.ambulance.table("handshakes")
+    hand = plan.stage("ambulance").table("handshakes")
     uncovered = hand[~hand["covered"].astype(bool)]
     parts.append(
         pd.DataFrame({"stage": "ambulance", "size": uncovered["daily_transfers"].astype(float), "unit": "per_day"})
     )
-    needs = plan.nursing.table("needs")
+    needs = plan.stage("nursing").table("needs")
     short = needs[needs["unmet"] > 0]
     if "reason" in short.columns:
         nursing = short.groupby(["district_id", "need", "reason"], sort=True)["unmet"].sum()
     else:
         nursing = short.groupby(["district_id", "need"], sort=True)["unmet"].sum()
     parts.append(pd.DataFrame({"stage": "nursing", "size": nursing.astype(float).to_numpy(), "unit": "nurses"}))
-    targets = plan.drugs.table("targets")
+    targets = plan.stage("drugs").table("targets")
     per_drug = targets.groupby("drug", sort=False)[["need", "allocated"]].sum()
     gap = per_drug["need"] - per_drug["allocated"]
     parts.append(pd.DataFrame({"stage": "drugs", "size": gap[gap > 0].astype(float).to_numpy(), "unit": "packs"}))
@@ -247,15 +248,17 @@ def remember_shown(session: Session, key: str, kpis: Mapping[str, Any]) -> Mappi
 def stage_results(plan: Plan, table: str) -> pd.DataFrame:
     """The plan's result columns shown next to an editable table (read-only in the editor)."""
     if table == "sites":
-        return plan.observation.table("sites")[
+        return plan.stage("observation").table("sites")[
             ["site_id", "barrier_free", "open", "opened", "persons", "persons_disabled", "free_rooms"]
         ]
     if table == "stations":
-        stations = plan.ambulance.table("stations")[["station_id", "after", "workload_minutes", "capacity_minutes"]]
+        stations = plan.stage("ambulance").table("stations")[
+            ["station_id", "after", "workload_minutes", "capacity_minutes"]
+        ]
         return stations.round({"workload_minutes": 1, "capacity_minutes": 1})
     if table == "pools":
-        return plan.nursing.table("pools")[["pool_id", "used", "marginal_value"]]
-    depots = plan.drugs.table("depots")
+        return plan.stage("nursing").table("pools")[["pool_id", "used", "marginal_value"]]
+    depots = plan.stage("drugs").table("depots")
     return depots.groupby("depot_id")["shipped"].sum().reset_index()
 
 
@@ -454,13 +457,13 @@ def draw_observation(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     with left:
         st.subheader(i18n.t("observation_assignments", language))
         _show_table(
-            plan.observation.table("assignments")[["home_id", "site_id", "group", "persons", "minutes"]],
+            plan.stage("observation").table("assignments")[["home_id", "site_id", "group", "persons", "minutes"]],
             language,
             names,
         )
     with right:
         st.subheader(i18n.t("unmet_persons", language))
-        _show_table(plan.observation.table("unmet"), language, names)
+        _show_table(plan.stage("observation").table("unmet"), language, names)
 
 
 def draw_ambulance(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
@@ -470,7 +473,7 @@ def draw_ambulance(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     st.subheader(i18n.t("stations", language))
     _editor("stations", inputs, plan, located)
     st.altair_chart(charts.coverage_chart(plan, located, language))
-    hand = plan.ambulance.table("handshakes")
+    hand = plan.stage("ambulance").table("handshakes")
     columns = [
         c
         for c in ("home_id", "station_id", "hospital_id", "trip_minutes", "daily_transfers", "covered", "reason")
@@ -489,7 +492,7 @@ def draw_nursing(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     st.subheader(i18n.t("pools", language))
     _editor("pools", inputs, plan, located)
     st.altair_chart(charts.nursing_chart(plan, language))
-    needs = plan.nursing.table("needs")
+    needs = plan.stage("nursing").table("needs")
     columns = [
         c
         for c in ("destination_id", "district_id", "need", "required", "assigned", "unmet", "reason")
@@ -498,8 +501,10 @@ def draw_nursing(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     st.subheader(i18n.t("nursing_needs", language))
     _show_table(needs.sort_values("unmet", ascending=False, kind="stable")[columns], language, names)
     st.subheader(i18n.t("nursing_assignments", language))
-    assignments = plan.nursing.table("assignments").merge(
-        needs[["need_id", "destination_id", "need"]], on="need_id", how="left"
+    assignments = (
+        plan.stage("nursing")
+        .table("assignments")
+        .merge(needs[["need_id", "destination_id", "need"]], on="need_id", how="left")
     )
     _show_table(assignments[["pool_id", "destination_id", "need", "nurses", "minutes"]], language, names)
 
@@ -511,14 +516,14 @@ def draw_drugs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     st.subheader(i18n.t("depots", language))
     _editor("depots", inputs, plan, located)
     st.altair_chart(charts.fill_rate_chart(plan, language))
-    targets = plan.drugs.table("targets")
+    targets = plan.stage("drugs").table("targets")
     columns = ["institution_id", "kind", "drug", "target", "on_hand", "allocated", "shortfall", "fill_rate"]
     columns += ["reason"] if "reason" in targets.columns else []
     st.subheader(i18n.t("drug_targets", language))
     short = targets[targets["shortfall"] > 0].sort_values("shortfall", ascending=False, kind="stable")
     _show_table(short[columns], language, names)
     st.subheader(i18n.t("drug_allocations", language))
-    _show_table(plan.drugs.table("allocations"), language, names)
+    _show_table(plan.stage("drugs").table("allocations"), language, names)
 
 
 def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:

@@ -1,0 +1,153 @@
+"""The one shape every stage has, and what a stage may read.
+
+A **stage** is a pure model in ``models/`` (plain tables in, :class:`~models.base.StageResult` out) and one
+module in ``planner/stages/`` that declares a :class:`Stage`:
+
+- ``build_inputs(context)``: the model's inputs (a frozen dataclass of plain tables and numbers) from the
+  dataset, the rules, the scenario, the needs and the earlier stages' results (:class:`PlanContext`);
+  the benchmark, the sweeps and the app use the same inputs;
+- ``solve(inputs, options)``: calls the model;
+- ``contract``: the stage's tables in the plan's JSON (``epiplan.plan/1``): table -> column -> kind;
+- ``kpis``, ``compliance``, ``explanations``, ``marginal_values``: the stage's part of the plan's reports.
+
+The pipeline (``planner.pipeline``) runs the registered stages (``planner.stages.registry``) in order; the
+reports and exports iterate over them, so adding a stage is one model module, one stage module, their tests
+and one line in the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from models.base import SolveOptions, StageResult
+from planner.dataset.names import Namer
+from planner.dataset.schema import Dataset
+from planner.needs.needs import Needs
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
+from planner.stages.locations import Locations
+
+ColumnKind = Literal["id", "optional_id", "text", "count", "number", "minutes", "bool"]
+"""How a contract column is written: ids as text, counts as integers, minutes rounded to 0.1, ..."""
+ColumnSpec = ColumnKind | tuple[str, ...]
+"""A column's kind, or the tuple of the text values it may take (an enumeration)."""
+Contract = Mapping[str, Mapping[str, ColumnSpec]]
+"""A stage's tables in the plan's JSON: table key -> column -> kind, in order."""
+
+COMPLIANCE_COLUMNS: tuple[str, ...] = ("rule_id", "scope", "scope_id", "sense", "required", "planned", "met", "source")
+"""The checklist's columns (DESIGN §5 "Compliance")."""
+EXPLANATION_COLUMNS: tuple[str, ...] = ("stage", "entity_id", "reason", "en", "zh")
+MARGINAL_COLUMNS: tuple[str, ...] = ("stage", "resource_id", "resource_kind", "value", "en", "zh")
+
+Row = dict[str, object]
+InputsT = TypeVar("InputsT")
+
+
+@dataclass(frozen=True)
+class ArcLimits:
+    """How many arcs each stage gets: the k nearest candidates per origin (rules cap them by minutes too).
+
+    ``sites_per_home`` None keeps every site within the transfer limit, so the unmet figures are the rule's;
+    the observation cost phase then keeps each group's ``site_cost_arcs_per_group`` cheapest arcs (and those the
+    unmet optimum needs).
+    """
+
+    sites_per_home: int | None = None
+    site_cost_arcs_per_group: int | None = 12
+    stations_per_home: int = 10
+    pools_per_need: int = 10
+    depots_per_institution: int = 20
+
+
+DEFAULT_LIMITS = ArcLimits()
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a stage may read: the plan's inputs and the results of the stages before it.
+
+    ``rules`` has the scenario's overrides applied; ``results`` holds the earlier stages' results by name.
+    """
+
+    dataset: Dataset
+    rules: Rules
+    scenario: Scenario
+    needs: Needs
+    locations: Locations
+    limits: ArcLimits = field(default_factory=ArcLimits)
+    results: Mapping[str, StageResult] = field(default_factory=dict)
+
+    def result(self, stage: str) -> StageResult:
+        """The result of an earlier stage; raises ``KeyError`` naming the stage when it has not run."""
+        if stage not in self.results:
+            raise KeyError(f"stage {stage!r} has not run before this one (ran: {', '.join(self.results) or 'none'})")
+        return self.results[stage]
+
+    def with_result(self, stage: str, result: StageResult) -> PlanContext:
+        """A copy that also holds ``result`` of ``stage``."""
+        return PlanContext(
+            self.dataset,
+            self.rules,
+            self.scenario,
+            self.needs,
+            self.locations,
+            self.limits,
+            {**self.results, stage: result},
+        )
+
+
+def no_rows(_result: StageResult, _context: PlanContext, _namer: Namer) -> list[Row]:
+    """A stage that explains nothing (or has no marginal values)."""
+    return []
+
+
+@dataclass(frozen=True)
+class Stage(Generic[InputsT]):
+    """One stage of the plan: how to build its model's inputs, solve them, and report the result."""
+
+    name: str
+    build_inputs: Callable[[PlanContext], InputsT]
+    solve: Callable[[InputsT, SolveOptions], StageResult]
+    contract: Contract
+    kpis: Callable[[StageResult, PlanContext], dict[str, Any]]
+    compliance: Callable[[StageResult, PlanContext], list[pd.DataFrame]]
+    explanations: Callable[[StageResult, PlanContext, Namer], list[Row]] = no_rows
+    marginal_values: Callable[[StageResult, PlanContext, Namer], list[Row]] = no_rows
+
+    def run(self, context: PlanContext, options: SolveOptions) -> StageResult:
+        """Build the inputs from ``context`` and solve them."""
+        return self.solve(self.build_inputs(context), options)
+
+
+def compliance_rows(
+    rule_id: str,
+    scope: str,
+    scope_ids: pd.Series,
+    required: pd.Series | np.ndarray | float,
+    planned: pd.Series | np.ndarray,
+    source: str,
+    sense: str = "at_least",
+) -> pd.DataFrame:
+    """Checklist rows of one rule: ``planned >= required`` (``at_least``) or ``<=`` (``at_most``) per scope."""
+    frame = pd.DataFrame({"scope_id": scope_ids.astype(str).to_numpy(), "planned": np.asarray(planned, dtype=float)})
+    frame["required"] = np.broadcast_to(np.asarray(required, dtype=float), len(frame))
+    frame["met"] = (
+        frame["planned"] >= frame["required"] if sense == "at_least" else frame["planned"] <= frame["required"]
+    )
+    frame["rule_id"], frame["scope"], frame["sense"], frame["source"] = rule_id, scope, sense, source
+    return frame[list(COMPLIANCE_COLUMNS)]
+
+
+def share(part: float, whole: float) -> float:
+    """``part / whole``, 1.0 when there is nothing to cover."""
+    return float(part / whole) if whole > 0 else 1.0
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts (column -> value)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]

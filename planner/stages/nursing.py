@@ -1,0 +1,194 @@
+"""Nursing stage: reserve nurses from the pools to 1:1 care, backfill and self-care needs.
+
+Inputs (:class:`NursingInputs`): the pools, every nursing need (the needs' 1:1 at receiving hospitals, backfill
+and self-care at homes, plus 1:1 at the observation sites where the observation stage placed disabled
+persons) and pool -> need arcs (every pool of the need's district and the k nearest of any district). The
+model is ``models.nursing`` (tiers served in order by max flows, then a min-cost flow). Reports: 1:1
+coverage, unmet needs by tier, the district reserve against its rule, and where one more nurse helps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from models.base import SolveOptions, StageResult
+from models.nursing import solve_nursing
+from planner.dataset.names import Namer
+from planner.needs.needs import site_transfer_needs
+from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
+
+NAME = "nursing"
+TIER_WORDS = {
+    "transfer_1to1": ("1:1", "1:1陪护"),
+    "backfill": ("backfill", "顶岗"),
+    "self_care": ("self-care", "自理老人照护"),
+}
+NEED_COLUMNS = ["need_id", "destination_id", "need", "district_id", "required"]
+
+CONTRACT: Contract = {
+    "needs": {
+        "need_id": "id",
+        "destination_id": "id",
+        "need": tuple(TIER_WORDS),
+        "required": "count",
+        "assigned": "count",
+    },
+    "assignments": {"pool_id": "id", "need_id": "id", "nurses": "count", "minutes": "minutes"},
+}
+
+
+@dataclass(frozen=True)
+class NursingInputs:
+    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), arcs."""
+
+    pools: pd.DataFrame
+    needs: pd.DataFrame
+    arcs: pd.DataFrame
+    crossing_penalty_minutes: float
+
+
+def nursing_needs(context: PlanContext) -> pd.DataFrame:
+    """All nursing needs: the home and hospital needs plus 1:1 at sites for the disabled persons sent there."""
+    assignments = context.result("observation").table("assignments")
+    disabled = assignments[assignments["group"] == "disabled"].groupby("site_id")["persons"].sum().reset_index()
+    dataset = context.dataset
+    street_district = dataset.streets.set_index("street_id")["district_id"]
+    site_district = dataset.sites.set_index("site_id")["street_id"].map(street_district)
+    disabled["district_id"] = disabled["site_id"].map(site_district)
+    at_sites = site_transfer_needs(disabled[["site_id", "district_id", "persons"]], context.rules)
+    return pd.concat([context.needs.nursing, at_sites], ignore_index=True)
+
+
+def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:
+    """Pool -> need arcs: every pool of the need's district plus the k nearest pools of any district."""
+    pools = context.dataset.pools
+    destinations = needs[["need_id", "destination_id", "district_id"]]
+    same_district = destinations.merge(pools[["pool_id", "district_id"]], on="district_id")[
+        ["pool_id", "need_id", "destination_id"]
+    ]
+    nearest = context.locations.arcs(
+        destinations["destination_id"].drop_duplicates(), pools["pool_id"], k=context.limits.pools_per_need
+    ).rename(columns={"from_id": "destination_id", "to_id": "pool_id"})
+    nearest = nearest.merge(destinations[["need_id", "destination_id"]], on="destination_id")[
+        ["pool_id", "need_id", "destination_id"]
+    ]
+    pairs = pd.concat([same_district, nearest], ignore_index=True).drop_duplicates(["pool_id", "need_id"])
+    pairs["minutes"] = context.locations.pair_minutes(pairs["pool_id"], pairs["destination_id"])
+    return pairs[["pool_id", "need_id", "minutes"]].reset_index(drop=True)
+
+
+def build_inputs(context: PlanContext) -> NursingInputs:
+    """Pools, every need (1:1 at sites from the observation result) and their arcs."""
+    needs = nursing_needs(context)
+    return NursingInputs(
+        pools=context.dataset.pools[["pool_id", "district_id", "nurses"]],
+        needs=needs[NEED_COLUMNS],
+        arcs=nursing_arcs(context, needs),
+        crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+    )
+
+
+def solve(inputs: NursingInputs, options: SolveOptions) -> StageResult:
+    """``models.nursing.solve_nursing`` on ``inputs``."""
+    return solve_nursing(
+        inputs.pools,
+        inputs.needs,
+        inputs.arcs,
+        crossing_penalty_minutes=inputs.crossing_penalty_minutes,
+        options=options,
+    )
+
+
+def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
+    """1:1 coverage, nurses assigned and unmet needs by tier."""
+    needs = result.table("needs")
+    by_tier = needs.groupby("need")[["required", "assigned"]].sum()
+    one = (
+        by_tier.loc["transfer_1to1"] if "transfer_1to1" in by_tier.index else pd.Series({"required": 0, "assigned": 0})
+    )
+    return {
+        "one_to_one_required": int(one["required"]),
+        "one_to_one_assigned": int(one["assigned"]),
+        "one_to_one_coverage": round(share(float(one["assigned"]), float(one["required"])), 4),
+        "nurses_assigned": int(needs["assigned"].sum()),
+        "nursing_unmet_by_tier": {str(t): int(r["required"] - r["assigned"]) for t, r in by_tier.iterrows()},
+    }
+
+
+def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
+    """The district reserve (>= 10 % of care-home residents) and 1:1 nurses at every receiving institution."""
+    reserve = context.needs.reserve
+    rules = context.rules
+    needs = result.table("needs")
+    one = needs[needs["need"] == "transfer_1to1"]
+    return [
+        compliance_rows(
+            "nursing_reserve",
+            "district",
+            reserve["district_id"],
+            reserve["required"],
+            reserve["held"],
+            rules.source("nursing_reserve_per_resident"),
+        ),
+        compliance_rows(
+            "one_to_one_nursing",
+            "institution",
+            one["destination_id"],
+            one["required"],
+            one["assigned"],
+            rules.source("nurses_per_transferred_disabled"),
+        ),
+    ]
+
+
+def explanations(result: StageResult, _context: PlanContext, namer: Namer) -> list[Row]:
+    """One sentence per district and tier with unmet needs: pools used up, or none in reach."""
+    needs = result.table("needs")
+    short = needs[needs["unmet"] > 0]
+    rows: list[Row] = []
+    for (district, tier, reason), group in short.groupby(["district_id", "need", "reason"], sort=True):
+        district_en, district_zh = namer.both(str(district))
+        tier_en, tier_zh = TIER_WORDS[str(tier)]
+        n = int(group["unmet"].sum())
+        if reason == "pools_used_up":
+            en = f"{district_en}'s pools are used up; {n} {tier_en} needs unmet"
+            zh = f"{district_zh}护理应急支援队伍已用尽：{n}人{tier_zh}需求未满足"
+        else:
+            en = f"{district_en}: {n} {tier_en} needs unmet, no pool in reach"
+            zh = f"{district_zh}：{n}人{tier_zh}需求未满足，无可调派的护理队伍"
+        rows.append({"stage": NAME, "entity_id": str(district), "reason": str(reason), "en": en, "zh": zh})
+    return rows
+
+
+def marginal_values(result: StageResult, _context: PlanContext, namer: Namer) -> list[Row]:
+    """Unmet needs one more nurse at a pool would cover."""
+    rows: list[Row] = []
+    for r in records(result.table("pools")):
+        if r["marginal_value"] > 0:
+            en_name, zh_name = namer.both(str(r["pool_id"]))
+            rows.append(
+                {
+                    "stage": NAME,
+                    "resource_id": r["pool_id"],
+                    "resource_kind": "nurse",
+                    "value": float(r["marginal_value"]),
+                    "en": f"One more nurse at {en_name} covers {r['marginal_value']:g} more unmet need",
+                    "zh": f"{zh_name}每增加1名护士可多满足{r['marginal_value']:g}项需求",
+                }
+            )
+    return rows
+
+
+STAGE: Stage[NursingInputs] = Stage(
+    name=NAME,
+    build_inputs=build_inputs,
+    solve=solve,
+    contract=CONTRACT,
+    kpis=kpis,
+    compliance=compliance,
+    explanations=explanations,
+    marginal_values=marginal_values,
+)

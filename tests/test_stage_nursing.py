@@ -1,0 +1,59 @@
+"""The nursing stage on the tiny dataset: the needs it adds, KPIs, the reserve and 1:1 rules, by hand."""
+
+from __future__ import annotations
+
+from tiny_plan import tiny_dataset, tiny_plan
+
+from planner.pipeline import plan_context
+from planner.stages import nursing
+
+
+def _rows(rule_id: str) -> dict[str, tuple[float, float, bool]]:
+    checklist = tiny_plan().compliance
+    rows = checklist[checklist["rule_id"] == rule_id]
+    return {r.scope_id: (r.required, r.planned, bool(r.met)) for r in rows.itertuples()}
+
+
+def test_site_one_to_one_needs_come_from_the_disabled_persons_the_observation_stage_placed() -> None:
+    plan = tiny_plan()
+    context = plan_context(tiny_dataset(), plan.rules, plan.scenario).with_result(
+        "observation", plan.stage("observation")
+    )
+    needs = nursing.nursing_needs(context)
+    one_to_one = needs[needs["need"] == "transfer_1to1"].set_index("destination_id")["required"].to_dict()
+    assert one_to_one == {"HP1": 1, "ST1": 2}
+    assigned = plan.stage("nursing").table("needs").set_index("need_id")["assigned"].to_dict()
+    assert assigned == {
+        "transfer_1to1:HP1": 1,
+        "transfer_1to1:ST1": 2,
+        "backfill:H001": 1,
+        "backfill:H002": 3,
+        "backfill:H003": 2,
+    }
+
+
+def test_arcs_reach_every_pool_of_the_need_district() -> None:
+    plan = tiny_plan()
+    context = plan_context(tiny_dataset(), plan.rules, plan.scenario).with_result(
+        "observation", plan.stage("observation")
+    )
+    inputs = nursing.build_inputs(context)
+    arcs = set(zip(inputs.arcs["pool_id"], inputs.arcs["need_id"], strict=True))
+    assert {("P1", "backfill:H001"), ("P2", "backfill:H003")} <= arcs
+    assert inputs.crossing_penalty_minutes == plan.rules.district_crossing_penalty_minutes
+
+
+def test_kpis() -> None:
+    kpis = nursing.kpis(tiny_plan().stage("nursing"))
+    assert (kpis["one_to_one_required"], kpis["one_to_one_assigned"], kpis["one_to_one_coverage"]) == (3, 3, 1.0)
+    assert kpis["nurses_assigned"] == 9
+    assert kpis["nursing_unmet_by_tier"] == {"backfill": 0, "transfer_1to1": 0}
+
+
+def test_district_nursing_reserve_is_ten_percent_of_residents_rounded_up() -> None:
+    # D1: 40 + 100 residents -> 14 required, 15 held; D2: 60 -> 6 required, 8 held
+    assert _rows("nursing_reserve") == {"D1": (14, 15, True), "D2": (6, 8, True)}
+
+
+def test_one_to_one_per_receiving_institution() -> None:
+    assert _rows("one_to_one_nursing") == {"HP1": (1, 1, True), "ST1": (2, 2, True)}

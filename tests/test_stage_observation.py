@@ -1,0 +1,98 @@
+"""The observation stage on the tiny dataset: inputs, placements, KPIs, site rules and sentences, by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+from tiny_plan import tiny_dataset, tiny_plan
+
+from models.base import StageResult, Status
+from planner.dataset.names import Namer
+from planner.pipeline import plan_context
+from planner.rules.rules import load_rules
+from planner.rules.scenario import Scenario
+from planner.stages import observation
+
+
+def _rows(rule_id: str, closed_sites: tuple[str, ...] = ()) -> dict[str, tuple[float, float, bool]]:
+    checklist = tiny_plan(closed_sites=closed_sites).compliance
+    rows = checklist[checklist["rule_id"] == rule_id]
+    return {r.scope_id: (r.required, r.planned, bool(r.met)) for r in rows.itertuples()}
+
+
+def test_inputs_mark_closed_sites_and_keep_every_arc_within_the_limit() -> None:
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(closed_sites=("ST2",)))
+    inputs = observation.build_inputs(context)
+    assert inputs.sites.set_index("site_id")["status"].to_dict() == {"ST1": "open", "ST2": "closed"}
+    assert set(inputs.arcs["site_id"]) == {"ST1"}  # no arc to a closed site
+    assert set(inputs.arcs["home_id"]) == {"H001", "H003"}  # H002 has a partition: no group to place
+    assert (inputs.arcs["minutes"] <= context.rules.transfer_minutes_max).all()
+    assert inputs.persons_per_room == 1 and inputs.barrier_free_for_disabled
+
+
+def test_observation_opens_the_candidate_of_a_street_and_keeps_disabled_at_barrier_free_sites() -> None:
+    assignments = tiny_plan().stage("observation").table("assignments")
+    placed = {(r.home_id, r.group, r.site_id): r.persons for r in assignments.itertuples()}
+    assert placed == {
+        ("H001", "disabled", "ST1"): 1,
+        ("H001", "other", "ST1"): 7,
+        ("H003", "disabled", "ST1"): 1,  # ST2 is nearer but not barrier-free
+        ("H003", "other", "ST2"): 12,  # ST2 must open: the only usable site of street S3
+    }
+    sites = tiny_plan().stage("observation").table("sites").set_index("site_id")
+    assert bool(sites.loc["ST2", "opened"]) and bool(sites.loc["ST2", "open"])
+
+
+def test_closing_the_only_barrier_free_site_leaves_the_disabled_unplaced_with_the_reason() -> None:
+    plan = tiny_plan(closed_sites=("ST1",))
+    unmet = plan.stage("observation").table("unmet")
+    assert sorted(zip(unmet["home_id"], unmet["group"], unmet["persons"], strict=True)) == [
+        ("H001", "disabled", 1),
+        ("H003", "disabled", 1),
+    ]
+    assert set(unmet["reason"]) == {"no_barrier_free_room_in_reach"}
+    assert plan.kpis["unmet_observation_disabled"] == 2 and plan.kpis["unmet_observation_other"] == 0
+
+
+def test_kpis() -> None:
+    kpis = observation.kpis(tiny_plan().stage("observation"))
+    assert kpis["observation_persons"] == 21 and kpis["observation_placed"] == 21
+    assert kpis["unmet_observation_disabled"] == 0 and kpis["sites_opened"] == 1
+
+
+def test_a_street_without_any_site_is_named() -> None:
+    assert _rows("site_per_street") == {"S1": (1, 1, True), "S2": (1, 0, False), "S3": (1, 1, True)}
+
+
+def test_site_rules() -> None:
+    assert _rows("one_person_per_room") == {"ST1": (30, 9, True), "ST2": (20, 12, True)}
+    assert _rows("barrier_free") == {"ST1": (1, 1, True)}
+    assert _rows("site_stock_days") == {"ST1": (30, 0, False), "ST2": (30, 0, False)}
+
+
+def test_disabled_without_barrier_free_room_is_explained_in_both_languages() -> None:
+    explanations = tiny_plan(closed_sites=("ST1",)).explanations
+    row = explanations[explanations["entity_id"] == "H001"].iloc[0]
+    assert row["en"] == "1 disabled/dementia elderly of Sunshine Home: no barrier-free room within 120 min"
+    assert row["zh"] == "阳光养老院：1名失能失智老人在120分钟内无无障碍房间"
+
+
+def test_full_sites_are_named() -> None:
+    namer = Namer({"H1": "Pine Home", "S1": "Hotel", "S2": "School"}, {"H1": "松柏养老院", "S1": "酒店", "S2": "学校"})
+    unmet = pd.DataFrame(
+        {"home_id": ["H1"], "group": ["other"], "persons": [7], "reason": ["rooms_used_up"], "binding_sites": ["S1,S2"]}
+    )
+    result = StageResult("observation", Status.OPTIMAL, 0, 0, 0, 0, {"unmet": unmet})
+    context = plan_context(tiny_dataset(), load_rules(), Scenario())
+    rows = observation.explanations(result, context, namer)
+    assert rows[0]["en"] == "7 other persons of Pine Home: every room within 120 min is taken (Hotel, School)"
+    assert rows[0]["zh"] == "松柏养老院：7名其他人员无房可住，120分钟内观察点已满（酒店、学校）"
+
+
+def test_marginal_values_name_the_site_and_the_persons_a_room_places() -> None:
+    marginal = pd.DataFrame({"site_id": ["S1", "S2"], "value": [0.0, 2.0]})
+    result = StageResult("observation", Status.OPTIMAL, 0, 0, 0, 0, {"marginal": marginal})
+    context = plan_context(tiny_dataset(), load_rules(), Scenario())
+    rows = observation.marginal_values(result, context, Namer({"S2": "School"}, {"S2": "学校"}))
+    assert [(r["resource_id"], r["value"], r["en"]) for r in rows] == [
+        ("S2", 2.0, "One more room at School places 2 more person(s)")
+    ]
