@@ -428,3 +428,31 @@ def test_level_defaults_are_marked_assumptions_with_existing_clauses(register: d
     for level, entry in levels["level_names"].items():
         assert CJK.search(entry["zh"]) and set(entry["clauses"]) <= clause_ids, level
     assert set(levels["graded_by"]["clauses"]) <= clause_ids
+
+
+# --- the review --------------------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    """A rule value as docs/rules-review.md writes it in its tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, int) and value >= 100_000:
+        return f"{value:,}".replace(",", " ")
+    return str(value)
+
+
+def test_the_review_has_a_section_per_rule_matching_the_presets(presets: dict[str, dict[str, Any]]) -> None:
+    review = (ROOT / "docs" / "rules-review.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^### `([a-z0-9_]+)`\n(.*?)(?=^#{2,3} )", review, flags=re.S | re.M))
+    assert list(sections) == list(presets[PRESETS[0]]["rules"])
+    for preset in PRESETS:
+        for name, rule in presets[preset]["rules"].items():
+            row = f"| {preset} | `{_shown(rule['value'])}` | {rule['kind']} |"
+            assert row in sections[name], f"{name}: the review's row for {preset} is stale"
+            for cid in rule["clauses"]:
+                assert f"`{cid}`" in sections[name], f"{name}: the review does not quote {cid}"
