@@ -403,7 +403,7 @@ def test_icu_scope_per_regime(presets: dict[str, dict[str, Any]]) -> None:
     beijing, containment = (presets[name]["rules"] for name in PRESETS)
     assert containment["icu_scope"]["value"] == ["designated"]
     assert containment["icu_count_convertible"]["value"] is False
-    assert set(beijing["icu_scope"]["value"]) == {"designated", "level_3", "level_2_general", "level_2_children"}
+    assert set(beijing["icu_scope"]["value"]) == {"designated", "level_3", "level_2_general", "children"}
     assert beijing["icu_count_convertible"]["value"] is True
     assert beijing["icu_share_min"]["kind"] == "interpreted"
 
