@@ -54,8 +54,8 @@ class Command:
 
 _COMMANDS: dict[str, Command] = {}
 
-COMMAND_MODULES: tuple[str, ...] = ("planner.cli.solve", "planner.cli.sweep", "bench.cli")
-"""Modules that register further subcommands when imported (``solve``, ``sweep``, ``bench``)."""
+COMMAND_MODULES: tuple[str, ...] = ("planner.cli.solve", "planner.cli.rules", "planner.cli.sweep", "bench.cli")
+"""Modules that register further subcommands when imported (``solve``, ``rules``, ``sweep``, ``bench``)."""
 
 
 def register(command: Command) -> Command:
