@@ -22,7 +22,8 @@ import streamlit as st
 from conftest import tiny_frames
 from streamlit.testing.v1 import AppTest
 
-from planner.outputs import export
+from planner.outputs.csv_zip import read_csv_zip
+from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
 from planner.ui import state, views
 from planner.ui.cache import LruCache
@@ -106,9 +107,9 @@ def test_every_download_parses_back(default_app: AppTest) -> None:
     book = openpyxl.load_workbook(io.BytesIO(files["download_xlsx"].build()), read_only=True)
     assert "Summary" in book.sheetnames
     document = json.loads(files["download_json"].build())
-    assert export.validate_plan_json(document) == []
+    assert validate_plan_json(document) == []
     assert document["kpis"]["observation_placed"] == plan.kpis["observation_placed"]
-    tables = export.read_csv_zip(files["download_zip"].build())
+    tables = read_csv_zip(files["download_zip"].build())
     assert len(tables["compliance"]) == len(plan.compliance)
     dispatch = openpyxl.load_workbook(io.BytesIO(files["download_dispatch"].build()), read_only=True)
     assert dispatch.sheetnames[0] == "汇总" and len(dispatch.sheetnames) == 17, "summary + 16 districts"

@@ -1,6 +1,6 @@
 """Golden plans: the sample city solved at the three levels, compared table by table with committed files.
 
-Every table the plan exports (``planner.outputs.export.plan_tables``: KPIs, scenario, rules, stages, phases, each
+Every table the plan exports (``planner.outputs.tables.plan_tables``: KPIs, scenario, rules, stages, phases, each
 stage's tables, compliance, explanations, marginal values) is compared cell by cell; only timings are left
 out. A refactor must keep these green. A change that is meant to change the plan rewrites them on purpose::
 
@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from planner.dataset.io import read_dataset
-from planner.outputs.export import plain, plan_tables
+from planner.outputs.contract import plain
+from planner.outputs.tables import plan_tables
 from planner.pipeline import make_plan
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario

@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from planner.dataset.schema import SITE_STATUSES
-from planner.outputs import export
+from planner.outputs.csv_zip import to_zip_bytes
+from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.workbook import to_xlsx_bytes
 from planner.report.compliance import compliance_summary
 from planner.report.plan import Plan
 from planner.rules.rules import load_rules
@@ -337,9 +339,9 @@ def download_files(plan: Plan, located: pd.DataFrame, language: str) -> list[Dow
     """The plan as .xlsx, .json, .zip of CSVs, and the per-district dispatch sheet (bytes built on demand)."""
     level = plan.scenario.level
     return [
-        DownloadFile("download_xlsx", lambda: export.to_xlsx_bytes(plan), f"epiplan-{level}.xlsx", XLSX_MIME),
-        DownloadFile("download_json", lambda: export.to_json_bytes(plan), f"epiplan-{level}.json", "application/json"),
-        DownloadFile("download_zip", lambda: export.to_zip_bytes(plan), f"epiplan-{level}-csv.zip", "application/zip"),
+        DownloadFile("download_xlsx", lambda: to_xlsx_bytes(plan), f"epiplan-{level}.xlsx", XLSX_MIME),
+        DownloadFile("download_json", lambda: to_json_bytes(plan), f"epiplan-{level}.json", "application/json"),
+        DownloadFile("download_zip", lambda: to_zip_bytes(plan), f"epiplan-{level}-csv.zip", "application/zip"),
         DownloadFile(
             "download_dispatch",
             lambda: dispatch_xlsx_bytes(plan, located, language),
