@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.stages.base import ColumnKind, ColumnSpec
-from planner.stages.registry import STAGES
+from planner.stages.registry import STAGE_NAMES, STAGES
 
 MINUTES_DECIMALS = 1
 NUMBER_DECIMALS = 4
@@ -31,16 +31,16 @@ SECONDS_DECIMALS = 3
 
 PLAN_CONTRACT: dict[str, dict[str, ColumnSpec]] = {
     "compliance": {
-        "rule_id": "text",
+        "rule_id": "id",
         "scope_id": "id",
         "required": "number",
         "planned": "number",
         "met": "bool",
         "source": "text",
     },
-    "explanations": {"stage": "text", "entity_id": "id", "reason": "text", "en": "text", "zh": "text"},
+    "explanations": {"stage": STAGE_NAMES, "entity_id": "id", "reason": "text", "en": "text", "zh": "text"},
     "marginal_values": {
-        "stage": "text",
+        "stage": STAGE_NAMES,
         "resource_id": "id",
         "resource_kind": "text",
         "value": "number",
@@ -48,7 +48,7 @@ PLAN_CONTRACT: dict[str, dict[str, ColumnSpec]] = {
         "zh": "text",
     },
 }
-"""The plan's own list records (top-level lists of the document)."""
+"""The plan's own list records (top-level lists of the document); ``stage`` names a registered stage."""
 
 CONTRACT: dict[str, Mapping[str, ColumnSpec]] = {
     **{f"{stage.name}_{key}": columns for stage in STAGES for key, columns in stage.contract.items()},
