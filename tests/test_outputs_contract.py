@@ -9,7 +9,6 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plan_fixture import make_plan_fixture
@@ -17,21 +16,11 @@ from plan_fixture import make_plan_fixture
 from planner.dataset.schema import DRUGS
 from planner.outputs.contract import CONTRACT, contract_frame, json_to_tables
 from planner.outputs.csv_zip import read_csv_zip, to_zip_bytes
-from planner.outputs.plan_json import plan_to_json, to_json_bytes
+from planner.outputs.plan_json import to_json_bytes
 from planner.outputs.schema import validate_plan_json
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import to_xlsx_bytes
 from planner.report.plan import Plan
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
-
-
-@pytest.fixture(scope="module")
-def document(plan: Plan) -> dict[str, Any]:
-    return plan_to_json(plan)
 
 
 def test_json_round_trips_to_the_contract_columns(plan: Plan, document: dict[str, Any]) -> None:

@@ -7,21 +7,14 @@ import json
 import zipfile
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_fixture import make_plan_fixture
 
 from planner.outputs.csv_zip import escape_csv_text, read_csv_zip, to_zip_bytes, unescape_csv_text
 from planner.outputs.plan_json import plan_to_json
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import is_formula_like
 from planner.report.plan import Plan
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
 
 
 def test_zip_holds_every_table_plan_json_and_datapackage(plan: Plan) -> None:

@@ -10,17 +10,11 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from plan_fixture import make_plan_fixture
 
 from planner.outputs import csv_zip, plan_json, workbook
 from planner.outputs.files import atomic_write, write_csv_zip, write_json, write_plan, write_xlsx
 from planner.outputs.plan_json import plan_to_json
 from planner.report.plan import Plan
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
 
 
 def test_write_plan_chooses_the_format_by_suffix(plan: Plan, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from plan_fixture import FIXTURE_SHA256, LEADING_ZERO_ID, make_plan_fixture
+from plan_fixture import FIXTURE_SHA256, LEADING_ZERO_ID
 
 from models.base import StageResult
 from planner.outputs.contract import CONTRACT, contract_location
@@ -17,16 +17,6 @@ from planner.outputs.plan_json import plan_to_json
 from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
 from planner.rules.rules import RULE_FIELDS
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
-
-
-@pytest.fixture(scope="module")
-def document(plan: Plan) -> dict[str, Any]:
-    return plan_to_json(plan)
 
 
 def _contract_records(document: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
-from plan_fixture import make_plan_fixture
 
 from planner.dataset.schema import DRUGS, LEVELS
 from planner.outputs.contract import CONTRACT, PLAN_LISTS, stage_contract_keys
-from planner.outputs.plan_json import HEADER_KEYS, plan_to_json
+from planner.outputs.plan_json import HEADER_KEYS
 from planner.outputs.schema import (
     COLUMN_REFINEMENTS,
     SCHEMA_PATH,
@@ -20,7 +18,6 @@ from planner.outputs.schema import (
     schema_text,
     validate_plan_json,
 )
-from planner.report.plan import Plan
 from planner.rules.rules import RULE_FIELDS, RulesError, load_rules
 from planner.rules.scenario import ScenarioError, make_scenario
 from planner.stages.registry import STAGE_NAMES
@@ -28,16 +25,6 @@ from planner.stages.registry import STAGE_NAMES
 STAGE_FIELDS = ["status", "seconds", "objective", "bound", "gap", "message", "phases"]
 BOUNDARY_VALUES = (-1, 0, 0.5, 1, 1.5, 365, 366)
 """Numbers on and around every range a rule or knob has ([0, 1], > 0, >= 0, [1, 365])."""
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
-
-
-@pytest.fixture(scope="module")
-def document(plan: Plan) -> dict[str, Any]:
-    return plan_to_json(plan)
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:

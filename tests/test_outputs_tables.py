@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from plan_fixture import FORMULA_TEXT, make_plan_fixture
+from plan_fixture import FORMULA_TEXT
 
 from models.base import StageResult
 from planner.outputs.contract import CONTRACT
 from planner.outputs.tables import plan_tables
 from planner.report.plan import Plan
 from planner.rules.rules import RULE_FIELDS
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
 
 
 def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:

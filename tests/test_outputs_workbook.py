@@ -7,17 +7,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from plan_fixture import FIXTURE_SHA256, FORMULA_TEXT, LEADING_ZERO_ID, PHONE_TEXT, make_plan_fixture
+from plan_fixture import FIXTURE_SHA256, FORMULA_TEXT, LEADING_ZERO_ID, PHONE_TEXT
 
 from planner.outputs.contract import is_missing
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import to_xlsx_bytes
 from planner.report.plan import Plan
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return make_plan_fixture()
 
 
 @pytest.fixture(scope="module")
