@@ -22,11 +22,13 @@ import streamlit as st
 from conftest import tiny_frames
 from streamlit.testing.v1 import AppTest
 
-from planner.outputs import export
+from planner.outputs.csv_zip import read_csv_zip
+from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
-from planner.ui import state, views
+from planner.ui import overview, state
 from planner.ui.cache import LruCache
 from planner.ui.data import load_sample
+from planner.ui.downloads import download_files
 from planner.ui.places import places
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -57,7 +59,7 @@ def _metrics(app: AppTest) -> dict[str, str]:
 
 
 def _shown_plan(app: AppTest) -> Plan:
-    key, _kpis = app.session_state[views.SHOWN_PLAN]
+    key, _kpis = app.session_state[overview.SHOWN_PLAN]
     cache: LruCache[Plan] = app.session_state["plan_cache"]
     plan = cache.get(key)
     assert plan is not None
@@ -74,7 +76,7 @@ def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None
     plan = _shown_plan(default_app)
     assert plan.dataset_name == "sample city" and plan.scenario.level == "prevalent"
     metrics = _metrics(default_app)
-    assert len(metrics) == len(views.CARD_SPECS)
+    assert len(metrics) == len(overview.CARD_SPECS)
     assert metrics["Persons placed in observation"] == f"{plan.kpis['observation_placed']:,}"
     assert metrics["Care homes not covered"] == f"{plan.kpis['uncovered_homes']:,}"
     assert default_app.title[0].value.startswith("epiplan")
@@ -102,13 +104,13 @@ def test_views_draw_their_charts_and_map(default_app: AppTest) -> None:
 
 def test_every_download_parses_back(default_app: AppTest) -> None:
     plan = _shown_plan(default_app)
-    files = {f.key: f for f in views.download_files(plan, places(load_sample(), "zh"), "zh")}
+    files = {f.key: f for f in download_files(plan, places(load_sample(), "zh"), "zh")}
     book = openpyxl.load_workbook(io.BytesIO(files["download_xlsx"].build()), read_only=True)
     assert "Summary" in book.sheetnames
     document = json.loads(files["download_json"].build())
-    assert export.validate_plan_json(document) == []
+    assert validate_plan_json(document) == []
     assert document["kpis"]["observation_placed"] == plan.kpis["observation_placed"]
-    tables = export.read_csv_zip(files["download_zip"].build())
+    tables = read_csv_zip(files["download_zip"].build())
     assert len(tables["compliance"]) == len(plan.compliance)
     dispatch = openpyxl.load_workbook(io.BytesIO(files["download_dispatch"].build()), read_only=True)
     assert dispatch.sheetnames[0] == "汇总" and len(dispatch.sheetnames) == 17, "summary + 16 districts"

@@ -27,7 +27,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from planner.ui.views import EDIT_COLUMN_WIDTH, ID_COLUMN_WIDTH
+from planner.ui.stage_tabs import EDIT_COLUMN_WIDTH, ID_COLUMN_WIDTH
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -171,7 +171,7 @@ def _edit_first_cell(page: Any, editor: Any, column: int, text: str) -> float:
     time.sleep(1.0)  # let the grid lay out its canvas
     box = editor.bounding_box()
     assert box is not None
-    # the id and editable columns have fixed widths (planner.ui.views); aim at the middle of the cell
+    # the id and editable columns have fixed widths (planner.ui.stage_tabs); aim at the middle of the cell
     x = box["x"] + (ID_COLUMN_WIDTH if column else 0) + EDIT_COLUMN_WIDTH * max(column - 1, 0)
     x += (EDIT_COLUMN_WIDTH if column else ID_COLUMN_WIDTH) / 2
     y = box["y"] + HEADER_HEIGHT_PX + ROW_HEIGHT_PX / 2

@@ -10,7 +10,7 @@ import pytest
 
 import planner.cli.solve  # noqa: F401 - registers the command
 from planner.cli.main import main
-from planner.outputs.export import validate_plan_json
+from planner.outputs.schema import validate_plan_json
 
 
 def test_solve_writes_every_output_and_reports_each_stage(

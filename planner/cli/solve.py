@@ -110,7 +110,7 @@ def kpi_lines(kpis: dict[str, Any]) -> str:
 
 def run_solve(args: argparse.Namespace) -> int:
     """Validate, solve, print the stage table and KPIs, write the outputs."""
-    from planner.outputs.export import write_plan
+    from planner.outputs.files import write_plan
     from planner.pipeline import make_plan
 
     problems = bad_outputs(args.out)

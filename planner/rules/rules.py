@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, WithJsonSchema
 
 from planner.dataset.schema import DRUGS, LEVELS
 
@@ -75,12 +75,26 @@ def _drug_list(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
-Share = Annotated[float, AfterValidator(_share)]
-NonNegative = Annotated[float, AfterValidator(_non_negative)]
-Positive = Annotated[float, AfterValidator(_positive)]
-Whole = Annotated[int, AfterValidator(_whole)]
-PerLevel = Annotated[dict[str, float], AfterValidator(_per_level)]
-DrugList = Annotated[tuple[str, ...], AfterValidator(_drug_list)]
+# Each type carries the JSON Schema of what its validator accepts (the plan's schema is built from them).
+Share = Annotated[float, AfterValidator(_share), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
+NonNegative = Annotated[float, AfterValidator(_non_negative), WithJsonSchema({"type": "number", "minimum": 0})]
+Positive = Annotated[float, AfterValidator(_positive), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+Whole = Annotated[int, AfterValidator(_whole), WithJsonSchema({"type": "integer", "minimum": 0})]
+PerLevel = Annotated[
+    dict[str, float],
+    AfterValidator(_per_level),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(LEVELS),
+            "properties": {level: {"type": "number", "minimum": 0} for level in LEVELS},
+        }
+    ),
+]
+DrugList = Annotated[
+    tuple[str, ...], AfterValidator(_drug_list), WithJsonSchema({"type": "array", "items": {"enum": list(DRUGS)}})
+]
 
 
 class RuleInfo(BaseModel):

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from planner.rules.rules import Rules, RulesError
 
@@ -51,7 +60,18 @@ def _multipliers(value: dict[str, float]) -> dict[str, float]:
     return value
 
 
-OptionalShare = Annotated[float | None, AfterValidator(_share)]
+OptionalShare = Annotated[
+    float | None,
+    AfterValidator(_share),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}, mode="serialization"),
+]
+"""A share, or None for the level's default (filled on validation, so a dumped scenario always has a number)."""
+Multipliers = Annotated[
+    dict[str, float],
+    AfterValidator(_multipliers),
+    WithJsonSchema({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}),
+]
+SiteId = Annotated[str, StringConstraints(min_length=1)]
 
 
 class Scenario(BaseModel):
@@ -67,8 +87,8 @@ class Scenario(BaseModel):
     rotation_share: OptionalShare = None
     stock_factor: float = Field(1.0, ge=0.0)
     fleet_factor: float = Field(1.0, ge=0.0)
-    closed_sites: tuple[str, ...] = ()
-    demand_multipliers: Annotated[dict[str, float], AfterValidator(_multipliers)] = Field(default_factory=dict)
+    closed_sites: tuple[SiteId, ...] = ()
+    demand_multipliers: Multipliers = Field(default_factory=dict)
     """District id -> factor on the attack rate of that district's care homes."""
     rule_overrides: dict[str, Any] = Field(default_factory=dict)
 

@@ -50,7 +50,7 @@ import yaml
 
 from models.base import Status
 from planner.dataset.schema import DRUGS, Dataset
-from planner.outputs.export import escape_csv_text
+from planner.outputs.csv_zip import escape_csv_text
 from planner.rules.rules import RULE_FIELDS, Rules
 from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, make_scenario
 

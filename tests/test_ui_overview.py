@@ -1,4 +1,4 @@
-"""The main area's pure helpers: KPI cards and deltas, the compliance table, shortfalls, marginal values."""
+"""The overview's pure helpers: KPI cards and deltas, the compliance table, shortfalls, marginal values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 from plan_fixture import make_plan_fixture
 from ui_fixtures import tiny_plan
 
-from planner.ui import views
+from planner.ui import overview
 
 KPIS: dict[str, Any] = {
     "observation_persons": 100,
@@ -30,8 +30,8 @@ KPIS: dict[str, Any] = {
 
 
 def test_cards_in_reading_order_with_formatted_values() -> None:
-    cards = views.kpi_cards(KPIS, None, "en")
-    assert [c.key for c in cards] == [spec[0] for spec in views.CARD_SPECS]
+    cards = overview.kpi_cards(KPIS, None, "en")
+    assert [c.key for c in cards] == [spec[0] for spec in overview.CARD_SPECS]
     shown = {c.key: c.value for c in cards}
     assert shown == {
         "observation_placed": "90",
@@ -51,7 +51,7 @@ def test_cards_in_reading_order_with_formatted_values() -> None:
 
 def test_deltas_against_the_previous_plan_and_their_colours() -> None:
     previous = {**KPIS, "observation_placed": 80, "covered_share": 0.9934, "drug_shortfall": {"tcm": 1000}}
-    cards = {c.key: c for c in views.kpi_cards(KPIS, previous, "zh")}
+    cards = {c.key: c for c in overview.kpi_cards(KPIS, previous, "zh")}
     assert cards["observation_placed"].delta == "+10"
     assert cards["covered_share"].delta == "-2.0 pp"
     assert cards["drug_shortfall"].delta is None
@@ -60,36 +60,36 @@ def test_deltas_against_the_previous_plan_and_their_colours() -> None:
 
 
 def test_cards_skip_missing_kpis() -> None:
-    cards = views.kpi_cards({"observation_placed": 1}, {}, "en")
+    cards = overview.kpi_cards({"observation_placed": 1}, {}, "en")
     assert [c.key for c in cards] == ["observation_placed"]
     assert cards[0].delta is None
 
 
 def test_compliance_table_one_row_per_rule_with_source() -> None:
-    table = views.compliance_table(make_plan_fixture().compliance, "zh")
+    table = overview.compliance_table(make_plan_fixture().compliance, "zh")
     assert list(table.columns) == ["全部达标", "规则", "检查项", "达标", "未达标", "达标比例", "出处条款"]
     assert table["全部达标"].tolist() == [False, False, False]
     assert table["出处条款"].tolist() == ["000 §4 reserve", "003 三(二)10", "001 (xvi)"]
 
 
 def test_real_compliance_rules_get_labels() -> None:
-    table = views.compliance_table(tiny_plan("severe").compliance, "en")
+    table = overview.compliance_table(tiny_plan("severe").compliance, "en")
     assert "An observation site in every street/town" in table["Rule"].tolist()
 
 
 def test_shortfall_sizes_line_up_with_the_explanations() -> None:
     plan = tiny_plan("severe")
-    sizes = views.shortfall_sizes(plan)
+    sizes = overview.shortfall_sizes(plan)
     for stage in ("observation", "ambulance", "nursing", "drugs"):
         assert (sizes["stage"] == stage).sum() == (plan.explanations["stage"] == stage).sum(), stage
-    shortfalls = views.explained_shortfalls(plan, "zh", per_stage=2)
+    shortfalls = overview.explained_shortfalls(plan, "zh", per_stage=2)
     drugs = shortfalls[shortfalls["stage"] == "药品物资"]
     assert len(drugs) == 2
     assert drugs["size"].iloc[0] == "22,040 份", "antigen kits, the largest gap"
 
 
 def test_shortfalls_of_the_fixture() -> None:
-    shortfalls = views.explained_shortfalls(make_plan_fixture(), "en")
+    shortfalls = overview.explained_shortfalls(make_plan_fixture(), "en")
     assert shortfalls.to_dict("records") == [
         {
             "stage": "observation sites",
@@ -105,39 +105,26 @@ def test_shortfalls_of_the_fixture() -> None:
 
 
 def test_marginal_table_largest_first() -> None:
-    table = views.marginal_table(make_plan_fixture(), "zh")
+    table = overview.marginal_table(make_plan_fixture(), "zh")
     assert table["explanation"].tolist() == ["ST2每增加1个房间可多安置1人。", "W1每增加1盒止咳药可多满足1盒需求。"]
     assert table["stage"].tolist() == ["集中健康观察", "药品物资"]
 
 
 def test_remember_shown_gives_the_previous_plans_kpis() -> None:
     session: dict[str, Any] = {}
-    assert views.remember_shown(session, "a", {"x": 1}) is None
-    assert views.remember_shown(session, "a", {"x": 1}) is None, "same plan again: no previous"
-    assert views.remember_shown(session, "b", {"x": 2}) == {"x": 1}
-    assert views.remember_shown(session, "b", {"x": 2}) == {"x": 1}, "a rerun keeps the deltas"
-
-
-def test_stage_results_next_to_the_editors() -> None:
-    plan = make_plan_fixture()
-    assert views.stage_results(plan, "sites")["site_id"].tolist() == ["ST1", "ST2"]
-    depots = views.stage_results(plan, "depots")
-    assert depots.to_dict("list") == {"depot_id": ["W1"], "shipped": [35]}
-    assert isinstance(views.stage_results(plan, "pools"), pd.DataFrame)
-
-
-def test_flat_kpi_names() -> None:
-    assert views._kpi_name("lowest_fill_rate.tcm", "zh") == "药品最低满足率: 中药"
-    assert views._kpi_name("reserve_ratio.D1", "en") == "Nursing reserve ratio: D1"
+    assert overview.remember_shown(session, "a", {"x": 1}) is None
+    assert overview.remember_shown(session, "a", {"x": 1}) is None, "same plan again: no previous"
+    assert overview.remember_shown(session, "b", {"x": 2}) == {"x": 1}
+    assert overview.remember_shown(session, "b", {"x": 2}) == {"x": 1}, "a rerun keeps the deltas"
 
 
 def test_bullet_lines_escape_markdown() -> None:
-    text = views.bullet_lines(pd.Series(["drugs"]), pd.Series(["3 packs"]), pd.Series(["a_b *c* $5"]))
+    text = overview.bullet_lines(pd.Series(["drugs"]), pd.Series(["3 packs"]), pd.Series(["a_b *c* $5"]))
     assert text == "- **drugs** · 3 packs — a\\_b \\*c\\* \\$5"
-    assert views.bullet_lines(pd.Series(["x"]), None, pd.Series(["y"])) == "- **x** — y"
+    assert overview.bullet_lines(pd.Series(["x"]), None, pd.Series(["y"])) == "- **x** — y"
 
 
 def test_marginal_table_keeps_a_few_of_each_stage() -> None:
     plan = tiny_plan("severe")
-    table = views.marginal_table(plan, "en", rows=10, per_stage=2)
+    table = overview.marginal_table(plan, "en", rows=10, per_stage=2)
     assert table.groupby("stage").size().max() <= 2

@@ -1,0 +1,61 @@
+"""The download buttons: the plan as .xlsx, .json and a .zip of CSVs, and the per-district dispatch sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from planner.outputs.csv_zip import to_zip_bytes
+from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.workbook import to_xlsx_bytes
+from planner.report.plan import Plan
+from planner.ui import i18n
+from planner.ui.dispatch import dispatch_xlsx_bytes
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    """One download: its label key, how to build its bytes, its file name and MIME type."""
+
+    key: str
+    build: Callable[[], bytes]
+    file_name: str
+    mime: str
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_files(plan: Plan, located: pd.DataFrame, language: str) -> list[DownloadFile]:
+    """The plan as .xlsx, .json, .zip of CSVs, and the per-district dispatch sheet (bytes built on demand)."""
+    level = plan.scenario.level
+    return [
+        DownloadFile("download_xlsx", lambda: to_xlsx_bytes(plan), f"epiplan-{level}.xlsx", XLSX_MIME),
+        DownloadFile("download_json", lambda: to_json_bytes(plan), f"epiplan-{level}.json", "application/json"),
+        DownloadFile("download_zip", lambda: to_zip_bytes(plan), f"epiplan-{level}-csv.zip", "application/zip"),
+        DownloadFile(
+            "download_dispatch",
+            lambda: dispatch_xlsx_bytes(plan, located, language),
+            f"epiplan-{level}-dispatch.xlsx",
+            XLSX_MIME,
+        ),
+    ]
+
+
+def draw_downloads(plan: Plan, located: pd.DataFrame, language: str) -> None:
+    """One button per download; the file is built when the button is clicked."""
+    st.caption(i18n.t("downloads", language))
+    files = download_files(plan, located, language)
+    for column, file in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(
+            i18n.t(file.key, language),
+            data=file.build,
+            file_name=file.file_name,
+            mime=file.mime,
+            on_click="ignore",
+            key=file.key,
+            icon=":material/download:",
+        )

@@ -1,0 +1,286 @@
+"""The plan at a glance: the KPI cards above the tabs, and the Overview tab.
+
+KPI cards with deltas against the plan drawn before; the Overview tab's compliance checklist, largest shortfalls
+with their explanations, and where one more unit helps most. Pure helpers (cards, tables) come first and are
+tested on their own; the ``draw_*`` functions only lay them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner.report.compliance import compliance_summary
+from planner.report.plan import Plan
+from planner.stages.registry import STAGE_NAMES
+from planner.ui import i18n
+from planner.ui.state import Session
+
+SHOWN_PLAN = "shown_plan"
+"""Session key: (key, kpis) of the plan drawn in the last run."""
+PREVIOUS_PLAN = "previous_plan"
+"""Session key: (key, kpis) of the plan drawn before it (the deltas of the KPI cards)."""
+SHORTFALLS_PER_STAGE = 5
+MARGINAL_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: label, shown value, delta text (or None), colour rule and help text."""
+
+    key: str
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    help: str
+
+
+def _total(value: Any) -> float:
+    return float(sum(value.values())) if isinstance(value, Mapping) else float(value or 0)
+
+
+def _lowest(value: Any) -> float:
+    return float(min(value.values())) if isinstance(value, Mapping) and value else 1.0
+
+
+def _compliance_share(kpis: Mapping[str, Any]) -> float:
+    checks = float(kpis["compliance_checks"])
+    return float(kpis["compliance_met"]) / checks if checks else 1.0
+
+
+CARD_SPECS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], float], str, str], ...] = (
+    ("observation_placed", "count", lambda k: float(k["observation_placed"]), "normal", "observation_persons"),
+    (
+        "unmet_persons",
+        "count",
+        lambda k: float(k["unmet_observation_disabled"]) + float(k["unmet_observation_other"]),
+        "inverse",
+        "",
+    ),
+    ("covered_share", "share", lambda k: float(k["covered_share"]), "normal", "daily_transfers"),
+    ("uncovered_homes", "count", lambda k: float(k["uncovered_homes"]), "inverse", ""),
+    ("one_to_one_coverage", "share", lambda k: float(k["one_to_one_coverage"]), "normal", "one_to_one_required"),
+    ("nurses_assigned", "count", lambda k: float(k["nurses_assigned"]), "off", ""),
+    ("nursing_unmet_by_tier", "count", lambda k: _total(k["nursing_unmet_by_tier"]), "inverse", ""),
+    ("lowest_fill_rate", "share", lambda k: _lowest(k["lowest_fill_rate"]), "normal", ""),
+    ("drug_shortfall", "count", lambda k: _total(k["drug_shortfall"]), "inverse", ""),
+    ("compliance_met", "share", _compliance_share, "normal", "compliance_checks"),
+)
+"""(key, format, value of the KPIs, delta colour, KPI shown in the help) of each card, in reading order."""
+
+
+def _format(kind: str, number: float) -> str:
+    return i18n.percent(number) if kind == "share" else f"{number:,.0f}"
+
+
+def _delta(kind: str, now: float, before: float) -> str | None:
+    change = now - before
+    if abs(change) < 1e-9:
+        return None
+    return f"{100.0 * change:+.1f} pp" if kind == "share" else f"{change:+,.0f}"
+
+
+def kpi_cards(kpis: Mapping[str, Any], previous: Mapping[str, Any] | None, language: str) -> list[Card]:
+    """The KPI cards of a plan, with deltas against ``previous`` KPIs (none when there is no previous plan)."""
+    cards = []
+    for key, kind, value_of, colour, help_key in CARD_SPECS:
+        try:
+            now = value_of(kpis)
+        except (KeyError, TypeError, ValueError):
+            continue
+        delta = None
+        if previous is not None:
+            try:
+                delta = _delta(kind, now, value_of(previous))
+            except (KeyError, TypeError, ValueError):
+                delta = None
+        label = i18n.t(key, language) if key in i18n.LABELS else i18n.kpi_label(key, language)
+        help_text = f"{i18n.kpi_label(help_key, language)}: {float(kpis[help_key]):,.6g}" if help_key in kpis else ""
+        cards.append(Card(key, label, _format(kind, now), delta, colour, help_text))
+    return cards
+
+
+def compliance_table(compliance: pd.DataFrame, language: str) -> pd.DataFrame:
+    """One row per rule: all met (bool), rule, checked, met, not met, share met, source clause (headers localized)."""
+    summary = compliance_summary(compliance)
+    table = pd.DataFrame(
+        {
+            "all_met": (summary["not_met"] == 0).to_numpy(),
+            "rule": [i18n.rule_label(r, language) for r in summary["rule_id"]],
+            "scopes": summary["scopes"].astype(int),
+            "met": summary["met"].astype(int),
+            "not_met": summary["not_met"].astype(int),
+            "share_met": summary["share_met"].astype(float),
+            "source": summary["source"].astype(str),
+        }
+    )
+    return table.rename(columns={c: i18n.column_label(c, language) for c in table.columns})
+
+
+def shortfall_sizes(plan: Plan) -> pd.DataFrame:
+    """The size of each explained shortfall, in the order ``planner.report.explain`` writes them: ``stage, size, unit``.
+
+    observation: persons (one row per unmet home and group); ambulance: daily
+    transfers of the home; nursing: nurses unmet per district, tier and reason;
+    drugs: packs short per drug.
+    """
+    parts = []
+    unmet = plan.stage("observation").table("unmet")
+    parts.append(pd.DataFrame({"stage": "observation", "size": unmet["persons"].astype(float), "unit": "persons"}))
+    hand = plan.stage("ambulance").table("handshakes")
+    uncovered = hand[~hand["covered"].astype(bool)]
+    parts.append(
+        pd.DataFrame({"stage": "ambulance", "size": uncovered["daily_transfers"].astype(float), "unit": "per_day"})
+    )
+    needs = plan.stage("nursing").table("needs")
+    short = needs[needs["unmet"] > 0]
+    if "reason" in short.columns:
+        nursing = short.groupby(["district_id", "need", "reason"], sort=True)["unmet"].sum()
+    else:
+        nursing = short.groupby(["district_id", "need"], sort=True)["unmet"].sum()
+    parts.append(pd.DataFrame({"stage": "nursing", "size": nursing.astype(float).to_numpy(), "unit": "nurses"}))
+    targets = plan.stage("drugs").table("targets")
+    per_drug = targets.groupby("drug", sort=False)[["need", "allocated"]].sum()
+    gap = per_drug["need"] - per_drug["allocated"]
+    parts.append(pd.DataFrame({"stage": "drugs", "size": gap[gap > 0].astype(float).to_numpy(), "unit": "packs"}))
+    return pd.concat(parts, ignore_index=True)
+
+
+UNIT_TEXT: dict[str, tuple[str, str]] = {
+    "persons": ("persons", "人"),
+    "per_day": ("transfers a day", "人次/天"),
+    "nurses": ("nurses", "名护理人员"),
+    "packs": ("packs", "份"),
+}
+
+
+def explained_shortfalls(plan: Plan, language: str, per_stage: int = SHORTFALLS_PER_STAGE) -> pd.DataFrame:
+    """The largest shortfalls of each stage with their explanation: ``stage, size, explanation`` (localized)."""
+    explanations = plan.explanations
+    sizes = shortfall_sizes(plan)
+    rows = []
+    for stage in STAGE_NAMES:
+        said = explanations[explanations["stage"] == stage].reset_index(drop=True)
+        if said.empty:
+            continue
+        measured = sizes[sizes["stage"] == stage].reset_index(drop=True)
+        size = measured["size"] if len(measured) == len(said) else pd.Series([float("nan")] * len(said))
+        unit = measured["unit"].iloc[0] if len(measured) else ""
+        frame = pd.DataFrame(
+            {
+                "stage": i18n.stage_label(stage, language),
+                "size_value": size.to_numpy(),
+                "explanation": said["zh" if language == "zh" else "en"].astype(str).to_numpy(),
+            }
+        )
+        frame = frame.sort_values("size_value", ascending=False, kind="stable", na_position="last").head(per_stage)
+        unit_text = UNIT_TEXT[unit][1 if language == "zh" else 0] if unit in UNIT_TEXT else ""
+        frame["size"] = [
+            "" if pd.isna(v) else f"{v:,.2f} {unit_text}" if unit == "per_day" else f"{v:,.0f} {unit_text}"
+            for v in frame["size_value"]
+        ]
+        rows.append(frame[["stage", "size", "explanation"]])
+    if not rows:
+        return pd.DataFrame(columns=["stage", "size", "explanation"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def marginal_table(plan: Plan, language: str, rows: int = MARGINAL_ROWS, per_stage: int = 3) -> pd.DataFrame:
+    """Where one more unit helps most: ``stage, value, explanation``, largest value first.
+
+    At most ``per_stage`` rows of each stage, so that one resource kind does not fill the list.
+    """
+    values = plan.marginal_values
+    values = values[values["value"] > 0].sort_values("value", ascending=False, kind="stable")
+    values = values.groupby("stage", sort=False).head(per_stage).head(rows)
+    return pd.DataFrame(
+        {
+            "stage": [i18n.stage_label(s, language) for s in values["stage"]],
+            "value": values["value"].astype(float).to_numpy(),
+            "explanation": values["zh" if language == "zh" else "en"].astype(str).to_numpy(),
+        }
+    )
+
+
+def bullet_lines(stages: pd.Series, sizes: pd.Series | None, texts: pd.Series) -> str:
+    """Markdown bullets ``- **stage** · size — text`` (long sentences read better as text than in a grid)."""
+    sizes_list = [""] * len(texts) if sizes is None else [str(v) for v in sizes]
+    lines = []
+    for stage, size, text in zip(stages, sizes_list, texts, strict=True):
+        middle = f" · {size}" if size else ""
+        escaped = "".join("\\" + ch if ch in "*_$~`[]<>" else ch for ch in str(text))
+        lines.append(f"- **{stage}**{middle} — {escaped}")
+    return "\n".join(lines)
+
+
+def remember_shown(session: Session, key: str, kpis: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Record the plan drawn now; return the KPIs of the plan drawn before it (for the deltas)."""
+    shown = session.get(SHOWN_PLAN)
+    if shown is None or shown[0] != key:
+        if shown is not None:
+            session[PREVIOUS_PLAN] = shown
+        session[SHOWN_PLAN] = (key, dict(kpis))
+    previous = session.get(PREVIOUS_PLAN)
+    return None if previous is None else previous[1]
+
+
+def draw_kpis(plan: Plan, previous: Mapping[str, Any] | None, language: str) -> None:
+    """Two rows of five KPI cards."""
+    cards = kpi_cards(plan.kpis, previous, language)
+    for start in range(0, len(cards), 5):
+        columns = st.columns(5)
+        for column, card in zip(columns, cards[start : start + 5], strict=False):
+            column.metric(
+                card.label,
+                card.value,
+                delta=card.delta,
+                delta_color=card.delta_color,  # type: ignore[arg-type]
+                help=card.help or None,
+                border=True,
+            )
+    statuses = ", ".join(
+        f"{i18n.stage_label(s, language)} {i18n.value('status', v, language)}" for s, v in plan.kpis["status"].items()
+    )
+    st.caption(i18n.t("status_line", language, statuses=statuses))
+
+
+def draw_overview(plan: Plan, language: str) -> None:
+    """Compliance checklist, largest shortfalls with explanations, where one more unit helps most."""
+    st.subheader(i18n.t("compliance", language))
+    st.caption(i18n.t("compliance_caption", language))
+    table = compliance_table(plan.compliance, language)
+    share, all_met = i18n.column_label("share_met", language), i18n.column_label("all_met", language)
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            all_met: st.column_config.CheckboxColumn(all_met, width="small"),
+            share: st.column_config.ProgressColumn(share, min_value=0.0, max_value=1.0, format="percent"),
+        },
+    )
+    unmet = plan.compliance[~plan.compliance["met"].astype(bool)]
+    if not unmet.empty:
+        with st.expander(i18n.t("unmet_rows", language)):
+            shown = unmet[["rule_id", "scope_id", "required", "planned", "source"]].copy()
+            shown["rule_id"] = shown["rule_id"].map(lambda r: i18n.rule_label(r, language))
+            st.dataframe(i18n.localize(shown, language), hide_index=True)
+    left, right = st.columns(2)
+    with left:
+        st.subheader(i18n.t("shortfalls", language))
+        shortfalls = explained_shortfalls(plan, language)
+        if shortfalls.empty:
+            st.success(i18n.t("no_shortfalls", language))
+        else:
+            st.markdown(bullet_lines(shortfalls["stage"], shortfalls["size"], shortfalls["explanation"]))
+    with right:
+        st.subheader(i18n.t("marginal", language))
+        marginal = marginal_table(plan, language)
+        if marginal.empty:
+            st.info(i18n.t("no_marginal", language))
+        else:
+            st.markdown(bullet_lines(marginal["stage"], None, marginal["explanation"]))
