@@ -30,7 +30,8 @@ from typing import Any
 
 import yaml
 
-from planner.dataset.io import DatasetError, Problem, check_dataset
+from planner.dataset.io import check_dataset
+from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import DRUGS, LEVELS, Dataset
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
 from planner.rules.scenario import Scenario, ScenarioError, make_scenario
