@@ -125,6 +125,38 @@ class MethodResult:
     notes: Mapping[str, Any] = field(default_factory=dict)
 
 
+StageRun = Callable[[BenchInstance, Mapping[str, StageResult]], StageResult]
+"""A method's run of one stage on an instance, given the method's own results of the stages before it."""
+
+
+def run_method(method: str, instance: BenchInstance, runs: Mapping[str, StageRun]) -> MethodResult:
+    """Run a method's stages on ``instance`` in pipeline order, timing each stage and the whole.
+
+    Parameters
+    ----------
+    method
+        The method's name (``hand``, ``mip``).
+    instance
+        The inputs every method answers.
+    runs
+        The method's run of each stage of :data:`STAGES`; each gets the results of the stages before it (the
+        nursing needs follow the method's own observation result, :func:`nursing_inputs`).
+
+    Returns
+    -------
+    MethodResult
+        The stage results in pipeline order, the wall seconds of the whole and of each stage.
+    """
+    start = time.perf_counter()
+    stages: dict[str, StageResult] = {}
+    seconds: dict[str, float] = {}
+    for name in STAGES:
+        clock = time.perf_counter()
+        stages[name] = runs[name](instance, stages)
+        seconds[name] = time.perf_counter() - clock
+    return MethodResult(method, stages, time.perf_counter() - start, seconds)
+
+
 def build_instance(
     dataset: Dataset,
     rules: Rules,

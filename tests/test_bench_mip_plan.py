@@ -6,7 +6,7 @@ from conftest import tiny_frames
 
 from bench.inputs import build_instance
 from bench.mip.lp import MipOptions
-from bench.mip.plan import mip_plan
+from bench.mip.plan import mip_nursing_after, mip_plan
 from bench.run import equal_figures, method_kpis
 from models.base import Status
 from planner.dataset.io import dataset_from_frames
@@ -29,3 +29,14 @@ def test_mip_plan_reproduces_epiplans_figures_on_the_tiny_dataset() -> None:
     assert ours is not None and theirs is not None
     assert equal_figures(ours, theirs)["all_equal"]
     assert theirs["lowest_fill_rate"] == ours["lowest_fill_rate"] < 1.0
+
+
+def test_mip_nursing_after_the_mips_observation_is_the_plans_nursing_stage() -> None:
+    # The same needs (1:1 at the sites the MIP's observation plan used) give the same optimal phases.
+    dataset = dataset_from_frames(tiny_frames(), name="tiny")
+    instance = build_instance(dataset, load_preset(DEFAULT_PRESET), make_scenario(level="severe"))
+    mip = mip_plan(instance, OPTIONS)
+    assert list(mip.stages) == ["observation", "ambulance", "nursing", "drugs"] == list(mip.stage_seconds)
+    again = mip_nursing_after(instance, mip.stages["observation"], OPTIONS)
+    assert again.status == Status.OPTIMAL
+    assert [p.objective for p in again.phases] == [p.objective for p in mip.stages["nursing"].phases]

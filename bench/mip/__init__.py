@@ -26,6 +26,14 @@ from bench.mip.drugs import mip_drugs
 from bench.mip.lp import MipOptions
 from bench.mip.nursing import mip_nursing
 from bench.mip.observation import mip_observation
-from bench.mip.plan import mip_plan
+from bench.mip.plan import mip_nursing_after, mip_plan
 
-__all__ = ["MipOptions", "mip_ambulance", "mip_drugs", "mip_nursing", "mip_observation", "mip_plan"]
+__all__ = [
+    "MipOptions",
+    "mip_ambulance",
+    "mip_drugs",
+    "mip_nursing",
+    "mip_nursing_after",
+    "mip_observation",
+    "mip_plan",
+]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
+from functools import partial
 
-from bench.inputs import STAGES, BenchInstance, MethodResult, nursing_inputs
+from bench.inputs import BenchInstance, MethodResult, StageRun, nursing_inputs, run_method
 from bench.mip.ambulance import mip_ambulance
 from bench.mip.drugs import mip_drugs
 from bench.mip.lp import MipOptions
@@ -15,12 +16,41 @@ from models.base import StageResult
 
 def mip_plan(instance: BenchInstance, options: MipOptions = MipOptions()) -> MethodResult:  # noqa: B008 - frozen dataclass
     """The four stages as PuLP/CBC MIPs on ``instance`` (nursing needs from the MIP's observation result)."""
+    runs: dict[str, StageRun] = {
+        "observation": partial(_run_observation, options=options),
+        "ambulance": partial(_run_ambulance, options=options),
+        "nursing": partial(_run_nursing, options=options),
+        "drugs": partial(_run_drugs, options=options),
+    }
+    return run_method("mip", instance, runs)
+
+
+def mip_nursing_after(instance: BenchInstance, observation: StageResult, options: MipOptions) -> StageResult:
+    """The nursing MIP on the needs an observation result leaves (1:1 nurses where it sent disabled persons).
+
+    Parameters
+    ----------
+    instance
+        The benchmark instance.
+    observation
+        Any method's observation result with a plan (the MIP's own, or epiplan's for the same-needs comparison).
+    options
+        CBC's time limit per phase and threads.
+    """
+    nursing = nursing_inputs(instance, observation)
+    return mip_nursing(
+        nursing.pools,
+        nursing.needs,
+        nursing.arcs,
+        crossing_penalty_minutes=instance.rules.district_crossing_penalty_minutes,
+        options=options,
+    )
+
+
+def _run_observation(instance: BenchInstance, _earlier: Mapping[str, StageResult], options: MipOptions) -> StageResult:
+    """:func:`mip_observation` on the instance's observation inputs."""
     rules = instance.rules
-    start = time.perf_counter()
-    stages: dict[str, StageResult] = {}
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-    stages["observation"] = mip_observation(
+    return mip_observation(
         instance.observation.groups,
         instance.observation.sites,
         instance.observation.arcs,
@@ -29,32 +59,30 @@ def mip_plan(instance: BenchInstance, options: MipOptions = MipOptions()) -> Met
         barrier_free_for_disabled=rules.barrier_free_for_disabled,
         options=options,
     )
-    seconds["observation"], clock = time.perf_counter() - clock, time.perf_counter()
+
+
+def _run_ambulance(instance: BenchInstance, _earlier: Mapping[str, StageResult], options: MipOptions) -> StageResult:
+    """:func:`mip_ambulance` on the instance's ambulance inputs."""
     ambulance = instance.ambulance
-    stages["ambulance"] = mip_ambulance(
+    return mip_ambulance(
         ambulance.homes,
         ambulance.stations,
         ambulance.arcs,
         ambulance.fleet,
-        transfer_minutes_max=rules.transfer_minutes_max,
-        duty_share=rules.ambulance_duty_share,
+        transfer_minutes_max=instance.rules.transfer_minutes_max,
+        duty_share=instance.rules.ambulance_duty_share,
         options=options,
     )
-    seconds["ambulance"], clock = time.perf_counter() - clock, time.perf_counter()
-    if stages["observation"].solved:
-        nursing = nursing_inputs(instance, stages["observation"])
-        stages["nursing"] = mip_nursing(
-            nursing.pools,
-            nursing.needs,
-            nursing.arcs,
-            crossing_penalty_minutes=rules.district_crossing_penalty_minutes,
-            options=options,
-        )
-    else:
-        stages["nursing"] = StageResult.failed("nursing", "no observation plan to take the 1:1 needs from", 0.0, {})
-    seconds["nursing"], clock = time.perf_counter() - clock, time.perf_counter()
+
+
+def _run_nursing(instance: BenchInstance, earlier: Mapping[str, StageResult], options: MipOptions) -> StageResult:
+    """:func:`mip_nursing_after` the MIP's observation result; failed when that has no plan."""
+    if not earlier["observation"].solved:
+        return StageResult.failed("nursing", "no observation plan to take the 1:1 needs from", 0.0, {})
+    return mip_nursing_after(instance, earlier["observation"], options)
+
+
+def _run_drugs(instance: BenchInstance, _earlier: Mapping[str, StageResult], options: MipOptions) -> StageResult:
+    """:func:`mip_drugs` on the instance's drug inputs."""
     drugs = instance.drugs
-    stages["drugs"] = mip_drugs(drugs.depots, drugs.targets, drugs.arcs, options=options)
-    seconds["drugs"] = time.perf_counter() - clock
-    ordered = {name: stages[name] for name in STAGES}
-    return MethodResult("mip", ordered, time.perf_counter() - start, seconds)
+    return mip_drugs(drugs.depots, drugs.targets, drugs.arcs, options=options)
