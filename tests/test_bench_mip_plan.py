@@ -5,9 +5,9 @@ from __future__ import annotations
 from conftest import tiny_frames
 
 from bench.inputs import build_instance
+from bench.kpis import equal_figures, method_kpis
 from bench.mip.lp import MipOptions
 from bench.mip.plan import mip_nursing_after, mip_plan
-from bench.run import equal_figures, method_kpis
 from models.base import Status
 from planner.dataset.io import dataset_from_frames
 from planner.pipeline import make_plan
