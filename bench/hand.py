@@ -49,9 +49,11 @@ from bench.inputs import (
     MethodResult,
     MinutesFunction,
     fill_table,
+    filled_targets,
     nursing_inputs,
     prepare_sites,
     run_method,
+    site_arcs,
     station_caps,
 )
 from models.base import StageResult, Status
@@ -81,12 +83,7 @@ def _split_by(keys: np.ndarray, count: int) -> list[list[int]]:
 
 def _observation_arcs(arcs: pd.DataFrame, site_table: pd.DataFrame) -> pd.DataFrame:
     """Arcs to usable sites with a room, in the coordinator's order: home, open sites first, nearest first."""
-    site_pos = pd.Series(np.arange(len(site_table)), index=site_table["site_id"])
-    frame = arcs[["home_id", "site_id", "minutes"]].copy()
-    frame["site"] = frame["site_id"].map(site_pos)
-    frame = frame.dropna(subset=["site", "minutes"]).astype({"site": np.int64})
-    with_room = (site_table["usable"] & (site_table["capacity"] > 0)).to_numpy()
-    frame = frame[with_room[frame["site"].to_numpy()]]
+    frame = site_arcs(arcs, site_table)
     frame["candidate"] = (site_table["status"].to_numpy() != "open")[frame["site"].to_numpy()]
     frame = frame.sort_values(["home_id", "site", "minutes"]).drop_duplicates(["home_id", "site"])
     return frame.sort_values(["home_id", "candidate", "minutes", "site_id"], kind="stable").reset_index(drop=True)
@@ -530,14 +527,7 @@ def _hand_drug(
             wanted = _ship_from_farther(position, wanted, institutions, depot_table, left, depot_minutes, shipments)
         allocated[position] = share[position] - wanted
 
-    shortfall = need - allocated
-    target_rows = institutions.assign(
-        allocated=allocated,
-        shortfall=shortfall,
-        fill_rate=np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
-        reason=np.where(shortfall > 0, np.where(stocked_reach, "stock_short", "no_depot_in_reach"), ""),
-        stocked_reach=stocked_reach,
-    )
+    target_rows = filled_targets(institutions, allocated, stocked_reach).assign(stocked_reach=stocked_reach)
     frame = pd.DataFrame(shipments, columns=["depot", "institution", "quantity", "minutes"])
     allocations = pd.DataFrame(
         {

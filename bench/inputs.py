@@ -200,6 +200,36 @@ def prepare_sites(sites: pd.DataFrame, persons_per_room: int) -> pd.DataFrame:
     return table
 
 
+def site_arcs(arcs: pd.DataFrame, site_table: pd.DataFrame) -> pd.DataFrame:
+    """Home -> site arcs to the usable sites with a room of ``site_table`` (:func:`prepare_sites`).
+
+    Columns home_id, site_id, minutes and ``site``, the site's row in ``site_table``; arcs to unknown sites or
+    without minutes are dropped.
+    """
+    site_pos = pd.Series(np.arange(len(site_table)), index=site_table["site_id"])
+    frame = arcs[["home_id", "site_id", "minutes"]].assign(site=arcs["site_id"].map(site_pos))
+    frame = frame.dropna(subset=["site", "minutes"]).astype({"site": np.int64})
+    with_room = (site_table["usable"] & (site_table["capacity"] > 0)).to_numpy()
+    return frame[with_room[frame["site"].to_numpy()]]
+
+
+def filled_targets(targets: pd.DataFrame, allocated: np.ndarray, stocked_reach: np.ndarray) -> pd.DataFrame:
+    """Drug targets with the packs ``allocated`` to each, as the drugs model reports them.
+
+    Adds allocated, shortfall (need - allocated), fill_rate (1 where nothing is needed) and the reason for a
+    shortfall: ``stock_short`` where a depot with stock is in reach (``stocked_reach``), else
+    ``no_depot_in_reach``.
+    """
+    need = targets["need"].to_numpy(dtype=np.int64)
+    shortfall = need - allocated
+    return targets.assign(
+        allocated=allocated,
+        shortfall=shortfall,
+        fill_rate=np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
+        reason=np.where(shortfall > 0, np.where(stocked_reach, "stock_short", "no_depot_in_reach"), ""),
+    )
+
+
 def fill_table(targets: pd.DataFrame, allocations: pd.DataFrame) -> pd.DataFrame:
     """Per drug: the lowest fill rate of the institutions in the max-min (1.0 when none), shortfall, packs."""
     rows = []

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import tiny_frames
 
-from bench.inputs import STAGES, BenchInstance, build_instance, nursing_inputs, run_method
+from bench.inputs import (
+    STAGES,
+    BenchInstance,
+    build_instance,
+    filled_targets,
+    nursing_inputs,
+    prepare_sites,
+    run_method,
+    site_arcs,
+)
 from models.base import StageResult, Status
 from planner.dataset.io import dataset_from_frames
 from planner.pipeline import make_plan
@@ -54,3 +64,36 @@ def test_run_method_runs_the_stages_in_pipeline_order_given_the_earlier_results(
     assert result.method == "toy" and list(result.stages) == list(STAGES) == list(result.stage_seconds)
     assert [stage.stage for stage in result.stages.values()] == list(STAGES)
     assert result.seconds >= sum(result.stage_seconds.values()) and result.notes == {}
+
+
+def test_site_arcs_lead_to_usable_sites_with_a_room() -> None:
+    # S1 open (2 rooms), S2 closed, S3 a candidate without rooms; an arc to an unknown site and one without minutes.
+    sites = pd.DataFrame(
+        {
+            "site_id": ["S1", "S2", "S3"],
+            "street_id": ["T", "T", "T"],
+            "rooms": [2, 4, 0],
+            "barrier_free": [True, False, False],
+            "status": ["open", "closed", "candidate"],
+        }
+    )
+    site_table = prepare_sites(sites, persons_per_room=2)
+    assert site_table["capacity"].tolist() == [4, 8, 0] and site_table["usable"].tolist() == [True, False, True]
+    arcs = pd.DataFrame(
+        {
+            "home_id": ["H1", "H1", "H1", "H2", "H2"],
+            "site_id": ["S1", "S2", "S3", "S9", "S1"],
+            "minutes": [5.0, 6.0, 7.0, 8.0, None],
+        }
+    )
+    found = site_arcs(arcs, site_table)
+    assert found.to_dict("list") == {"home_id": ["H1"], "site_id": ["S1"], "minutes": [5.0], "site": [0]}
+
+
+def test_filled_targets_give_the_shortfall_fill_rate_and_reason() -> None:
+    targets = pd.DataFrame({"institution_id": ["I1", "I2", "I3"], "need": [4, 2, 0]})
+    filled = filled_targets(targets, np.array([1, 0, 0]), np.array([True, False, False]))
+    assert filled["shortfall"].tolist() == [3, 2, 0]
+    assert filled["fill_rate"].tolist() == [0.25, 0.0, 1.0]
+    assert filled["reason"].tolist() == ["stock_short", "no_depot_in_reach", ""]
+    assert list(filled.columns) == ["institution_id", "need", "allocated", "shortfall", "fill_rate", "reason"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from bench.inputs import PRIORITY_KINDS, fill_table
+from bench.inputs import PRIORITY_KINDS, fill_table, filled_targets
 from bench.mip.lp import MipOptions, PhaseRunner, grouped, integer_variables, linear, stage_result, values, variable
 from models.base import Phase, StageResult, Status
 
@@ -113,16 +113,9 @@ def drug_tables(
     stocked_reach: np.ndarray,
     priority: np.ndarray,
 ) -> dict[str, pd.DataFrame]:
-    need = target_table["need"].to_numpy(dtype=np.int64)
     allocated = np.bincount(arc_table["target"].to_numpy(), weights=packs, minlength=len(target_table)).astype(np.int64)
-    shortfall = need - allocated
-    targets_out = target_table.assign(
-        allocated=allocated,
-        shortfall=shortfall,
-        fill_rate=np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
-        reason=np.where(shortfall > 0, np.where(stocked_reach, "stock_short", "no_depot_in_reach"), ""),
-        priority=priority,
-        in_max_min=in_max_min,
+    targets_out = filled_targets(target_table, allocated, stocked_reach).assign(
+        priority=priority, in_max_min=in_max_min
     )
     used = packs > 0
     shipped = arc_table[used]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from bench.inputs import prepare_sites
+from bench.inputs import prepare_sites, site_arcs
 from bench.mip.lp import (
     MipOptions,
     PhaseRunner,
@@ -37,11 +37,7 @@ def observation_arcs(
     groups: pd.DataFrame, site_table: pd.DataFrame, arcs: pd.DataFrame, barrier_free_for_disabled: bool
 ) -> pd.DataFrame:
     """Allowed arcs (group, site, minutes): usable sites with a room, barrier-free only for disabled groups."""
-    site_pos = pd.Series(np.arange(len(site_table)), index=site_table["site_id"])
-    frame = arcs[["home_id", "site_id", "minutes"]].assign(site=arcs["site_id"].map(site_pos))
-    frame = frame.dropna(subset=["site", "minutes"]).astype({"site": np.int64})
-    with_room = (site_table["usable"] & (site_table["capacity"] > 0)).to_numpy()
-    frame = frame[with_room[frame["site"].to_numpy()]]
+    frame = site_arcs(arcs, site_table)
     group_rows = pd.DataFrame({"home_id": groups["home_id"].to_numpy(), "group": np.arange(len(groups))})
     frame = frame.merge(group_rows, on="home_id").sort_values(["group", "site", "minutes"])
     frame = frame.drop_duplicates(["group", "site"])
