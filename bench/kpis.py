@@ -49,6 +49,7 @@ plans may send them to sites of other districts."""
 
 
 def _per(total: float, units: float) -> float:
+    """``total / units``, 0 where nothing was served."""
     return total / units if units > 0 else 0.0
 
 

@@ -102,6 +102,7 @@ def mip_skip(instance: BenchInstance) -> dict[str, Any]:
 
 
 def instance_report(frames: Mapping[str, pd.DataFrame], instance: BenchInstance, options: BenchOptions) -> dict:
+    """The ``instance`` part of the result: scale, seed, level, table rows, model sizes and build seconds."""
     return {
         "scale": options.scale,
         "seed": options.seed,

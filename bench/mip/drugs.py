@@ -113,6 +113,7 @@ def drug_tables(
     stocked_reach: np.ndarray,
     priority: np.ndarray,
 ) -> dict[str, pd.DataFrame]:
+    """The ``targets``, ``allocations`` and ``fill`` tables (as the drugs model reports them) from the packs per arc."""
     allocated = np.bincount(arc_table["target"].to_numpy(), weights=packs, minlength=len(target_table)).astype(np.int64)
     targets_out = filled_targets(target_table, allocated, stocked_reach).assign(
         priority=priority, in_max_min=in_max_min

@@ -51,6 +51,7 @@ def pulp_deprecations_silenced() -> Iterator[None]:
 
 
 def variable(name: str, low: float | None = None, up: float | None = None, cat: str = pulp.LpContinuous) -> Any:
+    """One PuLP variable (continuous unless ``cat`` says otherwise) in ``[low, up]``."""
     with pulp_deprecations_silenced():
         return pulp.LpVariable(name, low, up, cat=cat)
 
@@ -62,6 +63,7 @@ def integer_variables(prefix: str, upper: Sequence[float] | np.ndarray) -> list[
 
 
 def binary_variables(prefix: str, count: int) -> list[Any]:
+    """Binary variables ``prefix_i``, ``count`` of them."""
     with pulp_deprecations_silenced():
         return [pulp.LpVariable(f"{prefix}_{i}", cat=pulp.LpBinary) for i in range(count)]
 
@@ -125,6 +127,7 @@ def stage_result(
     constraints: int,
     arcs: int,
 ) -> StageResult:
+    """A MIP stage's result from ``runner``: its phases and tables, or ``error`` when no phase found a plan."""
     stats = {
         "variables": variables,
         "constraints": constraints,

@@ -128,6 +128,7 @@ def observation_tables(
     unmet: np.ndarray,
     open_sites: np.ndarray,
 ) -> dict[str, pd.DataFrame]:
+    """The ``assignments``, ``unmet`` and ``sites`` tables (as the observation model reports them) from the solution."""
     used = assign > 0
     arc_group, arc_site = allowed["group"].to_numpy()[used], allowed["site"].to_numpy()[used]
     assignments = pd.DataFrame(
