@@ -39,15 +39,8 @@ def test_mip_observation_lexicographic_optimum_by_hand() -> None:
     # Cheapest: H2 3 to SO (3 x 2), H1 2 to SC (2 x 5), H2's 4th to SC (20); SC opens (10).
     # Cost 10 + 6 + 10 + 20 + 10 = 56.
     groups, sites, arcs = observation_inputs()
-    result = mip_observation(
-        groups,
-        sites,
-        arcs,
-        persons_per_room=1,
-        sites_per_street_min=1,
-        barrier_free_for_disabled=True,
-        options=OPTIONS,
-    )
+    rules = {"persons_per_room": 1, "sites_per_street_min": 1, "barrier_free_for_disabled": True}
+    result = mip_observation(groups, sites, arcs, **rules, options=OPTIONS)
     assert result.status == Status.OPTIMAL
     assert [(p.name, p.objective) for p in result.phases] == [
         ("unmet_disabled", 0.0),
@@ -57,13 +50,5 @@ def test_mip_observation_lexicographic_optimum_by_hand() -> None:
     unmet = result.table("unmet")
     assert unmet[["home_id", "group", "persons"]].values.tolist() == [["H2", "other", 1]]
     assert result.table("sites").set_index("site_id")["opened"].to_dict() == {"SO": False, "SC": True}
-    model = solve_observation(
-        groups,
-        sites,
-        arcs,
-        persons_per_room=1,
-        sites_per_street_min=1,
-        barrier_free_for_disabled=True,
-        options=SolveOptions(time_limit_s=10.0),
-    )
+    model = solve_observation(groups, sites, arcs, **rules, options=SolveOptions(time_limit_s=10.0))
     assert model.objective == pytest.approx(result.objective)
