@@ -11,7 +11,9 @@ inside ``run`` so ``epiplan --help`` stays fast)::
 
 Exit codes: 0 done, 1 unexpected internal error (one line on stderr; the
 traceback with ``--debug``), 2 bad input (data, rules, scenario or arguments;
-the problems are printed, never a traceback).
+the problems are printed, never a traceback), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM): the run stops at once and writes nothing
+(:mod:`planner.signals`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from planner import signals
+from planner.cli.options import OptionError
 from planner.dataset.io import check_dataset
 from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import DRUGS, LEVELS, Dataset
@@ -334,18 +338,22 @@ def _dispatch(arguments: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``epiplan`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    from models.base import stop_searches
+
     arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        return _dispatch(arguments)
+        with signals.watching(stop_searches):
+            return _dispatch(arguments)
     except DatasetError as exc:
         print(format_problems(exc.problems))
         return EXIT_BAD_INPUT
-    except (RulesError, ScenarioError) as exc:
+    except (RulesError, ScenarioError, OptionError) as exc:
         _report_bad_input(exc.problems)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("epiplan: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interruption:  # SIGINT, or SIGTERM (signals.Terminated)
+        signals.quiet_cleanup()
+        print(f"epiplan: {signals.describe(interruption)}", file=sys.stderr)
+        return signals.exit_code(interruption)
     except BrokenPipeError:  # the reader went away (``epiplan validate x | head``): stop quietly
         _silence_stdout()
         return 141
@@ -366,4 +374,5 @@ if __name__ == "__main__":
     # COMMAND_MODULES which ``from planner.cli.main import register`` add to the same registry.
     from planner.cli.main import main as _main
 
+    signals.install()
     raise SystemExit(_main())

@@ -8,7 +8,6 @@ Exit 0 when every stage produced a plan (shortfalls included), 2 on invalid inpu
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from planner.cli.main import (
@@ -21,10 +20,9 @@ from planner.cli.main import (
     register,
     rules_from_argument,
 )
+from planner.cli.options import bad_outputs, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
-from planner.rules.scenario import Scenario, load_scenario, make_scenario
-
-OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip")
+from planner.rules.scenario import Scenario, make_scenario
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +34,7 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(level=None)  # unset: the scenario file's level, else prevalent
     parser.add_argument("--scenario", help="a scenario YAML (knob: value); --level, when given, overrides its level")
     parser.add_argument(
-        "--time-limit", type=float, default=10.0, metavar="S", help="solver time limit per stage, seconds"
+        "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
     )
     parser.add_argument(
         "--out", action="append", default=[], metavar="FILE", help="write the plan (.json, .xlsx or .zip); repeatable"
@@ -47,7 +45,7 @@ def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
     """The scenario of ``--scenario`` with ``--level`` applied when given (its unset knobs follow the new level)."""
     if not args.scenario:
         return make_scenario(level=args.level or "prevalent")
-    scenario = load_scenario(args.scenario)
+    scenario = make_scenario(**read_yaml_mapping(args.scenario, "scenario"))
     if args.level is not None:
         return make_scenario(**{**scenario.model_dump(), "level": args.level, **_unset_level_knobs(scenario)})
     return scenario
@@ -57,18 +55,6 @@ def _unset_level_knobs(scenario: Scenario) -> dict[str, Any]:
     """Knobs that followed the old level's defaults: reset so the new level's defaults apply."""
     explicit = scenario.model_fields_set
     return {k: None for k in ("attack_rate", "severe_share", "staff_absence", "rotation_share") if k not in explicit}
-
-
-def bad_outputs(paths: list[str]) -> list[str]:
-    """Messages for ``--out`` paths that cannot be written."""
-    problems = []
-    for raw in paths:
-        path = Path(raw)
-        if path.suffix.lower() not in OUTPUT_SUFFIXES:
-            problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
-        elif path.parent != Path() and path.parent.exists() and not path.parent.is_dir():
-            problems.append(f"--out {raw}: {path.parent} is not a folder")
-    return problems
 
 
 def stage_table(plan: Any) -> str:
@@ -113,7 +99,7 @@ def run_solve(args: argparse.Namespace) -> int:
     from planner.outputs.files import write_plan
     from planner.pipeline import make_plan
 
-    problems = bad_outputs(args.out)
+    problems = bad_outputs(args.out, args.data)
     rules = rules_from_argument(args.rules)
     scenario = scenario_from_arguments(args)
     dataset, data_problems = check_dataset(args.data)
@@ -125,12 +111,18 @@ def run_solve(args: argparse.Namespace) -> int:
         print("nothing was solved and no file was written")
         return EXIT_BAD_INPUT
     plan = make_plan(dataset, rules, scenario, time_limit_s=args.time_limit)
+    if plan.warnings:
+        print(format_problems(plan.warnings) + "\n")
     print(stage_table(plan))
     print()
     print(kpi_lines(plan.kpis))
-    for out in args.out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        write_plan(plan, [out])
+    try:
+        written = write_plan(plan, args.out)
+    except OSError as exc:
+        where = exc.filename or ", ".join(args.out)
+        print(f"epiplan: cannot write {where}: {exc.strerror or exc}; no file was written")
+        return EXIT_BAD_INPUT
+    for out in written:
         print(f"wrote {out}")
     return EXIT_OK
 

@@ -172,6 +172,15 @@ def build_plan_schema() -> dict[str, Any]:
         }
     )
     _record_defs(defs)
+    defs["warning"] = _closed_object(
+        {
+            "severity": {"const": "warning"},
+            "file": {"type": "string"},
+            "row": {"type": ["integer", "null"], "minimum": 1},
+            "column": {"type": ["string", "null"]},
+            "message": {"type": "string"},
+        }
+    )
     properties: dict[str, Any] = {
         "schema": {"const": SCHEMA_ID},
         "dataset": _closed_object(
@@ -182,6 +191,7 @@ def build_plan_schema() -> dict[str, Any]:
         "kpis": {"type": "object", "additionalProperties": KPI_VALUE},
         **{stage: _stage_schema(stage) for stage in STAGE_NAMES},
         **{name: _array_of(name) for name in PLAN_LISTS},
+        "warnings": {"type": "array", "items": _ref("warning")},
     }
     return {
         "$schema": DRAFT,
