@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 from planner.outputs.csv_zip import read_csv_zip
 from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
-from planner.ui import overview, state
+from planner.ui import overview, state, views
 from planner.ui.cache import LruCache
 from planner.ui.data import load_sample
 from planner.ui.downloads import download_files
@@ -92,14 +92,64 @@ def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None
     ]
 
 
-def test_views_draw_their_charts_and_map(default_app: AppTest) -> None:
-    charts = default_app.get("arrow_vega_lite_chart") or default_app.get("vega_lite_chart")
-    assert len(charts) == 4
-    deck = json.loads(default_app.get("deck_gl_json_chart")[0].proto.json)
+def _show(app: AppTest, view: str) -> AppTest:
+    """Open ``view`` as a click on its tab does (the tab's label is kept under the view's code)."""
+    app.session_state[views.VIEW] = view
+    app.run()
+    _no_exception(app)
+    return app
+
+
+def _open_view(app: AppTest, language: str = "en") -> str:
+    """The view whose tab is selected (the label the tabs widget holds, as its code)."""
+    label = app.session_state[state.widget_key(views.VIEW, language)]
+    return {v: k for k, v in views.view_labels(language).items()}[label]
+
+
+def test_views_draw_their_charts_and_map() -> None:
+    app = _app()
+    assert {editor.key for editor in app.data_editor}.isdisjoint({"whatif_sites_0"}), "only the open view is drawn"
+    for view, editor in (
+        ("observation", "whatif_sites_0"),
+        ("ambulance", "whatif_stations_0"),
+        ("nursing", "whatif_pools_0"),
+        ("drugs", "whatif_depots_0"),
+    ):
+        _show(app, view)
+        charts = app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+        assert len(charts) == 1, view
+        assert editor in {e.key for e in app.data_editor}
+    _show(app, "map")
+    deck = json.loads(app.get("deck_gl_json_chart")[0].proto.json)
     assert {layer["id"] for layer in deck["layers"]} >= {"homes", "sites", "district_labels"}
     assert deck["mapStyle"] == "__MAP_STYLE__", "no remote basemap"
-    keys = {editor.key for editor in default_app.data_editor}
-    assert {"whatif_sites_0", "whatif_stations_0", "whatif_pools_0", "whatif_depots_0"} <= keys
+
+
+def test_keeping_a_scenario_on_the_drugs_view_stays_there() -> None:
+    app = _show(_app(), "drugs")
+    app.text_input(key=state.SCENARIO_NAME).input("stock as is").run()
+    app.button(key="keep_scenario").click().run()
+    _no_exception(app)
+    assert list(app.session_state[state.KEPT]) == ["stock as is"]
+    assert _open_view(app) == "drugs"
+    assert "whatif_depots_0" in {e.key for e in app.data_editor}, "the Drugs view is drawn, not the Overview"
+    key = state.editor_key("whatif_depots", app.session_state)
+    app.session_state[key] = {"edited_rows": {0: {"stock_antipyretic": 0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    _no_exception(app)
+    assert _open_view(app) == "drugs", "an edit in the table keeps the view"
+
+
+def test_switching_language_keeps_the_view() -> None:
+    app = _show(_app(), "nursing")
+    app.segmented_control(key=state.LANGUAGE).set_value("zh").run()
+    _no_exception(app)
+    assert _open_view(app, "zh") == "nursing"
+    assert app.session_state[state.widget_key(views.VIEW, "zh")] == "护理人员"
+    assert "whatif_pools_0" in {e.key for e in app.data_editor}
+    app.segmented_control(key=state.LANGUAGE).set_value("en").run()
+    _no_exception(app)
+    assert _open_view(app) == "nursing"
 
 
 def test_every_download_parses_back(default_app: AppTest) -> None:
@@ -188,7 +238,7 @@ def test_the_language_switch_shows_chinese_labels() -> None:
 
 
 def test_keep_a_scenario_compare_and_reload_it_from_yaml() -> None:
-    app = _app()
+    app = _show(_app(), "compare")
     app.text_input(key=state.SCENARIO_NAME).input("baseline").run()
     app.button(key="keep_scenario").click().run()
     _no_exception(app)
@@ -199,6 +249,10 @@ def test_keep_a_scenario_compare_and_reload_it_from_yaml() -> None:
     deltas = next(df.value for df in app.dataframe if "Key figure" in df.value.columns)
     placed = deltas.set_index("Key figure").loc["Persons placed in observation"]
     assert placed["Change"] == placed["B"] - placed["A"] != 0
+    assert _open_view(app) == "compare", "keeping a scenario and changing the level keep the Compare view"
+    app.selectbox(key=state.widget_key("compare_b", "en")).set_value("baseline").run()
+    _no_exception(app)
+    assert _open_view(app) == "compare", "picking scenario B keeps the Compare view"
     spec = app.session_state[state.KEPT]["baseline"]
     upload = spec.to_yaml().replace("name: baseline", "name: again").encode()
     app.file_uploader(key="scenario_upload").upload("again.yaml", upload, "application/x-yaml").run()

@@ -79,34 +79,68 @@ def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:
     st.pydeck_chart(maps.plan_deck(plan, located, chosen, language), height=640)
 
 
+VIEW = "view"
+"""Session key of the view the reader is on (a code from :data:`VIEWS`, the same in every language)."""
+VIEWS: tuple[str, ...] = ("overview", "observation", "ambulance", "nursing", "drugs", "map", "compare", "risk")
+"""The views, one tab each, in order; the tab label is ``i18n.t("tab_<view>")``."""
+
+
+def view_labels(language: str) -> dict[str, str]:
+    """View code -> tab label in ``language``."""
+    return {view: i18n.t(f"tab_{view}", language) for view in VIEWS}
+
+
+def _on_view_change(language: str) -> None:
+    """The reader picked a tab: keep its view code (the tabs widget holds the label of one language)."""
+    chosen = st.session_state.get(state.widget_key(VIEW, language))
+    codes = {label: code for code, label in view_labels(language).items()}
+    if chosen in codes:
+        st.session_state[VIEW] = codes[chosen]
+
+
+def bind_view(session: state.Session, language: str) -> str:
+    """Give the tabs widget of ``language`` the label of the current view (before it is drawn); return its key.
+
+    The view is kept as a code under :data:`VIEW`, so it survives every rerun (a kept scenario, an edit, a
+    pick in Compare) and a switch of language, whose tabs widget has its own key and labels.
+    """
+    if session.get(VIEW) not in VIEWS:
+        session[VIEW] = VIEWS[0]
+    key = state.widget_key(VIEW, language)
+    label = view_labels(language)[str(session[VIEW])]
+    if session.get(key) != label:
+        session[key] = label
+    return key
+
+
 def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
-    """Every view, one tab each."""
+    """Every view, one tab each; only the open one is drawn (the others cost nothing)."""
     language = inputs.language
-    keys = (
-        "tab_overview",
-        "tab_observation",
-        "tab_ambulance",
-        "tab_nursing",
-        "tab_drugs",
-        "tab_map",
-        "tab_compare",
-        "tab_risk",
-    )
-    tabs = st.tabs([i18n.t(k, language) for k in keys])
-    with tabs[0]:
+    key = bind_view(st.session_state, language)
+    labels = view_labels(language)
+    tabs = st.tabs(list(labels.values()), key=key, on_change=_on_view_change, args=(language,))
+    for view, tab in zip(VIEWS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                _draw_view(view, plan, inputs, located)
+
+
+def _draw_view(view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
+    language = inputs.language
+    if view == "overview":
         draw_overview(plan, language)
-    with tabs[1]:
+    elif view == "observation":
         draw_observation(plan, inputs, located)
-    with tabs[2]:
+    elif view == "ambulance":
         draw_ambulance(plan, inputs, located)
-    with tabs[3]:
+    elif view == "nursing":
         draw_nursing(plan, inputs, located)
-    with tabs[4]:
+    elif view == "drugs":
         draw_drugs(plan, inputs, located)
-    with tabs[5]:
+    elif view == "map":
         draw_map(plan, language, located)
-    with tabs[6]:
+    elif view == "compare":
         draw_compare(plan, inputs, located)
-    with tabs[7]:
+    elif view == "risk":
         assert inputs.planned is not None and inputs.rules is not None and inputs.scenario is not None  # ready
         render_risk(inputs.planned, inputs.rules, inputs.scenario, language)
