@@ -15,15 +15,22 @@ KPIS: dict[str, Any] = {
     "observation_placed": 90,
     "unmet_observation_disabled": 4,
     "unmet_observation_other": 6,
+    "sites_open": 7,
     "covered_share": 0.9734,
     "daily_transfers": 12.5,
+    "covered_daily_transfers": 12.2,
     "uncovered_homes": 3,
     "one_to_one_coverage": 1.0,
     "one_to_one_required": 12,
+    "one_to_one_assigned": 12,
     "nurses_assigned": 1234,
     "nursing_unmet_by_tier": {"backfill": 5, "transfer_1to1": 0},
+    "districts_short_of_reserve": 2,
+    "care_home_residents": 5000,
     "lowest_fill_rate": {"tcm": 0.5, "cough": 1.0},
+    "hospital_fill_rate": {"tcm": 0.25, "antiviral": 1.0},
     "drug_shortfall": {"tcm": 1000, "cough": 0},
+    "drug_shortfall_by_kind": {"care_home": 0, "clinic": 400, "hospital": 600},
     "compliance_checks": 40,
     "compliance_met": 30,
 }
@@ -31,7 +38,7 @@ KPIS: dict[str, Any] = {
 
 def test_cards_in_reading_order_with_formatted_values() -> None:
     cards = overview.kpi_cards(KPIS, None, "en")
-    assert [c.key for c in cards] == [spec[0] for spec in overview.CARD_SPECS]
+    assert [c.key for c in cards] == [spec.key for spec in overview.CARD_SPECS]
     shown = {c.key: c.value for c in cards}
     assert shown == {
         "observation_placed": "90",
@@ -41,12 +48,25 @@ def test_cards_in_reading_order_with_formatted_values() -> None:
         "one_to_one_coverage": "100.0 %",
         "nurses_assigned": "1,234",
         "nursing_unmet_by_tier": "5",
+        "districts_short_of_reserve": "2",
         "lowest_fill_rate": "50.0 %",
+        "hospital_fill_rate": "25.0 %",
         "drug_shortfall": "1,000",
         "compliance_met": "75.0 %",
     }
     assert all(c.delta is None for c in cards)
-    assert cards[0].help == "Persons needing observation: 100"
+    assert all(c.help for c in cards), "every card says what it counts"
+    assert "100 need a place" in cards[0].help
+    shortfall = next(c for c in cards if c.key == "drug_shortfall")
+    assert "care homes and primary care centres 400, hospitals 600" in shortfall.help
+
+
+def test_a_kind_with_no_need_shows_no_fill_rate() -> None:
+    kpis = {**KPIS, "lowest_fill_rate": {}, "hospital_fill_rate": {}}
+    cards = {c.key: c for c in overview.kpi_cards(kpis, None, "zh")}
+    assert cards["lowest_fill_rate"].value == "无需求"
+    assert cards["hospital_fill_rate"].value == "无需求"
+    assert {c.key: c for c in overview.kpi_cards(kpis, None, "en")}["lowest_fill_rate"].value == "— (no need)"
 
 
 def test_deltas_against_the_previous_plan_and_their_colours() -> None:
@@ -57,6 +77,13 @@ def test_deltas_against_the_previous_plan_and_their_colours() -> None:
     assert cards["drug_shortfall"].delta is None
     assert cards["unmet_persons"].delta_color == "inverse"
     assert cards["observation_placed"].label == "集中健康观察已安置人数"
+
+
+def test_a_change_that_rounds_to_nothing_shows_no_delta() -> None:
+    previous = {**KPIS, "covered_share": 0.97342, "nurses_assigned": 1234.2}
+    cards = {c.key: c for c in overview.kpi_cards(KPIS, previous, "en")}
+    assert cards["covered_share"].delta is None, "no -0.0 pp"
+    assert cards["nurses_assigned"].delta is None
 
 
 def test_cards_skip_missing_kpis() -> None:

@@ -105,6 +105,64 @@ LABELS: dict[str, Pair] = {
         "No scarce resource: one more unit would not change the plan.",
         "无紧缺资源：增加资源不会改变方案。",
     ),
+    "no_need": ("— (no need)", "无需求"),
+    "help_placed": (
+        "Persons from care homes without their own observation area (and staff rotating in), placed in an "
+        "observation site within the transfer limit. {persons} need a place; {sites} sites are open.",
+        "无院内隔离观察区的养老机构人员（及闭环轮换人员）安置到转运时限内的集中健康观察点。"
+        "共需安置 {persons} 人；开放观察点 {sites} 个。",
+    ),
+    "help_unmet_persons": (
+        "Persons needing observation for whom no room within the transfer limit is left: {disabled} "
+        "disabled/dementia elderly (placed first, barrier-free rooms only) and {other} others.",
+        "转运时限内无房可住的需观察人员：失能失智老人 {disabled} 人（优先安置，仅限无障碍房间），其他人员 {other} 人。",
+    ),
+    "help_covered": (
+        "Share of the daily transfers to hospital whose 120 station reaches the home and its designated hospital "
+        "within the limit, with ambulance time to spare: {covered} of {daily} a day.",
+        "每日转诊中，对接急救站可在时限内到达养老机构并送达定点医院、且运力充足的比例：每日 {covered} / {daily} 人次。",
+    ),
+    "help_uncovered": (
+        "Care homes whose handshake station cannot take them to hospital within the limit (see the Ambulances view).",
+        "对接急救站无法在时限内将其送达医院的养老机构（见“120 急救”页）。",
+    ),
+    "help_one_to_one": (
+        "1:1 nurses for transferred disabled/dementia elderly, at hospitals and at observation sites: "
+        "{assigned} of {required} assigned.",
+        "转运的失能失智老人在医院和集中健康观察点按1:1配备护理人员：已配 {assigned} / 需 {required} 人。",
+    ),
+    "help_nurses": (
+        "Nurses sent from the reserve pools to every need: 1:1 escorts, backfill at care homes, self-care.",
+        "从护理应急支援队伍调派的护理人员总数：1:1 陪护、养老机构顶岗、自理老人照护。",
+    ),
+    "help_nursing_unmet": (
+        "Nursing needs no pool can meet, by tier (served in this order): {tiers}.",
+        "护理队伍无法满足的需求，按优先级：{tiers}。",
+    ),
+    "help_reserve": (
+        "Districts whose pools hold fewer nurses than the reserve rule asks for their {residents} care-home "
+        "residents (the rule is checked in the Overview's checklist).",
+        "护理应急支援队伍人数低于储备规则要求的区（全市养老机构老年人 {residents} 人；见总览合规清单）。",
+    ),
+    "help_fill_care": (
+        "Lowest share of its reserve target that a care home or primary care centre gets, per drug class: "
+        "{drugs}. The plan raises this first; a class they do not need shows no figure.",
+        "养老机构和基层医疗卫生机构中药品储备目标满足率的最低值，按药品类别：{drugs}。方案优先提高此值；无需求的类别不显示。",
+    ),
+    "help_fill_hospital": (
+        "Share of the hospitals' drug need (days of use) that is allocated, per class: {drugs}. Hospitals are served "
+        "after care homes and primary care centres; the card shows the lowest class.",
+        "医院药品需求（按使用天数）的满足比例，按类别：{drugs}。医院在养老机构和基层医疗卫生机构之后保障；卡片显示最低的类别。",
+    ),
+    "help_drug_shortfall": (
+        "Packs short of the reserve targets: care homes and primary care centres {care}, hospitals {hospitals}. "
+        "By class: {drugs}.",
+        "距储备目标的缺口（份）：养老机构和基层医疗卫生机构 {care}，医院 {hospitals}。按类别：{drugs}。",
+    ),
+    "help_compliance": (
+        "Checks of the work-plan rules (per district, street or institution) that the plan meets: {met} of {checks}.",
+        "方案满足的工作方案规则检查项（按区、街道或机构）：{met} / {checks}。",
+    ),
     "downloads": ("Downloads", "下载"),
     "download_xlsx": ("Plan (.xlsx)", "方案（.xlsx）"),
     "download_json": ("Plan (.json)", "方案（.json）"),
@@ -188,8 +246,10 @@ KPI_LABELS: dict[str, Pair] = {
     "one_to_one_coverage": ("1:1 nursing coverage", "1:1 陪护配备率"),
     "nurses_assigned": ("Reserve nurses sent", "调派护理人员"),
     "nursing_unmet_by_tier": ("Nursing needs unmet", "未满足护理需求"),
-    "lowest_fill_rate": ("Lowest drug fill rate", "药品最低满足率"),
+    "lowest_fill_rate": ("Lowest drug fill: homes & clinics", "养老及基层机构药品最低满足率"),
+    "hospital_fill_rate": ("Hospital drug need met (lowest class)", "医院药品需求满足率（最低类）"),
     "drug_shortfall": ("Drug packs short", "药品缺口（份）"),
+    "drug_shortfall_by_kind": ("Drug packs short by institution kind", "各类机构药品缺口（份）"),
     "reserve_ratio": ("Nursing reserve ratio", "护理储备比例"),
     "districts_short_of_reserve": ("Districts short of nursing reserve", "护理储备不足的区"),
     "care_home_residents": ("Care-home residents", "养老机构老年人数"),

@@ -44,64 +44,154 @@ def _total(value: Any) -> float:
     return float(sum(value.values())) if isinstance(value, Mapping) else float(value or 0)
 
 
-def _lowest(value: Any) -> float:
-    return float(min(value.values())) if isinstance(value, Mapping) and value else 1.0
+def _lowest(value: Any) -> float | None:
+    """The lowest of a per-drug mapping; ``None`` when no drug is needed (no 100 % for a need that does not exist)."""
+    numbers = [float(v) for v in value.values() if v is not None] if isinstance(value, Mapping) else []
+    return min(numbers) if numbers else None
 
 
-def _compliance_share(kpis: Mapping[str, Any]) -> float:
+def _compliance_share(kpis: Mapping[str, Any]) -> float | None:
     checks = float(kpis["compliance_checks"])
-    return float(kpis["compliance_met"]) / checks if checks else 1.0
+    return float(kpis["compliance_met"]) / checks if checks else None
 
 
-CARD_SPECS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], float], str, str], ...] = (
-    ("observation_placed", "count", lambda k: float(k["observation_placed"]), "normal", "observation_persons"),
-    (
-        "unmet_persons",
-        "count",
-        lambda k: float(k["unmet_observation_disabled"]) + float(k["unmet_observation_other"]),
-        "inverse",
-        "",
+def _unmet_persons(kpis: Mapping[str, Any]) -> float:
+    return float(kpis["unmet_observation_disabled"]) + float(kpis["unmet_observation_other"])
+
+
+Value = Callable[[Mapping[str, Any]], "float | None"]
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """How a KPI card reads the KPIs: its value, format (``count`` or ``share``), delta colour and help key."""
+
+    key: str
+    kind: str
+    value: Value
+    colour: str
+    help_key: str
+
+
+CARD_SPECS: tuple[CardSpec, ...] = (
+    CardSpec("observation_placed", "count", lambda k: float(k["observation_placed"]), "normal", "help_placed"),
+    CardSpec("unmet_persons", "count", _unmet_persons, "inverse", "help_unmet_persons"),
+    CardSpec("covered_share", "share", lambda k: float(k["covered_share"]), "normal", "help_covered"),
+    CardSpec("uncovered_homes", "count", lambda k: float(k["uncovered_homes"]), "inverse", "help_uncovered"),
+    CardSpec("one_to_one_coverage", "share", lambda k: float(k["one_to_one_coverage"]), "normal", "help_one_to_one"),
+    CardSpec("nurses_assigned", "count", lambda k: float(k["nurses_assigned"]), "off", "help_nurses"),
+    CardSpec(
+        "nursing_unmet_by_tier", "count", lambda k: _total(k["nursing_unmet_by_tier"]), "inverse", "help_nursing_unmet"
     ),
-    ("covered_share", "share", lambda k: float(k["covered_share"]), "normal", "daily_transfers"),
-    ("uncovered_homes", "count", lambda k: float(k["uncovered_homes"]), "inverse", ""),
-    ("one_to_one_coverage", "share", lambda k: float(k["one_to_one_coverage"]), "normal", "one_to_one_required"),
-    ("nurses_assigned", "count", lambda k: float(k["nurses_assigned"]), "off", ""),
-    ("nursing_unmet_by_tier", "count", lambda k: _total(k["nursing_unmet_by_tier"]), "inverse", ""),
-    ("lowest_fill_rate", "share", lambda k: _lowest(k["lowest_fill_rate"]), "normal", ""),
-    ("drug_shortfall", "count", lambda k: _total(k["drug_shortfall"]), "inverse", ""),
-    ("compliance_met", "share", _compliance_share, "normal", "compliance_checks"),
+    CardSpec(
+        "districts_short_of_reserve",
+        "count",
+        lambda k: float(k["districts_short_of_reserve"]),
+        "inverse",
+        "help_reserve",
+    ),
+    CardSpec("lowest_fill_rate", "share", lambda k: _lowest(k["lowest_fill_rate"]), "normal", "help_fill_care"),
+    CardSpec("hospital_fill_rate", "share", lambda k: _lowest(k["hospital_fill_rate"]), "normal", "help_fill_hospital"),
+    CardSpec("drug_shortfall", "count", lambda k: _total(k["drug_shortfall"]), "inverse", "help_drug_shortfall"),
+    CardSpec("compliance_met", "share", _compliance_share, "normal", "help_compliance"),
 )
-"""(key, format, value of the KPIs, delta colour, KPI shown in the help) of each card, in reading order."""
+"""The KPI cards in reading order: observation and ambulances, nurses, drugs and the checklist (four a row)."""
+CARDS_PER_ROW = 4
 
 
-def _format(kind: str, number: float) -> str:
+def _format(kind: str, number: float | None, language: str) -> str:
+    if number is None:
+        return i18n.t("no_need", language)
     return i18n.percent(number) if kind == "share" else f"{number:,.0f}"
 
 
-def _delta(kind: str, now: float, before: float) -> str | None:
-    change = now - before
-    if abs(change) < 1e-9:
+def _delta(kind: str, now: float | None, before: float | None) -> str | None:
+    """The change since the plan drawn before, as it is shown (``+1.5 pp``, ``-12``); None when it rounds to 0."""
+    if now is None or before is None:
         return None
-    return f"{100.0 * change:+.1f} pp" if kind == "share" else f"{change:+,.0f}"
+    if kind == "share":
+        points = round(100.0 * (now - before), 1)
+        return None if points == 0 else f"{points:+.1f} pp"
+    change = round(now - before)
+    return None if change == 0 else f"{change:+,.0f}"
+
+
+def _per_drug(value: Any, language: str, formatter: Callable[[float], str]) -> str:
+    """``antigen kit 62.0 %, TCM 88.1 %`` (drugs in the KPI's order); ``—`` when empty."""
+    if not isinstance(value, Mapping) or not value:
+        return "—"
+    separator = "，" if language == "zh" else ", "
+    return separator.join(f"{i18n.value('drug', d, language)} {formatter(float(v))}" for d, v in value.items())
+
+
+def card_help(help_key: str, kpis: Mapping[str, Any], language: str) -> str:
+    """The help text of a card: what the figure counts, and its parts where it sums or takes a minimum."""
+    fields: dict[str, object] = {}
+    try:
+        if help_key == "help_placed":
+            fields = {"persons": f"{int(kpis['observation_persons']):,}", "sites": int(kpis["sites_open"])}
+        elif help_key == "help_unmet_persons":
+            fields = {
+                "disabled": f"{int(kpis['unmet_observation_disabled']):,}",
+                "other": f"{int(kpis['unmet_observation_other']):,}",
+            }
+        elif help_key == "help_covered":
+            fields = {
+                "covered": f"{float(kpis['covered_daily_transfers']):,.1f}",
+                "daily": f"{float(kpis['daily_transfers']):,.1f}",
+            }
+        elif help_key == "help_one_to_one":
+            fields = {
+                "assigned": f"{int(kpis['one_to_one_assigned']):,}",
+                "required": f"{int(kpis['one_to_one_required']):,}",
+            }
+        elif help_key == "help_nursing_unmet":
+            order = list(i18n.VALUES["need"])
+            tiers = dict(sorted(kpis["nursing_unmet_by_tier"].items(), key=lambda item: order.index(item[0])))
+            separator = "，" if language == "zh" else ", "
+            fields = {
+                "tiers": separator.join(f"{i18n.value('need', t, language)} {int(n):,}" for t, n in tiers.items())
+                or "—"
+            }
+        elif help_key == "help_reserve":
+            fields = {"residents": f"{int(kpis['care_home_residents']):,}"}
+        elif help_key == "help_fill_care":
+            fields = {"drugs": _per_drug(kpis["lowest_fill_rate"], language, i18n.percent)}
+        elif help_key == "help_fill_hospital":
+            fields = {"drugs": _per_drug(kpis["hospital_fill_rate"], language, i18n.percent)}
+        elif help_key == "help_drug_shortfall":
+            by_kind = kpis.get("drug_shortfall_by_kind", {})
+            fields = {
+                "care": f"{int(by_kind.get('care_home', 0)) + int(by_kind.get('clinic', 0)):,}",
+                "hospitals": f"{int(by_kind.get('hospital', 0)):,}",
+                "drugs": _per_drug(
+                    {d: n for d, n in kpis["drug_shortfall"].items() if n}, language, lambda n: f"{n:,.0f}"
+                ),
+            }
+        elif help_key == "help_compliance":
+            fields = {"met": f"{int(kpis['compliance_met']):,}", "checks": f"{int(kpis['compliance_checks']):,}"}
+    except (KeyError, TypeError, ValueError):
+        return i18n.t(f"{help_key}_short", language) if f"{help_key}_short" in i18n.LABELS else ""
+    return i18n.t(help_key, language, **fields)
 
 
 def kpi_cards(kpis: Mapping[str, Any], previous: Mapping[str, Any] | None, language: str) -> list[Card]:
     """The KPI cards of a plan, with deltas against ``previous`` KPIs (none when there is no previous plan)."""
     cards = []
-    for key, kind, value_of, colour, help_key in CARD_SPECS:
+    for spec in CARD_SPECS:
         try:
-            now = value_of(kpis)
+            now = spec.value(kpis)
         except (KeyError, TypeError, ValueError):
             continue
         delta = None
         if previous is not None:
             try:
-                delta = _delta(kind, now, value_of(previous))
+                delta = _delta(spec.kind, now, spec.value(previous))
             except (KeyError, TypeError, ValueError):
                 delta = None
-        label = i18n.t(key, language) if key in i18n.LABELS else i18n.kpi_label(key, language)
-        help_text = f"{i18n.kpi_label(help_key, language)}: {float(kpis[help_key]):,.6g}" if help_key in kpis else ""
-        cards.append(Card(key, label, _format(kind, now), delta, colour, help_text))
+        label = i18n.t(spec.key, language) if spec.key in i18n.LABELS else i18n.kpi_label(spec.key, language)
+        help_text = card_help(spec.help_key, kpis, language)
+        cards.append(Card(spec.key, label, _format(spec.kind, now, language), delta, spec.colour, help_text))
     return cards
 
 
@@ -230,11 +320,11 @@ def remember_shown(session: Session, key: str, kpis: Mapping[str, Any]) -> Mappi
 
 
 def draw_kpis(plan: Plan, previous: Mapping[str, Any] | None, language: str) -> None:
-    """Two rows of five KPI cards."""
+    """Rows of four KPI cards, each with its help text."""
     cards = kpi_cards(plan.kpis, previous, language)
-    for start in range(0, len(cards), 5):
-        columns = st.columns(5)
-        for column, card in zip(columns, cards[start : start + 5], strict=False):
+    for start in range(0, len(cards), CARDS_PER_ROW):
+        columns = st.columns(CARDS_PER_ROW)
+        for column, card in zip(columns, cards[start : start + CARDS_PER_ROW], strict=False):
             column.metric(
                 card.label,
                 card.value,
