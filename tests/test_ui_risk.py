@@ -31,7 +31,7 @@ def test_labels_in_both_languages() -> None:
 
 
 def test_kpi_names_of_flattened_and_sweep_columns() -> None:
-    assert risk.kpi_name("lowest_fill_rate_tcm", "en") == "Lowest drug fill rate: TCM"
+    assert risk.kpi_name("lowest_fill_rate_tcm", "en") == "Lowest drug fill rate, homes & clinics: TCM"
     assert risk.kpi_name("drug_shortfall_antiviral", "zh") == "药品缺口（份）: 抗病毒药"
     assert risk.kpi_name("nursing_unmet_transfer_1to1", "en") == "Nursing needs unmet: 1:1 escort"
     assert risk.kpi_name("sites_full", "zh") == "已满的观察点"

@@ -100,9 +100,15 @@ LABELS: dict[str, Pair] = {
     "unmet_rows": ("Where a rule is not met", "未达标明细"),
     "shortfalls": ("Largest shortfalls", "最主要的缺口"),
     "no_shortfalls": ("No shortfall: every need is met.", "无缺口：所有需求均已满足。"),
-    "marginal": ("Where one more unit helps most", "增加一个单位收益最大之处"),
+    "marginal": ("What more resources would buy", "增加资源的效果"),
+    "marginal_caption": (
+        "Each line adds enough of one resource in one place and solves that stage again; best first by the "
+        "stage's own priorities (disabled persons, then everyone; 1:1 before backfill; the lowest fill rate first).",
+        "每行在一处增加足量的某种资源并重新求解该阶段；按该阶段的优先次序排列（先失能失智老人再其他人员；"
+        "先1:1陪护再顶岗；先最低满足率）。",
+    ),
     "no_marginal": (
-        "No scarce resource: one more unit would not change the plan.",
+        "No scarce resource: more would not change the plan.",
         "无紧缺资源：增加资源不会改变方案。",
     ),
     "no_need": ("— (no need)", "无需求"),
@@ -246,7 +252,7 @@ KPI_LABELS: dict[str, Pair] = {
     "one_to_one_coverage": ("1:1 nursing coverage", "1:1 陪护配备率"),
     "nurses_assigned": ("Reserve nurses sent", "调派护理人员"),
     "nursing_unmet_by_tier": ("Nursing needs unmet", "未满足护理需求"),
-    "lowest_fill_rate": ("Lowest drug fill: homes & clinics", "养老及基层机构药品最低满足率"),
+    "lowest_fill_rate": ("Lowest drug fill rate, homes & clinics", "养老及基层机构药品最低满足率"),
     "hospital_fill_rate": ("Hospital drug need met (lowest class)", "医院药品需求满足率（最低类）"),
     "drug_shortfall": ("Drug packs short", "药品缺口（份）"),
     "drug_shortfall_by_kind": ("Drug packs short by institution kind", "各类机构药品缺口（份）"),

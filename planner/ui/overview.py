@@ -281,12 +281,13 @@ def explained_shortfalls(plan: Plan, language: str, per_stage: int = SHORTFALLS_
 
 
 def marginal_table(plan: Plan, language: str, rows: int = MARGINAL_ROWS, per_stage: int = 3) -> pd.DataFrame:
-    """Where one more unit helps most: ``stage, value, explanation``, largest value first.
+    """What more units of each scarce resource would buy: ``stage, value, explanation``.
 
-    At most ``per_stage`` rows of each stage, so that one resource kind does not fill the list.
+    Each stage lists its rows best first by its own objective (``planner.stages.probes``); at most ``per_stage``
+    of each stage are kept, so that one resource kind does not fill the list.
     """
     values = plan.marginal_values
-    values = values[values["value"] > 0].sort_values("value", ascending=False, kind="stable")
+    values = values[values["value"] > 0]
     values = values.groupby("stage", sort=False).head(per_stage).head(rows)
     return pd.DataFrame(
         {
@@ -369,6 +370,7 @@ def draw_overview(plan: Plan, language: str) -> None:
             st.markdown(bullet_lines(shortfalls["stage"], shortfalls["size"], shortfalls["explanation"]))
     with right:
         st.subheader(i18n.t("marginal", language))
+        st.caption(i18n.t("marginal_caption", language))
         marginal = marginal_table(plan, language)
         if marginal.empty:
             st.info(i18n.t("no_marginal", language))
