@@ -8,6 +8,7 @@ import pandas as pd
 from plan_fixture import make_plan_fixture
 from ui_fixtures import tiny_plan
 
+from planner.report.sources import source_label
 from planner.ui import overview
 
 KPIS: dict[str, Any] = {
@@ -96,7 +97,9 @@ def test_compliance_table_one_row_per_rule_with_source() -> None:
     table = overview.compliance_table(make_plan_fixture().compliance, "zh")
     assert list(table.columns) == ["全部达标", "规则", "检查项", "达标", "未达标", "达标比例", "出处条款"]
     assert table["全部达标"].tolist() == [False, False, False]
-    assert table["出处条款"].tolist() == ["000 §4 reserve", "003 三(二)10", "001 (xvi)"]
+    assert table["出处条款"].tolist() == [
+        source_label(s, "zh") for s in ("000 §4 reserve", "003 三(二)10", "001 (xvi)")
+    ]
 
 
 def test_real_compliance_rules_get_labels() -> None:

@@ -13,10 +13,27 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from planner.report.labels import (
+    COLUMNS,
+    KPI_LABELS,
+    PERCENT_COLUMNS,
+    RULE_IDS,
+    STAGES,
+    VALUE_COLUMNS,
+    VALUES,
+    Pair,
+    column_label,
+    header,
+    kpi_label,
+    named,
+    pick,
+    rule_label,
+    stage_label,
+    value,
+)
+
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "中文"}
-
-Pair = tuple[str, str]
 
 LABELS: dict[str, Pair] = {
     # page and sidebar
@@ -234,287 +251,71 @@ LABELS: dict[str, Pair] = {
     "delta": ("Change", "变化"),
 }
 
-KPI_LABELS: dict[str, Pair] = {
-    "observation_placed": ("Persons placed in observation", "集中健康观察已安置人数"),
-    "observation_persons": ("Persons needing observation", "需集中健康观察人数"),
-    "unmet_observation_disabled": ("Disabled/dementia elderly without a room", "未安置失能失智老人"),
-    "unmet_observation_other": ("Others without a room", "未安置其他人员"),
-    "sites_open": ("Observation sites open", "开放的集中健康观察点"),
-    "sites_opened": ("Sites newly opened", "新启用观察点"),
-    "daily_transfers": ("Daily transfers to hospital", "每日转诊人次"),
-    "covered_daily_transfers": ("Daily transfers covered", "已覆盖的每日转诊"),
-    "covered_share": ("120 transfers covered in time", "120 转运覆盖率"),
-    "uncovered_homes": ("Care homes not covered", "未覆盖的养老机构"),
-    "longest_covered_trip_minutes": ("Longest covered trip (min)", "最长覆盖转运时间（分钟）"),
-    "ambulance_moves": ("Ambulances moved", "调动急救车"),
-    "one_to_one_required": ("1:1 nurses required", "需 1:1 陪护人员"),
-    "one_to_one_assigned": ("1:1 nurses assigned", "已配 1:1 陪护人员"),
-    "one_to_one_coverage": ("1:1 nursing coverage", "1:1 陪护配备率"),
-    "nurses_assigned": ("Reserve nurses sent", "调派护理人员"),
-    "nursing_unmet_by_tier": ("Nursing needs unmet", "未满足护理需求"),
-    "lowest_fill_rate": ("Lowest drug fill rate, homes & clinics", "养老及基层机构药品最低满足率"),
-    "hospital_fill_rate": ("Hospital drug need met (lowest class)", "医院药品需求满足率（最低类）"),
-    "drug_shortfall": ("Drug packs short", "药品缺口（份）"),
-    "drug_shortfall_by_kind": ("Drug packs short by institution kind", "各类机构药品缺口（份）"),
-    "reserve_ratio": ("Nursing reserve ratio", "护理储备比例"),
-    "districts_short_of_reserve": ("Districts short of nursing reserve", "护理储备不足的区"),
-    "care_home_residents": ("Care-home residents", "养老机构老年人数"),
-    "compliance_checks": ("Compliance checks", "合规检查项"),
-    "compliance_met": ("Compliance checks met", "达标检查项"),
-    "seconds_total": ("Solve time (s)", "求解用时（秒）"),
-}
-
-RULE_IDS: dict[str, Pair] = {
-    "nursing_reserve": (
-        "District nursing reserve ≥ 10 % of care-home residents",
-        "区级护理储备 ≥ 养老机构老年人数的10%",
-    ),
-    "one_to_one_nursing": (
-        "1:1 nurse for every transferred disabled/dementia elder",
-        "转运失能失智老人 1:1 配备护理人员",
-    ),
-    "drug_reserve": ("Drug reserve target at every institution", "各机构药品储备达标"),
-    "icu_share": ("ICU beds ≥ 10 % of designated-hospital beds", "定点医院重症床位 ≥ 总床位10%"),
-    "transfer_2h": ("Transfer to the designated hospital within 2 hours", "2小时内转运至定点医院"),
-    "site_per_street": ("An observation site in every street/town", "每个街道（乡镇）至少一个集中健康观察点"),
-    "site_stock_days": ("30 days of supplies at each open site", "每个观察点储备30天物资"),
-    "one_person_per_room": ("One person per room", "单人单间"),
-    "barrier_free": ("Disabled/dementia elderly only in barrier-free sites", "失能失智老人安置在无障碍观察点"),
-    "sampling_points": ("3 to 5 sampling points per street/town", "每个街道（乡镇）3至5个便民采样点"),
-    "weekly_test_kits": ("A week of antigen tests at every care home", "养老机构储备一周抗原检测试剂"),
-}
-
-STAGES: dict[str, Pair] = {
-    "observation": ("observation sites", "集中健康观察"),
-    "ambulance": ("120 ambulances", "120 急救"),
-    "nursing": ("reserve nurses", "护理人员"),
-    "drugs": ("drugs and supplies", "药品物资"),
-}
-
-VALUES: dict[str, dict[str, Pair]] = {
-    "level": {
-        "normal": ("normal", "非疫情流行"),
-        "prevalent": ("prevalent", "疫情流行"),
-        "severe": ("severe", "疫情流行严重"),
-    },
-    "group": {"disabled": ("disabled/dementia", "失能失智"), "other": ("other", "其他")},
-    "need": {
-        "transfer_1to1": ("1:1 escort", "1:1 陪护"),
-        "backfill": ("backfill", "顶岗"),
-        "self_care": ("self-care", "自理老人照护"),
-    },
-    "drug": {
-        "antipyretic": ("antipyretic", "解热药"),
-        "cough": ("cough medicine", "止咳药"),
-        "antiviral": ("antiviral", "抗病毒药"),
-        "tcm": ("TCM", "中药"),
-        "antigen_kit": ("antigen kit", "抗原检测试剂"),
-    },
-    "kind": {
-        "care_home": ("care home", "养老机构"),
-        "clinic": ("primary care centre", "社区卫生服务中心/乡镇卫生院"),
-        "hospital": ("hospital", "医院"),
-        "site": ("observation site", "集中健康观察点"),
-    },
-    "status": {
-        "open": ("open", "开放"),
-        "candidate": ("candidate", "备用"),
-        "closed": ("closed", "关闭"),
-        "optimal": ("optimal", "最优"),
-        "feasible": ("feasible", "可行"),
-        "infeasible": ("infeasible", "不可行"),
-        "error": ("error", "出错"),
-    },
-    "reason": {
-        "": ("", ""),
-        "no_barrier_free_room_in_reach": ("no barrier-free room in reach", "可达范围内无无障碍房间"),
-        "no_room_in_reach": ("no room in reach", "可达范围内无房间"),
-        "rooms_used_up": ("rooms used up", "房间已满"),
-        "no_station_in_reach": ("no station in reach", "可达范围内无急救站"),
-        "station_workload": ("station at full workload", "急救站运力已满"),
-        "pools_used_up": ("pools used up", "护理队伍已用尽"),
-        "no_pool_in_reach": ("no pool in reach", "可达范围内无护理队伍"),
-        "stock_short": ("stock short", "库存不足"),
-    },
-    "severity": {"error": ("error", "错误"), "warning": ("warning", "提示")},
-    "bool": {"True": ("yes", "是"), "False": ("no", "否")},
-}
-
-COLUMNS: dict[str, Pair] = {
-    "district_id": ("District", "区"),
-    "district": ("District", "区"),
-    "street_id": ("Street/town", "街道/乡镇"),
-    "home_id": ("Care home", "养老机构"),
-    "clinic_id": ("Primary care centre", "社区卫生服务中心"),
-    "hospital_id": ("Hospital", "医院"),
-    "site_id": ("Observation site", "集中健康观察点"),
-    "station_id": ("120 station", "120 急救站"),
-    "pool_id": ("Reserve pool", "护理应急支援队伍"),
-    "depot_id": ("Depot", "药品物资储备库"),
-    "institution_id": ("Institution", "机构"),
-    "destination_id": ("Destination", "目的地"),
-    "need_id": ("Need", "需求"),
-    "scope_id": ("Where", "范围"),
-    "name": ("Name", "名称"),
-    "rule_id": ("Rule", "规则"),
-    "rule": ("Rule", "规则"),
-    "scope": ("Scope", "范围类型"),
-    "scopes": ("Checked", "检查项"),
-    "met": ("Met", "达标"),
-    "all_met": ("All met", "全部达标"),
-    "not_met": ("Not met", "未达标"),
-    "share_met": ("Share met", "达标比例"),
-    "source": ("Source clause", "出处条款"),
-    "required": ("Required", "需要"),
-    "planned": ("Planned", "计划"),
-    "assigned": ("Assigned", "已配"),
-    "unmet": ("Unmet", "未满足"),
-    "reason": ("Why", "原因"),
-    "persons": ("Persons", "人数"),
-    "persons_disabled": ("Disabled persons", "失能失智人数"),
-    "rooms": ("Rooms", "房间数"),
-    "free_rooms": ("Free rooms", "空余房间"),
-    "barrier_free": ("Barrier-free", "无障碍"),
-    "status": ("Status", "状态"),
-    "open": ("Open", "开放"),
-    "opened": ("Newly opened", "新启用"),
-    "group": ("Group", "人群"),
-    "minutes": ("Minutes", "分钟"),
-    "trip_minutes": ("Trip (min)", "转运时间（分钟）"),
-    "daily_transfers": ("Daily transfers", "每日转诊"),
-    "covered": ("Covered", "已覆盖"),
-    "ambulances": ("Ambulances", "急救车"),
-    "before": ("Before", "调整前"),
-    "after": ("After", "调整后"),
-    "workload_minutes": ("Workload (min/day)", "工作量（分钟/天）"),
-    "capacity_minutes": ("Capacity (min/day)", "运力（分钟/天）"),
-    "nurses": ("Nurses", "护理人员"),
-    "used": ("Used", "已调派"),
-    "marginal_value": ("Value of one more", "边际价值"),
-    "need": ("Tier", "需求类别"),
-    "kind": ("Kind", "机构类别"),
-    "drug": ("Drug class", "药品类别"),
-    "target": ("Target", "储备目标"),
-    "on_hand": ("On hand", "现有"),
-    "allocated": ("Allocated", "调拨"),
-    "shortfall": ("Shortfall", "缺口"),
-    "fill_rate": ("Fill rate", "满足率"),
-    "quantity": ("Packs", "数量（份）"),
-    "stock": ("Stock", "库存"),
-    "shipped": ("Shipped", "已发出"),
-    "value": ("Value", "取值"),
-    "unit": ("Unit", "单位"),
-    "label": ("Rule", "规则"),
-    "field": ("Field", "字段"),
-    "explanation": ("Explanation", "说明"),
-    "stage": ("Stage", "阶段"),
-    "size": ("Size", "规模"),
-    "file": ("File", "文件"),
-    "row": ("Row", "行"),
-    "column": ("Column", "列"),
-    "message": ("Problem", "问题"),
-    "severity": ("Severity", "级别"),
-    "multiplier": ("Multiplier", "系数"),
-    "met_a": ("Met in A", "A 达标"),
-    "met_b": ("Met in B", "B 达标"),
-    "scopes_a": ("Checked in A", "A 检查项"),
-    "scopes_b": ("Checked in B", "B 检查项"),
-    "planned_a": ("Planned in A", "A 计划"),
-    "planned_b": ("Planned in B", "B 计划"),
-    "required_b": ("Required in B", "B 需要"),
-    "a": ("A", "A"),
-    "b": ("B", "B"),
-    "delta": ("Change", "变化"),
-    "kpi": ("Key figure", "指标"),
-    "change": ("Change", "变化"),
-    "from": ("From", "原为"),
-    "to": ("To", "现为"),
-    "entity": ("Who", "对象"),
-}
-
-VALUE_COLUMNS: dict[str, str] = {
-    "level": "level",
-    "group": "group",
-    "need": "need",
-    "drug": "drug",
-    "kind": "kind",
-    "status": "status",
-    "reason": "reason",
-    "severity": "severity",
-}
-"""Columns whose values are codes translated by :func:`value` (column -> category of ``VALUES``)."""
-
-
-def _pick(pair: Pair, language: str) -> str:
-    return pair[1] if language == "zh" else pair[0]
-
 
 def t(key: str, language: str, **fields: object) -> str:
     """The label ``key`` in ``language`` (``en`` or ``zh``), with ``fields`` filled in."""
-    text = _pick(LABELS[key], language)
+    text = pick(LABELS[key], language)
     return text.format(**fields) if fields else text
-
-
-def kpi_label(key: str, language: str) -> str:
-    """The display name of KPI ``key`` (the key itself when unknown)."""
-    return _pick(KPI_LABELS[key], language) if key in KPI_LABELS else key
-
-
-def rule_label(rule_id: str, language: str) -> str:
-    """The display name of compliance rule ``rule_id``."""
-    return _pick(RULE_IDS[rule_id], language) if rule_id in RULE_IDS else rule_id
-
-
-def stage_label(stage: str, language: str) -> str:
-    """The display name of a pipeline stage."""
-    return _pick(STAGES[stage], language) if stage in STAGES else stage
-
-
-def value(category: str, code: object, language: str) -> str:
-    """A coded value (``level``/``severe``, ``drug``/``tcm``, ...) in ``language``; unknown codes as written."""
-    pair = VALUES.get(category, {}).get(str(code))
-    return _pick(pair, language) if pair is not None else str(code)
-
-
-def column_label(column: str, language: str) -> str:
-    """The header of a table column; ``<id>_name`` columns take their id column's header."""
-    if column in COLUMNS:
-        return _pick(COLUMNS[column], language)
-    id_column = column.removesuffix("_name") + "_id"
-    if column.endswith("_name") and id_column in COLUMNS:
-        return _pick(COLUMNS[id_column], language)
-    return column
 
 
 def _translated(codes: pd.Series, category: str, language: str) -> pd.Series:
     return codes.map(lambda code: value(category, code, language))
 
 
+ID_COLUMNS_WITHOUT_NAMES: frozenset[str] = frozenset({"need_id", "rule_id"})
+
+
 def localize(frame: pd.DataFrame, language: str, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """``frame`` ready to show: ids replaced by display names, codes translated, decimals rounded to 2 places,
-    headers in ``language``.
+    """``frame`` ready to show: names beside ids (``丰台区 (110106)``), codes translated, shares as percentages,
+    decimals rounded to 2 places, headers with their units in ``language`` (``Travel time (min)``).
 
     Parameters
     ----------
     frame
-        A table whose id columns end in ``_id`` (``site_id``, ...).
+        A table whose id columns end in ``_id`` (``site_id``, ...); ``scope_id`` may be ``id:drug``.
     language
         ``en`` or ``zh``.
     names
         Entity id -> display name; ids with no name are kept as they are.
     """
     shown = frame.copy()
+    for column in shown.columns:
+        if column in PERCENT_COLUMNS and pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = 100.0 * shown[column]
     floats = shown.select_dtypes(include="float").columns
     shown[floats] = shown[floats].round(2)
     for column in shown.columns:
-        if names is not None and str(column).endswith("_id") and column not in ("need_id", "rule_id"):
-            shown[column] = shown[column].map(lambda i: names.get(str(i), i))
+        if names is not None and str(column).endswith("_id") and column not in ID_COLUMNS_WITHOUT_NAMES:
+            shown[column] = shown[column].map(lambda i: named(i, names, language))
         elif column in VALUE_COLUMNS:
             shown[column] = _translated(shown[column], VALUE_COLUMNS[str(column)], language)
-    shown.columns = pd.Index([column_label(str(c), language) for c in shown.columns])
+        elif shown[column].dtype == bool:
+            shown[column] = shown[column].map(lambda b: value("bool", str(b), language))
+    shown.columns = pd.Index([header(str(c), language) for c in shown.columns])
     return shown
 
 
 def percent(share: float | None) -> str:
     """``0.8734`` -> ``"87.3 %"``; ``None`` -> ``"–"``."""
     return "–" if share is None else f"{100.0 * share:.1f} %"
+
+
+__all__ = [
+    "COLUMNS",
+    "KPI_LABELS",
+    "LABELS",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "RULE_IDS",
+    "STAGES",
+    "VALUES",
+    "VALUE_COLUMNS",
+    "column_label",
+    "kpi_label",
+    "localize",
+    "percent",
+    "rule_label",
+    "stage_label",
+    "t",
+    "value",
+]

@@ -16,6 +16,7 @@ import streamlit as st
 
 from planner.report.compliance import compliance_summary
 from planner.report.plan import Plan
+from planner.report.sources import source_label
 from planner.stages.registry import STAGE_NAMES
 from planner.ui import i18n
 from planner.ui.state import Session
@@ -206,7 +207,7 @@ def compliance_table(compliance: pd.DataFrame, language: str) -> pd.DataFrame:
             "met": summary["met"].astype(int),
             "not_met": summary["not_met"].astype(int),
             "share_met": summary["share_met"].astype(float),
-            "source": summary["source"].astype(str),
+            "source": [source_label(str(s), language) for s in summary["source"]],
         }
     )
     return table.rename(columns={c: i18n.column_label(c, language) for c in table.columns})
@@ -340,8 +341,18 @@ def draw_kpis(plan: Plan, previous: Mapping[str, Any] | None, language: str) -> 
     st.caption(i18n.t("status_line", language, statuses=statuses))
 
 
-def draw_overview(plan: Plan, language: str) -> None:
-    """Compliance checklist, largest shortfalls with explanations, where one more unit helps most."""
+def unmet_rows(plan: Plan, language: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """The checks not met, worst first within each rule: rule, where (name beside the id), required, planned,
+    source clause with its document's title (headers and values in ``language``)."""
+    unmet = plan.compliance[~plan.compliance["met"].astype(bool)]
+    shown = unmet[["rule_id", "scope_id", "required", "planned", "source"]].copy()
+    shown["rule_id"] = shown["rule_id"].map(lambda r: i18n.rule_label(r, language))
+    shown["source"] = shown["source"].map(lambda s: source_label(str(s), language))
+    return i18n.localize(shown, language, names)
+
+
+def draw_overview(plan: Plan, language: str, names: Mapping[str, str] | None = None) -> None:
+    """Compliance checklist, largest shortfalls with explanations, what more resources would buy."""
     st.subheader(i18n.t("compliance", language))
     st.caption(i18n.t("compliance_caption", language))
     table = compliance_table(plan.compliance, language)
@@ -354,12 +365,9 @@ def draw_overview(plan: Plan, language: str) -> None:
             share: st.column_config.ProgressColumn(share, min_value=0.0, max_value=1.0, format="percent"),
         },
     )
-    unmet = plan.compliance[~plan.compliance["met"].astype(bool)]
-    if not unmet.empty:
+    if not plan.compliance["met"].astype(bool).all():
         with st.expander(i18n.t("unmet_rows", language)):
-            shown = unmet[["rule_id", "scope_id", "required", "planned", "source"]].copy()
-            shown["rule_id"] = shown["rule_id"].map(lambda r: i18n.rule_label(r, language))
-            st.dataframe(i18n.localize(shown, language), hide_index=True)
+            st.dataframe(unmet_rows(plan, language, names or {}), hide_index=True)
     left, right = st.columns(2)
     with left:
         st.subheader(i18n.t("shortfalls", language))

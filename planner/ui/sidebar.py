@@ -23,6 +23,7 @@ import yaml
 
 from planner.dataset.io import Problem
 from planner.dataset.schema import LEVELS, Dataset
+from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
 from planner.rules.scenario import Scenario, ScenarioError, make_scenario
 from planner.ui import i18n, state
@@ -98,7 +99,7 @@ def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
             "label": [r["label_zh"] if language == "zh" else r["label"] for r in rows],
             "value": [value_text(r["value"]) for r in rows],
             "unit": [r["unit"] for r in rows],
-            "source": [r["source"] for r in rows],
+            "source": [source_label(str(r["source"]), language) for r in rows],
         }
     )
 

@@ -80,6 +80,7 @@ def _editor(table: str, inputs: Inputs, plan: Plan, located: pd.DataFrame) -> No
             config[column] = st.column_config.SelectboxColumn(
                 i18n.column_label(column, language),
                 options=list(SITE_STATUSES),
+                format_func=lambda code: i18n.value("status", code, language),
                 required=True,
                 width=EDIT_COLUMN_WIDTH,
             )

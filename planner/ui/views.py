@@ -14,6 +14,7 @@ from planner.report.plan import Plan
 from planner.ui import i18n, maps, state
 from planner.ui.compare_tab import draw_compare
 from planner.ui.overview import draw_overview
+from planner.ui.places import name_map, street_names
 from planner.ui.risk import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
@@ -128,7 +129,8 @@ def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
 def _draw_view(view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     language = inputs.language
     if view == "overview":
-        draw_overview(plan, language)
+        names = {**name_map(located), **(street_names(inputs.dataset, language) if inputs.dataset is not None else {})}
+        draw_overview(plan, language, names)
     elif view == "observation":
         draw_observation(plan, inputs, located)
     elif view == "ambulance":
