@@ -5,6 +5,7 @@ Run with ``make run`` (``streamlit run app.py``). The view pieces live in ``plan
 
 import streamlit as st
 
+from planner.dataset.names import names
 from planner.ui import cache, downloads, overview, views
 from planner.ui.places import places
 from planner.ui.sidebar import draw_sidebar
@@ -21,5 +22,5 @@ plan, key, _seconds = cache.solve_plan(
 )
 located = places(inputs.planned, inputs.language)
 overview.draw_kpis(plan, overview.remember_shown(st.session_state, key, plan.kpis), inputs.language)
-downloads.draw_downloads(plan, located, inputs.language)
+downloads.draw_downloads(plan, located, inputs.language, names(inputs.planned, inputs.language))
 views.draw_tabs(plan, inputs, located)

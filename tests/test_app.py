@@ -22,6 +22,7 @@ import streamlit as st
 from conftest import tiny_frames
 from streamlit.testing.v1 import AppTest
 
+from planner.dataset.names import names
 from planner.outputs.csv_zip import read_csv_zip
 from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
@@ -154,9 +155,11 @@ def test_switching_language_keeps_the_view() -> None:
 
 def test_every_download_parses_back(default_app: AppTest) -> None:
     plan = _shown_plan(default_app)
-    files = {f.key: f for f in download_files(plan, places(load_sample(), "zh"), "zh")}
+    files = {f.key: f for f in download_files(plan, places(load_sample(), "zh"), "zh", names(load_sample(), "zh"))}
     book = openpyxl.load_workbook(io.BytesIO(files["download_xlsx"].build()), read_only=True)
-    assert "Summary" in book.sheetnames
+    assert book.sheetnames[:2] == ["概要", "合规检查"], "the Chinese app's workbook is in Chinese"
+    sites = next(book["集中健康观察点"].iter_rows(values_only=True, max_row=2))
+    assert sites[:2] == ("集中健康观察点编号", "集中健康观察点")
     document = json.loads(files["download_json"].build())
     assert validate_plan_json(document) == []
     assert document["kpis"]["observation_placed"] == plan.kpis["observation_placed"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -60,9 +61,11 @@ def write_json(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return atomic_write(path, write)
 
 
-def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> Path:
-    """Write the Excel workbook to ``path`` (atomically)."""
-    return atomic_write(path, lambda handle: write_workbook(plan, handle))
+def write_xlsx(
+    plan: Plan, path: str | os.PathLike[str], language: str = "en", names: Mapping[str, str] | None = None
+) -> Path:
+    """Write the coordinator's Excel workbook in ``language`` to ``path`` (atomically); ``names``: id -> name."""
+    return atomic_write(path, lambda handle: write_workbook(plan, handle, language, names))
 
 
 def write_csv_zip(plan: Plan, path: str | os.PathLike[str]) -> Path:
@@ -77,8 +80,14 @@ WRITERS: dict[str, Callable[[Plan, str | os.PathLike[str]], Path]] = {
 }
 
 
-def write_plan(plan: Plan, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Write the plan to one or several files, the format chosen by each file's suffix.
+def write_plan(
+    plan: Plan,
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write the plan to one or several files, the format chosen by each file's suffix; the workbook in
+    ``language`` with ``names`` beside ids (the JSON and the CSVs keep their English keys).
 
     Raises
     ------
@@ -89,7 +98,11 @@ def write_plan(plan: Plan, paths: str | os.PathLike[str] | Iterable[str | os.Pat
     unknown = [str(target) for target in targets if target.suffix.lower() not in WRITERS]
     if unknown:
         raise ValueError(f"cannot export a plan to {', '.join(unknown)}: use a file ending in {', '.join(SUFFIXES)}")
-    return [WRITERS[target.suffix.lower()](plan, target) for target in targets]
+    writers: dict[str, Callable[[Plan, str | os.PathLike[str]], Path]] = {
+        **WRITERS,
+        ".xlsx": partial(write_xlsx, language=language, names=names),
+    }
+    return [writers[target.suffix.lower()](plan, target) for target in targets]
 
 
 __all__ = ["SUFFIXES", "WRITERS", "atomic_write", "write_csv_zip", "write_json", "write_plan", "write_xlsx"]

@@ -121,6 +121,13 @@ VALUES: dict[str, dict[str, Pair]] = {
         "stock_short": ("stock short", "库存不足"),
     },
     "severity": {"error": ("error", "错误"), "warning": ("warning", "提示")},
+    "scope": {
+        "district": ("district", "区"),
+        "street": ("street/town", "街道/乡镇"),
+        "institution": ("institution", "机构"),
+        "care_home": ("care home", "养老机构"),
+        "site": ("observation site", "集中健康观察点"),
+    },
     "bool": {"True": ("yes", "是"), "False": ("no", "否")},
 }
 
@@ -288,6 +295,61 @@ COLUMNS: dict[str, Pair] = {
 }
 """Header of every column, by name (dataset, plan and view tables share it: one name, one meaning)."""
 
+TABLES: dict[str, Pair] = {
+    "observation_sites": ("Observation sites", "集中健康观察点"),
+    "observation_assignments": ("Who goes where", "人员安置去向"),
+    "observation_unmet": ("Persons without a room", "未安置人员"),
+    "observation_streets": ("Sites per street", "各街道观察点"),
+    "ambulance_stations": ("120 stations", "120 急救站"),
+    "ambulance_handshakes": ("Handshakes", "急救站对接"),
+    "ambulance_districts": ("Fleet by district", "各区车队"),
+    "nursing_needs": ("Nursing needs", "护理需求"),
+    "nursing_assignments": ("Nurses sent", "护理人员调派"),
+    "nursing_pools": ("Reserve pools", "护理应急支援队伍"),
+    "drugs_targets": ("Drug targets", "药品储备目标"),
+    "drugs_allocations": ("Shipments", "药品配送"),
+    "drugs_depots": ("Depot stock", "储备库库存"),
+    "drugs_fill": ("Fill by drug", "各类药品满足情况"),
+    "compliance": ("Compliance", "合规检查"),
+    "explanations": ("Why short", "缺口说明"),
+    "marginal_values": ("What more would buy", "增加资源的效果"),
+    "summary": ("Summary", "概要"),
+    "border": ("Across the border", "跨区往来"),
+}
+"""Sheet and section names of the plan's tables (``<stage>_<table>``); a table without one is named from its
+stage's label and its key."""
+
+KNOBS: dict[str, Pair] = {
+    "level": ("Response level", "疫情响应等级"),
+    "horizon_days": ("Planning horizon (days)", "规划周期（天）"),
+    "attack_rate": ("Attack rate", "感染率"),
+    "severe_share": ("Severe share", "重症比例"),
+    "staff_absence": ("Staff absence", "工作人员缺岗比例"),
+    "rotation_share": ("Staff rotation into the closed loop", "闭环轮换工作人员比例"),
+    "stock_factor": ("Depot stock factor", "储备库库存系数"),
+    "fleet_factor": ("Ambulance fleet factor", "急救车队系数"),
+    "closed_sites": ("Closed observation sites", "关闭的集中健康观察点"),
+    "demand_multipliers": ("Demand by district", "分区需求系数"),
+    "rule_overrides": ("Rules changed", "修改的规则"),
+}
+"""The scenario's knobs (``planner.rules.scenario.Scenario``)."""
+SHARE_KNOBS: frozenset[str] = frozenset({"attack_rate", "severe_share", "staff_absence", "rotation_share"})
+FACTOR_KNOBS: frozenset[str] = frozenset({"stock_factor", "fleet_factor"})
+
+
+def table_label(name: str, language: str) -> str:
+    """The name of a plan table (``observation_sites`` -> ``Observation sites``)."""
+    if name in TABLES:
+        return pick(TABLES[name], language)
+    stage, _, key = name.partition("_")
+    return f"{stage_label(stage, language)} {key}".strip() if stage in STAGES else name
+
+
+def knob_label(knob: str, language: str) -> str:
+    """The name of a scenario knob."""
+    return pick(KNOBS[knob], language) if knob in KNOBS else knob
+
+
 TABLE_COLUMNS: dict[str, Pair] = {
     "drugs_targets.need": ("Need", "需求"),
     "drugs_fill.need": ("Need", "需求"),
@@ -356,6 +418,7 @@ VALUE_COLUMNS: dict[str, str] = {
     "status": "status",
     "reason": "reason",
     "severity": "severity",
+    "scope": "scope",
 }
 """Columns whose values are codes translated by :func:`value` (column -> category of ``VALUES``)."""
 

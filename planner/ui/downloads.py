@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,11 +29,17 @@ class DownloadFile:
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download_files(plan: Plan, located: pd.DataFrame, language: str) -> list[DownloadFile]:
-    """The plan as .xlsx, .json, .zip of CSVs, and the per-district dispatch sheet (bytes built on demand)."""
+def download_files(
+    plan: Plan, located: pd.DataFrame, language: str, names: Mapping[str, str] | None = None
+) -> list[DownloadFile]:
+    """The plan as .xlsx (the coordinator's workbook in ``language``, ``names`` beside ids), .json, .zip of CSVs,
+    and the per-district dispatch sheet (bytes built on demand)."""
     level = plan.scenario.level
+    names = dict(names or {})
     return [
-        DownloadFile("download_xlsx", lambda: to_xlsx_bytes(plan), f"epiplan-{level}.xlsx", XLSX_MIME),
+        DownloadFile(
+            "download_xlsx", lambda: to_xlsx_bytes(plan, language, names), f"epiplan-{level}-{language}.xlsx", XLSX_MIME
+        ),
         DownloadFile("download_json", lambda: to_json_bytes(plan), f"epiplan-{level}.json", "application/json"),
         DownloadFile("download_zip", lambda: to_zip_bytes(plan), f"epiplan-{level}-csv.zip", "application/zip"),
         DownloadFile(
@@ -45,10 +51,10 @@ def download_files(plan: Plan, located: pd.DataFrame, language: str) -> list[Dow
     ]
 
 
-def draw_downloads(plan: Plan, located: pd.DataFrame, language: str) -> None:
+def draw_downloads(plan: Plan, located: pd.DataFrame, language: str, names: Mapping[str, str] | None = None) -> None:
     """One button per download; the file is built when the button is clicked."""
     st.caption(i18n.t("downloads", language))
-    files = download_files(plan, located, language)
+    files = download_files(plan, located, language, names)
     for column, file in zip(st.columns(len(files)), files, strict=True):
         column.download_button(
             i18n.t(file.key, language),
