@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from planner.dataset.io import dataset_from_frames
 from planner.dataset.schema import Dataset
 from planner.rules.scenario import make_scenario
-from planner.sweep import engine as sw
+from planner.sweep.results import summarize
 from planner.ui import risk
 
 TESTS = Path(__file__).resolve().parent
@@ -85,10 +85,10 @@ def test_fan_data_by_hand() -> None:
 
 
 def test_tables_name_entities_in_the_reader_language() -> None:
-    from test_sweep import _hand_result
+    from sweep_fixture import hand_result
 
-    result = _hand_result()
-    summary = sw.summarize(result)
+    result = hand_result()
+    summary = summarize(result)
     names = {"H1": "阳光养老院", "W1": "东城储备库"}
     stress = risk.stress_table(summary.stress_points, names, "zh")
     assert stress.columns.tolist() == ["对象", "情况", "情景数", "情景占比"]

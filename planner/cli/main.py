@@ -30,7 +30,8 @@ from typing import Any
 
 import yaml
 
-from planner.dataset.io import DatasetError, Problem, check_dataset
+from planner.dataset.io import check_dataset
+from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import DRUGS, LEVELS, Dataset
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
 from planner.rules.scenario import Scenario, ScenarioError, make_scenario
@@ -153,7 +154,8 @@ def rules_from_argument(value: str) -> Rules:
     return load_rules(str(raw.get("preset", DEFAULT_PRESET)), overrides=overrides)
 
 
-def _add_rules_arguments(parser: argparse.ArgumentParser) -> None:
+def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--level`` and ``--rules`` to ``parser`` (every command that plans or checks takes them)."""
     parser.add_argument("--level", choices=LEVELS, default="prevalent", help="epidemic response level")
     parser.add_argument(
         "--rules",
@@ -168,7 +170,7 @@ def _add_rules_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="a folder of <table>.csv files, an .xlsx workbook or a .zip of CSV files")
-    _add_rules_arguments(parser)
+    add_rules_arguments(parser)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from planner.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     Command,
-    _add_rules_arguments,
+    add_rules_arguments,
     format_problems,
     format_table,
     register,
@@ -32,7 +32,7 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", required=True, help="a folder of <table>.csv files, an .xlsx workbook or a .zip of CSVs"
     )
-    _add_rules_arguments(parser)
+    add_rules_arguments(parser)
     parser.set_defaults(level=None)  # unset: the scenario file's level, else prevalent
     parser.add_argument("--scenario", help="a scenario YAML (knob: value); --level, when given, overrides its level")
     parser.add_argument(

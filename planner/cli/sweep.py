@@ -5,7 +5,7 @@
     epiplan sweep --data data/sample --level severe --samples 200 --seed 7 --out out/sweep.parquet
     epiplan sweep --data data/sample --grid grid.yaml --scheduler tcp://10.0.0.5:8786 --out out/sweep.xlsx
 
-``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.engine.default_distributions`,
+``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.sampling.default_distributions`,
 or the distributions of ``--knobs FILE``); ``--grid FILE`` solves every combination of a grid. Scenarios
 run on a local Dask cluster (one process per core, one thread each; ``--workers N``), on a running
 cluster (``--scheduler tcp://HOST:PORT``), or in this process (``--serial``). A progress bar goes to
@@ -126,7 +126,18 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     """Build the sweep, run it with a progress bar, print the summary and write the tables."""
     from planner.dataset.io import read_dataset
     from planner.rules.scenario import make_scenario
-    from planner.sweep import engine as sw
+    from planner.sweep.execution import run_sweep
+    from planner.sweep.results import summarize
+    from planner.sweep.sampling import (
+        DEFAULT_SITE_CLOSURE,
+        DEFAULT_STATION_OUTAGE,
+        base_knobs,
+        default_distributions,
+        load_grid,
+        load_monte_carlo,
+        monte_carlo_sweep,
+    )
+    from planner.sweep.saving import save_sweep
 
     problems = _check_arguments(args)
     if problems:
@@ -136,25 +147,25 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     rules = rules_from_argument(args.rules)
     dataset = read_dataset(args.data)
     level = make_scenario(level=args.level)
-    base = sw.base_knobs(level)
+    base = base_knobs(level)
     if args.grid is not None:
-        plan = sw.load_grid(args.grid, base, dataset)
+        plan = load_grid(args.grid, base, dataset)
     elif args.knobs is not None:
-        plan = sw.load_monte_carlo(args.knobs, dataset, args.samples, args.seed, base)
+        plan = load_monte_carlo(args.knobs, dataset, args.samples, args.seed, base)
     else:
-        plan = sw.monte_carlo_sweep(
+        plan = monte_carlo_sweep(
             dataset,
-            sw.default_distributions(level),
+            default_distributions(level),
             args.samples,
             args.seed,
-            site_closure=sw.DEFAULT_SITE_CLOSURE,
-            station_outage=sw.DEFAULT_STATION_OUTAGE,
+            site_closure=DEFAULT_SITE_CLOSURE,
+            station_outage=DEFAULT_STATION_OUTAGE,
             base=base,
         )
     engine = "in this process" if args.serial else f"on {args.scheduler or 'a local Dask cluster'}"
     print(f"Sweep of {len(plan)} scenario(s) of {dataset.name!r} ({plan.generator}) {engine}.", file=sys.stderr)
     start = time.perf_counter()
-    result = sw.run_sweep(
+    result = run_sweep(
         dataset,
         rules,
         plan,
@@ -165,8 +176,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         progress=ProgressBar(len(plan)),
     )
     wall = time.perf_counter() - start
-    summary = sw.summarize(result, stress_points=max(args.top, 0))
-    written = sw.save_sweep(result, args.out, summary)
+    summary = summarize(result, stress_points=max(args.top, 0))
+    written = save_sweep(result, args.out, summary)
     print(summary_text(result, summary, _names(dataset), wall, args.top))
     print("\nWrote " + ", ".join(str(path) for path in dict.fromkeys(written)))
     return EXIT_OK

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.dataset.io import Problem, check_dataset, check_upload, dataset_from_frames
+from planner.dataset.io import check_dataset, check_upload, dataset_from_frames
+from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
 from planner.report.problem_words import problem_column, problem_message
 from planner.ui import i18n

@@ -27,7 +27,18 @@ from planner.dataset.names import names
 from planner.dataset.schema import Dataset
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
-from planner.sweep import engine as sw
+from planner.sweep.execution import DEFAULT_TIME_LIMIT_S, default_workers, run_sweep
+from planner.sweep.results import SweepResult, SweepSummary, higher_is_better, summarize
+from planner.sweep.sampling import (
+    DEFAULT_SITE_CLOSURE,
+    DEFAULT_STATION_OUTAGE,
+    Distribution,
+    base_knobs,
+    default_distributions,
+    monte_carlo_sweep,
+)
+from planner.sweep.saving import save_sweep
+from planner.sweep.vocabulary import SOLVED_STATUSES, TIMING_COLUMNS, ScenarioOutcome, Sweep, SweepError
 from planner.ui import i18n
 
 RESULT_KEY = "risk_result"
@@ -169,40 +180,40 @@ class RiskSettings:
     samples: int = 50
     seed: int = 0
     ranges: Mapping[str, tuple[float, float]] | None = None
-    site_closure: float = sw.DEFAULT_SITE_CLOSURE
-    station_outage: float = sw.DEFAULT_STATION_OUTAGE
+    site_closure: float = DEFAULT_SITE_CLOSURE
+    station_outage: float = DEFAULT_STATION_OUTAGE
     engine: Engine = "dask"
     workers: int | None = None
-    time_limit_s: float = sw.DEFAULT_TIME_LIMIT_S
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
 
 
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """The default range of each knob: the default sweep's (:func:`planner.sweep.engine.default_distributions`)."""
-    return {knob: dist.support for knob, dist in sw.default_distributions(scenario).items()}
+    """The default range of each knob: the default sweep's (:func:`planner.sweep.sampling.default_distributions`)."""
+    return {knob: dist.support for knob, dist in default_distributions(scenario).items()}
 
 
-def risk_sweep(dataset: Dataset, scenario: Scenario, settings: RiskSettings) -> sw.Sweep:
+def risk_sweep(dataset: Dataset, scenario: Scenario, settings: RiskSettings) -> Sweep:
     """The Monte Carlo sweep of ``settings`` around ``scenario``: each share knob triangular(low, current value
     clipped into the range, high), each factor uniform(low, high)."""
     ranges = settings.ranges if settings.ranges is not None else default_ranges(scenario)
-    distributions: dict[str, sw.Distribution] = {}
+    distributions: dict[str, Distribution] = {}
     for knob, (low, high) in ranges.items():
         low, high = float(min(low, high)), float(max(low, high))
         if low == high:
-            distributions[knob] = sw.Distribution("fixed", (low,))
+            distributions[knob] = Distribution("fixed", (low,))
         elif knob in SHARE_RANGES:
             mode = float(np.clip(scenario.knob(knob), low, high))
-            distributions[knob] = sw.Distribution("triangular", (low, mode, high))
+            distributions[knob] = Distribution("triangular", (low, mode, high))
         else:
-            distributions[knob] = sw.Distribution("uniform", (low, high))
-    return sw.monte_carlo_sweep(
+            distributions[knob] = Distribution("uniform", (low, high))
+    return monte_carlo_sweep(
         dataset,
         distributions,
         settings.samples,
         settings.seed,
         site_closure=settings.site_closure,
         station_outage=settings.station_outage,
-        base=sw.base_knobs(scenario),
+        base=base_knobs(scenario),
     )
 
 
@@ -211,18 +222,18 @@ class StoredSweep:
     """The last sweep of the session, with what it was run on."""
 
     dataset_sha256: str
-    result: sw.SweepResult
-    summary: sw.SweepSummary
+    result: SweepResult
+    summary: SweepSummary
     seconds: float
 
 
-def varying_kpis(result: sw.SweepResult) -> list[str]:
+def varying_kpis(result: SweepResult) -> list[str]:
     """KPIs that take more than one value over the solved scenarios (the ones worth a chart)."""
-    solved = result.scenarios[result.scenarios["status"].isin(sw.SOLVED_STATUSES)]
-    return [k for k in result.kpi_columns if k not in sw.TIMING_COLUMNS and solved[k].dropna().nunique() > 1]
+    solved = result.scenarios[result.scenarios["status"].isin(SOLVED_STATUSES)]
+    return [k for k in result.kpi_columns if k not in TIMING_COLUMNS and solved[k].dropna().nunique() > 1]
 
 
-def numeric_knobs(result: sw.SweepResult) -> list[str]:
+def numeric_knobs(result: SweepResult) -> list[str]:
     """Knob columns with numbers (the x axis of a fan chart)."""
     frame = result.scenarios
     return [k for k in result.knob_columns if pd.api.types.is_numeric_dtype(frame[k]) and frame[k].nunique() > 1]
@@ -232,7 +243,7 @@ def fan_data(scenarios: pd.DataFrame, kpi: str, knob: str, bins: int = FAN_BINS)
     """Percentiles of ``kpi`` in equal-width bins of ``knob`` over the solved scenarios:
     ``knob_low, knob_high, knob_mid, scenarios, p05, p25, p50, p75, p95`` (empty bins left out)."""
     columns = ["knob_low", "knob_high", "knob_mid", "scenarios", "p05", "p25", "p50", "p75", "p95"]
-    solved = scenarios[scenarios["status"].isin(sw.SOLVED_STATUSES)][[knob, kpi]].dropna().astype(float)
+    solved = scenarios[scenarios["status"].isin(SOLVED_STATUSES)][[knob, kpi]].dropna().astype(float)
     if solved.empty:
         return pd.DataFrame(columns=columns)
     low, high = float(solved[knob].min()), float(solved[knob].max())
@@ -255,7 +266,7 @@ def fan_data(scenarios: pd.DataFrame, kpi: str, knob: str, bins: int = FAN_BINS)
     return pd.DataFrame(rows, columns=columns)
 
 
-def percentile_table(summary: sw.SweepSummary, kpis: Sequence[str], language: str) -> pd.DataFrame:
+def percentile_table(summary: SweepSummary, kpis: Sequence[str], language: str) -> pd.DataFrame:
     """The KPI percentiles to show: ``kpi (name), better, p50, p90, p95, worst``, headers in ``language``."""
     table = summary.kpis[summary.kpis["kpi"].isin(kpis)].copy()
     table["kpi"] = table["kpi"].map(lambda k: kpi_name(str(k), language))
@@ -319,11 +330,11 @@ def _resource(kind: str, language: str) -> str:
     return _pick(RESOURCE_LABELS.get(kind, (kind, kind)), language)
 
 
-def sweep_xlsx_bytes(result: sw.SweepResult, summary: sw.SweepSummary) -> bytes:
-    """The sweep's tables as one workbook (:func:`planner.sweep.engine.save_sweep`), as bytes for a download."""
+def sweep_xlsx_bytes(result: SweepResult, summary: SweepSummary) -> bytes:
+    """The sweep's tables as one workbook (:func:`planner.sweep.saving.save_sweep`), as bytes for a download."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sweep.xlsx"
-        sw.save_sweep(result, path, summary)
+        save_sweep(result, path, summary)
         return path.read_bytes()
 
 
@@ -332,7 +343,7 @@ def sweep_xlsx_bytes(result: sw.SweepResult, summary: sw.SweepSummary) -> bytes:
 
 def histogram_chart(scenarios: pd.DataFrame, kpi: str, language: str) -> alt.LayerChart | alt.FacetChart:
     """Histogram of ``kpi`` over the solved scenarios, with the median and P90 marked."""
-    solved = scenarios[scenarios["status"].isin(sw.SOLVED_STATUSES)]
+    solved = scenarios[scenarios["status"].isin(SOLVED_STATUSES)]
     data = pd.DataFrame({"value": solved[kpi].astype(float)}).dropna()
     title = kpi_name(kpi, language)
     bars = (
@@ -343,7 +354,7 @@ def histogram_chart(scenarios: pd.DataFrame, kpi: str, language: str) -> alt.Lay
             y=alt.Y("count():Q", title=label("count", language)),
         )
     )
-    higher = sw.higher_is_better(kpi)
+    higher = higher_is_better(kpi)
     marks = pd.DataFrame(
         {
             "value": [float(data["value"].median()), float(data["value"].quantile(0.1 if higher else 0.9))],
@@ -405,16 +416,16 @@ def _settings_form(scenario: Scenario, language: str) -> RiskSettings | None:
         samples = first.number_input(label("risk_samples", language), 1, 5000, 50, step=10, key="risk_samples")
         seed = second.number_input(label("risk_seed", language), 0, 2**31 - 1, 0, key="risk_seed")
         time_limit = third.number_input(
-            label("risk_time_limit", language), 0.1, 120.0, sw.DEFAULT_TIME_LIMIT_S, key="risk_time_limit"
+            label("risk_time_limit", language), 0.1, 120.0, DEFAULT_TIME_LIMIT_S, key="risk_time_limit"
         )
         st.caption(label("risk_ranges", language))
         ranges = _range_inputs(scenario, language)
         left, right = st.columns(2)
         site_closure = left.slider(
-            label("risk_site_closure", language), 0.0, 0.5, sw.DEFAULT_SITE_CLOSURE, 0.01, key="risk_site_closure"
+            label("risk_site_closure", language), 0.0, 0.5, DEFAULT_SITE_CLOSURE, 0.01, key="risk_site_closure"
         )
         station_outage = right.slider(
-            label("risk_station_outage", language), 0.0, 0.5, sw.DEFAULT_STATION_OUTAGE, 0.01, key="risk_station_outage"
+            label("risk_station_outage", language), 0.0, 0.5, DEFAULT_STATION_OUTAGE, 0.01, key="risk_station_outage"
         )
         left, right = st.columns(2)
         engines: dict[str, Engine] = {
@@ -422,7 +433,7 @@ def _settings_form(scenario: Scenario, language: str) -> RiskSettings | None:
             label("risk_engine_serial", language): "serial",
         }
         engine = left.radio(label("risk_engine", language), list(engines), key="risk_engine", horizontal=True)
-        workers = right.number_input(label("risk_workers", language), 1, 256, sw.default_workers(), key="risk_workers")
+        workers = right.number_input(label("risk_workers", language), 1, 256, default_workers(), key="risk_workers")
         run = st.form_submit_button(label("risk_run", language), type="primary", key="risk_run")
     if not run:
         return None
@@ -442,16 +453,16 @@ def _run(dataset: Dataset, rules: Rules, scenario: Scenario, settings: RiskSetti
     """Run the sweep with a progress bar and keep it in the session."""
     try:
         plan = risk_sweep(dataset, scenario, settings)
-    except sw.SweepError as exc:
+    except SweepError as exc:
         st.error(label("risk_bad", language, problems="; ".join(exc.problems)))
         return
     bar = st.progress(0.0, text=label("risk_running", language, done=0, total=len(plan)))
 
-    def progress(done: int, total: int, _outcome: sw.ScenarioOutcome) -> None:
+    def progress(done: int, total: int, _outcome: ScenarioOutcome) -> None:
         bar.progress(done / max(total, 1), text=label("risk_running", language, done=done, total=total))
 
     started = pd.Timestamp.now()
-    result = sw.run_sweep(
+    result = run_sweep(
         dataset,
         rules,
         plan,
@@ -463,14 +474,14 @@ def _run(dataset: Dataset, rules: Rules, scenario: Scenario, settings: RiskSetti
     seconds = (pd.Timestamp.now() - started).total_seconds()
     bar.empty()
     sha = dataset.sha256 or dataset.content_hash()
-    st.session_state[RESULT_KEY] = StoredSweep(sha, result, sw.summarize(result, stress_points=TOP_ROWS), seconds)
+    st.session_state[RESULT_KEY] = StoredSweep(sha, result, summarize(result, stress_points=TOP_ROWS), seconds)
 
 
 def _draw_results(stored: StoredSweep, dataset: Dataset, language: str) -> None:
     result, summary = stored.result, stored.summary
     counts = summary.status_counts
     st.success(label("risk_done", language, total=len(result.scenarios), seconds=stored.seconds, **counts))
-    kpis = varying_kpis(result) or [k for k in result.kpi_columns if k not in sw.TIMING_COLUMNS]
+    kpis = varying_kpis(result) or [k for k in result.kpi_columns if k not in TIMING_COLUMNS]
     knobs = numeric_knobs(result)
     left, right = st.columns(2)
     kpi = left.selectbox(

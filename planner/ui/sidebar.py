@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from planner.dataset.io import Problem
+from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
 from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules

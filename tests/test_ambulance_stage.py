@@ -1,4 +1,5 @@
-"""Tests for models.ambulance: hand-made instances solved by hand, and random instances checked against scipy's MIP.
+"""Tests for models.ambulance.stage (``solve_ambulance``): hand-made instances solved by hand, and random instances
+checked against scipy's MIP.
 
 In the hand-made instances ``duty_share = 0.5`` gives one ambulance 720 minutes a day for transfers, and a home's
 load at a station is ``daily_transfers * round_trip_minutes``.
@@ -6,7 +7,6 @@ load at a station is ``daily_transfers * round_trip_minutes``.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from models.ambulance import DistrictModelData, greedy_fleet, solve_ambulance, solve_district
+from models.ambulance import solve_ambulance
 from models.base import SolveOptions, Status
 
 LIMIT = 120.0
@@ -262,74 +262,6 @@ def test_missing_column_is_named() -> None:
             transfer_minutes_max=LIMIT,
             duty_share=DUTY,
         )
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# One district: greedy start, a-priori bounds, deadline
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def lexicographic_district() -> DistrictModelData:
-    """The instance of test_lexicographic_moves_before_minutes in scaled units (thousandths, 720 min/ambulance)."""
-    return DistrictModelData(
-        district_id="D",
-        stations=pd.DataFrame({"global_station": [0, 1], "before": [1, 1], "max_after": [2, 2]}),
-        stationed=2,
-        homes=pd.DataFrame(
-            {
-                "global_home": [0, 1],
-                "transfers_milli": [2000, 1000],
-                "nearest_cost": [60000, 40000],
-                "cheapest_arc": [0, 2],
-            }
-        ),
-        arcs=pd.DataFrame(
-            {
-                "global_arc": [0, 1, 2, 3],
-                "home_pos": [0, 0, 1, 1],
-                "station_pos": [0, 1, 0, 1],
-                "load": [600000, 700000, 300000, 400000],
-                "cost": [60000, 160000, 40000, 60000],
-            }
-        ),
-        capacity_per_ambulance=720000,
-    )
-
-
-def test_greedy_start_is_proven_where_it_meets_the_bounds() -> None:
-    """Greedy: H1 -> A (120 min left at A), H2 -> B. Covered 3000 = all, moves 0 = bound: proven without a solve;
-    transfer-minutes 120000 > the bound 100000 (both at A): CP-SAT proves 120000 optimal in one call."""
-    solution = solve_district(lexicographic_district(), OPTIONS, math.inf, math.inf)
-    assert [(p.status, p.objective, p.bound, p.solved) for p in solution.phases] == [
-        (Status.OPTIMAL, 3000.0, 3000.0, False),
-        (Status.OPTIMAL, 0.0, 0.0, False),
-        (Status.OPTIMAL, 120000.0, 120000.0, True),
-    ]
-    assert solution.solver_calls == 1
-    assert solution.arc_chosen.tolist() == [0, 3] and solution.after.tolist() == [1, 1]
-
-
-def test_past_the_deadline_the_greedy_plan_is_kept_with_its_bound() -> None:
-    solution = solve_district(lexicographic_district(), OPTIONS, 0.0, 0.0)
-    assert [(p.status, p.objective, p.bound) for p in solution.phases] == [
-        (Status.OPTIMAL, 3000.0, 3000.0),
-        (Status.OPTIMAL, 0.0, 0.0),
-        (Status.FEASIBLE, 120000.0, 100000.0),
-    ]
-    assert solution.solver_calls == 0 and solution.final == (3000, 0, 120000)
-
-
-def test_greedy_fleet_thins_where_homes_need_least_and_fills_where_they_need_most() -> None:
-    """A has 2 ambulances and no home; B has 2 and a home needing 2 (load 1.5 ambulances' time)."""
-    base = lexicographic_district()
-    stations = pd.DataFrame({"global_station": [0, 1], "before": [2, 2], "max_after": [4, 4]})
-    homes = pd.DataFrame({"global_home": [0], "transfers_milli": [1000], "nearest_cost": [0], "cheapest_arc": [0]})
-    arcs = pd.DataFrame({"global_arc": [0], "home_pos": [0], "station_pos": [1], "load": [1080000], "cost": [0]})
-    shrinking = DistrictModelData("D", stations, 2, homes, arcs, base.capacity_per_ambulance)
-    assert greedy_fleet(shrinking).tolist() == [0, 2]
-    stations_b_short = stations.assign(before=[2, 0])
-    growing = DistrictModelData("D", stations_b_short, 4, homes, arcs, base.capacity_per_ambulance)
-    assert greedy_fleet(growing).tolist() == [2, 2]
 
 
 # --------------------------------------------------------------------------------------------------------------------
