@@ -18,6 +18,8 @@ from planner.outputs.plan_json import to_json_bytes
 from planner.outputs.workbook import write_workbook
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from planner.report.plan import Plan
 
 SUFFIXES = (".json", ".xlsx", ".zip")
@@ -62,10 +64,15 @@ def write_json(plan: Plan, path: str | os.PathLike[str]) -> Path:
 
 
 def write_xlsx(
-    plan: Plan, path: str | os.PathLike[str], language: str = "en", names: Mapping[str, str] | None = None
+    plan: Plan,
+    path: str | os.PathLike[str],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the coordinator's Excel workbook in ``language`` to ``path`` (atomically); ``names``: id -> name."""
-    return atomic_write(path, lambda handle: write_workbook(plan, handle, language, names))
+    """Write the coordinator's Excel workbook in ``language`` to ``path`` (atomically); ``names``: id -> name;
+    ``border``: a district's flows across its border."""
+    return atomic_write(path, lambda handle: write_workbook(plan, handle, language, names, border))
 
 
 def write_csv_zip(plan: Plan, path: str | os.PathLike[str]) -> Path:
@@ -85,6 +92,7 @@ def write_plan(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     language: str = "en",
     names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write the plan to one or several files, the format chosen by each file's suffix; the workbook in
     ``language`` with ``names`` beside ids (the JSON and the CSVs keep their English keys).
@@ -100,7 +108,7 @@ def write_plan(
         raise ValueError(f"cannot export a plan to {', '.join(unknown)}: use a file ending in {', '.join(SUFFIXES)}")
     writers: dict[str, Callable[[Plan, str | os.PathLike[str]], Path]] = {
         **WRITERS,
-        ".xlsx": partial(write_xlsx, language=language, names=names),
+        ".xlsx": partial(write_xlsx, language=language, names=names, border=border),
     }
     return [writers[target.suffix.lower()](plan, target) for target in targets]
 

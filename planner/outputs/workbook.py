@@ -77,10 +77,15 @@ COVER_ONLY: frozenset[str] = frozenset({"kpis", "scenario", "rules", "stages", "
 """Tables on the cover sheet (or replaced by the marginal-value sentences), not on a sheet of their own."""
 
 
-def workbook_tables(plan: Plan, naming: Naming) -> list[tuple[str, pd.DataFrame, dict[str, float]]]:
+def workbook_tables(
+    plan: Plan, naming: Naming, border: pd.DataFrame | None = None
+) -> list[tuple[str, pd.DataFrame, dict[str, float]]]:
     """``(table name, coordinator table, totals)`` of every sheet after the cover: compliance, each stage's
-    tables in the registry's order, the explanations and what more resources would buy."""
+    tables in the registry's order, the explanations and what more resources would buy; for a district's part
+    (``planner.report.district``), what crosses its border."""
     tables = plan_tables(plan)
+    if border is not None:
+        tables = {"border": border, **tables}
     order = ["compliance", *(n for n in tables if n not in COVER_ONLY and n != "compliance")]
     return [
         (name, coordinator_table(name, tables[name], naming), total_columns(name, tables[name], naming.language))
@@ -88,10 +93,17 @@ def workbook_tables(plan: Plan, naming: Naming) -> list[tuple[str, pd.DataFrame,
     ]
 
 
-def write_workbook(plan: Plan, target: IO[bytes], language: str = "en", names: Mapping[str, str] | None = None) -> None:
+def write_workbook(
+    plan: Plan,
+    target: IO[bytes],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+) -> None:
     """The plan a coordinator forwards, in ``language``: a cover sheet (``planner.outputs.cover``), then the
     compliance checklist, each stage's tables, the explanations and the marginal values, one sheet each, with
-    names beside ids (``names``: id -> display name in that language)."""
+    names beside ids (``names``: id -> display name in that language); ``border``: a district's flows across its
+    border (``planner.report.district.border_flows``), on a sheet after the checklist."""
     import xlsxwriter
 
     naming = Naming(language, dict(names or {}))
@@ -102,15 +114,17 @@ def write_workbook(plan: Plan, target: IO[bytes], language: str = "en", names: M
     styles = formats(workbook)
     used = {table_label("summary", language).lower()}
     write_cover(workbook, styles, plan, naming, table_label("summary", language))
-    for name, frame, totals in workbook_tables(plan, naming):
+    for name, frame, totals in workbook_tables(plan, naming, border):
         write_table_sheet(workbook, styles, sheet_name(table_label(name, language), used), name, frame, totals)
     workbook.close()
 
 
-def to_xlsx_bytes(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None) -> bytes:
+def to_xlsx_bytes(
+    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: pd.DataFrame | None = None
+) -> bytes:
     """The workbook as bytes (for a download button)."""
     buffer = io.BytesIO()
-    write_workbook(plan, buffer, language, names)
+    write_workbook(plan, buffer, language, names, border)
     return buffer.getvalue()
 
 
