@@ -6,8 +6,9 @@ already in memory are read the same way (:func:`source_from_frames`). CSV text m
 byte-order mark, or GB18030 (what Excel writes in Chinese locales); the encoding is detected, never guessed
 into garbage.
 
-Every cell is read as text (so ``007`` stays ``007``), trimmed, and fully blank rows are dropped; each
-entry keeps its spreadsheet row. What cannot be read is a :class:`~planner.dataset.problems.Problem` of
+Every cell is read as text (so ``007`` stays ``007``), trimmed, and fully blank rows are dropped, as are note
+rows whose first cell starts with ``#`` (the dataset template's description and example rows); each entry keeps
+its spreadsheet row. What cannot be read is a :class:`~planner.dataset.problems.Problem` of
 the :class:`Source`; converting and checking the tables is :mod:`planner.dataset.validation`'s.
 """
 
@@ -30,6 +31,11 @@ from planner.dataset.schema import TABLES
 
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
 """Tried in this order, strictly."""
+COMMENT = "#"
+"""A row whose first cell starts with this is a note, not data (the dataset template's description and example
+rows, ``planner.outputs.template``)."""
+NOTE_SHEETS: frozenset[str] = frozenset({"readme"})
+"""Sheets that explain a workbook (the template's ``readme``): skipped without a warning."""
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MOJIBAKE = re.compile("[\u0100-\u07ff]")
@@ -130,6 +136,9 @@ def _make_raw(
     filled = np.zeros(len(body), dtype=bool)
     for cells in kept.values():
         filled |= cells != ""
+    if kept:  # a note row (the template's description and example rows) starts with COMMENT: not data
+        first = next(iter(kept.values()))
+        filled &= ~np.array([str(cell).startswith(COMMENT) for cell in first], dtype=bool)
     rows = body.index.to_numpy(dtype=np.int64)[filled]
     return RawTable(table, file, {name: cells[filled] for name, cells in kept.items()}, rows)
 
@@ -287,6 +296,8 @@ def _read_workbook(book: str | Path | BinaryIO, name: str, label: str) -> Source
     for sheet_name, grid in sheets.items():
         file = f"{label}:{sheet_name}"
         table = _table_name(str(sheet_name))
+        if table in NOTE_SHEETS:
+            continue
         if table not in TABLES:
             _unknown_table(source, file, "sheet")
             continue

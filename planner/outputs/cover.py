@@ -122,6 +122,8 @@ def kpi_rows(kpis: Mapping[str, Any], naming: Naming) -> list[tuple[str, Any]]:
                 name = f"{label}：{shown_sub}" if language == "zh" else f"{label}: {shown_sub}"
             if number is None:
                 rows.append((name, "—"))
+            elif isinstance(number, str):
+                rows.append((name, named(number, names, language)))
             elif share:
                 rows.append((name, _percent(number)))
             else:

@@ -19,6 +19,7 @@ def pick(pair: Pair, language: str) -> str:
 
 
 KPI_LABELS: dict[str, Pair] = {
+    "district": ("District", "区"),
     "observation_placed": ("Persons placed in observation", "集中健康观察已安置人数"),
     "observation_persons": ("Persons needing observation", "需集中健康观察人数"),
     "unmet_observation_disabled": ("Disabled/dementia elderly without a room", "未安置失能失智老人"),
@@ -121,6 +122,16 @@ VALUES: dict[str, dict[str, Pair]] = {
         "stock_short": ("stock short", "库存不足"),
     },
     "severity": {"error": ("error", "错误"), "warning": ("warning", "提示")},
+    "direction": {"in": ("into the district", "调入本区"), "out": ("out of the district", "调出本区")},
+    "what": {
+        "persons": ("persons to observation", "人员（集中健康观察）"),
+        "nurses": ("nurses", "护理人员"),
+        "antipyretic": ("antipyretic (packs)", "解热药（份）"),
+        "cough": ("cough medicine (packs)", "止咳药（份）"),
+        "antiviral": ("antiviral (packs)", "抗病毒药（份）"),
+        "tcm": ("TCM (packs)", "中药（份）"),
+        "antigen_kit": ("antigen kits (packs)", "抗原检测试剂（份）"),
+    },
     "scope": {
         "district": ("district", "区"),
         "street": ("street/town", "街道/乡镇"),
@@ -221,6 +232,10 @@ COLUMNS: dict[str, Pair] = {
     "from": ("From", "原为"),
     "to": ("To", "现为"),
     "entity": ("Who", "对象"),
+    "direction": ("Direction", "方向"),
+    "what": ("What", "内容"),
+    "from_district_id": ("From district", "起点所在区"),
+    "to_district_id": ("To district", "终点所在区"),
     # dataset columns (the template's headers and the problem table's columns)
     "population": ("Population", "常住人口"),
     "dense": ("Densely populated", "人口稠密"),
@@ -419,6 +434,8 @@ VALUE_COLUMNS: dict[str, str] = {
     "reason": "reason",
     "severity": "severity",
     "scope": "scope",
+    "direction": "direction",
+    "what": "what",
 }
 """Columns whose values are codes translated by :func:`value` (column -> category of ``VALUES``)."""
 
@@ -484,9 +501,16 @@ def header(column: str, language: str, table: str | None = None) -> str:
     (``Trip (min)``) is left as it is."""
     label = column_label(column, language, table)
     shown = unit(column, language, table)
-    if not shown or shown.lower() in label.lower():
+    if not shown or unit_named(label, shown, language):
         return label
     return f"{label}（{shown}）" if language == "zh" else f"{label} ({shown})"
+
+
+def unit_named(label: str, shown: str, language: str) -> bool:
+    """True when ``label`` already says its unit (``Trip (min)``, ``Persons``, ``房间数``, ``数量（份）``)."""
+    if language != "zh":
+        return shown.lower() in label.lower()
+    return f"（{shown}" in label or f"({shown}" in label or label.endswith((shown, f"{shown}数"))
 
 
 def named(code: object, names: Mapping[str, str], language: str = "en") -> str:
