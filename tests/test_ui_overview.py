@@ -8,6 +8,7 @@ import pandas as pd
 from plan_fixture import make_plan_fixture
 from ui_fixtures import tiny_plan
 
+from planner.report import shortfalls as sf
 from planner.report.sources import source_label
 from planner.ui import overview
 
@@ -109,17 +110,17 @@ def test_real_compliance_rules_get_labels() -> None:
 
 def test_shortfall_sizes_line_up_with_the_explanations() -> None:
     plan = tiny_plan("severe")
-    sizes = overview.shortfall_sizes(plan)
+    sizes = sf.shortfall_sizes(plan)
     for stage in ("observation", "ambulance", "nursing", "drugs"):
         assert (sizes["stage"] == stage).sum() == (plan.explanations["stage"] == stage).sum(), stage
-    shortfalls = overview.explained_shortfalls(plan, "zh", per_stage=2)
+    shortfalls = sf.explained_shortfalls(plan, "zh", per_stage=2)
     drugs = shortfalls[shortfalls["stage"] == "药品物资"]
     assert len(drugs) == 2
     assert drugs["size"].iloc[0] == "22,040 份", "antigen kits, the largest gap"
 
 
 def test_shortfalls_of_the_fixture() -> None:
-    shortfalls = overview.explained_shortfalls(make_plan_fixture(), "en")
+    shortfalls = sf.explained_shortfalls(make_plan_fixture(), "en")
     assert shortfalls.to_dict("records") == [
         {
             "stage": "observation sites",
@@ -135,7 +136,7 @@ def test_shortfalls_of_the_fixture() -> None:
 
 
 def test_marginal_table_largest_first() -> None:
-    table = overview.marginal_table(make_plan_fixture(), "zh")
+    table = sf.marginal_table(make_plan_fixture(), "zh")
     assert table["explanation"].tolist() == ["ST2每增加1个房间可多安置1人。", "W1每增加1盒止咳药可多满足1盒需求。"]
     assert table["stage"].tolist() == ["集中健康观察", "药品物资"]
 
@@ -156,5 +157,5 @@ def test_bullet_lines_escape_markdown() -> None:
 
 def test_marginal_table_keeps_a_few_of_each_stage() -> None:
     plan = tiny_plan("severe")
-    table = overview.marginal_table(plan, "en", rows=10, per_stage=2)
+    table = sf.marginal_table(plan, "en", rows=10, per_stage=2)
     assert table.groupby("stage").size().max() <= 2

@@ -33,7 +33,7 @@ from planner.cli.main import (
 from planner.dataset.io import check_dataset
 from planner.rules.scenario import Scenario, load_scenario, make_scenario
 
-OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip")
+OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,11 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         "--time-limit", type=float, default=10.0, metavar="S", help="solver time limit per stage, seconds"
     )
     parser.add_argument(
-        "--out", action="append", default=[], metavar="FILE", help="write the plan (.json, .xlsx or .zip); repeatable"
+        "--out",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="write the plan (.json, .xlsx, .zip or a one-page .pdf summary); repeatable",
     )
     add_mkdir_argument(parser)
     add_lang_argument(parser, "the workbook and the key figures printed")

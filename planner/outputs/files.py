@@ -1,4 +1,4 @@
-"""Writing a plan to files: ``.json``, ``.xlsx`` or ``.zip`` by the file's suffix, each atomically.
+"""Writing a plan to files: ``.json``, ``.xlsx``, ``.zip`` or ``.pdf`` by the file's suffix, each atomically.
 
 Every file is written into a temporary file in the target's folder, then renamed over the target; on any error
 the temporary file is removed and an existing target is left as it was.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from planner.report.plan import Plan
 
-SUFFIXES = (".json", ".xlsx", ".zip")
+SUFFIXES = (".json", ".xlsx", ".zip", ".pdf")
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
@@ -75,6 +75,20 @@ def write_xlsx(
     return atomic_write(path, lambda handle: write_workbook(plan, handle, language, names, border))
 
 
+def write_pdf(
+    plan: Plan, path: str | os.PathLike[str], language: str = "en", names: Mapping[str, str] | None = None
+) -> Path:
+    """Write the one-page printable summary (``planner.report.summary``) in ``language`` to ``path``."""
+    from planner.report.summary import summary_pdf
+
+    payload = summary_pdf(plan, language, names)
+
+    def write(handle: IO[bytes]) -> None:
+        handle.write(payload)
+
+    return atomic_write(path, write)
+
+
 def write_csv_zip(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write the zip of CSVs (with ``plan.json``) to ``path`` (atomically)."""
     return atomic_write(path, lambda handle: write_zip(plan, handle))
@@ -84,6 +98,7 @@ WRITERS: dict[str, Callable[[Plan, str | os.PathLike[str]], Path]] = {
     ".json": write_json,
     ".xlsx": write_xlsx,
     ".zip": write_csv_zip,
+    ".pdf": write_pdf,
 }
 
 
@@ -100,7 +115,7 @@ def write_plan(
     Raises
     ------
     ValueError
-        When a suffix is not ``.json``, ``.xlsx`` or ``.zip`` (checked before anything is written).
+        When a suffix is not ``.json``, ``.xlsx``, ``.zip`` or ``.pdf`` (checked before anything is written).
     """
     targets = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
     unknown = [str(target) for target in targets if target.suffix.lower() not in WRITERS]
@@ -109,8 +124,18 @@ def write_plan(
     writers: dict[str, Callable[[Plan, str | os.PathLike[str]], Path]] = {
         **WRITERS,
         ".xlsx": partial(write_xlsx, language=language, names=names, border=border),
+        ".pdf": partial(write_pdf, language=language, names=names),
     }
     return [writers[target.suffix.lower()](plan, target) for target in targets]
 
 
-__all__ = ["SUFFIXES", "WRITERS", "atomic_write", "write_csv_zip", "write_json", "write_plan", "write_xlsx"]
+__all__ = [
+    "SUFFIXES",
+    "WRITERS",
+    "atomic_write",
+    "write_csv_zip",
+    "write_json",
+    "write_pdf",
+    "write_plan",
+    "write_xlsx",
+]

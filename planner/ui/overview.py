@@ -16,8 +16,11 @@ import streamlit as st
 
 from planner.report.compliance import compliance_summary
 from planner.report.plan import Plan
+from planner.report.shortfalls import (
+    explained_shortfalls,
+    marginal_table,
+)
 from planner.report.sources import source_label
-from planner.stages.registry import STAGE_NAMES
 from planner.ui import i18n
 from planner.ui.state import Session
 
@@ -25,8 +28,6 @@ SHOWN_PLAN = "shown_plan"
 """Session key: (key, kpis) of the plan drawn in the last run."""
 PREVIOUS_PLAN = "previous_plan"
 """Session key: (key, kpis) of the plan drawn before it (the deltas of the KPI cards)."""
-SHORTFALLS_PER_STAGE = 5
-MARGINAL_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -213,92 +214,6 @@ def compliance_table(compliance: pd.DataFrame, language: str) -> pd.DataFrame:
     return table.rename(columns={c: i18n.column_label(c, language) for c in table.columns})
 
 
-def shortfall_sizes(plan: Plan) -> pd.DataFrame:
-    """The size of each explained shortfall, in the order ``planner.report.explain`` writes them: ``stage, size, unit``.
-
-    observation: persons (one row per unmet home and group); ambulance: daily
-    transfers of the home; nursing: nurses unmet per district, tier and reason;
-    drugs: packs short per drug.
-    """
-    parts = []
-    unmet = plan.stage("observation").table("unmet")
-    parts.append(pd.DataFrame({"stage": "observation", "size": unmet["persons"].astype(float), "unit": "persons"}))
-    hand = plan.stage("ambulance").table("handshakes")
-    uncovered = hand[~hand["covered"].astype(bool)]
-    parts.append(
-        pd.DataFrame({"stage": "ambulance", "size": uncovered["daily_transfers"].astype(float), "unit": "per_day"})
-    )
-    needs = plan.stage("nursing").table("needs")
-    short = needs[needs["unmet"] > 0]
-    if "reason" in short.columns:
-        nursing = short.groupby(["district_id", "need", "reason"], sort=True)["unmet"].sum()
-    else:
-        nursing = short.groupby(["district_id", "need"], sort=True)["unmet"].sum()
-    parts.append(pd.DataFrame({"stage": "nursing", "size": nursing.astype(float).to_numpy(), "unit": "nurses"}))
-    targets = plan.stage("drugs").table("targets")
-    per_drug = targets.groupby("drug", sort=False)[["need", "allocated"]].sum()
-    gap = per_drug["need"] - per_drug["allocated"]
-    parts.append(pd.DataFrame({"stage": "drugs", "size": gap[gap > 0].astype(float).to_numpy(), "unit": "packs"}))
-    return pd.concat(parts, ignore_index=True)
-
-
-UNIT_TEXT: dict[str, tuple[str, str]] = {
-    "persons": ("persons", "人"),
-    "per_day": ("transfers a day", "人次/天"),
-    "nurses": ("nurses", "名护理人员"),
-    "packs": ("packs", "份"),
-}
-
-
-def explained_shortfalls(plan: Plan, language: str, per_stage: int = SHORTFALLS_PER_STAGE) -> pd.DataFrame:
-    """The largest shortfalls of each stage with their explanation: ``stage, size, explanation`` (localized)."""
-    explanations = plan.explanations
-    sizes = shortfall_sizes(plan)
-    rows = []
-    for stage in STAGE_NAMES:
-        said = explanations[explanations["stage"] == stage].reset_index(drop=True)
-        if said.empty:
-            continue
-        measured = sizes[sizes["stage"] == stage].reset_index(drop=True)
-        size = measured["size"] if len(measured) == len(said) else pd.Series([float("nan")] * len(said))
-        unit = measured["unit"].iloc[0] if len(measured) else ""
-        frame = pd.DataFrame(
-            {
-                "stage": i18n.stage_label(stage, language),
-                "size_value": size.to_numpy(),
-                "explanation": said["zh" if language == "zh" else "en"].astype(str).to_numpy(),
-            }
-        )
-        frame = frame.sort_values("size_value", ascending=False, kind="stable", na_position="last").head(per_stage)
-        unit_text = UNIT_TEXT[unit][1 if language == "zh" else 0] if unit in UNIT_TEXT else ""
-        frame["size"] = [
-            "" if pd.isna(v) else f"{v:,.2f} {unit_text}" if unit == "per_day" else f"{v:,.0f} {unit_text}"
-            for v in frame["size_value"]
-        ]
-        rows.append(frame[["stage", "size", "explanation"]])
-    if not rows:
-        return pd.DataFrame(columns=["stage", "size", "explanation"])
-    return pd.concat(rows, ignore_index=True)
-
-
-def marginal_table(plan: Plan, language: str, rows: int = MARGINAL_ROWS, per_stage: int = 3) -> pd.DataFrame:
-    """What more units of each scarce resource would buy: ``stage, value, explanation``.
-
-    Each stage lists its rows best first by its own objective (``planner.stages.probes``); at most ``per_stage``
-    of each stage are kept, so that one resource kind does not fill the list.
-    """
-    values = plan.marginal_values
-    values = values[values["value"] > 0]
-    values = values.groupby("stage", sort=False).head(per_stage).head(rows)
-    return pd.DataFrame(
-        {
-            "stage": [i18n.stage_label(s, language) for s in values["stage"]],
-            "value": values["value"].astype(float).to_numpy(),
-            "explanation": values["zh" if language == "zh" else "en"].astype(str).to_numpy(),
-        }
-    )
-
-
 def bullet_lines(stages: pd.Series, sizes: pd.Series | None, texts: pd.Series) -> str:
     """Markdown bullets ``- **stage** · size — text`` (long sentences read better as text than in a grid)."""
     sizes_list = [""] * len(texts) if sizes is None else [str(v) for v in sizes]
@@ -310,15 +225,21 @@ def bullet_lines(stages: pd.Series, sizes: pd.Series | None, texts: pd.Series) -
     return "\n".join(lines)
 
 
-def remember_shown(session: Session, key: str, kpis: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """Record the plan drawn now; return the KPIs of the plan drawn before it (for the deltas)."""
+def remember_shown(
+    session: Session, key: str, kpis: Mapping[str, Any], district: str | None = None
+) -> Mapping[str, Any] | None:
+    """Record the plan drawn now as ``(plan key, kpis, district)``; return the KPIs of the plan drawn before it
+    (for the deltas). A district's part counts as a plan of its own: switching districts compares like with like
+    only once the same district is shown again."""
     shown = session.get(SHOWN_PLAN)
-    if shown is None or shown[0] != key:
+    if shown is None or (shown[0], shown[2] if len(shown) > 2 else None) != (key, district):
         if shown is not None:
             session[PREVIOUS_PLAN] = shown
-        session[SHOWN_PLAN] = (key, dict(kpis))
+        session[SHOWN_PLAN] = (key, dict(kpis), district)
     previous = session.get(PREVIOUS_PLAN)
-    return None if previous is None else previous[1]
+    if previous is None or (len(previous) > 2 and previous[2] != district):
+        return None
+    return previous[1]
 
 
 def draw_kpis(plan: Plan, previous: Mapping[str, Any] | None, language: str) -> None:
