@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from planner.dataset.names import names
 from planner.outputs.csv_zip import read_csv_zip
 from planner.outputs.schema import validate_plan_json
+from planner.report.district import district_plan
 from planner.report.plan import Plan
 from planner.ui import overview, state, views
 from planner.ui.cache import LruCache
@@ -60,7 +61,7 @@ def _metrics(app: AppTest) -> dict[str, str]:
 
 
 def _shown_plan(app: AppTest) -> Plan:
-    key, _kpis = app.session_state[overview.SHOWN_PLAN]
+    key = app.session_state[overview.SHOWN_PLAN][0]
     cache: LruCache[Plan] = app.session_state["plan_cache"]
     plan = cache.get(key)
     assert plan is not None
@@ -174,7 +175,7 @@ def test_switching_to_severe_changes_the_kpis() -> None:
     before = _metrics(app)
     app.radio(key=state.widget_key(state.LEVEL, "en")).set_value("severe").run()
     _no_exception(app)
-    assert app.session_state[state.KNOB_KEYS["attack_rate"]] == 0.35, "the knobs follow the level"
+    assert app.session_state[state.KNOB_KEYS["attack_rate"]] == 35.0, "the knobs follow the level (in percent)"
     after = _metrics(app)
     assert _shown_plan(app).scenario.level == "severe"
     assert after["Persons placed in observation"] != before["Persons placed in observation"]
@@ -285,4 +286,56 @@ def test_a_rule_edited_in_the_rules_table_is_applied_and_kept_with_the_scenario(
     app.run()
     _no_exception(app)
     assert any("persons_per_room" in e.value for e in app.error), "a bad value is named"
-    assert _shown_plan(app).rules.persons_per_room == 1, "and not applied"
+    assert _shown_plan(app).rules.persons_per_room == 2, "and not applied: the last good value stays"
+
+
+def test_an_edit_survives_switching_views_and_undo_and_reset_take_it_back() -> None:
+    app = _show(_app(), "drugs")
+    first = _shown_plan(app)
+    key = state.editor_key("whatif_depots", app.session_state)
+    app.session_state[key] = {"edited_rows": {0: {"stock_antipyretic": 0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    edited = _shown_plan(app)
+    assert edited.dataset_sha256 != first.dataset_sha256
+    _show(app, "overview")
+    app.run()
+    assert _shown_plan(app).dataset_sha256 == edited.dataset_sha256, "the edit stays when its editor is not drawn"
+    app.button(key="undo_whatif").click().run()
+    _no_exception(app)
+    assert _shown_plan(app).dataset_sha256 == first.dataset_sha256, "undo takes the edit back"
+    app.session_state[state.CLOSED_SITES] = ["OS0001"]
+    app.run()
+    assert _shown_plan(app).scenario.closed_sites == ("OS0001",)
+    app.button(key="reset_whatif").click().run()
+    _no_exception(app)
+    assert _shown_plan(app).scenario.closed_sites == ()
+    assert _shown_plan(app).dataset_sha256 == first.dataset_sha256
+
+
+def test_the_district_view_shows_and_exports_one_districts_part() -> None:
+    app = _app()
+    app.selectbox(key=state.widget_key(state.DISTRICT, "en")).set_value("110106").run()
+    _no_exception(app)
+    whole = _shown_plan(app)
+    metrics = _metrics(app)
+    homes = load_sample().care_homes
+    fengtai = homes["street_id"].map(load_sample().streets.set_index("street_id")["district_id"]) == "110106"
+    assert metrics["Care homes not covered"] == "0"
+    border = next(df.value for df in app.dataframe if "Direction" in df.value.columns)
+    assert set(border["Direction"]) <= {"into the district", "out of the district"} and len(border) > 0
+    _show(app, "drugs")
+    editor = next(e for e in app.data_editor if e.key.startswith("whatif_depots"))
+    assert editor.key == "whatif_depots_110106_0"
+    assert len(editor.value) == int((load_sample().depots["district_id"] == "110106").sum()), "its depots only"
+    part = district_plan(whole, load_sample(), "110106")
+    handshakes = part.stage("ambulance").table("handshakes")
+    assert set(handshakes["home_id"]) >= set(homes.loc[fengtai, "home_id"])
+    files = {f.key: f for f in download_files(part, places(load_sample(), "en"), "en")}
+    assert files["download_xlsx"].file_name == "epiplan-prevalent-110106-en.xlsx"
+
+
+def test_a_second_session_gets_the_first_plan_of_the_sample_at_once() -> None:
+    first = _app()
+    second = _app()
+    assert _shown_plan(second) is _shown_plan(first), "one plan object, solved once, shared by both sessions"
+    assert any("same inputs as before" in c.value for c in second.caption)

@@ -172,7 +172,7 @@ def test_a_registered_command_runs_through_main(
     register(Command("echo", "repeat a word", add_arguments, run_echo))
     assert main(["echo", "--times", "2"]) == 3
     assert capsys.readouterr().out == "echo echo \n"
-    assert [c.name for c in cli.commands()][:3] == ["sample", "validate", "solve"]
+    assert {"sample", "validate", "solve", "template"} <= {c.name for c in cli.commands()}
 
 
 def test_sample_writes_a_dataset_that_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

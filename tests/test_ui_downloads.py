@@ -17,7 +17,8 @@ from planner.ui.downloads import XLSX_MIME, download_files
 def test_download_files_name_the_level_and_build_their_bytes_on_demand() -> None:
     plan = make_plan_fixture()
     files = {f.key: f for f in download_files(plan, pd.DataFrame(), "en")}  # the dispatch sheet is not built here
-    assert list(files) == ["download_xlsx", "download_json", "download_zip", "download_dispatch"]
+    assert list(files) == ["download_xlsx", "download_pdf", "download_json", "download_zip", "download_dispatch"]
+    assert files["download_pdf"].build().startswith(b"%PDF")
     level = plan.scenario.level
     assert files["download_json"].file_name == f"epiplan-{level}.json"
     assert files["download_zip"].file_name == f"epiplan-{level}-csv.zip"

@@ -65,6 +65,38 @@ LABELS: dict[str, Pair] = {
     "preset": ("Rules preset", "规则预设"),
     "edit_rules": ("Edit rules (each with its source clause)", "编辑规则（附出处条款）"),
     "rules_bad": ("These rule values cannot be used: {problems}", "以下规则取值无效：{problems}"),
+    "rules_changed": ("{n} rule(s) changed from the preset.", "已修改 {n} 条规则。"),
+    "rules_as_preset": ("Every rule as the preset sets it.", "所有规则均按预设取值。"),
+    "rules_dialog_caption": (
+        "Change a value (lists and mappings in JSON), then Apply: the plan is solved again with it.",
+        "修改取值（列表与映射用 JSON 书写）后点击“应用”，方案将按新取值重新求解。",
+    ),
+    "apply": ("Apply", "应用"),
+    "undo": ("Undo", "撤销"),
+    "reset": ("Reset edits", "全部重置"),
+    "reset_help": (
+        "Back to the dataset as loaded and the preset's rules: table edits, rule changes, demand multipliers and "
+        "closed sites go (the scenario's knobs stay).",
+        "恢复为载入时的数据和预设规则：撤销表格修改、规则修改、分区需求系数和关闭的观察点（情景参数保持不变）。",
+    ),
+    "undone": ("The last what-if change is undone.", "已撤销上一次修改。"),
+    "reset_done": ("Every what-if edit is reset (Undo brings them back).", "已全部重置（可撤销）。"),
+    "edits_count": ("What-if edits: {n} table cell(s) changed.", "假设分析：已修改 {n} 个表格单元格。"),
+    "template_blank": ("Blank template", "空白数据模板"),
+    "template_filled": ("This dataset", "当前数据"),
+    "template_help": (
+        "An Excel workbook to fill in: one sheet per table, what each column holds, an example row and "
+        "drop-down lists. Upload it here when filled in.",
+        "供填写的 Excel 模板：每张表一个工作表，附各列说明、示例行和下拉选项。填好后在此上传。",
+    ),
+    "district_view": ("Show", "显示范围"),
+    "all_districts": ("All districts", "全部区"),
+    "district_help": (
+        "One district's part of the plan: its care homes, sites, stations, pools and depots, and what crosses its "
+        "border. The plan is still solved for every district; the downloads follow this choice.",
+        "只看一个区的方案：本区的养老机构、观察点、急救站、护理队伍、储备库及跨区往来。"
+        "方案仍按全市统筹求解；下载内容随此选择。",
+    ),
     "level": ("Response level", "疫情响应等级"),
     "knobs": ("Scenario", "情景参数"),
     "more_knobs": ("Attack rate, shares and factors", "感染率、比例与系数"),
@@ -188,6 +220,7 @@ LABELS: dict[str, Pair] = {
     ),
     "downloads": ("Downloads", "下载"),
     "download_xlsx": ("Plan (.xlsx)", "方案（.xlsx）"),
+    "download_pdf": ("One-page summary (.pdf)", "一页摘要（.pdf）"),
     "download_json": ("Plan (.json)", "方案（.json）"),
     "download_zip": ("Plan (.zip of CSVs)", "方案（CSV 压缩包）"),
     "download_dispatch": ("Dispatch sheet by district (.xlsx)", "分区调度单（.xlsx）"),
@@ -212,6 +245,11 @@ LABELS: dict[str, Pair] = {
     "drug_allocations": ("Shipments", "配送"),
     "depots": ("Depots (drug and supplies reserves)", "药品物资储备库"),
     "nothing_here": ("Nothing to show.", "暂无内容。"),
+    "border": ("Across the district's border", "跨区往来"),
+    "border_caption": (
+        "What the plan sends into the district and out of it: persons to observation sites, nurses, drug packs.",
+        "方案中调入、调出本区的资源：集中健康观察人员、护理人员、药品。",
+    ),
     # map
     "map_layers": ("Layers", "图层"),
     "map_caption": (

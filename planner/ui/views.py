@@ -7,9 +7,12 @@ Overview (``planner.ui.overview``), Observation, Ambulances, Nurses, Drugs (``pl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
+from planner.report.district import border_flows, district_plan
 from planner.report.plan import Plan
 from planner.ui import i18n, maps, state
 from planner.ui.compare_tab import draw_compare
@@ -19,6 +22,7 @@ from planner.ui.risk import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
 
+MAP_HEIGHT_PX = 860
 MAP_LAYERS = "map_layers"
 """Session key of the reader's choice of map layers (its widget is bound per language)."""
 
@@ -51,7 +55,27 @@ def draw_problems(inputs: Inputs) -> None:
         st.error(i18n.t("scenario_bad", language, problems="; ".join(inputs.problems_in_scenario)))
 
 
-def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:
+def district_part(plan: Plan, inputs: Inputs) -> tuple[Plan, pd.DataFrame | None]:
+    """The plan the views show: the whole plan, or the chosen district's part and its border flows."""
+    if not inputs.district or inputs.planned is None:
+        return plan, None
+    return (
+        district_plan(plan, inputs.planned, inputs.district),
+        border_flows(plan, inputs.planned, inputs.district),
+    )
+
+
+def draw_border(border: pd.DataFrame, language: str, names: Mapping[str, str]) -> None:
+    """What crosses the district's border, in and out (largest first)."""
+    st.subheader(i18n.t("border", language))
+    st.caption(i18n.t("border_caption", language))
+    if border.empty:
+        st.caption(i18n.t("nothing_here", language))
+        return
+    st.dataframe(i18n.localize(border, language, names), hide_index=True, key="border_table")
+
+
+def draw_map(plan: Plan, language: str, located: pd.DataFrame, district: str | None = None) -> None:
     """The plan on a map without basemap, layers chosen by the reader."""
     session = st.session_state
     session.setdefault(MAP_LAYERS, list(maps.DEFAULT_LAYERS))
@@ -77,7 +101,7 @@ def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:
         )
     )
     st.markdown(legend, unsafe_allow_html=True)
-    st.pydeck_chart(maps.plan_deck(plan, located, chosen, language), height=640)
+    st.pydeck_chart(maps.plan_deck(plan, located, chosen, language, focus=district), height=MAP_HEIGHT_PX)
 
 
 VIEW = "view"
@@ -114,7 +138,7 @@ def bind_view(session: state.Session, language: str) -> str:
     return key
 
 
-def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
+def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame, border: pd.DataFrame | None = None) -> None:
     """Every view, one tab each; only the open one is drawn (the others cost nothing)."""
     language = inputs.language
     key = bind_view(st.session_state, language)
@@ -123,13 +147,17 @@ def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
     for view, tab in zip(VIEWS, tabs, strict=True):
         if tab.open:
             with tab:
-                _draw_view(view, plan, inputs, located)
+                _draw_view(view, plan, inputs, located, border)
 
 
-def _draw_view(view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
+def _draw_view(
+    view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame, border: pd.DataFrame | None = None
+) -> None:
     language = inputs.language
     if view == "overview":
         names = {**name_map(located), **(street_names(inputs.dataset, language) if inputs.dataset is not None else {})}
+        if border is not None:
+            draw_border(border, language, names)
         draw_overview(plan, language, names)
     elif view == "observation":
         draw_observation(plan, inputs, located)
@@ -140,7 +168,7 @@ def _draw_view(view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame) -> 
     elif view == "drugs":
         draw_drugs(plan, inputs, located)
     elif view == "map":
-        draw_map(plan, language, located)
+        draw_map(plan, language, located, inputs.district)
     elif view == "compare":
         draw_compare(plan, inputs, located)
     elif view == "risk":
