@@ -73,8 +73,9 @@ def draw_downloads(
     """One button per download; the file is built when the button is clicked."""
     st.caption(i18n.t("downloads", language))
     files = download_files(plan, located, language, names, border)
-    for column, file in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(
+    row = st.container(horizontal=True)
+    for file in files:
+        row.download_button(
             i18n.t(file.key, language),
             data=file.build,
             file_name=file.file_name,
@@ -82,4 +83,5 @@ def draw_downloads(
             on_click="ignore",
             key=file.key,
             icon=":material/download:",
+            width="content",
         )

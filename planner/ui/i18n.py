@@ -73,7 +73,7 @@ LABELS: dict[str, Pair] = {
     ),
     "apply": ("Apply", "应用"),
     "undo": ("Undo", "撤销"),
-    "reset": ("Reset edits", "全部重置"),
+    "reset": ("Reset", "全部重置"),
     "reset_help": (
         "Back to the dataset as loaded and the preset's rules: table edits, rule changes, demand multipliers and "
         "closed sites go (the scenario's knobs stay).",
@@ -83,7 +83,7 @@ LABELS: dict[str, Pair] = {
     "reset_done": ("Every what-if edit is reset (Undo brings them back).", "已全部重置（可撤销）。"),
     "edits_count": ("What-if edits: {n} table cell(s) changed.", "假设分析：已修改 {n} 个表格单元格。"),
     "template_blank": ("Blank template", "空白数据模板"),
-    "template_filled": ("This dataset", "当前数据"),
+    "template_filled": ("This dataset as template", "当前数据（模板格式）"),
     "template_help": (
         "An Excel workbook to fill in: one sheet per table, what each column holds, an example row and "
         "drop-down lists. Upload it here when filled in.",

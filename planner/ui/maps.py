@@ -155,8 +155,11 @@ def arc_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) -> p
 
 WORLD_PX = 512.0
 """deck.gl's world width at zoom 0, in pixels (Web Mercator)."""
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 1100.0, 860.0
-LABEL_SIZE_PX = 14
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 900.0, 860.0
+"""About the map's size in the app's main area at a 1400-pixel-wide window (the view is framed for it)."""
+FRAME_MARGIN = 0.88
+"""Share of the map the located entities fill (room for the labels at the edges)."""
+LABEL_SIZE_PX = 15
 
 
 def view_state(
@@ -169,7 +172,7 @@ def view_state(
     lon_span = max(float(located["lon"].max() - located["lon"].min()), 0.005)
     # Web Mercator stretches latitude by 1 / cos(latitude)
     lat_span = max(float(located["lat"].max() - located["lat"].min()), 0.005) / np.cos(np.radians(latitude))
-    pixels_per_degree = min(width_px / lon_span, height_px / lat_span)
+    pixels_per_degree = FRAME_MARGIN * min(width_px / lon_span, height_px / lat_span)
     zoom = float(np.clip(np.log2(pixels_per_degree * 360.0 / WORLD_PX), 3.0, 14.0))
     return pdk.ViewState(latitude=latitude, longitude=float(located["lon"].mean()), zoom=zoom, pitch=0)
 
@@ -250,9 +253,11 @@ def district_label_layer(located: pd.DataFrame, zoom: float = 8.0, focus: str | 
         get_pixel_offset="offset",
         get_size=LABEL_SIZE_PX,
         get_alignment_baseline="'center'",
-        outline_width=2,
-        outline_color=[255, 255, 255, 230],
-        font_settings={"sdf": True},
+        background=True,
+        get_background_color=[255, 255, 255, 215],
+        background_padding=[4, 2, 4, 2],
+        font_weight=600,
+        parameters={"depthTest": False},
         pickable=False,
     )
     # Set after construction: pydeck would turn these plain strings into accessor expressions.

@@ -287,8 +287,8 @@ def _draw_dataset(session: Session, language: str) -> tuple[Dataset | None, list
 
 def _draw_template(dataset: Dataset | None, language: str) -> None:
     """The dataset template to fill in: blank, or with the dataset in use written in (in the app's language)."""
-    left, right = st.columns(2)
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         i18n.t("template_blank", language),
         data=lambda: template_bytes(language),
         file_name=f"epiplan-template-{language}.xlsx",
@@ -297,10 +297,10 @@ def _draw_template(dataset: Dataset | None, language: str) -> None:
         key="download_template",
         icon=":material/table_view:",
         help=i18n.t("template_help", language),
-        width="stretch",
+        width="content",
     )
     if dataset is not None:
-        right.download_button(
+        row.download_button(
             i18n.t("template_filled", language),
             data=lambda: template_bytes(language, dataset),
             file_name=f"epiplan-dataset-{language}.xlsx",
@@ -308,7 +308,7 @@ def _draw_template(dataset: Dataset | None, language: str) -> None:
             on_click="ignore",
             key="download_filled_template",
             icon=":material/table_view:",
-            width="stretch",
+            width="content",
         )
 
 
@@ -459,22 +459,22 @@ def _draw_undo(session: Session, inputs: Inputs, language: str) -> None:
         inputs.edits or (inputs.scenario and (inputs.scenario.rule_overrides or inputs.scenario.demand_multipliers))
     )
     edited = edited or bool(session.get(state.CLOSED_SITES))
-    left, right = st.columns(2)
-    left.button(
+    row = st.container(horizontal=True)
+    row.button(
         i18n.t("undo", language),
         key="undo_whatif",
         on_click=_on_undo,
         disabled=not state.can_undo(session),
         icon=":material/undo:",
-        width="stretch",
+        width="content",
     )
-    right.button(
+    row.button(
         i18n.t("reset", language),
         key="reset_whatif",
         on_click=_on_reset,
         disabled=not edited,
         icon=":material/restart_alt:",
-        width="stretch",
+        width="content",
         help=i18n.t("reset_help", language),
     )
     if edited:

@@ -27,8 +27,20 @@ MAP_LAYERS = "map_layers"
 """Session key of the reader's choice of map layers (its widget is bound per language)."""
 
 
+STYLE = """
+<style>
+/* KPI labels wrap instead of being cut off (narrow windows, long Chinese labels) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetricLabel"] { min-height: 2.6em; align-items: flex-start; }
+</style>
+"""
+
+
 def draw_header(inputs: Inputs) -> None:
     """Title, caption and the one-time message of the last callback."""
+    st.markdown(STYLE, unsafe_allow_html=True)
     language = inputs.language
     st.title(i18n.t("app_title", language))
     st.caption(i18n.t("app_caption", language))
