@@ -18,7 +18,7 @@ from planner.ui import i18n, maps, state
 from planner.ui.compare_tab import draw_compare
 from planner.ui.overview import draw_overview
 from planner.ui.places import name_map, street_names
-from planner.ui.risk import render_risk
+from planner.ui.risk_view import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
 
