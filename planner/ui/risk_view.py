@@ -15,9 +15,8 @@ from planner.dataset.names import names
 from planner.dataset.schema import Dataset
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
-from planner.sweep.execution import DEFAULT_TIME_LIMIT_S, default_workers
+from planner.sweep.execution import default_workers
 from planner.sweep.results import summarize
-from planner.sweep.sampling import DEFAULT_SITE_CLOSURE, DEFAULT_STATION_OUTAGE
 from planner.sweep.vocabulary import TIMING_COLUMNS, SweepError
 from planner.ui import i18n
 from planner.ui.risk import (
@@ -46,6 +45,8 @@ from planner.ui.sweep_job import SERIAL_UP_TO, Engine, SessionCluster, SweepJob,
 
 JOB_KEY = "risk_job"
 """Session key of the running (or last) sweep job (:class:`planner.ui.sweep_job.SweepJob`)."""
+SETTINGS_KEY = "risk_settings"
+"""Session key of the settings of the last sweep started (:class:`planner.ui.risk.RiskSettings`)."""
 CLUSTER_KEY = "risk_cluster"
 """Session key of the session's Dask cluster (:class:`planner.ui.sweep_job.SessionCluster`)."""
 POLL_S = 1.0
@@ -55,9 +56,9 @@ PERCENT = 100.0
 # --- the view -----------------------------------------------------------------------------------------------------
 
 
-def _range_inputs(scenario: Scenario, language: str) -> dict[str, tuple[float, float]]:
-    """Each knob's range, as sliders in percent (returned as shares and factors)."""
-    defaults = default_ranges(scenario)
+def _range_inputs(scenario: Scenario, language: str, last: RiskSettings | None) -> dict[str, tuple[float, float]]:
+    """Each knob's range, as sliders in percent (returned as shares and factors); the last sweep's ranges first."""
+    defaults = {**default_ranges(scenario), **dict(last.ranges or {})} if last is not None else default_ranges(scenario)
     ranges: dict[str, tuple[float, float]] = {}
     columns = st.columns(2)
     for index, knob in enumerate((*SHARE_RANGES, *FACTOR_RANGES)):
@@ -81,23 +82,31 @@ ENGINES: tuple[Engine, ...] = ("auto", "serial", "dask")
 
 
 def _settings_form(scenario: Scenario, language: str, disabled: bool) -> RiskSettings | None:
-    """The settings form (Enter in a field does not submit it); the settings when the run button was pressed."""
+    """The settings form (Enter in a field does not submit it); the settings when the run button was pressed.
+
+    The widgets start from the last sweep's settings (:data:`SETTINGS_KEY`): their own state goes whenever the
+    Risk view is not drawn (another view open while a sweep runs).
+    """
+    last: RiskSettings | None = st.session_state.get(SETTINGS_KEY)
+    start = last or RiskSettings(workers=default_workers())
     with st.form("risk_form", enter_to_submit=False):
         st.markdown(f"**{label('risk_settings', language)}**")
         first, second, third = st.columns(3)
-        samples = first.number_input(label("risk_samples", language), 1, 5000, 50, step=10, key="risk_samples")
-        seed = second.number_input(label("risk_seed", language), 0, 2**31 - 1, 0, key="risk_seed")
+        samples = first.number_input(
+            label("risk_samples", language), 1, 5000, start.samples, step=10, key="risk_samples"
+        )
+        seed = second.number_input(label("risk_seed", language), 0, 2**31 - 1, start.seed, key="risk_seed")
         time_limit = third.number_input(
-            label("risk_time_limit", language), 0.1, 120.0, DEFAULT_TIME_LIMIT_S, key="risk_time_limit"
+            label("risk_time_limit", language), 0.1, 120.0, float(start.time_limit_s), key="risk_time_limit"
         )
         st.caption(label("risk_ranges", language))
-        ranges = _range_inputs(scenario, language)
+        ranges = _range_inputs(scenario, language, last)
         left, right = st.columns(2)
         site_closure = left.slider(
             label("risk_site_closure", language),
             0.0,
             50.0,
-            PERCENT * DEFAULT_SITE_CLOSURE,
+            PERCENT * start.site_closure,
             1.0,
             format="%.0f%%",
             key="risk_site_closure",
@@ -106,7 +115,7 @@ def _settings_form(scenario: Scenario, language: str, disabled: bool) -> RiskSet
             label("risk_station_outage", language),
             0.0,
             50.0,
-            PERCENT * DEFAULT_STATION_OUTAGE,
+            PERCENT * start.station_outage,
             1.0,
             format="%.0f%%",
             key="risk_station_outage",
@@ -115,14 +124,17 @@ def _settings_form(scenario: Scenario, language: str, disabled: bool) -> RiskSet
         engine = left.radio(
             label("risk_engine", language),
             ENGINES,
+            index=ENGINES.index(start.engine) if start.engine in ENGINES else 0,
             format_func=lambda e: label(f"risk_engine_{e}", language, n=SERIAL_UP_TO),
             key=f"risk_engine_{language}",
         )
-        workers = right.number_input(label("risk_workers", language), 1, 256, default_workers(), key="risk_workers")
+        workers = right.number_input(
+            label("risk_workers", language), 1, 256, int(start.workers or default_workers()), key="risk_workers"
+        )
         run = st.form_submit_button(label("risk_run", language), type="primary", key="risk_run", disabled=disabled)
     if not run:
         return None
-    return RiskSettings(
+    settings = RiskSettings(
         samples=int(samples),
         seed=int(seed),
         ranges=ranges,
@@ -132,6 +144,8 @@ def _settings_form(scenario: Scenario, language: str, disabled: bool) -> RiskSet
         workers=int(workers),
         time_limit_s=float(time_limit),
     )
+    st.session_state[SETTINGS_KEY] = settings
+    return settings
 
 
 def _cluster() -> SessionCluster:
