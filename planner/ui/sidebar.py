@@ -124,7 +124,7 @@ def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
             "field": [r["field"] for r in rows],
             "label": [r["label_zh"] if language == "zh" else r["label"] for r in rows],
             "value": [value_text(r["value"]) for r in rows],
-            "unit": [r["unit"] for r in rows],
+            "unit": [str(r.get("unit_zh") or r["unit"]) if language == "zh" else r["unit"] for r in rows],
             "source": [source_label(str(r["source"]), language) for r in rows],
         }
     )
@@ -380,7 +380,7 @@ def _rules_dialog(shown: pd.DataFrame, key: str, language: str, problems: list[s
         column_config={
             "label": st.column_config.TextColumn(i18n.column_label("label", language), width="large"),
             "value": st.column_config.TextColumn(i18n.column_label("value", language), width="small"),
-            "unit": st.column_config.TextColumn(i18n.column_label("unit", language), width="medium"),
+            "unit": st.column_config.TextColumn(i18n.column_label("unit", language), width="large"),
             "source": st.column_config.TextColumn(i18n.column_label("source", language), width="large"),
         },
         height=min(ROW_PX * (len(shown) + 1) + 3, RULES_TABLE_MAX_PX),
