@@ -56,17 +56,22 @@ def test_outputs_that_cannot_be_written_are_named(tmp_path: Path) -> None:
     (tmp_path / "folder.json").mkdir()
     (tmp_path / "file").write_text("x")
     data = tmp_path / "data.zip"
-    problems = bad_outputs(
-        [str(tmp_path / "folder.json"), str(tmp_path / "file" / "plan.json"), str(data), str(tmp_path / "p.pdf")],
-        str(data),
-    )
-    assert problems == [
-        f"--out {tmp_path / 'folder.json'}: is a folder",
-        f"--out {tmp_path / 'file' / 'plan.json'}: {tmp_path / 'file'} is not a folder",
-        f"--out {data}: is the dataset itself",
-        f"--out {tmp_path / 'p.pdf'}: expected a file ending in .json, .xlsx, .zip",
+    data.write_bytes(b"PK")
+    paths = [
+        tmp_path / "folder.json",
+        tmp_path / "file" / "plan.json",
+        data,
+        tmp_path / "p.txt",
+        tmp_path / "new" / "p.json",
     ]
-    assert bad_outputs([str(tmp_path / "new" / "deeper" / "plan.json")]) == []
+    assert bad_outputs([str(path) for path in paths], data=str(data)) == [
+        f"--out {paths[0]}: is a folder, expected a file name",
+        f"--out {paths[1]}: {tmp_path / 'file'} is not a folder",
+        f"--out {data}: is the dataset itself",
+        f"--out {paths[3]}: expected a file ending in .json, .xlsx, .zip, .pdf",
+        f"--out {paths[4]}: the folder {tmp_path / 'new'} does not exist (add --mkdir to create it)",
+    ]
+    assert bad_outputs([str(tmp_path / "new" / "deeper" / "plan.json")], mkdir=True) == []
 
 
 @pytest.mark.parametrize(

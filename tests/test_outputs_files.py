@@ -30,7 +30,7 @@ def test_write_plan_chooses_the_format_by_suffix(plan: Plan, tmp_path: Path) -> 
 
 def test_bad_suffix_raises_before_anything_is_written(plan: Plan, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.json, \.xlsx, \.zip"):
-        write_plan(plan, [tmp_path / "plan.json", tmp_path / "plan.pdf"])
+        write_plan(plan, [tmp_path / "plan.json", tmp_path / "plan.txt"])
     with pytest.raises(ValueError, match=r"plan\.csv"):
         write_plan(plan, tmp_path / "plan.csv")
     assert list(tmp_path.iterdir()) == []

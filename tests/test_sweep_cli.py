@@ -45,12 +45,14 @@ def test_grid_sweep_in_process_writes_every_table(
     grid = _grid(tmp_path, {"attack_rate": [0.2, 2.0], "stock_factor": [0.5]})
     out = tmp_path / "res" / "sweep.csv"
     args = ["sweep", "--data", str(tiny_dataset_dir), "--level", "severe", "--grid", str(grid), "--serial"]
-    code = main([*args, "--time-limit", "5", "--out", str(out)])
+    assert main([*args, "--time-limit", "5", "--out", str(out)]) == 2, "res/ does not exist"
+    assert "add --mkdir" in capsys.readouterr().out
+    code = main([*args, "--time-limit", "5", "--out", str(out), "--mkdir"])
     captured = capsys.readouterr()
     assert code == 0
     assert "2 scenario(s)" in captured.out and "1 ok, 0 stopped at the time limit, 1 failed" in captured.out
     assert "scenario 1: ScenarioError: attack_rate: expected a share in [0, 1], got 2" in captured.out
-    assert "Stress points" in captured.out and "Where one more unit helps most" in captured.out
+    assert "Stress points" in captured.out and "What more resources would buy" in captured.out
     assert "2/2 scenarios, 1 failed" in captured.err
     tables = read_sweep(out)
     assert set(tables) == set(RESULT_TABLES)

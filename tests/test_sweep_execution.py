@@ -7,6 +7,7 @@ identical rows. The tiny dataset of ``conftest`` serves the failure tests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def test_flatten_kpis_keeps_scalars_and_flattens_dicts_with_fixed_keys() -> None
         }
     )
     assert flat["covered_share"] == 0.5 and flat["uncovered_homes"] == 2.0
-    assert flat["lowest_fill_rate_tcm"] == 0.25 and flat["lowest_fill_rate_cough"] == 1.0
+    assert flat["lowest_fill_rate_tcm"] == 0.25
+    assert math.isnan(flat["lowest_fill_rate_cough"]), "no care home or clinic needs it: no fill rate, not 100 %"
     assert flat["nursing_unmet_backfill"] == 3.0 and flat["nursing_unmet_transfer_1to1"] == 0.0
     assert flat["drug_shortfall_antiviral"] == 0.0 and flat["drug_shortfall_tcm"] == 5.0
     assert not any(k.startswith(("reserve_ratio", "status", "seconds", "note")) for k in flat)

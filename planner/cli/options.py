@@ -20,7 +20,7 @@ MAX_TIME_LIMIT_S = 86_400.0
 """Largest ``--time-limit`` (seconds per stage): one day."""
 MAX_YAML_BYTES = 1024 * 1024
 """Largest scenario, rules or grid file read (1 MB; they are a few lines)."""
-OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip")
+OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
 
 
 class OptionError(ValueError):
@@ -95,24 +95,46 @@ def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]
     return raw
 
 
-def bad_outputs(paths: list[str], data: str | None = None) -> list[str]:
-    """Messages for ``--out`` paths that cannot be written (checked before anything is solved)."""
+def out_problem(path: str | Path, mkdir: bool, folder: bool = False) -> str | None:
+    """Why ``--out path`` cannot be written, or None: its folder is missing (unless ``mkdir``), or something in
+    the way is a file. ``folder``: ``path`` is a folder the command writes into (it may be new; its parent not)."""
+    target = Path(path)
+    if folder and target.exists() and not target.is_dir():
+        return f"--out {path}: {target} is a file, not a folder"
+    if not folder and target.is_dir():
+        return f"--out {path}: is a folder, expected a file name"
+    container = target.parent
+    existing = container
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--out {path}: {existing} is not a folder"
+    if not container.exists() and not mkdir:
+        return f"--out {path}: the folder {container} does not exist (add --mkdir to create it)"
+    return None
+
+
+def bad_outputs(paths: list[str], mkdir: bool = False, data: str | None = None) -> list[str]:
+    """Messages for ``--out`` paths that cannot be written (checked before anything is solved).
+
+    A wrong suffix, a folder, a file in the way, a missing folder (unless ``mkdir``), the dataset itself, a
+    folder this user cannot write into.
+    """
     problems = []
     dataset = Path(data).resolve() if data else None
     for raw in paths:
         path = Path(raw)
-        ancestors = [folder for folder in path.resolve().parents if folder.exists()]
-        existing = ancestors[0] if ancestors else None
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
             problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
-        elif path.is_dir():
-            problems.append(f"--out {raw}: is a folder")
-        elif dataset is not None and path.resolve() == dataset:
-            problems.append(f"--out {raw}: is the dataset itself")
-        elif existing is not None and not existing.is_dir():
-            problems.append(f"--out {raw}: {existing} is not a folder")
-        elif existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-            problems.append(f"--out {raw}: cannot write into {existing}")
+            continue
+        problem = out_problem(path, mkdir)
+        if problem is None and dataset is not None and path.resolve() == dataset:
+            problem = f"--out {raw}: is the dataset itself"
+        existing = next((folder for folder in path.resolve().parents if folder.exists()), None)
+        if problem is None and existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+            problem = f"--out {raw}: cannot write into {existing}"
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
@@ -122,6 +144,7 @@ __all__ = [
     "OUTPUT_SUFFIXES",
     "OptionError",
     "bad_outputs",
+    "out_problem",
     "positive_count",
     "read_yaml_mapping",
     "seconds",

@@ -28,7 +28,16 @@ from typing import IO, Any
 
 import pandas as pd
 
-from planner.cli.main import EXIT_BAD_INPUT, EXIT_OK, Command, format_table, register, rules_from_argument
+from planner.cli.main import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Command,
+    add_mkdir_argument,
+    format_table,
+    out_problem,
+    register,
+    rules_from_argument,
+)
 from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
@@ -102,6 +111,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per stage per scenario")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="stress points and marginal values to print")
     parser.add_argument("--out", required=True, type=Path, help="results: .parquet, .csv or .xlsx")
+    add_mkdir_argument(parser)
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str]:
@@ -122,6 +132,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
         problems.append("--knobs goes with --samples, not with --grid")
     if args.out.suffix.lower() not in (".parquet", ".csv", ".xlsx"):
         problems.append(f"--out {args.out}: expected a .parquet, .csv or .xlsx file name")
+    else:
+        problem = out_problem(args.out, getattr(args, "mkdir", False))
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -255,9 +269,11 @@ def _marginal_text(marginal: pd.DataFrame, names: Mapping[str, str]) -> str:
         resource, _, drug = str(r["resource_id"]).partition(":")
         where = names.get(resource, resource) + (f" ({drug})" if drug else "")
         share = f"{100 * float(r['share_positive']):.0f} %"
-        rows.append((where, str(r["resource_kind"]), _number(float(r["mean_value"])), share))
-    header = ("where", "one more", "mean value", "helps in")
-    return "Where one more unit helps most, over the whole range:\n" + format_table(header, rows, right=(2, 3))
+        units = float(r.get("mean_units", float("nan")))
+        more = "" if units != units else _number(units)
+        rows.append((str(r["stage"]), where, str(r["resource_kind"]), more, _number(float(r["mean_value"])), share))
+    header = ("stage", "where", "more of", "how many (mean)", "buy (mean)", "helps in")
+    return "What more resources would buy, over the whole range:\n" + format_table(header, rows, right=(3, 4, 5))
 
 
 SWEEP_COMMAND = register(

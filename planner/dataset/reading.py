@@ -8,7 +8,8 @@ already in memory are read the same way (:func:`source_from_frames`). Decoding C
 Every read stays within :class:`~planner.dataset.limits.ReadLimits`: a file's size is checked before it is
 read, a zip member's declared size before it is inflated and its actual size while it streams, rows and
 cells while they are parsed. Every cell is read as text (so ``007`` stays ``007``), trimmed, and fully blank
-rows are dropped; each entry keeps its spreadsheet row. What cannot be read is a
+rows are dropped, as are note rows whose first cell starts with ``#`` (the dataset template's description and
+example rows); each entry keeps its spreadsheet row. What cannot be read is a
 :class:`~planner.dataset.problems.Problem` of the :class:`Source`; converting and checking the tables is
 :mod:`planner.dataset.validation`'s.
 """
@@ -34,6 +35,11 @@ from planner.dataset.problems import Problem
 from planner.dataset.schema import TABLES
 from planner.dataset.sheets import WorkbookError, read_sheets
 
+COMMENT = "#"
+"""A row whose first cell starts with this is a note, not data (the dataset template's description and example
+rows, ``planner.outputs.template``)."""
+NOTE_SHEETS: frozenset[str] = frozenset({"readme"})
+"""Sheets that explain a workbook (the template's ``readme``): skipped without a warning."""
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError, ValueError)
 """What reading a damaged, encrypted or oddly compressed zip member raises."""
 
@@ -127,6 +133,9 @@ def _make_raw(
     filled = np.zeros(len(rows), dtype=bool)
     for cells in kept.values():
         filled |= cells != ""
+    if kept:  # a note row (the template's description and example rows) starts with COMMENT: not data
+        first = next(iter(kept.values()))
+        filled &= ~np.array([str(cell).startswith(COMMENT) for cell in first], dtype=bool)
     return RawTable(table, file, {name: cells[filled] for name, cells in kept.items()}, rows[filled])
 
 
@@ -280,6 +289,8 @@ def _read_workbook(book: Path | BinaryIO, name: str, label: str, budget: Budget)
     for sheet in sheets:
         file = f"{label}:{sheet.name}"
         table = _table_name(sheet.name)
+        if table in NOTE_SHEETS:
+            continue
         if table not in TABLES:
             _unknown_table(source, file, "sheet")
             continue
@@ -372,4 +383,13 @@ def source_from_frames(frames: Mapping[str, pd.DataFrame], name: str) -> Source:
     return source
 
 
-__all__ = ["ENCODINGS", "RawTable", "Source", "read_path", "read_upload", "source_from_frames"]
+__all__ = [
+    "COMMENT",
+    "ENCODINGS",
+    "NOTE_SHEETS",
+    "RawTable",
+    "Source",
+    "read_path",
+    "read_upload",
+    "source_from_frames",
+]

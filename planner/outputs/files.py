@@ -1,4 +1,4 @@
-"""Writing a plan to files: ``.json``, ``.xlsx`` or ``.zip`` by the file's suffix, all of a run's files or none.
+"""Writing a plan to files: ``.json``, ``.xlsx``, ``.zip`` or ``.pdf`` by the file's suffix, all of them or none.
 
 Every file is first written into a temporary file in its target's folder (``.plan.json.XXXX.tmp``); only
 when every one is complete are they renamed over their targets, one after the other with SIGINT and SIGTERM
@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from planner.outputs.csv_zip import write_zip
 from planner.outputs.plan_json import to_json_bytes
@@ -23,6 +23,8 @@ from planner.outputs.workbook import write_workbook
 from planner.signals import deferred
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from planner.report.plan import Plan
 
 try:
@@ -30,7 +32,7 @@ try:
 except ImportError:  # not on POSIX: the renames are not locked against a concurrent run
     fcntl = None  # type: ignore[assignment]
 
-SUFFIXES = (".json", ".xlsx", ".zip")
+SUFFIXES = (".json", ".xlsx", ".zip", ".pdf")
 Writer = Callable[[IO[bytes]], None]
 
 
@@ -96,25 +98,42 @@ def atomic_write(path: str | os.PathLike[str], write: Writer) -> Path:
         raise
 
 
-def _json_writer(plan: Plan) -> Writer:
-    payload = to_json_bytes(plan)
-
+def _bytes_writer(payload: bytes) -> Writer:
     def write(handle: IO[bytes]) -> None:
         handle.write(payload)
 
     return write
 
 
-def _xlsx_writer(plan: Plan) -> Writer:
-    return lambda handle: write_workbook(plan, handle)
+def _json_writer(
+    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None
+) -> Writer:
+    return _bytes_writer(to_json_bytes(plan))
 
 
-def _zip_writer(plan: Plan) -> Writer:
+def _xlsx_writer(
+    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: pd.DataFrame | None = None
+) -> Writer:
+    return lambda handle: write_workbook(plan, handle, language, names, border)
+
+
+def _zip_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
     return lambda handle: write_zip(plan, handle)
 
 
-WRITERS: dict[str, Callable[[Plan], Writer]] = {".json": _json_writer, ".xlsx": _xlsx_writer, ".zip": _zip_writer}
-"""Per suffix: the function that turns a plan into what writes its file."""
+def _pdf_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
+    from planner.report.summary import summary_pdf
+
+    return _bytes_writer(summary_pdf(plan, language, names))
+
+
+_MAKERS: dict[str, Callable[..., Writer]] = {
+    ".json": _json_writer,
+    ".xlsx": _xlsx_writer,
+    ".zip": _zip_writer,
+    ".pdf": _pdf_writer,
+}
+"""Per suffix: what turns a plan (language, names, border) into the function that writes its file."""
 
 
 def write_json(plan: Plan, path: str | os.PathLike[str]) -> Path:
@@ -122,14 +141,37 @@ def write_json(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return atomic_write(path, _json_writer(plan))
 
 
-def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> Path:
-    """Write the Excel workbook to ``path`` (atomically)."""
-    return atomic_write(path, _xlsx_writer(plan))
+def write_xlsx(
+    plan: Plan,
+    path: str | os.PathLike[str],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+) -> Path:
+    """Write the coordinator's Excel workbook in ``language`` to ``path`` (atomically); ``names``: id -> name;
+    ``border``: a district's flows across its border."""
+    return atomic_write(path, _xlsx_writer(plan, language, names, border))
+
+
+def write_pdf(
+    plan: Plan, path: str | os.PathLike[str], language: str = "en", names: Mapping[str, str] | None = None
+) -> Path:
+    """Write the one-page printable summary (``planner.report.summary``) in ``language`` to ``path``."""
+    return atomic_write(path, _pdf_writer(plan, language, names))
 
 
 def write_csv_zip(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write the zip of CSVs (with ``plan.json``) to ``path`` (atomically)."""
     return atomic_write(path, _zip_writer(plan))
+
+
+WRITERS: dict[str, Callable[..., Path]] = {
+    ".json": write_json,
+    ".xlsx": write_xlsx,
+    ".zip": write_csv_zip,
+    ".pdf": write_pdf,
+}
+"""Per suffix: the function that writes one file of that kind (atomically)."""
 
 
 def _make_folders(targets: list[Path]) -> list[Path]:
@@ -143,14 +185,21 @@ def _make_folders(targets: list[Path]) -> list[Path]:
     return created[::-1]
 
 
-def write_plan(plan: Plan, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Write the plan to one or several files, the format chosen by each file's suffix: all of them or none.
+def write_plan(
+    plan: Plan,
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Write the plan to one or several files, the format chosen by each file's suffix: all of them or none;
+    the workbook in ``language`` with ``names`` beside ids (the JSON and the CSVs keep their English keys).
 
     Raises
     ------
     ValueError
-        When a suffix is not ``.json``, ``.xlsx`` or ``.zip``, or a target is a folder (checked before
-        anything is written).
+        When a suffix is not ``.json``, ``.xlsx``, ``.zip`` or ``.pdf``, or a target is a folder (checked
+        before anything is written).
     """
     targets = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
     unknown = [str(target) for target in targets if target.suffix.lower() not in WRITERS]
@@ -164,7 +213,8 @@ def write_plan(plan: Plan, paths: str | os.PathLike[str] | Iterable[str | os.Pat
     staged: list[tuple[Path, Path]] = []
     try:
         for target in targets:
-            staged.append((_stage(target, WRITERS[target.suffix.lower()](plan)), target))
+            writer = _MAKERS[target.suffix.lower()](plan, language, names, border)
+            staged.append((_stage(target, writer), target))
         return replace_all(staged)
     except BaseException:
         for temporary, _ in staged:
@@ -182,6 +232,7 @@ __all__ = [
     "replace_all",
     "write_csv_zip",
     "write_json",
+    "write_pdf",
     "write_plan",
     "write_xlsx",
 ]

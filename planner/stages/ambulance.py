@@ -17,6 +17,7 @@ import pandas as pd
 from models.ambulance import solve_ambulance
 from models.base import SolveOptions, StageResult
 from planner.dataset.names import Namer
+from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
 
 NAME = "ambulance"
@@ -156,6 +157,33 @@ def explanations(result: StageResult, context: PlanContext, namer: Namer) -> lis
     return rows
 
 
+def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
+    """How many more ambulances in a district cover the homes left uncovered for want of ambulance time
+    (:func:`planner.stages.probes.ambulance_probes`), most daily transfers covered first."""
+    hand = result.table("handshakes")
+    if hand["covered"].astype(bool).all():
+        return []
+    effects = probes.ambulance_probes(build_inputs(context), result, solve)
+    rows: list[Row] = []
+    for effect in records(effects):
+        en_name, zh_name = namer.both(str(effect["district_id"]))
+        count, homes, daily = int(effect["ambulances"]), int(effect["homes"]), float(effect["daily_transfers"])
+        rows.append(
+            {
+                "stage": NAME,
+                "resource_id": str(effect["district_id"]),
+                "resource_kind": "ambulance",
+                "value": round(daily, 3),
+                "units": float(count),
+                "en": f"{count} more {'ambulances' if count > 1 else 'ambulance'} in {en_name} "
+                f"{'cover' if count > 1 else 'covers'} {homes} more care {'homes' if homes != 1 else 'home'} "
+                f"({daily:.1f} transfers a day)",
+                "zh": f"{zh_name}增加{count}辆急救车可多覆盖{homes}家养老机构（每日转诊{daily:.1f}人次）",
+            }
+        )
+    return rows
+
+
 STAGE: Stage[AmbulanceInputs] = Stage(
     name=NAME,
     build_inputs=build_inputs,
@@ -164,4 +192,5 @@ STAGE: Stage[AmbulanceInputs] = Stage(
     kpis=kpis,
     compliance=compliance,
     explanations=explanations,
+    marginal_values=marginal_values,
 )

@@ -17,8 +17,10 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
@@ -47,7 +49,7 @@ from planner.sweep.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
     from planner.report.plan import Plan
 
@@ -56,7 +58,7 @@ DEFAULT_TIME_LIMIT_S = 10.0
 
 NURSING_TIERS: tuple[str, ...] = ("transfer_1to1", "backfill", "self_care")
 DICT_KPIS: dict[str, tuple[str, tuple[str, ...], float]] = {
-    "lowest_fill_rate": ("lowest_fill_rate", DRUGS, 1.0),
+    "lowest_fill_rate": ("lowest_fill_rate", DRUGS, float("nan")),  # no entry: no care home or clinic needs it
     "drug_shortfall": ("drug_shortfall", DRUGS, 0.0),
     "nursing_unmet_by_tier": ("nursing_unmet", NURSING_TIERS, 0.0),
 }
@@ -249,7 +251,7 @@ def dask_client(
 
     With ``scheduler`` and ``workers``, waits (up to ``connect_timeout_s``) until that many workers joined.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if workers is not None and workers < 1:
         raise SweepError([f"workers: expected at least 1, got {workers}"])
@@ -264,14 +266,7 @@ def dask_client(
         finally:
             client.close()
         return
-    with _children_ignore_sigint():
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        )
+    cluster = start_local_cluster(workers)
     try:
         client = Client(cluster)
         try:
@@ -280,6 +275,38 @@ def dask_client(
             client.close()
     finally:
         cluster.close()
+
+
+def start_local_cluster(workers: int | None = None) -> LocalCluster:
+    """A local Dask cluster of ``workers`` processes (default: one per core), one thread each, no dashboard.
+
+    The workers are started with Ctrl-C ignored and with a ``__main__`` that names no file: a spawned process
+    re-imports its parent's main module, and under Streamlit that is the app script, which every worker would
+    then run (thousands of "missing ScriptRunContext" warnings and seconds lost per start).
+    """
+    from distributed import LocalCluster
+
+    with _children_ignore_sigint(), _plain_main():
+        return LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+
+
+@contextmanager
+def _plain_main() -> Iterator[None]:
+    """``sys.modules["__main__"]`` replaced by an empty module while worker processes start (see
+    :func:`start_local_cluster`): ``multiprocessing``'s spawn then imports no script in the children."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 @contextmanager
@@ -384,5 +411,6 @@ __all__ = [
     "run_sweep",
     "scenario_row",
     "solve_scenario",
+    "start_local_cluster",
     "with_station_outages",
 ]

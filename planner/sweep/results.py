@@ -135,7 +135,7 @@ def _long(parts: list[tuple[int, pd.DataFrame]], columns: tuple[str, ...]) -> pd
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         return empty.astype({"scenario": "int64", **({"value": "float64"} if "value" in columns else {})})
-    return pd.concat(frames, ignore_index=True)[list(columns)]
+    return pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
 
 
 def entity_counts(bindings: pd.DataFrame, solved: int) -> pd.DataFrame:
@@ -202,6 +202,7 @@ MARGINAL_SUMMARY_COLUMNS: tuple[str, ...] = (
     "mean_value",
     "share_positive",
     "max_value",
+    "mean_units",
     "scenarios",
 )
 DEFAULT_STRESS_POINTS = 20
@@ -228,19 +229,29 @@ def _kpi_row(kpi: str, values: pd.Series) -> dict[str, Any]:
 
 
 def marginal_summary(marginal: pd.DataFrame, solved: int) -> pd.DataFrame:
-    """Marginal values per resource over ``solved`` scenarios: mean (0 where absent), share > 0, max."""
+    """What more units buy, per resource over ``solved`` scenarios: the mean of what they buy (0 where they buy
+    nothing), the share of scenarios where they buy something, the most, and the mean units it takes where they
+    do. Rows by stage (values of different stages are in different units), the most bought first."""
     keys = ["stage", "resource_id", "resource_kind"]
     positive = marginal[marginal["value"] > 0]
+    if "units" not in positive:
+        positive = positive.assign(units=float("nan"))
     if positive.empty or solved == 0:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in MARGINAL_SUMMARY_COLUMNS})
-        return frame.astype({"mean_value": float, "share_positive": float, "max_value": float, "scenarios": "int64"})
+        types = {"mean_value": float, "share_positive": float, "max_value": float, "mean_units": float}
+        return frame.astype({**types, "scenarios": "int64"})
     grouped = positive.groupby(keys, as_index=False).agg(
-        total=("value", "sum"), max_value=("value", "max"), scenarios=("scenario", "nunique")
+        total=("value", "sum"),
+        max_value=("value", "max"),
+        mean_units=("units", "mean"),
+        scenarios=("scenario", "nunique"),
     )
     grouped["mean_value"] = grouped["total"] / solved
     grouped["share_positive"] = grouped["scenarios"] / solved
+    order = {stage: position for position, stage in enumerate(dict.fromkeys(marginal["stage"]))}
+    grouped["order"] = grouped["stage"].map(order)
     grouped = grouped.sort_values(
-        ["mean_value", "share_positive", "stage", "resource_id"], ascending=[False, False, True, True]
+        ["order", "mean_value", "share_positive", "resource_id"], ascending=[True, False, False, True]
     )
     return grouped.reset_index(drop=True)[list(MARGINAL_SUMMARY_COLUMNS)]
 

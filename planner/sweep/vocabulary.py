@@ -55,7 +55,9 @@ CONDITIONS: dict[str, tuple[str, str]] = {
 does not cover it; ``unplaced``: some of its persons have no observation room; ``full``: an open site with
 no free room; ``used_up``: a pool with every nurse sent; ``empty``: a depot with none left of a drug it holds."""
 BINDING_COLUMNS: tuple[str, ...] = ("scenario", "kind", "entity_id", "drug", "condition")
-MARGINAL_COLUMNS: tuple[str, ...] = ("scenario", "stage", "resource_id", "resource_kind", "value")
+MARGINAL_COLUMNS: tuple[str, ...] = ("scenario", "stage", "resource_id", "resource_kind", "value", "units")
+"""What more units buy in each scenario (``planner.stages.probes``): ``units`` more of ``resource_kind`` at
+``resource_id`` buy ``value`` (persons placed, needs met, packs placed, daily transfers covered)."""
 
 ProgressCallback = Callable[[int, int, "ScenarioOutcome"], None]
 """Called as ``progress(done, total, outcome)`` after each scenario finishes (in completion order)."""

@@ -17,6 +17,7 @@ import streamlit as st
 from planner.dataset.io import check_dataset, check_upload, dataset_from_frames
 from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
+from planner.report.problem_words import problem_column, problem_message
 from planner.ui import i18n
 from planner.ui.state import Session
 
@@ -77,8 +78,8 @@ def problems_frame(problems: list[Problem], language: str) -> pd.DataFrame:
             "severity": [p.severity for p in problems],
             "file": [p.file for p in problems],
             "row": pd.array([p.row for p in problems], dtype="Int64"),
-            "column": [p.column or "" for p in problems],
-            "message": [p.message for p in problems],
+            "column": [problem_column(p.column, language) for p in problems],
+            "message": [problem_message(p.message, language) for p in problems],
         }
     )
     return i18n.localize(frame, language)

@@ -13,7 +13,7 @@ from planner.report.plan import Plan
 from planner.ui import charts, i18n, state
 from planner.ui.places import name_map, street_names
 from planner.ui.sidebar import Inputs
-from planner.ui.whatif import EDITABLE, apply_edits, editor_frame
+from planner.ui.whatif import EDITABLE, apply_edits, editor_frame, editor_name
 
 ID_COLUMN_WIDTH = 110
 EDIT_COLUMN_WIDTH = 150
@@ -70,7 +70,7 @@ def _editor(table: str, inputs: Inputs, plan: Plan, located: pd.DataFrame) -> No
     st.subheader(i18n.t(table, language))
     assert inputs.dataset is not None
     shown = apply_edits(inputs.dataset, st.session_state.get(state.STORED_EDITS, {}))
-    frame = editor_frame(table, shown, stage_results(plan, table), located)
+    frame = editor_frame(table, shown, stage_results(plan, table), located, inputs.district)
     editable = list(EDITABLE[table])
     id_col = str(frame.columns[0])
     config: dict[Any, Any] = {c: st.column_config.Column(i18n.column_label(str(c), language)) for c in frame.columns}
@@ -80,6 +80,7 @@ def _editor(table: str, inputs: Inputs, plan: Plan, located: pd.DataFrame) -> No
             config[column] = st.column_config.SelectboxColumn(
                 i18n.column_label(column, language),
                 options=list(SITE_STATUSES),
+                format_func=lambda code: i18n.value("status", code, language),
                 required=True,
                 width=EDIT_COLUMN_WIDTH,
             )
@@ -93,7 +94,7 @@ def _editor(table: str, inputs: Inputs, plan: Plan, located: pd.DataFrame) -> No
     st.caption(i18n.t("whatif_caption", language))
     st.data_editor(
         frame,
-        key=state.editor_key(f"whatif_{table}", st.session_state),
+        key=state.editor_key(editor_name(table, inputs.district), st.session_state),
         hide_index=True,
         num_rows="fixed",
         disabled=[c for c in frame.columns if c not in editable],

@@ -7,23 +7,40 @@ Overview (``planner.ui.overview``), Observation, Ambulances, Nurses, Drugs (``pl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
+from planner.report.district import border_flows, district_plan
 from planner.report.plan import Plan
 from planner.ui import i18n, maps, state
 from planner.ui.compare_tab import draw_compare
 from planner.ui.overview import draw_overview
-from planner.ui.risk import render_risk
+from planner.ui.places import name_map, street_names
+from planner.ui.risk_view import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
 
+MAP_HEIGHT_PX = 860
 MAP_LAYERS = "map_layers"
 """Session key of the reader's choice of map layers (its widget is bound per language)."""
 
 
+STYLE = """
+<style>
+/* KPI labels wrap instead of being cut off (narrow windows, long Chinese labels) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetricLabel"] { min-height: 2.6em; align-items: flex-start; }
+</style>
+"""
+
+
 def draw_header(inputs: Inputs) -> None:
     """Title, caption and the one-time message of the last callback."""
+    st.markdown(STYLE, unsafe_allow_html=True)
     language = inputs.language
     st.title(i18n.t("app_title", language))
     st.caption(i18n.t("app_caption", language))
@@ -50,7 +67,27 @@ def draw_problems(inputs: Inputs) -> None:
         st.error(i18n.t("scenario_bad", language, problems="; ".join(inputs.problems_in_scenario)))
 
 
-def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:
+def district_part(plan: Plan, inputs: Inputs) -> tuple[Plan, pd.DataFrame | None]:
+    """The plan the views show: the whole plan, or the chosen district's part and its border flows."""
+    if not inputs.district or inputs.planned is None:
+        return plan, None
+    return (
+        district_plan(plan, inputs.planned, inputs.district),
+        border_flows(plan, inputs.planned, inputs.district),
+    )
+
+
+def draw_border(border: pd.DataFrame, language: str, names: Mapping[str, str]) -> None:
+    """What crosses the district's border, in and out (largest first)."""
+    st.subheader(i18n.t("border", language))
+    st.caption(i18n.t("border_caption", language))
+    if border.empty:
+        st.caption(i18n.t("nothing_here", language))
+        return
+    st.dataframe(i18n.localize(border, language, names), hide_index=True, key="border_table")
+
+
+def draw_map(plan: Plan, language: str, located: pd.DataFrame, district: str | None = None) -> None:
     """The plan on a map without basemap, layers chosen by the reader."""
     session = st.session_state
     session.setdefault(MAP_LAYERS, list(maps.DEFAULT_LAYERS))
@@ -76,37 +113,76 @@ def draw_map(plan: Plan, language: str, located: pd.DataFrame) -> None:
         )
     )
     st.markdown(legend, unsafe_allow_html=True)
-    st.pydeck_chart(maps.plan_deck(plan, located, chosen, language), height=640)
+    st.pydeck_chart(maps.plan_deck(plan, located, chosen, language, focus=district), height=MAP_HEIGHT_PX)
 
 
-def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame) -> None:
-    """Every view, one tab each."""
+VIEW = "view"
+"""Session key of the view the reader is on (a code from :data:`VIEWS`, the same in every language)."""
+VIEWS: tuple[str, ...] = ("overview", "observation", "ambulance", "nursing", "drugs", "map", "compare", "risk")
+"""The views, one tab each, in order; the tab label is ``i18n.t("tab_<view>")``."""
+
+
+def view_labels(language: str) -> dict[str, str]:
+    """View code -> tab label in ``language``."""
+    return {view: i18n.t(f"tab_{view}", language) for view in VIEWS}
+
+
+def _on_view_change(language: str) -> None:
+    """The reader picked a tab: keep its view code (the tabs widget holds the label of one language)."""
+    chosen = st.session_state.get(state.widget_key(VIEW, language))
+    codes = {label: code for code, label in view_labels(language).items()}
+    if chosen in codes:
+        st.session_state[VIEW] = codes[chosen]
+
+
+def bind_view(session: state.Session, language: str) -> str:
+    """Give the tabs widget of ``language`` the label of the current view (before it is drawn); return its key.
+
+    The view is kept as a code under :data:`VIEW`, so it survives every rerun (a kept scenario, an edit, a
+    pick in Compare) and a switch of language, whose tabs widget has its own key and labels.
+    """
+    if session.get(VIEW) not in VIEWS:
+        session[VIEW] = VIEWS[0]
+    key = state.widget_key(VIEW, language)
+    label = view_labels(language)[str(session[VIEW])]
+    if session.get(key) != label:
+        session[key] = label
+    return key
+
+
+def draw_tabs(plan: Plan, inputs: Inputs, located: pd.DataFrame, border: pd.DataFrame | None = None) -> None:
+    """Every view, one tab each; only the open one is drawn (the others cost nothing)."""
     language = inputs.language
-    keys = (
-        "tab_overview",
-        "tab_observation",
-        "tab_ambulance",
-        "tab_nursing",
-        "tab_drugs",
-        "tab_map",
-        "tab_compare",
-        "tab_risk",
-    )
-    tabs = st.tabs([i18n.t(k, language) for k in keys])
-    with tabs[0]:
-        draw_overview(plan, language)
-    with tabs[1]:
+    key = bind_view(st.session_state, language)
+    labels = view_labels(language)
+    tabs = st.tabs(list(labels.values()), key=key, on_change=_on_view_change, args=(language,))
+    for view, tab in zip(VIEWS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                _draw_view(view, plan, inputs, located, border)
+
+
+def _draw_view(
+    view: str, plan: Plan, inputs: Inputs, located: pd.DataFrame, border: pd.DataFrame | None = None
+) -> None:
+    language = inputs.language
+    if view == "overview":
+        names = {**name_map(located), **(street_names(inputs.dataset, language) if inputs.dataset is not None else {})}
+        if border is not None:
+            draw_border(border, language, names)
+        draw_overview(plan, language, names)
+    elif view == "observation":
         draw_observation(plan, inputs, located)
-    with tabs[2]:
+    elif view == "ambulance":
         draw_ambulance(plan, inputs, located)
-    with tabs[3]:
+    elif view == "nursing":
         draw_nursing(plan, inputs, located)
-    with tabs[4]:
+    elif view == "drugs":
         draw_drugs(plan, inputs, located)
-    with tabs[5]:
-        draw_map(plan, language, located)
-    with tabs[6]:
+    elif view == "map":
+        draw_map(plan, language, located, inputs.district)
+    elif view == "compare":
         draw_compare(plan, inputs, located)
-    with tabs[7]:
+    elif view == "risk":
         assert inputs.planned is not None and inputs.rules is not None and inputs.scenario is not None  # ready
         render_risk(inputs.planned, inputs.rules, inputs.scenario, language)
