@@ -163,3 +163,22 @@ def test_a_place_far_from_its_street_or_district_is_a_warning(
 def test_the_sample_city_has_nothing_far_and_no_shared_id() -> None:
     dataset, problems = check_dataset(SAMPLE)
     assert dataset is not None and problems == [] and dataset.warnings == ()
+
+
+def test_the_readme_states_every_limit() -> None:
+    from dataclasses import fields
+
+    from planner.dataset.limits import ENVIRONMENT, ReadLimits
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in readme.splitlines() if line.startswith("| ")}
+    for name, spec in TABLES.items():
+        for column in spec.all_columns():
+            if column.maximum is None:
+                continue
+            prefix = next((p for p in spec.drug_prefixes if column.name.startswith(p)), None)
+            shown = f"{prefix}<drug>" if prefix else column.name
+            assert shown in rows[name] and f"{int(column.maximum):,}" in rows[name], (name, column.name)
+    defaults = ReadLimits()
+    for item in fields(ReadLimits):
+        assert f"| `{ENVIRONMENT[item.name]}` | {getattr(defaults, item.name):,} |" in readme, item.name
