@@ -122,9 +122,11 @@ def columns_route(search: Search, start_arcs: int) -> None:
 
 
 def lagrangian_route(search: Search) -> None:
-    """Subgradient ascent with the Lagrangian heuristic every 25 iterations, then local search."""
+    """Subgradient ascent with the Lagrangian heuristic every 25 iterations, then local search from the best plan
+    and, while its time lasts, from the next best distinct plans the heuristic found (a multi-start)."""
     core = search.core
     tried: set[bytes] = set()
+    pool: list[tuple[float, BoolArray, Transport]] = []
 
     def heuristic(point: Point) -> None:
         key = np.flatnonzero(point.open_sites & core.free).tobytes()
@@ -132,15 +134,35 @@ def lagrangian_route(search: Search) -> None:
             tried.add(key)
             repaired = repair(core, point.open_sites.copy(), point.site_value)
             if repaired is not None:
-                search.offer(*repaired, "Lagrangian heuristic")
+                open_sites, plan = repaired
+                pool.append((core.plan_cost(open_sites, plan.assign), open_sites, plan))
+                search.offer(open_sites, plan, "Lagrangian heuristic")
 
     deadline = time.perf_counter() + LAGRANGIAN_SHARE * search.left()
     point, iterations = ascend(core, starting_multipliers(core), lambda: search.incumbent.cost, deadline, heuristic)
     search.take_bound(point)
     search.stats["lagrangian_iterations"] = iterations
-    if not search.closed():
-        deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * search.left()
-        search.stats["local_search_transports"] = local_search(core, search.incumbent, point.site_value, deadline)
+    deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * search.left()
+    transports, starts = 0, 0
+    seen: set[bytes] = set()
+    for cost, open_sites, plan in [
+        (search.incumbent.cost, search.incumbent.open_sites, None),
+        *sorted(pool, key=_first),
+    ]:
+        key = np.flatnonzero(open_sites & core.free).tobytes()
+        if key in seen or search.closed() or time.perf_counter() >= deadline:
+            continue
+        seen.add(key)
+        start = search.incumbent if plan is None else Incumbent(open_sites, plan.assign, plan.unmet, cost, plan.slack)
+        transports += local_search(core, start, point.site_value, deadline)
+        starts += 1
+        if plan is not None:
+            search.offer(start.open_sites, Transport(start.assign, start.unmet, start.slack), "local search")
+    search.stats.update(local_search_transports=transports, local_search_starts=starts)
+
+
+def _first(entry: tuple[float, BoolArray, Transport]) -> float:
+    return entry[0]
 
 
 def reduced_core(core: Core, search: Search) -> tuple[Core, BoolArray, BoolArray, BoolArray] | None:
@@ -228,12 +250,15 @@ def solve_core(core: Core, deadline: float, *, start_arcs: int | None, route: st
         open_sites, plan.assign, plan.unmet, core.plan_cost(open_sites, plan.assign), 0.0, "held flow"
     )
     search = Search(core, incumbent, deadline, highs_module())
-    if not core.free.any():
+    if not core.free.any():  # a transportation problem: the flow, proven by its rounding slack or by the LP's L
         plan_all = transport(core, core.must)
         search.offer(core.must.copy(), plan_all, "transport")
-        slack = plan_all.slack if plan_all is not None else np.inf
-        search.bound = incumbent.cost - slack
-        search.stats["route"] = "transport"
+        if plan_all is not None:
+            search.bound = search.incumbent.cost - plan_all.slack
+        search.stats["route"] = route = "transport"
+        if not search.closed() and search.highs is not None and search.left() > 0:
+            columns_route(search, start_arcs or COLUMN_START_ARCS)
+        search.bound = min(search.bound, search.incumbent.cost)
         return search
     if route == "auto":
         route = "columns" if search.highs is not None and linking_share(core) <= COLUMNS_LINKING_SHARE else "lagrangian"

@@ -96,7 +96,7 @@ def repair(
 
 
 def local_search(
-    core: Core, incumbent: Incumbent, site_value: FloatArray, deadline: float, candidates: int = SWAP_CANDIDATES
+    core: Core, incumbent: Incumbent, site_value: FloatArray, deadline: float, candidates: int | None = None
 ) -> int:
     """First-improvement local search on the free candidates: close one, open one, swap one for another.
 
@@ -120,7 +120,7 @@ def local_search(
         current = incumbent.open_sites
         opened = np.flatnonzero(current & core.free)
         closed = np.flatnonzero(core.free & ~current)
-        closed = closed[np.argsort(site_value[closed], kind="stable")][:candidates]
+        closed = closed[np.argsort(site_value[closed], kind="stable")][: candidates or SWAP_CANDIDATES]
         load = np.bincount(core.arc_site, weights=incumbent.assign, minlength=core.sites)
         opened = opened[np.argsort(load[opened] / np.maximum(core.opening[opened], 1e-9), kind="stable")]
         moves = [(int(s), -1) for s in opened] + [(-1, int(t)) for t in closed]
