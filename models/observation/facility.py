@@ -39,6 +39,8 @@ MIP_MAX_ARCS = 250_000
 LAGRANGIAN_SHARE = 0.3
 LOCAL_SEARCH_SHARE = 0.3
 COLUMNS_SHARE = 0.75
+MULTI_START_PATIENCE = 3
+"""Local search stops taking new starts after this many in a row that found nothing better."""
 """Shares of the time left that the Lagrangian ascent, the local search and the column generation may use."""
 
 
@@ -110,14 +112,17 @@ def columns_route(search: Search, start_arcs: int) -> None:
     )
     fractional = core.free & (result.open_value > 1e-9) & (result.open_value < 1 - 1e-9)
     search.stats["lp_fractional_sites"] = int(fractional.sum())
+    seconds_per_arc = 0.0
     for threshold in (0.5, 1e-9):
         if search.closed() or search.left() <= 0:
             break
+        started = time.perf_counter()
         rounded = core.must | (core.free & (result.open_value > threshold))
         repaired = repair(core, rounded, point.site_value, result.arcs)
+        seconds_per_arc = (time.perf_counter() - started) / max(1, len(result.arcs))
         if repaired is not None:
             search.offer(*repaired, "LP rounding")
-    if not search.closed() and search.left() > 0:
+    if not search.closed() and search.left() > 1.5 * seconds_per_arc * core.arcs:  # a flow is not interruptible
         search.offer(search.incumbent.open_sites, transport(core, search.incumbent.open_sites), "LP rounding, all arcs")
 
 

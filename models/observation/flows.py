@@ -7,6 +7,7 @@ open sites fixed, phase (iii) is a min-cost flow (``transport``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +45,10 @@ def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
     return int(persons[disabled].sum()) - placed_disabled, int(persons.sum()) - placed_all
 
 
-FLOW_SCALE = 10**9
-"""Arc minutes are rounded to 1e-9 minute for the integral min-cost flow (its error is reported, see ``transport``)."""
+FLOW_SCALE_RANGE = (6, 15)
+"""Arc minutes are rounded to ``10**-k`` minute for the integral min-cost flow, ``k`` in this range: as fine as
+int64 allows for the instance (``flow_scale``), coarser on OR-Tools' ``BAD_COST_RANGE``; the error is accounted for
+(``Transport.slack``)."""
 
 
 @dataclass(frozen=True)
@@ -103,23 +106,44 @@ def held_assignment(core: Core) -> IntArray | None:
     return np.asarray(flow.flows(ids[groups : groups + core.arcs]), dtype=np.int64)
 
 
+def flow_scale(core: Core) -> int:
+    """The exponent ``k``: costs ``minutes * 10**k`` times all persons stay far inside int64."""
+    largest = max(1.0, float(core.minutes.max(initial=0.0))) * max(1, int(core.persons.sum()))
+    low, high = FLOW_SCALE_RANGE
+    return int(np.clip(np.floor(np.log10(2.0**60 / largest)) - 2, low, high))
+
+
 def transport(core: Core, open_sites: BoolArray, arcs: IntArray | None = None) -> Transport | None:
     """The cheapest assignment to the ``open_sites`` over ``arcs`` (default all) holding the unmet optimum (6).
 
-    An integral min-cost flow on minutes rounded to ``1 / FLOW_SCALE``: for the exact minutes it is optimal to
-    within ``slack = Σ_g p_g * 2 * max rounding error`` (zero when the minutes have at most 9 decimals). None when
-    the open sites cannot hold the unmet optimum.
+    An integral min-cost flow on minutes rounded to ``10**-k`` (``flow_scale``). With ``e_a`` the rounding error
+    (exact minus rounded) of arc ``a``, the plan ``x`` costs, in exact minutes, at most
+    ``slack = Σ_a e_a x_a - P * min(0, min_a e_a)`` more than any plan with the same open sites (it is optimal for
+    the rounded costs, and any plan carries at most ``P`` persons). None when the open sites cannot hold the unmet
+    optimum.
     """
     from ortools.graph.python import min_cost_flow
 
     chosen = np.flatnonzero(open_sites[core.arc_site]) if arcs is None else arcs[open_sites[core.arc_site[arcs]]]
+    exponent = flow_scale(core)
+    while True:
+        found = _min_cost_flow(core, open_sites, chosen, 10**exponent, min_cost_flow)
+        if found is not None or exponent <= FLOW_SCALE_RANGE[0]:
+            return found if isinstance(found, Transport) else None
+        exponent -= 3
+
+
+def _min_cost_flow(
+    core: Core, open_sites: BoolArray, chosen: IntArray, scale: int, min_cost_flow: Any
+) -> Transport | bool | None:
+    """The flow at one cost scale: a Transport, False when infeasible, None on a bad cost range."""
     groups, sites = core.groups, core.sites
     sink = groups + sites
     persons = core.persons.astype(np.int64)
     capacity = np.where(open_sites, core.capacity, 0).astype(np.int64)
-    scaled = core.minutes[chosen] * FLOW_SCALE
+    scaled = core.minutes[chosen] * scale
     cost = np.rint(scaled).astype(np.int64)
-    error = float(np.abs(cost - scaled).max(initial=0.0)) / FLOW_SCALE
+    error = (scaled - cost) / scale
     tails = np.concatenate([core.arc_group[chosen], groups + np.arange(sites), np.arange(groups), [sink + 1, sink + 2]])
     heads = np.concatenate(
         [
@@ -144,10 +168,14 @@ def transport(core: Core, open_sites: BoolArray, arcs: IntArray | None = None) -
         tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs
     )
     flow.set_nodes_supplies(np.arange(sink + 3, dtype=np.int32), supplies.astype(np.int64))
-    if flow.solve() != flow.OPTIMAL:
+    status = flow.solve()
+    if status == flow.BAD_COST_RANGE:
         return None
+    if status != flow.OPTIMAL:
+        return False
     flows = np.asarray(flow.flows(ids), dtype=np.int64)
     assign = np.zeros(core.arcs, np.int64)
     assign[chosen] = flows[: len(chosen)]
     unmet = flows[len(chosen) + sites : len(chosen) + sites + groups]
-    return Transport(assign, unmet, 2.0 * error * float(persons.sum()))
+    slack = float(np.dot(error, flows[: len(chosen)])) - float(persons.sum()) * min(0.0, float(error.min(initial=0.0)))
+    return Transport(assign, unmet, max(0.0, slack))
