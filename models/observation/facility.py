@@ -38,7 +38,7 @@ MIP_MAX_ARCS = 250_000
 """The reduced MIP runs only when at most this many arcs are left after fixing."""
 LAGRANGIAN_SHARE = 0.3
 LOCAL_SEARCH_SHARE = 0.3
-COLUMNS_SHARE = 0.75
+COLUMNS_SHARE = 0.9
 MULTI_START_PATIENCE = 3
 """Local search stops taking new starts after this many in a row that found nothing better."""
 """Shares of the time left that the Lagrangian ascent, the local search and the column generation may use."""
@@ -147,6 +147,8 @@ def lagrangian_route(search: Search) -> None:
     point, iterations = ascend(core, starting_multipliers(core), lambda: search.incumbent.cost, deadline, heuristic)
     search.take_bound(point)
     search.stats["lagrangian_iterations"] = iterations
+    if not search.closed():
+        reduced_mip(search, only_if_all_fixed=True)  # a proof by fixing alone costs one transport
     deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * search.left()
     transports, starts = 0, 0
     seen: set[bytes] = set()
@@ -202,8 +204,12 @@ def _deficit_left(core: Core, fixed_open: BoolArray) -> IntArray:
     return np.maximum(core.deficit - opened, 0).astype(np.int64)
 
 
-def reduced_mip(search: Search) -> None:
-    """HiGHS's MIP on the reduced model with the incumbent; the full model's bound ``min(UB_fix, B_MIP)``."""
+def reduced_mip(search: Search, only_if_all_fixed: bool = False) -> None:
+    """HiGHS's MIP on the reduced model with the incumbent; the full model's bound ``min(UB_fix, B_MIP)``.
+
+    When fixing leaves no free candidate the reduced model is one transport (its flow is the proof); with
+    ``only_if_all_fixed`` nothing else is tried.
+    """
     core = search.core
     reduction = reduced_core(core, search)
     if reduction is None:
@@ -224,7 +230,7 @@ def reduced_mip(search: Search) -> None:
             exact = core.plan_cost(open_sites, plan.assign) - plan.slack
             search.bound = min(search.incumbent.cost, max(search.bound, min(upper_at_fixing, exact)))
         return
-    if reduced.arcs > MIP_MAX_ARCS or search.left() <= 0:
+    if only_if_all_fixed or reduced.arcs > MIP_MAX_ARCS or search.left() <= 0:
         return
     model = StrongModel(reduced, search.highs, cover=True)
     model.add_arcs(np.arange(reduced.arcs))
