@@ -290,7 +290,8 @@ class StrongModel:
 
     def run(self, seconds: float, **options: Any) -> str:
         """Solve within ``seconds``; returns HiGHS's model status as text."""
-        self.solver.setOptionValue("time_limit", float(max(seconds, 1e-3)))
+        # HiGHS compares its time limit with the run time summed over every run() of this object
+        self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
         for name, value in options.items():
             self.solver.setOptionValue(name, value)
         self.solver.run()
