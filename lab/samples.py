@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 from bench.inputs import build_instance
-from planner.io import dataset_from_frames
-from planner.rules import DEFAULT_PRESET, load_preset
-from planner.sample import generate
-from planner.scenario import make_scenario
+from planner.dataset.io import dataset_from_frames
+from planner.rules.rules import load_rules
+from planner.dataset.sample import generate
+from planner.rules.scenario import make_scenario
 
 OUT = Path("/tmp/epiplan_lab")
 
@@ -21,7 +21,7 @@ def build(scale: str) -> None:
     t = time.perf_counter()
     frames = generate(scale, 7)
     dataset = dataset_from_frames(frames, name=f"{scale}-seed7")
-    rules = load_preset(DEFAULT_PRESET)
+    rules = load_rules()
     scenario = make_scenario(level="severe")
     inst = build_instance(dataset, rules, scenario)
     r = inst.rules

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from models.base import Status
-from models.observation.columns import cheapest_arcs, column_generation
+from models.observation.columns import cheapest_arcs, column_generation, fixed_sites_plan
 from models.observation.flows import Transport, transport
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.lagrangian import Point, arc_penalties, ascend, evaluate, site_penalties, starting_multipliers
 from models.observation.location import Core, StrongModel, build_core, highs_module
-from models.observation.search import Incumbent, held_plan, local_search, repair
+from models.observation.search import Incumbent, held_plan, local_search, meet_streets, repair, streets_met
 
 OPTIMALITY_TOLERANCE = 1e-9
 """``optimal`` when the plan's cost exceeds the proven bound by at most this share (of at least 1 minute)."""
@@ -39,6 +39,10 @@ MIP_MAX_ARCS = 250_000
 LAGRANGIAN_SHARE = 0.3
 LOCAL_SEARCH_SHARE = 0.3
 COLUMNS_SHARE = 0.9
+PLAN_RESERVE = 5.0
+"""Time kept after the column generation for the rounded plan (an LP re-solve), in held maximum flows (measured)."""
+FLOW_ESTIMATE = 30.0
+"""A min-cost flow over every arc takes up to this many held maximum flows (15-35 measured on the samples)."""
 MULTI_START_PATIENCE = 3
 """Local search stops taking new starts after this many in a row that found nothing better."""
 """Shares of the time left that the Lagrangian ascent, the local search and the column generation may use."""
@@ -69,6 +73,7 @@ class Search:
     incumbent: Incumbent
     deadline: float
     highs: Any
+    held_seconds: float = 0.0
     bound: float = -np.inf
     point: Point | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -93,11 +98,14 @@ def linking_share(core: Core) -> float:
 
 
 def columns_route(search: Search, start_arcs: int) -> None:
-    """Strong LP by column generation; bound ``L(λ_LP)``; plans from its ``open_site`` rounded (0.5, then up)."""
+    """Strong LP by column generation; bound ``L(λ_LP)``; plans from its ``open_site`` rounded (up, then at 0.5),
+    each assigned by the same LP with the sites fixed (priced over all arcs), a flow when that fails."""
     core = search.core
     held = search.incumbent.assign > 0
     start = cheapest_arcs(core, start_arcs) | held
-    result = column_generation(core, search.highs, start, time.perf_counter() + COLUMNS_SHARE * search.left())
+    after_columns = PLAN_RESERVE * search.held_seconds  # the rounded plan must fit after the LP
+    deadline = time.perf_counter() + COLUMNS_SHARE * max(0.0, search.left() - after_columns)
+    result, model = column_generation(core, search.highs, start, deadline)
     if result is None:
         search.stats["columns"] = "no LP within the time limit"
         return
@@ -112,18 +120,25 @@ def columns_route(search: Search, start_arcs: int) -> None:
     )
     fractional = core.free & (result.open_value > 1e-9) & (result.open_value < 1 - 1e-9)
     search.stats["lp_fractional_sites"] = int(fractional.sum())
-    seconds_per_arc = 0.0
-    for threshold in (0.5, 1e-9):
-        if search.closed() or search.left() <= 0:
+    for threshold in (1e-9, 0.5):  # every positive value first: the LP's own plan fits
+        if search.closed() or search.left() <= 0 or (threshold == 0.5 and not fractional.any()):
+            continue
+        rounded = meet_streets(core, core.must | (core.free & (result.open_value > threshold)), point.site_value)
+        plan = fixed_sites_plan(model, rounded, search.deadline)
+        if plan is not None:
+            used = np.bincount(core.arc_site, weights=plan.assign, minlength=core.sites) > 0
+            search.offer(meet_streets(core, core.must | (rounded & used), point.site_value), plan, "LP rounding")
+        elif threshold < 0.5:
+            repaired = repair(core, rounded, point.site_value, result.arcs)
+            if repaired is not None:
+                search.offer(*repaired, "LP rounding, flow")
+    for site in np.flatnonzero(fractional)[np.argsort(result.open_value[fractional], kind="stable")].tolist():
+        if search.closed() or search.left() <= 0:  # close the LP's fractional sites one by one while it pays
             break
-        started = time.perf_counter()
-        rounded = core.must | (core.free & (result.open_value > threshold))
-        repaired = repair(core, rounded, point.site_value, result.arcs)
-        seconds_per_arc = (time.perf_counter() - started) / max(1, len(result.arcs))
-        if repaired is not None:
-            search.offer(*repaired, "LP rounding")
-    if not search.closed() and search.left() > 1.5 * seconds_per_arc * core.arcs:  # a flow is not interruptible
-        search.offer(search.incumbent.open_sites, transport(core, search.incumbent.open_sites), "LP rounding, all arcs")
+        trial = search.incumbent.open_sites.copy()
+        trial[site] = False
+        if search.incumbent.open_sites[site] and streets_met(core, trial):
+            search.offer(trial, fixed_sites_plan(model, trial, search.deadline), "LP rounding, closing")
 
 
 def lagrangian_route(search: Search) -> None:
@@ -135,7 +150,7 @@ def lagrangian_route(search: Search) -> None:
 
     def heuristic(point: Point) -> None:
         key = np.flatnonzero(point.open_sites & core.free).tobytes()
-        if key not in tried:
+        if key not in tried and search.left() > FLOW_ESTIMATE * search.held_seconds:
             tried.add(key)
             repaired = repair(core, point.open_sites.copy(), point.site_value)
             if repaired is not None:
@@ -150,21 +165,24 @@ def lagrangian_route(search: Search) -> None:
     if not search.closed():
         reduced_mip(search, only_if_all_fixed=True)  # a proof by fixing alone costs one transport
     deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * search.left()
-    transports, starts = 0, 0
+    transports, starts, idle = 0, 0, 0
+    flow_seconds = FLOW_ESTIMATE * search.held_seconds * float(search.incumbent.open_sites.mean())
     seen: set[bytes] = set()
     for cost, open_sites, plan in [
         (search.incumbent.cost, search.incumbent.open_sites, None),
         *sorted(pool, key=_first),
     ]:
         key = np.flatnonzero(open_sites & core.free).tobytes()
-        if key in seen or search.closed() or time.perf_counter() >= deadline:
+        if key in seen or search.closed() or time.perf_counter() >= deadline or idle >= MULTI_START_PATIENCE:
             continue
         seen.add(key)
+        before = search.incumbent.cost
         start = search.incumbent if plan is None else Incumbent(open_sites, plan.assign, plan.unmet, cost, plan.slack)
-        transports += local_search(core, start, point.site_value, deadline)
+        transports += local_search(core, start, point.site_value, deadline, flow_seconds=flow_seconds)
         starts += 1
         if plan is not None:
             search.offer(start.open_sites, Transport(start.assign, start.unmet, start.slack), "local search")
+        idle = 0 if search.incumbent.cost < before else idle + 1
     search.stats.update(local_search_transports=transports, local_search_starts=starts)
 
 
@@ -253,6 +271,7 @@ def reduced_mip(search: Search, only_if_all_fixed: bool = False) -> None:
 
 def solve_core(core: Core, deadline: float, *, start_arcs: int | None, route: str = "auto") -> Search | None:
     """Phase (iii) on the core until ``deadline``; None when not even the held flow exists."""
+    started = time.perf_counter()
     held = held_plan(core)
     if held is None:
         return None
@@ -260,7 +279,7 @@ def solve_core(core: Core, deadline: float, *, start_arcs: int | None, route: st
     incumbent = Incumbent(
         open_sites, plan.assign, plan.unmet, core.plan_cost(open_sites, plan.assign), 0.0, "held flow"
     )
-    search = Search(core, incumbent, deadline, highs_module())
+    search = Search(core, incumbent, deadline, highs_module(), time.perf_counter() - started)
     if not core.free.any():  # a transportation problem: the flow, proven by its rounding slack or by the LP's L
         plan_all = transport(core, core.must)
         search.offer(core.must.copy(), plan_all, "transport")

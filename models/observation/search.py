@@ -96,26 +96,36 @@ def repair(
 
 
 def local_search(
-    core: Core, incumbent: Incumbent, site_value: FloatArray, deadline: float, candidates: int | None = None
+    core: Core,
+    incumbent: Incumbent,
+    site_value: FloatArray,
+    deadline: float,
+    candidates: int | None = None,
+    flow_seconds: float = 0.0,
 ) -> int:
     """First-improvement local search on the free candidates: close one, open one, swap one for another.
 
     Closing tries the least used sites per opening cost first; opening and swapping the closed candidates with
     the cheapest Lagrangian value. Each move is priced by a transport over the arcs of its open sites. Returns the
-    number of transports.
+    number of transports. ``flow_seconds`` estimates a transport's time until one is measured.
     """
-    evaluations = 0
+    evaluations, spent = 0, 0.0
 
     def better(open_sites: BoolArray) -> bool:
-        nonlocal evaluations
+        nonlocal evaluations, spent
         if not streets_met(core, open_sites):
             return False
         evaluations += 1
+        started = time.perf_counter()
         plan = transport(core, open_sites)
+        spent += time.perf_counter() - started
         return plan is not None and incumbent.offer(core, open_sites, plan, "local search")
 
+    def time_for_one() -> bool:  # a flow is not interruptible: start one only if the average one still fits
+        return time.perf_counter() + (spent / evaluations if evaluations else flow_seconds) < deadline
+
     improved = True
-    while improved and time.perf_counter() < deadline:
+    while improved and time_for_one():
         improved = False
         current = incumbent.open_sites
         opened = np.flatnonzero(current & core.free)
@@ -126,7 +136,7 @@ def local_search(
         moves = [(int(s), -1) for s in opened] + [(-1, int(t)) for t in closed]
         moves += [(int(s), int(t)) for s in opened for t in closed]
         for leave, enter in moves:
-            if time.perf_counter() >= deadline:
+            if not time_for_one():
                 break
             trial = current.copy()
             if leave >= 0:

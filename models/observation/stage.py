@@ -10,7 +10,7 @@ import pandas as pd
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.observation.facility import solve_facility_location
 from models.observation.flows import solve_unmet_optimum
-from models.observation.instance import DEFAULT_OPTIONS, STAGE, TABLES_SHARE, prepare
+from models.observation.instance import DEFAULT_OPTIONS, STAGE, TABLES_SECONDS_PER_ARC, TABLES_SHARE, prepare
 from models.observation.tables import (
     assignments_table,
     empty_tables,
@@ -62,9 +62,10 @@ def solve_observation(
         Never raises on a shortage.
     """
     start = time.perf_counter()
-    deadline = start + options.time_limit_s * (1.0 - TABLES_SHARE)
     with stopwatch() as build:
         instance = prepare(groups, sites, arcs, persons_per_room, sites_per_street_min, barrier_free_for_disabled)
+    reserve = max(TABLES_SHARE * options.time_limit_s, TABLES_SECONDS_PER_ARC * len(instance.arcs))
+    deadline = start + options.time_limit_s - reserve
     with stopwatch() as solve:
         optimum = solve_unmet_optimum(instance)
         if optimum is None:
