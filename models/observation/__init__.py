@@ -85,13 +85,16 @@ the strong LP's value (the subproblems have the integrality property); (7) can l
 *Route columns* (at most half the arcs end at a free candidate: the samples). The strong LP by column generation in
 HiGHS (``columns``): each group's ``k`` cheapest arcs (``cost_arcs_per_group``, default 8) and the held flow's arcs,
 then every arc outside priced with the duals, ``minutes - λ_g - μ_s < 0`` entering with its linking row, re-solved
-from the basis until none is left. Bound ``L(λ_LP)``; plans: the LP's ``open_site`` rounded at 0.5 (then every
-positive value), repaired (street minimum, room for the unmet optimum) and re-assigned by a transport over all arcs.
-When the LP is integral (the samples) plan and bound meet: optimal.
+from the basis until none is left. Bound ``L(λ_LP)``. Plans: the LP's ``open_site`` rounded up (every positive
+value; the LP's own assignment fits), then at 0.5, each open set assigned by the same LP with ``open_site`` fixed and
+priced over all arcs (a transportation problem: its optimal vertex is integral; checked before use), then the
+fractional sites closed one by one while that pays. When the LP is integral (the samples) plan and bound meet.
 
 *Route lagrangian* (the others: OR-Library instances). Subgradient ascent of ``L`` (Polyak steps towards the
 incumbent's cost), the Lagrangian heuristic every 25 steps (the relaxation's open sites, repaired, transported),
-then local search (close, open, swap one candidate; each move priced by a transport).
+a proof by fixing alone when it closes every candidate (below), then local search (close, open, swap one candidate;
+each move priced by a transport) from the best plan and from the next best distinct heuristic plans until three
+starts in a row bring nothing.
 
 *Fixing and the reduced MIP*. With ``UB`` the incumbent's cost and ``L`` at the best ``λ``: flipping a free site's
 ``open_site`` from the relaxation's choice raises ``L`` by ``Δ_s`` (re-solving the site choice), one person on an
@@ -105,10 +108,13 @@ re-assigned over all arcs by a transport.
 
 *Status*. The stage's bound is the largest of these; ``optimal`` exactly when
 ``objective - bound <= 1e-9 * max(1, |objective|)`` (``facility.OPTIMALITY_TOLERANCE``), else ``feasible`` with
-bound and gap. Time: the stage stops its steps at ``time_limit_s`` less 5 % kept for the tables (HiGHS gets the time
-left; an ascent, a local search or a column round does not start after the deadline; one flow in progress is
-finished). HiGHS is scipy's (``scipy.optimize._highspy``, in-process beside OR-Tools); without it the Lagrangian
-route runs alone.
+bound and gap. Time: the steps stop at ``time_limit_s`` less what the tables need (5 % of the limit, at least
+0.2 µs per arc). HiGHS gets the time left (its limit counts the run time of earlier solves of the same object); an
+ascent step, a column round, a local-search move or a heuristic flow starts only when it is expected to fit (a flow
+cannot be interrupted: its time is measured, or estimated as 30 held maximum flows). Preparing the instance, the
+two maximum flows of (i)-(ii) and the held flow always run: with a limit shorter than they take (about 1.2 s at
+national) the stage returns the held plan, ``feasible``, a little late. HiGHS is scipy's
+(``scipy.optimize._highspy``, in-process beside OR-Tools); without it the Lagrangian route runs alone.
 
 Outputs (``StageResult.tables``)
 --------------------------------
