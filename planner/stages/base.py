@@ -56,8 +56,8 @@ class ArcLimits:
     """How many arcs each stage gets: the k nearest candidates per origin (rules cap them by minutes too).
 
     ``sites_per_home`` None keeps every site within the transfer limit, so the unmet figures are the rule's;
-    the observation cost phase then keeps each group's ``site_cost_arcs_per_group`` cheapest arcs (and those the
-    unmet optimum needs).
+    the observation cost phase starts its column generation with each group's ``site_cost_arcs_per_group``
+    cheapest arcs and prices every other arc, so the figures are those of the full model.
     """
 
     sites_per_home: int | None = None
