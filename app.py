@@ -20,6 +20,7 @@ assert inputs.planned is not None and inputs.rules is not None and inputs.scenar
 plan, key, _seconds = cache.solve_plan(
     st.session_state, inputs.planned, inputs.rules, inputs.scenario, inputs.time_limit_s, inputs.language
 )
+views.draw_plan_warnings(plan, inputs.language)
 located = places(inputs.planned, inputs.language)
 shown, border = views.district_part(plan, inputs)
 overview.draw_kpis(shown, overview.remember_shown(st.session_state, key, shown.kpis, inputs.district), inputs.language)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dataset_checks import Frames, WriteTables, assert_same_tables, set_cell
+from dataset_strategies import tiny_datasets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,79 +107,6 @@ def test_write_dataset_skips_an_empty_travel_table_and_keeps_spec_order(tiny_dat
 
 
 # --------------------------------------------------------------------------- property: write -> read round trip
-
-
-_ID = st.text(alphabet="0123456789ABCZ-_是", min_size=1, max_size=6)
-_TEXT = st.text(alphabet="abcXYZ019 ,;\"'=+@é东城区养老医院一", max_size=12).map(str.strip)
-_COUNT = st.integers(0, 10**12)
-_LAT = st.floats(-90, 90, allow_nan=False)
-_LON = st.floats(-180, 180, allow_nan=False)
-_NUMBER = st.floats(0, 1e9, allow_nan=False)
-
-
-def _n(strategy: st.SearchStrategy[object], n: int) -> st.SearchStrategy[list[object]]:
-    return st.lists(strategy, min_size=n, max_size=n)
-
-
-@st.composite
-def _rows(draw: st.DrawFn, table: str, n: int, refs: dict[str, list[str]], ids: list[str]) -> pd.DataFrame:
-    """``n`` valid rows of ``table`` with the given ids, referring only to ``refs``."""
-    spec = TABLES[table]
-    columns: dict[str, list[object]] = {}
-    for col in spec.all_columns():
-        if col.name == spec.id_column:
-            columns[col.name] = list(ids)
-        elif col.name == "designated_hospital_id":
-            columns[col.name] = draw(_n(st.sampled_from(["", *refs["designated"]]), n))
-        elif col.kind == "id":
-            target = next(fk.table for fk in spec.foreign_keys if fk.column == col.name)
-            columns[col.name] = draw(_n(st.sampled_from(refs[target]), n))
-        elif col.name == "max_ambulances":
-            columns[col.name] = draw(_n(st.none() | _COUNT, n))
-        else:
-            strategy = {
-                "text": _TEXT,
-                "count": _COUNT,
-                "number": _NUMBER,
-                "lat": _LAT,
-                "lon": _LON,
-                "bool": st.booleans(),
-                "level": st.sampled_from([2, 3]),
-                "status": st.sampled_from(["open", "candidate", "closed"]),
-            }[col.kind]
-            columns[col.name] = draw(_n(strategy, n))
-    frame = pd.DataFrame(columns)
-    if table == "care_homes":
-        frame["disabled"] = [draw(st.integers(0, r)) for r in frame["residents"]]
-    if table == "hospitals":
-        frame.loc[0, "designated"] = True
-    if "max_ambulances" in frame:
-        frame["max_ambulances"] = frame["max_ambulances"].astype("Int64")
-    return frame
-
-
-@st.composite
-def tiny_datasets(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
-    """A random valid dataset: unique ids per table, foreign keys into earlier tables."""
-    sizes = {name: draw(st.integers(1, 3)) for name in TABLES if name != "travel_minutes"}
-    ids = {name: draw(st.lists(_ID, min_size=n, max_size=n, unique=True)) for name, n in sizes.items()}
-    refs = {"districts": ids["districts"], "streets": ids["streets"]}
-    frames: dict[str, pd.DataFrame] = {}
-    for name in ("districts", "streets", "hospitals"):
-        frames[name] = draw(_rows(name, sizes[name], refs, ids[name]))
-    refs["designated"] = frames["hospitals"].loc[frames["hospitals"]["designated"], "hospital_id"].tolist()
-    for name in ("care_homes", "clinics", "sites", "stations", "pools", "depots"):
-        frames[name] = draw(_rows(name, sizes[name], refs, ids[name]))
-    every_id = [i for name in sizes for i in ids[name]]
-    n_travel = draw(st.integers(0, 3))
-    frames["travel_minutes"] = pd.DataFrame(
-        {
-            "from_id": draw(_n(st.sampled_from(every_id), n_travel)),
-            "to_id": draw(_n(st.sampled_from(every_id), n_travel)),
-            "minutes": draw(_n(_NUMBER, n_travel)),
-        }
-    )
-    return frames
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

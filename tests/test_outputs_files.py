@@ -92,3 +92,72 @@ def test_atomic_write_removes_a_half_written_temp_file(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         atomic_write(tmp_path / "plan.json", half_then_fail)
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- all of a run's files, or none
+
+
+def test_a_failing_second_output_leaves_every_previous_file_and_no_temporary(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / "plan.json", tmp_path / "plan.xlsx"]
+    for target in targets:
+        target.write_bytes(b"previous")
+
+    def crash(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workbook, "write_table_sheet", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_plan(plan, targets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.xlsx"]
+    assert all(target.read_bytes() == b"previous" for target in targets)
+
+
+def test_folders_made_for_the_outputs_are_removed_when_writing_fails(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "write_table_sheet", lambda *args: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(OSError):
+        write_plan(plan, [tmp_path / "a" / "b" / "plan.json", tmp_path / "c" / "plan.xlsx"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_is_never_written_over(plan: Plan, tmp_path: Path) -> None:
+    (tmp_path / "plan.json").mkdir()
+    with pytest.raises(ValueError, match="over the folder"):
+        write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_signal_while_renaming_comes_after_every_output_is_in_place(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from planner import signals
+    from planner.outputs import files
+
+    targets = [tmp_path / "plan.json", tmp_path / "plan.zip"]
+    real_replace = os.replace
+    renamed: list[str] = []
+
+    def replace_then_signal(source: Path, target: Path) -> None:
+        real_replace(source, target)
+        renamed.append(Path(target).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = {signum: signal.getsignal(signum) for signum in signals.SIGNALS}
+    signals.install()
+    try:
+        monkeypatch.setattr(files.os, "replace", replace_then_signal)
+        with pytest.raises(signals.Terminated):
+            write_plan(plan, targets)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    assert renamed == ["plan.json", "plan.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.zip"]
+    assert json.loads(targets[0].read_text(encoding="utf-8")) == plan_to_json(plan)

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from planner.dataset.schema import DRUGS, LEVELS
 from planner.outputs.contract import CONTRACT, PLAN_LISTS, stage_contract_keys
-from planner.outputs.plan_json import HEADER_KEYS
+from planner.outputs.plan_json import HEADER_KEYS, TRAILER_KEYS
 from planner.outputs.schema import (
     COLUMN_REFINEMENTS,
     SCHEMA_PATH,
@@ -60,7 +60,7 @@ def test_schema_follows_the_code() -> None:
 
 def test_every_registered_stage_is_an_object_of_the_common_fields_and_its_contract_tables() -> None:
     schema = plan_json_schema()
-    assert schema["required"] == [*HEADER_KEYS, *STAGE_NAMES, *PLAN_LISTS]
+    assert schema["required"] == [*HEADER_KEYS, *STAGE_NAMES, *PLAN_LISTS, *TRAILER_KEYS]
     assert schema["additionalProperties"] is False
     for stage in STAGE_NAMES:
         tables = stage_contract_keys(stage)

@@ -50,3 +50,29 @@ def test_a_column_keeps_its_name_with_the_chinese_header_beside_it() -> None:
     assert problem_column("disabled", "en") == "disabled"
     assert problem_column(None, "zh") == ""
     assert problem_message("something new", "zh") == "something new"
+
+
+def test_the_messages_of_limits_encodings_and_places_read_in_chinese() -> None:
+    messages = [
+        "residents: 90000000 is above the limit 100,000 for a care home",
+        "minutes: 1e300 is above the limit 10,000 for a pair of places",
+        "speed_kmh: 0.000001 is below the limit 1 for a district (0 or empty: the default)",
+        "stock_cough: 12,000,000,000 in all rows, above the limit 10,000,000,000 for the whole table",
+        "site_id 'H001' is also the home_id of care_homes.csv row 2: an id names one place only (care homes, "
+        "clinics, hospitals, sites, stations, pools and depots share one set of ids)",
+        "from H001 to ST1 is given again on row 4 (500 min): the last row is used, this one (5 min) is not",
+        "73 km from its street S3 (district D2): check its lat/lon or street_id (it is planned in that district)",
+        "54 km outside the area of the streets of its district D2: check its lat/lon or district_id",
+        "the file (once inflated) is 8.0 MB, above the limit of 4 MB for one file (EPIPLAN_MAX_FILE_MB)",
+        "more than 2 data rows, the limit for one table (EPIPLAN_MAX_ROWS)",
+        "12 columns, above the limit of 10 for one table (EPIPLAN_MAX_COLUMNS)",
+        "UTF-16 text (little-endian, without a byte-order mark): save the file as 'CSV UTF-8' or GB18030",
+        "binary data, not CSV text (a NUL byte on line 2): save the table as 'CSV UTF-8'",
+        'a quote (") opened in this row is never closed',
+        "the header is on row 2, below a title ('名单'): delete row 1 so that the header is the first row",
+        "cell F3 holds the formula =10*10 without a saved value: open the workbook in Excel and save it "
+        "(or paste the values) so that the value is stored",
+        "closed site 'NOPE' is not a site_id of the dataset (ignored)",
+    ]
+    for message in messages:
+        assert CJK.search(problem_message(message, "zh")), message

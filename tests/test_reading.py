@@ -15,8 +15,8 @@ from planner.dataset.problems import Problem
 
 
 def test_unreadable_encoding_names_the_file(tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables) -> None:
-    folder = write_tables(tmp_path / "utf16", tiny_tables)
-    (folder / "care_homes.csv").write_bytes(tiny_tables["care_homes"].to_csv(index=False).encode("utf-16"))
+    folder = write_tables(tmp_path / "latin", tiny_tables)
+    (folder / "care_homes.csv").write_bytes(b"\xff" + tiny_tables["care_homes"].to_csv(index=False).encode("utf-8"))
     errors, _ = problems_of(folder)
     assert errors == [
         Problem(

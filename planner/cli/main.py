@@ -11,7 +11,9 @@ inside ``run`` so ``epiplan --help`` stays fast)::
 
 Exit codes: 0 done, 1 unexpected internal error (one line on stderr; the
 traceback with ``--debug``), 2 bad input (data, rules, scenario or arguments;
-the problems are printed, never a traceback).
+the problems are printed, never a traceback), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM): the run stops at once and writes nothing
+(:mod:`planner.signals`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from pathlib import Path
 
 import yaml
 
+from planner import signals
+from planner.cli.options import OptionError, out_problem
 from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
@@ -169,25 +173,6 @@ def add_mkdir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mkdir", action="store_true", help="create the folder of --out when it does not exist")
 
 
-def out_problem(path: str | Path, mkdir: bool, folder: bool = False) -> str | None:
-    """Why ``--out path`` cannot be written, or None: its folder is missing (unless ``mkdir``), or something in
-    the way is a file. ``folder``: ``path`` is a folder the command writes into (it may be new; its parent not)."""
-    target = Path(path)
-    if folder and target.exists() and not target.is_dir():
-        return f"--out {path}: {target} is a file, not a folder"
-    if not folder and target.is_dir():
-        return f"--out {path}: is a folder, expected a file name"
-    container = target.parent
-    existing = container
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"--out {path}: {existing} is not a folder"
-    if not container.exists() and not mkdir:
-        return f"--out {path}: the folder {container} does not exist (add --mkdir to create it)"
-    return None
-
-
 class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """``--help`` with each option's default, where it has a meaningful one (not for flags or unset options)."""
 
@@ -288,18 +273,22 @@ def _dispatch(arguments: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``epiplan`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    from models.base import stop_searches
+
     arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        return _dispatch(arguments)
+        with signals.watching(stop_searches):
+            return _dispatch(arguments)
     except DatasetError as exc:
         print(format_problems(exc.problems))
         return EXIT_BAD_INPUT
-    except (RulesError, ScenarioError) as exc:
+    except (RulesError, ScenarioError, OptionError) as exc:
         _report_bad_input(exc.problems)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("epiplan: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interruption:  # SIGINT, or SIGTERM (signals.Terminated)
+        signals.quiet_cleanup()
+        print(f"epiplan: {signals.describe(interruption)}", file=sys.stderr)
+        return signals.exit_code(interruption)
     except BrokenPipeError:  # the reader went away (``epiplan validate x | head``): stop quietly
         _silence_stdout()
         return 141
@@ -320,4 +309,5 @@ if __name__ == "__main__":
     # COMMAND_MODULES which ``from planner.cli.main import register`` add to the same registry.
     from planner.cli.main import main as _main
 
+    signals.install()
     raise SystemExit(_main())

@@ -7,14 +7,14 @@ error unless ``--mkdir`` asks for it.
 
 Exit 0 when every stage produced a plan (shortfalls included), 2 on invalid input
 (the problem table is printed and no file is written, not even a partial one),
-1 on an internal error.
+1 on an internal error, 130 / 143 on Ctrl-C / SIGTERM (nothing written). The outputs of a
+run are written together: all of them or none (``planner.outputs.files.write_plan``).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from planner.cli.main import (
@@ -26,14 +26,12 @@ from planner.cli.main import (
     add_rules_arguments,
     format_problems,
     format_table,
-    out_problem,
     register,
     rules_from_argument,
 )
+from planner.cli.options import bad_outputs, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
-from planner.rules.scenario import Scenario, load_scenario, make_scenario
-
-OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
+from planner.rules.scenario import Scenario, make_scenario
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +42,7 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     add_rules_arguments(parser, level_default=None)  # unset: the scenario file's level, else prevalent
     parser.add_argument("--scenario", help="a scenario YAML (knob: value); --level, when given, overrides its level")
     parser.add_argument(
-        "--time-limit", type=float, default=10.0, metavar="S", help="solver time limit per stage, seconds"
+        "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
     )
     parser.add_argument(
         "--out",
@@ -62,7 +60,7 @@ def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
     """The scenario of ``--scenario`` with ``--level`` applied when given (its unset knobs follow the new level)."""
     if not args.scenario:
         return make_scenario(level=args.level or "prevalent")
-    scenario = load_scenario(args.scenario)
+    scenario = make_scenario(**read_yaml_mapping(args.scenario, "scenario"))
     if args.level is not None:
         return make_scenario(**{**scenario.model_dump(), "level": args.level, **_unset_level_knobs(scenario)})
     return scenario
@@ -72,20 +70,6 @@ def _unset_level_knobs(scenario: Scenario) -> dict[str, Any]:
     """Knobs that followed the old level's defaults: reset so the new level's defaults apply."""
     explicit = scenario.model_fields_set
     return {k: None for k in ("attack_rate", "severe_share", "staff_absence", "rotation_share") if k not in explicit}
-
-
-def bad_outputs(paths: list[str], mkdir: bool = False) -> list[str]:
-    """Messages for ``--out`` paths that cannot be written (a missing folder unless ``mkdir``)."""
-    problems = []
-    for raw in paths:
-        path = Path(raw)
-        if path.suffix.lower() not in OUTPUT_SUFFIXES:
-            problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
-            continue
-        problem = out_problem(path, mkdir)
-        if problem:
-            problems.append(problem)
-    return problems
 
 
 def stage_table(plan: Any) -> str:
@@ -121,7 +105,7 @@ def run_solve(args: argparse.Namespace) -> int:
     from planner.pipeline import make_plan
     from planner.report.district import border_flows, district_plan
 
-    problems = bad_outputs(args.out, args.mkdir)
+    problems = bad_outputs(args.out, args.mkdir, args.data)
     rules = rules_from_argument(args.rules)
     scenario = scenario_from_arguments(args)
     dataset, data_problems = check_dataset(args.data)
@@ -141,12 +125,18 @@ def run_solve(args: argparse.Namespace) -> int:
     border = None
     if args.district is not None:
         plan, border = district_plan(plan, dataset, args.district), border_flows(plan, dataset, args.district)
+    if plan.warnings:
+        print(format_problems(plan.warnings) + "\n")
     print(stage_table(plan))
     print()
     print(kpi_table(plan, args.lang, shown))
-    for out in args.out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)  # only reached with --mkdir when it was missing
-        write_plan(plan, [out], args.lang, shown, border)
+    try:
+        written = write_plan(plan, args.out, args.lang, shown, border)  # all of them or none
+    except OSError as exc:
+        where = exc.filename or ", ".join(args.out)
+        print(f"epiplan: cannot write {where}: {exc.strerror or exc}; no file was written")
+        return EXIT_BAD_INPUT
+    for out in written:
         print(f"wrote {out}")
     return EXIT_OK
 

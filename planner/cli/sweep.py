@@ -38,6 +38,7 @@ from planner.cli.main import (
     register,
     rules_from_argument,
 )
+from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
 
@@ -119,8 +120,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
         problems.append(f"--samples: expected at least 1, got {args.samples}")
     if args.seed < 0:
         problems.append(f"--seed: expected a whole number >= 0, got {args.seed}")
-    if args.time_limit <= 0:
-        problems.append(f"--time-limit: expected seconds > 0, got {args.time_limit:g}")
+    if not 0 < args.time_limit <= MAX_TIME_LIMIT_S:  # nan and inf too
+        problems.append(
+            f"--time-limit: expected seconds > 0 and at most {MAX_TIME_LIMIT_S:,.0f}, got {args.time_limit:g}"
+        )
     if args.workers is not None and args.workers < 1:
         problems.append(f"--workers: expected at least 1, got {args.workers}")
     if args.serial and args.scheduler:

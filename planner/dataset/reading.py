@@ -2,22 +2,24 @@
 
 A dataset comes as a folder of CSV files (``<table>.csv``), one ``.xlsx`` workbook with one sheet per table,
 or a ``.zip`` of CSV files, from disk (:func:`read_path`) or uploaded as bytes (:func:`read_upload`); tables
-already in memory are read the same way (:func:`source_from_frames`). CSV text may be UTF-8, UTF-8 with a
-byte-order mark, or GB18030 (what Excel writes in Chinese locales); the encoding is detected, never guessed
-into garbage.
+already in memory are read the same way (:func:`source_from_frames`). Decoding CSV text is
+:mod:`planner.dataset.csv_text`'s, streaming workbook sheets :mod:`planner.dataset.sheets`'.
 
-Every cell is read as text (so ``007`` stays ``007``), trimmed, and fully blank rows are dropped, as are note
-rows whose first cell starts with ``#`` (the dataset template's description and example rows); each entry keeps
-its spreadsheet row. What cannot be read is a :class:`~planner.dataset.problems.Problem` of
-the :class:`Source`; converting and checking the tables is :mod:`planner.dataset.validation`'s.
+Every read stays within :class:`~planner.dataset.limits.ReadLimits`: a file's size is checked before it is
+read, a zip member's declared size before it is inflated and its actual size while it streams, rows and
+cells while they are parsed. Every cell is read as text (so ``007`` stays ``007``), trimmed, and fully blank
+rows are dropped, as are note rows whose first cell starts with ``#`` (the dataset template's description and
+example rows); each entry keeps its spreadsheet row. What cannot be read is a
+:class:`~planner.dataset.problems.Problem` of the :class:`Source`; converting and checking the tables is
+:mod:`planner.dataset.validation`'s.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
-import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,24 +28,20 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from planner.dataset.csv_text import ENCODINGS, read_csv_bytes
+from planner.dataset.grid import Grid, locate_header
+from planner.dataset.limits import Budget, LimitsError, ReadLimits, file_too_large
 from planner.dataset.problems import Problem
 from planner.dataset.schema import TABLES
+from planner.dataset.sheets import WorkbookError, read_sheets
 
-ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
-"""Tried in this order, strictly."""
 COMMENT = "#"
 """A row whose first cell starts with this is a note, not data (the dataset template's description and example
 rows, ``planner.outputs.template``)."""
 NOTE_SHEETS: frozenset[str] = frozenset({"readme"})
 """Sheets that explain a workbook (the template's ``readme``): skipped without a warning."""
-
-_CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_MOJIBAKE = re.compile("[\u0100-\u07ff]")
-_WIDE_SPACE_BYTES: tuple[bytes, ...] = tuple(
-    {space.encode(encoding) for space in ("\u3000", "\xa0") for encoding in ("utf-8", "gb18030")}
-)
-"""Ideographic and no-break spaces as bytes in either encoding (``str.strip`` trims them)."""
-_TOKENIZE_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError, ValueError)
+"""What reading a damaged, encrypted or oddly compressed zip member raises."""
 
 
 # --------------------------------------------------------------------------- raw (text) tables
@@ -90,16 +88,12 @@ class Source:
         self.tables[table] = raw
 
 
-def _text_columns(body: pd.DataFrame, strip: bool) -> list[np.ndarray]:
-    """Every column as an object array of text, missing cells as ``""``, trimmed when ``strip``."""
-    columns = []
-    for position in range(body.shape[1]):
-        cells = body.iloc[:, position].to_numpy(dtype=object)
-        missing = pd.isna(cells)
-        if missing.any():
-            cells = np.where(missing, "", cells)
-        columns.append(np.strings.strip(cells.astype(str)).astype(object) if strip else cells)
-    return columns
+def _trimmed(cells: Sequence[str]) -> np.ndarray:
+    """Text cells with surrounding whitespace (ideographic and no-break spaces included) removed.
+
+    ``str.strip`` returns the cell itself when there is nothing to trim, so no text is copied.
+    """
+    return np.array([cell.strip() for cell in cells], dtype=object)
 
 
 def _header_names(header: Sequence[object]) -> list[str]:
@@ -109,15 +103,18 @@ def _header_names(header: Sequence[object]) -> list[str]:
 
 
 def _make_raw(
-    table: str, file: str, header: Sequence[object], body: pd.DataFrame, problems: list[Problem], strip: bool = True
+    table: str,
+    file: str,
+    header: Sequence[object],
+    columns: list[np.ndarray],
+    rows: np.ndarray,
+    problems: list[Problem],
 ) -> RawTable:
-    """Normalise a header row and the rows under it into a :class:`RawTable`.
+    """Normalise a header row and its (trimmed text) columns into a :class:`RawTable`.
 
-    ``body`` has one positional column per header cell and is indexed by spreadsheet row.
-    Blank header cells over blank columns (trailing separators) are dropped silently; a
-    repeated column name is an error and only its first copy is used.
+    Blank header cells over blank columns (trailing separators) are dropped silently; a repeated column
+    name is an error and only its first copy is used; rows blank in every kept column are dropped.
     """
-    columns = _text_columns(body, strip)
     names = _header_names(header)
     kept: dict[str, np.ndarray] = {}
     seen: dict[str, int] = {}
@@ -133,111 +130,30 @@ def _make_raw(
             continue
         seen[name] = position + 1
         kept[name] = columns[position]
-    filled = np.zeros(len(body), dtype=bool)
+    filled = np.zeros(len(rows), dtype=bool)
     for cells in kept.values():
         filled |= cells != ""
     if kept:  # a note row (the template's description and example rows) starts with COMMENT: not data
         first = next(iter(kept.values()))
         filled &= ~np.array([str(cell).startswith(COMMENT) for cell in first], dtype=bool)
-    rows = body.index.to_numpy(dtype=np.int64)[filled]
-    return RawTable(table, file, {name: cells[filled] for name, cells in kept.items()}, rows)
+    return RawTable(table, file, {name: cells[filled] for name, cells in kept.items()}, rows[filled])
 
 
-# --------------------------------------------------------------------------- CSV text
-
-
-def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
-    """Decode CSV bytes as UTF-8 (with or without BOM) or GB18030, strictly; ``None`` plus a problem if neither.
-
-    Some GB18030 Chinese is also valid UTF-8 (医院 = ``d2bd d4ba`` reads as Cyrillic and Armenian
-    letters). Text without a BOM that decodes as UTF-8 without any CJK character but with letters of
-    U+0100-U+07FF (scripts a Chinese district file does not use) is taken as GB18030 when that
-    reading holds Chinese. Latin-1 accents (``Café``) stay UTF-8.
-    """
-    try:
-        text = data.decode(ENCODINGS[0])
-    except UnicodeDecodeError as exc:
-        utf8_error: UnicodeDecodeError | None = exc
-    else:
-        if data.startswith(codecs.BOM_UTF8) or text.isascii() or _CJK.search(text) or not _MOJIBAKE.search(text):
-            return text
-        utf8_error = None
-    try:
-        gb_text = data.decode(ENCODINGS[1])
-    except UnicodeDecodeError:
-        gb_text = None
-    if utf8_error is None:
-        return gb_text if gb_text is not None and _CJK.search(gb_text) else text
-    if gb_text is not None:
-        return gb_text
-    line = data[: utf8_error.start].count(b"\n") + 1
-    message = (
-        f"unreadable text: neither UTF-8 nor GB18030 (byte 0x{data[utf8_error.start]:02x} on line {line}); "
-        "save the file as 'CSV UTF-8'"
-    )
-    problems.append(Problem(file, None, None, message))
-    return None
-
-
-def _separator(text: str) -> str:
-    """The separator of the header line: comma unless semicolons or tabs clearly dominate."""
-    first_line = text.split("\n", 1)[0]
-    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] > counts[","] else ","
-
-
-def _has_edge_space(data: bytes, separator: str) -> bool:
-    """Whether some cell of the CSV ``data`` may start or end with whitespace (false positives only cost time).
-
-    Vectorised over the bytes: ASCII separators, quotes and newlines never occur inside a multi-byte
-    UTF-8 or GB18030 character. Wide spaces (U+3000, U+00A0) anywhere ask for trimming.
-    """
-    if any(space in data for space in _WIDE_SPACE_BYTES):
-        return True
-    codes = np.frombuffer(data.removeprefix(codecs.BOM_UTF8), dtype=np.uint8)
-    if not codes.size:
-        return False
-    space = codes == ord(" ")
-    if separator != "\t":
-        space |= codes == ord("\t")
-    edge = (codes == ord(separator)) | (codes == ord("\n")) | (codes == ord("\r")) | (codes == ord('"'))
-    return bool(space[0] or space[-1] or (space[:-1] & edge[1:]).any() or (edge[:-1] & space[1:]).any())
-
-
-def _read_csv_bytes(table: str, file: str, data: bytes, problems: list[Problem]) -> RawTable | None:
-    """Decode and parse one CSV file; ``None`` (with a problem) when it cannot be read."""
-    text = _decode(data, file, problems)
-    if text is None:
+def _raw_from_grid(table: str, file: str, grid: Grid | None, problems: list[Problem]) -> RawTable | None:
+    """The raw table of a grid whose first record is its header; ``None`` when there is none to read."""
+    if grid is None or not locate_header(table, file, grid, problems):
         return None
-    return _parse_csv(table, file, text, problems, strip=_has_edge_space(data, _separator(text)))
-
-
-def _parse_csv(table: str, file: str, text: str, problems: list[Problem], strip: bool = True) -> RawTable | None:
-    """Parse CSV text into a raw table; ``None`` (with a problem) when it cannot be parsed."""
-    if not text or text.isspace():
-        problems.append(Problem(file, None, None, "the file is empty (expected a header row and data rows)"))
-        return None
-    try:
-        grid = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            sep=_separator(text),
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        match = _TOKENIZE_ERROR.search(str(exc))
-        if match:
-            expected, line, found = match.groups()
-            message = f"expected {expected} cells as in the header, found {found} (a comma inside an unquoted value?)"
-            problems.append(Problem(file, int(line), None, message))
-        else:
-            problems.append(Problem(file, None, None, f"cannot parse the CSV: {str(exc).strip()}"))
-        return None
-    body = grid.iloc[1:].set_axis(pd.RangeIndex(2, len(grid) + 1))
-    return _make_raw(table, file, list(grid.iloc[0]), body, problems, strip)
+    header, body = grid.records[0], grid.records[1:]
+    rows = np.asarray(grid.rows[1:], dtype=np.int64)
+    width = max(len(record) for record in grid.records)
+    grid.records, grid.rows = [], []  # the records are now the columns' only holders: freed as they are moved
+    header = header + [""] * (width - len(header))
+    for index, record in enumerate(body):
+        if len(record) < width:
+            body[index] = record + [""] * (width - len(record))
+    columns = [_trimmed(cells) for cells in zip(*body, strict=True)] if body else [_trimmed([])] * width
+    del body
+    return _make_raw(table, file, header, columns, rows, problems)
 
 
 # --------------------------------------------------------------------------- sources
@@ -252,25 +168,86 @@ def _unknown_table(source: Source, file: str, kind: str) -> None:
     source.problems.append(Problem(file, None, None, f"unknown {kind} (ignored; tables are {known})", "warning"))
 
 
-def _read_folder(folder: Path) -> Source:
+def _csv_table(source: Source, budget: Budget, table: str, file: str, data: bytes | None) -> None:
+    """Add the table of one CSV file's bytes (``None``: unreadable, already reported)."""
+    grid = None if data is None else read_csv_bytes(table, file, data, source.problems, budget.limits, budget)
+    source.add(table, file, _raw_from_grid(table, file, grid, source.problems))
+
+
+def _file_bytes(path: Path, problems: list[Problem], budget: Budget) -> bytes | None:
+    """The bytes of a regular file within the limits; ``None`` (with a problem) otherwise."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(
+                Problem(path.name, None, None, "not a regular file (a folder, pipe or device): give a CSV file")
+            )
+            return None
+        too_large = file_too_large(info.st_size, budget.limits) or budget.spend_bytes(info.st_size)
+        if too_large:
+            problems.append(Problem(path.name, None, None, too_large))
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(budget.limits.file_bytes + 1)
+    except OSError as exc:
+        problems.append(Problem(path.name, None, None, f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    too_large = file_too_large(len(data), budget.limits)
+    if too_large:
+        problems.append(Problem(path.name, None, None, too_large))
+        return None
+    return data
+
+
+def _read_folder(folder: Path, budget: Budget) -> Source:
     source = Source(folder.resolve().name)
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.suffix.lower() != ".csv" or path.name.startswith("."):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        return source.fail(folder.name or str(folder), f"cannot open the folder: {exc.strerror or exc}")
+    for path in entries:
+        if path.suffix.lower() != ".csv" or path.name.startswith(".") or path.is_dir():
             continue
         table = _table_name(path.stem)
         if table not in TABLES:
             _unknown_table(source, path.name, "table file")
             continue
-        raw = _read_csv_bytes(table, path.name, path.read_bytes(), source.problems)
-        source.add(table, path.name, raw)
+        if table in source.tables:
+            source.add(table, path.name, None)
+            continue
+        _csv_table(source, budget, table, path.name, _file_bytes(path, source.problems, budget))
+        if budget.exceeded:
+            source.opened = False  # the tables not read are not "missing"
+            break
     return source
 
 
-def _read_zip(archive: str | Path | BinaryIO, name: str, label: str) -> Source:
+def _inflate(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, budget: Budget) -> bytes | str:
+    """A member's bytes, counted while they stream (refused past the limit); a message when it cannot be read."""
+    limits = budget.limits
+    too_large = file_too_large(info.file_size, limits, "the file (once inflated)") or budget.spend_bytes(info.file_size)
+    if too_large:
+        return too_large
+    parts: list[bytes] = []
+    inflated = 0
+    with bundle.open(info) as stream:
+        while chunk := stream.read(1 << 20):
+            inflated += len(chunk)
+            if inflated > limits.file_bytes:
+                return file_too_large(inflated, limits, "the file (once inflated)") or ""
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def _read_zip(archive: Path | BinaryIO, name: str, label: str, budget: Budget) -> Source:
     source = Source(name)
     try:
         with zipfile.ZipFile(archive) as bundle:
-            for info in bundle.infolist():
+            members = bundle.infolist()
+            if len(members) > budget.limits.members:
+                message = f"{len(members):,} files inside, above the limit of {budget.limits.members:,}"
+                return source.fail(label, f"cannot open the zip archive: {message} (EPIPLAN_MAX_MEMBERS)")
+            for info in members:
                 member = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or info.filename.startswith("__MACOSX/") or member.startswith("."):
                     continue
@@ -280,72 +257,117 @@ def _read_zip(archive: str | Path | BinaryIO, name: str, label: str) -> Source:
                 if table not in TABLES:
                     _unknown_table(source, member, "table file")
                     continue
-                raw = _read_csv_bytes(table, member, bundle.read(info), source.problems)
-                source.add(table, member, raw)
-    except (zipfile.BadZipFile, OSError) as exc:
+                if table in source.tables:
+                    source.add(table, member, None)
+                    continue
+                try:
+                    data = _inflate(bundle, info, member, budget)
+                except _ZIP_ERRORS as exc:
+                    data = f"cannot inflate it: {exc}"
+                if isinstance(data, str):
+                    source.problems.append(Problem(member, None, None, data))
+                    source.add(table, member, None)
+                    if budget.exceeded:
+                        source.opened = False
+                        break
+                    continue
+                _csv_table(source, budget, table, member, data)
+                if budget.exceeded:
+                    source.opened = False
+                    break
+    except _ZIP_ERRORS as exc:
         source.fail(label, f"cannot open the zip archive: {exc}")
     return source
 
 
-def _read_workbook(book: str | Path | BinaryIO, name: str, label: str) -> Source:
+def _read_workbook(book: Path | BinaryIO, name: str, label: str, budget: Budget) -> Source:
     source = Source(name, label_pattern=f"{label}:{{table}}")
     try:
-        sheets = pd.read_excel(book, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types on a damaged workbook; all mean "cannot read it"
+        sheets = read_sheets(book, label, budget.limits, budget, wanted=lambda sheet: _table_name(sheet) in TABLES)
+    except WorkbookError as exc:
         return source.fail(label, f"cannot read the workbook: {exc}")
-    for sheet_name, grid in sheets.items():
-        file = f"{label}:{sheet_name}"
-        table = _table_name(str(sheet_name))
+    for sheet in sheets:
+        file = f"{label}:{sheet.name}"
+        table = _table_name(sheet.name)
         if table in NOTE_SHEETS:
             continue
         if table not in TABLES:
             _unknown_table(source, file, "sheet")
             continue
-        if grid.empty:
+        source.problems.extend(sheet.problems)
+        if sheet.grid is not None and sheet.grid.empty:
             source.problems.append(Problem(file, None, None, "the sheet is empty (expected a header row)"))
             source.add(table, file, None)
             continue
-        body = grid.iloc[1:].set_axis(pd.RangeIndex(2, len(grid) + 1))
-        source.add(table, file, _make_raw(table, file, list(grid.iloc[0]), body, source.problems))
+        source.add(table, file, _raw_from_grid(table, file, sheet.grid, source.problems))
+    source.opened = not budget.exceeded
     return source
 
 
-def read_path(path: Path) -> Source:
+def _limits(label: str, limits: ReadLimits | None) -> tuple[Budget | None, Source | None]:
+    """The budget of one read, or a failed source when the environment's limits are unusable."""
+    if limits is not None:
+        return Budget(limits), None
+    try:
+        return Budget(ReadLimits.from_environment()), None
+    except LimitsError as exc:
+        return None, Source(label).fail(label, str(exc))
+
+
+def read_path(path: Path, limits: ReadLimits | None = None) -> Source:
+    """The source of a folder, ``.zip`` or ``.xlsx`` on disk, read within ``limits`` (default: the environment's)."""
+    budget, failed = _limits(path.name or str(path), limits)
+    if budget is None:
+        assert failed is not None
+        return failed
     if path.is_dir():
-        return _read_folder(path)
+        return _read_folder(path, budget)
     if not path.exists():
         return Source(path.stem).fail(path.name or str(path), f"no such file or folder: {path}")
     suffix = path.suffix.lower()
+    if suffix not in (".zip", ".xlsx", ".xlsm"):
+        message = "not a dataset: expected a folder of CSV files, an .xlsx workbook or a .zip of CSV files"
+        return Source(path.stem).fail(path.name, message)
+    try:
+        too_large = file_too_large(path.stat().st_size, budget.limits)
+    except OSError as exc:
+        return Source(path.stem).fail(path.name, f"cannot read the file: {exc.strerror or exc}")
+    if too_large:
+        return Source(path.stem).fail(path.name, too_large)
     if suffix == ".zip":
-        return _read_zip(path, path.stem, path.name)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_workbook(path, path.stem, path.name)
-    message = "not a dataset: expected a folder of CSV files, an .xlsx workbook or a .zip of CSV files"
-    return Source(path.stem).fail(path.name, message)
+        return _read_zip(path, path.stem, path.name, budget)
+    return _read_workbook(path, path.stem, path.name, budget)
 
 
-def read_upload(data: bytes, filename: str) -> Source:
+def read_upload(data: bytes, filename: str, limits: ReadLimits | None = None) -> Source:
     """The source of an uploaded ``.zip`` or ``.xlsx`` held in memory (any other kind of file is a problem)."""
     stem, suffix = Path(filename).stem, Path(filename).suffix.lower()
+    budget, failed = _limits(filename, limits)
+    if budget is None:
+        assert failed is not None
+        return failed
+    if suffix not in (".zip", ".xlsx", ".xlsm"):
+        return Source(stem).fail(filename, "not a dataset: upload a .zip of CSV files or an .xlsx workbook")
+    too_large = file_too_large(len(data), budget.limits)
+    if too_large:
+        return Source(stem).fail(filename, too_large)
     if suffix == ".zip":
-        return _read_zip(io.BytesIO(data), stem, filename)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_workbook(io.BytesIO(data), stem, filename)
-    return Source(stem).fail(filename, "not a dataset: upload a .zip of CSV files or an .xlsx workbook")
+        return _read_zip(io.BytesIO(data), stem, filename, budget)
+    return _read_workbook(io.BytesIO(data), stem, filename, budget)
 
 
-def _frame_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """A typed frame as the text a CSV of it would hold (booleans as true/false, missing as empty)."""
-    rows = pd.RangeIndex(2, len(frame) + 2)
-    columns: dict[int, np.ndarray] = {}
+def _frame_as_text(frame: pd.DataFrame) -> list[np.ndarray]:
+    """A typed frame's columns as the text a CSV of it would hold (booleans as true/false, missing as empty)."""
+    columns: list[np.ndarray] = []
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         missing = column.isna().to_numpy()
         if pd.api.types.is_bool_dtype(column.dtype) and not missing.any():
-            columns[position] = np.where(column.to_numpy(dtype=bool), "true", "false")
+            text = np.where(column.to_numpy(dtype=bool), "true", "false").tolist()
         else:
-            columns[position] = column.astype(object).where(~missing, "").astype(str).to_numpy()
-    return pd.DataFrame(columns, index=rows) if columns else pd.DataFrame(index=rows)
+            text = column.astype(object).where(~missing, "").astype(str).tolist()
+        columns.append(_trimmed(text))
+    return columns
 
 
 def source_from_frames(frames: Mapping[str, pd.DataFrame], name: str) -> Source:
@@ -355,9 +377,19 @@ def source_from_frames(frames: Mapping[str, pd.DataFrame], name: str) -> Source:
         if table not in TABLES:
             _unknown_table(source, str(key), "table")
             continue
-        body = _frame_as_text(frame)
-        source.add(table, table, _make_raw(table, table, list(frame.columns), body, source.problems))
+        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        raw = _make_raw(table, table, list(frame.columns), _frame_as_text(frame), rows, source.problems)
+        source.add(table, table, raw)
     return source
 
 
-__all__ = ["ENCODINGS", "RawTable", "Source", "read_path", "read_upload", "source_from_frames"]
+__all__ = [
+    "COMMENT",
+    "ENCODINGS",
+    "NOTE_SHEETS",
+    "RawTable",
+    "Source",
+    "read_path",
+    "read_upload",
+    "source_from_frames",
+]

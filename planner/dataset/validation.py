@@ -16,6 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.dataset.crosscheck import (
+    ConvertedTable,
+    check_far_places,
+    check_shared_ids,
+    check_totals,
+    check_travel_pairs,
+)
 from planner.dataset.problems import Problem, report_bad_rows
 from planner.dataset.reading import RawTable, Source
 from planner.dataset.schema import SITE_STATUSES, TABLES, ColumnSpec, Dataset, ForeignKey, TableSpec
@@ -72,13 +79,14 @@ class _Cells:
     spec: ColumnSpec
     file: str
     problems: list[Problem]
+    entity: str = "a row"
 
     def report(self, bad: np.ndarray, describe: Callable[[int], str], severity: str = "error") -> None:
         report_bad_rows(self.problems, self.file, self.spec.name, bad, self.rows, describe, severity)
 
 
 _KIND_RULES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str]] = {
-    "count": (lambda x: (x >= 0) & (x == np.floor(x)) & (x < 2**53), "expected a whole number >= 0, got '{raw}'"),
+    "count": (lambda x: (x >= 0) & (x == np.floor(x)), "expected a whole number >= 0, got '{raw}'"),
     "number": (lambda x: x >= 0, "expected a number >= 0, got '{raw}'"),
     "level": (lambda x: (x == 2) | (x == 3), "hospital level must be 2 or 3, got '{raw}'"),
 }
@@ -99,12 +107,39 @@ def _convert_numeric(cells: _Cells) -> _Column:
         rule, template = _KIND_RULES[spec.kind]
         ok = finite & rule(np.where(finite, numbers, 0.0))
         cells.report(~blank & ~ok, lambda i: template.format(raw=text[i]))
+        ok &= _within_limits(cells, np.where(ok, numbers, 0.0), ok)
     clean = np.where(ok, numbers, 0.0)
     if spec.kind in ("number", "lat", "lon"):
         return _Column(clean, ok)
     if _nullable(spec):
         return _Column(pd.arrays.IntegerArray(clean.astype(np.int64), ~ok), ok | blank)
     return _Column(clean.astype(np.int64), ok)
+
+
+def _limit_text(limit: float) -> str:
+    return f"{int(limit):,}" if float(limit).is_integer() else f"{limit:g}"
+
+
+def _within_limits(cells: _Cells, numbers: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Which of the ``ok`` values are within the column's limits; the others are reported, naming the limit."""
+    spec, text = cells.spec, cells.text
+    within = np.ones(len(numbers), dtype=bool)
+    if spec.maximum is not None:
+        limit = _limit_text(spec.maximum)
+        above = ok & (numbers > spec.maximum)
+        cells.report(above, lambda i: f"{spec.name}: {text[i]} is above the limit {limit} for {cells.entity}")
+        within &= ~above
+    if spec.smallest is not None:
+        smallest = _limit_text(spec.smallest)
+        below = ok & (numbers > 0) & (numbers < spec.smallest)
+        cells.report(
+            below,
+            lambda i: (
+                f"{spec.name}: {text[i]} is below the limit {smallest} for {cells.entity} (0 or empty: the default)"
+            ),
+        )
+        within &= ~below
+    return within
 
 
 def _convert_bool(cells: _Cells) -> _Column:
@@ -168,10 +203,10 @@ def _default_values(spec: ColumnSpec, length: int) -> Any:
 
 
 def _convert_column(
-    text: np.ndarray, rows: np.ndarray, spec: ColumnSpec, file: str, problems: list[Problem]
+    text: np.ndarray, rows: np.ndarray, spec: ColumnSpec, file: str, problems: list[Problem], entity: str = "a row"
 ) -> _Column:
     """Convert one present column; empty cells are an error when required, else take the default."""
-    cells = _Cells(text, text == "", rows, spec, file, problems)
+    cells = _Cells(text, text == "", rows, spec, file, problems, entity)
     if spec.required and spec.kind == "text":
         cells.report(cells.blank, lambda i: f"empty {spec.name}", "warning")
     elif spec.required:
@@ -186,36 +221,7 @@ def _convert_column(
 # --------------------------------------------------------------------------- validation
 
 
-@dataclass
-class _Table:
-    """A converted table: typed values and validity by column, and the spreadsheet row of each entry."""
-
-    spec: TableSpec
-    file: str
-    rows: np.ndarray
-    values: dict[str, Any]
-    valid: dict[str, np.ndarray]
-    present: frozenset[str]
-
-    def ids(self, column: str | None = None, where: str | None = None) -> pd.Index:
-        """The usable values of ``column`` (the id column by default), restricted to rows where ``where`` is true."""
-        column = column or self.spec.id_column
-        if column is None or column not in self.present:
-            return pd.Index([], dtype=object)
-        usable = self.valid[column] & (self.values[column] != "")
-        if where is not None:
-            usable &= self.valid[where] & self.values[where].astype(bool)
-        return pd.Index(self.values[column][usable], dtype=object).unique()
-
-    def both_valid(self, *columns: str) -> np.ndarray:
-        """Rows where every one of ``columns`` is present and usable."""
-        mask = np.ones(len(self.rows), dtype=bool)
-        for column in columns:
-            mask &= self.valid[column] if column in self.present else False
-        return mask
-
-
-def _convert_table(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> _Table:
+def _convert_table(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> ConvertedTable:
     known = {c.name for c in spec.all_columns()}
     for name in raw.columns:
         if name not in known:
@@ -229,16 +235,16 @@ def _convert_table(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> _
     valid: dict[str, np.ndarray] = {}
     for col in spec.all_columns():
         if col.name in raw.columns:
-            converted = _convert_column(raw.columns[col.name], raw.rows, col, raw.file, problems)
+            converted = _convert_column(raw.columns[col.name], raw.rows, col, raw.file, problems, spec.entity)
             values[col.name], valid[col.name] = converted.values, converted.valid
         else:
             values[col.name] = _default_values(col, len(raw.rows))
             valid[col.name] = np.full(len(raw.rows), not col.required)
     present = frozenset(c.name for c in spec.all_columns() if c.name in raw.columns or not c.required)
-    return _Table(spec, raw.file, raw.rows, values, valid, present)
+    return ConvertedTable(spec, raw.file, raw.rows, values, valid, present)
 
 
-def _check_duplicates(table: _Table, problems: list[Problem]) -> None:
+def _check_duplicates(table: ConvertedTable, problems: list[Problem]) -> None:
     id_column = table.spec.id_column
     if id_column is None or id_column not in table.present:
         return
@@ -257,7 +263,9 @@ def _check_duplicates(table: _Table, problems: list[Problem]) -> None:
     )
 
 
-def _check_greater(table: _Table, small: str, large: str, problems: list[Problem], severity: str = "error") -> None:
+def _check_greater(
+    table: ConvertedTable, small: str, large: str, problems: list[Problem], severity: str = "error"
+) -> None:
     """``small`` must not exceed ``large`` in any row (e.g. disabled <= residents); absent values are not compared."""
     usable = table.both_valid(small, large)
     if not usable.any():
@@ -281,7 +289,7 @@ def _as_floats(values: Any) -> np.ndarray:
     return np.asarray(pd.array(values, dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan))
 
 
-def _check_rows(tables: dict[str, _Table], problems: list[Problem]) -> None:
+def _check_rows(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
     """Within-row consistency: errors for the impossible, warnings for the odd."""
     if "care_homes" in tables:
         homes = tables["care_homes"]
@@ -296,7 +304,9 @@ def _check_rows(tables: dict[str, _Table], problems: list[Problem]) -> None:
         _check_greater(tables["stations"], "ambulances", "max_ambulances", problems, "warning")
 
 
-def _check_key(table: _Table, key: ForeignKey, target: _Table, target_file: str, problems: list[Problem]) -> None:
+def _check_key(
+    table: ConvertedTable, key: ForeignKey, target: ConvertedTable, target_file: str, problems: list[Problem]
+) -> None:
     """Every non-empty ``key.column`` names an id of ``target`` (with ``key.where`` true, when given)."""
     column = key.column
     values = table.values[column]
@@ -327,7 +337,9 @@ def _check_key(table: _Table, key: ForeignKey, target: _Table, target_file: str,
     )
 
 
-def _check_foreign_keys(tables: dict[str, _Table], label: Callable[[str], str], problems: list[Problem]) -> None:
+def _check_foreign_keys(
+    tables: dict[str, ConvertedTable], label: Callable[[str], str], problems: list[Problem]
+) -> None:
     for table in tables.values():
         for key in table.spec.foreign_keys:
             target = tables.get(key.table)
@@ -335,7 +347,7 @@ def _check_foreign_keys(tables: dict[str, _Table], label: Callable[[str], str], 
                 _check_key(table, key, target, label(key.table), problems)
 
 
-def _check_dataset_level(tables: dict[str, _Table], problems: list[Problem]) -> None:
+def _check_dataset_level(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
     hospitals = tables.get("hospitals")
     if (
         hospitals is not None
@@ -356,9 +368,10 @@ def _check_dataset_level(tables: dict[str, _Table], problems: list[Problem]) -> 
     for column in ("from_id", "to_id"):
         if column in travel.present:
             _check_travel_ids(travel, column, places, problems)
+    check_travel_pairs(travel, problems)
 
 
-def _check_travel_ids(travel: _Table, column: str, places: pd.Index, problems: list[Problem]) -> None:
+def _check_travel_ids(travel: ConvertedTable, column: str, places: pd.Index, problems: list[Problem]) -> None:
     values = travel.values[column]
     unknown = travel.valid[column] & ~pd.Index(values, dtype=object).isin(places)
     report_bad_rows(
@@ -380,7 +393,7 @@ def validate(source: Source) -> tuple[Dataset | None, list[Problem]]:
     problems = list(source.problems)
     if not source.opened:
         return None, problems
-    tables: dict[str, _Table] = {}
+    tables: dict[str, ConvertedTable] = {}
     for name, spec in TABLES.items():
         if name not in source.tables:
             if spec.required:
@@ -393,22 +406,25 @@ def validate(source: Source) -> tuple[Dataset | None, list[Problem]]:
     _check_rows(tables, problems)
     _check_foreign_keys(tables, source.label, problems)
     _check_dataset_level(tables, problems)
+    check_shared_ids(tables, problems)
+    check_totals(tables, problems)
+    check_far_places(tables, problems)
     problems = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
     if any(p.is_error for p in problems):
         return None, problems
     frames = {name: _final_frame(spec, tables.get(name)) for name, spec in TABLES.items()}
-    return _dataset(frames, source.name), problems
+    return _dataset(frames, source.name, tuple(problems)), problems
 
 
-def _final_frame(spec: TableSpec, table: _Table | None) -> pd.DataFrame:
+def _final_frame(spec: TableSpec, table: ConvertedTable | None) -> pd.DataFrame:
     """The typed table with exactly the spec's columns, in order, on a fresh index."""
     if table is None:
         return pd.DataFrame({c.name: _default_values(c, 0) for c in spec.all_columns()})
     return pd.DataFrame({c.name: table.values[c.name] for c in spec.all_columns()})
 
 
-def _dataset(frames: dict[str, pd.DataFrame], name: str) -> Dataset:
-    dataset = Dataset(**frames, name=name)  # type: ignore[arg-type]
+def _dataset(frames: dict[str, pd.DataFrame], name: str, warnings: tuple[Problem, ...] = ()) -> Dataset:
+    dataset = Dataset(**frames, name=name, warnings=warnings)  # type: ignore[arg-type]
     return replace(dataset, sha256=dataset.content_hash())
 
 

@@ -3,8 +3,8 @@
 The document is the contract of DESIGN §6, described by the JSON Schema that ``planner.outputs.schema`` builds
 (committed as ``data/schema/epiplan.plan.1.schema.json``): the dataset's name and hash, every rule value with its
 source clause, every scenario knob, the KPIs, each stage's status, figures, phases and contract tables, and the
-compliance checklist, the explanations and the marginal values. Its list records carry exactly the keys of
-``planner.outputs.contract.CONTRACT``.
+compliance checklist, the explanations and the marginal values, and the warnings on the inputs (located:
+file, row, column, message). Its list records carry exactly the keys of ``planner.outputs.contract.CONTRACT``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 SCHEMA_ID = "epiplan.plan/1"
 HEADER_KEYS: tuple[str, ...] = ("schema", "dataset", "rules", "scenario", "kpis")
 """The document's keys before the stage objects (the plan lists follow them)."""
+TRAILER_KEYS: tuple[str, ...] = ("warnings",)
+"""The document's keys after the plan lists."""
 
 
 def _rules_json(rules: Rules) -> dict[str, Any]:
@@ -81,6 +83,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     document["compliance"] = records("compliance", plan.compliance)
     document["explanations"] = records("explanations", plan.explanations)
     document["marginal_values"] = records("marginal_values", plan.marginal_values)
+    document["warnings"] = [
+        {"severity": w.severity, "file": w.file, "row": w.row, "column": w.column, "message": w.message}
+        for w in plan.warnings
+    ]
     return document
 
 
@@ -90,4 +96,4 @@ def to_json_bytes(plan: Plan) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-__all__ = ["HEADER_KEYS", "SCHEMA_ID", "plan_to_json", "to_json_bytes"]
+__all__ = ["HEADER_KEYS", "SCHEMA_ID", "TRAILER_KEYS", "plan_to_json", "to_json_bytes"]

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from models.base import Status
 from planner.outputs.contract import CONTRACT, PLAN_LISTS, stage_contract_keys
 from planner.outputs.plan_json import SCHEMA_ID
+from planner.rules.limits import DEFAULT_RULE_LIMITS, RULE_LIMITS
 from planner.rules.rules import RULE_FIELDS, Rules
 from planner.rules.scenario import Scenario
 from planner.stages.base import ColumnKind, ColumnSpec
@@ -147,9 +148,24 @@ def model_properties(model: type[BaseModel], exclude: tuple[str, ...] = ()) -> d
     return {name: _property_schema(schema) for name, schema in properties.items() if name not in exclude}
 
 
+def _with_limits(field: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A numeric rule's schema narrowed to its limits (``planner.rules.limits``), per level too."""
+    if schema.get("type") == "object" and isinstance(schema.get("properties"), dict):
+        levels = {key: _with_limits(field, value) for key, value in schema["properties"].items()}
+        return {**schema, "properties": levels}
+    if schema.get("type") not in ("number", "integer"):
+        return schema
+    smallest, largest = RULE_LIMITS.get(field, DEFAULT_RULE_LIMITS)
+    narrowed = {**schema, "maximum": min(largest, schema.get("maximum", largest))}
+    if smallest > schema.get("minimum", schema.get("exclusiveMinimum", smallest - 1)):
+        narrowed.pop("exclusiveMinimum", None)
+        narrowed["minimum"] = smallest
+    return narrowed
+
+
 def _rules_schema() -> dict[str, Any]:
-    """Every rule value (``Rules.values()``) and each rule's source clause."""
-    properties = model_properties(Rules, exclude=("info",))
+    """Every rule value (``Rules.values()``) within its limits, and each rule's source clause."""
+    properties = {name: _with_limits(name, schema) for name, schema in model_properties(Rules, ("info",)).items()}
     properties["sources"] = {
         "type": "object",
         "required": list(RULE_FIELDS),
@@ -172,6 +188,15 @@ def build_plan_schema() -> dict[str, Any]:
         }
     )
     _record_defs(defs)
+    defs["warning"] = _closed_object(
+        {
+            "severity": {"const": "warning"},
+            "file": {"type": "string"},
+            "row": {"type": ["integer", "null"], "minimum": 1},
+            "column": {"type": ["string", "null"]},
+            "message": {"type": "string"},
+        }
+    )
     properties: dict[str, Any] = {
         "schema": {"const": SCHEMA_ID},
         "dataset": _closed_object(
@@ -182,6 +207,7 @@ def build_plan_schema() -> dict[str, Any]:
         "kpis": {"type": "object", "additionalProperties": KPI_VALUE},
         **{stage: _stage_schema(stage) for stage in STAGE_NAMES},
         **{name: _array_of(name) for name in PLAN_LISTS},
+        "warnings": {"type": "array", "items": _ref("warning")},
     }
     return {
         "$schema": DRAFT,

@@ -88,8 +88,11 @@ class SheetWriter:
 
 
 def sheet_name(name: str, used: set[str], fallback: str = "table") -> str:
-    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique ignoring case (``used`` grows)."""
-    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or fallback
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, no apostrophe at either end (Excel
+    refuses them: ``Dongcheng'``), not the reserved ``History``, unique ignoring case (``used`` grows)."""
+    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31].strip("' ") or fallback
+    if cleaned.lower() == "history":
+        cleaned = f"{cleaned}_"
     candidate, number = cleaned, 2
     while candidate.lower() in used:
         suffix = f"~{number}"

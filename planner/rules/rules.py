@@ -7,6 +7,9 @@ see DESIGN §2). A user can override any field from a dict or a YAML file; a bad
 value gives a message a coordinator understands::
 
     nursing_reserve_per_resident: expected a share in [0, 1], got 1.5
+    hospital_drug_days: 1e+300 is above the limit 365
+
+Every number is finite, within its limits (``planner.rules.limits``) and never a boolean.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from planner.dataset.schema import DRUGS, LEVELS
+from planner.rules.limits import check_rule, refuse_booleans
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 PRESETS: tuple[str, ...] = ("beijing-2023", "containment-2021")
@@ -138,6 +150,19 @@ class Rules(BaseModel):
     default_speed_kmh: Positive
     district_crossing_penalty_minutes: NonNegative
     info: dict[str, RuleInfo]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``hospital_drug_days: true`` is not 1 day (``planner.rules.limits``)."""
+        name = str(info.field_name)
+        return refuse_booleans(name, cls.model_fields[name].annotation, value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_limits(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every number finite and within its rule's limits (``planner.rules.limits.RULE_LIMITS``)."""
+        return value if info.field_name in ("preset", "info") else check_rule(str(info.field_name), value)
 
     def values(self) -> dict[str, Any]:
         """Every rule field by name with its plain value (no ``info``)."""

@@ -20,10 +20,13 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
+from planner.rules.limits import FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
 from planner.rules.rules import Rules, RulesError
 
 LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
@@ -54,9 +57,18 @@ def _share(value: float | None) -> float | None:
 
 
 def _multipliers(value: dict[str, float]) -> dict[str, float]:
-    bad = {k: v for k, v in value.items() if v < 0}
+    bad = {k: v for k, v in value.items() if not 0 <= v <= MULTIPLIER_MAX}  # nan and inf too
     if bad:
-        raise ValueError(f"expected multipliers >= 0, got {bad}")
+        raise ValueError(f"expected multipliers between 0 and {MULTIPLIER_MAX:g}, got {bad}")
+    return value
+
+
+def _ids_as_text(value: Any) -> Any:
+    """Ids written as numbers in YAML (``110101``) are the text of the id."""
+    if isinstance(value, list | tuple):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, int | float) and not isinstance(k, bool) else k: v for k, v in value.items()}
     return value
 
 
@@ -69,7 +81,9 @@ OptionalShare = Annotated[
 Multipliers = Annotated[
     dict[str, float],
     AfterValidator(_multipliers),
-    WithJsonSchema({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}),
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": MULTIPLIER_MAX}}
+    ),
 ]
 SiteId = Annotated[str, StringConstraints(min_length=1)]
 
@@ -85,12 +99,21 @@ class Scenario(BaseModel):
     severe_share: OptionalShare = None
     staff_absence: OptionalShare = None
     rotation_share: OptionalShare = None
-    stock_factor: float = Field(1.0, ge=0.0)
-    fleet_factor: float = Field(1.0, ge=0.0)
+    stock_factor: float = Field(1.0, ge=0.0, le=FACTOR_MAX, allow_inf_nan=False)
+    fleet_factor: float = Field(1.0, ge=0.0, le=FACTOR_MAX, allow_inf_nan=False)
     closed_sites: tuple[SiteId, ...] = ()
     demand_multipliers: Multipliers = Field(default_factory=dict)
     """District id -> factor on the attack rate of that district's care homes."""
     rule_overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
+        """No boolean where a number goes (``attack_rate: true``); ids written as numbers are text."""
+        name = str(info.field_name)
+        if name in ("closed_sites", "demand_multipliers"):
+            value = _ids_as_text(value)
+        return refuse_booleans(name, cls.model_fields[name].annotation, value)
 
     @model_validator(mode="after")
     def _fill_level_defaults(self) -> Scenario:

@@ -8,6 +8,7 @@ covered, the transfer limit per home, and why a home is not covered.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ CONTRACT: Contract = {
     "stations": {"station_id": "id", "district_id": "id", "before": "count", "after": "count"},
     "handshakes": {
         "home_id": "id",
-        "station_id": "id",
+        "station_id": "optional_id",  # none for a home with no station in reach
         "hospital_id": "optional_id",
         "trip_minutes": "minutes",
         "daily_transfers": "number",
@@ -87,9 +88,15 @@ def build_inputs(context: PlanContext) -> AmbulanceInputs:
 
 
 def solve(inputs: AmbulanceInputs, options: SolveOptions) -> StageResult:
-    """``models.ambulance.solve_ambulance`` on ``inputs``."""
-    return solve_ambulance(
-        inputs.homes,
+    """``models.ambulance.solve_ambulance`` on ``inputs``.
+
+    When no home has a station of its own district to reach a hospital from (no arc at all: the stations are
+    all in districts without homes, or no hospital is designated), the stations are planned alone and every
+    home is reported as the model reports a home without an arc (not covered, ``no_station_in_reach``).
+    """
+    unreached = inputs.arcs.empty and not inputs.homes.empty
+    result = solve_ambulance(
+        inputs.homes.iloc[0:0] if unreached else inputs.homes,
         inputs.stations,
         inputs.arcs,
         inputs.fleet,
@@ -97,6 +104,38 @@ def solve(inputs: AmbulanceInputs, options: SolveOptions) -> StageResult:
         duty_share=inputs.duty_share,
         options=options,
     )
+    return _with_unreached_homes(result, inputs.homes) if unreached else result
+
+
+def _with_unreached_homes(result: StageResult, homes: pd.DataFrame) -> StageResult:
+    """``result`` with every home of ``homes`` added as not covered, no station in reach, to its district."""
+    handshakes = result.table("handshakes")
+    added = pd.DataFrame(
+        {
+            "home_id": homes["home_id"].to_numpy(),
+            "district_id": homes["district_id"].to_numpy(),
+            "station_id": np.nan,
+            "hospital_id": homes["hospital_id"].to_numpy(),
+            "trip_minutes": np.nan,
+            "round_trip_minutes": np.nan,
+            "daily_transfers": homes["daily_transfers"].to_numpy(dtype=float),
+            "covered": False,
+            "reason": "no_station_in_reach",
+            "binding_stations": "",
+        }
+    )[list(handshakes.columns)]
+    districts = result.table("districts").set_index("district_id")
+    demand = added.groupby("district_id", sort=False)["daily_transfers"].sum()
+    new = demand.index.difference(districts.index)
+    empty = {"fleet_before": 0, "fleet_after": 0, "unstationed": 0, "moves": 0, "covered_daily_transfers": 0.0}
+    districts = pd.concat([districts, pd.DataFrame({**empty, "status": "optimal"}, index=new)])
+    districts["daily_transfers"] = districts["daily_transfers"].add(demand, fill_value=0.0)
+    tables = {
+        **result.tables,
+        "handshakes": pd.concat([handshakes, added], ignore_index=True) if len(handshakes) else added,
+        "districts": districts.rename_axis("district_id").reset_index()[list(result.table("districts").columns)],
+    }
+    return dataclasses.replace(result, tables=tables)
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:

@@ -57,7 +57,10 @@ def check_uploaded(session: Session, name: str, data: bytes) -> tuple[Dataset | 
     checked = session.get(CHECKED_UPLOAD)
     if checked is not None and checked[0] == digest:
         return checked[1], checked[2]
-    dataset, problems = check_upload(data, name)
+    try:
+        dataset, problems = check_upload(data, name)
+    except Exception as exc:  # the reader's own problems are located; anything else is still a problem, not a crash
+        dataset, problems = None, [Problem(name, None, None, f"cannot read the upload ({type(exc).__name__})")]
     session[CHECKED_UPLOAD] = (digest, dataset, problems)
     return dataset, problems
 

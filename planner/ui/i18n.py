@@ -121,6 +121,11 @@ LABELS: dict[str, Pair] = {
     "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
     "upload_scenario": ("Upload a scenario (.yaml)", "上传情景（.yaml）"),
     "scenario_bad": ("This scenario cannot be used: {problems}", "该情景无法使用：{problems}"),
+    "closed_unknown": (
+        "Closed sites not in this dataset (ignored): {sites}",
+        "本数据中没有这些关闭的观察点（已忽略）：{sites}",
+    ),
+    "plan_warnings": ("The plan notes {count} warning(s) on its inputs.", "本方案对输入有 {count} 处提示。"),
     "scenario_loaded": ("Loaded scenario **{name}**.", "已载入情景 **{name}**。"),
     "current": ("current", "当前"),
     # solving

@@ -12,6 +12,7 @@ drawn again.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +22,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from planner.cli.options import MAX_YAML_BYTES
 from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
 from planner.outputs.template import template_bytes
@@ -53,6 +55,15 @@ PERCENT_SLIDERS: tuple[tuple[str, float, float], ...] = (
     ("fleet_factor", 200.0, 5.0),
 )
 """(knob, top, step) of each slider, in percent (``planner.ui.state.KNOB_KEYS``)."""
+
+
+def slider_top(top: float, step: float, value: object) -> float:
+    """A widget's upper end: ``top``, or the current value (rounded up to a step) when a loaded scenario is beyond."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > top:
+        return float(math.ceil(value / step) * step)
+    return top
+
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_PX = 35
 RULES_TABLE_MAX_PX = 640
@@ -237,6 +248,8 @@ def _on_scenario_upload() -> None:
     language = st.session_state.get(state.LANGUAGE, "en")
     name = str(upload.name).rsplit(".", 1)[0]
     try:
+        if upload.size > MAX_YAML_BYTES:
+            raise ScenarioError([f"larger than {MAX_YAML_BYTES // 1024:,} KB (a scenario file is a few lines)"])
         spec = state.spec_from_yaml(upload.getvalue(), default_name=name)
     except ScenarioError as exc:
         st.session_state[state.MESSAGE] = ("error", i18n.t("scenario_bad", language, problems="; ".join(exc.problems)))
@@ -404,12 +417,17 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
     with st.expander(i18n.t("more_knobs", language), expanded=False):
         keys = state.KNOB_KEYS
         for knob, top, step in PERCENT_SLIDERS:
+            top = slider_top(top, step, session.get(keys[knob]))  # a loaded scenario may go beyond the usual range
             st.slider(i18n.t(knob, language), 0.0, top, step=step, format="%.0f%%", key=keys[knob])
         st.number_input(i18n.t("horizon_days", language), min_value=1, max_value=365, step=1, key=state.HORIZON)
     sites = dataset.sites
     site_ids = sites["site_id"].astype(str).tolist()
     names = dict(zip(site_ids, display_names(sites, language), strict=True))
-    session[state.CLOSED_SITES] = [s for s in session.get(state.CLOSED_SITES, []) if s in names]
+    asked = list(session.get(state.CLOSED_SITES, []))
+    session[state.CLOSED_SITES] = [s for s in asked if s in names]
+    unknown = [s for s in asked if s not in names]
+    if unknown:
+        st.warning(i18n.t("closed_unknown", language, sites=", ".join(map(str, unknown))))
     st.multiselect(
         i18n.t("closed_sites", language),
         site_ids,
@@ -437,7 +455,8 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
                 ),
             },
         )
-    st.number_input(i18n.t("time_limit", language), min_value=1.0, max_value=300.0, step=1.0, key=state.TIME_LIMIT)
+    most = slider_top(300.0, 1.0, session.get(state.TIME_LIMIT))
+    st.number_input(i18n.t("time_limit", language), min_value=0.1, max_value=most, step=1.0, key=state.TIME_LIMIT)
     return effective_multipliers(stored, demand_edits(shown, session.get(key)))
 
 

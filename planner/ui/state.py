@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
 from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
 from planner.ui.whatif import EditError, Edits, clean_edits
@@ -111,7 +112,7 @@ def spec_from_mapping(raw: Mapping[str, Any], default_name: str = "scenario") ->
         problems.append(f"preset: expected one of {', '.join(PRESETS)}, got {preset!r}")
     try:
         time_limit = float(raw.get("time_limit_s", DEFAULT_TIME_LIMIT_S))
-        if time_limit <= 0:
+        if isinstance(raw.get("time_limit_s"), bool) or not 0 < time_limit <= MAX_TIME_LIMIT_S:  # nan, inf too
             raise ValueError
     except (TypeError, ValueError):
         problems.append(f"time_limit_s: expected a number of seconds > 0, got {raw.get('time_limit_s')!r}")
@@ -148,6 +149,8 @@ def spec_from_yaml(text: str | bytes, default_name: str = "scenario") -> Scenari
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([f"not a YAML file: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError(["not a YAML file: nested too deeply"]) from None
     if not isinstance(raw, Mapping):
         raise ScenarioError(["expected a mapping of scenario fields (level: severe, ...)"])
     return spec_from_mapping(raw, default_name)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from planner.pipeline import SCENARIO_FILE
 from planner.report.district import border_flows, district_plan
 from planner.report.plan import Plan
 from planner.ui import i18n, maps, state
@@ -65,6 +66,16 @@ def draw_problems(inputs: Inputs) -> None:
         st.dataframe(problems_frame(inputs.problems, language), hide_index=True, key="problems_table")
     if inputs.problems_in_scenario:
         st.error(i18n.t("scenario_bad", language, problems="; ".join(inputs.problems_in_scenario)))
+
+
+def draw_plan_warnings(plan: Plan, language: str) -> None:
+    """What the plan notes on its inputs (scenario ids that name nothing, the dataset's warnings), located."""
+    from planner.ui.data import problems_frame
+
+    noted = [w for w in plan.warnings if w.file == SCENARIO_FILE]  # the dataset's are in the problems table
+    if noted:
+        st.warning(i18n.t("plan_warnings", language, count=len(noted)))
+        st.dataframe(problems_frame(noted, language), hide_index=True, key="plan_warnings_table")
 
 
 def district_part(plan: Plan, inputs: Inputs) -> tuple[Plan, pd.DataFrame | None]:
