@@ -113,8 +113,8 @@ bound and gap. Time: the steps stop at ``time_limit_s`` less what the tables nee
 ascent step, a column round, a local-search move or a heuristic flow starts only when it is expected to fit (a flow
 cannot be interrupted: its time is measured, or estimated as 30 held maximum flows). Preparing the instance, the
 two maximum flows of (i)-(ii) and the held flow always run: with a limit shorter than they take (about 1.2 s at
-national) the stage returns the held plan, ``feasible``, a little late. HiGHS is scipy's
-(``scipy.optimize._highspy``, in-process beside OR-Tools); without it the Lagrangian route runs alone.
+national) the stage returns the held plan, ``feasible``, a little late. HiGHS is
+``highspy`` 1.12.0, the HiGHS inside OR-Tools, in-process beside it; without it the Lagrangian route runs alone.
 
 Outputs (``StageResult.tables``)
 --------------------------------

@@ -5,9 +5,9 @@ to sites with a room, the free candidates (``open_site`` a decision), the choice
 optimum of phases (i)-(ii) held by (6). Costs are exact floats: minutes per person on the arcs, opening cost
 times ``minutes_per_yuan`` on the free candidates; the opening cost of candidates that must open is a constant.
 
-HiGHS is the one scipy ships (``scipy.optimize._highspy``, HiGHS 1.12): it runs in the same process as OR-Tools,
-where the ``highspy`` wheel clashes with OR-Tools' own ``libhighs`` (NOTES). :func:`highs_module` returns None when
-that private module is missing; the phase then runs without LP and MIP (Lagrangian bound and heuristics only).
+HiGHS is ``highspy`` pinned to 1.12.0, the HiGHS inside OR-Tools 9.15: a newer wheel clashes with OR-Tools' own
+``libhighs`` in one process (NOTES). :func:`highs_module` returns None when ``highspy`` is not installed; the phase
+then runs without LP and MIP (Lagrangian bound and heuristics only).
 """
 
 from __future__ import annotations
@@ -124,12 +124,12 @@ def build_core(instance: Instance, unmet_disabled: int, unmet_total: int, minute
 
 
 def highs_module() -> Any | None:
-    """scipy's HiGHS bindings, or None when this scipy has none."""
+    """The ``highspy`` bindings, or None when they are not installed."""
     try:
-        from scipy.optimize._highspy import _core
-    except ImportError:  # pragma: no cover - scipy < 1.15
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a dependency
         return None
-    return _core
+    return highspy
 
 
 # --- the strong formulation, one function per constraint family ------------------------------------------------
@@ -250,7 +250,7 @@ class StrongModel:
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
         self.highs = highs
-        self.solver = highs._Highs()
+        self.solver = highs.Highs()
         self.solver.setOptionValue("output_flag", False)
         self.solver.passModel(lp)
         self.arcs = np.zeros(0, np.int64)
