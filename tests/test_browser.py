@@ -249,14 +249,14 @@ def _coordinator(page: Any, app_url: str, tmp_path: Path) -> None:
     expect(page.get_by_test_id("stAlert").filter(has_text="Kept scenario")).to_be_visible(timeout=60_000)
     _settled(page)
     assert _selected_tab(page) == "Drugs"
-    expect(page.get_by_text("Depots (drug and supplies reserves)")).to_be_visible()
+    expect(page.get_by_text("Depots (drug and supplies reserves)").first).to_be_visible()
 
     # switch the language: still on the Drugs view, now in Chinese
     sidebar.get_by_text("中文", exact=True).click()
     expect(page.get_by_role("tab", name="药品物资", exact=True)).to_be_visible(timeout=60_000)
     _settled(page)
     assert _selected_tab(page) == "药品物资"
-    expect(page.get_by_text("药品物资储备库", exact=True)).to_be_visible()
+    expect(page.get_by_text("药品物资储备库", exact=True).first).to_be_visible()
 
     # the Chinese workbook: Chinese sheet names and headers, names beside ids
     book = openpyxl.load_workbook(io.BytesIO(_download(page, "方案（.xlsx）", tmp_path).read_bytes()), read_only=True)
