@@ -5,7 +5,8 @@ Run with ``make run`` (``streamlit run app.py``). The view pieces live in ``plan
 
 import streamlit as st
 
-from planner.ui import cache, views
+from planner.dataset.names import names
+from planner.ui import cache, downloads, overview, views
 from planner.ui.places import places
 from planner.ui.sidebar import draw_sidebar
 
@@ -19,7 +20,9 @@ assert inputs.planned is not None and inputs.rules is not None and inputs.scenar
 plan, key, _seconds = cache.solve_plan(
     st.session_state, inputs.planned, inputs.rules, inputs.scenario, inputs.time_limit_s, inputs.language
 )
+views.draw_plan_warnings(plan, inputs.language)
 located = places(inputs.planned, inputs.language)
-views.draw_kpis(plan, views.remember_shown(st.session_state, key, plan.kpis), inputs.language)
-views.draw_downloads(plan, located, inputs.language)
-views.draw_tabs(plan, inputs, located)
+shown, border = views.district_part(plan, inputs)
+overview.draw_kpis(shown, overview.remember_shown(st.session_state, key, shown.kpis, inputs.district), inputs.language)
+downloads.draw_downloads(shown, located, inputs.language, names(inputs.planned, inputs.language), border)
+views.draw_tabs(shown, inputs, located, border)

@@ -60,7 +60,8 @@ def parse_baselines(text: str) -> tuple[str, ...]:
 
 def run_bench_command(args: argparse.Namespace) -> int:
     """Run the benchmark the arguments ask for; exit 2 on a bad option."""
-    from bench.run import BenchOptions, run_bench, run_scaling, write_scaling
+    from bench.run import BenchOptions, run_bench
+    from bench.scaling import run_scaling, write_scaling
 
     try:
         options = BenchOptions(

@@ -37,20 +37,23 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from bench.inputs import (
     PRIORITY_KINDS,
-    STAGES,
     BenchInstance,
     MethodResult,
     MinutesFunction,
     fill_table,
+    filled_targets,
     nursing_inputs,
     prepare_sites,
+    run_method,
+    site_arcs,
     station_caps,
 )
 from models.base import StageResult, Status
@@ -80,12 +83,7 @@ def _split_by(keys: np.ndarray, count: int) -> list[list[int]]:
 
 def _observation_arcs(arcs: pd.DataFrame, site_table: pd.DataFrame) -> pd.DataFrame:
     """Arcs to usable sites with a room, in the coordinator's order: home, open sites first, nearest first."""
-    site_pos = pd.Series(np.arange(len(site_table)), index=site_table["site_id"])
-    frame = arcs[["home_id", "site_id", "minutes"]].copy()
-    frame["site"] = frame["site_id"].map(site_pos)
-    frame = frame.dropna(subset=["site", "minutes"]).astype({"site": np.int64})
-    with_room = (site_table["usable"] & (site_table["capacity"] > 0)).to_numpy()
-    frame = frame[with_room[frame["site"].to_numpy()]]
+    frame = site_arcs(arcs, site_table)
     frame["candidate"] = (site_table["status"].to_numpy() != "open")[frame["site"].to_numpy()]
     frame = frame.sort_values(["home_id", "site", "minutes"]).drop_duplicates(["home_id", "site"])
     return frame.sort_values(["home_id", "candidate", "minutes", "site_id"], kind="stable").reset_index(drop=True)
@@ -529,14 +527,7 @@ def _hand_drug(
             wanted = _ship_from_farther(position, wanted, institutions, depot_table, left, depot_minutes, shipments)
         allocated[position] = share[position] - wanted
 
-    shortfall = need - allocated
-    target_rows = institutions.assign(
-        allocated=allocated,
-        shortfall=shortfall,
-        fill_rate=np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
-        reason=np.where(shortfall > 0, np.where(stocked_reach, "stock_short", "no_depot_in_reach"), ""),
-        stocked_reach=stocked_reach,
-    )
+    target_rows = filled_targets(institutions, allocated, stocked_reach).assign(stocked_reach=stocked_reach)
     frame = pd.DataFrame(shipments, columns=["depot", "institution", "quantity", "minutes"])
     allocations = pd.DataFrame(
         {
@@ -582,12 +573,21 @@ def _ship_from_farther(
 
 def hand_plan(instance: BenchInstance) -> MethodResult:
     """The four stages by hand on ``instance`` (nursing needs from the hand observation result)."""
+    runs = {"observation": _run_observation, "ambulance": _run_ambulance, "nursing": _run_nursing, "drugs": _run_drugs}
+    result = run_method("hand", instance, runs)
+    drugs = instance.drugs
+    within_arcs = hand_drugs(drugs.depots, drugs.targets, drugs.arcs)
+    notes = {
+        "drug_shortfall_within_pipeline_arcs": int(within_arcs.table("targets")["shortfall"].sum()),
+        "packs_shipped_beyond_pipeline_arcs": packs_beyond(result.stages["drugs"].table("allocations"), drugs.arcs),
+    }
+    return replace(result, notes=notes)
+
+
+def _run_observation(instance: BenchInstance, _earlier: Mapping[str, StageResult]) -> StageResult:
+    """:func:`hand_observation` on the instance's observation inputs."""
     rules = instance.rules
-    start = time.perf_counter()
-    seconds: dict[str, float] = {}
-    stages: dict[str, StageResult] = {}
-    clock = time.perf_counter()
-    stages["observation"] = hand_observation(
+    return hand_observation(
         instance.observation.groups,
         instance.observation.sites,
         instance.observation.arcs,
@@ -595,31 +595,31 @@ def hand_plan(instance: BenchInstance) -> MethodResult:
         sites_per_street_min=rules.sites_per_street_min,
         barrier_free_for_disabled=rules.barrier_free_for_disabled,
     )
-    seconds["observation"], clock = time.perf_counter() - clock, time.perf_counter()
+
+
+def _run_ambulance(instance: BenchInstance, _earlier: Mapping[str, StageResult]) -> StageResult:
+    """:func:`hand_ambulance` on the instance's ambulance inputs."""
     ambulance = instance.ambulance
-    stages["ambulance"] = hand_ambulance(
+    return hand_ambulance(
         ambulance.homes,
         ambulance.stations,
         ambulance.arcs,
         ambulance.fleet,
-        transfer_minutes_max=rules.transfer_minutes_max,
-        duty_share=rules.ambulance_duty_share,
+        transfer_minutes_max=instance.rules.transfer_minutes_max,
+        duty_share=instance.rules.ambulance_duty_share,
     )
-    seconds["ambulance"], clock = time.perf_counter() - clock, time.perf_counter()
-    nursing = nursing_inputs(instance, stages["observation"])
-    stages["nursing"] = hand_nursing(nursing.pools, nursing.needs, nursing.arcs)
-    seconds["nursing"], clock = time.perf_counter() - clock, time.perf_counter()
+
+
+def _run_nursing(instance: BenchInstance, earlier: Mapping[str, StageResult]) -> StageResult:
+    """:func:`hand_nursing` on the needs the hand observation result leaves."""
+    nursing = nursing_inputs(instance, earlier["observation"])
+    return hand_nursing(nursing.pools, nursing.needs, nursing.arcs)
+
+
+def _run_drugs(instance: BenchInstance, _earlier: Mapping[str, StageResult]) -> StageResult:
+    """:func:`hand_drugs` on the instance's drug inputs, shipping beyond the pipeline's arcs where needed."""
     drugs = instance.drugs
-    stages["drugs"] = hand_drugs(drugs.depots, drugs.targets, drugs.arcs, depot_minutes=instance.depot_minutes())
-    seconds["drugs"] = time.perf_counter() - clock
-    ordered = {name: stages[name] for name in STAGES}
-    wall = time.perf_counter() - start
-    within_arcs = hand_drugs(drugs.depots, drugs.targets, drugs.arcs)
-    notes = {
-        "drug_shortfall_within_pipeline_arcs": int(within_arcs.table("targets")["shortfall"].sum()),
-        "packs_shipped_beyond_pipeline_arcs": packs_beyond(stages["drugs"].table("allocations"), drugs.arcs),
-    }
-    return MethodResult("hand", ordered, wall, seconds, notes)
+    return hand_drugs(drugs.depots, drugs.targets, drugs.arcs, depot_minutes=instance.depot_minutes())
 
 
 def packs_beyond(allocations: pd.DataFrame, arcs: pd.DataFrame) -> int:

@@ -125,6 +125,38 @@ class MethodResult:
     notes: Mapping[str, Any] = field(default_factory=dict)
 
 
+StageRun = Callable[[BenchInstance, Mapping[str, StageResult]], StageResult]
+"""A method's run of one stage on an instance, given the method's own results of the stages before it."""
+
+
+def run_method(method: str, instance: BenchInstance, runs: Mapping[str, StageRun]) -> MethodResult:
+    """Run a method's stages on ``instance`` in pipeline order, timing each stage and the whole.
+
+    Parameters
+    ----------
+    method
+        The method's name (``hand``, ``mip``).
+    instance
+        The inputs every method answers.
+    runs
+        The method's run of each stage of :data:`STAGES`; each gets the results of the stages before it (the
+        nursing needs follow the method's own observation result, :func:`nursing_inputs`).
+
+    Returns
+    -------
+    MethodResult
+        The stage results in pipeline order, the wall seconds of the whole and of each stage.
+    """
+    start = time.perf_counter()
+    stages: dict[str, StageResult] = {}
+    seconds: dict[str, float] = {}
+    for name in STAGES:
+        clock = time.perf_counter()
+        stages[name] = runs[name](instance, stages)
+        seconds[name] = time.perf_counter() - clock
+    return MethodResult(method, stages, time.perf_counter() - start, seconds)
+
+
 def build_instance(
     dataset: Dataset,
     rules: Rules,
@@ -166,6 +198,36 @@ def prepare_sites(sites: pd.DataFrame, persons_per_room: int) -> pd.DataFrame:
     table["capacity"] = table["rooms"] * int(persons_per_room)
     table["usable"] = table["status"] != "closed"
     return table
+
+
+def site_arcs(arcs: pd.DataFrame, site_table: pd.DataFrame) -> pd.DataFrame:
+    """Home -> site arcs to the usable sites with a room of ``site_table`` (:func:`prepare_sites`).
+
+    Columns home_id, site_id, minutes and ``site``, the site's row in ``site_table``; arcs to unknown sites or
+    without minutes are dropped.
+    """
+    site_pos = pd.Series(np.arange(len(site_table)), index=site_table["site_id"])
+    frame = arcs[["home_id", "site_id", "minutes"]].assign(site=arcs["site_id"].map(site_pos))
+    frame = frame.dropna(subset=["site", "minutes"]).astype({"site": np.int64})
+    with_room = (site_table["usable"] & (site_table["capacity"] > 0)).to_numpy()
+    return frame[with_room[frame["site"].to_numpy()]]
+
+
+def filled_targets(targets: pd.DataFrame, allocated: np.ndarray, stocked_reach: np.ndarray) -> pd.DataFrame:
+    """Drug targets with the packs ``allocated`` to each, as the drugs model reports them.
+
+    Adds allocated, shortfall (need - allocated), fill_rate (1 where nothing is needed) and the reason for a
+    shortfall: ``stock_short`` where a depot with stock is in reach (``stocked_reach``), else
+    ``no_depot_in_reach``.
+    """
+    need = targets["need"].to_numpy(dtype=np.int64)
+    shortfall = need - allocated
+    return targets.assign(
+        allocated=allocated,
+        shortfall=shortfall,
+        fill_rate=np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
+        reason=np.where(shortfall > 0, np.where(stocked_reach, "stock_short", "no_depot_in_reach"), ""),
+    )
 
 
 def fill_table(targets: pd.DataFrame, allocations: pd.DataFrame) -> pd.DataFrame:

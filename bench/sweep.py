@@ -40,7 +40,17 @@ from planner.dataset.io import read_dataset
 from planner.dataset.schema import Dataset
 from planner.rules.rules import load_preset
 from planner.rules.scenario import make_scenario
-from planner.sweep import engine as sw
+from planner.sweep.execution import DEFAULT_TIME_LIMIT_S, dask_client, default_workers, run_dask
+from planner.sweep.execution import run_serial as run_sweep_serially
+from planner.sweep.results import SweepResult, comparable
+from planner.sweep.sampling import (
+    DEFAULT_SITE_CLOSURE,
+    DEFAULT_STATION_OUTAGE,
+    base_knobs,
+    default_distributions,
+    monte_carlo_sweep,
+)
+from planner.sweep.vocabulary import CONDITIONS, TIMING_COLUMNS, ProgressCallback, ScenarioOutcome, Sweep
 
 SCHEMA = "epiplan.bench.sweep/1"
 RESULTS = Path(__file__).resolve().parent / "results" / "sweep.json"
@@ -74,34 +84,34 @@ def _seconds_stats(seconds: pd.Series) -> dict[str, float]:
     }
 
 
-def _counts_add_up(result: sw.SweepResult) -> bool:
+def _counts_add_up(result: SweepResult) -> bool:
     entities, rows = result.entities, result.scenarios
     return all(
         int(entities.loc[entities["condition"] == condition, "scenarios"].sum()) == int(rows[column].sum())
-        for condition, (_kind, column) in sw.CONDITIONS.items()
+        for condition, (_kind, column) in CONDITIONS.items()
     )
 
 
-def run_serial(dataset: Dataset, sweep: sw.Sweep, time_limit_s: float) -> tuple[sw.SweepResult, dict[str, Any]]:
+def run_serial(dataset: Dataset, sweep: Sweep, time_limit_s: float) -> tuple[SweepResult, dict[str, Any]]:
     rules = load_preset("beijing-2023")
     start = time.perf_counter()
-    result = sw.run_serial(dataset, rules, sweep, time_limit_s=time_limit_s, progress=_progress("serial"))
+    result = run_sweep_serially(dataset, rules, sweep, time_limit_s=time_limit_s, progress=_progress("serial"))
     wall = time.perf_counter() - start
     return result, {"wall_s": round(wall, 3), "scenario_seconds": _seconds_stats(result.scenarios["seconds"])}
 
 
 def run_cluster(
-    dataset: Dataset, sweep: sw.Sweep, time_limit_s: float, workers: int
-) -> tuple[sw.SweepResult, dict[str, Any], dict[str, Any]]:
+    dataset: Dataset, sweep: Sweep, time_limit_s: float, workers: int
+) -> tuple[SweepResult, dict[str, Any], dict[str, Any]]:
     """The sweep on a fresh local cluster, then no-op tasks through the same client."""
     rules = load_preset("beijing-2023")
     start = time.perf_counter()
-    with sw.dask_client(workers=workers) as client:
+    with dask_client(workers=workers) as client:
         started = time.perf_counter() - start
         warm = client.run(_warm_up)
         warmed = time.perf_counter() - start - started
         begin = time.perf_counter()
-        result = sw.run_dask(client, dataset, rules, sweep, time_limit_s=time_limit_s, progress=_progress("cluster"))
+        result = run_dask(client, dataset, rules, sweep, time_limit_s=time_limit_s, progress=_progress("cluster"))
         wall = time.perf_counter() - begin
         noop = _noop_overhead(client, dataset)
         closing = time.perf_counter()
@@ -135,8 +145,8 @@ def _noop_overhead(client: Any, dataset: Dataset) -> float:
     return time.perf_counter() - start
 
 
-def _progress(label: str) -> sw.ProgressCallback:
-    def report(done: int, total: int, outcome: sw.ScenarioOutcome) -> None:
+def _progress(label: str) -> ProgressCallback:
+    def report(done: int, total: int, outcome: ScenarioOutcome) -> None:
         if done == total or done % max(1, total // 10) == 0:
             print(f"  {label}: {done}/{total} ({outcome.status}, {outcome.seconds:.1f} s)", file=sys.stderr)
 
@@ -158,27 +168,27 @@ def benchmark(data: Path, scenarios: int, seed: int, level: str, time_limit_s: f
     load_before = os.getloadavg()
     dataset = read_dataset(data)
     scenario = make_scenario(level=level)
-    sweep = sw.monte_carlo_sweep(
+    sweep = monte_carlo_sweep(
         dataset,
-        sw.default_distributions(scenario),
+        default_distributions(scenario),
         scenarios,
         seed,
-        site_closure=sw.DEFAULT_SITE_CLOSURE,
-        station_outage=sw.DEFAULT_STATION_OUTAGE,
-        base=sw.base_knobs(scenario),
+        site_closure=DEFAULT_SITE_CLOSURE,
+        station_outage=DEFAULT_STATION_OUTAGE,
+        base=base_knobs(scenario),
     )
     import_s = _warm_up()
     serial_result, serial = run_serial(dataset, sweep, time_limit_s)
     cluster_result, cluster, overhead = run_cluster(dataset, sweep, time_limit_s, workers)
     speed_up = serial["wall_s"] / cluster["wall_s"] if cluster["wall_s"] > 0 else float("nan")
-    identical = sw.comparable(serial_result.scenarios).equals(sw.comparable(cluster_result.scenarios))
+    identical = comparable(serial_result.scenarios).equals(comparable(cluster_result.scenarios))
     differing = _differing_rows(serial_result, cluster_result)
     return {
         "schema": SCHEMA,
         "machine": {
             "platform": platform.platform(),
             "cores": os.cpu_count(),
-            "cores_usable": sw.default_workers(),
+            "cores_usable": default_workers(),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
         },
@@ -216,7 +226,7 @@ def benchmark(data: Path, scenarios: int, seed: int, level: str, time_limit_s: f
     }
 
 
-def _differences(serial: sw.SweepResult, cluster: sw.SweepResult, rows: list[int]) -> list[dict[str, Any]]:
+def _differences(serial: SweepResult, cluster: SweepResult, rows: list[int]) -> list[dict[str, Any]]:
     """For each differing scenario: both statuses, messages and seconds, and the KPI columns that differ."""
     a = serial.scenarios.set_index("scenario")
     b = cluster.scenarios.set_index("scenario")
@@ -226,7 +236,7 @@ def _differences(serial: sw.SweepResult, cluster: sw.SweepResult, rows: list[int
             details.append({"scenario": row, "missing": True})
             continue
         first, second = a.loc[row], b.loc[row]
-        differing = [c for c in serial.kpi_columns if c not in sw.TIMING_COLUMNS and not _same(first[c], second[c])]
+        differing = [c for c in serial.kpi_columns if c not in TIMING_COLUMNS and not _same(first[c], second[c])]
         details.append(
             {
                 "scenario": row,
@@ -246,8 +256,8 @@ def _run_of(row: Any) -> dict[str, Any]:
     return {"status": str(row["status"]), "message": str(row["message"]), "seconds": float(row["seconds"])}
 
 
-def _differing_rows(first: sw.SweepResult, second: sw.SweepResult) -> list[int]:
-    a, b = sw.comparable(first.scenarios), sw.comparable(second.scenarios)
+def _differing_rows(first: SweepResult, second: SweepResult) -> list[int]:
+    a, b = comparable(first.scenarios), comparable(second.scenarios)
     if a.shape != b.shape:
         return sorted(set(a["scenario"]) ^ set(b["scenario"]))
     numbers = a.select_dtypes("number").columns
@@ -289,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--level", default="severe", choices=("normal", "prevalent", "severe"))
-    parser.add_argument("--time-limit", type=float, default=sw.DEFAULT_TIME_LIMIT_S, help="seconds per stage")
-    parser.add_argument("--workers", type=int, default=sw.default_workers(), help="local cluster workers")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, help="seconds per stage")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="local cluster workers")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     figures = benchmark(args.data, args.scenarios, args.seed, args.level, args.time_limit, args.workers)

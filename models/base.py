@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -187,11 +188,18 @@ def cp_sat_status(code: int) -> Status:
     return statuses.get(code, Status.ERROR)
 
 
+_SOLVERS: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Every CP-SAT solver made by :func:`cp_sat_solver` and still alive (so a signal can stop its search)."""
+
+
 def cp_sat_solver(options: SolveOptions, time_limit_s: float | None = None) -> Any:
     """A CP-SAT solver with the time limit, seed and workers of ``options``.
 
     Adds the ``max_lp`` subsolver: with 2 workers CP-SAT otherwise never runs its
-    strong LP and stalls on covering and facility models (NOTES).
+    strong LP and stalls on covering and facility models (NOTES). CP-SAT's own SIGINT
+    handler is off (``catch_sigint_signal``): it would end a search early and report the
+    plan as if it had finished, and leave no Python handler behind; the caller handles
+    signals and stops running searches with :func:`stop_searches`.
     """
     from ortools.sat.python import cp_model
 
@@ -201,4 +209,12 @@ def cp_sat_solver(options: SolveOptions, time_limit_s: float | None = None) -> A
     params.random_seed = options.seed
     params.num_workers = options.workers
     params.extra_subsolvers.append("max_lp")
+    params.catch_sigint_signal = False
+    _SOLVERS.add(solver)
     return solver
+
+
+def stop_searches() -> None:
+    """Stop every running CP-SAT search now (thread-safe; a solver not solving ignores it)."""
+    for solver in list(_SOLVERS):
+        solver.stop_search()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from models.base import SolveOptions
+from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
 from planner.needs.needs import compute_needs
 from planner.report.compliance import compliance_checklist
@@ -35,6 +36,26 @@ def plan_context(dataset: Dataset, rules: Rules, scenario: Scenario, limits: Arc
     rules = scenario.apply_to(rules)
     needs = compute_needs(dataset, rules, scenario)
     return PlanContext(dataset, rules, scenario, needs, Locations.of(dataset, rules), limits)
+
+
+SCENARIO_FILE = "scenario"
+"""The ``file`` of a scenario's warnings (the scenario may come from a file, the app or a sweep)."""
+
+
+def scenario_warnings(dataset: Dataset, scenario: Scenario) -> list[Problem]:
+    """Scenario knobs that name ids the dataset does not have: ignored, and said (warnings)."""
+    warnings = []
+    sites = set(dataset.sites["site_id"].astype(str))
+    for site in dict.fromkeys(scenario.closed_sites):
+        if site not in sites:
+            message = f"closed site '{site}' is not a site_id of the dataset (ignored)"
+            warnings.append(Problem(SCENARIO_FILE, None, "closed_sites", message, "warning"))
+    districts = set(dataset.districts["district_id"].astype(str))
+    for district in scenario.demand_multipliers:
+        if district not in districts:
+            message = f"demand multiplier for '{district}', not a district_id of the dataset (ignored)"
+            warnings.append(Problem(SCENARIO_FILE, None, "demand_multipliers", message, "warning"))
+    return warnings
 
 
 def make_plan(
@@ -61,6 +82,7 @@ def make_plan(
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)
     return Plan(
+        warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario)),
         dataset_name=dataset.name,
         dataset_sha256=dataset.sha256 or dataset.content_hash(),
         rules=context.rules,

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
+
+if TYPE_CHECKING:
+    from planner.report.plan import Plan
 
 TINY_TABLES: dict[str, dict[str, list[str]]] = {
     "districts": {
@@ -133,3 +137,19 @@ def write_tables_fixture() -> Callable[..., Path]:
 def tiny_dataset_dir(tmp_path: Path) -> Path:
     """A folder holding the tiny valid dataset as UTF-8 CSV files."""
     return write_tables(tmp_path / "tiny", tiny_frames())
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    """The hand-made plan of ``plan_fixture``, one per test module (the export tests read it, never change it)."""
+    from plan_fixture import make_plan_fixture
+
+    return make_plan_fixture()
+
+
+@pytest.fixture(scope="module")
+def document(plan: Plan) -> dict[str, Any]:
+    """The ``epiplan.plan/1`` JSON document of the :func:`plan` fixture."""
+    from planner.outputs.plan_json import plan_to_json
+
+    return plan_to_json(plan)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import planner.cli.main as cli
+import planner.cli.validate as validate
 from planner.cli.main import Command, display_width, format_table, main, register, rules_from_argument
 from planner.dataset.io import read_dataset
 from planner.rules.rules import RulesError
@@ -147,7 +148,7 @@ def test_internal_error_is_one_line_on_stderr_and_exit_1(
     def broken(path: object) -> None:
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(cli, "check_dataset", broken)
+    monkeypatch.setattr(validate, "check_dataset", broken)
     code, out, err = run(["validate", str(tiny_dataset_dir)], capsys)
     assert (code, out) == (1, "")
     assert err == "epiplan: internal error: RuntimeError: disk on fire (run with --debug for details)\n"
@@ -171,7 +172,7 @@ def test_a_registered_command_runs_through_main(
     register(Command("echo", "repeat a word", add_arguments, run_echo))
     assert main(["echo", "--times", "2"]) == 3
     assert capsys.readouterr().out == "echo echo \n"
-    assert [c.name for c in cli.commands()][:2] == ["validate", "sample"]
+    assert {"sample", "validate", "solve", "template"} <= {c.name for c in cli.commands()}
 
 
 def test_sample_writes_a_dataset_that_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,10 @@ def test_every_stage_explains_its_shortfalls_in_pipeline_order() -> None:
     assert stages == ["observation", "drugs"]
 
 
-def test_marginal_values_come_largest_first() -> None:
+def test_marginal_values_come_by_stage_each_stage_best_first() -> None:
     values = tiny_plan().marginal_values
     assert list(values.columns) == list(MARGINAL_COLUMNS)
-    assert values["value"].is_monotonic_decreasing
+    stages = list(values["stage"])
+    assert stages == sorted(stages, key=["observation", "ambulance", "nursing", "drugs"].index)
+    drugs = values[values["stage"] == "drugs"]
+    assert "raise the lowest fill rate" in drugs["en"].iloc[0], "the lowest fill rate is the drug stage's first aim"

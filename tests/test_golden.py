@@ -1,8 +1,9 @@
 """Golden plans: the sample city solved at the three levels, compared table by table with committed files.
 
-Every table the plan exports (``planner.outputs.export.plan_tables``: KPIs, scenario, rules, stages, phases, each
+Every table the plan exports (``planner.outputs.tables.plan_tables``: KPIs, scenario, rules, stages, phases, each
 stage's tables, compliance, explanations, marginal values) is compared cell by cell; only timings are left
-out. A refactor must keep these green. A change that is meant to change the plan rewrites them on purpose::
+out. Each plan's JSON also validates against the schema. A refactor must keep these green. A change that is
+meant to change the plan rewrites them on purpose::
 
     EPIPLAN_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py
 
@@ -23,8 +24,12 @@ import pandas as pd
 import pytest
 
 from planner.dataset.io import read_dataset
-from planner.outputs.export import plain, plan_tables
+from planner.outputs.contract import plain
+from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.schema import validate_plan_json
+from planner.outputs.tables import plan_tables
 from planner.pipeline import make_plan
+from planner.report.plan import Plan
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
@@ -48,11 +53,16 @@ def _without_timings(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+@cache
+def sample_plan(level: str) -> Plan:
+    """The sample city's plan at ``level`` (solved once per test session)."""
+    return make_plan(read_dataset(SAMPLE_DIR), load_rules(), make_scenario(level=level))
+
+
 def golden_tables(level: str) -> dict[str, dict[str, Any]]:
     """The sample plan at ``level`` as ``{table: {"columns": [...], "rows": [[...], ...]}}`` (plain values)."""
-    plan = make_plan(read_dataset(SAMPLE_DIR), load_rules(), make_scenario(level=level))
     document = {}
-    for name, frame in plan_tables(plan).items():
+    for name, frame in plan_tables(sample_plan(level)).items():
         table = _without_timings(name, frame)
         document[name] = {
             "columns": [str(c) for c in table.columns],
@@ -110,3 +120,10 @@ def test_the_sample_plan_equals_the_golden_plan(level: str) -> None:
     assert sorted(got) == sorted(want), "the plan's tables differ from the golden plan's"
     problems = [line for name in want for line in _differences(name, want[name], got[name])]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_sample_plan_validates_against_the_schema(level: str) -> None:
+    document = json.loads(to_json_bytes(sample_plan(level)))
+    assert validate_plan_json(document) == []

@@ -22,6 +22,7 @@ CONTRACT_FIELDS = [
     "compliance",
     "explanations",
     "marginal_values",
+    "warnings",
 ]
 
 

@@ -36,7 +36,7 @@ def test_bad_knobs_are_all_reported() -> None:
 
 
 def test_negative_demand_multiplier_is_refused() -> None:
-    with pytest.raises(ScenarioError, match="demand_multipliers: expected multipliers >= 0"):
+    with pytest.raises(ScenarioError, match="demand_multipliers: expected multipliers between 0 and 10"):
         make_scenario(demand_multipliers={"D01": -1.0})
 
 

@@ -6,18 +6,22 @@ import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 import planner.cli.solve  # noqa: F401 - registers the command
 from planner.cli.main import main
-from planner.outputs.export import validate_plan_json
+from planner.outputs.schema import validate_plan_json
 
 
 def test_solve_writes_every_output_and_reports_each_stage(
     tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outs = [tmp_path / "out" / name for name in ("plan.json", "plan.xlsx", "plan.zip")]
-    code = main(["solve", "--data", str(tiny_dataset_dir), "--level", "severe", *[f"--out={o}" for o in outs]])
+    args = ["solve", "--data", str(tiny_dataset_dir), "--level", "severe", *[f"--out={o}" for o in outs]]
+    assert main(args) == 2, "the folder out/ does not exist"
+    assert "the folder" in capsys.readouterr().out and not (tmp_path / "out").exists()
+    code = main([*args, "--mkdir"])
     text = capsys.readouterr().out
     assert code == 0
     for stage in ("observation", "ambulance", "nursing", "drugs"):
@@ -44,8 +48,8 @@ def test_bad_data_gives_exit_2_the_problem_table_and_no_file(
 def test_a_bad_output_suffix_is_refused_before_solving(
     tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["solve", "--data", str(tiny_dataset_dir), "--out", str(tmp_path / "plan.pdf")]) == 2
-    assert "expected a file ending in .json, .xlsx, .zip" in capsys.readouterr().out
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--out", str(tmp_path / "plan.txt")]) == 2
+    assert "expected a file ending in .json, .xlsx, .zip, .pdf" in capsys.readouterr().out
 
 
 def test_scenario_file_with_level_override(tiny_dataset_dir: Path, tmp_path: Path) -> None:
@@ -79,3 +83,38 @@ def test_bad_rules_override_is_a_bad_input(
     rules.write_text("icu_share_min: 1.5\n", encoding="utf-8")
     assert main(["solve", "--data", str(tiny_dataset_dir), "--rules", str(rules)]) == 2
     assert "icu_share_min: expected a share in [0, 1], got 1.5" in capsys.readouterr().out
+
+
+def test_out_into_a_missing_folder_is_a_located_error(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "deeper" / "plan.json"
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--out", str(missing)]) == 2
+    text = capsys.readouterr().out
+    assert f"--out {missing}: the folder {missing.parent} does not exist (add --mkdir to create it)" in text
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_chinese_workbook_and_the_key_figures_as_a_table(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--lang", "zh", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "{" not in text, "tables, not Python dicts"
+    assert re.search(r"^未满足护理需求：顶岗 +\d", text, flags=re.MULTILINE)
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames[:2] == ["概要", "合规检查"]
+
+
+def test_a_district_part_of_the_plan(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "d2.json"
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--district", "D2", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert validate_plan_json(doc) == []
+    homes = {row["home_id"] for row in doc["ambulance"]["handshakes"]}
+    assert homes == {"H003"}, "the one care home of Xicheng"
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--district", "D9"]) == 2
+    assert "--district D9: no such district (districts: D1, D2)" in capsys.readouterr().out

@@ -32,8 +32,10 @@ def test_kpis() -> None:
     assert 0 < kpis["lowest_fill_rate"]["antipyretic"] <= 500 / 19_023
     # no depot holds antigen kits or TCM: the homes and clinics needing them get nothing
     assert kpis["lowest_fill_rate"]["antigen_kit"] == 0.0 and kpis["lowest_fill_rate"]["tcm"] == 0.0
-    # antiviral is needed only by the hospital: no priority institution needs it
-    assert kpis["lowest_fill_rate"]["antiviral"] == 1.0
+    # antiviral is needed only by the hospital: no priority institution needs it, so no fill rate (not 100 %)
+    assert "antiviral" not in kpis["lowest_fill_rate"]
+    assert kpis["hospital_fill_rate"]["antiviral"] == 0.0, "no depot holds it"
+    assert sum(kpis["drug_shortfall_by_kind"].values()) == sum(kpis["drug_shortfall"].values())
 
 
 def test_drug_targets_count_on_hand_plus_allocated() -> None:

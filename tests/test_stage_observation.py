@@ -88,11 +88,19 @@ def test_full_sites_are_named() -> None:
     assert rows[0]["zh"] == "松柏养老院：7名其他人员无房可住，120分钟内观察点已满（酒店、学校）"
 
 
-def test_marginal_values_name_the_site_and_the_persons_a_room_places() -> None:
-    marginal = pd.DataFrame({"site_id": ["S1", "S2"], "value": [0.0, 2.0]})
-    result = StageResult("observation", Status.OPTIMAL, 0, 0, 0, 0, {"marginal": marginal})
-    context = plan_context(tiny_dataset(), load_rules(), Scenario())
-    rows = observation.marginal_values(result, context, Namer({"S2": "School"}, {"S2": "学校"}))
-    assert [(r["resource_id"], r["value"], r["en"]) for r in rows] == [
-        ("S2", 2.0, "One more room at School places 2 more person(s)")
-    ]
+def test_room_sentences_say_what_a_districts_rooms_place() -> None:
+    short = {"disabled": 38, "other": 12}
+    both = {"disabled": 38, "other": 5, "rooms": 43, "barrier_free_rooms": 38}
+    en, zh = observation.room_sentences(both, short, ("Fengtai", "丰台区"))
+    assert en == (
+        "43 more rooms in Fengtai, 38 of them barrier-free, place 38 disabled/dementia elderly and 5 others left "
+        "without a room"
+    )
+    assert zh == "丰台区增加43间房（其中无障碍房间38间）可安置未安置的失能失智老人38名、其他人员5名"
+    disabled = {"disabled": 38, "other": 0, "rooms": 38, "barrier_free_rooms": 38}
+    en, zh = observation.room_sentences(disabled, short, ("Fengtai", "丰台区"))
+    assert en == "38 more barrier-free rooms in Fengtai place all 38 disabled/dementia elderly left without a room"
+    assert zh == "丰台区增加38间无障碍房间可安置全部38名未安置的失能失智老人"
+    others = {"disabled": 0, "other": 12, "rooms": 12, "barrier_free_rooms": 0}
+    en, _zh = observation.room_sentences(others, {"disabled": 0, "other": 12}, ("Fengtai", "丰台区"), others=2)
+    assert en == "12 more rooms in Fengtai (or in any of 2 other districts) place all 12 persons left without a room"

@@ -23,7 +23,9 @@ import planner.cli.sweep  # noqa: F401  (registers the sweep command)
 from planner.cli.main import main
 from planner.cli.sweep import ProgressBar, summary_text
 from planner.dataset.io import read_dataset
-from planner.sweep import engine as sw
+from planner.sweep.results import summarize
+from planner.sweep.sampling import load_monte_carlo
+from planner.sweep.saving import RESULT_TABLES, read_sweep
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -43,15 +45,17 @@ def test_grid_sweep_in_process_writes_every_table(
     grid = _grid(tmp_path, {"attack_rate": [0.2, 2.0], "stock_factor": [0.5]})
     out = tmp_path / "res" / "sweep.csv"
     args = ["sweep", "--data", str(tiny_dataset_dir), "--level", "severe", "--grid", str(grid), "--serial"]
-    code = main([*args, "--time-limit", "5", "--out", str(out)])
+    assert main([*args, "--time-limit", "5", "--out", str(out)]) == 2, "res/ does not exist"
+    assert "add --mkdir" in capsys.readouterr().out
+    code = main([*args, "--time-limit", "5", "--out", str(out), "--mkdir"])
     captured = capsys.readouterr()
     assert code == 0
     assert "2 scenario(s)" in captured.out and "1 ok, 0 stopped at the time limit, 1 failed" in captured.out
     assert "scenario 1: ScenarioError: attack_rate: expected a share in [0, 1], got 2" in captured.out
-    assert "Stress points" in captured.out and "Where one more unit helps most" in captured.out
+    assert "Stress points" in captured.out and "What more resources would buy" in captured.out
     assert "2/2 scenarios, 1 failed" in captured.err
-    tables = sw.read_sweep(out)
-    assert set(tables) == set(sw.RESULT_TABLES)
+    tables = read_sweep(out)
+    assert set(tables) == set(RESULT_TABLES)
     assert tables["scenarios"]["status"].tolist() == ["ok", "error"]
     assert tables["scenarios"]["stock_factor"].tolist() == [0.5, 0.5]
 
@@ -64,7 +68,7 @@ def test_monte_carlo_in_process_to_xlsx(tiny_dataset_dir: Path, tmp_path: Path) 
     assert main([*args, "--serial", "--out", str(out)]) == 0
     scenarios = pd.read_excel(out, sheet_name="scenarios")
     assert len(scenarios) == 2 and scenarios["attack_rate"].between(0.1, 0.3).all()
-    again = sw.load_monte_carlo(knobs, read_dataset(tiny_dataset_dir), 2, 4)
+    again = load_monte_carlo(knobs, read_dataset(tiny_dataset_dir), 2, 4)
     assert scenarios["station_outages"].fillna("").tolist() == [",".join(s.station_outages) for s in again.scenarios]
 
 
@@ -110,10 +114,10 @@ def test_progress_bar_on_a_pipe_prints_each_tenth() -> None:
 
 
 def test_summary_text_names_entities() -> None:
-    from test_sweep import _hand_result
+    from sweep_fixture import hand_result
 
-    result = _hand_result()
-    text = summary_text(result, sw.summarize(result), {"H1": "Sunshine Home", "W1": "Dongcheng depot"}, 1.0)
+    result = hand_result()
+    text = summary_text(result, summarize(result), {"H1": "Sunshine Home", "W1": "Dongcheng depot"}, 1.0)
     assert "5 scenario(s) in 1.0 s: 3 ok, 1 stopped at the time limit, 1 failed." in text
     assert "Sunshine Home" in text and "not covered by 120" in text
     assert "Dongcheng depot (tcm)" in text

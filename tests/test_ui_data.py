@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import tiny_frames
 
-from planner.dataset.io import Problem
+from planner.dataset.problems import Problem
 from planner.ui.data import SAMPLE_NAME, check_uploaded, choose_dataset, load_sample, problems_frame
 
 

@@ -91,11 +91,19 @@ def test_localize_names_ids_translates_codes_and_headers() -> None:
     frame = pd.DataFrame({"site_id": ["ST1", "X"], "group": ["disabled", "other"], "persons": [3, 1]})
     shown = i18n.localize(frame, "zh", {"ST1": "安定门观察点"})
     assert list(shown.columns) == ["集中健康观察点", "人群", "人数"]
-    assert shown.iloc[:, 0].tolist() == ["安定门观察点", "X"]
+    assert shown.iloc[:, 0].tolist() == ["安定门观察点 (ST1)", "X"], "names beside ids"
     assert shown.iloc[:, 1].tolist() == ["失能失智", "其他"]
     english = i18n.localize(frame, "en")
     assert list(english.columns) == ["Observation site", "Group", "Persons"]
     assert english["Observation site"].tolist() == ["ST1", "X"]
+
+
+def test_a_scope_names_the_institution_and_the_drug() -> None:
+    frame = pd.DataFrame({"scope_id": ["HP0002:antigen_kit", "110106"], "met": [False, True]})
+    names = {"HP0002": "地坛医院", "110106": "丰台区"}
+    shown = i18n.localize(frame, "zh", names)
+    assert shown["范围"].tolist() == ["地坛医院 (HP0002)：抗原检测试剂", "丰台区 (110106)"]
+    assert shown["达标"].tolist() == ["否", "是"]
 
 
 def test_unknown_codes_and_columns_pass_through() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from planner.dataset.io import dataset_from_frames
 from planner.dataset.schema import Dataset
 from planner.rules.scenario import make_scenario
-from planner.sweep import engine as sw
-from planner.ui import risk
+from planner.sweep.results import summarize
+from planner.ui import risk, risk_view
 
 TESTS = Path(__file__).resolve().parent
 
@@ -31,7 +32,7 @@ def test_labels_in_both_languages() -> None:
 
 
 def test_kpi_names_of_flattened_and_sweep_columns() -> None:
-    assert risk.kpi_name("lowest_fill_rate_tcm", "en") == "Lowest drug fill rate: TCM"
+    assert risk.kpi_name("lowest_fill_rate_tcm", "en") == "Lowest drug fill rate, homes & clinics: TCM"
     assert risk.kpi_name("drug_shortfall_antiviral", "zh") == "药品缺口（份）: 抗病毒药"
     assert risk.kpi_name("nursing_unmet_transfer_1to1", "en") == "Nursing needs unmet: 1:1 escort"
     assert risk.kpi_name("sites_full", "zh") == "已满的观察点"
@@ -85,17 +86,26 @@ def test_fan_data_by_hand() -> None:
 
 
 def test_tables_name_entities_in_the_reader_language() -> None:
-    from test_sweep import _hand_result
+    from sweep_fixture import hand_result
 
-    result = _hand_result()
-    summary = sw.summarize(result)
+    result = hand_result()
+    summary = summarize(result)
     names = {"H1": "阳光养老院", "W1": "东城储备库"}
     stress = risk.stress_table(summary.stress_points, names, "zh")
     assert stress.columns.tolist() == ["对象", "情况", "情景数", "情景占比"]
     assert stress.iloc[0].tolist() == ["阳光养老院", "养老机构未获 120 覆盖", 3, 0.75]
     assert stress.iloc[1, 0] == "东城储备库 (中药)"
     marginal = risk.marginal_table(summary.marginal_values, names, "en")
-    assert marginal.iloc[0].tolist() == ["东城储备库 (TCM)", "pack", 1.5, 0.5, 4.0]
+    assert marginal.columns.tolist() == [
+        "Stage",
+        "Who",
+        "More of",
+        "How many more (mean)",
+        "What they buy (mean)",
+        "Helps in",
+    ]
+    first = marginal.iloc[0].tolist()
+    assert first[1:3] == ["东城储备库 (TCM)", "packs"] and first[4:] == [1.5, 0.5]
     table = risk.percentile_table(summary, ["covered_share"], "en")
     assert table.iloc[0].tolist()[:3] == ["120 transfers covered in time", "higher", 0.625]
     assert risk.varying_kpis(result) == ["uncovered_homes", "covered_share"]
@@ -110,7 +120,7 @@ from conftest import tiny_frames
 from planner.dataset.io import dataset_from_frames
 from planner.rules.rules import load_preset
 from planner.rules.scenario import make_scenario
-from planner.ui.risk import render_risk
+from planner.ui.risk_view import render_risk
 
 render_risk(dataset_from_frames(tiny_frames(), "tiny"), load_preset("beijing-2023"),
             make_scenario(level="severe"), {language!r})
@@ -123,16 +133,29 @@ def _app(tmp_path: Path, language: str) -> AppTest:
     return AppTest.from_file(str(script), default_timeout=120)
 
 
+def _wait_for_the_sweep(at: AppTest, timeout_s: float = 120.0) -> None:
+    """The sweep runs in a thread beside the app: rerun (as the progress fragment does) until it is in."""
+    deadline = time.monotonic() + timeout_s
+    while risk.RESULT_KEY not in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
 def test_the_view_runs_a_sweep_with_progress_and_shows_the_spread(tmp_path: Path) -> None:
     at = _app(tmp_path, "en")
     at.run()
     assert not at.exception
     assert at.info[0].value == risk.label("risk_empty", "en")
     at.number_input(key="risk_samples").set_value(3)
-    at.radio(key="risk_engine").set_value(risk.label("risk_engine_serial", "en"))
+    at.radio(key="risk_engine_en").set_value("serial")
     at.button(key="risk_run").click()
     at.run()
     assert not at.exception
+    assert at.button(key="risk_cancel") is not None or risk.RESULT_KEY in at.session_state, (
+        "a Cancel button while it runs"
+    )
+    _wait_for_the_sweep(at)
     assert at.success[0].value.startswith("3 scenarios in ")
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert len(charts) == 2  # histogram and fan chart
@@ -148,3 +171,25 @@ def test_the_view_speaks_chinese(tmp_path: Path) -> None:
     assert not at.exception
     assert at.subheader[0].value == "风险：多情景推演"
     assert at.info[0].value == "设置取值范围后开始推演。"
+
+
+def test_enter_in_a_field_does_not_start_a_sweep_and_a_sweep_can_be_cancelled(tmp_path: Path) -> None:
+    at = _app(tmp_path, "en")
+    at.run()
+    form = at.get("form")[0]
+    assert form.proto.form.enter_to_submit is False
+    at.number_input(key="risk_samples").set_value(400).run()
+    assert risk_view.JOB_KEY not in at.session_state, "changing a field starts nothing"
+    at.radio(key="risk_engine_en").set_value("serial")
+    at.button(key="risk_run").click().run()
+    job = at.session_state[risk_view.JOB_KEY]
+    assert job.running and job.engine == "serial"
+    at.button(key="risk_cancel").click().run()
+    deadline = time.monotonic() + 60
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception
+    assert job.cancelled and job.done < 400
+    assert any("cancelled" in w.value for w in at.warning)
+    assert risk.RESULT_KEY not in at.session_state

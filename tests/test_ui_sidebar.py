@@ -81,7 +81,7 @@ def test_build_scenario_from_the_widgets() -> None:
     session = _session()
     session[state.LEVEL] = "severe"
     state.reset_knobs_to_level(session)
-    session[state.KNOB_KEYS["stock_factor"]] = 0.7
+    session[state.KNOB_KEYS["stock_factor"]] = 70.0
     scenario, problems = build_scenario(session, {"persons_per_room": 2}, {"D1": 1.5})
     assert problems == [] and scenario is not None
     assert scenario.level == "severe" and scenario.knob("attack_rate") == 0.35

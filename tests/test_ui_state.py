@@ -23,15 +23,15 @@ def test_init_session_sets_prevalent_defaults_and_keeps_what_is_set() -> None:
     state.init_session(session)
     assert session[state.LANGUAGE] == "zh"
     assert session[state.LEVEL] == "prevalent"
-    assert session[state.KNOB_KEYS["attack_rate"]] == 0.15
-    assert session[state.KNOB_KEYS["stock_factor"]] == 1.0
+    assert session[state.KNOB_KEYS["attack_rate"]] == 15.0, "sliders in percent"
+    assert session[state.KNOB_KEYS["stock_factor"]] == 100.0
     assert session[state.TIME_LIMIT] == state.DEFAULT_TIME_LIMIT_S
 
 
 def test_scenario_knobs_leave_level_defaults_out() -> None:
     session = _session()
     assert state.scenario_knobs(session) == {"level": "prevalent", "horizon_days": 14, "closed_sites": ()}
-    session[state.KNOB_KEYS["attack_rate"]] = 0.4
+    session[state.KNOB_KEYS["attack_rate"]] = 40.0
     session[state.CLOSED_SITES] = ["ST2", "ST1"]
     knobs = state.scenario_knobs(session)
     assert knobs["attack_rate"] == 0.4
@@ -40,11 +40,11 @@ def test_scenario_knobs_leave_level_defaults_out() -> None:
 
 def test_level_change_resets_the_knobs_to_the_new_level() -> None:
     session = _session()
-    session[state.KNOB_KEYS["attack_rate"]] = 0.9
+    session[state.KNOB_KEYS["attack_rate"]] = 90.0
     session[state.LEVEL] = "severe"
     state.reset_knobs_to_level(session)
-    assert session[state.KNOB_KEYS["attack_rate"]] == 0.35
-    assert session[state.KNOB_KEYS["severe_share"]] == 0.12
+    assert session[state.KNOB_KEYS["attack_rate"]] == 35.0
+    assert session[state.KNOB_KEYS["severe_share"]] == 12.0
     assert state.scenario_knobs(session) == {"level": "severe", "horizon_days": 14, "closed_sites": ()}
 
 
@@ -109,7 +109,7 @@ def test_load_spec_sets_the_widgets_and_starts_the_editors_afresh() -> None:
     state.load_spec(session, spec)
     assert session[state.LEVEL] == "severe"
     assert session[state.PRESET] == "containment-2021"
-    assert session[state.KNOB_KEYS["attack_rate"]] == 0.5
+    assert session[state.KNOB_KEYS["attack_rate"]] == 50.0
     assert session[state.CLOSED_SITES] == ["ST2"]
     assert session[state.TIME_LIMIT] == 5.0
     assert session[state.STORED_EDITS] == {"sites": {"ST1": {"rooms": 0}}}
@@ -156,3 +156,25 @@ def test_language_bound_widgets_share_one_value() -> None:
     state.load_spec(session, ScenarioSpec("x"))
     state.bind_widget(session, state.LEVEL, "zh")
     assert session[key_zh] == "prevalent", "a loaded scenario reaches the widget"
+
+
+def test_undo_goes_back_one_what_if_change_and_reset_drops_them_all() -> None:
+    session = _session()
+    state.record_whatif(session)
+    assert not state.can_undo(session)
+    session[state.STORED_EDITS] = {"sites": {"ST1": {"rooms": 0}}}
+    state.record_whatif(session)
+    session[state.STORED_RULES] = {"persons_per_room": 2}
+    session[state.CLOSED_SITES] = ["ST2"]
+    state.record_whatif(session)
+    state.record_whatif(session)  # no change, no new step
+    generation = session[state.GENERATION]
+    assert state.undo_whatif(session)
+    assert session[state.STORED_RULES] == {} and session[state.CLOSED_SITES] == []
+    assert session[state.STORED_EDITS] == {"sites": {"ST1": {"rooms": 0}}}, "the step before the last one"
+    assert session[state.GENERATION] == generation + 1, "the editors start afresh"
+    state.reset_whatif(session)
+    assert state.whatif_state(session) == {"edits": {}, "rules": {}, "demand": {}, "closed_sites": []}
+    assert state.undo_whatif(session), "a reset can be undone"
+    assert session[state.STORED_EDITS] == {"sites": {"ST1": {"rooms": 0}}}
+    assert state.undo_whatif(session) and not state.can_undo(session)

@@ -1,356 +1,326 @@
-"""Phase (iii), facility location proper: connected components, each solved by its flow hint or CP-SAT.
+"""Phase (iii), facility location proper: a plan, a bound on the full model, and the proof when they meet.
 
-Each constraint family of the package docstring is one ``add_<family>`` function writing rows into a CP-SAT
-proto built straight from numpy arrays (:class:`LinearModel`).
+Two routes (package docstring, "Phase (iii)"), chosen by the share of arcs that end at a free candidate:
+
+* ``columns`` (transport-heavy models such as the samples, where few arcs need a linking row): the strong LP by
+  column generation (``columns``), its bound ``L(λ_LP)`` over every arc, the plan of its rounded ``open_site``;
+* ``lagrangian`` (facility-heavy models such as the OR-Library instances): subgradient ascent of ``L`` with the
+  Lagrangian heuristic, then local search.
+
+Both then fix by penalties what no better plan can change and, when the rest is small enough, hand it to HiGHS's
+MIP with the incumbent. The bound is always on the full model: ``L`` over every arc, or ``min(UB_fix, B_MIP)``
+after fixing. ``optimal`` means ``UB - bound <= OPTIMALITY_TOLERANCE * max(1, |UB|)``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from models.base import SolveOptions, Status, cp_sat_solver, cp_sat_status
-from models.observation.flows import FlowSolution, WarmStart
-from models.observation.instance import MIN_COMPONENT_SECONDS, BoolArray, Instance, IntArray, members, positions_by_key
+from models.base import Status
+from models.observation.columns import cheapest_arcs, column_generation, fixed_sites_plan
+from models.observation.flows import Transport, transport
+from models.observation.instance import BoolArray, Instance, IntArray
+from models.observation.lagrangian import Point, arc_penalties, ascend, evaluate, site_penalties, starting_multipliers
+from models.observation.location import Core, StrongModel, build_core, highs_module
+from models.observation.search import Incumbent, held_plan, local_search, meet_streets, repair, streets_met
 
-
-def component_labels(instance: Instance) -> tuple[IntArray, IntArray]:
-    """Component label of every group and site: edges are the arcs A and links among a street's choice candidates."""
-    group_count, site_count = len(instance.groups), len(instance.sites)
-    tails = [instance.arc_group]
-    heads = [group_count + instance.arc_site]
-    choice = instance.sites[instance.sites["choice_street"]]
-    if not choice.empty:
-        index = choice.index.to_numpy(np.int64)
-        street = choice["street_id"].to_numpy()
-        order = np.argsort(street, kind="stable")
-        same_street = street[order][1:] == street[order][:-1]
-        tails.append(group_count + index[order][:-1][same_street])
-        heads.append(group_count + index[order][1:][same_street])
-    tail, head = np.concatenate(tails), np.concatenate(heads)
-    size = group_count + site_count
-    graph = coo_matrix((np.ones(len(tail)), (tail, head)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
-    labels = labels.astype(np.int64)
-    return labels[:group_count], labels[group_count:]
-
-
-@dataclass(frozen=True)
-class Component:
-    """One connected component's groups, sites and arcs (global indices) and its optimal unmet figures."""
-
-    groups: IntArray
-    sites: IntArray
-    arcs: IntArray
-    unmet_disabled: int
-    unmet_total: int
-
-    @property
-    def size(self) -> int:
-        return len(self.arcs) + len(self.sites)
-
-
-@dataclass(frozen=True)
-class ComponentResult:
-    """Phase (iii) on one component: objective and bound in cost units."""
-
-    assign: IntArray
-    open_sites: BoolArray
-    unmet: IntArray
-    objective: int
-    bound: int
-    status: Status
-    used_cp_sat: bool = False
-    variables: int = 0
-
-
-def hint_solution(instance: Instance, component: Component, flow: FlowSolution) -> ComponentResult:
-    """A flow's assignment with the sites it uses open, (4) repaired with the cheapest candidates; bound unknown."""
-    sites = instance.sites.iloc[component.sites]
-    assign = flow.assign[component.arcs]
-    used = np.bincount(instance.arc_site[component.arcs], weights=assign, minlength=len(instance.sites))
-    open_sites = sites["must_open"].to_numpy(bool) | (used[component.sites] > 0)
-    opening_cost = instance.opening_cost[component.sites]
-    deficits = instance.streets["deficit"]
-    choice = np.flatnonzero(sites["choice_street"].to_numpy(bool))
-    for street, positions in positions_by_key(sites["street_id"].to_numpy()[choice]):
-        members = choice[positions]
-        missing = int(deficits[street]) - int(open_sites[members].sum())
-        closed = members[~open_sites[members]]
-        if missing > 0:
-            open_sites[closed[np.argsort(opening_cost[closed], kind="stable")[:missing]]] = True
-    cost = int(opening_cost[open_sites].sum() + (instance.arc_cost[component.arcs] * assign).sum())
-    return ComponentResult(assign, open_sites, flow.unmet[component.groups], cost, 0, Status.FEASIBLE)
-
-
-def lower_bound(instance: Instance, component: Component, warm: WarmStart) -> int:
-    """The spread-cost flow's cost (a relaxation of phase (iii), module docstring) plus must-open opening costs."""
-    must_open = instance.sites["must_open"].to_numpy(bool)[component.sites]
-    spread = int((warm.spread_cost[component.arcs] * warm.spread.assign[component.arcs]).sum())
-    return -(-spread // warm.scale) + int(instance.opening_cost[component.sites][must_open].sum())
-
-
-class LinearModel:
-    """A CP-SAT model written straight into its proto from numpy arrays (no Python object per variable)."""
-
-    def __init__(self) -> None:
-        from ortools.sat.python import cp_model
-
-        self.model = cp_model.CpModel()
-        self.proto = self.model.proto
-
-    def new_vars(self, upper: IntArray) -> IntArray:
-        """Integer variables in ``[0, upper]``; returns their indices."""
-        start = len(self.proto.variables)
-        for high in upper.tolist():
-            self.proto.variables.add().domain.extend([0, high])
-        return np.arange(start, start + len(upper), dtype=np.int64)
-
-    def add_row(self, variables: list[int], coefficients: list[int], lower: int, upper: int) -> None:
-        """``lower <= Σ coefficients * variables <= upper``."""
-        linear = self.proto.constraints.add().linear
-        linear.vars.extend(variables)
-        linear.coeffs.extend(coefficients)
-        linear.domain.extend([lower, upper])
-
-    def minimize(self, variables: IntArray, coefficients: IntArray) -> None:
-        keep = coefficients != 0
-        self.proto.objective.vars.extend(variables[keep].tolist())
-        self.proto.objective.coeffs.extend(coefficients[keep].tolist())
-
-    def hint(self, variables: IntArray, values: IntArray) -> None:
-        self.proto.solution_hint.vars.extend(variables.tolist())
-        self.proto.solution_hint.values.extend(values.tolist())
-
-
-def add_balance(
-    model: LinearModel, assign_persons: IntArray, unmet_persons: IntArray, arc_group: IntArray, persons: IntArray
-) -> None:
-    """(1) ``Σ_s assign_persons[g, s] + unmet_persons[g] = persons_g`` for every group ``g``."""
-    for group, arcs in enumerate(members(arc_group, len(persons))):
-        variables = [*assign_persons[arcs].tolist(), int(unmet_persons[group])]
-        model.add_row(variables, [1] * len(variables), int(persons[group]), int(persons[group]))
-
-
-def add_site_capacity(
-    model: LinearModel,
-    assign_persons: IntArray,
-    open_site: IntArray,
-    arc_site: IntArray,
-    capacity: IntArray,
-    arc_upper: IntArray,
-    fixed_open: BoolArray,
-) -> None:
-    """(2) ``Σ_g assign_persons[g, s] <= cap_s open_site[s]``; per arc ``assign <= min(p_g, cap_s) open_site``.
-
-    The per-arc inequality is left out where the site must open (``fixed_open``): it is implied there.
-    """
-    for site, arcs in enumerate(members(arc_site, len(capacity))):
-        if arcs.size == 0:
-            continue
-        cap = int(capacity[site])
-        model.add_row([*assign_persons[arcs].tolist(), int(open_site[site])], [1] * arcs.size + [-cap], -cap, 0)
-    free = ~fixed_open[arc_site]
-    pairs = zip(
-        assign_persons[free].tolist(), open_site[arc_site[free]].tolist(), arc_upper[free].tolist(), strict=True
-    )
-    for assign, site_open, upper in pairs:
-        model.add_row([assign, site_open], [1, -upper], -upper, 0)
-
-
-def add_street_minimum(
-    model: LinearModel, open_site: IntArray, street: npt.NDArray[np.object_], deficit: pd.Series
-) -> None:
-    """(4) for streets with a choice: ``Σ_{candidates s ∈ S_t} open_site[s] >= required_t - |S_t ∩ S_open|``."""
-    for street_id, positions in positions_by_key(street):
-        variables = open_site[positions].tolist()
-        model.add_row(variables, [1] * len(variables), int(deficit[street_id]), len(variables))
-
-
-def add_open_sites_stay_open(model: LinearModel, open_site: IntArray, must_open: BoolArray) -> None:
-    """(5) ``open_site[s] = 1`` for open sites (and for candidates (4) forces open)."""
-    for variable in open_site[must_open].tolist():
-        model.add_row([variable], [1], 1, 1)
-
-
-def add_unmet_at_optimum(
-    model: LinearModel, unmet_persons: IntArray, disabled: BoolArray, unmet_disabled: int, unmet_total: int
-) -> None:
-    """(6) the phase (i)-(ii) optimum kept: ``Σ_D unmet <= U_D*``, ``Σ_G unmet <= U*``."""
-    disabled_vars = unmet_persons[disabled].tolist()
-    if disabled_vars:
-        model.add_row(disabled_vars, [1] * len(disabled_vars), 0, unmet_disabled)
-    if unmet_persons.size:
-        model.add_row(unmet_persons.tolist(), [1] * len(unmet_persons), 0, unmet_total)
-
-
-@dataclass(frozen=True)
-class ComponentModel:
-    """The CP-SAT model of one component and its variables' indices."""
-
-    model: LinearModel
-    assign_persons: IntArray
-    open_site: IntArray
-    unmet_persons: IntArray
-
-
-def build_component_model(instance: Instance, component: Component, hint: ComponentResult) -> ComponentModel:
-    """Variables, constraints (1), (2), (4), (5), (6), the phase (iii) objective and the hint of one component."""
-    local_site = np.full(len(instance.sites), -1, np.int64)
-    local_site[component.sites] = np.arange(len(component.sites))
-    local_group = np.full(len(instance.groups), -1, np.int64)
-    local_group[component.groups] = np.arange(len(component.groups))
-    arc_group = local_group[instance.arc_group[component.arcs]]
-    arc_site = local_site[instance.arc_site[component.arcs]]
-    persons = instance.persons[component.groups]
-    capacity = instance.capacity[component.sites]
-    arc_upper = np.minimum(persons[arc_group], capacity[arc_site])
-    sites = instance.sites.iloc[component.sites]
-    choice = sites["choice_street"].to_numpy(bool)
-    must_open = sites["must_open"].to_numpy(bool)
-
-    model = LinearModel()
-    assign_persons = model.new_vars(arc_upper)
-    open_site = model.new_vars(np.ones(len(component.sites), np.int64))
-    unmet_persons = model.new_vars(persons)
-    add_balance(model, assign_persons, unmet_persons, arc_group, persons)
-    add_site_capacity(model, assign_persons, open_site, arc_site, capacity, arc_upper, must_open)
-    add_street_minimum(model, open_site[choice], sites["street_id"].to_numpy()[choice], instance.streets["deficit"])
-    add_open_sites_stay_open(model, open_site, must_open)
-    add_unmet_at_optimum(
-        model, unmet_persons, instance.disabled[component.groups], component.unmet_disabled, component.unmet_total
-    )
-    model.minimize(
-        np.concatenate([open_site, assign_persons]),
-        np.concatenate([instance.opening_cost[component.sites], instance.arc_cost[component.arcs]]),
-    )
-    model.hint(
-        np.concatenate([assign_persons, open_site, unmet_persons]),
-        np.concatenate([hint.assign, hint.open_sites.astype(np.int64), hint.unmet]),
-    )
-    return ComponentModel(model, assign_persons, open_site, unmet_persons)
-
-
-def solve_component_cp_sat(
-    instance: Instance,
-    component: Component,
-    hint: ComponentResult,
-    options: SolveOptions,
-    deadline: float,
-    share: float,
-) -> ComponentResult:
-    """Phase (iii) on one component with CP-SAT, hinted; the hint stands if CP-SAT finds nothing in its time."""
-    built = build_component_model(instance, component, hint)
-    variables = len(built.model.proto.variables)
-    seconds = share * (deadline - time.perf_counter())
-    if seconds < MIN_COMPONENT_SECONDS:
-        return ComponentResult(hint.assign, hint.open_sites, hint.unmet, hint.objective, hint.bound, Status.FEASIBLE)
-    solver = cp_sat_solver(options, seconds)
-    status = cp_sat_status(solver.solve(built.model.model))
-    if status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return ComponentResult(
-            hint.assign, hint.open_sites, hint.unmet, hint.objective, hint.bound, Status.FEASIBLE, True, variables
-        )
-    values = np.asarray(solver.response_proto.solution, dtype=np.int64)
-    objective = round(solver.objective_value)
-    proved = int(np.ceil(solver.best_objective_bound - 1e-6))
-    bound = objective if status == Status.OPTIMAL else min(objective, max(hint.bound, proved))
-    return ComponentResult(
-        values[built.assign_persons],
-        values[built.open_site].astype(bool),
-        values[built.unmet_persons],
-        objective,
-        bound,
-        status,
-        True,
-        variables,
-    )
-
-
-def solve_component(
-    instance: Instance, component: Component, warm: WarmStart, options: SolveOptions, deadline: float, share: float
-) -> ComponentResult:
-    """Phase (iii) on one component: the best flow hint when it meets the bound (or time is up), else CP-SAT."""
-    hint = min((hint_solution(instance, component, flow) for flow in warm.flows), key=lambda h: h.objective)
-    bound = min(hint.objective, lower_bound(instance, component, warm))
-    status = Status.OPTIMAL if hint.objective <= bound else Status.FEASIBLE
-    hint = ComponentResult(hint.assign, hint.open_sites, hint.unmet, hint.objective, bound, status)
-    if status == Status.OPTIMAL or share * (deadline - time.perf_counter()) < MIN_COMPONENT_SECONDS:
-        return hint
-    return solve_component_cp_sat(instance, component, hint, options, deadline, share)
+OPTIMALITY_TOLERANCE = 1e-9
+"""``optimal`` when the plan's cost exceeds the proven bound by at most this share (of at least 1 minute)."""
+COLUMNS_LINKING_SHARE = 0.5
+"""The column-generation route when at most this share of the arcs end at a free candidate."""
+COLUMN_START_ARCS = 8
+"""Each group's cheapest arcs in the first LP of the column generation (``cost_arcs_per_group`` overrides)."""
+MIP_MAX_ARCS = 250_000
+"""The reduced MIP runs only when at most this many arcs are left after fixing."""
+LAGRANGIAN_SHARE = 0.3
+LOCAL_SEARCH_SHARE = 0.3
+COLUMNS_SHARE = 0.9
+PLAN_RESERVE = 5.0
+"""Time kept after the column generation for the rounded plan (an LP re-solve), in held maximum flows (measured)."""
+FLOW_ESTIMATE = 30.0
+"""A min-cost flow over every arc takes up to this many held maximum flows (15-35 measured on the samples)."""
+MULTI_START_PATIENCE = 3
+"""Local search stops taking new starts after this many in a row that found nothing better."""
+"""Shares of the time left that the Lagrangian ascent, the local search and the column generation may use."""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Phase (iii) over all components: persons per arc, open sites, unmet per group, cost units."""
+    """Phase (iii) on the instance: persons per allowed arc, open sites, unmet per group, cost and bound (minutes)."""
 
     assign: IntArray
     open_sites: BoolArray
     unmet: IntArray
-    objective: int
-    bound: int
+    objective: float
+    bound: float
     status: Status
-    components: int
-    cp_sat_components: int
-    cp_sat_variables: int
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
-def decision_components(instance: Instance, held: FlowSolution) -> tuple[list[Component], int]:
-    """The components with a free candidate (facility location proper), smallest first; and the count of all."""
-    group_label, site_label = component_labels(instance)
-    free = instance.sites["free_candidate"].to_numpy(bool)
-    usable = instance.sites["usable"].to_numpy(bool)
-    label_count = int(max(group_label.max(initial=-1), site_label.max(initial=-1))) + 1
-    groups_of = members(group_label, label_count)
-    sites_of = members(np.where(usable, site_label, label_count), label_count + 1)
-    arcs_of = members(group_label[instance.arc_group], label_count)
-    unmet_disabled = np.bincount(group_label, weights=held.unmet * instance.disabled, minlength=label_count)
-    unmet_total = np.bincount(group_label, weights=held.unmet, minlength=label_count)
-    components = [
-        Component(
-            groups_of[label], sites_of[label], arcs_of[label], int(unmet_disabled[label]), int(unmet_total[label])
-        )
-        for label in np.unique(site_label[free]).tolist()
-    ]
-    components.sort(key=lambda c: c.size)
-    return components, len(np.unique(np.concatenate([group_label, site_label[free]])))
+def proven(objective: float, bound: float) -> bool:
+    return objective - bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(objective))
 
 
-def solve_facility_location(instance: Instance, warm: WarmStart, options: SolveOptions, deadline: float) -> Plan:
-    """Phase (iii): the spread-cost flow where nothing is to decide, each component with a free candidate in turn.
+@dataclass
+class Search:
+    """State shared by the steps: the core, the incumbent, the best bound and the point it came from."""
 
-    Time is shared in proportion to component size, smallest first, so time a small one leaves passes on.
-    """
-    assign, unmet = warm.spread.assign.copy(), warm.spread.unmet.copy()
-    open_sites = instance.sites["must_open"].to_numpy(bool).copy()
-    components, component_count = decision_components(instance, warm.spread)
-    remaining_size = sum(c.size for c in components)
-    gap_units, statuses, cp_sat_used, variables = 0, [Status.OPTIMAL], 0, 0
-    for component in components:
-        result = solve_component(instance, component, warm, options, deadline, component.size / remaining_size)
-        remaining_size -= component.size
-        assign[component.arcs] = result.assign
-        unmet[component.groups] = result.unmet
-        open_sites[component.sites] = result.open_sites
-        gap_units += result.objective - result.bound
-        statuses.append(result.status)
-        cp_sat_used += int(result.used_cp_sat)
-        variables += result.variables
-    objective = int(instance.opening_cost[open_sites].sum() + (instance.arc_cost * assign).sum())
-    return Plan(
-        assign,
-        open_sites,
-        unmet,
-        objective,
-        objective - gap_units,
-        Status.worst(statuses),
-        component_count,
-        cp_sat_used,
-        variables,
+    core: Core
+    incumbent: Incumbent
+    deadline: float
+    highs: Any
+    held_seconds: float = 0.0
+    bound: float = -np.inf
+    point: Point | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def closed(self) -> bool:
+        return proven(self.incumbent.cost, self.bound)
+
+    def take_bound(self, point: Point) -> None:
+        if point.value > self.bound:
+            self.bound, self.point = point.value, point
+
+    def offer(self, open_sites: BoolArray, plan: Transport | None, source: str) -> None:
+        if plan is not None:
+            self.incumbent.offer(self.core, open_sites, plan, source)
+
+
+def linking_share(core: Core) -> float:
+    return float(core.free[core.arc_site].mean()) if core.arcs else 0.0
+
+
+def columns_route(search: Search, start_arcs: int) -> None:
+    """Strong LP by column generation; bound ``L(λ_LP)``; plans from its ``open_site`` rounded (up, then at 0.5),
+    each assigned by the same LP with the sites fixed (priced over all arcs), a flow when that fails."""
+    core = search.core
+    held = search.incumbent.assign > 0
+    start = cheapest_arcs(core, start_arcs) | held
+    after_columns = PLAN_RESERVE * search.held_seconds  # the rounded plan must fit after the LP
+    deadline = time.perf_counter() + COLUMNS_SHARE * max(0.0, search.left() - after_columns)
+    result, model = column_generation(core, search.highs, start, deadline)
+    if result is None:
+        search.stats["columns"] = "no LP within the time limit"
+        return
+    point = evaluate(core, result.lam)
+    search.take_bound(point)
+    search.stats.update(
+        lp_value=result.value,
+        lp_rounds=result.rounds,
+        lp_iterations=result.iterations,
+        lp_arcs=len(result.arcs),
+        lp_converged=result.converged,
     )
+    fractional = core.free & (result.open_value > 1e-9) & (result.open_value < 1 - 1e-9)
+    search.stats["lp_fractional_sites"] = int(fractional.sum())
+    for threshold in (1e-9, 0.5):  # every positive value first: the LP's own plan fits
+        if search.closed() or search.left() <= 0 or (threshold == 0.5 and not fractional.any()):
+            continue
+        rounded = meet_streets(core, core.must | (core.free & (result.open_value > threshold)), point.site_value)
+        plan = fixed_sites_plan(model, rounded, search.deadline)
+        if plan is not None:
+            used = np.bincount(core.arc_site, weights=plan.assign, minlength=core.sites) > 0
+            search.offer(meet_streets(core, core.must | (rounded & used), point.site_value), plan, "LP rounding")
+        elif threshold < 0.5:
+            repaired = repair(core, rounded, point.site_value, result.arcs)
+            if repaired is not None:
+                search.offer(*repaired, "LP rounding, flow")
+    for site in np.flatnonzero(fractional)[np.argsort(result.open_value[fractional], kind="stable")].tolist():
+        if search.closed() or search.left() <= 0:  # close the LP's fractional sites one by one while it pays
+            break
+        trial = search.incumbent.open_sites.copy()
+        trial[site] = False
+        if search.incumbent.open_sites[site] and streets_met(core, trial):
+            search.offer(trial, fixed_sites_plan(model, trial, search.deadline), "LP rounding, closing")
+
+
+def lagrangian_route(search: Search) -> None:
+    """Subgradient ascent with the Lagrangian heuristic every 25 iterations, then local search from the best plan
+    and, while its time lasts, from the next best distinct plans the heuristic found (a multi-start)."""
+    core = search.core
+    tried: set[bytes] = set()
+    pool: list[tuple[float, BoolArray, Transport]] = []
+
+    def heuristic(point: Point) -> None:
+        key = np.flatnonzero(point.open_sites & core.free).tobytes()
+        if key not in tried and search.left() > FLOW_ESTIMATE * search.held_seconds:
+            tried.add(key)
+            repaired = repair(core, point.open_sites.copy(), point.site_value)
+            if repaired is not None:
+                open_sites, plan = repaired
+                pool.append((core.plan_cost(open_sites, plan.assign), open_sites, plan))
+                search.offer(open_sites, plan, "Lagrangian heuristic")
+
+    deadline = time.perf_counter() + LAGRANGIAN_SHARE * search.left()
+    point, iterations = ascend(core, starting_multipliers(core), lambda: search.incumbent.cost, deadline, heuristic)
+    search.take_bound(point)
+    search.stats["lagrangian_iterations"] = iterations
+    if not search.closed():
+        reduced_mip(search, only_if_all_fixed=True)  # a proof by fixing alone costs one transport
+    deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * search.left()
+    transports, starts, idle = 0, 0, 0
+    flow_seconds = FLOW_ESTIMATE * search.held_seconds * float(search.incumbent.open_sites.mean())
+    seen: set[bytes] = set()
+    for cost, open_sites, plan in [
+        (search.incumbent.cost, search.incumbent.open_sites, None),
+        *sorted(pool, key=_first),
+    ]:
+        key = np.flatnonzero(open_sites & core.free).tobytes()
+        if key in seen or search.closed() or time.perf_counter() >= deadline or idle >= MULTI_START_PATIENCE:
+            continue
+        seen.add(key)
+        before = search.incumbent.cost
+        start = search.incumbent if plan is None else Incumbent(open_sites, plan.assign, plan.unmet, cost, plan.slack)
+        transports += local_search(core, start, point.site_value, deadline, flow_seconds=flow_seconds)
+        starts += 1
+        if plan is not None:
+            search.offer(start.open_sites, Transport(start.assign, start.unmet, start.slack), "local search")
+        idle = 0 if search.incumbent.cost < before else idle + 1
+    search.stats.update(local_search_transports=transports, local_search_starts=starts)
+
+
+def _first(entry: tuple[float, BoolArray, Transport]) -> float:
+    return entry[0]
+
+
+def reduced_core(core: Core, search: Search) -> tuple[Core, BoolArray, BoolArray, BoolArray] | None:
+    """Fix what no plan cheaper than the incumbent can change: sites whose flip, and arcs whose use, would lift
+    ``L`` above the incumbent's cost. Returns the reduced core (fixed-open sites made ``must``), and the masks."""
+    point = search.point
+    if point is None:
+        return None
+    gap = search.incumbent.cost - point.value
+    site_penalty = site_penalties(core, point)
+    fixed = core.free & (site_penalty > gap)
+    fixed_open = fixed & point.open_sites
+    fixed_closed = fixed & ~point.open_sites
+    keep = (arc_penalties(core, point, site_penalty) <= gap) & ~fixed_closed[core.arc_site]
+    keep |= search.incumbent.assign > 0
+    free = core.free & ~fixed
+    reduced = replace(
+        core.with_arcs(keep),
+        free=free,
+        must=core.must | fixed_open,
+        opening=np.where(free, core.opening, 0.0),
+        fixed_cost=core.fixed_cost + float(core.opening[fixed_open].sum()),
+        street=np.where(free, core.street, -1),
+        deficit=_deficit_left(core, fixed_open),
+    )
+    return reduced, keep, fixed_open, fixed_closed
+
+
+def _deficit_left(core: Core, fixed_open: BoolArray) -> IntArray:
+    """Each choice street's deficit less its candidates fixed open."""
+    opened = np.bincount(core.street[fixed_open & (core.street >= 0)], minlength=len(core.deficit))
+    return np.maximum(core.deficit - opened, 0).astype(np.int64)
+
+
+def reduced_mip(search: Search, only_if_all_fixed: bool = False) -> None:
+    """HiGHS's MIP on the reduced model with the incumbent; the full model's bound ``min(UB_fix, B_MIP)``.
+
+    When fixing leaves no free candidate the reduced model is one transport (its flow is the proof); with
+    ``only_if_all_fixed`` nothing else is tried.
+    """
+    core = search.core
+    reduction = reduced_core(core, search)
+    if reduction is None:
+        return
+    reduced, keep, fixed_open, fixed_closed = reduction
+    upper_at_fixing = search.incumbent.cost
+    search.stats.update(
+        fixed_open=int(fixed_open.sum()),
+        fixed_closed=int(fixed_closed.sum()),
+        mip_arcs=int(keep.sum()),
+        mip_free_sites=int(reduced.free.sum()),
+    )
+    if not reduced.free.any():
+        open_sites = core.must | fixed_open
+        plan = transport(core, open_sites)
+        search.offer(open_sites, plan, "all sites fixed")
+        if plan is not None:
+            exact = core.plan_cost(open_sites, plan.assign) - plan.slack
+            search.bound = min(search.incumbent.cost, max(search.bound, min(upper_at_fixing, exact)))
+        return
+    if only_if_all_fixed or reduced.arcs > MIP_MAX_ARCS or search.left() <= 0:
+        return
+    model = StrongModel(reduced, search.highs, cover=True)
+    model.add_arcs(np.arange(reduced.arcs))
+    model.make_integer()
+    model.set_incumbent(search.incumbent.open_sites, search.incumbent.assign[keep], search.incumbent.unmet)
+    status = model.run(search.left(), mip_rel_gap=OPTIMALITY_TOLERANCE / 2, mip_abs_gap=1e-7)
+    info = model.info()
+    search.stats.update(mip_status=status, mip_nodes=int(info.mip_node_count))
+    if status == "Infeasible":  # no plan cheaper than the incumbent satisfies the fixings
+        search.bound = max(search.bound, upper_at_fixing)
+    elif status in ("Optimal", "Time limit reached", "Interrupted by user"):
+        mip_bound = float(info.mip_dual_bound) + reduced.fixed_cost
+        if np.isfinite(mip_bound):
+            search.bound = max(search.bound, min(upper_at_fixing, mip_bound))
+    open_value, _ = model.values()
+    found = core.must | fixed_open | (reduced.free & (open_value > 0.5))
+    if not np.array_equal(found, search.incumbent.open_sites) and search.left() > 0:
+        search.offer(found, transport(core, found), "MIP")
+
+
+def solve_core(core: Core, deadline: float, *, start_arcs: int | None, route: str = "auto") -> Search | None:
+    """Phase (iii) on the core until ``deadline``; None when not even the held flow exists."""
+    started = time.perf_counter()
+    held = held_plan(core)
+    if held is None:
+        return None
+    open_sites, plan = held
+    incumbent = Incumbent(
+        open_sites, plan.assign, plan.unmet, core.plan_cost(open_sites, plan.assign), 0.0, "held flow"
+    )
+    search = Search(core, incumbent, deadline, highs_module(), time.perf_counter() - started)
+    if not core.free.any():  # a transportation problem: the flow, proven by its rounding slack or by the LP's L
+        plan_all = transport(core, core.must)
+        search.offer(core.must.copy(), plan_all, "transport")
+        if plan_all is not None:
+            search.bound = search.incumbent.cost - plan_all.slack
+        search.stats["route"] = route = "transport"
+        if not search.closed() and search.highs is not None and search.left() > 0:
+            columns_route(search, start_arcs or COLUMN_START_ARCS)
+        search.bound = min(search.bound, search.incumbent.cost)
+        return search
+    if route == "auto":
+        route = "columns" if search.highs is not None and linking_share(core) <= COLUMNS_LINKING_SHARE else "lagrangian"
+    search.stats["route"] = route
+    if route == "columns":
+        columns_route(search, start_arcs or COLUMN_START_ARCS)
+    if route == "lagrangian" or search.point is None:
+        lagrangian_route(search)
+    if not search.closed() and search.highs is not None and search.left() > 0:
+        reduced_mip(search)
+    search.bound = min(search.bound, search.incumbent.cost)
+    return search
+
+
+def solve_facility_location(
+    instance: Instance,
+    unmet_disabled: int,
+    unmet_total: int,
+    deadline: float,
+    *,
+    minutes_per_yuan: float = 1.0,
+    start_arcs: int | None = None,
+    route: str = "auto",
+) -> Plan | None:
+    """Phase (iii) with the unmet optimum held (module docstring); None when the held flow fails."""
+    core = build_core(instance, unmet_disabled, unmet_total, minutes_per_yuan)
+    search = solve_core(core, deadline, start_arcs=start_arcs, route=route)
+    if search is None:
+        return None
+    incumbent = search.incumbent
+    assign = np.zeros(len(instance.arcs), np.int64)
+    assign[core.arc_index] = incumbent.assign
+    status = Status.OPTIMAL if search.closed() else Status.FEASIBLE
+    stats = dict(search.stats, found_by=incumbent.found_by, phase_arcs=core.arcs, free_sites=int(core.free.sum()))
+    return Plan(assign, incumbent.open_sites, incumbent.unmet, incumbent.cost, search.bound, status, stats)

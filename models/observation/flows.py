@@ -1,17 +1,18 @@
-"""Phases (i)-(ii) as maximum flows, and the min-cost flows that hold the unmet optimum (warm start and bound).
+"""Phases (i)-(ii) as maximum flows; the flows of phase (iii): a held-unmet assignment and the transportation problem.
 
-See the package docstring for the proofs: two ``SimpleMaxFlow`` solves give the unmet optima exactly; the
-spread-cost flow is a relaxation of phase (iii) and slope-scaling flows are feasible hints.
+See the package docstring for the proofs: two ``SimpleMaxFlow`` solves give the unmet optima exactly; with the
+open sites fixed, phase (iii) is a min-cost flow (``transport``).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from models.observation.instance import BOUND_SCALE, SLOPE_ROUNDS, BoolArray, Instance, IntArray
+from models.observation.instance import BoolArray, Instance, IntArray
+from models.observation.location import Core
 
 
 def max_placed(instance: Instance, groups: BoolArray) -> int | None:
@@ -44,104 +45,137 @@ def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
     return int(persons[disabled].sum()) - placed_disabled, int(persons.sum()) - placed_all
 
 
+FLOW_SCALE_RANGE = (6, 15)
+"""Arc minutes are rounded to ``10**-k`` minute for the integral min-cost flow, ``k`` in this range: as fine as
+int64 allows for the instance (``flow_scale``), coarser on OR-Tools' ``BAD_COST_RANGE``; the error is accounted for
+(``Transport.slack``)."""
+
+
 @dataclass(frozen=True)
-class FlowSolution:
-    """Persons per allowed arc and unmet persons per group."""
+class Transport:
+    """Persons per arc of the core and unmet persons per group of a min-cost flow, and the flow's rounding slack:
+    the plan costs at most ``slack`` more than the cheapest plan with the same open sites (exact minutes)."""
 
     assign: IntArray
     unmet: IntArray
+    slack: float
 
 
-def solve_held_unmet_flow(
-    instance: Instance, unmet_disabled: int, unmet_total: int, arc_cost: IntArray
-) -> FlowSolution | None:
-    """Least ``Σ arc_cost * persons`` with every non-closed site open and unmet persons held at the optimum (6)."""
+def held_assignment(core: Core) -> IntArray | None:
+    """Persons per arc of a maximum flow with every site of the core open that holds the unmet optimum (6).
+
+    Unmet persons leave through two nodes of capacity ``U_D*`` and ``U* - U_D*``: the flow saturates every group
+    exactly when (1)-(3), (6) are feasible, which the optimum of phases (i)-(ii) guarantees. None on failure.
+    """
+    from ortools.graph.python import max_flow
+
+    groups, sites = core.groups, core.sites
+    source, sink, disabled_node, other_node = groups + sites, groups + sites + 1, groups + sites + 2, groups + sites + 3
+    persons = core.persons.astype(np.int64)
+    tails = np.concatenate(
+        [
+            np.full(groups, source),
+            core.arc_group,
+            groups + np.arange(sites),
+            np.arange(groups),
+            [disabled_node, other_node],
+        ]
+    )
+    heads = np.concatenate(
+        [
+            np.arange(groups),
+            groups + core.arc_site,
+            np.full(sites, sink),
+            np.where(core.disabled, disabled_node, other_node),
+            [sink, sink],
+        ]
+    )
+    capacities = np.concatenate(
+        [
+            persons,
+            core.arc_upper.astype(np.int64),
+            core.capacity,
+            persons,
+            [core.unmet_disabled, core.unmet_total - core.unmet_disabled],
+        ]
+    )
+    flow = max_flow.SimpleMaxFlow()
+    ids = flow.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64))
+    if flow.solve(source, sink) != flow.OPTIMAL or flow.optimal_flow() != int(persons.sum()):
+        return None
+    return np.asarray(flow.flows(ids[groups : groups + core.arcs]), dtype=np.int64)
+
+
+def flow_scale(core: Core) -> int:
+    """The exponent ``k``: costs ``minutes * 10**k`` times all persons stay far inside int64."""
+    largest = max(1.0, float(core.minutes.max(initial=0.0))) * max(1, int(core.persons.sum()))
+    low, high = FLOW_SCALE_RANGE
+    return int(np.clip(np.floor(np.log10(2.0**60 / largest)) - 2, low, high))
+
+
+def transport(core: Core, open_sites: BoolArray, arcs: IntArray | None = None) -> Transport | None:
+    """The cheapest assignment to the ``open_sites`` over ``arcs`` (default all) holding the unmet optimum (6).
+
+    An integral min-cost flow on minutes rounded to ``10**-k`` (``flow_scale``). With ``e_a`` the rounding error
+    (exact minus rounded) of arc ``a``, the plan ``x`` costs, in exact minutes, at most
+    ``slack = Σ_a e_a x_a - P * min(0, min_a e_a)`` more than any plan with the same open sites (it is optimal for
+    the rounded costs, and any plan carries at most ``P`` persons). None when the open sites cannot hold the unmet
+    optimum.
+    """
     from ortools.graph.python import min_cost_flow
 
-    persons, capacity = instance.persons, instance.capacity
-    group_count, site_count, arc_count = len(persons), len(capacity), len(instance.arcs)
-    sink = group_count + site_count
-    unmet_disabled_node, unmet_other_node = sink + 1, sink + 2
-    unmet_heads = np.where(instance.disabled, unmet_disabled_node, unmet_other_node).astype(np.int64)
-    tails = np.concatenate(
-        [instance.arc_group, group_count + np.arange(site_count), np.arange(group_count), [sink + 1, sink + 2]]
+    chosen = np.flatnonzero(open_sites[core.arc_site]) if arcs is None else arcs[open_sites[core.arc_site[arcs]]]
+    exponent = flow_scale(core)
+    while True:
+        found = _min_cost_flow(core, open_sites, chosen, 10**exponent, min_cost_flow)
+        if found is not None or exponent <= FLOW_SCALE_RANGE[0]:
+            return found if isinstance(found, Transport) else None
+        exponent -= 3
+
+
+def _min_cost_flow(
+    core: Core, open_sites: BoolArray, chosen: IntArray, scale: int, min_cost_flow: Any
+) -> Transport | bool | None:
+    """The flow at one cost scale: a Transport, False when infeasible, None on a bad cost range."""
+    groups, sites = core.groups, core.sites
+    sink = groups + sites
+    persons = core.persons.astype(np.int64)
+    capacity = np.where(open_sites, core.capacity, 0).astype(np.int64)
+    scaled = core.minutes[chosen] * scale
+    cost = np.rint(scaled).astype(np.int64)
+    error = (scaled - cost) / scale
+    tails = np.concatenate([core.arc_group[chosen], groups + np.arange(sites), np.arange(groups), [sink + 1, sink + 2]])
+    heads = np.concatenate(
+        [
+            groups + core.arc_site[chosen],
+            np.full(sites, sink),
+            np.where(core.disabled, sink + 1, sink + 2),
+            [sink, sink],
+        ]
     )
-    heads = np.concatenate([group_count + instance.arc_site, np.full(site_count, sink), unmet_heads, [sink, sink]])
     capacities = np.concatenate(
-        [persons[instance.arc_group], capacity, persons, [unmet_disabled, unmet_total - unmet_disabled]]
+        [
+            core.arc_upper[chosen].astype(np.int64),
+            capacity,
+            persons,
+            [core.unmet_disabled, core.unmet_total - core.unmet_disabled],
+        ]
     )
-    costs = np.concatenate([arc_cost, np.zeros(site_count + group_count + 2, np.int64)])
-    supplies = np.concatenate([persons, np.zeros(site_count, np.int64), [-int(persons.sum()), 0, 0]])
+    costs = np.concatenate([cost, np.zeros(sites + groups + 2, np.int64)])
+    supplies = np.concatenate([persons, np.zeros(sites, np.int64), [-int(persons.sum()), 0, 0]])
     flow = min_cost_flow.SimpleMinCostFlow()
-    arc_ids = flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs.astype(np.int64)
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs
     )
     flow.set_nodes_supplies(np.arange(sink + 3, dtype=np.int32), supplies.astype(np.int64))
-    if flow.solve() != flow.OPTIMAL:
+    status = flow.solve()
+    if status == flow.BAD_COST_RANGE:
         return None
-    flows = np.asarray(flow.flows(arc_ids), dtype=np.int64)
-    return FlowSolution(flows[:arc_count], flows[arc_count + site_count : arc_count + site_count + group_count])
-
-
-def spread_scale(instance: Instance) -> int:
-    """``BOUND_SCALE``, lowered if needed so that a flow's total cost stays within int64."""
-    largest = int(instance.arc_cost.max(initial=0)) + int(instance.opening_cost.max(initial=0))
-    budget = (2**62) // max(1, int(instance.persons.sum()) * max(1, largest))
-    return int(max(1, min(BOUND_SCALE, budget)))
-
-
-def per_person_arc_cost(instance: Instance, per_person_opening: IntArray, scale: int) -> IntArray:
-    """``scale * minutes_gs + per_person_opening[s]`` (``per_person_opening`` already scaled, 0 off free candidates)."""
-    return instance.arc_cost * scale + per_person_opening[instance.arc_site]
-
-
-def spread_opening(instance: Instance, scale: int) -> IntArray:
-    """``floor(scale * cost_s / cap_s)`` for free candidates: the opening cost spread over a full site."""
-    free = instance.sites["free_candidate"].to_numpy(bool)
-    return np.where(free, (instance.opening_cost * scale) // np.maximum(instance.capacity, 1), 0)
-
-
-@dataclass(frozen=True)
-class WarmStart:
-    """Held-unmet flows: the spread-cost flow (bound, exact where nothing is to decide) and slope-scaling flows."""
-
-    flows: list[FlowSolution]
-    spread_cost: IntArray
-    scale: int
-
-    @property
-    def spread(self) -> FlowSolution:
-        return self.flows[0]
-
-
-def solve_warm_start(
-    instance: Instance, unmet_disabled: int, unmet_total: int, heuristic_deadline: float
-) -> WarmStart | None:
-    """The spread-cost flow, then slope-scaling flows until they repeat or the heuristic time is spent.
-
-    Slope scaling (dynamic slope scaling for fixed-charge flows): each round charges a free candidate its opening
-    cost divided by the persons the previous round sent there, so lightly used candidates look dear and the next
-    flow empties them. Every round is a feasible hint; the bound comes from the first round only.
-    """
-    scale = spread_scale(instance)
-    slope = spread_opening(instance, scale)
-    spread_cost = per_person_arc_cost(instance, slope, scale)
-    first = solve_held_unmet_flow(instance, unmet_disabled, unmet_total, spread_cost)
-    if first is None:
-        return None
-    flows = [first]
-    free = instance.sites["free_candidate"].to_numpy(bool)
-    started = time.perf_counter()
-    while free.any() and len(flows) <= SLOPE_ROUNDS:
-        round_seconds = (time.perf_counter() - started) / len(flows)
-        if time.perf_counter() + round_seconds > heuristic_deadline:
-            break
-        placed = np.bincount(instance.arc_site, weights=flows[-1].assign, minlength=len(free)).astype(np.int64)
-        slope = np.where(free & (placed > 0), (instance.opening_cost * scale) // np.maximum(placed, 1), slope)
-        following = solve_held_unmet_flow(
-            instance, unmet_disabled, unmet_total, per_person_arc_cost(instance, slope, scale)
-        )
-        if following is None or np.array_equal(following.assign, flows[-1].assign):
-            break
-        flows.append(following)
-    return WarmStart(flows, spread_cost, scale)
+    if status != flow.OPTIMAL:
+        return False
+    flows = np.asarray(flow.flows(ids), dtype=np.int64)
+    assign = np.zeros(core.arcs, np.int64)
+    assign[chosen] = flows[: len(chosen)]
+    unmet = flows[len(chosen) + sites : len(chosen) + sites + groups]
+    slack = float(np.dot(error, flows[: len(chosen)])) - float(persons.sum()) * min(0.0, float(error.min(initial=0.0)))
+    return Transport(assign, unmet, max(0.0, slack))

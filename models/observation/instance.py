@@ -1,7 +1,8 @@
 """The observation model's instance: sets and data as arrays, built from the stage's plain tables.
 
-Constants of the model (cost units, time shares), the :class:`Instance` and :func:`prepare`, which checks the
-columns, drops closed sites and disallowed arcs (barrier-free rule) and works out each street's requirement.
+Constants of the stage, the :class:`Instance` and :func:`prepare`, which checks the columns, drops closed sites and
+disallowed arcs (barrier-free rule) and works out each street's requirement. Minutes and opening costs stay exact
+floats.
 """
 
 from __future__ import annotations
@@ -16,18 +17,10 @@ import pandas as pd
 from models.base import SolveOptions
 
 STAGE = "observation"
-COST_SCALE = 10
-"""Costs are counted in tenths of a minute (integers for the flow and CP-SAT solvers)."""
-BOUND_SCALE = 1_000_000
-"""Extra integer resolution of the spread-cost flow (opening cost per person is fractional)."""
-SLOPE_ROUNDS = 8
-"""Most slope-scaling rounds of the warm start."""
-SLOPE_SHARE = 0.25
-"""Share of the time limit the slope-scaling warm start may use."""
 TABLES_SHARE = 0.05
-"""Share of the time limit kept for the output tables."""
-MIN_COMPONENT_SECONDS = 0.05
-"""With fewer seconds than this left for it, a component keeps its flow hint instead of calling CP-SAT."""
+TABLES_SECONDS_PER_ARC = 2e-7
+"""Time kept for the output tables: this share of the limit, or this many seconds per arc if more (0.25 s for the
+1.2 million arcs of the national sample, where they take 0.13 s)."""
 DEFAULT_OPTIONS = SolveOptions()
 DISABLED = "disabled"
 OTHER = "other"
@@ -47,7 +40,7 @@ class Instance:
     ``groups`` (index ``g``): home_id, street_id, group, persons, disabled, has_room_in_reach,
     has_barrier_free_room_in_reach. ``sites`` (index ``s``, every input site): site_id, street_id, rooms,
     barrier_free, status, opening_cost, capacity, usable, must_open, free_candidate, choice_street.
-    ``arcs`` (the allowed set ``A``): group, site, minutes, cost. ``streets``: see :func:`street_requirements`.
+    ``arcs`` (the allowed set ``A``): group, site, minutes. ``streets``: see :func:`street_requirements`.
     """
 
     groups: pd.DataFrame
@@ -75,16 +68,6 @@ class Instance:
     @property
     def arc_site(self) -> IntArray:
         return self.arcs["site"].to_numpy(np.int64)
-
-    @property
-    def arc_cost(self) -> IntArray:
-        return self.arcs["cost"].to_numpy(np.int64)
-
-    @property
-    def opening_cost(self) -> IntArray:
-        """Opening cost in cost units, 0 for sites already open (they are not opened by the plan)."""
-        cost = np.rint(self.sites["opening_cost"].to_numpy(float) * COST_SCALE).astype(np.int64)
-        return np.where(self.sites["status"].to_numpy() == "candidate", cost, 0)
 
 
 def _check_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
@@ -193,7 +176,6 @@ def prepare(
     site_frame = prepare_sites(sites, persons_per_room)
     reach = usable_arcs(arcs, group_frame, site_frame)
     allowed = restrict_to_barrier_free(reach, group_frame, site_frame, barrier_free_for_disabled)
-    allowed = allowed.assign(cost=np.rint(allowed["minutes"].to_numpy(float) * COST_SCALE).astype(np.int64))
     group_count = len(group_frame)
     capacity = site_frame["capacity"].to_numpy(np.int64)
     reach_room = reach["group"].to_numpy()[capacity[reach["site"].to_numpy()] > 0]

@@ -11,7 +11,9 @@ inside ``run`` so ``epiplan --help`` stays fast)::
 
 Exit codes: 0 done, 1 unexpected internal error (one line on stderr; the
 traceback with ``--debug``), 2 bad input (data, rules, scenario or arguments;
-the problems are printed, never a traceback).
+the problems are printed, never a traceback), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM): the run stops at once and writes nothing
+(:mod:`planner.signals`).
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from planner.dataset.io import DatasetError, Problem, check_dataset
-from planner.dataset.schema import DRUGS, LEVELS, Dataset
+from planner import signals
+from planner.cli.options import OptionError, out_problem
+from planner.dataset.problems import DatasetError, Problem
+from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
-from planner.rules.scenario import Scenario, ScenarioError, make_scenario
+from planner.rules.scenario import ScenarioError
 
 EXIT_OK = 0
 EXIT_INTERNAL_ERROR = 1
@@ -54,8 +57,16 @@ class Command:
 
 _COMMANDS: dict[str, Command] = {}
 
-COMMAND_MODULES: tuple[str, ...] = ("planner.cli.solve", "planner.cli.rules", "planner.cli.sweep", "bench.cli")
-"""Modules that register further subcommands when imported (``solve``, ``rules``, ``sweep``, ``bench``)."""
+COMMAND_MODULES: tuple[str, ...] = (
+    "planner.cli.validate",
+    "planner.cli.solve",
+    "planner.cli.template",
+    "planner.cli.rules",
+    "planner.cli.sweep",
+    "bench.cli",
+)
+"""Modules that register further subcommands when imported (``validate``, ``solve``, ``template``, ``rules``,
+``sweep``, ``bench``)."""
 
 
 def register(command: Command) -> Command:
@@ -153,114 +164,38 @@ def rules_from_argument(value: str) -> Rules:
     return load_rules(str(raw.get("preset", DEFAULT_PRESET)), overrides=overrides)
 
 
-def _add_rules_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--level", choices=LEVELS, default="prevalent", help="epidemic response level")
+def add_lang_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--lang en|zh`` (the language of ``what``)."""
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help=f"language of {what}")
+
+
+def add_mkdir_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--mkdir``: create the ``--out`` folder when it is missing (else a missing folder is an error)."""
+    parser.add_argument("--mkdir", action="store_true", help="create the folder of --out when it does not exist")
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each option's default, where it has a meaningful one (not for flags or unset options)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "%(default)" in text or not action.option_strings:
+            return text
+        return super()._get_help_string(action) or text
+
+
+def add_rules_arguments(parser: argparse.ArgumentParser, level_default: str | None = "prevalent") -> None:
+    """Add ``--level`` and ``--rules`` to ``parser`` (every command that plans or checks takes them);
+    ``level_default`` None leaves the level to a scenario file (else prevalent)."""
+    level_help = "epidemic response level"
+    if level_default is None:
+        level_help += " (default: the --scenario file's level, else prevalent)"
+    parser.add_argument("--level", choices=LEVELS, default=level_default, help=level_help)
     parser.add_argument(
         "--rules",
         default=DEFAULT_PRESET,
         metavar="PRESET_OR_YAML",
         help=f"rules preset ({', '.join(PRESETS)}) or a YAML file (a full preset, or rule: value overrides)",
-    )
-
-
-# --------------------------------------------------------------------------- validate
-
-
-def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="a folder of <table>.csv files, an .xlsx workbook or a .zip of CSV files")
-    _add_rules_arguments(parser)
-
-
-def run_validate(args: argparse.Namespace) -> int:
-    """Check a dataset; print its problems (exit 2) or a summary with the needs at the level (exit 0)."""
-    rules = rules_from_argument(args.rules)
-    scenario = make_scenario(level=args.level)
-    dataset, problems = check_dataset(args.path)
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    if dataset is None:
-        print(f"{args.path}: {errors} error(s), {warnings} warning(s); nothing can be planned on this data.\n")
-        print(format_problems(problems))
-        return EXIT_BAD_INPUT
-    print(f"Dataset {dataset.name!r} is valid (sha256 {dataset.sha256[:12]}), {warnings} warning(s).")
-    if problems:
-        print("\n" + format_problems(problems))
-    print("\n" + dataset_summary(dataset))
-    print("\n" + needs_summary(dataset, rules, scenario))
-    return EXIT_OK
-
-
-def _total(frame: Any, column: str) -> int:
-    return int(frame[column].sum())
-
-
-def dataset_summary(dataset: Dataset) -> str:
-    """Rows per table and the totals a coordinator checks first."""
-    rows = [(name, len(frame)) for name, frame in dataset.tables().items()]
-    homes, sites, depots = dataset.care_homes, dataset.sites, dataset.depots
-    rooms = sites.groupby("status")["rooms"].sum()
-    lines = [
-        format_table(("table", "rows"), rows, right=(1,)),
-        "",
-        f"Care homes: {_total(homes, 'residents'):,} residents, {_total(homes, 'staff'):,} staff, "
-        f"{_total(homes, 'disabled'):,} disabled or dementia residents",
-        f"Reserve nurses in pools: {_total(dataset.pools, 'nurses'):,}",
-        f"Observation rooms: {int(rooms.get('open', 0)):,} open, {int(rooms.get('candidate', 0)):,} candidate "
-        f"({int(rooms.get('closed', 0)):,} in closed sites)",
-        f"Ambulances: {_total(dataset.stations, 'ambulances'):,}",
-        "",
-        "Drug stock in depots (packs):",
-        format_table(("drug", "stock"), [(d, _total(depots, f"stock_{d}")) for d in DRUGS], right=(1,)),
-    ]
-    return "\n".join(lines)
-
-
-def needs_summary(dataset: Dataset, rules: Rules, scenario: Scenario) -> str:
-    """The needs at the scenario's level (planner.needs.needs.compute_needs), against what the dataset holds."""
-    from planner.needs.needs import compute_needs  # imported here: the needs module is heavier than validation
-
-    needs = compute_needs(dataset, rules, scenario)
-    homes = needs.homes
-    by_group = needs.observation.groupby("group")["persons"].sum()
-    by_need = needs.nursing.groupby("need")["required"].sum()
-    nurses_held = _total(dataset.pools, "nurses")
-    nursing_rows = [(need, int(by_need.get(need, 0))) for need in ("transfer_1to1", "backfill", "self_care")]
-    nursing_rows.append(("total", int(by_need.sum())))
-    drug_need = needs.drugs.groupby("drug")["need"].sum()
-    drug_rows = []
-    for drug in DRUGS:
-        need, stock = int(drug_need.get(drug, 0)), _total(dataset.depots, f"stock_{drug}")
-        drug_rows.append((drug, need, stock, max(0, need - stock)))
-    lines = [
-        f"Needs at level {scenario.level} (rules {rules.preset}, {scenario.horizon_days} days, "
-        f"attack rate {scenario.knob('attack_rate'):.0%}):",
-        f"Infected residents: {_total(homes, 'infected'):,}; transfers to hospital: {_total(homes, 'transfers'):,} "
-        f"({_total(homes, 'transfers_disabled'):,} disabled or dementia)",
-        f"Observation persons: {int(by_group.get('disabled', 0)):,} disabled, {int(by_group.get('other', 0)):,} other",
-        "",
-        f"Nurses required (reserve pools hold {nurses_held:,}):",
-        format_table(("need", "nurses"), nursing_rows, right=(1,)),
-        "",
-        "Drug need (packs) against depot stock:",
-        format_table(("drug", "need", "stock", "short"), drug_rows, right=(1, 2, 3)),
-        "",
-        _reserve_line(needs.reserve, rules),
-    ]
-    return "\n".join(lines)
-
-
-def _reserve_line(reserve: Any, rules: Rules) -> str:
-    share = f"{rules.nursing_reserve_per_resident:.0%}"
-    short = reserve[reserve["held"] < reserve["required"]]
-    if short.empty:
-        return f"Every district holds its nursing reserve of {share} of care-home residents."
-    listed = ", ".join(
-        f"{row.district_id} (holds {int(row.held):,} of {int(row.required):,})" for row in short.head(10).itertuples()
-    )
-    more = f" and {len(short) - 10:,} more" if len(short) > 10 else ""
-    return (
-        f"Districts short of the nursing reserve of {share} of care-home residents: "
-        f"{len(short):,} of {len(reserve):,}: {listed}{more}"
     )
 
 
@@ -271,19 +206,23 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", choices=SAMPLE_SCALES, default="city", help="size of the synthetic dataset")
     parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     parser.add_argument("--out", required=True, type=Path, help="folder to write <table>.csv files into")
+    add_mkdir_argument(parser)
 
 
 def run_sample(args: argparse.Namespace) -> int:
     """Write a synthetic dataset and print its rows per table."""
     from planner.dataset.sample import write_sample  # imported here: only this command needs the generator
 
+    problem = out_problem(args.out, args.mkdir, folder=True)
+    if problem:
+        print(f"epiplan: {problem}")
+        return EXIT_BAD_INPUT
     rows = write_sample(args.scale, args.seed, args.out)
     print(f"Wrote the synthetic {args.scale} dataset (seed {args.seed}) to {args.out}:")
     print(format_table(("table", "rows"), list(rows.items()), right=(1,)))
     return EXIT_OK
 
 
-register(Command("validate", "check a dataset and summarise it with its needs", _add_validate_arguments, run_validate))
 register(Command("sample", "write a synthetic dataset (city, province or national)", _add_sample_arguments, run_sample))
 
 
@@ -295,11 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="epiplan",
         description="Plan reserve nurses, observation rooms, 120 ambulances and drug stocks for a district.",
+        formatter_class=DefaultsHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in commands():
-        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        sub = subparsers.add_parser(
+            command.name, help=command.help, description=command.help, formatter_class=DefaultsHelpFormatter
+        )
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         command.add_arguments(sub)
         sub.set_defaults(run=command.run)
@@ -332,18 +274,22 @@ def _dispatch(arguments: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``epiplan`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    from models.base import stop_searches
+
     arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        return _dispatch(arguments)
+        with signals.watching(stop_searches):
+            return _dispatch(arguments)
     except DatasetError as exc:
         print(format_problems(exc.problems))
         return EXIT_BAD_INPUT
-    except (RulesError, ScenarioError) as exc:
+    except (RulesError, ScenarioError, OptionError) as exc:
         _report_bad_input(exc.problems)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("epiplan: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interruption:  # SIGINT, or SIGTERM (signals.Terminated)
+        signals.quiet_cleanup()
+        print(f"epiplan: {signals.describe(interruption)}", file=sys.stderr)
+        return signals.exit_code(interruption)
     except BrokenPipeError:  # the reader went away (``epiplan validate x | head``): stop quietly
         _silence_stdout()
         return 141
@@ -364,4 +310,5 @@ if __name__ == "__main__":
     # COMMAND_MODULES which ``from planner.cli.main import register`` add to the same registry.
     from planner.cli.main import main as _main
 
+    signals.install()
     raise SystemExit(_main())

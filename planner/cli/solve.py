@@ -1,30 +1,37 @@
 """``epiplan solve``: plan a dataset and write the plan as JSON, Excel and/or a zip of CSVs.
 
+The workbook is the coordinator's, in ``--lang`` (``en`` or ``zh``); the JSON and the CSVs keep their English
+keys. ``--district ID`` writes that district's part of the plan (its homes, sites, stations, pools, depots and
+what crosses its border, ``planner.report.district``). An ``--out`` into a folder that does not exist is an
+error unless ``--mkdir`` asks for it.
+
 Exit 0 when every stage produced a plan (shortfalls included), 2 on invalid input
 (the problem table is printed and no file is written, not even a partial one),
-1 on an internal error.
+1 on an internal error, 130 / 143 on Ctrl-C / SIGTERM (nothing written). The outputs of a
+run are written together: all of them or none (``planner.outputs.files.write_plan``).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from planner.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     Command,
-    _add_rules_arguments,
+    add_lang_argument,
+    add_mkdir_argument,
+    add_rules_arguments,
     format_problems,
     format_table,
     register,
     rules_from_argument,
 )
+from planner.cli.options import bad_outputs, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
-from planner.rules.scenario import Scenario, load_scenario, make_scenario
-
-OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip")
+from planner.rules.scenario import Scenario, make_scenario
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,22 +39,28 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", required=True, help="a folder of <table>.csv files, an .xlsx workbook or a .zip of CSVs"
     )
-    _add_rules_arguments(parser)
-    parser.set_defaults(level=None)  # unset: the scenario file's level, else prevalent
+    add_rules_arguments(parser, level_default=None)  # unset: the scenario file's level, else prevalent
     parser.add_argument("--scenario", help="a scenario YAML (knob: value); --level, when given, overrides its level")
     parser.add_argument(
-        "--time-limit", type=float, default=10.0, metavar="S", help="solver time limit per stage, seconds"
+        "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
     )
     parser.add_argument(
-        "--out", action="append", default=[], metavar="FILE", help="write the plan (.json, .xlsx or .zip); repeatable"
+        "--out",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="write the plan (.json, .xlsx, .zip or a one-page .pdf summary); repeatable",
     )
+    add_mkdir_argument(parser)
+    add_lang_argument(parser, "the workbook and the key figures printed")
+    parser.add_argument("--district", metavar="ID", help="write only this district's part of the plan")
 
 
 def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
     """The scenario of ``--scenario`` with ``--level`` applied when given (its unset knobs follow the new level)."""
     if not args.scenario:
         return make_scenario(level=args.level or "prevalent")
-    scenario = load_scenario(args.scenario)
+    scenario = make_scenario(**read_yaml_mapping(args.scenario, "scenario"))
     if args.level is not None:
         return make_scenario(**{**scenario.model_dump(), "level": args.level, **_unset_level_knobs(scenario)})
     return scenario
@@ -57,18 +70,6 @@ def _unset_level_knobs(scenario: Scenario) -> dict[str, Any]:
     """Knobs that followed the old level's defaults: reset so the new level's defaults apply."""
     explicit = scenario.model_fields_set
     return {k: None for k in ("attack_rate", "severe_share", "staff_absence", "rotation_share") if k not in explicit}
-
-
-def bad_outputs(paths: list[str]) -> list[str]:
-    """Messages for ``--out`` paths that cannot be written."""
-    problems = []
-    for raw in paths:
-        path = Path(raw)
-        if path.suffix.lower() not in OUTPUT_SUFFIXES:
-            problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
-        elif path.parent != Path() and path.parent.exists() and not path.parent.is_dir():
-            problems.append(f"--out {raw}: {path.parent} is not a folder")
-    return problems
 
 
 def stage_table(plan: Any) -> str:
@@ -87,36 +88,31 @@ def stage_table(plan: Any) -> str:
     return format_table(("stage", "status", "objective", "bound", "gap", "seconds"), rows, right=(2, 3, 4, 5))
 
 
-def kpi_lines(kpis: dict[str, Any]) -> str:
-    """The KPIs a coordinator reads first, one per line."""
-    lines = [
-        f"observation: {kpis['observation_placed']:,} of {kpis['observation_persons']:,} persons placed; "
-        f"unmet disabled {kpis['unmet_observation_disabled']:,}, other {kpis['unmet_observation_other']:,}; "
-        f"{kpis['sites_opened']} candidate site(s) opened",
-        f"ambulance: {kpis['covered_share']:.1%} of {kpis['daily_transfers']:g} daily transfers covered; "
-        f"{kpis['uncovered_homes']} home(s) uncovered; {kpis['ambulance_moves']} ambulance move(s); "
-        f"longest covered trip {kpis['longest_covered_trip_minutes']:g} min",
-        f"nursing: 1:1 {kpis['one_to_one_assigned']:,} of {kpis['one_to_one_required']:,}; "
-        f"unmet by tier {kpis['nursing_unmet_by_tier']}; "
-        f"{kpis['districts_short_of_reserve']} district(s) short of the reserve",
-        "drugs: lowest fill rate "
-        + ", ".join(f"{d} {r:.0%}" for d, r in kpis["lowest_fill_rate"].items())
-        + "; shortfall "
-        + ", ".join(f"{d} {n:,}" for d, n in kpis["drug_shortfall"].items() if n),
-        f"compliance: {kpis['compliance_met']:,} of {kpis['compliance_checks']:,} checks met",
-    ]
-    return "\n".join(lines)
+def kpi_table(plan: Any, language: str = "en", shown: Mapping[str, str] | None = None) -> str:
+    """The key figures as a table (nested ones one line each, districts named), in ``language``."""
+    from planner.outputs.coordinator import Naming
+    from planner.outputs.cover import kpi_rows
+
+    rows = kpi_rows(plan.kpis, Naming(language, dict(shown or {})))
+    headers = ("指标", "数值") if language == "zh" else ("key figure", "value")
+    return format_table(headers, rows, right=(1,))
 
 
 def run_solve(args: argparse.Namespace) -> int:
     """Validate, solve, print the stage table and KPIs, write the outputs."""
-    from planner.outputs.export import write_plan
+    from planner.dataset.names import names
+    from planner.outputs.files import write_plan
     from planner.pipeline import make_plan
+    from planner.report.district import border_flows, district_plan
 
-    problems = bad_outputs(args.out)
+    problems = bad_outputs(args.out, args.mkdir, args.data)
     rules = rules_from_argument(args.rules)
     scenario = scenario_from_arguments(args)
     dataset, data_problems = check_dataset(args.data)
+    if dataset is not None and args.district is not None:
+        known = [str(d) for d in dataset.districts["district_id"]]
+        if args.district not in known:
+            problems.append(f"--district {args.district}: no such district (districts: {', '.join(known)})")
     if dataset is None or problems:
         if dataset is None:
             print(format_problems(data_problems))
@@ -125,12 +121,22 @@ def run_solve(args: argparse.Namespace) -> int:
         print("nothing was solved and no file was written")
         return EXIT_BAD_INPUT
     plan = make_plan(dataset, rules, scenario, time_limit_s=args.time_limit)
+    shown = names(dataset, args.lang)
+    border = None
+    if args.district is not None:
+        plan, border = district_plan(plan, dataset, args.district), border_flows(plan, dataset, args.district)
+    if plan.warnings:
+        print(format_problems(plan.warnings) + "\n")
     print(stage_table(plan))
     print()
-    print(kpi_lines(plan.kpis))
-    for out in args.out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        write_plan(plan, [out])
+    print(kpi_table(plan, args.lang, shown))
+    try:
+        written = write_plan(plan, args.out, args.lang, shown, border)  # all of them or none
+    except OSError as exc:
+        where = exc.filename or ", ".join(args.out)
+        print(f"epiplan: cannot write {where}: {exc.strerror or exc}; no file was written")
+        return EXIT_BAD_INPUT
+    for out in written:
         print(f"wrote {out}")
     return EXIT_OK
 

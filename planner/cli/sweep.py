@@ -5,7 +5,7 @@
     epiplan sweep --data data/sample --level severe --samples 200 --seed 7 --out out/sweep.parquet
     epiplan sweep --data data/sample --grid grid.yaml --scheduler tcp://10.0.0.5:8786 --out out/sweep.xlsx
 
-``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.engine.default_distributions`,
+``--samples N --seed S`` draws N scenarios around the level (:func:`planner.sweep.sampling.default_distributions`,
 or the distributions of ``--knobs FILE``); ``--grid FILE`` solves every combination of a grid. Scenarios
 run on a local Dask cluster (one process per core, one thread each; ``--workers N``), on a running
 cluster (``--scheduler tcp://HOST:PORT``), or in this process (``--serial``). A progress bar goes to
@@ -28,7 +28,17 @@ from typing import IO, Any
 
 import pandas as pd
 
-from planner.cli.main import EXIT_BAD_INPUT, EXIT_OK, Command, format_table, register, rules_from_argument
+from planner.cli.main import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Command,
+    add_mkdir_argument,
+    format_table,
+    out_problem,
+    register,
+    rules_from_argument,
+)
+from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
 
@@ -101,6 +111,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per stage per scenario")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="stress points and marginal values to print")
     parser.add_argument("--out", required=True, type=Path, help="results: .parquet, .csv or .xlsx")
+    add_mkdir_argument(parser)
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str]:
@@ -109,8 +120,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
         problems.append(f"--samples: expected at least 1, got {args.samples}")
     if args.seed < 0:
         problems.append(f"--seed: expected a whole number >= 0, got {args.seed}")
-    if args.time_limit <= 0:
-        problems.append(f"--time-limit: expected seconds > 0, got {args.time_limit:g}")
+    if not 0 < args.time_limit <= MAX_TIME_LIMIT_S:  # nan and inf too
+        problems.append(
+            f"--time-limit: expected seconds > 0 and at most {MAX_TIME_LIMIT_S:,.0f}, got {args.time_limit:g}"
+        )
     if args.workers is not None and args.workers < 1:
         problems.append(f"--workers: expected at least 1, got {args.workers}")
     if args.serial and args.scheduler:
@@ -119,6 +132,10 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
         problems.append("--knobs goes with --samples, not with --grid")
     if args.out.suffix.lower() not in (".parquet", ".csv", ".xlsx"):
         problems.append(f"--out {args.out}: expected a .parquet, .csv or .xlsx file name")
+    else:
+        problem = out_problem(args.out, getattr(args, "mkdir", False))
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -126,7 +143,18 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     """Build the sweep, run it with a progress bar, print the summary and write the tables."""
     from planner.dataset.io import read_dataset
     from planner.rules.scenario import make_scenario
-    from planner.sweep import engine as sw
+    from planner.sweep.execution import run_sweep
+    from planner.sweep.results import summarize
+    from planner.sweep.sampling import (
+        DEFAULT_SITE_CLOSURE,
+        DEFAULT_STATION_OUTAGE,
+        base_knobs,
+        default_distributions,
+        load_grid,
+        load_monte_carlo,
+        monte_carlo_sweep,
+    )
+    from planner.sweep.saving import save_sweep
 
     problems = _check_arguments(args)
     if problems:
@@ -136,25 +164,25 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     rules = rules_from_argument(args.rules)
     dataset = read_dataset(args.data)
     level = make_scenario(level=args.level)
-    base = sw.base_knobs(level)
+    base = base_knobs(level)
     if args.grid is not None:
-        plan = sw.load_grid(args.grid, base, dataset)
+        plan = load_grid(args.grid, base, dataset)
     elif args.knobs is not None:
-        plan = sw.load_monte_carlo(args.knobs, dataset, args.samples, args.seed, base)
+        plan = load_monte_carlo(args.knobs, dataset, args.samples, args.seed, base)
     else:
-        plan = sw.monte_carlo_sweep(
+        plan = monte_carlo_sweep(
             dataset,
-            sw.default_distributions(level),
+            default_distributions(level),
             args.samples,
             args.seed,
-            site_closure=sw.DEFAULT_SITE_CLOSURE,
-            station_outage=sw.DEFAULT_STATION_OUTAGE,
+            site_closure=DEFAULT_SITE_CLOSURE,
+            station_outage=DEFAULT_STATION_OUTAGE,
             base=base,
         )
     engine = "in this process" if args.serial else f"on {args.scheduler or 'a local Dask cluster'}"
     print(f"Sweep of {len(plan)} scenario(s) of {dataset.name!r} ({plan.generator}) {engine}.", file=sys.stderr)
     start = time.perf_counter()
-    result = sw.run_sweep(
+    result = run_sweep(
         dataset,
         rules,
         plan,
@@ -165,8 +193,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         progress=ProgressBar(len(plan)),
     )
     wall = time.perf_counter() - start
-    summary = sw.summarize(result, stress_points=max(args.top, 0))
-    written = sw.save_sweep(result, args.out, summary)
+    summary = summarize(result, stress_points=max(args.top, 0))
+    written = save_sweep(result, args.out, summary)
     print(summary_text(result, summary, _names(dataset), wall, args.top))
     print("\nWrote " + ", ".join(str(path) for path in dict.fromkeys(written)))
     return EXIT_OK
@@ -241,9 +269,11 @@ def _marginal_text(marginal: pd.DataFrame, names: Mapping[str, str]) -> str:
         resource, _, drug = str(r["resource_id"]).partition(":")
         where = names.get(resource, resource) + (f" ({drug})" if drug else "")
         share = f"{100 * float(r['share_positive']):.0f} %"
-        rows.append((where, str(r["resource_kind"]), _number(float(r["mean_value"])), share))
-    header = ("where", "one more", "mean value", "helps in")
-    return "Where one more unit helps most, over the whole range:\n" + format_table(header, rows, right=(2, 3))
+        units = float(r.get("mean_units", float("nan")))
+        more = "" if units != units else _number(units)
+        rows.append((str(r["stage"]), where, str(r["resource_kind"]), more, _number(float(r["mean_value"])), share))
+    header = ("stage", "where", "more of", "how many (mean)", "buy (mean)", "helps in")
+    return "What more resources would buy, over the whole range:\n" + format_table(header, rows, right=(3, 4, 5))
 
 
 SWEEP_COMMAND = register(

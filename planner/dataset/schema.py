@@ -15,6 +15,14 @@ Column kinds
 ``bool``    true/false, 1/0, yes/no, 是/否
 ``level``   hospital level, 2 or 3
 ``status``  site status: ``open``, ``candidate`` or ``closed``
+
+Limits
+------
+Every ``count`` and ``number`` column has a ``maximum`` (and the depots' stock a total per drug class), chosen
+from what the models compute exactly in 64-bit integers: drug needs stay below 2**24 packs per institution
+(the max-min fill rate is exact only there), a class's stock below 2**38 packs (``stock * need`` products), arc
+costs below 2e8 minutes. A value above its limit is an error naming the limit
+(``residents: 90000000 is above the limit 100,000 for a care home``). The README's data format lists them.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+
+from planner.dataset.problems import Problem
 
 DRUGS: tuple[str, ...] = ("antipyretic", "cough", "antiviral", "tcm", "antigen_kit")
 """Drug classes, in the order they are reported."""
@@ -45,6 +55,10 @@ class ColumnSpec:
     required: bool = True
     default: object = None
     """Value used when an optional column is absent or a cell is empty."""
+    maximum: float | None = None
+    """Largest value accepted (``count`` and ``number`` columns)."""
+    smallest: float | None = None
+    """Smallest value accepted other than 0 (0 meaning "use the default", as a speed of 0)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,10 @@ class TableSpec:
     required: bool = True
     drug_prefixes: tuple[str, ...] = ()
     """Prefixes of optional per-drug count columns (``on_hand_`` -> ``on_hand_cough``)."""
+    entity: str = "row"
+    """What one row is, in messages (``a care home``)."""
+    totals: tuple[tuple[str, float], ...] = ()
+    """Largest sum over all rows of a column, by column name or drug prefix (``("stock_", 1e10)``)."""
 
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of column ``name`` (drug columns included)."""
@@ -87,6 +105,7 @@ class TableSpec:
                 "number" if prefix == "daily_use_" else "count",
                 required=False,
                 default=0,
+                maximum=DRUG_COLUMN_LIMITS[prefix],
             )
             for prefix in self.drug_prefixes
             for drug in DRUGS
@@ -97,9 +116,34 @@ class TableSpec:
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    def total_limit(self, column: str) -> float | None:
+        """The largest sum of ``column`` over all rows, when there is one."""
+        for name, limit in self.totals:
+            if column == name or (name.endswith("_") and column.startswith(name)):
+                return limit
+        return None
 
-def _c(name: str, kind: ColumnKind, required: bool = True, default: object = None) -> ColumnSpec:
-    return ColumnSpec(name, kind, required, default)
+
+PERSONS_MAX = 100_000
+"""Residents, staff, beds, rooms or nurses of one institution."""
+PACKS_MAX = 10_000_000
+"""Packs of one drug class on hand at one institution."""
+DRUG_COLUMN_LIMITS: dict[str, float] = {"on_hand_": PACKS_MAX, "daily_use_": 40_000, "stock_": 100_000_000}
+"""Per drug prefix: packs on hand; packs used per day (x 365 days of hospital stock stays below 2**24 packs);
+packs in stock at one depot."""
+STOCK_TOTAL_MAX = 10_000_000_000
+"""Packs of one drug class over all depots (x a stock factor of 10 stays below 2**38)."""
+
+
+def _c(
+    name: str,
+    kind: ColumnKind,
+    required: bool = True,
+    default: object = None,
+    maximum: float | None = None,
+    smallest: float | None = None,
+) -> ColumnSpec:
+    return ColumnSpec(name, kind, required, default, maximum, smallest)
 
 
 TABLES: dict[str, TableSpec] = {
@@ -111,11 +155,12 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("district_id", "id"),
                 _c("name", "text"),
-                _c("population", "count"),
+                _c("population", "count", maximum=100_000_000),
                 _c("name_zh", "text", False, ""),
                 _c("dense", "bool", False, False),
-                _c("speed_kmh", "number", False, 30.0),
+                _c("speed_kmh", "number", False, 30.0, maximum=200, smallest=1),
             ),
+            entity="a district",
         ),
         TableSpec(
             "streets",
@@ -124,13 +169,14 @@ TABLES: dict[str, TableSpec] = {
                 _c("street_id", "id"),
                 _c("district_id", "id"),
                 _c("name", "text"),
-                _c("population", "count"),
+                _c("population", "count", maximum=10_000_000),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
                 _c("name_zh", "text", False, ""),
-                _c("sampling_points", "count", False, 0),
+                _c("sampling_points", "count", False, 0, maximum=10_000),
             ),
             (ForeignKey("district_id", "districts"),),
+            entity="a street",
         ),
         TableSpec(
             "care_homes",
@@ -141,19 +187,20 @@ TABLES: dict[str, TableSpec] = {
                 _c("name", "text"),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
-                _c("residents", "count"),
-                _c("staff", "count"),
-                _c("disabled", "count"),
+                _c("residents", "count", maximum=PERSONS_MAX),
+                _c("staff", "count", maximum=PERSONS_MAX),
+                _c("disabled", "count", maximum=PERSONS_MAX),
                 _c("partition", "bool"),
                 _c("name_zh", "text", False, ""),
                 _c("designated_hospital_id", "id", False, ""),
-                _c("new_admissions", "count", False, 0),
+                _c("new_admissions", "count", False, 0, maximum=PERSONS_MAX),
             ),
             (
                 ForeignKey("street_id", "streets"),
                 ForeignKey("designated_hospital_id", "hospitals", where="designated"),
             ),
             drug_prefixes=("on_hand_",),
+            entity="a care home",
         ),
         TableSpec(
             "clinics",
@@ -164,11 +211,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("name", "text"),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
-                _c("service_population", "count"),
+                _c("service_population", "count", maximum=10_000_000),
                 _c("name_zh", "text", False, ""),
             ),
             (ForeignKey("street_id", "streets"),),
             drug_prefixes=("on_hand_",),
+            entity="a clinic",
         ),
         TableSpec(
             "hospitals",
@@ -181,13 +229,14 @@ TABLES: dict[str, TableSpec] = {
                 _c("lon", "lon"),
                 _c("level", "level"),
                 _c("designated", "bool"),
-                _c("beds", "count"),
-                _c("icu_beds", "count"),
+                _c("beds", "count", maximum=PERSONS_MAX),
+                _c("icu_beds", "count", maximum=PERSONS_MAX),
                 _c("name_zh", "text", False, ""),
-                _c("convertible_icu_beds", "count", False, 0),
+                _c("convertible_icu_beds", "count", False, 0, maximum=PERSONS_MAX),
             ),
             (ForeignKey("street_id", "streets"),),
             drug_prefixes=("daily_use_", "on_hand_"),
+            entity="a hospital",
         ),
         TableSpec(
             "sites",
@@ -198,14 +247,15 @@ TABLES: dict[str, TableSpec] = {
                 _c("name", "text"),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
-                _c("rooms", "count"),
+                _c("rooms", "count", maximum=PERSONS_MAX),
                 _c("barrier_free", "bool"),
                 _c("status", "status"),
                 _c("name_zh", "text", False, ""),
-                _c("opening_cost", "number", False, 0.0),
-                _c("stock_days", "count", False, 0),
+                _c("opening_cost", "number", False, 0.0, maximum=10_000_000),
+                _c("stock_days", "count", False, 0, maximum=3_650),
             ),
             (ForeignKey("street_id", "streets"),),
+            entity="an observation site",
         ),
         TableSpec(
             "stations",
@@ -216,11 +266,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("name", "text"),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
-                _c("ambulances", "count"),
+                _c("ambulances", "count", maximum=10_000),
                 _c("name_zh", "text", False, ""),
-                _c("max_ambulances", "count", False, None),
+                _c("max_ambulances", "count", False, None, maximum=10_000),
             ),
             (ForeignKey("district_id", "districts"),),
+            entity="an ambulance station",
         ),
         TableSpec(
             "pools",
@@ -231,10 +282,11 @@ TABLES: dict[str, TableSpec] = {
                 _c("name", "text"),
                 _c("lat", "lat"),
                 _c("lon", "lon"),
-                _c("nurses", "count"),
+                _c("nurses", "count", maximum=PERSONS_MAX),
                 _c("name_zh", "text", False, ""),
             ),
             (ForeignKey("district_id", "districts"),),
+            entity="a reserve pool",
         ),
         TableSpec(
             "depots",
@@ -249,6 +301,8 @@ TABLES: dict[str, TableSpec] = {
             ),
             (ForeignKey("district_id", "districts"),),
             drug_prefixes=("stock_",),
+            entity="a depot",
+            totals=(("stock_", STOCK_TOTAL_MAX),),
         ),
         TableSpec(
             "travel_minutes",
@@ -256,9 +310,10 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("from_id", "id"),
                 _c("to_id", "id"),
-                _c("minutes", "number"),
+                _c("minutes", "number", maximum=10_000),
             ),
             required=False,
+            entity="a pair of places",
         ),
     )
 }
@@ -291,6 +346,8 @@ class Dataset:
     travel_minutes: pd.DataFrame
     name: str = "dataset"
     sha256: str = field(default="")
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    """What validation found odd (located warnings); kept in the plan. Not part of the content hash."""
 
     def table(self, name: str) -> pd.DataFrame:
         """Return the table called ``name``."""

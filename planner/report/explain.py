@@ -17,10 +17,9 @@ from planner.stages.registry import stage
 
 
 def explain(context: PlanContext, results: Mapping[str, StageResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(explanations, marginal values) of a solved plan; marginal values largest first."""
+    """(explanations, marginal values) of a solved plan; marginal values by stage, each stage's best first."""
     namer = Namer.of(context.dataset)
     rows = [row for name, result in results.items() for row in stage(name).explanations(result, context, namer)]
     values = [row for name, result in results.items() for row in stage(name).marginal_values(result, context, namer)]
     marginal = pd.DataFrame(values, columns=list(MARGINAL_COLUMNS))
-    marginal = marginal.sort_values(["value", "stage", "resource_id"], ascending=[False, True, True], kind="stable")
-    return pd.DataFrame(rows, columns=list(EXPLANATION_COLUMNS)), marginal.reset_index(drop=True)
+    return pd.DataFrame(rows, columns=list(EXPLANATION_COLUMNS)), marginal

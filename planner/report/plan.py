@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from models.base import StageResult, Status
+from planner.dataset.problems import Problem
 from planner.needs.needs import Needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
@@ -45,6 +46,9 @@ class Plan:
         One sentence per shortfall: ``stage, entity_id, reason, en, zh``.
     marginal_values
         What one more unit of a resource would buy: ``stage, resource_id, resource_kind, value, en, zh``.
+    warnings
+        What was odd in the inputs, located (the dataset's validation warnings, scenario ids that name
+        nothing): planned as given, said here.
 
     Notes
     -----
@@ -61,6 +65,7 @@ class Plan:
     compliance: pd.DataFrame
     explanations: pd.DataFrame
     marginal_values: pd.DataFrame
+    warnings: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "results", MappingProxyType(dict(self.results)))

@@ -21,6 +21,9 @@ and key when it comes from a file::
 
     nursing_reserve_per_resident: expected a share in [0, 1], got 1.5
     mine.yaml: rules.bogus: not a rule
+    hospital_drug_days: 1e+300 is above the limit 365
+
+Every number is finite, within its limits (``planner.rules.limits``) and never a boolean.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from planner.rules.checks import (
     KINDS,
@@ -48,6 +51,7 @@ from planner.rules.checks import (
     Share,
     Whole,
 )
+from planner.rules.limits import check_rule, refuse_booleans
 from planner.rules.sources import Register, RegisterError, load_register
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
@@ -160,6 +164,19 @@ class Rules(BaseModel):
     road_detour_factor: Positive
     default_speed_kmh: Positive
     info: dict[str, RuleInfo]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``hospital_drug_days: true`` is not 1 day (``planner.rules.limits``)."""
+        name = str(info.field_name)
+        return refuse_booleans(name, cls.model_fields[name].annotation, value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_limits(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every number finite and within its rule's limits (``planner.rules.limits.RULE_LIMITS``)."""
+        return value if info.field_name in ("preset", "info") else check_rule(str(info.field_name), value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:

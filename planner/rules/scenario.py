@@ -29,9 +29,21 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from planner.dataset.schema import Dataset
+from planner.rules.limits import ARRIVALS_MAX, FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
 from planner.rules.rules import RULE_FIELDS, Rules, RulesError
 
 LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
@@ -65,9 +77,9 @@ def _share(value: float | None) -> float | None:
 
 
 def _multipliers(value: dict[str, float]) -> dict[str, float]:
-    bad = {k: v for k, v in value.items() if v < 0}
+    bad = {k: v for k, v in value.items() if not 0 <= v <= MULTIPLIER_MAX}  # nan and inf too
     if bad:
-        raise ValueError(f"expected multipliers >= 0, got {bad}")
+        raise ValueError(f"expected multipliers between 0 and {MULTIPLIER_MAX:g}, got {bad}")
     return value
 
 
@@ -79,13 +91,35 @@ def _levels(value: dict[str, str]) -> dict[str, str]:
 
 
 def _persons(value: dict[str, int]) -> dict[str, int]:
-    bad = {k: v for k, v in value.items() if v < 0}
+    bad = {k: v for k, v in value.items() if not 0 <= v <= ARRIVALS_MAX}
     if bad:
-        raise ValueError(f"expected whole persons >= 0, got {bad}")
+        raise ValueError(f"expected whole persons in [0, {ARRIVALS_MAX:,}] for each district, got {bad}")
     return value
 
 
-OptionalShare = Annotated[float | None, AfterValidator(_share)]
+def _ids_as_text(value: Any) -> Any:
+    """Ids written as numbers in YAML (``110101``) are the text of the id."""
+    if isinstance(value, list | tuple):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, int | float) and not isinstance(k, bool) else k: v for k, v in value.items()}
+    return value
+
+
+OptionalShare = Annotated[
+    float | None,
+    AfterValidator(_share),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}, mode="serialization"),
+]
+"""A share, or None for the level's default (filled on validation, so a dumped scenario always has a number)."""
+Multipliers = Annotated[
+    dict[str, float],
+    AfterValidator(_multipliers),
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": MULTIPLIER_MAX}}
+    ),
+]
+SiteId = Annotated[str, StringConstraints(min_length=1)]
 
 
 class Scenario(BaseModel):
@@ -99,10 +133,10 @@ class Scenario(BaseModel):
     severe_share: OptionalShare = None
     staff_absence: OptionalShare = None
     rotation_share: OptionalShare = None
-    stock_factor: float = Field(1.0, ge=0.0)
-    fleet_factor: float = Field(1.0, ge=0.0)
-    closed_sites: tuple[str, ...] = ()
-    demand_multipliers: Annotated[dict[str, float], AfterValidator(_multipliers)] = Field(default_factory=dict)
+    stock_factor: float = Field(1.0, ge=0.0, le=FACTOR_MAX, allow_inf_nan=False)
+    fleet_factor: float = Field(1.0, ge=0.0, le=FACTOR_MAX, allow_inf_nan=False)
+    closed_sites: tuple[SiteId, ...] = ()
+    demand_multipliers: Multipliers = Field(default_factory=dict)
     """District id -> factor on the attack rate of that district's care homes."""
     district_levels: Annotated[dict[str, str], AfterValidator(_levels)] = Field(default_factory=dict)
     """District id -> response level of that district (others follow ``level``), 004 (六)."""
@@ -117,6 +151,15 @@ class Scenario(BaseModel):
         if unknown:
             raise ValueError(f"not rules: {unknown} (see `epiplan rules`)")
         return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
+        """No boolean where a number goes (``attack_rate: true``); ids written as numbers are text."""
+        name = str(info.field_name)
+        if name in ("closed_sites", *DISTRICT_KEYED):
+            value = _ids_as_text(value)
+        return refuse_booleans(name, cls.model_fields[name].annotation, value)
 
     @model_validator(mode="after")
     def _fill_level_defaults(self) -> Scenario:

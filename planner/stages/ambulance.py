@@ -8,6 +8,7 @@ covered, the transfer limit per home, and why a home is not covered.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 from models.ambulance import solve_ambulance
 from models.base import SolveOptions, StageResult
 from planner.dataset.names import Namer
+from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
 
 NAME = "ambulance"
@@ -25,7 +27,7 @@ CONTRACT: Contract = {
     "stations": {"station_id": "id", "district_id": "id", "before": "count", "after": "count"},
     "handshakes": {
         "home_id": "id",
-        "station_id": "id",
+        "station_id": "optional_id",  # none for a home with no station in reach
         "hospital_id": "optional_id",
         "trip_minutes": "minutes",
         "daily_transfers": "number",
@@ -86,9 +88,15 @@ def build_inputs(context: PlanContext) -> AmbulanceInputs:
 
 
 def solve(inputs: AmbulanceInputs, options: SolveOptions) -> StageResult:
-    """``models.ambulance.solve_ambulance`` on ``inputs``."""
-    return solve_ambulance(
-        inputs.homes,
+    """``models.ambulance.solve_ambulance`` on ``inputs``.
+
+    When no home has a station of its own district to reach a hospital from (no arc at all: the stations are
+    all in districts without homes, or no hospital is designated), the stations are planned alone and every
+    home is reported as the model reports a home without an arc (not covered, ``no_station_in_reach``).
+    """
+    unreached = inputs.arcs.empty and not inputs.homes.empty
+    result = solve_ambulance(
+        inputs.homes.iloc[0:0] if unreached else inputs.homes,
         inputs.stations,
         inputs.arcs,
         inputs.fleet,
@@ -96,6 +104,38 @@ def solve(inputs: AmbulanceInputs, options: SolveOptions) -> StageResult:
         duty_share=inputs.duty_share,
         options=options,
     )
+    return _with_unreached_homes(result, inputs.homes) if unreached else result
+
+
+def _with_unreached_homes(result: StageResult, homes: pd.DataFrame) -> StageResult:
+    """``result`` with every home of ``homes`` added as not covered, no station in reach, to its district."""
+    handshakes = result.table("handshakes")
+    added = pd.DataFrame(
+        {
+            "home_id": homes["home_id"].to_numpy(),
+            "district_id": homes["district_id"].to_numpy(),
+            "station_id": np.nan,
+            "hospital_id": homes["hospital_id"].to_numpy(),
+            "trip_minutes": np.nan,
+            "round_trip_minutes": np.nan,
+            "daily_transfers": homes["daily_transfers"].to_numpy(dtype=float),
+            "covered": False,
+            "reason": "no_station_in_reach",
+            "binding_stations": "",
+        }
+    )[list(handshakes.columns)]
+    districts = result.table("districts").set_index("district_id")
+    demand = added.groupby("district_id", sort=False)["daily_transfers"].sum()
+    new = demand.index.difference(districts.index)
+    empty = {"fleet_before": 0, "fleet_after": 0, "unstationed": 0, "moves": 0, "covered_daily_transfers": 0.0}
+    districts = pd.concat([districts, pd.DataFrame({**empty, "status": "optimal"}, index=new)])
+    districts["daily_transfers"] = districts["daily_transfers"].add(demand, fill_value=0.0)
+    tables = {
+        **result.tables,
+        "handshakes": pd.concat([handshakes, added], ignore_index=True) if len(handshakes) else added,
+        "districts": districts.rename_axis("district_id").reset_index()[list(result.table("districts").columns)],
+    }
+    return dataclasses.replace(result, tables=tables)
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
@@ -156,6 +196,33 @@ def explanations(result: StageResult, context: PlanContext, namer: Namer) -> lis
     return rows
 
 
+def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
+    """How many more ambulances in a district cover the homes left uncovered for want of ambulance time
+    (:func:`planner.stages.probes.ambulance_probes`), most daily transfers covered first."""
+    hand = result.table("handshakes")
+    if hand["covered"].astype(bool).all():
+        return []
+    effects = probes.ambulance_probes(build_inputs(context), result, solve)
+    rows: list[Row] = []
+    for effect in records(effects):
+        en_name, zh_name = namer.both(str(effect["district_id"]))
+        count, homes, daily = int(effect["ambulances"]), int(effect["homes"]), float(effect["daily_transfers"])
+        rows.append(
+            {
+                "stage": NAME,
+                "resource_id": str(effect["district_id"]),
+                "resource_kind": "ambulance",
+                "value": round(daily, 3),
+                "units": float(count),
+                "en": f"{count} more {'ambulances' if count > 1 else 'ambulance'} in {en_name} "
+                f"{'cover' if count > 1 else 'covers'} {homes} more care {'homes' if homes != 1 else 'home'} "
+                f"({daily:.1f} transfers a day)",
+                "zh": f"{zh_name}增加{count}辆急救车可多覆盖{homes}家养老机构（每日转诊{daily:.1f}人次）",
+            }
+        )
+    return rows
+
+
 STAGE: Stage[AmbulanceInputs] = Stage(
     name=NAME,
     build_inputs=build_inputs,
@@ -164,4 +231,5 @@ STAGE: Stage[AmbulanceInputs] = Stage(
     kpis=kpis,
     compliance=compliance,
     explanations=explanations,
+    marginal_values=marginal_values,
 )

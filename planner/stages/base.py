@@ -42,7 +42,10 @@ Contract = Mapping[str, Mapping[str, ColumnSpec]]
 COMPLIANCE_COLUMNS: tuple[str, ...] = ("rule_id", "scope", "scope_id", "sense", "required", "planned", "met", "source")
 """The checklist's columns (DESIGN §5 "Compliance")."""
 EXPLANATION_COLUMNS: tuple[str, ...] = ("stage", "entity_id", "reason", "en", "zh")
-MARGINAL_COLUMNS: tuple[str, ...] = ("stage", "resource_id", "resource_kind", "value", "en", "zh")
+MARGINAL_COLUMNS: tuple[str, ...] = ("stage", "resource_id", "resource_kind", "value", "en", "zh", "units")
+"""What more units of a resource buy: ``units`` more of ``resource_kind`` at ``resource_id`` (a district, or
+``depot:drug``) buy ``value`` (persons placed, needs met, packs placed, daily transfers covered), in words (``en``,
+``zh``); each stage lists its rows best first by its lexicographic objective (``planner.stages.probes``)."""
 
 Row = dict[str, object]
 InputsT = TypeVar("InputsT")
@@ -53,8 +56,8 @@ class ArcLimits:
     """How many arcs each stage gets: the k nearest candidates per origin (rules cap them by minutes too).
 
     ``sites_per_home`` None keeps every site within the transfer limit, so the unmet figures are the rule's;
-    the observation cost phase then keeps each group's ``site_cost_arcs_per_group`` cheapest arcs (and those the
-    unmet optimum needs).
+    the observation cost phase starts its column generation with each group's ``site_cost_arcs_per_group``
+    cheapest arcs and prices every other arc, so the figures are those of the full model.
     """
 
     sites_per_home: int | None = None

@@ -11,6 +11,7 @@ and where one more pack helps. Nucleic acid tests need sampling and lab capacity
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from models.base import SolveOptions, StageResult
 from models.drugs import solve_drugs
 from planner.dataset.names import Namer
 from planner.dataset.schema import DRUGS, Dataset
+from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
 NAME = "drugs"
@@ -118,14 +120,31 @@ def solve(inputs: DrugInputs, options: SolveOptions) -> StageResult:
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
-    """Lowest fill rate per drug over care homes and clinics with a need (unreachable ones included), shortfalls."""
+    """Fill rates by institution kind and shortfalls.
+
+    ``lowest_fill_rate``: per drug, the lowest fill rate over care homes and clinics with a need (unreachable ones
+    included) — the figure the stage raises first; a drug no care home or clinic needs has no entry (no 100 % for
+    a need that does not exist). ``hospital_fill_rate``: per drug, the share of the hospitals' need allocated
+    (hospitals are served after the priority kinds); drugs no hospital needs have no entry. ``drug_shortfall``:
+    packs short per drug; ``drug_shortfall_by_kind``: packs short per institution kind.
+    """
     targets = result.table("targets")
-    priority = targets[targets["kind"].isin(PRIORITY_KINDS) & (targets["need"] > 0)]
+    if "allocated" not in targets:  # a hand-made stage (the benchmark's) reports the shortfall only
+        targets = targets.assign(allocated=targets["need"] - targets["shortfall"])
+    needed = targets[targets["need"] > 0]
+    priority = needed[needed["kind"].isin(PRIORITY_KINDS)]
     lowest = priority.groupby("drug")["fill_rate"].min()
-    drugs_listed = pd.unique(targets["drug"])
+    hospital_rows = needed[needed["kind"] == "hospital"]
+    hospital_share = (
+        hospital_rows.groupby("drug")["allocated"].sum() / hospital_rows.groupby("drug")["need"].sum()
+    ).to_dict()
+    drugs_listed = [str(d) for d in pd.unique(targets["drug"])]
+    by_kind = targets.groupby("kind")["shortfall"].sum()
     return {
-        "lowest_fill_rate": {str(d): round(float(lowest.get(d, 1.0)), 4) for d in drugs_listed},
+        "lowest_fill_rate": {d: round(float(lowest[d]), 4) for d in drugs_listed if d in lowest.index},
+        "hospital_fill_rate": {d: round(float(hospital_share[d]), 4) for d in drugs_listed if d in hospital_share},
         "drug_shortfall": {str(d): int(v) for d, v in targets.groupby("drug")["shortfall"].sum().items()},
+        "drug_shortfall_by_kind": {kind: int(by_kind.get(kind, 0)) for kind in KIND_RULES},
     }
 
 
@@ -173,24 +192,57 @@ def explanations(result: StageResult, _context: PlanContext, _namer: Namer) -> l
     return rows
 
 
-def marginal_values(result: StageResult, _context: PlanContext, namer: Namer) -> list[Row]:
-    """Shortfall one more pack at a depot would cut."""
+def _percent(share: float) -> str:
+    return f"{100.0 * share:.0f} %"
+
+
+def pack_sentences(row: Mapping[str, Any], depot: tuple[str, str], others: int) -> tuple[str, str]:
+    """What more packs at a depot buy, in English and Chinese (see :func:`planner.stages.probes.pack_probes`)."""
+    en_name, zh_name = depot
+    drug_en, drug_zh = DRUG_WORDS[str(row["drug"])]
+    drug_en = drug_en if drug_en.isupper() else drug_en.lower()
+    packs, short = int(row["packs"]), int(row["shortfall_before"])
+    where_en = en_name + (f" (or any of {others} other depots)" if others else "")
+    where_zh = zh_name + (f"（或其他{others}个储备库之一）" if others else "")
+    all_en, all_zh = ("all ", "全部") if packs >= short else ("", "")
+    before, after = float(row["fill_before"]), float(row["fill_after"])
+    if after > before + 1e-9:
+        return (
+            f"{packs:,} more {drug_en} packs at {where_en} raise the lowest fill rate of care homes and clinics "
+            f"from {_percent(before)} to {_percent(after)} and cover {all_en}{packs:,} of {short:,} packs short",
+            f"{where_zh}增加{packs:,}份{drug_zh}可将养老机构和基层医疗卫生机构的最低满足率从{_percent(before)}"
+            f"提高到{_percent(after)}，补足缺口{short:,}份中的{all_zh}{packs:,}份",
+        )
+    return (
+        f"{packs:,} more {drug_en} packs at {where_en} cover {all_en}{packs:,} of {short:,} packs short",
+        f"{where_zh}增加{packs:,}份{drug_zh}可补足缺口{short:,}份中的{all_zh}{packs:,}份",
+    )
+
+
+def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
+    """What more stock at a depot would place (:func:`planner.stages.probes.pack_probes`), best first.
+
+    Ranked by the stage's objective: the lowest fill rate of care homes and clinics reached, then the packs
+    placed, then pack-minutes. Depots that would buy exactly the same are one line.
+    """
+    if int(result.table("targets")["shortfall"].sum()) == 0:
+        return []
+    effects = probes.pack_probes(build_inputs(context), result, solve)
     rows: list[Row] = []
-    for r in records(result.table("depots")):
-        if r["marginal_value"] > 0:
-            en_name, zh_name = namer.both(str(r["depot_id"]))
-            drug_en, drug_zh = DRUG_WORDS[str(r["drug"])]
-            value = float(r["marginal_value"])
-            rows.append(
-                {
-                    "stage": NAME,
-                    "resource_id": f"{r['depot_id']}:{r['drug']}",
-                    "resource_kind": "pack",
-                    "value": value,
-                    "en": f"One more pack of {drug_en.lower()} at {en_name} cuts the shortfall by {value:g}",
-                    "zh": f"{zh_name}每增加1份{drug_zh}可减少缺口{value:g}",
-                }
-            )
+    for effect in records(effects):
+        others = len([d for d in str(effect["same_as"]).split(",") if d])
+        en, zh = pack_sentences(effect, namer.both(str(effect["depot_id"])), others)
+        rows.append(
+            {
+                "stage": NAME,
+                "resource_id": f"{effect['depot_id']}:{effect['drug']}",
+                "resource_kind": "pack",
+                "value": float(effect["packs"]),
+                "units": float(effect["packs"]),
+                "en": en,
+                "zh": zh,
+            }
+        )
     return rows
 
 

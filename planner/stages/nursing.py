@@ -9,6 +9,7 @@ coverage, unmet needs by tier, the district reserve against its rule, and where 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from models.base import SolveOptions, StageResult
 from models.nursing import solve_nursing
 from planner.dataset.names import Namer
 from planner.needs.needs import site_transfer_needs
+from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
 
 NAME = "nursing"
@@ -163,22 +165,41 @@ def explanations(result: StageResult, _context: PlanContext, namer: Namer) -> li
     return rows
 
 
-def marginal_values(result: StageResult, _context: PlanContext, namer: Namer) -> list[Row]:
-    """Unmet needs one more nurse at a pool would cover."""
+def nurse_sentences(row: Mapping[str, Any], district: tuple[str, str]) -> tuple[str, str]:
+    """What more nurses in a district's pools buy, in English and Chinese."""
+    en_name, zh_name = district
+    nurses = int(row["nurses"])
+    met = [(tier, int(row[tier])) for tier in TIER_WORDS if int(row.get(tier, 0))]
+    en_parts = ", ".join(f"{n:,} {TIER_WORDS[t][0]}" for t, n in met)
+    zh_parts = "、".join(f"{TIER_WORDS[t][1]}{n:,}人" for t, n in met)
+    return (
+        f"{nurses:,} more nurses in {en_name}'s pools meet {en_parts} needs left unmet",
+        f"{zh_name}护理应急支援队伍增加{nurses:,}名护理人员可满足未满足的需求：{zh_parts}",
+    )
+
+
+def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
+    """What more nurses in each district's pools would meet (:func:`planner.stages.probes.nurse_probes`).
+
+    Ranked by the stage's objective: 1:1 needs met first, then backfill, then self-care.
+    """
+    if int(result.table("needs")["unmet"].sum()) == 0:
+        return []
+    effects = probes.nurse_probes(build_inputs(context), solve, tuple(TIER_WORDS))
     rows: list[Row] = []
-    for r in records(result.table("pools")):
-        if r["marginal_value"] > 0:
-            en_name, zh_name = namer.both(str(r["pool_id"]))
-            rows.append(
-                {
-                    "stage": NAME,
-                    "resource_id": r["pool_id"],
-                    "resource_kind": "nurse",
-                    "value": float(r["marginal_value"]),
-                    "en": f"One more nurse at {en_name} covers {r['marginal_value']:g} more unmet need",
-                    "zh": f"{zh_name}每增加1名护士可多满足{r['marginal_value']:g}项需求",
-                }
-            )
+    for effect in records(effects):
+        en, zh = nurse_sentences(effect, namer.both(str(effect["district_id"])))
+        rows.append(
+            {
+                "stage": NAME,
+                "resource_id": str(effect["district_id"]),
+                "resource_kind": "nurse",
+                "value": float(sum(int(effect[t]) for t in TIER_WORDS)),
+                "units": float(effect["nurses"]),
+                "en": en,
+                "zh": zh,
+            }
+        )
     return rows
 
 

@@ -19,6 +19,7 @@ origin and what one more room would place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +31,7 @@ from models.observation import solve_observation
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.needs.isolation import INBOUND_PREFIX
+from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
 NAME = "observation"
@@ -328,22 +330,72 @@ def explanations(result: StageResult, context: PlanContext, namer: Namer) -> lis
     return rows
 
 
-def marginal_values(result: StageResult, _context: PlanContext, namer: Namer) -> list[Row]:
-    """Persons one more room at a site would place."""
+def _all(count: int, total: int, language: str) -> str:
+    """``all `` / ``全部`` when ``count`` is everything that is short."""
+    if count < total:
+        return ""
+    return "全部" if language == "zh" else "all "
+
+
+def room_sentences(
+    row: Mapping[str, Any], unmet: Mapping[str, int], district: tuple[str, str], others: int = 0
+) -> tuple[str, str]:
+    """What a district's extra rooms buy, in English and Chinese (see :func:`planner.stages.probes.room_probes`);
+    ``others``: how many other districts' rooms would buy the same."""
+    en_name, zh_name = district
+    if others:
+        en_name += f" (or in any of {others} other districts)"
+        zh_name += f"（或其他{others}个区中任一区）"
+    disabled, other, rooms, free = (int(row[k]) for k in ("disabled", "other", "rooms", "barrier_free_rooms"))
+    if disabled and other:
+        return (
+            f"{rooms:,} more rooms in {en_name}, {free:,} of them barrier-free, place {disabled:,} disabled/dementia "
+            f"elderly and {other:,} others left without a room",
+            f"{zh_name}增加{rooms:,}间房（其中无障碍房间{free:,}间）可安置未安置的失能失智老人{disabled:,}名、"
+            f"其他人员{other:,}名",
+        )
+    if disabled:
+        kind_en, kind_zh = ("barrier-free rooms", "无障碍房间") if free else ("rooms", "房间")
+        return (
+            f"{rooms:,} more {kind_en} in {en_name} place {_all(disabled, unmet['disabled'], 'en')}{disabled:,} "
+            "disabled/dementia elderly left without a room",
+            f"{zh_name}增加{rooms:,}间{kind_zh}可安置{_all(disabled, unmet['disabled'], 'zh')}{disabled:,}名"
+            "未安置的失能失智老人",
+        )
+    total = unmet["disabled"] + unmet["other"]
+    return (
+        f"{rooms:,} more rooms in {en_name} place {_all(other, total, 'en')}{other:,} persons left without a room",
+        f"{zh_name}增加{rooms:,}间房可安置{_all(other, total, 'zh')}{other:,}名未安置人员",
+    )
+
+
+def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
+    """What more rooms in each district would place (:func:`planner.stages.probes.room_probes`), best first.
+
+    Ranked by the stage's objective: disabled persons placed first, then all persons, then fewer rooms.
+    """
+    unmet = result.table("unmet")
+    if unmet.empty or int(unmet["persons"].sum()) == 0:
+        return []
+    street_district = context.dataset.streets.set_index("street_id")["district_id"].astype(str)
+    effects = probes.room_probes(build_inputs(context), street_district)
+    by_group = unmet.groupby("group")["persons"].sum()
+    short = {group: int(by_group.get(group, 0)) for group in GROUP_WORDS}
     rows: list[Row] = []
-    for r in records(result.table("marginal")):
-        if r["value"] > 0:
-            en_name, zh_name = namer.both(str(r["site_id"]))
-            rows.append(
-                {
-                    "stage": NAME,
-                    "resource_id": r["site_id"],
-                    "resource_kind": "room",
-                    "value": float(r["value"]),
-                    "en": f"One more room at {en_name} places {r['value']:g} more person(s)",
-                    "zh": f"{zh_name}每增加1间房可多安置{r['value']:g}人",
-                }
-            )
+    for effect in records(effects):
+        others = len([d for d in str(effect["same_as"]).split(",") if d])
+        en, zh = room_sentences(effect, short, namer.both(str(effect["district_id"])), others)
+        rows.append(
+            {
+                "stage": NAME,
+                "resource_id": str(effect["district_id"]),
+                "resource_kind": "barrier_free_room" if effect["barrier_free_rooms"] else "room",
+                "value": float(effect["disabled"] + effect["other"]),
+                "units": float(effect["rooms"]),
+                "en": en,
+                "zh": zh,
+            }
+        )
     return rows
 
 

@@ -2,8 +2,12 @@
 
 The key is a SHA-256 over the dataset's content hash, every rule value, every
 scenario knob and the time limit, so going back to an earlier what-if is
-instant and two sessions never confuse each other's data. The cache is a small
-LRU kept in the session (a city plan is a few MB).
+instant and two sessions never confuse each other's data. Two caches hold
+plans: a small LRU in the session (what this reader went through), and one LRU
+shared by every browser session of the server (``st.cache_resource``), so the
+first plan of the sample city is solved once, by the first session, and every
+later session (a new tab, another coordinator) gets it at once. Sessions asking
+for a plan that another one is solving wait for it instead of solving it again.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_PLANS = 16
+MAX_SHARED_PLANS = 32
 
 
 def _canonical(value: Any) -> str:
@@ -91,6 +96,33 @@ class LruCache(Generic[T]):
         return value, False
 
 
+class SharedPlans:
+    """Plans shared by every session of the server, with one lock per key so that a plan is solved once."""
+
+    def __init__(self, maxsize: int = MAX_SHARED_PLANS) -> None:
+        self.plans: LruCache[Any] = LruCache(maxsize)
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: str) -> threading.Lock:
+        """The lock of ``key`` (held while its plan is solved)."""
+        with self._guard:
+            if len(self._locks) > 4 * self.plans.maxsize:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(key, threading.Lock())
+
+
+def shared_plans() -> SharedPlans:
+    """The server's shared plans (created once per server process)."""
+    import streamlit as st
+
+    @st.cache_resource(show_spinner=False)
+    def _shared() -> SharedPlans:
+        return SharedPlans()
+
+    return _shared()
+
+
 # --- solving in the app -------------------------------------------------------------------------------------------
 
 
@@ -114,15 +146,37 @@ def solve_plan(
     """``(plan, key, seconds)``: the cached plan (``seconds`` None) or a fresh solve shown stage by stage."""
     import streamlit as st
 
-    from planner.pipeline import make_plan
     from planner.ui import i18n
 
     cache = session_cache(session)
+    shared = shared_plans()
     key = plan_key(dataset.sha256 or dataset.content_hash(), rules, scenario, time_limit_s)
-    cached = cache.get(key)
+    cached = cache.get(key) or shared.plans.get(key)
     if cached is not None:
+        cache.put(key, cached)
         st.caption(i18n.t("from_cache", language))
         return cached, key, None
+    with shared.lock(key):
+        cached = shared.plans.get(key)  # another session may have solved it while this one waited
+        if cached is not None:
+            cache.put(key, cached)
+            st.caption(i18n.t("from_cache", language))
+            return cached, key, None
+        plan, seconds = _solve_with_progress(dataset, rules, scenario, time_limit_s, language)
+        shared.plans.put(key, plan)
+    cache.put(key, plan)
+    return plan, key, seconds
+
+
+def _solve_with_progress(
+    dataset: Dataset, rules: Rules, scenario: Scenario, time_limit_s: float, language: str
+) -> tuple[Plan, float]:
+    """Solve with a status box and a progress bar stage by stage."""
+    import streamlit as st
+
+    from planner.pipeline import make_plan
+    from planner.ui import i18n
+
     with st.status(i18n.t("solving", language), expanded=True) as status:
         bar = st.progress(0.0, text=i18n.t("solving", language))
 
@@ -135,5 +189,4 @@ def solve_plan(
         seconds = time.perf_counter() - started
         bar.progress(1.0, text=i18n.t("solved", language, seconds=seconds))
         status.update(label=i18n.t("solved", language, seconds=seconds), state="complete", expanded=False)
-    cache.put(key, plan)
-    return plan, key, seconds
+    return plan, seconds

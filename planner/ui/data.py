@@ -14,8 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.dataset.io import Problem, check_dataset, check_upload, dataset_from_frames
+from planner.dataset.io import check_dataset, check_upload, dataset_from_frames
+from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
+from planner.report.problem_words import problem_column, problem_message
 from planner.ui import i18n
 from planner.ui.state import Session
 
@@ -55,7 +57,10 @@ def check_uploaded(session: Session, name: str, data: bytes) -> tuple[Dataset | 
     checked = session.get(CHECKED_UPLOAD)
     if checked is not None and checked[0] == digest:
         return checked[1], checked[2]
-    dataset, problems = check_upload(data, name)
+    try:
+        dataset, problems = check_upload(data, name)
+    except Exception as exc:  # the reader's own problems are located; anything else is still a problem, not a crash
+        dataset, problems = None, [Problem(name, None, None, f"cannot read the upload ({type(exc).__name__})")]
     session[CHECKED_UPLOAD] = (digest, dataset, problems)
     return dataset, problems
 
@@ -76,8 +81,8 @@ def problems_frame(problems: list[Problem], language: str) -> pd.DataFrame:
             "severity": [p.severity for p in problems],
             "file": [p.file for p in problems],
             "row": pd.array([p.row for p in problems], dtype="Int64"),
-            "column": [p.column or "" for p in problems],
-            "message": [p.message for p in problems],
+            "column": [problem_column(p.column, language) for p in problems],
+            "message": [problem_message(p.message, language) for p in problems],
         }
     )
     return i18n.localize(frame, language)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.outputs.export import is_formula_like, sheet_name
+from planner.outputs.sheets import is_formula_like, sheet_name
 from planner.report.plan import Plan
 from planner.ui import i18n
 

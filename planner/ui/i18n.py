@@ -13,10 +13,27 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from planner.report.labels import (
+    COLUMNS,
+    KPI_LABELS,
+    PERCENT_COLUMNS,
+    RULE_IDS,
+    STAGES,
+    VALUE_COLUMNS,
+    VALUES,
+    Pair,
+    column_label,
+    header,
+    kpi_label,
+    named,
+    pick,
+    rule_label,
+    stage_label,
+    value,
+)
+
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "中文"}
-
-Pair = tuple[str, str]
 
 LABELS: dict[str, Pair] = {
     # page and sidebar
@@ -48,6 +65,38 @@ LABELS: dict[str, Pair] = {
     "preset": ("Rules preset", "规则预设"),
     "edit_rules": ("Edit rules (each with its source clause)", "编辑规则（附出处条款）"),
     "rules_bad": ("These rule values cannot be used: {problems}", "以下规则取值无效：{problems}"),
+    "rules_changed": ("{n} rule(s) changed from the preset.", "已修改 {n} 条规则。"),
+    "rules_as_preset": ("Every rule as the preset sets it.", "所有规则均按预设取值。"),
+    "rules_dialog_caption": (
+        "Change a value (lists and mappings in JSON), then Apply: the plan is solved again with it.",
+        "修改取值（列表与映射用 JSON 书写）后点击“应用”，方案将按新取值重新求解。",
+    ),
+    "apply": ("Apply", "应用"),
+    "undo": ("Undo", "撤销"),
+    "reset": ("Reset", "全部重置"),
+    "reset_help": (
+        "Back to the dataset as loaded and the preset's rules: table edits, rule changes, demand multipliers and "
+        "closed sites go (the scenario's knobs stay).",
+        "恢复为载入时的数据和预设规则：撤销表格修改、规则修改、分区需求系数和关闭的观察点（情景参数保持不变）。",
+    ),
+    "undone": ("The last what-if change is undone.", "已撤销上一次修改。"),
+    "reset_done": ("Every what-if edit is reset (Undo brings them back).", "已全部重置（可撤销）。"),
+    "edits_count": ("What-if edits: {n} table cell(s) changed.", "假设分析：已修改 {n} 个表格单元格。"),
+    "template_blank": ("Blank template", "空白数据模板"),
+    "template_filled": ("This dataset as template", "当前数据（模板格式）"),
+    "template_help": (
+        "An Excel workbook to fill in: one sheet per table, what each column holds, an example row and "
+        "drop-down lists. Upload it here when filled in.",
+        "供填写的 Excel 模板：每张表一个工作表，附各列说明、示例行和下拉选项。填好后在此上传。",
+    ),
+    "district_view": ("Show", "显示范围"),
+    "all_districts": ("All districts", "全部区"),
+    "district_help": (
+        "One district's part of the plan: its care homes, sites, stations, pools and depots, and what crosses its "
+        "border. The plan is still solved for every district; the downloads follow this choice.",
+        "只看一个区的方案：本区的养老机构、观察点、急救站、护理队伍、储备库及跨区往来。"
+        "方案仍按全市统筹求解；下载内容随此选择。",
+    ),
     "level": ("Response level", "疫情响应等级"),
     "knobs": ("Scenario", "情景参数"),
     "more_knobs": ("Attack rate, shares and factors", "感染率、比例与系数"),
@@ -72,6 +121,11 @@ LABELS: dict[str, Pair] = {
     "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
     "upload_scenario": ("Upload a scenario (.yaml)", "上传情景（.yaml）"),
     "scenario_bad": ("This scenario cannot be used: {problems}", "该情景无法使用：{problems}"),
+    "closed_unknown": (
+        "Closed sites not in this dataset (ignored): {sites}",
+        "本数据中没有这些关闭的观察点（已忽略）：{sites}",
+    ),
+    "plan_warnings": ("The plan notes {count} warning(s) on its inputs.", "本方案对输入有 {count} 处提示。"),
     "scenario_loaded": ("Loaded scenario **{name}**.", "已载入情景 **{name}**。"),
     "current": ("current", "当前"),
     # solving
@@ -100,13 +154,78 @@ LABELS: dict[str, Pair] = {
     "unmet_rows": ("Where a rule is not met", "未达标明细"),
     "shortfalls": ("Largest shortfalls", "最主要的缺口"),
     "no_shortfalls": ("No shortfall: every need is met.", "无缺口：所有需求均已满足。"),
-    "marginal": ("Where one more unit helps most", "增加一个单位收益最大之处"),
+    "marginal": ("What more resources would buy", "增加资源的效果"),
+    "marginal_caption": (
+        "Each line adds enough of one resource in one place and solves that stage again; best first by the "
+        "stage's own priorities (disabled persons, then everyone; 1:1 before backfill; the lowest fill rate first).",
+        "每行在一处增加足量的某种资源并重新求解该阶段；按该阶段的优先次序排列（先失能失智老人再其他人员；"
+        "先1:1陪护再顶岗；先最低满足率）。",
+    ),
     "no_marginal": (
-        "No scarce resource: one more unit would not change the plan.",
+        "No scarce resource: more would not change the plan.",
         "无紧缺资源：增加资源不会改变方案。",
+    ),
+    "no_need": ("— (no need)", "无需求"),
+    "help_placed": (
+        "Persons from care homes without their own observation area (and staff rotating in), placed in an "
+        "observation site within the transfer limit. {persons} need a place; {sites} sites are open.",
+        "无院内隔离观察区的养老机构人员（及闭环轮换人员）安置到转运时限内的集中健康观察点。"
+        "共需安置 {persons} 人；开放观察点 {sites} 个。",
+    ),
+    "help_unmet_persons": (
+        "Persons needing observation for whom no room within the transfer limit is left: {disabled} "
+        "disabled/dementia elderly (placed first, barrier-free rooms only) and {other} others.",
+        "转运时限内无房可住的需观察人员：失能失智老人 {disabled} 人（优先安置，仅限无障碍房间），其他人员 {other} 人。",
+    ),
+    "help_covered": (
+        "Share of the daily transfers to hospital whose 120 station reaches the home and its designated hospital "
+        "within the limit, with ambulance time to spare: {covered} of {daily} a day.",
+        "每日转诊中，对接急救站可在时限内到达养老机构并送达定点医院、且运力充足的比例：每日 {covered} / {daily} 人次。",
+    ),
+    "help_uncovered": (
+        "Care homes whose handshake station cannot take them to hospital within the limit (see the Ambulances view).",
+        "对接急救站无法在时限内将其送达医院的养老机构（见“120 急救”页）。",
+    ),
+    "help_one_to_one": (
+        "1:1 nurses for transferred disabled/dementia elderly, at hospitals and at observation sites: "
+        "{assigned} of {required} assigned.",
+        "转运的失能失智老人在医院和集中健康观察点按1:1配备护理人员：已配 {assigned} / 需 {required} 人。",
+    ),
+    "help_nurses": (
+        "Nurses sent from the reserve pools to every need: 1:1 escorts, backfill at care homes, self-care.",
+        "从护理应急支援队伍调派的护理人员总数：1:1 陪护、养老机构顶岗、自理老人照护。",
+    ),
+    "help_nursing_unmet": (
+        "Nursing needs no pool can meet, by tier (served in this order): {tiers}.",
+        "护理队伍无法满足的需求，按优先级：{tiers}。",
+    ),
+    "help_reserve": (
+        "Districts whose pools hold fewer nurses than the reserve rule asks for their {residents} care-home "
+        "residents (the rule is checked in the Overview's checklist).",
+        "护理应急支援队伍人数低于储备规则要求的区（全市养老机构老年人 {residents} 人；见总览合规清单）。",
+    ),
+    "help_fill_care": (
+        "Lowest share of its reserve target that a care home or primary care centre gets, per drug class: "
+        "{drugs}. The plan raises this first; a class they do not need shows no figure.",
+        "养老机构和基层医疗卫生机构中药品储备目标满足率的最低值，按药品类别：{drugs}。方案优先提高此值；无需求的类别不显示。",
+    ),
+    "help_fill_hospital": (
+        "Share of the hospitals' drug need (days of use) that is allocated, per class: {drugs}. Hospitals are served "
+        "after care homes and primary care centres; the card shows the lowest class.",
+        "医院药品需求（按使用天数）的满足比例，按类别：{drugs}。医院在养老机构和基层医疗卫生机构之后保障；卡片显示最低的类别。",
+    ),
+    "help_drug_shortfall": (
+        "Packs short of the reserve targets: care homes and primary care centres {care}, hospitals {hospitals}. "
+        "By class: {drugs}.",
+        "距储备目标的缺口（份）：养老机构和基层医疗卫生机构 {care}，医院 {hospitals}。按类别：{drugs}。",
+    ),
+    "help_compliance": (
+        "Checks of the work-plan rules (per district, street or institution) that the plan meets: {met} of {checks}.",
+        "方案满足的工作方案规则检查项（按区、街道或机构）：{met} / {checks}。",
     ),
     "downloads": ("Downloads", "下载"),
     "download_xlsx": ("Plan (.xlsx)", "方案（.xlsx）"),
+    "download_pdf": ("One-page summary (.pdf)", "一页摘要（.pdf）"),
     "download_json": ("Plan (.json)", "方案（.json）"),
     "download_zip": ("Plan (.zip of CSVs)", "方案（CSV 压缩包）"),
     "download_dispatch": ("Dispatch sheet by district (.xlsx)", "分区调度单（.xlsx）"),
@@ -131,6 +250,11 @@ LABELS: dict[str, Pair] = {
     "drug_allocations": ("Shipments", "配送"),
     "depots": ("Depots (drug and supplies reserves)", "药品物资储备库"),
     "nothing_here": ("Nothing to show.", "暂无内容。"),
+    "border": ("Across the district's border", "跨区往来"),
+    "border_caption": (
+        "What the plan sends into the district and out of it: persons to observation sites, nurses, drug packs.",
+        "方案中调入、调出本区的资源：集中健康观察人员、护理人员、药品。",
+    ),
     # map
     "map_layers": ("Layers", "图层"),
     "map_caption": (
@@ -170,301 +294,71 @@ LABELS: dict[str, Pair] = {
     "delta": ("Change", "变化"),
 }
 
-KPI_LABELS: dict[str, Pair] = {
-    "observation_by_cause": ("Persons to observe by cause", "按原因需集中观察人数"),
-    "close_contacts_isolated": ("Close contacts isolated centrally", "集中隔离的密切接触者"),
-    "nat_tests_per_week": ("Nucleic acid tests a week at care homes", "养老机构每周核酸检测人次"),
-    "nat_tests_planned_by": ("Nucleic acid sampling and labs planned by", "核酸采样与检测能力由以下环节规划"),
-    "antigen_kits_target": ("Antigen kits care homes need", "养老机构所需抗原检测试剂"),
-    "streets_without_site": ("Streets where no site can be opened", "无可开设观察点的街道"),
-    "observation_placed": ("Persons placed in observation", "集中健康观察已安置人数"),
-    "observation_persons": ("Persons needing observation", "需集中健康观察人数"),
-    "unmet_observation_disabled": ("Disabled/dementia elderly without a room", "未安置失能失智老人"),
-    "unmet_observation_other": ("Others without a room", "未安置其他人员"),
-    "sites_open": ("Observation sites open", "开放的集中健康观察点"),
-    "sites_opened": ("Sites newly opened", "新启用观察点"),
-    "daily_transfers": ("Daily transfers to hospital", "每日转诊人次"),
-    "covered_daily_transfers": ("Daily transfers covered", "已覆盖的每日转诊"),
-    "covered_share": ("120 transfers covered in time", "120 转运覆盖率"),
-    "uncovered_homes": ("Care homes not covered", "未覆盖的养老机构"),
-    "longest_covered_trip_minutes": ("Longest covered trip (min)", "最长覆盖转运时间（分钟）"),
-    "ambulance_moves": ("Ambulances moved", "调动急救车"),
-    "one_to_one_required": ("1:1 nurses required", "需 1:1 陪护人员"),
-    "one_to_one_assigned": ("1:1 nurses assigned", "已配 1:1 陪护人员"),
-    "one_to_one_coverage": ("1:1 nursing coverage", "1:1 陪护配备率"),
-    "nurses_assigned": ("Reserve nurses sent", "调派护理人员"),
-    "nursing_unmet_by_tier": ("Nursing needs unmet", "未满足护理需求"),
-    "lowest_fill_rate": ("Lowest drug fill rate", "药品最低满足率"),
-    "drug_shortfall": ("Drug packs short", "药品缺口（份）"),
-    "reserve_ratio": ("Nursing reserve ratio", "护理储备比例"),
-    "districts_short_of_reserve": ("Districts short of nursing reserve", "护理储备不足的区"),
-    "care_home_residents": ("Care-home residents", "养老机构老年人数"),
-    "compliance_checks": ("Compliance checks", "合规检查项"),
-    "compliance_met": ("Compliance checks met", "达标检查项"),
-    "seconds_total": ("Solve time (s)", "求解用时（秒）"),
-}
-
-RULE_IDS: dict[str, Pair] = {
-    "nursing_reserve": (
-        "District nursing reserve ≥ 10 % of care-home residents",
-        "区级护理储备 ≥ 养老机构老年人数的10%",
-    ),
-    "one_to_one_nursing": (
-        "1:1 nurse for every transferred disabled/dementia elder",
-        "转运失能失智老人 1:1 配备护理人员",
-    ),
-    "drug_reserve": ("Drug reserve target at every institution", "各机构药品储备达标"),
-    "icu_share": ("ICU beds ≥ the rule's share of beds (hospitals in scope)", "重症床位 ≥ 床位数规定比例（适用医院）"),
-    "transfer_2h": ("Transfer to the designated hospital within 2 hours", "2小时内转运至定点医院"),
-    "site_per_street": ("An observation site in every street/town", "每个街道（乡镇）至少一个集中健康观察点"),
-    "no_site_in_street": (
-        "No site can be opened here (the street has no usable site in the data)",
-        "本街道（乡镇）无可开设的观察点（数据中无可用观察点）",
-    ),
-    "site_stock_days": ("30 days of supplies at each open site", "每个观察点储备30天物资"),
-    "one_person_per_room": ("One person per room", "单人单间"),
-    "barrier_free": (
-        "Barrier-free sites (for disabled/dementia elderly, or every care-home person)",
-        "无障碍观察点（失能失智老人，或养老机构全部观察人员）",
-    ),
-    "sampling_points": ("3 to 5 sampling points per street/town", "每个街道（乡镇）3至5个便民采样点"),
-    "antigen_test_kits": (
-        "Antigen kits for each care home's tests (days of cover and one outbreak round)",
-        "养老机构抗原检测试剂满足检测频次（储备天数及一轮全员检测）",
-    ),
-}
-
-STAGES: dict[str, Pair] = {
-    "observation": ("observation sites", "集中健康观察"),
-    "ambulance": ("120 ambulances", "120 急救"),
-    "nursing": ("reserve nurses", "护理人员"),
-    "drugs": ("drugs and supplies", "药品物资"),
-}
-
-VALUES: dict[str, dict[str, Pair]] = {
-    "level": {
-        "normal": ("normal", "非疫情流行"),
-        "prevalent": ("prevalent", "疫情流行"),
-        "severe": ("severe", "疫情流行严重"),
-    },
-    "group": {"disabled": ("disabled/dementia", "失能失智"), "other": ("other", "其他")},
-    "need": {
-        "transfer_1to1": ("1:1 escort", "1:1 陪护"),
-        "backfill": ("backfill", "顶岗"),
-        "self_care": ("self-care", "自理老人照护"),
-    },
-    "drug": {
-        "antipyretic": ("antipyretic", "解热药"),
-        "cough": ("cough medicine", "止咳药"),
-        "antiviral": ("antiviral", "抗病毒药"),
-        "tcm": ("TCM", "中药"),
-        "antigen_kit": ("antigen kit", "抗原检测试剂"),
-    },
-    "kind": {
-        "care_home": ("care home", "养老机构"),
-        "clinic": ("primary care centre", "社区卫生服务中心/乡镇卫生院"),
-        "hospital": ("hospital", "医院"),
-        "site": ("observation site", "集中健康观察点"),
-    },
-    "status": {
-        "open": ("open", "开放"),
-        "candidate": ("candidate", "备用"),
-        "closed": ("closed", "关闭"),
-        "optimal": ("optimal", "最优"),
-        "feasible": ("feasible", "可行"),
-        "infeasible": ("infeasible", "不可行"),
-        "error": ("error", "出错"),
-    },
-    "reason": {
-        "": ("", ""),
-        "no_barrier_free_room_in_reach": ("no barrier-free room in reach", "可达范围内无无障碍房间"),
-        "no_room_in_reach": ("no room in reach", "可达范围内无房间"),
-        "rooms_used_up": ("rooms used up", "房间已满"),
-        "no_station_in_reach": ("no station in reach", "可达范围内无急救站"),
-        "station_workload": ("station at full workload", "急救站运力已满"),
-        "pools_used_up": ("pools used up", "护理队伍已用尽"),
-        "no_pool_in_reach": ("no pool in reach", "可达范围内无护理队伍"),
-        "stock_short": ("stock short", "库存不足"),
-    },
-    "severity": {"error": ("error", "错误"), "warning": ("warning", "提示")},
-    "bool": {"True": ("yes", "是"), "False": ("no", "否")},
-}
-
-COLUMNS: dict[str, Pair] = {
-    "district_id": ("District", "区"),
-    "district": ("District", "区"),
-    "street_id": ("Street/town", "街道/乡镇"),
-    "home_id": ("Care home", "养老机构"),
-    "clinic_id": ("Primary care centre", "社区卫生服务中心"),
-    "hospital_id": ("Hospital", "医院"),
-    "site_id": ("Observation site", "集中健康观察点"),
-    "station_id": ("120 station", "120 急救站"),
-    "pool_id": ("Reserve pool", "护理应急支援队伍"),
-    "depot_id": ("Depot", "药品物资储备库"),
-    "institution_id": ("Institution", "机构"),
-    "destination_id": ("Destination", "目的地"),
-    "need_id": ("Need", "需求"),
-    "scope_id": ("Where", "范围"),
-    "name": ("Name", "名称"),
-    "rule_id": ("Rule", "规则"),
-    "rule": ("Rule", "规则"),
-    "scope": ("Scope", "范围类型"),
-    "scopes": ("Checked", "检查项"),
-    "met": ("Met", "达标"),
-    "all_met": ("All met", "全部达标"),
-    "not_met": ("Not met", "未达标"),
-    "share_met": ("Share met", "达标比例"),
-    "source": ("Source clause", "出处条款"),
-    "required": ("Required", "需要"),
-    "planned": ("Planned", "计划"),
-    "assigned": ("Assigned", "已配"),
-    "unmet": ("Unmet", "未满足"),
-    "reason": ("Why", "原因"),
-    "persons": ("Persons", "人数"),
-    "persons_disabled": ("Disabled persons", "失能失智人数"),
-    "rooms": ("Rooms", "房间数"),
-    "free_rooms": ("Free rooms", "空余房间"),
-    "barrier_free": ("Barrier-free", "无障碍"),
-    "status": ("Status", "状态"),
-    "open": ("Open", "开放"),
-    "opened": ("Newly opened", "新启用"),
-    "group": ("Group", "人群"),
-    "minutes": ("Minutes", "分钟"),
-    "trip_minutes": ("Trip (min)", "转运时间（分钟）"),
-    "daily_transfers": ("Daily transfers", "每日转诊"),
-    "covered": ("Covered", "已覆盖"),
-    "ambulances": ("Ambulances", "急救车"),
-    "before": ("Before", "调整前"),
-    "after": ("After", "调整后"),
-    "workload_minutes": ("Workload (min/day)", "工作量（分钟/天）"),
-    "capacity_minutes": ("Capacity (min/day)", "运力（分钟/天）"),
-    "nurses": ("Nurses", "护理人员"),
-    "used": ("Used", "已调派"),
-    "marginal_value": ("Value of one more", "边际价值"),
-    "need": ("Tier", "需求类别"),
-    "kind": ("Kind", "机构类别"),
-    "drug": ("Drug class", "药品类别"),
-    "target": ("Target", "储备目标"),
-    "on_hand": ("On hand", "现有"),
-    "allocated": ("Allocated", "调拨"),
-    "shortfall": ("Shortfall", "缺口"),
-    "fill_rate": ("Fill rate", "满足率"),
-    "quantity": ("Packs", "数量（份）"),
-    "stock": ("Stock", "库存"),
-    "shipped": ("Shipped", "已发出"),
-    "value": ("Value", "取值"),
-    "unit": ("Unit", "单位"),
-    "label": ("Rule", "规则"),
-    "field": ("Field", "字段"),
-    "explanation": ("Explanation", "说明"),
-    "stage": ("Stage", "阶段"),
-    "size": ("Size", "规模"),
-    "file": ("File", "文件"),
-    "row": ("Row", "行"),
-    "column": ("Column", "列"),
-    "message": ("Problem", "问题"),
-    "severity": ("Severity", "级别"),
-    "multiplier": ("Multiplier", "系数"),
-    "met_a": ("Met in A", "A 达标"),
-    "met_b": ("Met in B", "B 达标"),
-    "scopes_a": ("Checked in A", "A 检查项"),
-    "scopes_b": ("Checked in B", "B 检查项"),
-    "planned_a": ("Planned in A", "A 计划"),
-    "planned_b": ("Planned in B", "B 计划"),
-    "required_b": ("Required in B", "B 需要"),
-    "a": ("A", "A"),
-    "b": ("B", "B"),
-    "delta": ("Change", "变化"),
-    "kpi": ("Key figure", "指标"),
-    "change": ("Change", "变化"),
-    "from": ("From", "原为"),
-    "to": ("To", "现为"),
-    "entity": ("Who", "对象"),
-}
-
-VALUE_COLUMNS: dict[str, str] = {
-    "level": "level",
-    "group": "group",
-    "need": "need",
-    "drug": "drug",
-    "kind": "kind",
-    "status": "status",
-    "reason": "reason",
-    "severity": "severity",
-}
-"""Columns whose values are codes translated by :func:`value` (column -> category of ``VALUES``)."""
-
-
-def _pick(pair: Pair, language: str) -> str:
-    return pair[1] if language == "zh" else pair[0]
-
 
 def t(key: str, language: str, **fields: object) -> str:
     """The label ``key`` in ``language`` (``en`` or ``zh``), with ``fields`` filled in."""
-    text = _pick(LABELS[key], language)
+    text = pick(LABELS[key], language)
     return text.format(**fields) if fields else text
-
-
-def kpi_label(key: str, language: str) -> str:
-    """The display name of KPI ``key`` (the key itself when unknown)."""
-    return _pick(KPI_LABELS[key], language) if key in KPI_LABELS else key
-
-
-def rule_label(rule_id: str, language: str) -> str:
-    """The display name of compliance rule ``rule_id``."""
-    return _pick(RULE_IDS[rule_id], language) if rule_id in RULE_IDS else rule_id
-
-
-def stage_label(stage: str, language: str) -> str:
-    """The display name of a pipeline stage."""
-    return _pick(STAGES[stage], language) if stage in STAGES else stage
-
-
-def value(category: str, code: object, language: str) -> str:
-    """A coded value (``level``/``severe``, ``drug``/``tcm``, ...) in ``language``; unknown codes as written."""
-    pair = VALUES.get(category, {}).get(str(code))
-    return _pick(pair, language) if pair is not None else str(code)
-
-
-def column_label(column: str, language: str) -> str:
-    """The header of a table column; ``<id>_name`` columns take their id column's header."""
-    if column in COLUMNS:
-        return _pick(COLUMNS[column], language)
-    id_column = column.removesuffix("_name") + "_id"
-    if column.endswith("_name") and id_column in COLUMNS:
-        return _pick(COLUMNS[id_column], language)
-    return column
 
 
 def _translated(codes: pd.Series, category: str, language: str) -> pd.Series:
     return codes.map(lambda code: value(category, code, language))
 
 
+ID_COLUMNS_WITHOUT_NAMES: frozenset[str] = frozenset({"need_id", "rule_id"})
+
+
 def localize(frame: pd.DataFrame, language: str, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """``frame`` ready to show: ids replaced by display names, codes translated, decimals rounded to 2 places,
-    headers in ``language``.
+    """``frame`` ready to show: names beside ids (``丰台区 (110106)``), codes translated, shares as percentages,
+    decimals rounded to 2 places, headers with their units in ``language`` (``Travel time (min)``).
 
     Parameters
     ----------
     frame
-        A table whose id columns end in ``_id`` (``site_id``, ...).
+        A table whose id columns end in ``_id`` (``site_id``, ...); ``scope_id`` may be ``id:drug``.
     language
         ``en`` or ``zh``.
     names
         Entity id -> display name; ids with no name are kept as they are.
     """
     shown = frame.copy()
+    for column in shown.columns:
+        if column in PERCENT_COLUMNS and pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = 100.0 * shown[column]
     floats = shown.select_dtypes(include="float").columns
     shown[floats] = shown[floats].round(2)
     for column in shown.columns:
-        if names is not None and str(column).endswith("_id") and column not in ("need_id", "rule_id"):
-            shown[column] = shown[column].map(lambda i: names.get(str(i), i))
+        if names is not None and str(column).endswith("_id") and column not in ID_COLUMNS_WITHOUT_NAMES:
+            shown[column] = shown[column].map(lambda i: named(i, names, language))
         elif column in VALUE_COLUMNS:
             shown[column] = _translated(shown[column], VALUE_COLUMNS[str(column)], language)
-    shown.columns = pd.Index([column_label(str(c), language) for c in shown.columns])
+        elif shown[column].dtype == bool:
+            shown[column] = shown[column].map(lambda b: value("bool", str(b), language))
+    shown.columns = pd.Index([header(str(c), language) for c in shown.columns])
     return shown
 
 
 def percent(share: float | None) -> str:
     """``0.8734`` -> ``"87.3 %"``; ``None`` -> ``"–"``."""
     return "–" if share is None else f"{100.0 * share:.1f} %"
+
+
+__all__ = [
+    "COLUMNS",
+    "KPI_LABELS",
+    "LABELS",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "RULE_IDS",
+    "STAGES",
+    "VALUES",
+    "VALUE_COLUMNS",
+    "column_label",
+    "kpi_label",
+    "localize",
+    "percent",
+    "rule_label",
+    "stage_label",
+    "t",
+    "value",
+]

@@ -153,7 +153,18 @@ def arc_frame(plan: Plan, located: pd.DataFrame, layer: str, language: str) -> p
     raise KeyError(f"unknown arc layer {layer!r} (known: {', '.join(ARC_LAYERS)})")
 
 
-def view_state(located: pd.DataFrame, width_px: float = 900.0, height_px: float = 520.0) -> pdk.ViewState:
+WORLD_PX = 512.0
+"""deck.gl's world width at zoom 0, in pixels (Web Mercator)."""
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 900.0, 860.0
+"""About the map's size in the app's main area at a 1400-pixel-wide window (the view is framed for it)."""
+FRAME_MARGIN = 0.88
+"""Share of the map the located entities fill (room for the labels at the edges)."""
+LABEL_SIZE_PX = 15
+
+
+def view_state(
+    located: pd.DataFrame, width_px: float = MAP_WIDTH_PX, height_px: float = MAP_HEIGHT_PX
+) -> pdk.ViewState:
     """A view that frames every located entity in a map of about ``width_px`` x ``height_px``."""
     if located.empty:
         return pdk.ViewState(latitude=39.9, longitude=116.4, zoom=8)
@@ -161,9 +172,34 @@ def view_state(located: pd.DataFrame, width_px: float = 900.0, height_px: float 
     lon_span = max(float(located["lon"].max() - located["lon"].min()), 0.005)
     # Web Mercator stretches latitude by 1 / cos(latitude)
     lat_span = max(float(located["lat"].max() - located["lat"].min()), 0.005) / np.cos(np.radians(latitude))
-    pixels_per_degree = min(width_px / lon_span, height_px / lat_span)
-    zoom = float(np.clip(np.log2(pixels_per_degree * 360.0 / 512.0), 3.0, 14.0))
+    pixels_per_degree = FRAME_MARGIN * min(width_px / lon_span, height_px / lat_span)
+    zoom = float(np.clip(np.log2(pixels_per_degree * 360.0 / WORLD_PX), 3.0, 14.0))
     return pdk.ViewState(latitude=latitude, longitude=float(located["lon"].mean()), zoom=zoom, pitch=0)
+
+
+def _text_width_px(text: str, size: float) -> float:
+    return sum(size if ord(char) > 0x2E80 else 0.6 * size for char in text)
+
+
+def label_offsets(labels: pd.DataFrame, zoom: float, size: float = LABEL_SIZE_PX) -> list[list[float]]:
+    """Pixel offsets that keep district labels from overlapping at ``zoom``: each label, in the order given, takes
+    the first offset (none, then up and down by a line, two lines, ...) whose box meets no label placed before."""
+    degree = WORLD_PX * 2.0**zoom / 360.0
+    boxes: list[tuple[float, float, float, float]] = []
+    offsets: list[list[float]] = []
+    line = size + 4.0
+    steps = [(0.0, 0.0)] + [(0.0, sign * k * line) for k in range(1, 6) for sign in (-1.0, 1.0)]
+    for row in labels.itertuples(index=False):
+        lon, lat = float(row.lon), float(row.lat)  # type: ignore[arg-type]
+        x, y = lon * degree, -float(np.degrees(np.arcsinh(np.tan(np.radians(lat))))) * degree
+        half_w, half_h = _text_width_px(str(row.name), size) / 2 + 3.0, line / 2
+        for dx, dy in steps:
+            box = (x + dx - half_w, y + dy - half_h, x + dx + half_w, y + dy + half_h)
+            if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+                break
+        boxes.append(box)
+        offsets.append([dx, dy])
+    return offsets
 
 
 def _point_layer(layer: str, points: pd.DataFrame) -> pdk.Layer:
@@ -195,22 +231,33 @@ def _arc_layer(layer: str, arcs: pd.DataFrame) -> pdk.Layer:
     )
 
 
-def district_label_layer(located: pd.DataFrame) -> pdk.Layer:
-    """District names at their centres (the only orientation without a basemap)."""
-    districts = located[located["kind"] == "district"][["name", "district", "lon", "lat"]].reset_index(drop=True)
+def district_label_layer(located: pd.DataFrame, zoom: float = 8.0, focus: str | None = None) -> pdk.Layer:
+    """District names at their centres (the only orientation without a basemap), moved apart where they would
+    overlap at the map's first zoom; the district in focus first (it keeps its place) and in bold."""
+    districts = located[located["kind"] == "district"][["id", "name", "district", "lon", "lat"]]
+    if focus:
+        districts = pd.concat([districts[districts["id"] == focus], districts[districts["id"] != focus]])
+    districts = districts.reset_index(drop=True)
     districts["info"] = ""
+    districts["offset"] = label_offsets(districts, zoom)
+    districts["colour"] = [
+        [20, 20, 20, 255] if focus and i == focus else COLOURS["district_label"] for i in districts["id"]
+    ]
     layer = pdk.Layer(
         "TextLayer",
         data=districts,
         id="district_labels",
         get_position=["lon", "lat"],
         get_text="name",
-        get_color=COLOURS["district_label"],
-        get_size=15,
+        get_color="colour",
+        get_pixel_offset="offset",
+        get_size=LABEL_SIZE_PX,
         get_alignment_baseline="'center'",
-        outline_width=2,
-        outline_color=[255, 255, 255, 230],
-        font_settings={"sdf": True},
+        background=True,
+        get_background_color=[255, 255, 255, 215],
+        background_padding=[4, 2, 4, 2],
+        font_weight=600,
+        parameters={"depthTest": False},
         pickable=False,
     )
     # Set after construction: pydeck would turn these plain strings into accessor expressions.
@@ -219,22 +266,28 @@ def district_label_layer(located: pd.DataFrame) -> pdk.Layer:
     return layer
 
 
-def plan_deck(plan: Plan, located: pd.DataFrame, layers: Iterable[str], language: str = "en") -> pdk.Deck:
-    """A pydeck map of ``plan`` with the chosen ``layers`` (see :data:`LAYERS`), no basemap."""
+def plan_deck(
+    plan: Plan, located: pd.DataFrame, layers: Iterable[str], language: str = "en", focus: str | None = None
+) -> pdk.Deck:
+    """A pydeck map of ``plan`` with the chosen ``layers`` (see :data:`LAYERS`), no basemap; ``focus``: a district
+    whose points alone are drawn (arcs across its border keep their far end) and which the view frames."""
     chosen = [layer for layer in LAYERS if layer in set(layers)]
+    points = located if not focus else located[(located["district_id"] == focus) | (located["kind"] == "district")]
+    framed = points[points["kind"] != "district"]
+    view = view_state(framed if not framed.empty else located[located["kind"] != "district"])
     deck_layers: list[Any] = []
     for layer in chosen:
         if layer in ARC_LAYERS:
             deck_layers.append(_arc_layer(layer, arc_frame(plan, located, layer, language)))
     for layer in chosen:
         if layer in POINT_LAYERS:
-            deck_layers.append(_point_layer(layer, point_frame(plan, located, layer, language)))
-    deck_layers.append(district_label_layer(located))
+            deck_layers.append(_point_layer(layer, point_frame(plan, points, layer, language)))
+    deck_layers.append(district_label_layer(located, float(view.zoom), focus))
     # No basemap: map_provider=None with pydeck's default map_style sentinel. (An explicit map_style=None makes
     # Streamlit 1.67 fall back to a CARTO style fetched from the internet; the sentinel is dropped instead.)
     return pdk.Deck(
         layers=deck_layers,
-        initial_view_state=view_state(located[located["kind"] != "district"]),
+        initial_view_state=view,
         map_provider=None,
         tooltip={"html": "<b>{name}</b><br/>{info}", "style": {"fontSize": "12px"}},
     )

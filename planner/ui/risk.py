@@ -21,13 +21,21 @@ from typing import Literal
 import altair as alt
 import numpy as np
 import pandas as pd
-import streamlit as st
 
-from planner.dataset.names import names
 from planner.dataset.schema import Dataset
-from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
-from planner.sweep import engine as sw
+from planner.sweep.execution import DEFAULT_TIME_LIMIT_S
+from planner.sweep.results import SweepResult, SweepSummary, higher_is_better
+from planner.sweep.sampling import (
+    DEFAULT_SITE_CLOSURE,
+    DEFAULT_STATION_OUTAGE,
+    Distribution,
+    base_knobs,
+    default_distributions,
+    monte_carlo_sweep,
+)
+from planner.sweep.saving import save_sweep
+from planner.sweep.vocabulary import SOLVED_STATUSES, TIMING_COLUMNS, Sweep
 from planner.ui import i18n
 
 RESULT_KEY = "risk_result"
@@ -35,7 +43,7 @@ RESULT_KEY = "risk_result"
 CHART_HEIGHT = 300
 FAN_BINS = 8
 TOP_ROWS = 20
-Engine = Literal["dask", "serial"]
+Engine = Literal["auto", "serial", "dask"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "risk_title": ("Risk: many scenarios at once", "风险：多情景推演"),
@@ -50,8 +58,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "risk_site_closure": ("Chance that an observation site closes", "观察点关闭概率"),
     "risk_station_outage": ("Chance that a 120 station is out of service", "120 急救站停运概率"),
     "risk_engine": ("Run on", "运行方式"),
+    "risk_engine_auto": (
+        "automatic (up to {n} scenarios here, more on Dask)",
+        "自动（不超过 {n} 个情景在当前进程，更多用 Dask）",
+    ),
     "risk_engine_dask": ("a local Dask cluster (all cores)", "本机 Dask 集群（全部核心）"),
     "risk_engine_serial": ("this process (one after another)", "当前进程（逐个求解）"),
+    "risk_cancel": ("Cancel the sweep", "取消推演"),
+    "risk_cancelling": ("Cancelling after the scenario being solved…", "正在取消（当前情景求解完后停止）……"),
+    "risk_cancelled": (
+        "The sweep was cancelled after {done} of {total} scenarios.",
+        "推演已取消（已完成 {done}/{total} 个情景）。",
+    ),
+    "risk_usable": (
+        "The sweep runs beside the app: the other views stay usable meanwhile.",
+        "推演在后台运行：期间可继续使用其他页面。",
+    ),
     "risk_workers": ("Workers", "工作进程数"),
     "risk_time_limit": ("Time limit per stage (s)", "每阶段求解时限（秒）"),
     "risk_run": ("Run the sweep", "开始推演"),
@@ -75,7 +97,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "全范围关键指标（P90：90% 的情景至少达到此值）",
     ),
     "risk_stress": ("Stress points: what binds most often", "压力点：最常出现缺口之处"),
-    "risk_marginal": ("Where one more unit helps most, over the whole range", "全范围内增加一个单位收益最大之处"),
+    "risk_marginal": (
+        "What more resources would buy, over the whole range (persons placed, needs met, packs, transfers a day)",
+        "全范围内增加资源的效果（安置人数、满足的需求、药品份数、每日转诊人次）",
+    ),
     "risk_failed": ("Scenarios that failed", "失败的情景"),
     "risk_download": ("Sweep results (.xlsx)", "推演结果（.xlsx）"),
     "risk_no_stress": ("Nothing binds in any scenario.", "所有情景均无缺口。"),
@@ -83,10 +108,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "share": ("Share of scenarios", "情景占比"),
     "count": ("Scenarios", "情景数"),
     "condition": ("What", "情况"),
-    "mean_value": ("Mean value of one more", "平均边际价值"),
+    "mean_value": ("What they buy (mean)", "平均效果"),
+    "mean_units": ("How many more (mean)", "平均增加数量"),
     "share_positive": ("Helps in", "有效情景占比"),
-    "max_value": ("Largest value", "最大边际价值"),
-    "resource_kind": ("One more", "增加"),
+    "max_value": ("Most it buys", "最大效果"),
+    "resource_kind": ("More of", "增加资源"),
     "better": ("Better when", "越…越好"),
     "p50": ("P50", "P50"),
     "p90": ("P90", "P90"),
@@ -104,9 +130,11 @@ CONDITION_LABELS: dict[str, tuple[str, str]] = {
     "empty": ("depot empty", "储备库已空"),
 }
 RESOURCE_LABELS: dict[str, tuple[str, str]] = {
-    "room": ("room", "房间"),
-    "nurse": ("nurse", "护士"),
-    "pack": ("pack", "份"),
+    "room": ("rooms", "房间"),
+    "barrier_free_room": ("barrier-free rooms", "无障碍房间"),
+    "nurse": ("nurses", "护理人员"),
+    "pack": ("packs", "药品（份）"),
+    "ambulance": ("ambulances", "急救车"),
 }
 SWEEP_KPI_LABELS: dict[str, tuple[str, str]] = {
     "unplaced_homes": ("Care homes with persons without a room", "有人员未安置的养老机构"),
@@ -169,40 +197,40 @@ class RiskSettings:
     samples: int = 50
     seed: int = 0
     ranges: Mapping[str, tuple[float, float]] | None = None
-    site_closure: float = sw.DEFAULT_SITE_CLOSURE
-    station_outage: float = sw.DEFAULT_STATION_OUTAGE
-    engine: Engine = "dask"
+    site_closure: float = DEFAULT_SITE_CLOSURE
+    station_outage: float = DEFAULT_STATION_OUTAGE
+    engine: Engine = "auto"
     workers: int | None = None
-    time_limit_s: float = sw.DEFAULT_TIME_LIMIT_S
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
 
 
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """The default range of each knob: the default sweep's (:func:`planner.sweep.engine.default_distributions`)."""
-    return {knob: dist.support for knob, dist in sw.default_distributions(scenario).items()}
+    """The default range of each knob: the default sweep's (:func:`planner.sweep.sampling.default_distributions`)."""
+    return {knob: dist.support for knob, dist in default_distributions(scenario).items()}
 
 
-def risk_sweep(dataset: Dataset, scenario: Scenario, settings: RiskSettings) -> sw.Sweep:
+def risk_sweep(dataset: Dataset, scenario: Scenario, settings: RiskSettings) -> Sweep:
     """The Monte Carlo sweep of ``settings`` around ``scenario``: each share knob triangular(low, current value
     clipped into the range, high), each factor uniform(low, high)."""
     ranges = settings.ranges if settings.ranges is not None else default_ranges(scenario)
-    distributions: dict[str, sw.Distribution] = {}
+    distributions: dict[str, Distribution] = {}
     for knob, (low, high) in ranges.items():
         low, high = float(min(low, high)), float(max(low, high))
         if low == high:
-            distributions[knob] = sw.Distribution("fixed", (low,))
+            distributions[knob] = Distribution("fixed", (low,))
         elif knob in SHARE_RANGES:
             mode = float(np.clip(scenario.knob(knob), low, high))
-            distributions[knob] = sw.Distribution("triangular", (low, mode, high))
+            distributions[knob] = Distribution("triangular", (low, mode, high))
         else:
-            distributions[knob] = sw.Distribution("uniform", (low, high))
-    return sw.monte_carlo_sweep(
+            distributions[knob] = Distribution("uniform", (low, high))
+    return monte_carlo_sweep(
         dataset,
         distributions,
         settings.samples,
         settings.seed,
         site_closure=settings.site_closure,
         station_outage=settings.station_outage,
-        base=sw.base_knobs(scenario),
+        base=base_knobs(scenario),
     )
 
 
@@ -211,18 +239,18 @@ class StoredSweep:
     """The last sweep of the session, with what it was run on."""
 
     dataset_sha256: str
-    result: sw.SweepResult
-    summary: sw.SweepSummary
+    result: SweepResult
+    summary: SweepSummary
     seconds: float
 
 
-def varying_kpis(result: sw.SweepResult) -> list[str]:
+def varying_kpis(result: SweepResult) -> list[str]:
     """KPIs that take more than one value over the solved scenarios (the ones worth a chart)."""
-    solved = result.scenarios[result.scenarios["status"].isin(sw.SOLVED_STATUSES)]
-    return [k for k in result.kpi_columns if k not in sw.TIMING_COLUMNS and solved[k].dropna().nunique() > 1]
+    solved = result.scenarios[result.scenarios["status"].isin(SOLVED_STATUSES)]
+    return [k for k in result.kpi_columns if k not in TIMING_COLUMNS and solved[k].dropna().nunique() > 1]
 
 
-def numeric_knobs(result: sw.SweepResult) -> list[str]:
+def numeric_knobs(result: SweepResult) -> list[str]:
     """Knob columns with numbers (the x axis of a fan chart)."""
     frame = result.scenarios
     return [k for k in result.knob_columns if pd.api.types.is_numeric_dtype(frame[k]) and frame[k].nunique() > 1]
@@ -232,7 +260,7 @@ def fan_data(scenarios: pd.DataFrame, kpi: str, knob: str, bins: int = FAN_BINS)
     """Percentiles of ``kpi`` in equal-width bins of ``knob`` over the solved scenarios:
     ``knob_low, knob_high, knob_mid, scenarios, p05, p25, p50, p75, p95`` (empty bins left out)."""
     columns = ["knob_low", "knob_high", "knob_mid", "scenarios", "p05", "p25", "p50", "p75", "p95"]
-    solved = scenarios[scenarios["status"].isin(sw.SOLVED_STATUSES)][[knob, kpi]].dropna().astype(float)
+    solved = scenarios[scenarios["status"].isin(SOLVED_STATUSES)][[knob, kpi]].dropna().astype(float)
     if solved.empty:
         return pd.DataFrame(columns=columns)
     low, high = float(solved[knob].min()), float(solved[knob].max())
@@ -255,7 +283,7 @@ def fan_data(scenarios: pd.DataFrame, kpi: str, knob: str, bins: int = FAN_BINS)
     return pd.DataFrame(rows, columns=columns)
 
 
-def percentile_table(summary: sw.SweepSummary, kpis: Sequence[str], language: str) -> pd.DataFrame:
+def percentile_table(summary: SweepSummary, kpis: Sequence[str], language: str) -> pd.DataFrame:
     """The KPI percentiles to show: ``kpi (name), better, p50, p90, p95, worst``, headers in ``language``."""
     table = summary.kpis[summary.kpis["kpi"].isin(kpis)].copy()
     table["kpi"] = table["kpi"].map(lambda k: kpi_name(str(k), language))
@@ -293,23 +321,26 @@ def stress_table(
 
 
 def marginal_table(
-    marginal: pd.DataFrame, entity_names: Mapping[str, str], language: str, rows: int = TOP_ROWS
+    marginal: pd.DataFrame, entity_names: Mapping[str, str], language: str, rows: int = TOP_ROWS, per_stage: int = 5
 ) -> pd.DataFrame:
-    """Aggregated marginal values to show: where, one more (room/nurse/pack), mean value, helps in, largest."""
-    shown = marginal.head(rows)
+    """What more units buy over the whole range, per stage (their values are in different units): where, more
+    of what, how many more (mean where they help), what they buy on average, and in how many scenarios."""
+    shown = marginal.groupby("stage", sort=False).head(per_stage).head(rows)
     where = []
     for resource in shown["resource_id"].astype(str):
         entity, _, drug = resource.partition(":")
         where.append(entity_names.get(entity, entity) + (f" ({i18n.value('drug', drug, language)})" if drug else ""))
+    units = shown["mean_units"] if "mean_units" in shown else pd.Series(np.nan, index=shown.index)
     frame = pd.DataFrame(
         {
+            "stage": [i18n.stage_label(str(s), language) for s in shown["stage"]],
             "entity": where,
             "resource_kind": [
                 _pick(RESOURCE_LABELS.get(str(k), (str(k), str(k))), language) for k in shown["resource_kind"]
             ],
-            "mean_value": shown["mean_value"].astype(float).to_numpy(),
+            "mean_units": units.astype(float).round(1).to_numpy(),
+            "mean_value": shown["mean_value"].astype(float).round(1).to_numpy(),
             "share_positive": shown["share_positive"].astype(float).to_numpy(),
-            "max_value": shown["max_value"].astype(float).to_numpy(),
         }
     )
     return frame.rename(columns={c: _header(c, language) for c in frame.columns})
@@ -319,11 +350,11 @@ def _resource(kind: str, language: str) -> str:
     return _pick(RESOURCE_LABELS.get(kind, (kind, kind)), language)
 
 
-def sweep_xlsx_bytes(result: sw.SweepResult, summary: sw.SweepSummary) -> bytes:
-    """The sweep's tables as one workbook (:func:`planner.sweep.engine.save_sweep`), as bytes for a download."""
+def sweep_xlsx_bytes(result: SweepResult, summary: SweepSummary) -> bytes:
+    """The sweep's tables as one workbook (:func:`planner.sweep.saving.save_sweep`), as bytes for a download."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sweep.xlsx"
-        sw.save_sweep(result, path, summary)
+        save_sweep(result, path, summary)
         return path.read_bytes()
 
 
@@ -332,7 +363,7 @@ def sweep_xlsx_bytes(result: sw.SweepResult, summary: sw.SweepSummary) -> bytes:
 
 def histogram_chart(scenarios: pd.DataFrame, kpi: str, language: str) -> alt.LayerChart | alt.FacetChart:
     """Histogram of ``kpi`` over the solved scenarios, with the median and P90 marked."""
-    solved = scenarios[scenarios["status"].isin(sw.SOLVED_STATUSES)]
+    solved = scenarios[scenarios["status"].isin(SOLVED_STATUSES)]
     data = pd.DataFrame({"value": solved[kpi].astype(float)}).dropna()
     title = kpi_name(kpi, language)
     bars = (
@@ -343,7 +374,7 @@ def histogram_chart(scenarios: pd.DataFrame, kpi: str, language: str) -> alt.Lay
             y=alt.Y("count():Q", title=label("count", language)),
         )
     )
-    higher = sw.higher_is_better(kpi)
+    higher = higher_is_better(kpi)
     marks = pd.DataFrame(
         {
             "value": [float(data["value"].median()), float(data["value"].quantile(0.1 if higher else 0.9))],
@@ -374,162 +405,6 @@ def fan_chart(scenarios: pd.DataFrame, kpi: str, knob: str, language: str) -> al
     return alt.layer(outer, inner, median)
 
 
-# --- the view -----------------------------------------------------------------------------------------------------
-
-
-def _range_inputs(scenario: Scenario, language: str) -> dict[str, tuple[float, float]]:
-    defaults = default_ranges(scenario)
-    ranges: dict[str, tuple[float, float]] = {}
-    columns = st.columns(2)
-    for index, knob in enumerate((*SHARE_RANGES, *FACTOR_RANGES)):
-        top = 1.0 if knob in SHARE_RANGES else FACTOR_MAX
-        low, high = defaults[knob]
-        with columns[index % 2]:
-            chosen = st.slider(
-                knob_name(knob, language),
-                min_value=0.0,
-                max_value=top,
-                value=(round(float(low), 3), round(float(min(high, top)), 3)),
-                step=0.005,
-                key=f"risk_range_{knob}",
-            )
-        ranges[knob] = (float(chosen[0]), float(chosen[1]))
-    return ranges
-
-
-def _settings_form(scenario: Scenario, language: str) -> RiskSettings | None:
-    """The settings form; the settings when the run button was pressed, else ``None``."""
-    with st.form("risk_form"):
-        st.markdown(f"**{label('risk_settings', language)}**")
-        first, second, third = st.columns(3)
-        samples = first.number_input(label("risk_samples", language), 1, 5000, 50, step=10, key="risk_samples")
-        seed = second.number_input(label("risk_seed", language), 0, 2**31 - 1, 0, key="risk_seed")
-        time_limit = third.number_input(
-            label("risk_time_limit", language), 0.1, 120.0, sw.DEFAULT_TIME_LIMIT_S, key="risk_time_limit"
-        )
-        st.caption(label("risk_ranges", language))
-        ranges = _range_inputs(scenario, language)
-        left, right = st.columns(2)
-        site_closure = left.slider(
-            label("risk_site_closure", language), 0.0, 0.5, sw.DEFAULT_SITE_CLOSURE, 0.01, key="risk_site_closure"
-        )
-        station_outage = right.slider(
-            label("risk_station_outage", language), 0.0, 0.5, sw.DEFAULT_STATION_OUTAGE, 0.01, key="risk_station_outage"
-        )
-        left, right = st.columns(2)
-        engines: dict[str, Engine] = {
-            label("risk_engine_dask", language): "dask",
-            label("risk_engine_serial", language): "serial",
-        }
-        engine = left.radio(label("risk_engine", language), list(engines), key="risk_engine", horizontal=True)
-        workers = right.number_input(label("risk_workers", language), 1, 256, sw.default_workers(), key="risk_workers")
-        run = st.form_submit_button(label("risk_run", language), type="primary", key="risk_run")
-    if not run:
-        return None
-    return RiskSettings(
-        samples=int(samples),
-        seed=int(seed),
-        ranges=ranges,
-        site_closure=float(site_closure),
-        station_outage=float(station_outage),
-        engine=engines.get(str(engine), "dask"),
-        workers=int(workers),
-        time_limit_s=float(time_limit),
-    )
-
-
-def _run(dataset: Dataset, rules: Rules, scenario: Scenario, settings: RiskSettings, language: str) -> None:
-    """Run the sweep with a progress bar and keep it in the session."""
-    try:
-        plan = risk_sweep(dataset, scenario, settings)
-    except sw.SweepError as exc:
-        st.error(label("risk_bad", language, problems="; ".join(exc.problems)))
-        return
-    bar = st.progress(0.0, text=label("risk_running", language, done=0, total=len(plan)))
-
-    def progress(done: int, total: int, _outcome: sw.ScenarioOutcome) -> None:
-        bar.progress(done / max(total, 1), text=label("risk_running", language, done=done, total=total))
-
-    started = pd.Timestamp.now()
-    result = sw.run_sweep(
-        dataset,
-        rules,
-        plan,
-        engine=settings.engine,
-        workers=settings.workers,
-        time_limit_s=settings.time_limit_s,
-        progress=progress,
-    )
-    seconds = (pd.Timestamp.now() - started).total_seconds()
-    bar.empty()
-    sha = dataset.sha256 or dataset.content_hash()
-    st.session_state[RESULT_KEY] = StoredSweep(sha, result, sw.summarize(result, stress_points=TOP_ROWS), seconds)
-
-
-def _draw_results(stored: StoredSweep, dataset: Dataset, language: str) -> None:
-    result, summary = stored.result, stored.summary
-    counts = summary.status_counts
-    st.success(label("risk_done", language, total=len(result.scenarios), seconds=stored.seconds, **counts))
-    kpis = varying_kpis(result) or [k for k in result.kpi_columns if k not in sw.TIMING_COLUMNS]
-    knobs = numeric_knobs(result)
-    left, right = st.columns(2)
-    kpi = left.selectbox(
-        label("risk_kpi", language), kpis, format_func=lambda k: kpi_name(k, language), key="risk_chosen_kpi"
-    )
-    if kpi is not None:
-        left.altair_chart(histogram_chart(result.scenarios, kpi, language))
-        if knobs:
-            knob = right.selectbox(
-                label("risk_knob", language), knobs, format_func=lambda k: knob_name(k, language), key="risk_knob"
-            )
-            right.altair_chart(fan_chart(result.scenarios, kpi, str(knob), language))
-    st.markdown(f"**{label('risk_percentiles', language)}**")
-    st.dataframe(percentile_table(summary, kpis, language), hide_index=True, key="risk_percentile_table")
-    entity_names = names(dataset, language)
-    st.markdown(f"**{label('risk_stress', language)}**")
-    if summary.stress_points.empty:
-        st.info(label("risk_no_stress", language))
-    else:
-        st.dataframe(
-            stress_table(summary.stress_points, entity_names, language), hide_index=True, key="risk_stress_table"
-        )
-    st.markdown(f"**{label('risk_marginal', language)}**")
-    if summary.marginal_values.empty:
-        st.info(i18n.t("no_marginal", language))
-    else:
-        st.dataframe(
-            marginal_table(summary.marginal_values, entity_names, language), hide_index=True, key="risk_marginal_table"
-        )
-    failed = result.scenarios[result.scenarios["status"] == "error"]
-    if not failed.empty:
-        with st.expander(label("risk_failed", language)):
-            st.dataframe(failed[["scenario", "message"]], hide_index=True)
-    st.download_button(
-        label("risk_download", language),
-        sweep_xlsx_bytes(result, summary),
-        file_name="sweep.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="risk_download",
-    )
-
-
-def render_risk(dataset: Dataset, rules: Rules, base_scenario: Scenario, language: str) -> None:
-    """The Risk view: settings, run with progress, then the spread of the KPIs, stress points and marginal values."""
-    st.subheader(label("risk_title", language))
-    st.caption(label("risk_caption", language))
-    settings = _settings_form(base_scenario, language)
-    if settings is not None:
-        _run(dataset, rules, base_scenario, settings, language)
-    stored: StoredSweep | None = st.session_state.get(RESULT_KEY)
-    if stored is None:
-        st.info(label("risk_empty", language))
-        return
-    if stored.dataset_sha256 != (dataset.sha256 or dataset.content_hash()):
-        st.warning(label("risk_stale", language))
-        return
-    _draw_results(stored, dataset, language)
-
-
 __all__ = [
     "RiskSettings",
     "StoredSweep",
@@ -538,7 +413,6 @@ __all__ = [
     "kpi_name",
     "marginal_table",
     "percentile_table",
-    "render_risk",
     "risk_sweep",
     "stress_table",
     "sweep_xlsx_bytes",

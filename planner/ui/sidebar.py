@@ -12,6 +12,7 @@ drawn again.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,16 +22,51 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from planner.dataset.io import Problem
+from planner.cli.options import MAX_YAML_BYTES
+from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
+from planner.outputs.template import template_bytes
+from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
 from planner.rules.scenario import Scenario, ScenarioError, make_scenario
 from planner.ui import i18n, state
 from planner.ui.data import choose_dataset
 from planner.ui.places import display_names
 from planner.ui.state import Session, SessionView
-from planner.ui.whatif import EDITABLE, EditError, Edits, apply_edits, drop_unchanged, editor_edits, merge_edits
+from planner.ui.whatif import (
+    EDITABLE,
+    EditError,
+    Edits,
+    apply_edits,
+    count_edits,
+    district_rows,
+    drop_unchanged,
+    editor_edits,
+    editor_name,
+    merge_edits,
+)
 
+PERCENT_SLIDERS: tuple[tuple[str, float, float], ...] = (
+    ("attack_rate", 100.0, 1.0),
+    ("severe_share", 100.0, 1.0),
+    ("staff_absence", 100.0, 1.0),
+    ("rotation_share", 100.0, 5.0),
+    ("stock_factor", 200.0, 5.0),
+    ("fleet_factor", 200.0, 5.0),
+)
+"""(knob, top, step) of each slider, in percent (``planner.ui.state.KNOB_KEYS``)."""
+
+
+def slider_top(top: float, step: float, value: object) -> float:
+    """A widget's upper end: ``top``, or the current value (rounded up to a step) when a loaded scenario is beyond."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > top:
+        return float(math.ceil(value / step) * step)
+    return top
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROW_PX = 35
+RULES_TABLE_MAX_PX = 640
 RULES_EDITOR = "rules_editor"
 DEMAND_EDITOR = "demand_editor"
 SCENARIO_UPLOAD = "scenario_upload"
@@ -56,6 +92,8 @@ class Inputs:
     problems_in_scenario: list[str] = field(default_factory=list)
     edits: Edits = field(default_factory=dict)
     time_limit_s: float = state.DEFAULT_TIME_LIMIT_S
+    district: str | None = None
+    """The district the views and downloads show (None: every district)."""
 
     @property
     def ready(self) -> bool:
@@ -97,8 +135,8 @@ def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
             "field": [r["field"] for r in rows],
             "label": [r["label_zh"] if language == "zh" else r["label"] for r in rows],
             "value": [value_text(r["value"]) for r in rows],
-            "unit": [r["unit"] for r in rows],
-            "source": [r["source"] for r in rows],
+            "unit": [str(r.get("unit_zh") or r["unit"]) if language == "zh" else r["unit"] for r in rows],
+            "source": [source_label(str(r["source"]), language) for r in rows],
         }
     )
 
@@ -165,17 +203,18 @@ def build_scenario(
     return scenario, []
 
 
-def current_edits(session: SessionView, dataset: Dataset) -> tuple[Edits, list[str]]:
-    """Stored what-if edits with the editors' edits on top (only those that change the data), and any problems."""
+def current_edits(session: SessionView, dataset: Dataset, district: str | None = None) -> tuple[Edits, list[str]]:
+    """Stored what-if edits with the editors' edits on top (only those that change the data), and any problems;
+    ``district``: the editors show that district's rows only."""
     stored = session.get(state.STORED_EDITS, {})
     shown = apply_edits(dataset, stored)
     layers: list[Edits] = [stored]
     problems: list[str] = []
     for table in EDITABLE:
+        rows = district_rows(table, shown, district)
+        editor = session.get(state.editor_key(editor_name(table, district), session))
         try:
-            layers.append(
-                editor_edits(table, shown.table(table), session.get(state.editor_key(f"whatif_{table}", session)))
-            )
+            layers.append(editor_edits(table, rows, editor))
         except EditError as exc:
             problems += exc.problems
     return drop_unchanged(dataset, merge_edits(*layers)), problems
@@ -209,6 +248,8 @@ def _on_scenario_upload() -> None:
     language = st.session_state.get(state.LANGUAGE, "en")
     name = str(upload.name).rsplit(".", 1)[0]
     try:
+        if upload.size > MAX_YAML_BYTES:
+            raise ScenarioError([f"larger than {MAX_YAML_BYTES // 1024:,} KB (a scenario file is a few lines)"])
         spec = state.spec_from_yaml(upload.getvalue(), default_name=name)
     except ScenarioError as exc:
         st.session_state[state.MESSAGE] = ("error", i18n.t("scenario_bad", language, problems="; ".join(exc.problems)))
@@ -253,7 +294,53 @@ def _draw_dataset(session: Session, language: str) -> tuple[Dataset | None, list
             if session.get(DATASET_SHA) is not None:
                 state.reset_edits(session)
             session[DATASET_SHA] = dataset.sha256
+    _draw_template(dataset, language)
     return dataset, choice.problems, choice.label
+
+
+def _draw_template(dataset: Dataset | None, language: str) -> None:
+    """The dataset template to fill in: blank, or with the dataset in use written in (in the app's language)."""
+    row = st.container(horizontal=True)
+    row.download_button(
+        i18n.t("template_blank", language),
+        data=lambda: template_bytes(language),
+        file_name=f"epiplan-template-{language}.xlsx",
+        mime=XLSX_MIME,
+        on_click="ignore",
+        key="download_template",
+        icon=":material/table_view:",
+        help=i18n.t("template_help", language),
+        width="content",
+    )
+    if dataset is not None:
+        row.download_button(
+            i18n.t("template_filled", language),
+            data=lambda: template_bytes(language, dataset),
+            file_name=f"epiplan-dataset-{language}.xlsx",
+            mime=XLSX_MIME,
+            on_click="ignore",
+            key="download_filled_template",
+            icon=":material/table_view:",
+            width="content",
+        )
+
+
+def _draw_district(session: Session, dataset: Dataset, language: str) -> str | None:
+    """Which district the views and downloads show: every district (None) or one, its border flows included."""
+    ids = dataset.districts["district_id"].astype(str).tolist()
+    names = dict(zip(ids, display_names(dataset.districts, language), strict=True))
+    if session.get(state.DISTRICT) not in ("", *ids):
+        session[state.DISTRICT] = ""
+    chosen = st.selectbox(
+        i18n.t("district_view", language),
+        ["", *ids],
+        key=state.bind_widget(session, state.DISTRICT, language),
+        format_func=lambda d: f"{names[d]} ({d})" if d else i18n.t("all_districts", language),
+        on_change=_on_widget_change,
+        args=(state.DISTRICT, language),
+        help=i18n.t("district_help", language),
+    )
+    return str(chosen) or None
 
 
 def _draw_rules(session: Session, language: str) -> tuple[str, Rules, dict[str, Any], list[str]]:
@@ -283,24 +370,38 @@ def _draw_rules(session: Session, language: str) -> tuple[str, Rules, dict[str, 
         problems += exc.problems
         overrides = stored
     overrides = {k: v for k, v in overrides.items() if rules.values().get(k) != v}
-    with st.expander(i18n.t("edit_rules", language), expanded=False):
-        st.data_editor(
-            shown,
-            key=key,
-            hide_index=True,
-            num_rows="fixed",
-            disabled=["field", "label", "unit", "source"],
-            column_order=["label", "value", "unit", "source"],
-            column_config={
-                "label": st.column_config.TextColumn(i18n.column_label("label", language), width="medium"),
-                "value": st.column_config.TextColumn(i18n.column_label("value", language)),
-                "unit": st.column_config.TextColumn(i18n.column_label("unit", language)),
-                "source": st.column_config.TextColumn(i18n.column_label("source", language)),
-            },
-        )
-        if problems:
-            st.error(i18n.t("rules_bad", language, problems="; ".join(problems)))
+    session[state.STORED_RULES] = overrides  # kept: the editor lives in a dialog and its state goes when it closes
+    changed = len(overrides)
+    st.caption(i18n.t("rules_changed", language, n=changed) if changed else i18n.t("rules_as_preset", language))
+    if st.button(i18n.t("edit_rules", language), key="open_rules", icon=":material/edit_note:"):
+        st.dialog(i18n.t("edit_rules", language), width="large")(_rules_dialog)(shown, key, language, problems)
+    if problems:
+        st.error(i18n.t("rules_bad", language, problems="; ".join(problems)))
     return preset, rules, overrides, problems
+
+
+def _rules_dialog(shown: pd.DataFrame, key: str, language: str, problems: list[str]) -> None:
+    """The rules table in a wide dialog, every column in view; Apply solves again with the edited values."""
+    st.caption(i18n.t("rules_dialog_caption", language))
+    st.data_editor(
+        shown,
+        key=key,
+        hide_index=True,
+        num_rows="fixed",
+        disabled=["field", "label", "unit", "source"],
+        column_order=["label", "value", "unit", "source"],
+        column_config={
+            "label": st.column_config.TextColumn(i18n.column_label("label", language), width="large"),
+            "value": st.column_config.TextColumn(i18n.column_label("value", language), width="small"),
+            "unit": st.column_config.TextColumn(i18n.column_label("unit", language), width="large"),
+            "source": st.column_config.TextColumn(i18n.column_label("source", language), width="large"),
+        },
+        height=min(ROW_PX * (len(shown) + 1) + 3, RULES_TABLE_MAX_PX),
+    )
+    if problems:
+        st.error(i18n.t("rules_bad", language, problems="; ".join(problems)))
+    if st.button(i18n.t("apply", language), type="primary", key="apply_rules"):
+        st.rerun()
 
 
 def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, float]:
@@ -315,17 +416,18 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
     )
     with st.expander(i18n.t("more_knobs", language), expanded=False):
         keys = state.KNOB_KEYS
-        st.slider(i18n.t("attack_rate", language), 0.0, 1.0, step=0.01, key=keys["attack_rate"])
-        st.slider(i18n.t("severe_share", language), 0.0, 1.0, step=0.01, key=keys["severe_share"])
-        st.slider(i18n.t("staff_absence", language), 0.0, 1.0, step=0.01, key=keys["staff_absence"])
-        st.slider(i18n.t("rotation_share", language), 0.0, 1.0, step=0.05, key=keys["rotation_share"])
-        st.slider(i18n.t("stock_factor", language), 0.0, 2.0, step=0.05, key=keys["stock_factor"])
-        st.slider(i18n.t("fleet_factor", language), 0.0, 2.0, step=0.05, key=keys["fleet_factor"])
+        for knob, top, step in PERCENT_SLIDERS:
+            top = slider_top(top, step, session.get(keys[knob]))  # a loaded scenario may go beyond the usual range
+            st.slider(i18n.t(knob, language), 0.0, top, step=step, format="%.0f%%", key=keys[knob])
         st.number_input(i18n.t("horizon_days", language), min_value=1, max_value=365, step=1, key=state.HORIZON)
     sites = dataset.sites
     site_ids = sites["site_id"].astype(str).tolist()
     names = dict(zip(site_ids, display_names(sites, language), strict=True))
-    session[state.CLOSED_SITES] = [s for s in session.get(state.CLOSED_SITES, []) if s in names]
+    asked = list(session.get(state.CLOSED_SITES, []))
+    session[state.CLOSED_SITES] = [s for s in asked if s in names]
+    unknown = [s for s in asked if s not in names]
+    if unknown:
+        st.warning(i18n.t("closed_unknown", language, sites=", ".join(map(str, unknown))))
     st.multiselect(
         i18n.t("closed_sites", language),
         site_ids,
@@ -353,12 +455,54 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
                 ),
             },
         )
-    st.number_input(i18n.t("time_limit", language), min_value=1.0, max_value=300.0, step=1.0, key=state.TIME_LIMIT)
+    most = slider_top(300.0, 1.0, session.get(state.TIME_LIMIT))
+    st.number_input(i18n.t("time_limit", language), min_value=0.1, max_value=most, step=1.0, key=state.TIME_LIMIT)
     return effective_multipliers(stored, demand_edits(shown, session.get(key)))
+
+
+def _on_undo() -> None:
+    language = st.session_state.get(state.LANGUAGE, "en")
+    if state.undo_whatif(st.session_state):
+        st.session_state[state.MESSAGE] = ("success", i18n.t("undone", language))
+
+
+def _on_reset() -> None:
+    language = st.session_state.get(state.LANGUAGE, "en")
+    state.reset_whatif(st.session_state)
+    st.session_state[state.MESSAGE] = ("success", i18n.t("reset_done", language))
+
+
+def _draw_undo(session: Session, inputs: Inputs, language: str) -> None:
+    """Undo the last what-if change; reset every what-if edit (tables, rules, demand, closed sites)."""
+    edited = bool(
+        inputs.edits or (inputs.scenario and (inputs.scenario.rule_overrides or inputs.scenario.demand_multipliers))
+    )
+    edited = edited or bool(session.get(state.CLOSED_SITES))
+    row = st.container(horizontal=True)
+    row.button(
+        i18n.t("undo", language),
+        key="undo_whatif",
+        on_click=_on_undo,
+        disabled=not state.can_undo(session),
+        icon=":material/undo:",
+        width="content",
+    )
+    row.button(
+        i18n.t("reset", language),
+        key="reset_whatif",
+        on_click=_on_reset,
+        disabled=not edited,
+        icon=":material/restart_alt:",
+        width="content",
+        help=i18n.t("reset_help", language),
+    )
+    if edited:
+        st.caption(i18n.t("edits_count", language, n=count_edits(inputs.edits)))
 
 
 def _draw_scenarios(session: Session, inputs: Inputs, language: str) -> None:
     st.subheader(i18n.t("scenarios", language))
+    _draw_undo(session, inputs, language)
     kept: dict[str, state.ScenarioSpec] = session.get(state.KEPT, {})
     default_name = i18n.value("level", session[state.LEVEL], language)
     st.text_input(i18n.t("scenario_name", language), key=state.SCENARIO_NAME, placeholder=default_name)
@@ -399,11 +543,16 @@ def draw_sidebar() -> Inputs:
         dataset, problems, label = _draw_dataset(session, language)
         if dataset is None:
             return Inputs(language, None, problems, label)
+        district = _draw_district(session, dataset, language)
         preset, rules, overrides, _rule_problems = _draw_rules(session, language)
         st.subheader(i18n.t("knobs", language))
         multipliers = _draw_knobs(session, dataset, language)
         scenario, scenario_problems = build_scenario(session, overrides, multipliers)
-        edits, edit_problems = current_edits(session, dataset)
+        edits, edit_problems = current_edits(session, dataset, district)
+        # kept: an editor's state goes when its view is not drawn (another tab open, a dialog closed)
+        session[state.STORED_EDITS] = edits
+        session[state.STORED_DEMAND] = multipliers
+        state.record_whatif(session)
         inputs = Inputs(
             language=language,
             dataset=dataset,
@@ -416,6 +565,7 @@ def draw_sidebar() -> Inputs:
             problems_in_scenario=scenario_problems + edit_problems,
             edits=edits,
             time_limit_s=float(session[state.TIME_LIMIT]),
+            district=district,
         )
         _draw_scenarios(session, inputs, language)
     return inputs

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
 from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
 from planner.ui.whatif import EditError, Edits, clean_edits
@@ -36,7 +37,12 @@ PRESET = "preset"
 LEVEL = "level"
 HORIZON = "horizon_days"
 KNOB_KEYS: dict[str, str] = {knob: f"knob_{knob}" for knob in (*LEVEL_KNOBS, "stock_factor", "fleet_factor")}
+"""Session keys of the knob sliders; each holds its knob in percent (15.0 for an attack rate of 0.15, 100.0 for a
+stock factor of 1.0): a coordinator reads shares as percentages."""
+PERCENT = 100.0
 CLOSED_SITES = "closed_sites"
+DISTRICT = "district"
+"""The district the views show ("" for every district)."""
 TIME_LIMIT = "time_limit_s"
 SCENARIO_NAME = "scenario_name"
 UPLOAD = "dataset_upload"
@@ -106,7 +112,7 @@ def spec_from_mapping(raw: Mapping[str, Any], default_name: str = "scenario") ->
         problems.append(f"preset: expected one of {', '.join(PRESETS)}, got {preset!r}")
     try:
         time_limit = float(raw.get("time_limit_s", DEFAULT_TIME_LIMIT_S))
-        if time_limit <= 0:
+        if isinstance(raw.get("time_limit_s"), bool) or not 0 < time_limit <= MAX_TIME_LIMIT_S:  # nan, inf too
             raise ValueError
     except (TypeError, ValueError):
         problems.append(f"time_limit_s: expected a number of seconds > 0, got {raw.get('time_limit_s')!r}")
@@ -143,6 +149,8 @@ def spec_from_yaml(text: str | bytes, default_name: str = "scenario") -> Scenari
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([f"not a YAML file: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError(["not a YAML file: nested too deeply"]) from None
     if not isinstance(raw, Mapping):
         raise ScenarioError(["expected a mapping of scenario fields (level: severe, ...)"])
     return spec_from_mapping(raw, default_name)
@@ -151,12 +159,17 @@ def spec_from_yaml(text: str | bytes, default_name: str = "scenario") -> Scenari
 # --- session state ----------------------------------------------------------------------------------------------
 
 
+def to_percent(share: float) -> float:
+    """A share as the sliders show it (0.15 -> 15.0), rounded so that float noise never shows."""
+    return round(PERCENT * float(share), 6)
+
+
 def knob_defaults(level: str) -> dict[str, float]:
-    """The widget values of the knobs at ``level`` (level defaults; factors 1.0)."""
+    """The widget values of the knobs at ``level`` in percent (level defaults; factors 100 %)."""
     defaults = level_defaults()[level]
-    values = {KNOB_KEYS[knob]: float(defaults[knob]) for knob in LEVEL_KNOBS}
-    values[KNOB_KEYS["stock_factor"]] = 1.0
-    values[KNOB_KEYS["fleet_factor"]] = 1.0
+    values = {KNOB_KEYS[knob]: to_percent(defaults[knob]) for knob in LEVEL_KNOBS}
+    values[KNOB_KEYS["stock_factor"]] = PERCENT
+    values[KNOB_KEYS["fleet_factor"]] = PERCENT
     return values
 
 
@@ -168,6 +181,7 @@ def init_session(session: Session) -> None:
         LEVEL: "prevalent",
         HORIZON: 14,
         CLOSED_SITES: [],
+        DISTRICT: "",
         TIME_LIMIT: DEFAULT_TIME_LIMIT_S,
         SCENARIO_NAME: "",
         STORED_EDITS: {},
@@ -193,8 +207,8 @@ def scenario_knobs(session: SessionView) -> dict[str, Any]:
     knobs: dict[str, Any] = {"level": level, "horizon_days": int(session[HORIZON])}
     for knob, key in KNOB_KEYS.items():
         widget_value = float(session[key])
-        if abs(widget_value - defaults[key]) > 1e-12:
-            knobs[knob] = widget_value
+        if abs(widget_value - defaults[key]) > 1e-9:
+            knobs[knob] = round(widget_value / PERCENT, 8)
     knobs["closed_sites"] = tuple(sorted(str(s) for s in session[CLOSED_SITES]))
     return knobs
 
@@ -209,7 +223,7 @@ def load_spec(session: Session, spec: ScenarioSpec) -> None:
     session[LEVEL] = scenario.level
     session[HORIZON] = scenario.horizon_days
     for knob, key in KNOB_KEYS.items():
-        session[key] = float(getattr(scenario, knob))
+        session[key] = to_percent(getattr(scenario, knob))
     session[CLOSED_SITES] = list(scenario.closed_sites)
     session[TIME_LIMIT] = float(spec.time_limit_s)
     session[SCENARIO_NAME] = spec.name
@@ -226,6 +240,61 @@ def reset_edits(session: Session) -> None:
     session[STORED_DEMAND] = {}
     session[CLOSED_SITES] = []
     session[GENERATION] = int(session.get(GENERATION, 0)) + 1
+
+
+HISTORY = "whatif_history"
+"""Session key: the what-if states the reader went through, oldest first (for undo)."""
+HISTORY_LENGTH = 50
+
+
+def whatif_state(session: SessionView) -> dict[str, Any]:
+    """What the what-if edits are now: table edits, rule overrides, demand multipliers, closed sites."""
+    return {
+        "edits": session.get(STORED_EDITS, {}),
+        "rules": session.get(STORED_RULES, {}),
+        "demand": session.get(STORED_DEMAND, {}),
+        "closed_sites": sorted(str(s) for s in session.get(CLOSED_SITES, [])),
+    }
+
+
+def record_whatif(session: Session) -> None:
+    """Remember the what-if state when it changed since the last run (the undo history)."""
+    history = list(session.get(HISTORY, []))
+    now = whatif_state(session)
+    if not history or history[-1] != now:
+        history.append(now)
+    session[HISTORY] = history[-HISTORY_LENGTH:]
+
+
+def can_undo(session: SessionView) -> bool:
+    """True when there is an earlier what-if state to go back to."""
+    return len(session.get(HISTORY, [])) > 1
+
+
+def _restore(session: Session, whatif: Mapping[str, Any]) -> None:
+    session[STORED_EDITS] = whatif["edits"]
+    session[STORED_RULES] = whatif["rules"]
+    session[STORED_DEMAND] = whatif["demand"]
+    session[CLOSED_SITES] = list(whatif["closed_sites"])
+    session[GENERATION] = int(session.get(GENERATION, 0)) + 1
+
+
+def undo_whatif(session: Session) -> bool:
+    """Go back to the what-if state before the last change (editors start afresh); False when there is none."""
+    history = list(session.get(HISTORY, []))
+    if len(history) < 2:
+        return False
+    history.pop()
+    _restore(session, history[-1])
+    session[HISTORY] = history
+    return True
+
+
+def reset_whatif(session: Session) -> None:
+    """Drop every what-if edit: the dataset as loaded, the preset's rules, no demand multiplier, no site closed
+    (the knobs stay); the reset itself can be undone."""
+    _restore(session, {"edits": {}, "rules": {}, "demand": {}, "closed_sites": []})
+    record_whatif(session)
 
 
 def editor_key(name: str, session: SessionView) -> str:

@@ -166,15 +166,37 @@ def count_edits(edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> int:
     return sum(len(changes) for rows in edits.values() for changes in rows.values())
 
 
-def editor_frame(table: str, shown: Dataset, results: pd.DataFrame | None, located: pd.DataFrame) -> pd.DataFrame:
-    """The rows a what-if editor shows, in the dataset's row order (``edited_rows`` positions refer to it).
+def editor_name(table: str, district: str | None = None) -> str:
+    """The name of a what-if editor's widget (``whatif_sites``, or ``whatif_sites_110106`` for one district)."""
+    return f"whatif_{table}" + (f"_{district}" if district else "")
+
+
+def district_rows(table: str, dataset: Dataset, district: str | None = None) -> pd.DataFrame:
+    """The rows of an editable table in ``district`` (every row when None), in the dataset's order: the rows a
+    what-if editor shows, so that its ``edited_rows`` positions refer to them."""
+    frame = dataset.table(table)
+    if not district:
+        return frame.reset_index(drop=True)
+    if "district_id" in frame:
+        where = frame["district_id"].astype(str)
+    else:
+        street_district = dataset.streets.set_index("street_id")["district_id"].astype(str)
+        where = frame["street_id"].map(street_district)
+    return frame[(where == district).to_numpy()].reset_index(drop=True)
+
+
+def editor_frame(
+    table: str, shown: Dataset, results: pd.DataFrame | None, located: pd.DataFrame, district: str | None = None
+) -> pd.DataFrame:
+    """The rows a what-if editor shows (those of ``district`` when given), in the dataset's row order
+    (``edited_rows`` positions refer to it).
 
     Columns: the id, ``name`` and ``district`` (display names from ``located``), the
     editable columns (values of ``shown``, the dataset with the stored edits), then
     the plan's result columns from ``results`` (joined on the id; read-only).
     """
     ids = id_column(table)
-    frame = shown.table(table)
+    frame = district_rows(table, shown, district)
     names = located["name"] if not located.empty else pd.Series(dtype=str)
     districts = located["district"] if not located.empty else pd.Series(dtype=str)
     out = pd.DataFrame({ids: frame[ids].astype(str)})

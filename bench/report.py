@@ -1,0 +1,157 @@
+"""The benchmark result's verdicts and tables: epiplan against the MIP and the hand method, the issue's targets,
+JSON-safe values and a markdown table of one scale's KPIs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from bench.inputs import STAGES
+from bench.kpis import KPI_SENSE, TRAVEL_PARTS, equal_figures, versus
+from models.base import Status
+
+TARGETS: dict[str, dict[str, float]] = {
+    "city": {"wall_seconds": 1.0, "speedup_over_mip": 10.0},
+    "province": {"wall_seconds": 10.0, "speedup_over_mip": 10.0},
+    "national": {"wall_seconds": 120.0, "peak_rss_mb": 8 * 1024.0, "gap": 0.01},
+}
+"""The issue's targets per scale (2-core machine)."""
+
+
+def _number(value: Any) -> Any:
+    """JSON-safe scalars: numpy to Python, NaN and infinity to None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    """A deep copy of ``value`` with only JSON types (dicts, lists, str, int, float, bool, None)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Status):
+        return value.value
+    return _number(value)
+
+
+def comparison(result: Mapping[str, Any]) -> dict[str, Any]:
+    """epiplan / MIP time ratio and speed-up, equal figures, and epiplan against the hand method per KPI."""
+    ours = result["epiplan"]
+    found: dict[str, Any] = {}
+    mip = result.get("mip")
+    if mip and not mip.get("skipped"):
+        epiplan_wall, mip_wall = ours["wall_seconds"]["min"], mip["wall_seconds"]["min"]
+        found["time_ratio_epiplan_over_mip"] = round(epiplan_wall / mip_wall, 5) if mip_wall > 0 else None
+        found["speedup_over_mip"] = round(mip_wall / epiplan_wall, 2) if epiplan_wall > 0 else None
+        unfinished = sorted(name for name in STAGES if mip["stages"][name]["status"] != Status.OPTIMAL.value)
+        found["mip_stages_not_optimal"] = unfinished
+        found["speedup_is_lower_bound"] = bool(unfinished)  # CBC stopped at its limit: a full solve takes longer
+        found["stage_speedup_over_mip"] = {
+            name: (
+                round(mip["stages"][name]["model_seconds"] / ours["stages"][name]["model_seconds"], 2)
+                if ours["stages"][name]["model_seconds"] > 0
+                else None
+            )
+            for name in STAGES
+        }
+        found["equal_figures_to_mip"] = equal_figures(ours["kpis"], mip["kpis"])
+        found["versus_mip"] = versus(ours["kpis"], mip["kpis"])
+    hand = result.get("hand")
+    if hand:
+        rows = versus(ours["kpis"], hand["kpis"])
+        found["versus_hand"] = rows
+        found["worse_than_hand"] = sorted(name for name, row in rows.items() if row["better"] == "other")
+        found["why_worse_than_hand"] = why_worse(found["worse_than_hand"], rows, hand.get("notes", {}))
+    return found
+
+
+def why_worse(worse: Sequence[str], rows: Mapping[str, Any], notes: Mapping[str, Any]) -> dict[str, str]:
+    """The reason, where the benchmark knows it, for each KPI on which the hand method comes out ahead."""
+
+    def better(name: str) -> bool:
+        return rows.get(name, {}).get("better") == "epiplan"
+
+    reasons: dict[str, str] = {}
+    for name in worse:
+        if name == "unmet_observation_other" and better("unmet_observation_disabled"):
+            reasons[name] = (
+                "lexicographic priority: rooms go to disabled/dementia persons first (unmet disabled "
+                f"{rows['unmet_observation_disabled']['difference']:+,.0f}, all unmet persons "
+                f"{rows['unmet_observation_persons']['difference']:+,.0f})"
+            )
+        elif name in ("sites_opened", "opening_cost") and better("unmet_observation_persons"):
+            reasons[name] = "more persons placed need more sites; opening cost is only the last lexicographic level"
+        elif name == "drug_shortfall" and notes.get("packs_shipped_beyond_pipeline_arcs", 0) > 0:
+            reasons[name] = (
+                f"the hand method shipped {notes['packs_shipped_beyond_pipeline_arcs']:,} packs beyond the "
+                "pipeline's k nearest depots per institution; within the same arcs its shortfall is "
+                f"{notes['drug_shortfall_within_pipeline_arcs']:,} (epiplan's arc pruning costs packs)"
+            )
+        elif name in TRAVEL_PARTS or name == "travel_minutes_total":
+            reasons[name] = "more served means more travel; compare the minutes per unit served"
+    return reasons
+
+
+def targets(result: Mapping[str, Any], scale: str) -> dict[str, Any]:
+    """The issue's targets for ``scale``: each with the measured figure and ``met``."""
+    goals = TARGETS.get(scale, {})
+    ours = result["epiplan"]
+    found: dict[str, Any] = {}
+    if "wall_seconds" in goals:
+        wall = ours["wall_seconds"]["min"]
+        found["wall_seconds"] = {"target": goals["wall_seconds"], "value": wall, "met": wall <= goals["wall_seconds"]}
+    if scale in ("city", "province"):
+        found["every_stage_optimal"] = {"value": ours["all_optimal"], "met": bool(ours["all_optimal"])}
+    if "gap" in goals:
+        gap = ours["worst_gap"]
+        found["gap"] = {"target": goals["gap"], "value": gap, "met": bool(ours["all_optimal"]) or gap <= goals["gap"]}
+    if "peak_rss_mb" in goals:
+        rss = result["memory"]["peak_rss_mb_after_epiplan"]
+        found["peak_rss_mb"] = {"target": goals["peak_rss_mb"], "value": rss, "met": rss <= goals["peak_rss_mb"]}
+    compared = result.get("comparison", {})
+    if "speedup_over_mip" in goals and "speedup_over_mip" in compared:
+        speedup = compared["speedup_over_mip"]
+        met = speedup is not None and speedup >= goals["speedup_over_mip"]
+        found["speedup_over_mip"] = {"target": goals["speedup_over_mip"], "value": speedup, "met": met}
+        equal = compared["equal_figures_to_mip"]["all_equal"]
+        found["equal_figures_to_mip"] = {"value": equal, "met": bool(equal)}
+    if "worse_than_hand" in compared:
+        worse = compared["worse_than_hand"]
+        explained = compared.get("why_worse_than_hand", {})
+        found["never_worse_than_hand"] = {
+            "value": worse,
+            "met": not worse,
+            "unexplained": [name for name in worse if name not in explained],
+        }
+    return found
+
+
+def kpi_table(result: Mapping[str, Any]) -> str:
+    """A markdown table of one scale's KPIs: epiplan, hand (difference), MIP."""
+    ours = result["epiplan"]["kpis"] or {}
+    hand = (result.get("hand") or {}).get("kpis") or {}
+    mip = (result.get("mip") or {}).get("kpis") or {}
+    lines = ["| KPI | epiplan | by hand | epiplan - hand | PuLP/CBC |", "|---|---:|---:|---:|---:|"]
+    for name in KPI_SENSE:
+        if name not in ours:
+            continue
+
+        def cell(kpis: Mapping[str, Any], key: str = name) -> str:
+            value = kpis.get(key)
+            return "—" if value is None else f"{value:,.4g}" if isinstance(value, float) else f"{value:,}"
+
+        both = ours.get(name) is not None and hand.get(name) is not None
+        difference = float(ours[name]) - float(hand[name]) if both else None
+        lines.append(
+            f"| {name} | {cell(ours)} | {cell(hand)} | {'—' if difference is None else f'{difference:+,.4g}'} "
+            f"| {cell(mip)} |"
+        )
+    return "\n".join(lines)

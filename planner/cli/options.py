@@ -1,0 +1,151 @@
+"""Checking the command line's own inputs: option values, YAML files, output paths.
+
+Every bad value is a user error (exit 2) with one line naming the option or file and what is wrong:
+``--time-limit 0`` (a time limit is a number of seconds > 0), a scenario file that is missing, not UTF-8,
+not YAML, YAML with a ``!!python/...`` tag (never executed: only plain YAML is read), or not a mapping;
+an ``--out`` that is a folder, inside a file, or the dataset itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_TIME_LIMIT_S = 86_400.0
+"""Largest ``--time-limit`` (seconds per stage): one day."""
+MAX_YAML_BYTES = 1024 * 1024
+"""Largest scenario, rules or grid file read (1 MB; they are a few lines)."""
+OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
+
+
+class OptionError(ValueError):
+    """A command-line input that cannot be used; ``problems`` lists one message each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def seconds(text: str) -> float:
+    """``argparse`` type of a time limit: a finite number of seconds > 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_TIME_LIMIT_S:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0 and at most {MAX_TIME_LIMIT_S:,.0f}, got {text!r}")
+    return value
+
+
+def positive_count(text: str) -> int:
+    """``argparse`` type of a count that must be a whole number > 0 (samples, workers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}")
+    return value
+
+
+def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+    """The mapping a small YAML file holds; raises :class:`OptionError` naming ``what`` file and the cause.
+
+    Only plain YAML is read (``yaml.safe_load``): a ``!!python/...`` tag is refused, never executed.
+    """
+    file = Path(path)
+    label = f"{what} file {path}"
+    try:
+        if not file.exists():
+            raise OptionError([f"{label}: no such file"])
+        if not file.is_file():
+            raise OptionError([f"{label}: not a file"])
+        if file.stat().st_size > MAX_YAML_BYTES:
+            raise OptionError([f"{label}: larger than {MAX_YAML_BYTES // 1024:,} KB (a {what} file is a few lines)"])
+        data = file.read_bytes()
+    except OSError as exc:
+        raise OptionError([f"{label}: cannot be read ({exc.strerror or exc})"]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OptionError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
+        message = f"{label}: a YAML tag that is not plain data{where}: {exc.problem}; only plain values are read"
+        raise OptionError([message]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" on line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise OptionError([f"{label}: not valid YAML{where}: {problem}"]) from None
+    except RecursionError:
+        raise OptionError([f"{label}: nested too deeply"]) from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise OptionError([f"{label}: expected a mapping of name: value, got {type(raw).__name__}"])
+    return raw
+
+
+def out_problem(path: str | Path, mkdir: bool, folder: bool = False) -> str | None:
+    """Why ``--out path`` cannot be written, or None: its folder is missing (unless ``mkdir``), or something in
+    the way is a file. ``folder``: ``path`` is a folder the command writes into (it may be new; its parent not)."""
+    target = Path(path)
+    if folder and target.exists() and not target.is_dir():
+        return f"--out {path}: {target} is a file, not a folder"
+    if not folder and target.is_dir():
+        return f"--out {path}: is a folder, expected a file name"
+    container = target.parent
+    existing = container
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--out {path}: {existing} is not a folder"
+    if not container.exists() and not mkdir:
+        return f"--out {path}: the folder {container} does not exist (add --mkdir to create it)"
+    return None
+
+
+def bad_outputs(paths: list[str], mkdir: bool = False, data: str | None = None) -> list[str]:
+    """Messages for ``--out`` paths that cannot be written (checked before anything is solved).
+
+    A wrong suffix, a folder, a file in the way, a missing folder (unless ``mkdir``), the dataset itself, a
+    folder this user cannot write into.
+    """
+    problems = []
+    dataset = Path(data).resolve() if data else None
+    for raw in paths:
+        path = Path(raw)
+        if path.suffix.lower() not in OUTPUT_SUFFIXES:
+            problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
+            continue
+        problem = out_problem(path, mkdir)
+        if problem is None and dataset is not None and path.resolve() == dataset:
+            problem = f"--out {raw}: is the dataset itself"
+        existing = next((folder for folder in path.resolve().parents if folder.exists()), None)
+        if problem is None and existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+            problem = f"--out {raw}: cannot write into {existing}"
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+__all__ = [
+    "MAX_TIME_LIMIT_S",
+    "MAX_YAML_BYTES",
+    "OUTPUT_SUFFIXES",
+    "OptionError",
+    "bad_outputs",
+    "out_problem",
+    "positive_count",
+    "read_yaml_mapping",
+    "seconds",
+]

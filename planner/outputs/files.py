@@ -1,0 +1,238 @@
+"""Writing a plan to files: ``.json``, ``.xlsx``, ``.zip`` or ``.pdf`` by the file's suffix, all of them or none.
+
+Every file is first written into a temporary file in its target's folder (``.plan.json.XXXX.tmp``); only
+when every one is complete are they renamed over their targets, one after the other with SIGINT and SIGTERM
+held back (:func:`planner.signals.deferred`) and the target folders locked against another run doing the
+same (``flock``), so two runs writing the same paths never leave files of both. On any error or interruption
+before the renames, every temporary file (and every folder created for the outputs) is removed and the
+previous files are left as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from planner.outputs.csv_zip import write_zip
+from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.workbook import write_workbook
+from planner.signals import deferred
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from planner.report.plan import Plan
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: the renames are not locked against a concurrent run
+    fcntl = None  # type: ignore[assignment]
+
+SUFFIXES = (".json", ".xlsx", ".zip", ".pdf")
+Writer = Callable[[IO[bytes]], None]
+
+
+def _stage(target: Path, write: Writer) -> Path:
+    """Call ``write`` on a new temporary file next to ``target`` and return it (removed on any error)."""
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(temporary_name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.chmod(mode)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+@contextlib.contextmanager
+def _locked(folders: Iterable[Path]) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on every folder (in a fixed order, so two runs cannot deadlock)."""
+    descriptors: list[int] = []
+    try:
+        for folder in sorted({folder.resolve() for folder in folders}):
+            if fcntl is None:
+                break
+            descriptor = os.open(folder, os.O_RDONLY)
+            descriptors.append(descriptor)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)  # closing releases the lock
+
+
+def replace_all(staged: list[tuple[Path, Path]]) -> list[Path]:
+    """Rename each ``(temporary, target)`` pair into place, as one step; returns the targets."""
+    with _locked(target.parent for _, target in staged), deferred():
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    return [target for _, target in staged]
+
+
+def atomic_write(path: str | os.PathLike[str], write: Writer) -> Path:
+    """Call ``write`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    On any error the temporary file is removed and an existing ``path`` is left
+    untouched; the error propagates.
+
+    Returns
+    -------
+    Path
+        The written ``path``.
+    """
+    target = Path(path)
+    temporary = _stage(target, write)
+    try:
+        return replace_all([(temporary, target)])[0]
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _bytes_writer(payload: bytes) -> Writer:
+    def write(handle: IO[bytes]) -> None:
+        handle.write(payload)
+
+    return write
+
+
+def _json_writer(
+    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None
+) -> Writer:
+    return _bytes_writer(to_json_bytes(plan))
+
+
+def _xlsx_writer(
+    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: pd.DataFrame | None = None
+) -> Writer:
+    return lambda handle: write_workbook(plan, handle, language, names, border)
+
+
+def _zip_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
+    return lambda handle: write_zip(plan, handle)
+
+
+def _pdf_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
+    from planner.report.summary import summary_pdf
+
+    return _bytes_writer(summary_pdf(plan, language, names))
+
+
+_MAKERS: dict[str, Callable[..., Writer]] = {
+    ".json": _json_writer,
+    ".xlsx": _xlsx_writer,
+    ".zip": _zip_writer,
+    ".pdf": _pdf_writer,
+}
+"""Per suffix: what turns a plan (language, names, border) into the function that writes its file."""
+
+
+def write_json(plan: Plan, path: str | os.PathLike[str]) -> Path:
+    """Write the ``epiplan.plan/1`` JSON document to ``path`` (atomically)."""
+    return atomic_write(path, _json_writer(plan))
+
+
+def write_xlsx(
+    plan: Plan,
+    path: str | os.PathLike[str],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+) -> Path:
+    """Write the coordinator's Excel workbook in ``language`` to ``path`` (atomically); ``names``: id -> name;
+    ``border``: a district's flows across its border."""
+    return atomic_write(path, _xlsx_writer(plan, language, names, border))
+
+
+def write_pdf(
+    plan: Plan, path: str | os.PathLike[str], language: str = "en", names: Mapping[str, str] | None = None
+) -> Path:
+    """Write the one-page printable summary (``planner.report.summary``) in ``language`` to ``path``."""
+    return atomic_write(path, _pdf_writer(plan, language, names))
+
+
+def write_csv_zip(plan: Plan, path: str | os.PathLike[str]) -> Path:
+    """Write the zip of CSVs (with ``plan.json``) to ``path`` (atomically)."""
+    return atomic_write(path, _zip_writer(plan))
+
+
+WRITERS: dict[str, Callable[..., Path]] = {
+    ".json": write_json,
+    ".xlsx": write_xlsx,
+    ".zip": write_csv_zip,
+    ".pdf": write_pdf,
+}
+"""Per suffix: the function that writes one file of that kind (atomically)."""
+
+
+def _make_folders(targets: list[Path]) -> list[Path]:
+    """Create the missing folders of ``targets``; the created ones, deepest first."""
+    created: list[Path] = []
+    for target in targets:
+        missing = [folder for folder in (target.parent, *target.parent.parents) if not folder.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(exist_ok=True)
+            created.append(folder)
+    return created[::-1]
+
+
+def write_plan(
+    plan: Plan,
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Write the plan to one or several files, the format chosen by each file's suffix: all of them or none;
+    the workbook in ``language`` with ``names`` beside ids (the JSON and the CSVs keep their English keys).
+
+    Raises
+    ------
+    ValueError
+        When a suffix is not ``.json``, ``.xlsx``, ``.zip`` or ``.pdf``, or a target is a folder (checked
+        before anything is written).
+    """
+    targets = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
+    unknown = [str(target) for target in targets if target.suffix.lower() not in WRITERS]
+    if unknown:
+        raise ValueError(f"cannot export a plan to {', '.join(unknown)}: use a file ending in {', '.join(SUFFIXES)}")
+    folders = [str(target) for target in targets if target.is_dir()]
+    if folders:
+        raise ValueError(f"cannot write a plan over the folder {', '.join(folders)}")
+    targets = list(dict.fromkeys(targets))
+    created = _make_folders(targets)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target in targets:
+            writer = _MAKERS[target.suffix.lower()](plan, language, names, border)
+            staged.append((_stage(target, writer), target))
+        return replace_all(staged)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+__all__ = [
+    "SUFFIXES",
+    "WRITERS",
+    "atomic_write",
+    "replace_all",
+    "write_csv_zip",
+    "write_json",
+    "write_pdf",
+    "write_plan",
+    "write_xlsx",
+]

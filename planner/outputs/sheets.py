@@ -1,0 +1,125 @@
+"""Writing cells to an xlsx sheet as values, never formulas: the primitives of every workbook epiplan writes.
+
+Every text cell is written as a string, and a cell that a spreadsheet would read as a formula (it starts with
+``=``, ``+``, ``-`` or ``@``, see :func:`is_formula_like`) also gets Excel's quote prefix, so it stays text even
+when edited. Columns are sized to their content (CJK characters count double).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.outputs.contract import plain
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Text starting with one of these is a formula to a spreadsheet (OWASP CSV injection)."""
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLUMN_WIDTH = 60
+XLSX_MIN_COLUMN_WIDTH = 6
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet would read ``text`` as a formula."""
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes on screen: CJK characters count double."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+class SheetWriter:
+    """Writes typed cell values to one worksheet and sizes its columns to their content."""
+
+    def __init__(self, worksheet: Any, formats: Mapping[str, Any]) -> None:
+        self.worksheet = worksheet
+        self.formats = formats
+        self.widths: dict[int, int] = {}
+
+    def track(self, col: int, text: str) -> None:
+        """Widen column ``col`` to fit ``text`` (up to the maximum width)."""
+        width = self.widths.get(col, 0)
+        if width < XLSX_MAX_COLUMN_WIDTH and len(text) * 2 > width:
+            self.widths[col] = max(width, _display_width(text))
+
+    def write(self, row: int, col: int, value: Any, bold: bool = False) -> None:
+        """Write one value as a value (never a formula): text, number, boolean; NaN and None stay blank."""
+        if value is None or value is pd.NA or value is pd.NaT:
+            return
+        if isinstance(value, Enum):
+            value = value.value
+        if isinstance(value, bool | np.bool_):
+            self.worksheet.write_boolean(row, col, bool(value), self.formats["bold"] if bold else None)
+            self.track(col, "FALSE")
+        elif isinstance(value, int | np.integer | float | np.floating):
+            if math.isfinite(value):
+                self.worksheet.write_number(row, col, value, self.formats["bold" if bold else "number"])
+                self.track(col, f"{value:g}")
+            elif not math.isnan(value):  # an infinity, as text
+                self.write(row, col, str(float(value)), bold)
+        else:
+            text = value if isinstance(value, str) else json.dumps(plain(value), ensure_ascii=False)
+            style = "bold" if bold else "text"
+            if is_formula_like(text):
+                style += "_quoted"
+            self.worksheet.write_string(row, col, text, self.formats[style])
+            self.track(col, text)
+
+    def write_row(self, row: int, values: Iterable[Any], bold: bool = False) -> None:
+        """Write ``values`` into ``row``, one per column from the first."""
+        for col, value in enumerate(values):
+            self.write(row, col, value, bold)
+
+    def finish(self) -> None:
+        """Size every column to its widest cell, within limits."""
+        for col, width in self.widths.items():
+            size = min(XLSX_MAX_COLUMN_WIDTH, max(XLSX_MIN_COLUMN_WIDTH, width + 2))
+            self.worksheet.set_column(col, col, size)
+
+
+def sheet_name(name: str, used: set[str], fallback: str = "table") -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, no apostrophe at either end (Excel
+    refuses them: ``Dongcheng'``), not the reserved ``History``, unique ignoring case (``used`` grows)."""
+    cleaned = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31].strip("' ") or fallback
+    if cleaned.lower() == "history":
+        cleaned = f"{cleaned}_"
+    candidate, number = cleaned, 2
+    while candidate.lower() in used:
+        suffix = f"~{number}"
+        candidate, number = cleaned[: 31 - len(suffix)] + suffix, number + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+TOTAL_WORDS = ("Total", "合计")
+
+
+def is_chinese(frame: pd.DataFrame) -> bool:
+    """True when a header of ``frame`` is not ASCII (the table is in Chinese)."""
+    return any(not str(column).isascii() for column in frame.columns)
+
+
+def formats(workbook: Any) -> dict[str, Any]:
+    number = "#,##0.##"
+    return {
+        "bold": workbook.add_format({"bold": True, "num_format": number}),
+        "bold_quoted": workbook.add_format({"bold": True, "quote_prefix": True}),
+        "text": workbook.add_format({}),
+        "text_quoted": workbook.add_format({"quote_prefix": True}),
+        "number": workbook.add_format({"num_format": number}),
+        "header": workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+    }
+
+
+__all__ = ["FORMULA_PREFIXES", "TOTAL_WORDS", "SheetWriter", "formats", "is_formula_like", "sheet_name"]

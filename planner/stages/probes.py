@@ -1,0 +1,311 @@
+"""What the next units of a scarce resource buy, measured on the stage's own model.
+
+One unit is too small to say anything a coordinator can act on ("one more pack cuts the shortfall by 1"), so
+each probe adds *enough* of a resource in one place, solves the stage's objective again and reports how far
+each level of the lexicographic objective moves:
+
+- rooms (:func:`room_probes`): every usable observation site of a district gets unlimited rooms; the
+  unmet optimum of phases (i)-(ii) (disabled persons first, then everyone) is two maximum flows
+  (``models.observation.flows.solve_unmet_optimum``), so the persons the district's rooms can place are exact.
+  The rooms it takes are those persons divided by the persons per room (rounded up); disabled persons need
+  barrier-free rooms.
+- nurses (:func:`nurse_probes`): the pools of a district get as many more nurses as there are unmet needs; the
+  nursing model (tiers in order, exact max flows) is solved again and the unmet needs per tier compared.
+- packs (:func:`pack_probes`): a depot gets as many more packs of a drug as the drug's shortfall; the drug's
+  class is solved again (``models.drugs``: lowest fill rate of care homes and clinics, then the shortfall,
+  then pack-minutes). Depots that reach the same institutions buy the same, so one solve serves them all.
+- ambulances (:func:`ambulance_probes`): a district with homes not covered for want of ambulance time gets
+  one, two, four more ambulances (:data:`AMBULANCE_STEPS`) until the covered transfers stop growing.
+
+Each probe returns a table of effects ranked by the stage's lexicographic objective; the stage modules put
+them into words (``planner.stages.<stage>.marginal_values``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.base import SolveOptions, StageResult
+
+AMBULANCE_STEPS: tuple[int, ...] = (1, 2, 4)
+"""The more ambulances a probe tries in one district, in this order (it stops when one more buys nothing)."""
+AMBULANCE_DISTRICTS = 3
+"""Districts probed for ambulances: those with the most daily transfers left uncovered (CP-SAT re-solves)."""
+PROBE_OPTIONS = SolveOptions(time_limit_s=5.0)
+AMBULANCE_PROBE_OPTIONS = SolveOptions(time_limit_s=1.0)
+
+
+# --- observation ------------------------------------------------------------------------------------------------
+
+
+def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
+    """Per district: persons its sites could place with unlimited rooms, by group, and the rooms that takes.
+
+    Parameters
+    ----------
+    inputs
+        The observation stage's inputs (``planner.stages.observation.ObservationInputs``).
+    street_district
+        street_id -> district_id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district_id, disabled, other, rooms, barrier_free_rooms, same_as`` (persons placed, rooms needed, and
+        the other districts whose rooms would buy exactly the same, comma-joined), one row per distinct effect,
+        ranked: disabled persons first, then all persons, then fewer rooms; among equals, the district where
+        more of the persons left without a room live comes first.
+    """
+    from models.observation.flows import solve_unmet_optimum
+    from models.observation.instance import prepare
+
+    columns = ["district_id", "disabled", "other", "rooms", "barrier_free_rooms", "same_as"]
+    instance = prepare(
+        inputs.groups,
+        inputs.sites,
+        inputs.arcs,
+        inputs.persons_per_room,
+        inputs.sites_per_street_min,
+        inputs.barrier_free_for_disabled,
+    )
+    before = solve_unmet_optimum(instance)
+    if before is None or before[1] == 0:
+        return pd.DataFrame(columns=columns)
+    unmet_disabled, unmet_all = before
+    sites = instance.sites
+    districts = sites["street_id"].map(street_district).fillna("").astype(str)
+    groups = instance.groups
+    living = groups["persons"].groupby(groups["street_id"].map(street_district).astype(str)).sum()
+    per_room = max(1, int(inputs.persons_per_room))
+    rows = []
+    for district in sorted(d for d in districts[sites["usable"]].unique() if d):
+        boosted = sites["usable"] & (districts == district)
+        capacity = sites["capacity"].where(~boosted, sites["capacity"] + unmet_all * per_room)
+        after = solve_unmet_optimum(dataclasses.replace(instance, sites=sites.assign(capacity=capacity)))
+        if after is None:
+            continue
+        disabled, total = unmet_disabled - after[0], unmet_all - after[1]
+        if total <= 0:
+            continue
+        rows.append(
+            {
+                "district_id": str(district),
+                "disabled": int(disabled),
+                "other": int(total - disabled),
+                "rooms": int(-(-total // per_room)),
+                "barrier_free_rooms": int(-(-disabled // per_room)) if inputs.barrier_free_for_disabled else 0,
+                "living": int(living.get(district, 0)),
+            }
+        )
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    frame["persons"] = frame["disabled"] + frame["other"]
+    frame = frame.sort_values(
+        ["disabled", "persons", "rooms", "living"], ascending=[False, False, True, False], kind="stable"
+    )
+    return collapse_equal(frame, ["disabled", "other", "rooms", "barrier_free_rooms"], "district_id")[columns]
+
+
+def collapse_equal(frame: pd.DataFrame, effect: list[str], name: str) -> pd.DataFrame:
+    """One row per distinct ``effect`` (the first, in ``frame``'s order), the others' ``name`` in ``same_as``."""
+    keys = frame[effect].astype(str).agg("|".join, axis=1)
+    first = ~keys.duplicated()
+    others = frame[name].astype(str).groupby(keys, sort=False).agg(lambda ids: ",".join(list(ids)[1:]))
+    kept = frame[first].copy()
+    kept["same_as"] = keys[first].map(others).to_numpy()
+    return kept.reset_index(drop=True)
+
+
+# --- nursing ----------------------------------------------------------------------------------------------------
+
+
+def nurse_probes(
+    inputs: Any, solve: Callable[[Any, SolveOptions], StageResult], tiers: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per district with pools: the unmet needs its pools could meet with more nurses, by tier.
+
+    Parameters
+    ----------
+    inputs
+        The nursing stage's inputs (``planner.stages.nursing.NursingInputs``).
+    solve
+        The stage's solve function.
+    tiers
+        The need tiers in service order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district_id, nurses`` (the nurses it takes: one per need met) and one column per tier (needs met),
+        ranked by the tiers in order.
+    """
+    columns = ["district_id", "nurses", *tiers]
+    base = solve(inputs, PROBE_OPTIONS).table("needs")
+    unmet = base.groupby("need")["unmet"].sum()
+    total = int(unmet.sum())
+    if total == 0:
+        return pd.DataFrame(columns=columns)
+    pools = inputs.pools
+    rows = []
+    for district in sorted(pools["district_id"].astype(str).unique()):
+        more = pools["nurses"].where(pools["district_id"].astype(str) != district, pools["nurses"] + total)
+        probe = dataclasses.replace(inputs, pools=pools.assign(nurses=more))
+        after = solve(probe, PROBE_OPTIONS).table("needs").groupby("need")["unmet"].sum()
+        gains = {tier: int(unmet.get(tier, 0) - after.get(tier, 0)) for tier in tiers}
+        if sum(gains.values()) > 0:
+            rows.append({"district_id": district, "nurses": sum(gains.values()), **gains})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values([*tiers], ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --- drugs ------------------------------------------------------------------------------------------------------
+
+
+def lowest_fill(targets: pd.DataFrame) -> float:
+    """The lowest fill rate of the priority institutions (care homes and clinics) with a need, those no stocked
+    depot reaches included (the model leaves them out of its max-min: nothing it does reaches them); 1.0 when
+    none has a need."""
+    priority = targets[targets["priority"].astype(bool) & (targets["need"] > 0)]
+    return float(priority["fill_rate"].min()) if not priority.empty else 1.0
+
+
+FILL_STEP = 0.1
+"""The next step of the lowest fill rate a pack probe asks for (62 % -> 70 %)."""
+
+
+def step_packs(targets: pd.DataFrame, fill: float) -> tuple[float, int]:
+    """The next fill step above ``fill`` (to the next multiple of :data:`FILL_STEP`, at most 1) and the packs the
+    priority institutions lack to reach it: ``sum max(0, ceil(step * need) - allocated)``."""
+    step = min(1.0, (np.floor(fill / FILL_STEP + 1e-9) + 1) * FILL_STEP)
+    priority = targets[targets["priority"].astype(bool) & (targets["need"] > 0)]
+    wanted = np.ceil(step * priority["need"].to_numpy(float) - 1e-9) - priority["allocated"].to_numpy(float)
+    return float(step), int(np.clip(wanted, 0, None).sum())
+
+
+def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOptions], StageResult]) -> pd.DataFrame:
+    """Per drug short and depot that can help: packs it could place with more stock, and the fill rates.
+
+    Where the lowest fill rate of care homes and clinics is below 100 %, a first row says what the packs that
+    lift it to its next step (:data:`FILL_STEP`) buy; the next row what enough packs for the whole shortfall buy.
+
+    Parameters
+    ----------
+    inputs
+        The drug stage's inputs (``planner.stages.drugs.DrugInputs``).
+    result
+        The stage's result (its ``fill``, ``targets`` and ``depots`` tables).
+    solve
+        The stage's solve function.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``drug, depot_id, packs, fill_before, fill_after, shortfall_before, pack_minutes, same_as`` (other
+        depots that buy exactly the same, comma-joined): per drug, ranked by the lowest fill rate reached, then
+        the packs placed, then pack-minutes.
+    """
+    columns = ["drug", "depot_id", "packs", "fill_before", "fill_after", "shortfall_before", "pack_minutes", "same_as"]
+    fill = result.table("fill").set_index("drug")
+    solved_targets = result.table("targets")
+    depots = result.table("depots")
+    helpful = depots[depots["marginal_value"] > 0]
+    groups: list[list[dict[str, Any]]] = []
+    for drug, candidates in helpful.groupby("drug", sort=False):
+        shortfall = int(fill["shortfall"].get(drug, 0))
+        before = lowest_fill(solved_targets[solved_targets["drug"] == drug])
+        if shortfall <= 0:
+            continue
+        targets = inputs.targets[(inputs.targets["drug"] == drug) & (inputs.targets["need"] > 0)]
+        arcs = inputs.arcs[inputs.arcs["institution_id"].isin(targets["institution_id"])]
+        reach = arcs.groupby("depot_id")["institution_id"].agg(lambda ids: tuple(sorted(map(str, ids))))
+        stock = inputs.depots[inputs.depots["drug"] == drug]
+        _step, step = step_packs(solved_targets[solved_targets["drug"] == drug], before)
+        amounts = [step, shortfall] if 0 < step < shortfall and before < 1.0 else [shortfall]
+        by_reach: dict[tuple[str, ...], list[str]] = {}
+        for depot in candidates["depot_id"].astype(str):
+            by_reach.setdefault(reach.get(depot, ()), []).append(depot)
+        for same in by_reach.values():
+            minutes = arcs[arcs["depot_id"].isin(same)].groupby("depot_id")["minutes"].mean()
+            ordered = sorted(same, key=lambda d: (float(minutes.get(d, np.inf)), d))
+            rows: list[dict[str, Any]] = []
+            for amount in amounts:
+                in_depot = stock["depot_id"].astype(str) == ordered[0]
+                more = stock["stock"].where(~in_depot, stock["stock"] + amount)
+                probe = dataclasses.replace(inputs, depots=stock.assign(stock=more), targets=targets, arcs=arcs)
+                solved = solve(probe, PROBE_OPTIONS)
+                after = solved.table("fill").iloc[0]
+                placed = shortfall - int(after["shortfall"])
+                if placed > 0 and (not rows or placed > int(rows[-1]["packs"])):
+                    rows.append(
+                        {
+                            "drug": str(drug),
+                            "depot_id": ordered[0],
+                            "packs": placed,
+                            "fill_before": before,
+                            "fill_after": lowest_fill(solved.table("targets")),
+                            "shortfall_before": shortfall,
+                            "pack_minutes": float(after["pack_minutes"]),
+                            "same_as": ",".join(ordered[1:]),
+                        }
+                    )
+            if rows:
+                groups.append(rows)
+    groups.sort(key=lambda rows: (-(rows[-1]["fill_after"] - rows[-1]["fill_before"]), -rows[-1]["packs"]))
+    return pd.DataFrame([row for rows in groups for row in rows], columns=columns)
+
+
+# --- ambulances -------------------------------------------------------------------------------------------------
+
+
+def ambulance_probes(
+    inputs: Any, result: StageResult, solve: Callable[[Any, SolveOptions], StageResult]
+) -> pd.DataFrame:
+    """Per district with homes left uncovered for want of ambulance time (the :data:`AMBULANCE_DISTRICTS` with the
+    most daily transfers uncovered): the fewest more ambulances of :data:`AMBULANCE_STEPS` that cover the most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district_id, ambulances, homes, daily_transfers`` (homes newly covered and their daily transfers),
+        ranked by daily transfers covered, then fewer ambulances.
+    """
+    columns = ["district_id", "ambulances", "homes", "daily_transfers"]
+    hand = result.table("handshakes")
+    reason = hand["reason"] if "reason" in hand else pd.Series("", index=hand.index)
+    short = hand[~hand["covered"].astype(bool) & (reason == "station_workload")]
+    if short.empty:
+        return pd.DataFrame(columns=columns)
+    home_district = inputs.homes.set_index("home_id")["district_id"].astype(str)
+    covered_before = hand[hand["covered"].astype(bool)]
+    homes_before, daily_before = len(covered_before), float(covered_before["daily_transfers"].sum())
+    fleet = inputs.fleet
+    rows = []
+    uncovered = short["daily_transfers"].groupby(short["home_id"].map(home_district)).sum()
+    for district, wanted in uncovered.sort_values(ascending=False).head(AMBULANCE_DISTRICTS).items():
+        best: dict[str, Any] = {"district_id": str(district), "ambulances": 0, "homes": 0, "daily_transfers": 0.0}
+        for extra in AMBULANCE_STEPS:
+            in_district = fleet["district_id"].astype(str) == str(district)
+            more = fleet["ambulances_after"].where(~in_district, fleet["ambulances_after"] + extra)
+            probe = dataclasses.replace(inputs, fleet=fleet.assign(ambulances_after=more))
+            after = solve(probe, AMBULANCE_PROBE_OPTIONS)
+            covered = after.table("handshakes")
+            covered = covered[covered["covered"].astype(bool)]
+            daily = float(covered["daily_transfers"].sum()) - daily_before
+            if daily > best["daily_transfers"] + 1e-9:
+                best.update(ambulances=extra, homes=len(covered) - homes_before, daily_transfers=daily)
+            elif best["ambulances"]:
+                break  # one more ambulance bought nothing more
+            if best["daily_transfers"] >= float(wanted) - 1e-9:
+                break
+        if best["ambulances"]:
+            rows.append(best)
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["daily_transfers", "ambulances"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )

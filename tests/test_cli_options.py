@@ -1,0 +1,104 @@
+"""The command line's own inputs: option values, YAML files and output paths are user errors (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from planner.cli.main import main
+from planner.cli.options import OptionError, bad_outputs, positive_count, read_yaml_mapping, seconds
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "-inf", "1e308", "ten", ""])
+def test_a_time_limit_is_a_finite_number_of_seconds_above_zero(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        seconds(text)
+    assert seconds("0.5") == 0.5
+    assert seconds("86400") == 86400.0
+
+
+def test_counts_are_whole_and_positive() -> None:
+    assert positive_count("3") == 3
+    for text in ("0", "-2", "1.5", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            positive_count(text)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"level: [severe\n: :\n", "not valid YAML on line 2, column 1"),
+        (b"level: severe # \xff\n", "not UTF-8 text (byte 0xff on line 1)"),
+        (b"level: !!python/object/apply:os.system ['false']\n", "a YAML tag that is not plain data (line 1)"),
+        (b"- 1\n- 2\n", "expected a mapping of name: value, got list"),
+    ],
+)
+def test_a_yaml_file_that_cannot_be_used_names_the_cause(content: bytes, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes(content)
+    with pytest.raises(OptionError) as caught:
+        read_yaml_mapping(path, "scenario")
+    assert caught.value.problems[0].startswith(f"scenario file {path}: {message}")
+
+
+def test_a_missing_or_folder_yaml_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="no such file"):
+        read_yaml_mapping(tmp_path / "nope.yaml", "scenario")
+    with pytest.raises(OptionError, match="not a file"):
+        read_yaml_mapping(tmp_path, "scenario")
+    (tmp_path / "empty.yaml").write_text("# nothing\n")
+    assert read_yaml_mapping(tmp_path / "empty.yaml", "scenario") == {}
+
+
+def test_outputs_that_cannot_be_written_are_named(tmp_path: Path) -> None:
+    (tmp_path / "folder.json").mkdir()
+    (tmp_path / "file").write_text("x")
+    data = tmp_path / "data.zip"
+    data.write_bytes(b"PK")
+    paths = [
+        tmp_path / "folder.json",
+        tmp_path / "file" / "plan.json",
+        data,
+        tmp_path / "p.txt",
+        tmp_path / "new" / "p.json",
+    ]
+    assert bad_outputs([str(path) for path in paths], data=str(data)) == [
+        f"--out {paths[0]}: is a folder, expected a file name",
+        f"--out {paths[1]}: {tmp_path / 'file'} is not a folder",
+        f"--out {data}: is the dataset itself",
+        f"--out {paths[3]}: expected a file ending in .json, .xlsx, .zip, .pdf",
+        f"--out {paths[4]}: the folder {tmp_path / 'new'} does not exist (add --mkdir to create it)",
+    ]
+    assert bad_outputs([str(tmp_path / "new" / "deeper" / "plan.json")], mkdir=True) == []
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [b"level: [severe\n", b"\xff\xfe", b"level: !!python/name:os.system\n", None],
+)
+def test_solve_refuses_a_scenario_file_it_cannot_read_with_exit_2(
+    scenario: bytes | None, tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    if scenario is not None:
+        path.write_bytes(scenario)
+    out = tmp_path / "plan.json"
+    code = main(["solve", "--data", str(tiny_dataset_dir), "--scenario", str(path), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out.startswith(f"epiplan: scenario file {path}: ")
+    assert "Traceback" not in captured.out + captured.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_solve_refuses_a_bad_time_limit_with_exit_2(
+    value: str, tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p.json"
+    code = main(["solve", "--data", str(tiny_dataset_dir), "--time-limit", value, "--out", str(out)])
+    assert code == 2
+    assert "argument --time-limit: expected seconds > 0" in capsys.readouterr().err
+    assert not out.exists()

@@ -1,0 +1,72 @@
+"""The plan's zip of CSVs: contents, escaping, reading back."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.outputs.csv_zip import escape_csv_text, read_csv_zip, to_zip_bytes, unescape_csv_text
+from planner.outputs.plan_json import plan_to_json
+from planner.outputs.tables import plan_tables
+from planner.outputs.workbook import is_formula_like
+from planner.report.plan import Plan
+
+
+def test_zip_holds_every_table_plan_json_and_datapackage(plan: Plan) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(to_zip_bytes(plan)))
+    names = {f"{name}.csv" for name in plan_tables(plan)} | {"plan.json", "datapackage.json"}
+    assert set(archive.namelist()) == names
+    assert json.loads(archive.read("plan.json").decode("utf-8")) == plan_to_json(plan)
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            assert archive.read(name).startswith(b"\xef\xbb\xbf"), name
+
+
+def test_zip_csv_text_is_escaped_and_excel_friendly(plan: Plan) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(to_zip_bytes(plan)))
+    sites = archive.read("observation_sites.csv").decode("utf-8-sig")
+    assert sites.startswith("site_id,street_id,open,rooms,persons,barrier_free,")
+    assert "\r\n" in sites
+    assert ",'=SUM(A1)\r\n" in sites
+    assert "安定门观察点" in sites
+    assert "'+86 10 1234" in archive.read("ambulance_stations.csv").decode("utf-8-sig")
+    plain_read = pd.read_csv(io.BytesIO(archive.read("observation_assignments.csv")), encoding="utf-8-sig", dtype=str)
+    assert plain_read["home_id"].tolist() == ["007", "007", "H002"]
+
+
+def test_zip_csvs_read_back_equal(plan: Plan) -> None:
+    tables = plan_tables(plan)
+    back = read_csv_zip(to_zip_bytes(plan))
+    assert list(back) == list(tables)
+    for name, frame in tables.items():
+        if name in ("kpis", "scenario", "rules"):  # mixed-type value columns read back as text
+            assert back[name].iloc[:, 0].tolist() == frame.iloc[:, 0].tolist(), name
+            continue
+        pd.testing.assert_frame_equal(back[name], frame, obj=name)
+    kpis = dict(zip(back["kpis"]["key"], back["kpis"]["value"], strict=True))
+    assert kpis["district_zh"] == "东城区"
+    assert kpis["unmet_persons"] == "1"
+
+
+def test_csv_escape_is_reversible() -> None:
+    assert escape_csv_text("=SUM(A1)") == "'=SUM(A1)"
+    assert escape_csv_text("+86 10 1234") == "'+86 10 1234"
+    assert escape_csv_text("-1") == "'-1"
+    assert escape_csv_text("@cmd") == "'@cmd"
+    assert escape_csv_text("'quoted") == "''quoted"
+    assert escape_csv_text("007") == "007"
+    assert escape_csv_text("东城区") == "东城区"
+    assert unescape_csv_text("''quoted") == "'quoted"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=8))
+def test_csv_escape_round_trips_and_never_leaves_a_formula(text: str) -> None:
+    escaped = escape_csv_text(text)
+    assert unescape_csv_text(escaped) == text
+    assert not is_formula_like(escaped)

@@ -1,0 +1,163 @@
+"""Writing a plan to files: the format by suffix, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from planner.outputs import csv_zip, plan_json, workbook
+from planner.outputs.files import atomic_write, write_csv_zip, write_json, write_plan, write_xlsx
+from planner.outputs.plan_json import plan_to_json
+from planner.report.plan import Plan
+
+
+def test_write_plan_chooses_the_format_by_suffix(plan: Plan, tmp_path: Path) -> None:
+    paths = [tmp_path / "plan.json", tmp_path / "plan.XLSX", tmp_path / "plan.zip"]
+    assert write_plan(plan, paths) == paths
+    assert json.loads(paths[0].read_text(encoding="utf-8")) == plan_to_json(plan)
+    assert openpyxl.load_workbook(paths[1]).sheetnames[0] == "Summary"
+    assert "plan.json" in zipfile.ZipFile(paths[2]).namelist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.XLSX", "plan.json", "plan.zip"]
+    assert paths[0].stat().st_mode & 0o777 == 0o644
+    assert write_plan(plan, str(tmp_path / "one.json")) == [tmp_path / "one.json"]
+
+
+def test_bad_suffix_raises_before_anything_is_written(plan: Plan, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.json, \.xlsx, \.zip"):
+        write_plan(plan, [tmp_path / "plan.json", tmp_path / "plan.txt"])
+    with pytest.raises(ValueError, match=r"plan\.csv"):
+        write_plan(plan, tmp_path / "plan.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failing_zip_write_leaves_no_file_and_no_temp_file(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_csv_bytes = csv_zip.csv_bytes
+    seen: list[list[str]] = []
+
+    def fail_on_third_table(frame: pd.DataFrame) -> bytes:
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        if len(seen) == 3:
+            raise OSError("disk full")
+        return real_csv_bytes(frame)
+
+    monkeypatch.setattr(csv_zip, "csv_bytes", fail_on_third_table)
+    with pytest.raises(OSError, match="disk full"):
+        write_csv_zip(plan, tmp_path / "plan.zip")
+    assert seen[-1] and seen[-1][0].startswith(".plan.zip.")  # the temp file existed, half written
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failing_xlsx_write_keeps_the_old_file(plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"old plan")
+    calls: list[str] = []
+
+    def fail_on_second_sheet(*args: Any) -> None:
+        calls.append(args[2])
+        if len(calls) == 2:
+            raise RuntimeError("writer crashed")
+
+    monkeypatch.setattr(workbook, "write_table_sheet", fail_on_second_sheet)
+    with pytest.raises(RuntimeError, match="writer crashed"):
+        write_xlsx(plan, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+    assert target.read_bytes() == b"old plan"
+
+
+def test_failing_json_write_leaves_nothing(plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(_plan: Plan) -> dict[str, Any]:
+        raise ValueError("bad plan")
+
+    monkeypatch.setattr(plan_json, "plan_to_json", crash)
+    with pytest.raises(ValueError, match="bad plan"):
+        write_json(plan, tmp_path / "plan.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_removes_a_half_written_temp_file(tmp_path: Path) -> None:
+    def half_then_fail(handle: Any) -> None:
+        handle.write(b"half")
+        handle.flush()
+        assert len(list(tmp_path.iterdir())) == 1
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(tmp_path / "plan.json", half_then_fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- all of a run's files, or none
+
+
+def test_a_failing_second_output_leaves_every_previous_file_and_no_temporary(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / "plan.json", tmp_path / "plan.xlsx"]
+    for target in targets:
+        target.write_bytes(b"previous")
+
+    def crash(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workbook, "write_table_sheet", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_plan(plan, targets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.xlsx"]
+    assert all(target.read_bytes() == b"previous" for target in targets)
+
+
+def test_folders_made_for_the_outputs_are_removed_when_writing_fails(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "write_table_sheet", lambda *args: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(OSError):
+        write_plan(plan, [tmp_path / "a" / "b" / "plan.json", tmp_path / "c" / "plan.xlsx"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_is_never_written_over(plan: Plan, tmp_path: Path) -> None:
+    (tmp_path / "plan.json").mkdir()
+    with pytest.raises(ValueError, match="over the folder"):
+        write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_signal_while_renaming_comes_after_every_output_is_in_place(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from planner import signals
+    from planner.outputs import files
+
+    targets = [tmp_path / "plan.json", tmp_path / "plan.zip"]
+    real_replace = os.replace
+    renamed: list[str] = []
+
+    def replace_then_signal(source: Path, target: Path) -> None:
+        real_replace(source, target)
+        renamed.append(Path(target).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = {signum: signal.getsignal(signum) for signum in signals.SIGNALS}
+    signals.install()
+    try:
+        monkeypatch.setattr(files.os, "replace", replace_then_signal)
+        with pytest.raises(signals.Terminated):
+            write_plan(plan, targets)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    assert renamed == ["plan.json", "plan.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.zip"]
+    assert json.loads(targets[0].read_text(encoding="utf-8")) == plan_to_json(plan)

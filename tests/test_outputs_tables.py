@@ -1,0 +1,39 @@
+"""Every table of a plan for the workbook and the CSV zip."""
+
+from __future__ import annotations
+
+from plan_fixture import FORMULA_TEXT
+
+from models.base import StageResult
+from planner.outputs.contract import CONTRACT
+from planner.outputs.tables import plan_tables
+from planner.report.plan import Plan
+from planner.rules.rules import RULE_FIELDS
+
+
+def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:
+    tables = plan_tables(plan)
+    assert list(tables)[:5] == ["kpis", "scenario", "rules", "stages", "phases"]
+    assert list(tables)[-3:] == ["compliance", "explanations", "marginal_values"]
+    assert set(CONTRACT) <= set(tables)
+    assert {"observation_streets", "observation_marginal", "nursing_pools", "drugs_depots"} <= set(tables)
+    sites = tables["observation_sites"]
+    assert list(sites.columns[:6]) == list(CONTRACT["observation_sites"])
+    assert sites["name"].tolist() == ["安定门观察点", FORMULA_TEXT]
+    assert list(tables["rules"].columns) == ["field", "value", "unit", "source", "label", "label_zh"]
+    assert tables["rules"]["field"].tolist() == ["preset", *RULE_FIELDS]
+    kpis = dict(zip(tables["kpis"]["key"], tables["kpis"]["value"], strict=True))
+    assert kpis["status.nursing"] == "optimal"
+    assert kpis["unmet_persons"] == 1
+    scenario = dict(zip(tables["scenario"]["key"], tables["scenario"]["value"], strict=True))
+    assert scenario["closed_sites"] == '["ST2"]'
+    assert tables["stages"]["status"].tolist() == ["optimal"] * 4
+    assert len(tables["phases"]) == 11
+
+
+def test_plan_tables_of_a_failed_stage_keep_contract_columns(plan: Plan) -> None:
+    failed = StageResult.failed("drugs", "boom", 0.5, {})
+    tables = plan_tables(plan.with_result("drugs", failed))
+    assert list(tables["drugs_targets"].columns) == list(CONTRACT["drugs_targets"])
+    assert tables["drugs_targets"].empty
+    assert "drugs_depots" not in tables

@@ -1,0 +1,72 @@
+"""What more units of a resource buy, measured on the stage's model (``planner.stages.probes``), in words."""
+
+from __future__ import annotations
+
+from conftest import tiny_frames
+
+from planner.dataset.io import dataset_from_frames
+from planner.pipeline import make_plan
+from planner.report.plan import Plan
+from planner.rules.rules import load_rules
+from planner.rules.scenario import make_scenario
+
+
+def _plan(level: str = "prevalent", **changes: dict[str, list[str]]) -> Plan:
+    frames = tiny_frames()
+    for table, columns in changes.items():
+        for column, values in columns.items():
+            frames[table][column] = values
+    return make_plan(dataset_from_frames(frames, name="tiny"), load_rules(), make_scenario(level=level), time_limit_s=5)
+
+
+def _rows(plan: Plan, stage: str) -> list[dict[str, object]]:
+    values = plan.marginal_values
+    return values[values["stage"] == stage].to_dict("records")  # type: ignore[return-value]
+
+
+def test_rooms_in_a_district_place_the_disabled_first_in_barrier_free_rooms() -> None:
+    # one room left at the barrier-free site ST1 (Dongcheng), none at ST2: 2 disabled and 19 others need rooms
+    plan = _plan(sites={"rooms": ["1", "0"]})
+    assert plan.kpis["unmet_observation_disabled"] == 1
+    rows = _rows(plan, "observation")
+    first = rows[0]
+    assert first["resource_id"] == "D1" and first["resource_kind"] == "barrier_free_room"
+    assert first["value"] == plan.kpis["unmet_observation_disabled"] + plan.kpis["unmet_observation_other"]
+    assert first["units"] == first["value"], "one person per room"
+    assert "of them barrier-free" in str(first["en"]) and str(first["zh"]).startswith("东城区增加")
+    # Xicheng's only site is not barrier-free: its rooms place the others only, so it ranks after Dongcheng
+    assert [r["resource_id"] for r in rows] == ["D1", "D2"]
+    assert "disabled" not in str(rows[1]["en"])
+
+
+def test_nurses_in_a_district_meet_the_needs_tier_by_tier() -> None:
+    plan = _plan(level="severe", pools={"nurses": ["0", "1"]})
+    short = plan.kpis["nursing_unmet_by_tier"]
+    assert sum(short.values()) > 0
+    rows = _rows(plan, "nursing")
+    assert rows and all(r["resource_kind"] == "nurse" for r in rows)
+    assert rows[0]["value"] == sum(short.values()), "enough nurses in one district meet every unmet need in reach"
+    assert "more nurses in" in str(rows[0]["en"]) and "护理应急支援队伍增加" in str(rows[0]["zh"])
+
+
+def test_packs_raise_the_lowest_fill_rate_step_by_step_then_cover_the_shortfall() -> None:
+    plan = _plan()
+    rows = _rows(plan, "drugs")
+    # no depot holds antigen kits or TCM: homes and clinics get 0 %; the next packs lift them to 10 %, then 100 %
+    first, second = rows[0], rows[1]
+    assert first["resource_id"] == second["resource_id"]
+    assert "from 0 % to 10 %" in str(first["en"]) and "from 0 % to 100 %" in str(second["en"])
+    assert float(first["value"]) < float(second["value"])
+    assert "cover all" in str(second["en"]) and "全部" in str(second["zh"])
+    assert len({r["resource_id"] for r in rows}) == 5, "one depot, five drug classes"
+    assert not any("cuts the shortfall by 1" in str(r["en"]) for r in rows)
+
+
+def test_ambulances_cover_homes_left_for_want_of_ambulance_time() -> None:
+    plan = _plan(level="severe", stations={"ambulances": ["1", "0"], "max_ambulances": ["5", ""]})
+    hand = plan.stage("ambulance").table("handshakes").set_index("home_id")
+    assert hand.at["H003", "reason"] == "station_workload", "Xicheng has no ambulance"
+    rows = _rows(plan, "ambulance")
+    assert [(r["resource_id"], r["units"]) for r in rows] == [("D2", 1.0)]
+    assert rows[0]["en"] == "1 more ambulance in Xicheng covers 1 more care home (0.2 transfers a day)"
+    assert rows[0]["zh"] == "西城区增加1辆急救车可多覆盖1家养老机构（每日转诊0.2人次）"
