@@ -24,11 +24,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.drugs import MAX_NEED_PACKS
 from planner.dataset.schema import Dataset
 from planner.needs.rounding import ceil_target, column_or_zero
 from planner.rules.rules import Rules
 
 DRUG_COLUMNS: tuple[str, ...] = ("institution_id", "kind", "district_id", "drug", "target", "on_hand", "need")
+KIT_TARGET_MAX = MAX_NEED_PACKS - 1
+"""Largest antigen-kit target the drug stage plans exactly (a home's tests may ask more at the extremes of the
+rules' limits: it is planned for this many and named in the plan's warnings)."""
 ICU_COLUMNS: tuple[str, ...] = (
     "hospital_id",
     "district_id",
@@ -57,6 +61,7 @@ def drug_targets(dataset: Dataset, rules: Rules, street_district: pd.Series, ant
     clinic_target = ceil_target(clinic_rate * clinics["service_population"].to_numpy(np.float64))
     daily_use = {drug: _daily_use(hospitals, drug) for drug in rules.hospital_drugs}
     kits = homes["home_id"].astype(str).map(antigen.set_index("home_id")["target"]).fillna(0).to_numpy(np.int64)
+    kits = np.minimum(kits, KIT_TARGET_MAX)  # beyond it the home is named in the plan's warnings (pipeline)
     home_parts = [
         _drug_rows(homes, "home_id", "care_home", street_district, dict.fromkeys(rules.care_home_drugs, home_target)),
         _drug_rows(
@@ -64,7 +69,7 @@ def drug_targets(dataset: Dataset, rules: Rules, street_district: pd.Series, ant
         ),
     ]
     home_rows = pd.concat(home_parts, ignore_index=True)
-    order = pd.Index(homes["home_id"].astype(str)).get_indexer(home_rows["institution_id"])
+    order = pd.Index(homes["home_id"].astype(str)).get_indexer(pd.Index(home_rows["institution_id"]))
     home_rows = home_rows.iloc[np.argsort(order, kind="stable")]
     parts = [
         home_rows,

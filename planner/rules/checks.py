@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 from planner.dataset.schema import DRUGS, LEVELS
 
@@ -100,16 +100,53 @@ def _members(allowed: tuple[str, ...], what: str) -> Callable[[tuple[str, ...]],
     return check
 
 
-Share = Annotated[float, AfterValidator(_share)]
-NonNegative = Annotated[float, AfterValidator(_non_negative)]
-Positive = Annotated[float, AfterValidator(_positive)]
-Whole = Annotated[int, AfterValidator(_whole)]
-PositiveWhole = Annotated[int, AfterValidator(_positive_whole)]
-DaysPerWeek = Annotated[int, AfterValidator(_days_per_week)]
-HoursPerDay = Annotated[float, AfterValidator(_hours_per_day)]
-PerManagement = Annotated[dict[str, float], AfterValidator(_keyed(MANAGEMENTS, "management"))]
-ManagementByLevel = Annotated[dict[str, str], AfterValidator(_management_by_level)]
-DrugList = Annotated[tuple[str, ...], AfterValidator(_members(DRUGS, "drug classes"))]
-PlaceList = Annotated[tuple[str, ...], AfterValidator(_members(ONE_TO_ONE_PLACES, "places"))]
-IcuScope = Annotated[tuple[str, ...], AfterValidator(_members(ICU_SCOPES, "hospital groups"))]
-FactorList = Annotated[tuple[str, ...], AfterValidator(_members(SAMPLING_FACTORS, "factors"))]
+# Each type carries the JSON Schema of what its validator accepts (the plan's schema is built from them).
+Share = Annotated[float, AfterValidator(_share), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
+NonNegative = Annotated[float, AfterValidator(_non_negative), WithJsonSchema({"type": "number", "minimum": 0})]
+Positive = Annotated[float, AfterValidator(_positive), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+Whole = Annotated[int, AfterValidator(_whole), WithJsonSchema({"type": "integer", "minimum": 0})]
+PositiveWhole = Annotated[int, AfterValidator(_positive_whole), WithJsonSchema({"type": "integer", "minimum": 1})]
+DaysPerWeek = Annotated[
+    int, AfterValidator(_days_per_week), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 7})
+]
+HoursPerDay = Annotated[
+    float, AfterValidator(_hours_per_day), WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24})
+]
+PerManagement = Annotated[
+    dict[str, float],
+    AfterValidator(_keyed(MANAGEMENTS, "management")),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(MANAGEMENTS),
+            "properties": {key: {"type": "number", "minimum": 0} for key in MANAGEMENTS},
+        }
+    ),
+]
+ManagementByLevel = Annotated[
+    dict[str, str],
+    AfterValidator(_management_by_level),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(LEVELS),
+            "properties": {level: {"enum": list(MANAGEMENTS)} for level in LEVELS},
+        }
+    ),
+]
+
+
+def _list_schema(allowed: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "array", "uniqueItems": True, "items": {"enum": list(allowed)}})
+
+
+DrugList = Annotated[tuple[str, ...], AfterValidator(_members(DRUGS, "drug classes")), _list_schema(DRUGS)]
+PlaceList = Annotated[
+    tuple[str, ...], AfterValidator(_members(ONE_TO_ONE_PLACES, "places")), _list_schema(ONE_TO_ONE_PLACES)
+]
+IcuScope = Annotated[tuple[str, ...], AfterValidator(_members(ICU_SCOPES, "hospital groups")), _list_schema(ICU_SCOPES)]
+FactorList = Annotated[
+    tuple[str, ...], AfterValidator(_members(SAMPLING_FACTORS, "factors")), _list_schema(SAMPLING_FACTORS)
+]

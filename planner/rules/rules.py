@@ -196,9 +196,14 @@ class Rules(BaseModel):
         return self.info[field].source
 
     def sources(self, *fields: str) -> str:
-        """The clause ids of several rules, each once, in order, joined with ``"; "``."""
+        """The clause ids of several rules, each once, in order, joined with ``"; "``.
+
+        Rules that cite no clause (assumptions) are named as such (``"assumption: persons_per_room"``), so a
+        compliance row always says what it rests on.
+        """
         ids = [cid for field in fields for cid in self.info[field].clauses]
-        return "; ".join(dict.fromkeys(ids))
+        assumed = [f"assumption: {field}" for field in fields if not self.info[field].clauses]
+        return "; ".join([*dict.fromkeys(ids), *assumed])
 
     def kind(self, field: str) -> str:
         """``quoted``, ``interpreted`` or ``assumption``."""

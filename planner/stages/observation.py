@@ -107,11 +107,12 @@ def _origin_points(context: PlanContext, origins: pd.Series) -> pd.DataFrame:
     """``id, lat, lon, speed_kmh`` of the street centres of ``inbound:<street_id>`` origins."""
     streets = context.dataset.streets.set_index(context.dataset.streets["street_id"].astype(str))
     street_ids = origins.str.removeprefix(INBOUND_PREFIX)
+    centres = streets.reindex(pd.Index(street_ids))
     points = pd.DataFrame(
         {
             "id": origins.to_numpy(dtype=object),
-            "lat": streets.loc[street_ids, "lat"].to_numpy(np.float64),
-            "lon": streets.loc[street_ids, "lon"].to_numpy(np.float64),
+            "lat": centres["lat"].to_numpy(np.float64),
+            "lon": centres["lon"].to_numpy(np.float64),
             "street_id": street_ids.to_numpy(dtype=object),
         }
     )
@@ -232,7 +233,12 @@ def street_rules(context: PlanContext, sites: pd.DataFrame) -> list[pd.DataFrame
             source,
         ),
         compliance_rows(
-            "no_site_in_street", "street", without["street_id"], rules.sites_per_street_min, np.zeros(len(without)), source
+            "no_site_in_street",
+            "street",
+            without["street_id"],
+            rules.sites_per_street_min,
+            np.zeros(len(without)),
+            source,
         ),
     ]
 
@@ -256,7 +262,7 @@ def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
     else:
         needing = sites.iloc[0:0]
     occupancy = room_occupancy(context)
-    room_source = rules.source("persons_per_room")
+    room_source = rules.sources("persons_per_room")
     if occupancy != rules.persons_per_room:
         room_source = rules.sources("persons_per_room", "contact_persons_per_room")
     return [
