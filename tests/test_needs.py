@@ -381,3 +381,21 @@ def test_needs_invariants(homes: list[dict[str, Any]], scenario: Scenario) -> No
     assert (needs.nursing["required"] > 0).all()
     assert (needs.drugs["need"] == np.maximum(0, needs.drugs["target"] - needs.drugs["on_hand"])).all()
     assert needs.reserve["residents"].sum() == h["residents"].sum()
+
+
+def test_a_district_set_to_severe_changes_that_districts_needs_only(rules: Rules) -> None:
+    base = compute_needs(city(), rules, make_scenario(level="prevalent"))
+    graded = compute_needs(city(), rules, make_scenario(level="prevalent", district_levels={"D1": "severe"}))
+    d1 = base.homes["district_id"] == "D1"
+    assert (graded.homes.loc[d1, "infected"] > base.homes.loc[d1, "infected"]).any()  # severe attack rate in D1
+    assert graded.homes.loc[d1, "level"].eq("severe").all()
+    pd.testing.assert_frame_equal(graded.homes[~d1], base.homes[~d1])  # D2 untouched
+
+
+def test_containment_isolates_close_contacts_and_2023_none(rules: Rules) -> None:
+    mitigation = compute_needs(city(), rules, make_scenario(level="prevalent"))
+    containment = compute_needs(city(), load_rules("containment-2021"), make_scenario(level="prevalent"))
+    assert mitigation.homes["contacts"].sum() == 0
+    assert containment.homes["contacts"].sum() > 0
+    assert "contact" in set(containment.observation["cause"])
+    assert containment.observation["persons"].sum() > mitigation.observation["persons"].sum()

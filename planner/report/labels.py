@@ -55,6 +55,13 @@ KPI_LABELS: dict[str, Pair] = {
     "seconds_total": ("Solve time (s)", "求解用时（秒）"),
 }
 
+RULE_KINDS: dict[str, Pair] = {
+    "quoted": ("quoted (the number is in the clause)", "原文规定"),
+    "interpreted": ("interpreted (epiplan's reading)", "解读"),
+    "assumption": ("assumption (set your own)", "假设（可自行设定）"),
+}
+"""A rule's kind as the rules table says it."""
+
 RULE_IDS: dict[str, Pair] = {
     "nursing_reserve": (
         "District nursing reserve ≥ 10 % of care-home residents",
@@ -211,6 +218,7 @@ COLUMNS: dict[str, Pair] = {
     "marginal_value": ("Value of one more", "边际价值"),
     "need": ("Tier", "需求类别"),
     "kind": ("Kind", "机构类别"),
+    "rule_kind": ("Kind", "依据类型"),
     "drug": ("Drug class", "药品类别"),
     "target": ("Target", "储备目标"),
     "on_hand": ("On hand", "现有"),

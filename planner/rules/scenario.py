@@ -199,10 +199,14 @@ class Scenario(BaseModel):
         return rules.with_overrides(self.rule_overrides) if self.rule_overrides else rules
 
     def validate_against(self, dataset: Dataset) -> list[str]:
-        """Every district id of a district-keyed knob that ``dataset`` does not have, one message each."""
+        """Every district id of ``district_levels`` or ``inbound_arrivals`` that ``dataset`` does not have.
+
+        A level or arrivals for a district that is not there would plan something else than the user meant: an
+        error. (``demand_multipliers`` for an unknown district only scales nobody: a warning of the plan.)
+        """
         known = set(dataset.districts["district_id"].astype(str))
         problems = []
-        for knob in DISTRICT_KEYED:
+        for knob in ("district_levels", "inbound_arrivals"):
             for district in getattr(self, knob):
                 if str(district) not in known:
                     problems.append(f"{knob}.{district}: unknown district (the dataset has {len(known)} districts)")
