@@ -16,7 +16,8 @@ from collections.abc import Callable
 from models.base import SolveOptions
 from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
-from planner.needs.needs import compute_needs
+from planner.needs.needs import Needs, compute_needs
+from planner.needs.targets import KIT_TARGET_MAX
 from planner.report.compliance import compliance_checklist
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
@@ -58,6 +59,22 @@ def scenario_warnings(dataset: Dataset, scenario: Scenario) -> list[Problem]:
     return warnings
 
 
+def needs_warnings(needs: Needs) -> list[Problem]:
+    """Antigen-kit targets above what the drug stage plans exactly: planned at the cap, and said."""
+    over = needs.antigen_tests[needs.antigen_tests["target"] > KIT_TARGET_MAX]
+    return [
+        Problem(
+            "care_homes",
+            None,
+            "home_id",
+            f"care home '{home}': its tests ask {int(target):,} antigen kits, above the {KIT_TARGET_MAX:,} the drug "
+            "stage plans; planned for that many",
+            "warning",
+        )
+        for home, target in zip(over["home_id"], over["target"], strict=True)
+    ]
+
+
 def make_plan(
     dataset: Dataset,
     rules: Rules,
@@ -82,7 +99,7 @@ def make_plan(
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)
     return Plan(
-        warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario)),
+        warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario), *needs_warnings(context.needs)),
         dataset_name=dataset.name,
         dataset_sha256=dataset.sha256 or dataset.content_hash(),
         rules=context.rules,

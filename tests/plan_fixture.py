@@ -210,7 +210,8 @@ def make_needs() -> Needs:
         nursing=empty(),
         drugs=empty(),
         reserve=_frame({"district_id": ["D1"], "residents": [200], "required": [20], "held": [6]}),
-        test_kits=empty(),
+        nat_tests=empty(),
+        antigen_tests=empty(),
         icu=empty(),
         sampling=empty(),
     )

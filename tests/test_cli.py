@@ -202,3 +202,14 @@ def test_python_dash_m_runs_the_cli(tiny_dataset_dir: Path) -> None:
     )
     assert result.returncode == 2
     assert "no such file or folder" in result.stdout
+
+
+def test_a_level_for_an_unknown_district_is_refused_before_solving(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "graded.yaml"
+    scenario.write_text("level: prevalent\ndistrict_levels:\n  NOPE: severe\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code = main(["solve", "--data", str(tiny_dataset_dir), "--scenario", str(scenario), "--out", str(out)])
+    assert code == 2 and not out.exists()
+    assert "district_levels.NOPE: unknown district" in capsys.readouterr().out

@@ -24,8 +24,15 @@ def test_rules_come_in_the_reading_order() -> None:
     assert rules == [rule for rule in CHECKLIST_ORDER if rule in rules]
 
 
-def test_icu_share_of_the_designated_hospital() -> None:
-    assert _rows("icu_share") == {"HP1": (80, 80, True)}
+def test_icu_share_of_the_hospitals_in_scope() -> None:
+    """004 (十五): designated (HP1) and level-2 general hospitals (HP2, 20 of 300 beds < 30) are in scope."""
+    assert _rows("icu_share") == {"HP1": (80, 80, True), "HP2": (30, 20, False)}
+
+
+def test_an_assumed_rule_says_it_is_an_assumption() -> None:
+    checklist = tiny_plan().compliance
+    rooms = checklist[checklist["rule_id"] == "one_person_per_room"]
+    assert rooms["source"].tolist() == ["assumption: persons_per_room"]
 
 
 def test_sampling_points_per_street() -> None:
@@ -34,5 +41,6 @@ def test_sampling_points_per_street() -> None:
 
 def test_summary_counts_per_rule() -> None:
     summary = compliance_summary(tiny_plan().compliance).set_index("rule_id")
-    assert summary.loc["site_per_street", ["scopes", "met", "not_met"]].tolist() == [3, 2, 1]
+    assert summary.loc["sampling_points", ["scopes", "met", "not_met"]].tolist() == [3, 0, 3]
+    assert summary.loc["icu_share", ["scopes", "met", "not_met"]].tolist() == [2, 1, 1]
     assert summary.loc["nursing_reserve", "share_met"] == 1.0

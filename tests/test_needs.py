@@ -163,21 +163,28 @@ def test_the_issues_hand_computed_home(prevalent: Needs) -> None:
     assert a["daily_transfers"] == pytest.approx(2 / 14)
     assert a["hospital_minutes"] == pytest.approx(minutes_north(0.01, 30.0))
     observation = prevalent.observation[prevalent.observation["home_id"] == "A"]
-    assert observation[["group", "persons"]].to_numpy().tolist() == [["disabled", 4], ["other", 21]]
+    assert observation[["group", "cause", "persons"]].to_numpy().tolist() == [
+        ["disabled", "mild", 4],
+        ["other", "mild", 9],
+        ["other", "rotation", 10],
+        ["other", "admission", 2],
+    ]
 
 
 def test_partition_home_keeps_its_cases_and_goes_to_its_designated_hospital(prevalent: Needs, rules: Rules) -> None:
     b = row(prevalent.homes, home_id="B")
     assert (b["infected"], b["transfers"], b["transfers_disabled"], b["mild"]) == (8, 1, 0, 7)  # r(7.5), r(0.8), r(0.2)
     assert (b["observation_disabled"], b["observation_other"], b["backfill"]) == (0, 0, 2)
+    assert b["isolation_disabled"] == 1  # r(7 * 10 / 50) = r(1.4): moved to the home's own isolation area
     assert b["hospital_id"] == "H2"  # designated, though H1 is nearer
     assert b["hospital_minutes"] == pytest.approx(minutes_north(0.15, 30.0))
     assert "B" not in set(prevalent.observation["home_id"])
     with_self_care = compute_needs(
         city(), rules, make_scenario(level="prevalent", rule_overrides={"nurses_per_infected_self_care": 0.5})
     )
-    assert row(with_self_care.homes, home_id="B")["self_care"] == 4  # r(0.5 * 7)
-    assert row(with_self_care.nursing, need_id="self_care:B")["required"] == 4
+    # self-care residents only: the disabled one of the 7 mild cases has a 1:1 nurse instead
+    assert row(with_self_care.homes, home_id="B")["self_care"] == 3  # r(0.5 * (7 - 1))
+    assert row(with_self_care.nursing, need_id="self_care:B")["required"] == 3
 
 
 def test_home_without_residents_still_observes_rotating_staff(prevalent: Needs) -> None:
@@ -189,6 +196,7 @@ def test_nursing_needs(prevalent: Needs) -> None:
     nursing = prevalent.nursing.set_index("need_id")
     assert nursing["required"].to_dict() == {
         "transfer_1to1:H1": 1,  # Td of A; H2 receives B's Td = 0: dropped
+        "transfer_1to1:B": 1,  # B's disabled case moved to its own isolation area (000 §4)
         "backfill:A": 4,
         "backfill:B": 2,
         "backfill:C": 1,
@@ -220,7 +228,10 @@ def test_drug_targets(prevalent: Needs, rules: Rules) -> None:
     antipyretic = row(drugs, institution_id="A", drug="antipyretic")
     assert (antipyretic["target"], antipyretic["on_hand"], antipyretic["need"]) == (20, 25, 0)  # never below 0
     assert row(drugs, institution_id="A", drug="cough")["need"] == 15
-    assert set(drugs.loc[drugs["institution_id"] == "A", "drug"]) == set(rules.care_home_drugs)
+    assert set(drugs.loc[drugs["institution_id"] == "A", "drug"]) == {*rules.care_home_drugs, "antigen_kit"}
+    # kits from the tests by type: (100 x 2 x 0.5 residents' antigen a week) / 7 + 2 admissions / 14 days
+    # = 14.43 a day, x 7 days of cover + the outbreak round 1 x (100 + 40) x 0.5 = 70: c(171)
+    assert row(drugs, institution_id="A", drug="antigen_kit")["target"] == 171
     assert row(drugs, institution_id="K1", drug="cough")["target"] == 1500  # 15 % of 10,000
     assert row(drugs, institution_id="K2", drug="cough")["target"] == 2000  # dense district: 20 %
     assert row(drugs, institution_id="K2", drug="tcm")["need"] == 0  # 2,500 on hand cover the 2,000 target
@@ -233,7 +244,7 @@ def test_drug_targets(prevalent: Needs, rules: Rules) -> None:
         ("H1", "antipyretic"),
     }
     severe = compute_needs(city(), rules, make_scenario(level="severe")).drugs
-    assert row(severe, institution_id="K1", drug="cough")["target"] == 2000  # severe level: 20 %
+    assert row(severe, institution_id="K1", drug="cough")["target"] == 1500  # 004 (十九): no level trigger
     for column in ("target", "on_hand", "need"):
         assert drugs[column].dtype == np.int64
 
@@ -243,15 +254,20 @@ def test_reserve_icu_sampling_and_test_kits(prevalent: Needs, rules: Rules) -> N
     assert reserve.loc["D1"].to_dict() == {"residents": 150, "required": 15, "held": 15}  # ceil(10 % of 150)
     assert reserve.loc["D2"].to_dict() == {"residents": 0, "required": 0, "held": 0}
     icu = ["required", "planned", "met"]
-    assert prevalent.icu["hospital_id"].tolist() == ["H1", "H2"]  # designated only
+    assert prevalent.icu["hospital_id"].tolist() == ["H1", "H2", "H3"]  # 004 (十五): designated and level 3
+    assert prevalent.icu["scope"].tolist() == ["designated", "designated", "level_3"]
     assert row(prevalent.icu, hospital_id="H1")[icu].tolist() == [50, 40, False]  # ICU shortfall
     assert row(prevalent.icu, hospital_id="H2")[icu].tolist() == [20, 20, True]
     assert row(prevalent.sampling, street_id="S1")[["required_min", "required_max", "met"]].tolist() == [3, 5, True]
     assert not row(prevalent.sampling, street_id="S2")["met"]
-    assert row(prevalent.test_kits, home_id="A")["kits_per_week"] == 40 * 7 + 100 * 2
-    normal = compute_needs(city(), rules, make_scenario(level="normal")).test_kits
-    kits = ["staff_tests_per_week", "resident_tests_per_week", "kits_per_week"]
-    assert row(normal, home_id="A")[kits].tolist() == [80, 200, 280]
+    # tests by type (000 §4): closed homes test staff daily by NAT; residents twice a week, half by antigen
+    nat = ["management", "staff_tests_per_week", "resident_tests_per_week", "tests_per_week"]
+    assert row(prevalent.nat_tests, home_id="A")[nat].tolist() == ["closed", 40 * 7, 100 * 2 * 0.5, 380]
+    normal = compute_needs(city(), rules, make_scenario(level="normal"))
+    assert row(normal.nat_tests, home_id="A")[nat].tolist() == ["open", 40 * 2, 100 * 2 * 0.5, 180]
+    antigen = ["resident_tests_per_week", "staff_entry_tests_per_week", "outbreak_tests", "target"]
+    # open: staff take 5 antigen entry tests a week; (100 + 200) / 7 + 2 / 14 = 43 a day, x 7 + 70 = 371
+    assert row(normal.antigen_tests, home_id="A")[antigen].tolist() == [100, 200, 70, 371]
 
 
 def test_site_transfer_needs_are_one_to_one(rules: Rules) -> None:
@@ -365,3 +381,21 @@ def test_needs_invariants(homes: list[dict[str, Any]], scenario: Scenario) -> No
     assert (needs.nursing["required"] > 0).all()
     assert (needs.drugs["need"] == np.maximum(0, needs.drugs["target"] - needs.drugs["on_hand"])).all()
     assert needs.reserve["residents"].sum() == h["residents"].sum()
+
+
+def test_a_district_set_to_severe_changes_that_districts_needs_only(rules: Rules) -> None:
+    base = compute_needs(city(), rules, make_scenario(level="prevalent"))
+    graded = compute_needs(city(), rules, make_scenario(level="prevalent", district_levels={"D1": "severe"}))
+    d1 = base.homes["district_id"] == "D1"
+    assert (graded.homes.loc[d1, "infected"] > base.homes.loc[d1, "infected"]).any()  # severe attack rate in D1
+    assert graded.homes.loc[d1, "level"].eq("severe").all()
+    pd.testing.assert_frame_equal(graded.homes[~d1], base.homes[~d1])  # D2 untouched
+
+
+def test_containment_isolates_close_contacts_and_2023_none(rules: Rules) -> None:
+    mitigation = compute_needs(city(), rules, make_scenario(level="prevalent"))
+    containment = compute_needs(city(), load_rules("containment-2021"), make_scenario(level="prevalent"))
+    assert mitigation.homes["contacts"].sum() == 0
+    assert containment.homes["contacts"].sum() > 0
+    assert "contact" in set(containment.observation["cause"])
+    assert containment.observation["persons"].sum() > mitigation.observation["persons"].sum()

@@ -38,10 +38,13 @@ def test_document_header_rules_and_scenario(plan: Plan, document: dict[str, Any]
     rules = document["rules"]
     assert rules["preset"] == "beijing-2023"
     assert rules["nursing_reserve_per_resident"] == 0.1
-    assert rules["care_home_drugs"] == ["antipyretic", "cough", "antigen_kit"]
-    assert rules["tests_per_week_staff"] == {"normal": 2.0, "prevalent": 7.0, "severe": 7.0}
-    assert rules["sources"]["nursing_reserve_per_resident"] == "000 §4 reserve"
-    assert set(rules["sources"]) == set(RULE_FIELDS)
+    assert rules["care_home_drugs"] == ["antipyretic", "cough"]
+    assert rules["tests_per_week_staff"] == {"open": 2.0, "closed": 7.0}
+    assert rules["sources"]["nursing_reserve_per_resident"] == "000 §4 reserve; 004 (十二) support teams"
+    assert rules["kinds"]["nursing_reserve_per_resident"] == "quoted"
+    assert rules["clauses"]["nursing_reserve_per_resident"] == ["000 §4 reserve", "004 (十二) support teams"]
+    assert rules["kinds"]["persons_per_room"] == "assumption" and rules["clauses"]["persons_per_room"] == []
+    assert set(rules["sources"]) == set(rules["kinds"]) == set(rules["clauses"]) == set(RULE_FIELDS)
     assert document["scenario"] == plan.scenario.to_dict()
     assert document["scenario"]["closed_sites"] == ["ST2"]
     assert document["kpis"]["status"] == {

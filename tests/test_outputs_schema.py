@@ -50,7 +50,7 @@ def test_schema_follows_the_code() -> None:
     assert defs["need"]["enum"] == ["transfer_1to1", "backfill", "self_care"]
     assert defs["kind"]["enum"] == ["care_home", "clinic", "hospital"]
     assert defs["stage"]["enum"] == list(STAGE_NAMES)
-    assert schema["properties"]["rules"]["required"] == ["preset", *RULE_FIELDS, "sources"]
+    assert schema["properties"]["rules"]["required"] == ["preset", *RULE_FIELDS, "sources", "kinds", "clauses"]
     for name, columns in CONTRACT.items():
         record = defs[name]
         assert record["required"] == list(columns), name
@@ -85,9 +85,16 @@ def _accepts(schema: dict[str, Any], value: Any) -> bool:
     return bool(Draft202012Validator(schema).is_valid(value))
 
 
+PAIRED_RULES: dict[str, dict[str, Any]] = {
+    "sampling_points_per_street_min": {"sampling_points_per_street_max": 1_000},
+    "sampling_points_per_street_max": {"sampling_points_per_street_min": 0},
+}
+"""A rule checked against another (min <= max): the other is set to let every single value through."""
+
+
 def _rules_accept(field: str, value: Any) -> bool:
     try:
-        load_rules().with_overrides({field: value})
+        load_rules().with_overrides({**PAIRED_RULES.get(field, {}), field: value})
     except RulesError:
         return False
     return True
@@ -108,10 +115,13 @@ def test_the_ranges_of_rules_are_those_their_validators_accept() -> None:
     for field in numeric:
         for value in BOUNDARY_VALUES:
             assert _accepts(properties[field], value) == _rules_accept(field, value), (field, value)
-    per_level = properties["tests_per_week_staff"]
-    for value in ({"normal": 1, "prevalent": 2, "severe": 3}, {"normal": -1, "prevalent": 2, "severe": 3}):
-        assert _accepts(per_level, value) == _rules_accept("tests_per_week_staff", value), value
-    assert not _accepts(per_level, {"normal": 1}) and not _rules_accept("tests_per_week_staff", {"normal": 1})
+    per_management = properties["tests_per_week_staff"]
+    for value in ({"open": 1, "closed": 7}, {"open": -1, "closed": 7}, {"open": 1, "closed": 101}):
+        assert _accepts(per_management, value) == _rules_accept("tests_per_week_staff", value), value
+    assert not _accepts(per_management, {"open": 1}) and not _rules_accept("tests_per_week_staff", {"open": 1})
+    by_level = properties["care_home_management"]
+    for value in ({"normal": "open", "prevalent": "closed", "severe": "closed"}, {"normal": "shut"}):
+        assert _accepts(by_level, value) == _rules_accept("care_home_management", value), value
     for drugs in (["tcm", "cough"], ["aspirin"]):
         assert _accepts(properties["clinic_drugs"], drugs) == _rules_accept("clinic_drugs", drugs), drugs
 

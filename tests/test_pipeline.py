@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from tiny_plan import tiny_dataset, tiny_plan
 
@@ -37,3 +39,18 @@ def test_the_context_applies_the_scenario_rule_overrides() -> None:
     assert context.rules.transfer_minutes_max == 90
     with pytest.raises(KeyError, match="observation"):
         context.result("observation")
+
+
+def test_an_antigen_kit_target_beyond_the_drug_model_is_capped_and_named() -> None:
+    # 100 admission tests per new admission over a 1-day horizon: far more kits than the drug stage plans exactly
+    from planner.needs.targets import KIT_TARGET_MAX
+
+    frames_rules = load_rules(overrides={"antigen_tests_per_admission": 100, "test_cover_days": 365})
+    dataset = tiny_dataset()
+    homes = dataset.care_homes.assign(new_admissions=100_000)
+    big = replace(dataset, care_homes=homes)
+    plan = make_plan(big, frames_rules, Scenario(horizon_days=1), time_limit_s=5)
+    kits = plan.needs.drugs[plan.needs.drugs["drug"] == "antigen_kit"]
+    assert kits["target"].max() == KIT_TARGET_MAX
+    warned = [w for w in plan.warnings if "antigen kits" in w.message]
+    assert len(warned) == 3 and all(w.severity == "warning" for w in warned)

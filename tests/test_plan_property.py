@@ -53,9 +53,15 @@ def rule_overrides(draw: st.DrawFn) -> dict[str, Any]:
         if schema.get("type") in ("number", "integer"):
             overrides[field] = draw(_number(schema))
         elif schema.get("type") == "object" and "properties" in schema:
-            overrides[field] = {level: draw(_number(sub)) for level, sub in schema["properties"].items()}
-    minimum, maximum = overrides.get("sampling_points_per_street_min"), overrides.get("sampling_points_per_street_max")
-    if minimum is not None and maximum is not None and minimum > maximum:
+            subs = schema["properties"]
+            if all(sub.get("type") in ("number", "integer") for sub in subs.values()):
+                overrides[field] = {key: draw(_number(sub)) for key, sub in subs.items()}
+            else:  # a choice per key (care_home_management: open or closed per level)
+                overrides[field] = {key: draw(st.sampled_from(sub["enum"])) for key, sub in subs.items()}
+    preset = load_rules()
+    minimum = overrides.get("sampling_points_per_street_min", preset.sampling_points_per_street_min)
+    maximum = overrides.get("sampling_points_per_street_max", preset.sampling_points_per_street_max)
+    if minimum > maximum:
         overrides["sampling_points_per_street_min"], overrides["sampling_points_per_street_max"] = maximum, minimum
     return overrides
 

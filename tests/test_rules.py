@@ -11,30 +11,49 @@ from planner.rules.rules import PRESETS, RULE_FIELDS, Rules, RulesError, load_pr
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_every_rule_of_each_preset_has_unit_source_and_labels(preset: str) -> None:
+def test_every_rule_of_each_preset_has_unit_kind_clauses_and_labels(preset: str) -> None:
     rules = load_preset(preset)
     assert set(rules.info) == set(RULE_FIELDS)
     for field in RULE_FIELDS:
         info = rules.info[field]
-        assert info.unit and info.source and info.label and info.label_zh, field
+        assert info.unit and info.label and info.label_zh, field
+        assert info.kind in ("quoted", "interpreted", "assumption"), field
+        if info.kind != "assumption":
+            assert info.clauses, f"{field}: a quoted or interpreted rule cites its clauses"
+        else:
+            assert info.note, f"{field}: an assumption says why in its note"
 
 
 def test_beijing_preset_carries_the_work_plan_ratios_and_clauses() -> None:
     rules = load_preset("beijing-2023")
     assert rules.nursing_reserve_per_resident == 0.10
-    assert rules.source("nursing_reserve_per_resident") == "000 §4 reserve"
+    assert rules.source("nursing_reserve_per_resident") == "000 §4 reserve; 004 (十二) support teams"
+    assert rules.kind("nursing_reserve_per_resident") == "quoted"
     assert rules.nurses_per_transferred_disabled == 1.0
     assert rules.drug_reserve_per_resident == 0.20
     assert (rules.drug_reserve_per_served, rules.drug_reserve_per_served_dense) == (0.15, 0.20)
+    assert rules.source("drug_reserve_per_served") == "004 (十九) primary"
     assert rules.hospital_drug_days == 90
-    assert rules.icu_share_min == 0.10 and rules.source("icu_share_min") == "001 (xvi)"
+    assert rules.hospital_drugs == ("tcm", "antiviral", "antipyretic", "cough"), "no antigen kits (004 (十九))"
+    assert rules.icu_share_min == 0.10 and rules.source("icu_share_min") == "001 (xvi) ICU; 004 (十五) ICU"
     assert rules.transfer_minutes_max == 120
-    assert rules.sites_per_street_min == 1 and rules.site_stock_days_min == 30
-    assert rules.source("site_stock_days_min") == "003 三(二)10"
-    assert rules.persons_per_room == 1 and rules.barrier_free_for_disabled is True
-    assert rules.source("barrier_free_for_disabled") == "004 (十二)"
-    assert rules.tests_per_week_staff == {"normal": 2, "prevalent": 7, "severe": 7}
-    assert rules.care_home_drugs == ("antipyretic", "cough", "antigen_kit")
+    assert rules.sites_per_street_min == 0, "the street isolation point of 003 is not carried over to 2023"
+    assert rules.site_stock_days_min == 30 and rules.kind("site_stock_days_min") == "interpreted"
+    assert rules.persons_per_room == 1 and rules.kind("persons_per_room") == "assumption"
+    assert rules.barrier_free_for_disabled is True
+    assert rules.source("barrier_free_for_disabled") == "004 (十二) observation"
+    assert rules.tests_per_week_staff == {"open": 2, "closed": 7}
+    assert rules.care_home_drugs == ("antipyretic", "cough"), "000 §5 lists no antigen kits"
+    assert rules.contacts_isolated is False
+
+
+def test_the_two_presets_differ_where_the_work_plans_do() -> None:
+    containment, mitigation = load_preset("containment-2021"), load_preset("beijing-2023")
+    assert containment.contacts_isolated and containment.contact_central_isolation_days == 14
+    assert containment.contact_home_health_days == 7 and containment.inbound_isolation_days == 14
+    assert containment.observation_stay_days == 14
+    differing = [f for f in RULE_FIELDS if getattr(containment, f) != getattr(mitigation, f)]
+    assert len(differing) >= 5, differing
 
 
 def test_override_with_a_bad_share_names_the_field_and_the_value() -> None:
@@ -65,7 +84,7 @@ def test_overrides_from_yaml_keep_the_other_rules(tmp_path: Path) -> None:
     rules = load_rules("beijing-2023", path)
     assert rules.transfer_minutes_max == 90
     assert rules.icu_share_min == 0.10
-    assert rules.source("transfer_minutes_max") == "001 (xvi)"
+    assert rules.source("transfer_minutes_max") == "001 (xvi) transfer; 000 §4 handling; 004 (十七)"
 
 
 def test_unknown_preset_lists_the_presets() -> None:
@@ -73,10 +92,11 @@ def test_unknown_preset_lists_the_presets() -> None:
         load_preset("nowhere-2020")
 
 
-def test_rules_table_has_one_row_per_rule_with_its_source() -> None:
+def test_rules_table_has_one_row_per_rule_with_its_kind_and_clauses() -> None:
     table = load_preset().table()
     assert [row["field"] for row in table] == list(RULE_FIELDS)
-    assert all(row["source"] for row in table)
+    assert all(row["source"] or row["kind"] == "assumption" for row in table)
+    assert all(row["source"] == "; ".join(row["clauses"]) for row in table)
 
 
 @settings(max_examples=40, deadline=None)

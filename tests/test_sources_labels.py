@@ -47,3 +47,10 @@ def test_without_a_register_the_clause_id_stays_traceable(tmp_path: Path, monkey
     assert sources.source_label("000 §4 reserve", "en") == "000 §4 reserve"
     assert sources.source_label("000 §4 reserve", "zh") == "文件 000 §4"
     assert sources.source_label("", "zh") == ""
+
+
+def test_short_sources_keep_document_and_clause_numbers_only() -> None:
+    from planner.report.sources import short_source
+
+    assert short_source("000 §4 reserve; 004 (十二) support teams; 000 §4 1:1") == "000 §4; 004 (十二)"
+    assert short_source("assumption: persons_per_room") == "assumption: persons_per_room"

@@ -21,10 +21,12 @@ def test_site_one_to_one_needs_come_from_the_disabled_persons_the_observation_st
     )
     needs = nursing.nursing_needs(context)
     one_to_one = needs[needs["need"] == "transfer_1to1"].set_index("destination_id")["required"].to_dict()
-    assert one_to_one == {"HP1": 1, "ST1": 2}
+    # H002 has a partition: its 4 mild disabled cases (r(13 x 0.3)) move to its own isolation area, 1:1 (000 §4)
+    assert one_to_one == {"HP1": 1, "H002": 4, "ST1": 2}
     assigned = plan.stage("nursing").table("needs").set_index("need_id")["assigned"].to_dict()
     assert assigned == {
         "transfer_1to1:HP1": 1,
+        "transfer_1to1:H002": 4,
         "transfer_1to1:ST1": 2,
         "backfill:H001": 1,
         "backfill:H002": 3,
@@ -45,8 +47,8 @@ def test_arcs_reach_every_pool_of_the_need_district() -> None:
 
 def test_kpis() -> None:
     kpis = nursing.kpis(tiny_plan().stage("nursing"))
-    assert (kpis["one_to_one_required"], kpis["one_to_one_assigned"], kpis["one_to_one_coverage"]) == (3, 3, 1.0)
-    assert kpis["nurses_assigned"] == 9
+    assert (kpis["one_to_one_required"], kpis["one_to_one_assigned"], kpis["one_to_one_coverage"]) == (7, 7, 1.0)
+    assert kpis["nurses_assigned"] == 13
     assert kpis["nursing_unmet_by_tier"] == {"backfill": 0, "transfer_1to1": 0}
 
 
@@ -56,4 +58,4 @@ def test_district_nursing_reserve_is_ten_percent_of_residents_rounded_up() -> No
 
 
 def test_one_to_one_per_receiving_institution() -> None:
-    assert _rows("one_to_one_nursing") == {"HP1": (1, 1, True), "ST1": (2, 2, True)}
+    assert _rows("one_to_one_nursing") == {"HP1": (1, 1, True), "H002": (4, 4, True), "ST1": (2, 2, True)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from tiny_plan import tiny_dataset, tiny_plan
+from tiny_plan import STREET_RULES, tiny_dataset, tiny_plan
 
 from models.base import StageResult, Status
 from planner.dataset.names import Namer
@@ -13,8 +13,8 @@ from planner.rules.scenario import Scenario
 from planner.stages import observation
 
 
-def _rows(rule_id: str, closed_sites: tuple[str, ...] = ()) -> dict[str, tuple[float, float, bool]]:
-    checklist = tiny_plan(closed_sites=closed_sites).compliance
+def _rows(rule_id: str, overrides: tuple[tuple[str, object], ...] = ()) -> dict[str, tuple[float, float, bool]]:
+    checklist = tiny_plan(overrides=overrides).compliance
     rows = checklist[checklist["rule_id"] == rule_id]
     return {r.scope_id: (r.required, r.planned, bool(r.met)) for r in rows.itertuples()}
 
@@ -29,8 +29,22 @@ def test_inputs_mark_closed_sites_and_keep_every_arc_within_the_limit() -> None:
     assert inputs.persons_per_room == 1 and inputs.barrier_free_for_disabled
 
 
-def test_observation_opens_the_candidate_of_a_street_and_keeps_disabled_at_barrier_free_sites() -> None:
+def test_2023_places_every_care_home_person_in_a_barrier_free_site() -> None:
+    """004 (十二): barrier-free points for all persons of homes without partition; ST2 is not barrier-free."""
     assignments = tiny_plan().stage("observation").table("assignments")
+    placed = {(r.home_id, r.group, r.site_id): r.persons for r in assignments.itertuples()}
+    assert placed == {
+        ("H001", "disabled", "ST1"): 1,
+        ("H001", "other", "ST1"): 7,
+        ("H003", "disabled", "ST1"): 1,
+        ("H003", "other", "ST1"): 12,
+    }
+    closed = tiny_plan(closed_sites=("ST1",))
+    assert closed.stage("observation").table("unmet")["persons"].sum() == 21
+
+
+def test_observation_opens_the_candidate_of_a_street_and_keeps_disabled_at_barrier_free_sites() -> None:
+    assignments = tiny_plan(overrides=STREET_RULES).stage("observation").table("assignments")
     placed = {(r.home_id, r.group, r.site_id): r.persons for r in assignments.itertuples()}
     assert placed == {
         ("H001", "disabled", "ST1"): 1,
@@ -38,12 +52,12 @@ def test_observation_opens_the_candidate_of_a_street_and_keeps_disabled_at_barri
         ("H003", "disabled", "ST1"): 1,  # ST2 is nearer but not barrier-free
         ("H003", "other", "ST2"): 12,  # ST2 must open: the only usable site of street S3
     }
-    sites = tiny_plan().stage("observation").table("sites").set_index("site_id")
+    sites = tiny_plan(overrides=STREET_RULES).stage("observation").table("sites").set_index("site_id")
     assert bool(sites.loc["ST2", "opened"]) and bool(sites.loc["ST2", "open"])
 
 
 def test_closing_the_only_barrier_free_site_leaves_the_disabled_unplaced_with_the_reason() -> None:
-    plan = tiny_plan(closed_sites=("ST1",))
+    plan = tiny_plan(closed_sites=("ST1",), overrides=STREET_RULES)
     unmet = plan.stage("observation").table("unmet")
     assert sorted(zip(unmet["home_id"], unmet["group"], unmet["persons"], strict=True)) == [
         ("H001", "disabled", 1),
@@ -54,26 +68,30 @@ def test_closing_the_only_barrier_free_site_leaves_the_disabled_unplaced_with_th
 
 
 def test_kpis() -> None:
-    kpis = observation.kpis(tiny_plan().stage("observation"))
+    kpis = observation.kpis(tiny_plan(overrides=STREET_RULES).stage("observation"))
     assert kpis["observation_persons"] == 21 and kpis["observation_placed"] == 21
     assert kpis["unmet_observation_disabled"] == 0 and kpis["sites_opened"] == 1
 
 
 def test_a_street_without_any_site_is_named() -> None:
-    assert _rows("site_per_street") == {"S1": (1, 1, True), "S2": (1, 0, False), "S3": (1, 1, True)}
+    """S2 has no site in the data: its own row says so instead of failing the street rule."""
+    assert _rows("site_per_street", STREET_RULES) == {"S1": (1, 1, True), "S3": (1, 1, True)}
+    assert _rows("no_site_in_street", STREET_RULES) == {"S2": (1, 0, False)}
+    assert _rows("site_per_street") == {} and _rows("no_site_in_street") == {}, "2023 carries no street point over"
 
 
 def test_site_rules() -> None:
-    assert _rows("one_person_per_room") == {"ST1": (30, 9, True), "ST2": (20, 12, True)}
-    assert _rows("barrier_free") == {"ST1": (1, 1, True)}
-    assert _rows("site_stock_days") == {"ST1": (30, 0, False), "ST2": (30, 0, False)}
+    assert _rows("one_person_per_room", STREET_RULES) == {"ST1": (30, 9, True), "ST2": (20, 12, True)}
+    assert _rows("barrier_free", STREET_RULES) == {"ST1": (1, 1, True)}
+    assert _rows("site_stock_days", STREET_RULES) == {"ST1": (30, 0, False), "ST2": (30, 0, False)}
+    assert _rows("one_person_per_room") == {"ST1": (30, 21, True)}
 
 
 def test_disabled_without_barrier_free_room_is_explained_in_both_languages() -> None:
     explanations = tiny_plan(closed_sites=("ST1",)).explanations
     row = explanations[explanations["entity_id"] == "H001"].iloc[0]
-    assert row["en"] == "1 disabled/dementia elderly of Sunshine Home: no barrier-free room within 120 min"
-    assert row["zh"] == "阳光养老院：1名失能失智老人在120分钟内无无障碍房间"
+    assert row["en"] == "1 disabled/dementia elderly of Sunshine Home: no barrier-free observation site within 120 min"
+    assert row["zh"] == "阳光养老院：1名失能失智老人在120分钟内无无障碍集中健康观察点"
 
 
 def test_full_sites_are_named() -> None:

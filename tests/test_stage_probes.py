@@ -11,12 +11,17 @@ from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
 
-def _plan(level: str = "prevalent", **changes: dict[str, list[str]]) -> Plan:
+def _plan(level: str = "prevalent", rules: dict[str, object] | None = None, **changes: dict[str, list[str]]) -> Plan:
     frames = tiny_frames()
     for table, columns in changes.items():
         for column, values in columns.items():
             frames[table][column] = values
-    return make_plan(dataset_from_frames(frames, name="tiny"), load_rules(), make_scenario(level=level), time_limit_s=5)
+    return make_plan(
+        dataset_from_frames(frames, name="tiny"),
+        load_rules(overrides=rules or {}),
+        make_scenario(level=level),
+        time_limit_s=5,
+    )
 
 
 def _rows(plan: Plan, stage: str) -> list[dict[str, object]]:
@@ -34,7 +39,11 @@ def test_rooms_in_a_district_place_the_disabled_first_in_barrier_free_rooms() ->
     assert first["value"] == plan.kpis["unmet_observation_disabled"] + plan.kpis["unmet_observation_other"]
     assert first["units"] == first["value"], "one person per room"
     assert "of them barrier-free" in str(first["en"]) and str(first["zh"]).startswith("东城区增加")
-    # Xicheng's only site is not barrier-free: its rooms place the others only, so it ranks after Dongcheng
+    # 2023 asks barrier-free rooms for every care-home person: Xicheng's only site (not barrier-free) places none
+    assert [r["resource_id"] for r in rows] == ["D1"]
+    # barrier-free rooms for the disabled only: Xicheng's rooms place the others, so it ranks after Dongcheng
+    plan = _plan(sites={"rooms": ["1", "0"]}, rules={"barrier_free_for_all": False})
+    rows = _rows(plan, "observation")
     assert [r["resource_id"] for r in rows] == ["D1", "D2"]
     assert "disabled" not in str(rows[1]["en"])
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 from plan_fixture import make_plan_fixture
-from ui_fixtures import tiny_plan
+from ui_fixtures import STREET_RULES, tiny_plan
 
 from planner.ui.compare import (
     compliance_by_rule,
@@ -86,7 +86,8 @@ def test_a_plan_compared_with_itself_moves_nothing() -> None:
 
 
 def test_closing_a_site_moves_its_persons() -> None:
-    before, after = tiny_plan("severe"), tiny_plan("severe", ("ST2",))
+    # barrier-free rooms for the disabled only, so that ST2 (not barrier-free) takes H003's others
+    before, after = tiny_plan("severe", (), STREET_RULES), tiny_plan("severe", ("ST2",), STREET_RULES)
     moves = moved_assignments(before, after)
     observation = moves["observation"]
     assert ("H003", "other") in set(zip(observation["home_id"], observation["group"], strict=True))

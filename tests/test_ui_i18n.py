@@ -70,11 +70,12 @@ def test_every_compliance_rule_and_kpi_of_the_planner_has_a_label() -> None:
         "icu_share",
         "transfer_2h",
         "site_per_street",
+        "no_site_in_street",
         "site_stock_days",
         "one_person_per_room",
         "barrier_free",
         "sampling_points",
-        "weekly_test_kits",
+        "antigen_test_kits",
     }
     assert rule_ids <= set(i18n.RULE_IDS)
     assert set(STAGE_NAMES) <= set(i18n.STAGES)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 from plan_fixture import make_plan_fixture
-from ui_fixtures import tiny_plan
+from ui_fixtures import STREET_RULES, tiny_plan
 
 from planner.report import shortfalls as sf
 from planner.report.sources import source_label
@@ -104,8 +104,10 @@ def test_compliance_table_one_row_per_rule_with_source() -> None:
 
 
 def test_real_compliance_rules_get_labels() -> None:
-    table = overview.compliance_table(tiny_plan("severe").compliance, "en")
+    table = overview.compliance_table(tiny_plan("severe", (), STREET_RULES).compliance, "en")
     assert "An observation site in every street/town" in table["Rule"].tolist()
+    table = overview.compliance_table(tiny_plan("severe").compliance, "en")
+    assert "Transfer to the designated hospital within 2 hours" in table["Rule"].tolist()
 
 
 def test_shortfall_sizes_line_up_with_the_explanations() -> None:
@@ -116,7 +118,7 @@ def test_shortfall_sizes_line_up_with_the_explanations() -> None:
     shortfalls = sf.explained_shortfalls(plan, "zh", per_stage=2)
     drugs = shortfalls[shortfalls["stage"] == "药品物资"]
     assert len(drugs) == 2
-    assert drugs["size"].iloc[0] == "22,040 份", "antigen kits, the largest gap"
+    assert drugs["size"].iloc[0] == "19,331 份", "antigen kits, the largest gap"
 
 
 def test_shortfalls_of_the_fixture() -> None:

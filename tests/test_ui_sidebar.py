@@ -33,10 +33,13 @@ def test_value_text() -> None:
 def test_rules_frame_shows_every_rule_with_its_source_in_either_language() -> None:
     rules = load_rules()
     english, chinese = rules_frame(rules, "en"), rules_frame(rules, "zh")
-    assert list(english.columns) == ["field", "label", "value", "unit", "source"]
+    assert list(english.columns) == ["field", "label", "value", "unit", "rule_kind", "source"]
+    assert english.set_index("field").loc["persons_per_room", "rule_kind"] == "assumption (set your own)"
+    assert chinese.set_index("field").loc["nursing_reserve_per_resident", "rule_kind"] == "原文规定"
     assert len(english) == len(rules.table())
     row = english.set_index("field").loc["nursing_reserve_per_resident"]
-    assert (row["value"], row["source"]) == ("0.1", "000 §4 reserve")
+    assert row["value"] == "0.1"
+    assert row["source"].startswith("000 §4 reserve — Beijing work plan for COVID-19 prevention and control in old-age")
     assert chinese.set_index("field").loc["nursing_reserve_per_resident", "label"].startswith("护理应急支援队伍")
 
 

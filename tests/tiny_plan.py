@@ -10,6 +10,7 @@ Sites: ST1 open, barrier-free, 30 rooms (street S1); ST2 candidate, not barrier-
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from conftest import tiny_frames
 
@@ -26,7 +27,15 @@ def tiny_dataset() -> Dataset:
     return dataset_from_frames(tiny_frames(), name="tiny")
 
 
+STREET_RULES: tuple[tuple[str, Any], ...] = (("sites_per_street_min", 1), ("barrier_free_for_all", False))
+"""Overrides that bring back the street isolation point (003 三(二)10) and barrier-free rooms for the disabled
+only: the tiny plan under them opens ST2 for street S3, as the stage tests of the street rule need."""
+
+
 @cache
-def tiny_plan(level: str = "prevalent", closed_sites: tuple[str, ...] = ()) -> Plan:
+def tiny_plan(
+    level: str = "prevalent", closed_sites: tuple[str, ...] = (), overrides: tuple[tuple[str, Any], ...] = ()
+) -> Plan:
     scenario = Scenario(level=level, closed_sites=closed_sites)  # type: ignore[arg-type]
-    return make_plan(tiny_dataset(), load_rules(), scenario, time_limit_s=5)
+    rules = load_rules(overrides=dict(overrides)) if overrides else load_rules()
+    return make_plan(tiny_dataset(), rules, scenario, time_limit_s=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pandas as pd
 from conftest import tiny_frames
@@ -21,13 +22,19 @@ def tiny_dataset() -> Dataset:
     return dataset_from_frames(tiny_frames(), "tiny")
 
 
+STREET_RULES: tuple[tuple[str, Any], ...] = (("sites_per_street_min", 1), ("barrier_free_for_all", False))
+"""The street isolation point carried over (003 三(二)10), barrier-free rooms for the disabled only."""
+
+
 @cache
-def tiny_plan(level: str = "severe", closed_sites: tuple[str, ...] = ()) -> Plan:
-    """A real plan of the tiny dataset (solved once per level and closed sites)."""
+def tiny_plan(
+    level: str = "severe", closed_sites: tuple[str, ...] = (), overrides: tuple[tuple[str, Any], ...] = ()
+) -> Plan:
+    """A real plan of the tiny dataset (solved once per level, closed sites and rule overrides)."""
     from planner.pipeline import make_plan
 
     scenario = make_scenario(level=level, closed_sites=closed_sites)
-    return make_plan(tiny_dataset(), load_rules(), scenario, time_limit_s=5.0)
+    return make_plan(tiny_dataset(), load_rules(overrides=dict(overrides)), scenario, time_limit_s=5.0)
 
 
 @cache

@@ -61,11 +61,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "planner.cli.validate",
     "planner.cli.solve",
     "planner.cli.template",
+    "planner.cli.rules",
     "planner.cli.sweep",
     "bench.cli",
 )
-"""Modules that register further subcommands when imported (``validate``, ``solve``, ``template``, ``sweep``,
-``bench``)."""
+"""Modules that register further subcommands when imported (``validate``, ``solve``, ``template``, ``rules``,
+``sweep``, ``bench``)."""
 
 
 def register(command: Command) -> Command:

@@ -109,6 +109,9 @@ def run_solve(args: argparse.Namespace) -> int:
     rules = rules_from_argument(args.rules)
     scenario = scenario_from_arguments(args)
     dataset, data_problems = check_dataset(args.data)
+    if dataset is not None:
+        where = args.scenario or "scenario"
+        problems += [f"{where}: {problem}" for problem in scenario.validate_against(dataset)]
     if dataset is not None and args.district is not None:
         known = [str(d) for d in dataset.districts["district_id"]]
         if args.district not in known:

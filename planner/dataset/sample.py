@@ -28,8 +28,9 @@ Calibration (so that the plan has something to say)
 - Nursing pools: a district's reserve is the rule's share of its care-home residents times a
   factor drawn in [0.6, 1.4], so some districts meet the reserve and some do not.
 - Depots: the stock of each drug is :data:`DEPOT_STOCK_SHARE` of the ``severe``-level need
-  (computed here from the rules preset, not from ``planner.needs.needs``): at ``severe`` a few drugs
-  run short overall, at ``prevalent`` most needs are met.
+  (computed here from the rules preset, not from ``planner.needs.needs``): a few drugs run short
+  overall, the others are met (the reserve targets of 004 (十九) do not change with the level; the
+  antigen kits follow the homes' tests, which do).
 - ``opening_cost`` of candidate sites is in yuan (one-off cost of opening the site).
 """
 
@@ -51,7 +52,7 @@ from planner.dataset.sample_institutions import (
     make_stations,
 )
 from planner.dataset.schema import DRUGS, TABLES
-from planner.rules.rules import load_rules
+from planner.rules.rules import Rules, load_rules
 
 SCALES: tuple[str, ...] = ("city", "province", "national")
 
@@ -79,22 +80,42 @@ def drug_need(frames: dict[str, pd.DataFrame], level: str = "severe", preset: st
     street_district = frames["streets"].set_index("street_id")["district_id"]
     homes, clinics, hospitals = frames["care_homes"], frames["clinics"], frames["hospitals"]
     clinic_dense = districts["dense"].reindex(clinics["street_id"].map(street_district)).to_numpy(dtype=bool)
-    clinic_rate = np.where(
-        clinic_dense | (level == "severe"), rules.drug_reserve_per_served_dense, rules.drug_reserve_per_served
-    )
+    clinic_rate = np.where(clinic_dense, rules.drug_reserve_per_served_dense, rules.drug_reserve_per_served)
     need: dict[str, int] = {}
     for drug in DRUGS:
         total = 0
         if drug in rules.care_home_drugs:
             target = np.ceil(rules.drug_reserve_per_resident * homes["residents"].to_numpy())
             total += int(np.maximum(0, target - homes[f"on_hand_{drug}"].to_numpy()).sum())
+        if drug == "antigen_kit":
+            target = np.ceil(_home_kits(homes, rules, level))
+            total += int(np.maximum(0, target - homes[f"on_hand_{drug}"].to_numpy()).sum())
         if drug in rules.clinic_drugs:
             target = np.ceil(clinic_rate * clinics["service_population"].to_numpy())
             total += int(np.maximum(0, target - clinics[f"on_hand_{drug}"].to_numpy()).sum())
-        target = np.ceil(rules.hospital_drug_days * hospitals[f"daily_use_{drug}"].to_numpy())
-        total += int(np.maximum(0, target - hospitals[f"on_hand_{drug}"].to_numpy()).sum())
+        if drug in rules.hospital_drugs:
+            target = np.ceil(rules.hospital_drug_days * hospitals[f"daily_use_{drug}"].to_numpy())
+            total += int(np.maximum(0, target - hospitals[f"on_hand_{drug}"].to_numpy()).sum())
         need[drug] = total
     return need
+
+
+def _home_kits(homes: pd.DataFrame, rules: Rules, level: str) -> np.ndarray:
+    """Antigen kits of each home's tests at ``level`` (``planner.needs.testing`` without admissions): residents'
+    antigen tests and staff entry tests for ``test_cover_days`` days, and one outbreak round."""
+    management = rules.care_home_management[level]
+    residents, staff = homes["residents"].to_numpy(float), homes["staff"].to_numpy(float)
+    share = rules.resident_antigen_share
+    weekly = residents * rules.tests_per_week_residents[management] * share
+    weekly += staff * rules.staff_entry_antigen_tests_per_week[management]
+    outbreak = rules.outbreak_tests_per_person * (residents + staff) * share
+    result: np.ndarray = weekly / 7.0 * rules.test_cover_days + outbreak
+    return result
+
+
+HOME_STOCK: tuple[str, ...] = ("antipyretic", "cough", "antigen_kit")
+"""What the synthetic homes keep a little of on hand: their reserve drugs (000 §5) and the antigen kits of their
+tests (a fixed list, so the sample stays the same when a preset changes which drugs a home reserves)."""
 
 
 # --------------------------------------------------------------------------- public interface
@@ -123,7 +144,7 @@ def generate(scale: str = "city", seed: int = 7) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     geo = build_geography(rng, scale)
     hospitals = make_hospitals(rng, geo, size, rules.hospital_drug_days)
-    homes = make_care_homes(rng, geo, size, hospitals, rules.drug_reserve_per_resident, rules.care_home_drugs)
+    homes = make_care_homes(rng, geo, size, hospitals, rules.drug_reserve_per_resident, HOME_STOCK)
     clinics = make_clinics(rng, geo, size, rules.drug_reserve_per_served, rules.clinic_drugs)
     sites = make_sites(rng, geo, size)
     stations = make_stations(rng, geo, size)

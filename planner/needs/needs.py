@@ -1,24 +1,32 @@
 """Scenario -> needs: what every institution needs before any resource is allocated (DESIGN §4).
 
-Rounding is part of the contract: persons ``r(x) = floor(x + 0.5)``, targets
-``c(x) = ceil(x)``, both after rounding ``x`` to 9 decimals so that float error
-never adds a person (``ceil(0.2 * 100)`` is 20).
+Rounding is part of the contract (``planner.needs.rounding``): persons ``r(x) = floor(x + 0.5)``, targets
+``c(x) = ceil(x)``, both after rounding ``x`` to 9 decimals so that float error never adds a person.
 
+Every level-dependent figure follows the care home's **district level** (``Scenario.level_of``; 004 (六)
+grades by district): the attack rate, severe share, staff absence and rotation share
+(``Scenario.district_knob``) and the home's management (``care_home_management``), hence its test frequencies.
 Per care home, with attack rate ``a = min(1, attack_rate * demand_multiplier[district])``:
 
-- infected ``I = r(a * residents)``, transfers ``T = r(severe_share * I)``, mild ``M = I - T``;
-- disabled share ``q = disabled / residents`` (0 without residents), disabled transfers ``Td = r(T * q)``;
-- observation, homes without partition only: disabled ``Od = r(M * q)``,
-  other ``Oo = M - Od + r(rotation_share * staff) + new_admissions``;
-- backfill nurses ``r(staff_absence * staff)``; self-care nurses, homes with partition only,
-  ``r(nurses_per_infected_self_care * M)``;
-- daily transfers ``T / horizon_days``; hospital: the designated one when given, else the
-  designated hospital nearest in minutes (travel overrides honoured).
+- infected ``I = r(a * residents)``; transfers ``T = I`` when ``infected_to_designated_hospital`` (containment:
+  every infected person to a designated hospital, 001 (xvi), 003 三(1)3), else ``T = r(severe_share * I)``;
+  mild ``M = I - T``;
+- disabled share ``q = disabled / residents`` (0 without residents), disabled transfers ``Td = r(T * q)``,
+  disabled mild ``Md = r(M * q)``;
+- close contacts isolated centrally ``C``, ``Cd`` (``planner.needs.isolation``; none under beijing-2023);
+- observation: disabled ``Od = Cd + (Md`` without partition), other ``Oo = C - Cd + (M - Md + r(rotation_share *
+  staff) + new_admissions`` without partition) — the observation table keeps one row per cause
+  (``mild``, ``contact``, ``rotation``, ``admission``) and adds the streets' inbound arrivals (``inbound``);
+- a home with partition keeps its mild cases: its disabled mild ``Md`` are in its own isolation area
+  (``isolation_disabled``: 1:1 nurses there when ``nurses_1to1_destinations`` lists ``home_isolation_area``,
+  000 §4), its self-care nurses ``r(nurses_per_infected_self_care * (M - Md))``;
+- backfill nurses ``r(staff_absence * staff)``; daily transfers ``T / horizon_days``; hospital: the designated one
+  when given, else the designated hospital nearest in minutes (travel overrides honoured).
 
-Targets: nursing (1:1 at receiving hospitals, backfill and self-care at homes), drug reserves
-(care homes, clinics, hospitals; need = ``max(0, target - on_hand)``), the district nursing
-reserve, weekly test kits, ICU share of designated hospitals and sampling points per street.
-Closed sites are the pipeline's business, not this module's.
+Targets (``planner.needs.targets``): drug reserves, the district nursing reserve, ICU share and sampling points;
+tests by type (``planner.needs.testing``): NAT needs per home and antigen needs whose kits the drug stage plans.
+1:1 nurses go to receiving hospitals, sites and homes as ``nurses_1to1_destinations`` lists. Closed sites are
+the pipeline's business, not this module's.
 """
 
 from __future__ import annotations
@@ -29,12 +37,13 @@ import numpy as np
 import pandas as pd
 
 from planner.dataset import travel
-from planner.dataset.schema import DRUGS, Dataset
+from planner.dataset.schema import Dataset
+from planner.needs.isolation import close_contacts, inbound_arrivals
+from planner.needs.rounding import ROUNDING_DECIMALS, ceil_target, column_or_zero, round_persons, street_districts
+from planner.needs.targets import drug_targets, icu_needs, nursing_reserve, sampling_points
+from planner.needs.testing import antigen_needs, nat_needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
-
-ROUNDING_DECIMALS = 9
-"""Decimals kept before ``r``/``c`` rounding, to absorb float error."""
 
 HOME_COLUMNS: tuple[str, ...] = (
     "home_id",
@@ -44,12 +53,17 @@ HOME_COLUMNS: tuple[str, ...] = (
     "staff",
     "disabled",
     "partition",
+    "level",
+    "management",
     "infected",
     "transfers",
     "transfers_disabled",
     "mild",
+    "contacts",
+    "contacts_disabled",
     "observation_disabled",
     "observation_other",
+    "isolation_disabled",
     "backfill",
     "self_care",
     "daily_transfers",
@@ -59,7 +73,19 @@ HOME_COLUMNS: tuple[str, ...] = (
     "rotation_staff",
     "new_admissions",
 )
-OBSERVATION_COLUMNS: tuple[str, ...] = ("home_id", "street_id", "district_id", "group", "persons")
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "home_id",
+    "origin_kind",
+    "street_id",
+    "district_id",
+    "group",
+    "cause",
+    "persons",
+)
+"""Persons to place at observation sites: ``home_id`` is the origin (a care home, or ``inbound:<street_id>`` for
+a street's inbound arrivals, ``origin_kind`` ``care_home`` / ``street``); ``cause`` is ``mild``, ``contact``,
+``rotation``, ``admission`` or ``inbound``."""
+CAUSES: tuple[str, ...] = ("mild", "contact", "rotation", "admission", "inbound")
 TRANSFER_COLUMNS: tuple[str, ...] = (
     "home_id",
     "district_id",
@@ -70,12 +96,13 @@ TRANSFER_COLUMNS: tuple[str, ...] = (
     "hospital_minutes",
 )
 NURSING_COLUMNS: tuple[str, ...] = ("need_id", "destination_id", "destination_kind", "district_id", "need", "required")
-DRUG_COLUMNS: tuple[str, ...] = ("institution_id", "kind", "district_id", "drug", "target", "on_hand", "need")
+
+__all__ = ["ROUNDING_DECIMALS", "Needs", "ceil_target", "compute_needs", "round_persons", "site_transfer_needs"]
 
 
 @dataclass(frozen=True)
 class Needs:
-    """Every need of a scenario, one table per kind (columns: see the module constants)."""
+    """Every need of a scenario, one table per kind (columns: see the module constants and submodules)."""
 
     homes: pd.DataFrame
     observation: pd.DataFrame
@@ -83,7 +110,8 @@ class Needs:
     nursing: pd.DataFrame
     drugs: pd.DataFrame
     reserve: pd.DataFrame
-    test_kits: pd.DataFrame
+    nat_tests: pd.DataFrame
+    antigen_tests: pd.DataFrame
     icu: pd.DataFrame
     sampling: pd.DataFrame
 
@@ -96,37 +124,31 @@ class Needs:
             "nursing": self.nursing,
             "drugs": self.drugs,
             "reserve": self.reserve,
-            "test_kits": self.test_kits,
+            "nat_tests": self.nat_tests,
+            "antigen_tests": self.antigen_tests,
             "icu": self.icu,
             "sampling": self.sampling,
         }
 
 
-def round_persons(x: np.ndarray | pd.Series | float) -> np.ndarray:
-    """``r(x) = floor(x + 0.5)`` as int64, after rounding ``x`` to 9 decimals."""
-    return np.floor(np.round(np.asarray(x, dtype=np.float64), ROUNDING_DECIMALS) + 0.5).astype(np.int64)
-
-
-def ceil_target(x: np.ndarray | pd.Series | float) -> np.ndarray:
-    """``c(x) = ceil(x)`` as int64, after rounding ``x`` to 9 decimals."""
-    return np.ceil(np.round(np.asarray(x, dtype=np.float64), ROUNDING_DECIMALS)).astype(np.int64)
-
-
 def compute_needs(dataset: Dataset, rules: Rules, scenario: Scenario) -> Needs:
     """All needs of ``scenario`` on ``dataset`` under ``rules`` (its ``rule_overrides`` applied)."""
     rules = scenario.apply_to(rules)
-    street_district = _street_districts(dataset)
+    street_district = street_districts(dataset.streets)
     homes = _home_needs(dataset, rules, scenario, street_district)
+    inbound = inbound_arrivals(dataset, rules, scenario)
+    antigen = antigen_needs(homes, rules, scenario.horizon_days)
     return Needs(
         homes=homes,
-        observation=_observation(homes),
+        observation=_observation(homes, inbound),
         transfers=homes.loc[:, list(TRANSFER_COLUMNS)].reset_index(drop=True),
         nursing=_nursing(homes, dataset, rules, street_district),
-        drugs=_drugs(dataset, rules, scenario, street_district),
-        reserve=_reserve(homes, dataset, rules),
-        test_kits=_test_kits(homes, rules, scenario),
-        icu=_icu(dataset, rules, street_district),
-        sampling=_sampling(dataset, rules),
+        drugs=drug_targets(dataset, rules, street_district, antigen),
+        reserve=nursing_reserve(homes, dataset, rules),
+        nat_tests=nat_needs(homes, inbound, rules),
+        antigen_tests=antigen,
+        icu=icu_needs(dataset, rules, street_district),
+        sampling=sampling_points(dataset, rules),
     )
 
 
@@ -134,9 +156,10 @@ def site_transfer_needs(site_disabled: pd.DataFrame, rules: Rules) -> pd.DataFra
     """Nursing rows for 1:1 care of the disabled persons placed at observation sites.
 
     ``site_disabled`` has ``site_id, district_id, persons`` (several rows per site are summed).
-    ``required = c(nurses_per_transferred_disabled * persons)``; rows with 0 are dropped.
+    ``required = c(nurses_per_transferred_disabled * persons)``; rows with 0 are dropped, and none are made when
+    ``nurses_1to1_destinations`` does not list ``observation_site``.
     """
-    if site_disabled.empty:
+    if site_disabled.empty or "observation_site" not in rules.nurses_1to1_destinations:
         return _empty_nursing()
     per_site = (
         site_disabled.assign(site_id=site_disabled["site_id"].astype(str))
@@ -150,24 +173,22 @@ def site_transfer_needs(site_disabled: pd.DataFrame, rules: Rules) -> pd.DataFra
 # --- care homes ------------------------------------------------------------------------------------
 
 
-def _street_districts(dataset: Dataset) -> pd.Series:
-    """street_id -> district_id."""
-    streets = dataset.streets
-    return pd.Series(streets["district_id"].astype(str).to_numpy(), index=streets["street_id"].astype(str))
-
-
 def _home_needs(dataset: Dataset, rules: Rules, scenario: Scenario, street_district: pd.Series) -> pd.DataFrame:
-    """One row per care home: cases, groups, nurses, daily transfers and hospital."""
+    """One row per care home: level, cases, groups, nurses, daily transfers and hospital."""
     source = dataset.care_homes
+    district = source["street_id"].astype(str).map(street_district)
+    level = district.map(scenario.level_of).astype(object)
     homes = pd.DataFrame(
         {
             "home_id": source["home_id"].astype(str).to_numpy(),
-            "district_id": source["street_id"].astype(str).map(street_district).to_numpy(),
+            "district_id": district.to_numpy(),
             "street_id": source["street_id"].astype(str).to_numpy(),
             "residents": source["residents"].to_numpy(np.int64),
             "staff": source["staff"].to_numpy(np.int64),
             "disabled": source["disabled"].to_numpy(np.int64),
             "partition": source["partition"].to_numpy(bool),
+            "level": level.to_numpy(dtype=object),
+            "management": level.map(rules.care_home_management).to_numpy(dtype=object),
         }
     )
     homes = _add_cases(homes, source, rules, scenario)
@@ -178,31 +199,43 @@ def _home_needs(dataset: Dataset, rules: Rules, scenario: Scenario, street_distr
 
 
 def _add_cases(homes: pd.DataFrame, source: pd.DataFrame, rules: Rules, scenario: Scenario) -> pd.DataFrame:
-    """Infected, transfers, mild, observation groups and nurses per home (DESIGN §4)."""
+    """Infected, transfers, mild, contacts, observation groups and nurses per home (module docstring)."""
+    districts = homes["district_id"]
     residents = homes["residents"].to_numpy(np.float64)
     staff = homes["staff"].to_numpy(np.float64)
     partition = homes["partition"].to_numpy(bool)
-    multiplier = homes["district_id"].map(scenario.demand_multipliers).fillna(1.0).to_numpy(np.float64)
-    attack_rate = np.minimum(1.0, scenario.knob("attack_rate") * multiplier)
+    multiplier = districts.map(scenario.demand_multipliers).fillna(1.0).to_numpy(np.float64)
+    attack_rate = np.minimum(1.0, scenario.district_knobs("attack_rate", districts) * multiplier)
     disabled_share = np.divide(
         homes["disabled"].to_numpy(np.float64), residents, out=np.zeros_like(residents), where=residents > 0
     )
     infected = round_persons(attack_rate * residents)
-    transfers = round_persons(scenario.knob("severe_share") * infected)
+    if rules.infected_to_designated_hospital:
+        transfers = infected.copy()
+    else:
+        transfers = round_persons(scenario.district_knobs("severe_share", districts) * infected)
     mild = infected - transfers
-    rotation_staff = round_persons(scenario.knob("rotation_share") * staff)
-    new_admissions = _column_or_zero(source, "new_admissions")
-    observation_disabled = np.where(partition, 0, round_persons(mild * disabled_share))
-    observation_other = np.where(partition, 0, mild - observation_disabled + rotation_staff + new_admissions)
+    mild_disabled = round_persons(mild * disabled_share)
+    contacts, contacts_disabled = close_contacts(infected, disabled_share, rules)
+    rotation_staff = round_persons(scenario.district_knobs("rotation_share", districts) * staff)
+    new_admissions = column_or_zero(source, "new_admissions")
+    kept = np.where(partition, 0, 1)
+    observation_disabled = contacts_disabled + kept * mild_disabled
+    observation_other = contacts - contacts_disabled + kept * (mild - mild_disabled + rotation_staff + new_admissions)
+    isolation_disabled = np.where(partition, mild_disabled, 0)
+    self_care = np.where(partition, round_persons(rules.nurses_per_infected_self_care * (mild - mild_disabled)), 0)
     return homes.assign(
         infected=infected,
         transfers=transfers,
         transfers_disabled=round_persons(transfers * disabled_share),
         mild=mild,
+        contacts=contacts.astype(np.int64),
+        contacts_disabled=contacts_disabled.astype(np.int64),
         observation_disabled=observation_disabled.astype(np.int64),
         observation_other=observation_other.astype(np.int64),
-        backfill=round_persons(scenario.knob("staff_absence") * staff),
-        self_care=np.where(partition, round_persons(rules.nurses_per_infected_self_care * mild), 0).astype(np.int64),
+        isolation_disabled=isolation_disabled.astype(np.int64),
+        backfill=round_persons(scenario.district_knobs("staff_absence", districts) * staff),
+        self_care=self_care.astype(np.int64),
         daily_transfers=transfers / float(scenario.horizon_days),
         attack_rate=attack_rate,
         rotation_staff=rotation_staff,
@@ -277,45 +310,55 @@ def _points(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     )
 
 
-def _column_or_zero(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=np.int64)
-    return frame[column].fillna(0).to_numpy(np.int64)
-
-
 # --- derived tables --------------------------------------------------------------------------------
 
 
-def _observation(homes: pd.DataFrame) -> pd.DataFrame:
-    """Persons per home and group sent to observation sites (persons > 0 only), home by home."""
-    keys = homes.loc[:, ["home_id", "street_id", "district_id"]]
-    both = pd.concat(
-        [
-            keys.assign(group="disabled", persons=homes["observation_disabled"].to_numpy(np.int64), _home=homes.index),
-            keys.assign(group="other", persons=homes["observation_other"].to_numpy(np.int64), _home=homes.index),
-        ],
-        ignore_index=True,
-    )
-    both = both[both["persons"] > 0].sort_values(["_home", "group"], kind="stable")
-    return both.loc[:, list(OBSERVATION_COLUMNS)].reset_index(drop=True)
+def _observation(homes: pd.DataFrame, inbound: pd.DataFrame) -> pd.DataFrame:
+    """Persons per origin, group and cause sent to observation sites (persons > 0 only), home by home, then the
+    streets' inbound arrivals."""
+    keys = homes.loc[:, ["home_id", "street_id", "district_id"]].assign(origin_kind="care_home", _home=homes.index)
+    kept = ~homes["partition"].to_numpy(bool)
+    contacts_disabled = homes["contacts_disabled"].to_numpy(np.int64)
+    mild_disabled = homes["observation_disabled"].to_numpy(np.int64) - contacts_disabled
+    mild_other = np.where(kept, homes["mild"].to_numpy(np.int64) - mild_disabled, 0)
+    parts = [
+        ("disabled", "mild", mild_disabled),
+        ("disabled", "contact", contacts_disabled),
+        ("other", "mild", mild_other),
+        ("other", "contact", homes["contacts"].to_numpy(np.int64) - contacts_disabled),
+        ("other", "rotation", np.where(kept, homes["rotation_staff"].to_numpy(np.int64), 0)),
+        ("other", "admission", np.where(kept, homes["new_admissions"].to_numpy(np.int64), 0)),
+    ]
+    rows = [keys.assign(group=g, cause=c, persons=n, _part=i) for i, (g, c, n) in enumerate(parts)]
+    table = pd.concat(rows, ignore_index=True)
+    table = table[table["persons"] > 0].sort_values(["_home", "_part"], kind="stable")
+    arrivals = inbound.assign(origin_kind="street", group="other", cause="inbound")
+    table = pd.concat([table.loc[:, list(OBSERVATION_COLUMNS)], arrivals.loc[:, list(OBSERVATION_COLUMNS)]])
+    return table.reset_index(drop=True).astype({"persons": np.int64})
 
 
 def _nursing(homes: pd.DataFrame, dataset: Dataset, rules: Rules, street_district: pd.Series) -> pd.DataFrame:
-    """1:1 nurses at receiving hospitals, backfill and self-care nurses at homes (rows with 0 dropped)."""
-    disabled_by_hospital = (
-        homes[homes["hospital_id"] != ""].groupby("hospital_id", sort=True)["transfers_disabled"].sum()
-    )
+    """1:1 nurses at receiving hospitals and in homes' own isolation areas (as ``nurses_1to1_destinations`` lists),
+    backfill and self-care nurses at homes (rows with 0 dropped)."""
+    places = rules.nurses_1to1_destinations
+    ratio = rules.nurses_per_transferred_disabled
+    received = homes[homes["hospital_id"] != ""] if "hospital" in places else homes.iloc[0:0]
+    disabled_by_hospital = received.groupby("hospital_id", sort=True)["transfers_disabled"].sum()
     hospital_district = pd.Series(
         dataset.hospitals["street_id"].astype(str).map(street_district).to_numpy(),
         index=dataset.hospitals["hospital_id"].astype(str),
     )
+    in_house = homes["isolation_disabled"].to_numpy(np.float64) if "home_isolation_area" in places else 0.0
     rows = [
         _nursing_rows(
             disabled_by_hospital.index.to_series(),
             "hospital",
             disabled_by_hospital.index.to_series().map(hospital_district),
             "transfer_1to1",
-            ceil_target(rules.nurses_per_transferred_disabled * disabled_by_hospital.to_numpy(np.float64)),
+            ceil_target(ratio * disabled_by_hospital.to_numpy(np.float64)),
+        ),
+        _nursing_rows(
+            homes["home_id"], "care_home", homes["district_id"], "transfer_1to1", ceil_target(ratio * in_house)
         ),
         _nursing_rows(homes["home_id"], "care_home", homes["district_id"], "backfill", homes["backfill"].to_numpy()),
         _nursing_rows(homes["home_id"], "care_home", homes["district_id"], "self_care", homes["self_care"].to_numpy()),
@@ -334,7 +377,7 @@ def _nursing_rows(
             "destination_kind": kind,
             "district_id": district_id.astype(str).to_numpy(dtype=object),
             "need": need,
-            "required": np.asarray(required, dtype=np.int64),
+            "required": np.broadcast_to(np.asarray(required, dtype=np.int64), len(destination)),
         }
     )
     return frame[frame["required"] > 0].reset_index(drop=True)
@@ -342,151 +385,3 @@ def _nursing_rows(
 
 def _empty_nursing() -> pd.DataFrame:
     return _nursing_rows(pd.Series([], dtype=object), "site", pd.Series([], dtype=object), "transfer_1to1", np.zeros(0))
-
-
-def _drugs(dataset: Dataset, rules: Rules, scenario: Scenario, street_district: pd.Series) -> pd.DataFrame:
-    """Drug targets of care homes, clinics and hospitals, institution by institution."""
-    homes, clinics, hospitals = dataset.care_homes, dataset.clinics, dataset.hospitals
-    dense = pd.Series(dataset.districts["dense"].to_numpy(bool), index=dataset.districts["district_id"].astype(str))
-    clinic_dense = clinics["street_id"].astype(str).map(street_district).map(dense).fillna(False).to_numpy(bool)
-    clinic_rate = np.where(
-        clinic_dense | (scenario.level == "severe"), rules.drug_reserve_per_served_dense, rules.drug_reserve_per_served
-    )
-    home_target = ceil_target(rules.drug_reserve_per_resident * homes["residents"].to_numpy(np.float64))
-    clinic_target = ceil_target(clinic_rate * clinics["service_population"].to_numpy(np.float64))
-    daily_use = {drug: _daily_use(hospitals, drug) for drug in DRUGS}
-    parts = [
-        _drug_rows(homes, "home_id", "care_home", street_district, dict.fromkeys(rules.care_home_drugs, home_target)),
-        _drug_rows(clinics, "clinic_id", "clinic", street_district, dict.fromkeys(rules.clinic_drugs, clinic_target)),
-        _drug_rows(
-            hospitals,
-            "hospital_id",
-            "hospital",
-            street_district,
-            {drug: ceil_target(rules.hospital_drug_days * use) for drug, use in daily_use.items()},
-            carried={drug: use > 0 for drug, use in daily_use.items()},
-        ),
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
-def _daily_use(hospitals: pd.DataFrame, drug: str) -> np.ndarray:
-    column = f"daily_use_{drug}"
-    if column not in hospitals.columns:
-        return np.zeros(len(hospitals))
-    return hospitals[column].fillna(0.0).to_numpy(np.float64)
-
-
-def _drug_rows(
-    institutions: pd.DataFrame,
-    id_column: str,
-    kind: str,
-    street_district: pd.Series,
-    targets: dict[str, np.ndarray],
-    carried: dict[str, np.ndarray] | None = None,
-) -> pd.DataFrame:
-    """Rows (institution x drug), institution-major, ``need = max(0, target - on_hand)``.
-
-    ``targets[drug]`` holds every institution's target; ``carried[drug]`` (optional) says
-    which institutions carry the drug at all (rows of the others are dropped).
-    """
-    n, drugs = len(institutions), list(targets)
-    target = np.zeros((n, len(drugs)), dtype=np.int64)
-    on_hand = np.zeros((n, len(drugs)), dtype=np.int64)
-    keep = np.ones((n, len(drugs)), dtype=bool)
-    for j, drug in enumerate(drugs):
-        target[:, j] = targets[drug]
-        on_hand[:, j] = _column_or_zero(institutions, f"on_hand_{drug}")
-        if carried is not None:
-            keep[:, j] = carried[drug]
-    district = institutions["street_id"].astype(str).map(street_district).to_numpy(dtype=object)
-    frame = pd.DataFrame(
-        {
-            "institution_id": np.repeat(institutions[id_column].astype(str).to_numpy(dtype=object), len(drugs)),
-            "kind": kind,
-            "district_id": np.repeat(district, len(drugs)),
-            "drug": np.tile(np.array(drugs, dtype=object), n),
-            "target": target.ravel(),
-            "on_hand": on_hand.ravel(),
-            "need": np.maximum(0, target - on_hand).ravel(),
-        }
-    )
-    return frame[keep.ravel()].reset_index(drop=True)
-
-
-def _reserve(homes: pd.DataFrame, dataset: Dataset, rules: Rules) -> pd.DataFrame:
-    """District nursing reserve: required ``c(share * residents)`` and nurses held by its pools."""
-    districts = dataset.districts["district_id"].astype(str)
-    residents = homes.groupby("district_id")["residents"].sum().reindex(districts, fill_value=0)
-    pools = dataset.pools
-    held = (
-        pools.assign(district_id=pools["district_id"].astype(str))
-        .groupby("district_id")["nurses"]
-        .sum()
-        .reindex(districts, fill_value=0)
-    )
-    return pd.DataFrame(
-        {
-            "district_id": districts.to_numpy(dtype=object),
-            "residents": residents.to_numpy(np.int64),
-            "required": ceil_target(rules.nursing_reserve_per_resident * residents.to_numpy(np.float64)),
-            "held": held.to_numpy(np.int64),
-        }
-    )
-
-
-def _test_kits(homes: pd.DataFrame, rules: Rules, scenario: Scenario) -> pd.DataFrame:
-    """Weekly test kits per home at the scenario's level."""
-    staff_tests = ceil_target(homes["staff"].to_numpy(np.float64) * rules.tests_per_week_staff[scenario.level])
-    resident_tests = ceil_target(
-        homes["residents"].to_numpy(np.float64) * rules.tests_per_week_residents[scenario.level]
-    )
-    return pd.DataFrame(
-        {
-            "home_id": homes["home_id"].to_numpy(dtype=object),
-            "district_id": homes["district_id"].to_numpy(dtype=object),
-            "staff": homes["staff"].to_numpy(np.int64),
-            "residents": homes["residents"].to_numpy(np.int64),
-            "staff_tests_per_week": staff_tests,
-            "resident_tests_per_week": resident_tests,
-            "kits_per_week": staff_tests + resident_tests,
-        }
-    )
-
-
-def _icu(dataset: Dataset, rules: Rules, street_district: pd.Series) -> pd.DataFrame:
-    """ICU beds of each designated hospital against ``c(icu_share_min * beds)``."""
-    hospitals = dataset.hospitals[dataset.hospitals["designated"].to_numpy(bool)]
-    icu_beds = hospitals["icu_beds"].to_numpy(np.int64)
-    convertible = _column_or_zero(hospitals, "convertible_icu_beds")
-    required = ceil_target(rules.icu_share_min * hospitals["beds"].to_numpy(np.float64))
-    planned = icu_beds + convertible
-    return pd.DataFrame(
-        {
-            "hospital_id": hospitals["hospital_id"].astype(str).to_numpy(dtype=object),
-            "district_id": hospitals["street_id"].astype(str).map(street_district).to_numpy(dtype=object),
-            "beds": hospitals["beds"].to_numpy(np.int64),
-            "icu_beds": icu_beds,
-            "convertible_icu_beds": convertible,
-            "required": required,
-            "planned": planned,
-            "met": planned >= required,
-        }
-    )
-
-
-def _sampling(dataset: Dataset, rules: Rules) -> pd.DataFrame:
-    """Sampling points of each street against the rule's 3-5."""
-    streets = dataset.streets
-    points = _column_or_zero(streets, "sampling_points")
-    n = len(streets)
-    return pd.DataFrame(
-        {
-            "street_id": streets["street_id"].astype(str).to_numpy(dtype=object),
-            "district_id": streets["district_id"].astype(str).to_numpy(dtype=object),
-            "sampling_points": points,
-            "required_min": np.full(n, rules.sampling_points_per_street_min, dtype=np.int64),
-            "required_max": np.full(n, rules.sampling_points_per_street_max, dtype=np.int64),
-            "met": points >= rules.sampling_points_per_street_min,
-        }
-    )

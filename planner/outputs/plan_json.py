@@ -36,6 +36,8 @@ TRAILER_KEYS: tuple[str, ...] = ("warnings",)
 def _rules_json(rules: Rules) -> dict[str, Any]:
     document: dict[str, Any] = plain(rules.values())
     document["sources"] = {field: info.source for field, info in rules.info.items()}
+    document["kinds"] = {field: info.kind for field, info in rules.info.items()}
+    document["clauses"] = {field: list(info.clauses) for field, info in rules.info.items()}
     return document
 
 

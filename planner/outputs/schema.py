@@ -164,12 +164,22 @@ def _with_limits(field: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rules_schema() -> dict[str, Any]:
-    """Every rule value (``Rules.values()``) within its limits, and each rule's source clause."""
+    """Every rule value (``Rules.values()``) within its limits, and each rule's source, kind and clause ids."""
     properties = {name: _with_limits(name, schema) for name, schema in model_properties(Rules, ("info",)).items()}
     properties["sources"] = {
         "type": "object",
         "required": list(RULE_FIELDS),
         "additionalProperties": {"type": "string"},
+    }
+    properties["kinds"] = {
+        "type": "object",
+        "required": list(RULE_FIELDS),
+        "additionalProperties": {"enum": ["quoted", "interpreted", "assumption"]},
+    }
+    properties["clauses"] = {
+        "type": "object",
+        "required": list(RULE_FIELDS),
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
     }
     return _closed_object(properties)
 

@@ -25,18 +25,20 @@ CHECKLIST_ORDER: tuple[str, ...] = (
     "icu_share",
     "transfer_2h",
     "site_per_street",
+    "no_site_in_street",
     "site_stock_days",
     "one_person_per_room",
     "barrier_free",
     "sampling_points",
-    "weekly_test_kits",
+    "antigen_test_kits",
 )
 """The order a coordinator reads the checklist in: people, drugs, beds, transfers, sites, testing. Rules not
 listed follow in the order the stages report them."""
 
 
 def icu_share(context: PlanContext) -> pd.DataFrame:
-    """ICU (with convertible) beds >= 10 % of beds at each designated hospital."""
+    """ICU beds >= ``icu_share_min`` of beds at each hospital in ``icu_scope`` (convertible beds counted when
+    ``icu_count_convertible``; ``planner.needs.targets`` maps the scope onto the data)."""
     icu = context.needs.icu
     return compliance_rows(
         "icu_share",
@@ -44,7 +46,7 @@ def icu_share(context: PlanContext) -> pd.DataFrame:
         icu["hospital_id"],
         icu["required"],
         icu["planned"],
-        context.rules.source("icu_share_min"),
+        context.rules.sources("icu_share_min", "icu_scope", "icu_count_convertible"),
     )
 
 

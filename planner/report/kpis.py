@@ -30,12 +30,27 @@ def reserve_kpis(context: PlanContext) -> dict[str, Any]:
     }
 
 
+def needs_kpis(context: PlanContext) -> dict[str, Any]:
+    """Figures of the needs the stages do not plan yet: persons to observe by cause, NAT tests (planned by the
+    testing stage of issue 13), antigen kits of care homes (planned by the drug stage) and close contacts."""
+    needs = context.needs
+    by_cause = needs.observation.groupby("cause")["persons"].sum()
+    return {
+        "observation_by_cause": {str(cause): int(n) for cause, n in by_cause.items()},
+        "close_contacts_isolated": int(needs.homes["contacts"].sum()),
+        "nat_tests_per_week": round(float(needs.nat_tests["tests_per_week"].sum()), 1),
+        "nat_tests_planned_by": "testing stage (issue 13)",
+        "antigen_kits_target": int(needs.antigen_tests["target"].sum()),
+    }
+
+
 def compute_kpis(context: PlanContext, results: Mapping[str, StageResult], compliance: pd.DataFrame) -> dict[str, Any]:
     """Every KPI of the plan, JSON-ready (ints, floats, strings, dicts): the stages' in order, then the plan's."""
     kpis: dict[str, Any] = {}
     for name, result in results.items():
         kpis.update(stage(name).kpis(result, context))
     kpis.update(reserve_kpis(context))
+    kpis.update(needs_kpis(context))
     kpis["compliance_checks"] = len(compliance)
     kpis["compliance_met"] = int(compliance["met"].sum())
     kpis["status"] = {name: str(result.status.value) for name, result in results.items()}

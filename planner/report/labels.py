@@ -19,6 +19,12 @@ def pick(pair: Pair, language: str) -> str:
 
 
 KPI_LABELS: dict[str, Pair] = {
+    "observation_by_cause": ("Persons to observe by cause", "按原因需集中观察人数"),
+    "close_contacts_isolated": ("Close contacts isolated centrally", "集中隔离的密切接触者"),
+    "nat_tests_per_week": ("Nucleic acid tests a week at care homes", "养老机构每周核酸检测人次"),
+    "nat_tests_planned_by": ("Nucleic acid sampling and labs planned by", "核酸采样与检测能力由以下环节规划"),
+    "antigen_kits_target": ("Antigen kits care homes need", "养老机构所需抗原检测试剂"),
+    "streets_without_site": ("Streets where no site can be opened", "无可开设观察点的街道"),
     "district": ("District", "区"),
     "observation_placed": ("Persons placed in observation", "集中健康观察已安置人数"),
     "observation_persons": ("Persons needing observation", "需集中健康观察人数"),
@@ -49,6 +55,13 @@ KPI_LABELS: dict[str, Pair] = {
     "seconds_total": ("Solve time (s)", "求解用时（秒）"),
 }
 
+RULE_KINDS: dict[str, Pair] = {
+    "quoted": ("quoted (the number is in the clause)", "原文规定"),
+    "interpreted": ("interpreted (epiplan's reading)", "解读"),
+    "assumption": ("assumption (set your own)", "假设（可自行设定）"),
+}
+"""A rule's kind as the rules table says it."""
+
 RULE_IDS: dict[str, Pair] = {
     "nursing_reserve": (
         "District nursing reserve ≥ 10 % of care-home residents",
@@ -59,14 +72,24 @@ RULE_IDS: dict[str, Pair] = {
         "转运失能失智老人 1:1 配备护理人员",
     ),
     "drug_reserve": ("Drug reserve target at every institution", "各机构药品储备达标"),
-    "icu_share": ("ICU beds ≥ 10 % of designated-hospital beds", "定点医院重症床位 ≥ 总床位10%"),
+    "icu_share": ("ICU beds ≥ the rule's share of beds (hospitals in scope)", "重症床位 ≥ 床位数规定比例（适用医院）"),
     "transfer_2h": ("Transfer to the designated hospital within 2 hours", "2小时内转运至定点医院"),
     "site_per_street": ("An observation site in every street/town", "每个街道（乡镇）至少一个集中健康观察点"),
+    "no_site_in_street": (
+        "No site can be opened here (the street has no usable site in the data)",
+        "本街道（乡镇）无可开设的观察点（数据中无可用观察点）",
+    ),
     "site_stock_days": ("30 days of supplies at each open site", "每个观察点储备30天物资"),
     "one_person_per_room": ("One person per room", "单人单间"),
-    "barrier_free": ("Disabled/dementia elderly only in barrier-free sites", "失能失智老人安置在无障碍观察点"),
+    "barrier_free": (
+        "Barrier-free sites (for disabled/dementia elderly, or every care-home person)",
+        "无障碍观察点（失能失智老人，或养老机构全部观察人员）",
+    ),
     "sampling_points": ("3 to 5 sampling points per street/town", "每个街道（乡镇）3至5个便民采样点"),
-    "weekly_test_kits": ("A week of antigen tests at every care home", "养老机构储备一周抗原检测试剂"),
+    "antigen_test_kits": (
+        "Antigen kits for each care home's tests (days of cover and one outbreak round)",
+        "养老机构抗原检测试剂满足检测频次（储备天数及一轮全员检测）",
+    ),
 }
 
 STAGES: dict[str, Pair] = {
@@ -195,6 +218,7 @@ COLUMNS: dict[str, Pair] = {
     "marginal_value": ("Value of one more", "边际价值"),
     "need": ("Tier", "需求类别"),
     "kind": ("Kind", "机构类别"),
+    "rule_kind": ("Kind", "依据类型"),
     "drug": ("Drug class", "药品类别"),
     "target": ("Target", "储备目标"),
     "on_hand": ("On hand", "现有"),

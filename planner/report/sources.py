@@ -87,4 +87,14 @@ def source_label(source: str, language: str) -> str:
     return joiner.join(clause_label(part, language) for part in parts)
 
 
-__all__ = ["REGISTER", "clause_label", "document_title", "register", "source_label"]
+def short_source(source: str) -> str:
+    """Clause ids as document numbers and clause numbers only, each once: ``000 §4; 004 (十二)`` (where the titles
+    are listed elsewhere, as on the one-page summary). Other text (``assumption: ...``) is kept."""
+    parts = []
+    for part in (p.strip() for p in str(source).split(SOURCE_SEPARATOR) if p.strip()):
+        match = _DOCUMENT.match(part)
+        parts.append(f"{match['doc']} {_clause_number(match['rest'])}".strip() if match else part)
+    return SOURCE_SEPARATOR.join(dict.fromkeys(parts))
+
+
+__all__ = ["REGISTER", "clause_label", "document_title", "register", "short_source", "source_label"]

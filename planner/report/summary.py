@@ -18,7 +18,7 @@ from planner.report.compliance import compliance_summary
 from planner.report.labels import knob_label, kpi_label, pick, rule_label, stage_label, value
 from planner.report.plan import Plan
 from planner.report.shortfalls import explained_shortfalls, marginal_table
-from planner.report.sources import document_title, source_label
+from planner.report.sources import document_title, short_source
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("District epidemic resource plan — summary", "区级疫情防控资源统筹方案（摘要）"),
@@ -124,7 +124,7 @@ def _checklist(plan: Plan, language: str) -> str:
         met = f"{int(row['met']):,} / {int(row['scopes']):,}"
         css = " class='n bad'" if int(row["not_met"]) else " class='n'"
         rule = _e(rule_label(str(row["rule_id"]), language))
-        source = _e(source_label(str(row["source"]), language))
+        source = _e(short_source(str(row["source"])))  # the documents' titles follow under "Sources"
         rows.append(f"<tr><td>{rule}</td><td{css}>{met}</td><td>{source}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 

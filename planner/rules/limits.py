@@ -34,11 +34,37 @@ RULE_LIMITS: dict[str, tuple[float, float]] = {
     "road_detour_factor": (0.0, 10.0),
     "default_speed_kmh": (1.0, 200.0),
     "district_crossing_penalty_minutes": (0.0, 100_000.0),
+    "drug_delivery_lead_days": (0.0, 365.0),
+    "hospital_stay_days": (0.0, 365.0),
+    "observation_stay_days": (0.0, 365.0),
+    "rotation_observation_days": (0.0, 365.0),
+    "post_discharge_observation_days": (0.0, 365.0),
+    "minutes_per_yuan": (0.0, 1_000.0),
+    "contacts_per_case": (0.0, 1_000.0),
+    "contact_central_isolation_days": (0.0, 365.0),
+    "contact_home_health_days": (0.0, 365.0),
+    "contact_persons_per_room": (0.0, 100.0),
+    "contact_nat_tests": (0.0, 100.0),
+    "contact_antibody_tests": (0.0, 100.0),
+    "inbound_isolation_days": (0.0, 365.0),
+    "inbound_nat_tests": (0.0, 100.0),
+    "inbound_antibody_tests": (0.0, 100.0),
+    "staff_entry_antigen_tests_per_week": (0.0, 100.0),
+    "antigen_tests_per_admission": (0.0, 100.0),
+    "test_cover_days": (0.0, 365.0),
+    "outbreak_tests_per_person": (0.0, 100.0),
+    "tests_per_desk_hour": (0.0, 10_000.0),
+    "nat_persons_per_tube": (0.0, 100.0),
+    "full_round_days": (0.0, 365.0),
+    "full_round_city_population_max": (0.0, 100_000_000.0),
+    "staff_absence_days": (0.0, 365.0),
 }
 """(smallest, largest) value of each numeric rule (a share's [0, 1] is its own type's)."""
 
 FACTOR_MAX = 10.0
 """Largest stock or fleet factor of a scenario (x the depots' total stock stays below 2**38 packs)."""
+ARRIVALS_MAX = 10_000_000
+"""Most inbound arrivals a scenario may set for one district over the horizon (a large city's daily flow x 14)."""
 MULTIPLIER_MAX = 10.0
 """Largest demand multiplier of a district (the attack rate it multiplies is capped at 1 anyway)."""
 
@@ -95,6 +121,7 @@ def check_rule(name: str, value: Any) -> Any:
 
 
 __all__ = [
+    "ARRIVALS_MAX",
     "DEFAULT_RULE_LIMITS",
     "FACTOR_MAX",
     "MULTIPLIER_MAX",

@@ -1,12 +1,26 @@
 """Rules of the district work plans, as data.
 
-Every number the planner applies is a field of :class:`Rules`. Its value comes
-from a preset YAML in ``data/rules/`` where each rule also carries its unit and
-the ``source`` clause of the work plan it comes from (``<seed file> §<clause>``,
-see DESIGN §2). A user can override any field from a dict or a YAML file; a bad
-value gives a message a coordinator understands::
+Every number the planner applies is a field of :class:`Rules`. Its value comes from a preset YAML in
+``data/rules/`` where each rule also carries its unit, its **kind** and the **clauses** it rests on
+(DESIGN §2)::
+
+    nursing_reserve_per_resident:
+      value: 0.1
+      unit: nurses per care-home resident (district reserve, rounded up)
+      kind: quoted                       # quoted | interpreted | assumption
+      clauses: ["000 §4 reserve"]        # ids of data/sources.yaml
+      note: ...
+      label: ...
+      label_zh: ...
+
+``quoted``: the number stands in the clause; ``interpreted``: epiplan's reading of the clauses (the note says
+how); ``assumption``: no clause gives it and the user should set it. A clause id must be in the sources
+register (``planner.rules.sources``). A user can override any value from a dict or a YAML file (values only;
+kinds and clauses stay the preset's). A bad value gives a message a coordinator understands, located by file
+and key when it comes from a file::
 
     nursing_reserve_per_resident: expected a share in [0, 1], got 1.5
+    mine.yaml: rules.bogus: not a rule
     hospital_drug_days: 1e+300 is above the limit 365
 
 Every number is finite, within its limits (``planner.rules.limits``) and never a boolean.
@@ -16,25 +30,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    ValidationError,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from planner.dataset.schema import DRUGS, LEVELS
+from planner.rules.checks import (
+    KINDS,
+    DaysPerWeek,
+    DrugList,
+    FactorList,
+    HoursPerDay,
+    IcuScope,
+    ManagementByLevel,
+    NonNegative,
+    PerManagement,
+    PlaceList,
+    Positive,
+    PositiveWhole,
+    Share,
+    Whole,
+)
 from planner.rules.limits import check_rule, refuse_booleans
+from planner.rules.sources import Register, RegisterError, load_register
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 PRESETS: tuple[str, ...] = ("beijing-2023", "containment-2021")
 DEFAULT_PRESET = "beijing-2023"
+INFO_KEYS: tuple[str, ...] = ("unit", "kind", "clauses", "note", "label", "label_zh")
+"""What a preset says about each rule besides its value."""
+Kind = Literal["quoted", "interpreted", "assumption"]
 
 
 class RulesError(ValueError):
@@ -45,110 +70,99 @@ class RulesError(ValueError):
         self.problems = problems
 
 
-def _share(value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"expected a share in [0, 1], got {value:g}")
-    return value
-
-
-def _non_negative(value: float) -> float:
-    if value < 0:
-        raise ValueError(f"expected a number >= 0, got {value:g}")
-    return value
-
-
-def _positive(value: float) -> float:
-    if value <= 0:
-        raise ValueError(f"expected a number > 0, got {value:g}")
-    return value
-
-
-def _whole(value: int) -> int:
-    if value < 0:
-        raise ValueError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
-def _per_level(value: dict[str, float]) -> dict[str, float]:
-    missing = [lvl for lvl in LEVELS if lvl not in value]
-    unknown = [lvl for lvl in value if lvl not in LEVELS]
-    if missing or unknown:
-        raise ValueError(f"expected one value for each level {list(LEVELS)}, got {sorted(value)}")
-    bad = {lvl: v for lvl, v in value.items() if v < 0}
-    if bad:
-        raise ValueError(f"expected numbers >= 0, got {bad}")
-    return value
-
-
-def _drug_list(value: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [d for d in value if d not in DRUGS]
-    if unknown:
-        raise ValueError(f"expected drug classes from {list(DRUGS)}, got {unknown}")
-    return value
-
-
-# Each type carries the JSON Schema of what its validator accepts (the plan's schema is built from them).
-Share = Annotated[float, AfterValidator(_share), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
-NonNegative = Annotated[float, AfterValidator(_non_negative), WithJsonSchema({"type": "number", "minimum": 0})]
-Positive = Annotated[float, AfterValidator(_positive), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
-Whole = Annotated[int, AfterValidator(_whole), WithJsonSchema({"type": "integer", "minimum": 0})]
-PerLevel = Annotated[
-    dict[str, float],
-    AfterValidator(_per_level),
-    WithJsonSchema(
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "required": list(LEVELS),
-            "properties": {level: {"type": "number", "minimum": 0} for level in LEVELS},
-        }
-    ),
-]
-DrugList = Annotated[
-    tuple[str, ...], AfterValidator(_drug_list), WithJsonSchema({"type": "array", "items": {"enum": list(DRUGS)}})
-]
-
-
 class RuleInfo(BaseModel):
-    """What a rule means and where it comes from."""
+    """What a rule means and where it comes from: unit, kind, cited clauses, note and labels."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     unit: str
-    source: str
+    kind: Kind
+    clauses: tuple[str, ...] = ()
+    note: str = ""
     label: str
     label_zh: str
 
+    @property
+    def source(self) -> str:
+        """The cited clause ids joined with ``"; "`` (empty for an assumption that cites none)."""
+        return "; ".join(self.clauses)
+
 
 class Rules(BaseModel):
-    """Every ratio and limit of the work plans (DESIGN §2), with its source in ``info``."""
+    """Every ratio, limit and switch of the work plans (DESIGN §2), with kind and clauses in ``info``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     preset: str
+    # --- nursing
     nursing_reserve_per_resident: Share
     nurses_per_transferred_disabled: NonNegative
+    nurses_1to1_destinations: PlaceList
     nurses_per_infected_self_care: NonNegative
+    nurse_work_days_per_week: DaysPerWeek
+    district_crossing_penalty_minutes: NonNegative
+    # --- drugs and kits
     drug_reserve_per_resident: Share
+    care_home_drugs: DrugList
     drug_reserve_per_served: Share
     drug_reserve_per_served_dense: Share
-    hospital_drug_days: NonNegative
-    care_home_drugs: DrugList
     clinic_drugs: DrugList
+    hospital_drug_days: NonNegative
+    hospital_drugs: DrugList
+    drug_delivery_lead_days: Whole
+    # --- hospitals and transfers
     icu_share_min: Share
+    icu_scope: IcuScope
+    icu_count_convertible: bool
     transfer_minutes_max: Positive
+    infected_to_designated_hospital: bool
+    hospital_stay_days: Whole
+    ambulance_duty_share: Share
+    # --- observation sites
+    observation_stay_days: Whole
     sites_per_street_min: Whole
     site_stock_days_min: Whole
     persons_per_room: Whole
     barrier_free_for_disabled: bool
+    barrier_free_for_all: bool
+    rotation_observation_days: Whole
+    post_discharge_observation_days: Whole
+    minutes_per_yuan: NonNegative
+    # --- close contacts and inbound arrivals
+    contacts_isolated: bool
+    contacts_per_case: NonNegative
+    contact_central_isolation_days: Whole
+    contact_home_health_days: Whole
+    contact_persons_per_room: PositiveWhole
+    contact_nat_tests: Whole
+    contact_antibody_tests: Whole
+    inbound_isolation_days: Whole
+    inbound_nat_tests: Whole
+    inbound_antibody_tests: Whole
+    # --- care-home testing
+    care_home_management: ManagementByLevel
+    tests_per_week_staff: PerManagement
+    tests_per_week_residents: PerManagement
+    resident_antigen_share: Share
+    staff_entry_antigen_tests_per_week: PerManagement
+    antigen_tests_per_admission: NonNegative
+    test_cover_days: PositiveWhole
+    care_home_sampling_teams: bool
+    outbreak_tests_per_person: NonNegative
+    # --- sampling points, labs and the full round
     sampling_points_per_street_min: Whole
     sampling_points_per_street_max: Whole
-    tests_per_week_staff: PerLevel
-    tests_per_week_residents: PerLevel
-    ambulance_duty_share: Share
+    sampling_point_factors: FactorList
+    tests_per_desk_hour: Positive
+    sampling_hours_per_day: HoursPerDay
+    nat_persons_per_tube: PositiveWhole
+    full_round_days: PositiveWhole
+    full_round_required: bool
+    full_round_city_population_max: Whole
+    # --- staff and travel
+    staff_absence_days: Whole
     road_detour_factor: Positive
     default_speed_kmh: Positive
-    district_crossing_penalty_minutes: NonNegative
     info: dict[str, RuleInfo]
 
     @field_validator("*", mode="before")
@@ -164,59 +178,173 @@ class Rules(BaseModel):
         """Every number finite and within its rule's limits (``planner.rules.limits.RULE_LIMITS``)."""
         return value if info.field_name in ("preset", "info") else check_rule(str(info.field_name), value)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        low, high = self.sampling_points_per_street_min, self.sampling_points_per_street_max
+        if low > high:
+            raise ValueError(
+                f"sampling_points_per_street_min: expected at most sampling_points_per_street_max ({high}), got {low}"
+            )
+        return self
+
     def values(self) -> dict[str, Any]:
         """Every rule field by name with its plain value (no ``info``)."""
         return self.model_dump(exclude={"info"})
 
     def source(self, field: str) -> str:
-        """The source clause of rule ``field``."""
+        """The clause ids rule ``field`` cites, joined with ``"; "`` (the checklist's ``source`` column)."""
         return self.info[field].source
 
+    def sources(self, *fields: str) -> str:
+        """The clause ids of several rules, each once, in order, joined with ``"; "``.
+
+        Rules that cite no clause (assumptions) are named as such (``"assumption: persons_per_room"``), so a
+        compliance row always says what it rests on.
+        """
+        ids = [cid for field in fields for cid in self.info[field].clauses]
+        assumed = [f"assumption: {field}" for field in fields if not self.info[field].clauses]
+        return "; ".join([*dict.fromkeys(ids), *assumed])
+
+    def kind(self, field: str) -> str:
+        """``quoted``, ``interpreted`` or ``assumption``."""
+        return self.info[field].kind
+
     def table(self) -> list[dict[str, Any]]:
-        """One row per rule: field, value, unit, source, label, label_zh."""
+        """One row per rule: field, value, unit, kind, clauses (tuple), source (joined), note, label, label_zh."""
         values = self.values()
-        return [
-            {"field": name, "value": values[name], **self.info[name].model_dump()}
-            for name in values
-            if name != "preset"
-        ]
+        rows = []
+        for name in RULE_FIELDS:
+            info = self.info[name]
+            rows.append(
+                {
+                    "field": name,
+                    "value": values[name],
+                    "unit": info.unit,
+                    "kind": info.kind,
+                    "clauses": info.clauses,
+                    "source": info.source,
+                    "note": info.note,
+                    "label": info.label,
+                    "label_zh": info.label_zh,
+                }
+            )
+        return rows
+
+    def listing(self, register: Register | None = None) -> list[dict[str, Any]]:
+        """Every rule as ``{name, value, unit, kind, clauses: [{document, clause, quote}]}`` (``epiplan rules``).
+
+        ``document`` is the register's document id (``"000"``), ``clause`` the clause id it cites
+        (``"000 §4 reserve"``), ``quote`` the clause's verbatim quote.
+        """
+        register = register or load_register()
+        values = self.values()
+        listing = []
+        for name in RULE_FIELDS:
+            info = self.info[name]
+            clauses = [
+                {"document": register.clause(cid).document, "clause": cid, "quote": register.clause(cid).quote}
+                for cid in info.clauses
+            ]
+            listing.append(
+                {"name": name, "value": plain_value(values[name]), "unit": info.unit, "kind": info.kind}
+                | {"clauses": clauses}
+            )
+        return listing
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Rules:
-        """A copy with some values replaced; raises :class:`RulesError` on bad values."""
+        """A copy with some values replaced (kinds and clauses kept); raises :class:`RulesError` on bad values."""
         return _build({**self.model_dump(), **_plain_values(overrides)})
 
 
 RULE_FIELDS: tuple[str, ...] = tuple(f for f in Rules.model_fields if f not in ("preset", "info"))
 
 
-def _plain_values(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Accept ``{field: value}`` or ``{field: {value: ..., ...}}`` and return plain values."""
-    unknown = [k for k in raw if k not in RULE_FIELDS and k != "preset"]
-    if unknown:
-        raise RulesError([f"{k}: not a rule (known rules: {', '.join(RULE_FIELDS)})" for k in unknown])
+def plain_value(value: Any) -> Any:
+    """A rule value as JSON has it: tuples as lists (mappings and numbers unchanged)."""
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _unknown_rule(name: str) -> str:
+    return f"{name}: not a rule (see `epiplan rules` for the {len(RULE_FIELDS)} rules)"
+
+
+def _plain_values(raw: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Accept ``{field: value}`` or ``{field: {value: ..., ...}}`` and return plain values.
+
+    Unknown rules, and clauses (in a full entry) that are not in the register, are refused; ``where`` prefixes
+    each message (``"mine.yaml: rules."``).
+    """
+    problems = [f"{where}{_unknown_rule(k)}" for k in raw if k not in RULE_FIELDS and k != "preset"]
+    register = load_register()
+    for name, entry in raw.items():
+        if isinstance(entry, Mapping) and "clauses" in entry:
+            problems += [
+                f"{where}{name}.clauses: unknown clause {cid!r}" for cid in register.unknown(list(entry["clauses"]))
+            ]
+    if problems:
+        raise RulesError(problems)
     return {k: (v["value"] if isinstance(v, Mapping) and "value" in v else v) for k, v in raw.items()}
 
 
-def _format_error(error: Mapping[str, Any]) -> str:
+def _format_error(error: Mapping[str, Any], where: str = "") -> str:
     field = ".".join(str(part) for part in error["loc"]) or "rules"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "missing":
         message = "missing from the preset"
-    return f"{field}: {message}"
+    if error["type"] == "extra_forbidden":
+        message = "not a rule"
+    if field == "rules" and ": " in message:  # a cross-field check names its field itself
+        return f"{where}{message}"
+    return f"{where}{field}: {message}"
 
 
-def _build(data: Mapping[str, Any]) -> Rules:
+def _build(data: Mapping[str, Any], where: str = "") -> Rules:
     try:
         return Rules.model_validate(data)
     except ValidationError as exc:
-        raise RulesError([_format_error(e) for e in exc.errors()]) from None
+        raise RulesError([_format_error(e, where) for e in exc.errors()]) from None
+
+
+def _display(path: Path) -> str:
+    """How a message names a rules file: presets by their place in the project, other files as given."""
+    if path.resolve().parent == RULES_DIR:
+        return f"data/rules/{path.name}"
+    return str(path)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RulesError([f"{_display(path)}: not readable YAML ({exc})"]) from None
+
+
+def _entry_problems(name: str, entry: Any, where: str, register: Register) -> list[str]:
+    """What is wrong with one rule entry of a preset file (value, kind, clauses, unit, labels)."""
+    if not isinstance(entry, Mapping) or "value" not in entry:
+        return [f"{where}{name}: expected a mapping with {', '.join(('value', *INFO_KEYS))}"]
+    problems = [f"{where}{name}.{key}: not a rule attribute" for key in entry if key not in ("value", *INFO_KEYS)]
+    if entry.get("kind") not in KINDS:
+        problems.append(f"{where}{name}.kind: expected one of {', '.join(KINDS)}, got {entry.get('kind')!r}")
+    clauses = entry.get("clauses", [])
+    if not isinstance(clauses, list) or not all(isinstance(c, str) for c in clauses):
+        problems.append(f"{where}{name}.clauses: expected a list of clause ids")
+    else:
+        problems += [f"{where}{name}.clauses: unknown clause {cid!r}" for cid in register.unknown(clauses)]
+        if entry.get("kind") == "interpreted" and not clauses:
+            problems.append(f"{where}{name}.clauses: an interpreted rule cites at least one clause")
+    problems += [f"{where}{name}.{key}: missing" for key in ("unit", "label", "label_zh") if not entry.get(key)]
+    return problems
 
 
 def load_preset(name_or_path: str | Path = DEFAULT_PRESET) -> Rules:
     """Load a preset by name (``beijing-2023``) or from a YAML file path.
 
-    The file has ``preset`` and ``rules: {field: {value, unit, source, label,
-    label_zh}}``. Raises :class:`RulesError` naming every bad field.
+    The file has ``preset`` and ``rules: {field: {value, unit, kind, clauses, note, label, label_zh}}``.
+    Raises :class:`RulesError` naming the file and the key of every problem (an unknown rule or clause, a
+    missing rule, a bad kind or value).
     """
     path = Path(name_or_path)
     if not path.suffix:
@@ -225,24 +353,45 @@ def load_preset(name_or_path: str | Path = DEFAULT_PRESET) -> Rules:
         raise RulesError(
             [f"rules preset {str(name_or_path)!r}: no such preset or file (presets: {', '.join(PRESETS)})"]
         )
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries: dict[str, Any] = raw.get("rules", {})
-    bad = [k for k, v in entries.items() if not isinstance(v, Mapping) or "value" not in v]
-    if bad:
-        raise RulesError([f"{k}: expected a mapping with value, unit, source, label, label_zh" for k in bad])
+    shown = _display(path)
+    raw = _read_yaml(path) or {}
+    entries = raw.get("rules") if isinstance(raw, Mapping) else None
+    if not isinstance(entries, Mapping):
+        raise RulesError([f"{shown}: rules: expected a mapping of rule: {{value, unit, kind, clauses, ...}}"])
+    where = f"{shown}: rules."
+    try:
+        register = load_register()
+    except RegisterError as exc:
+        raise RulesError(exc.problems) from None
+    problems = [f"{where}{_unknown_rule(k)}" for k in entries if k not in RULE_FIELDS]
+    problems += [f"{where}{k}: missing from the preset" for k in RULE_FIELDS if k not in entries]
+    for name, entry in entries.items():
+        if name in RULE_FIELDS:
+            problems += _entry_problems(str(name), entry, where, register)
+    if problems:
+        raise RulesError(problems)
     data: dict[str, Any] = {k: v["value"] for k, v in entries.items()}
     data["preset"] = raw.get("preset", path.stem)
-    data["info"] = {k: {f: v.get(f, "") for f in ("unit", "source", "label", "label_zh")} for k, v in entries.items()}
-    return _build(data)
+    data["info"] = {
+        k: {key: (tuple(v.get(key) or ()) if key == "clauses" else v.get(key, "")) for key in INFO_KEYS}
+        for k, v in entries.items()
+    }
+    return _build(data, where)
 
 
 def load_rules(preset: str | Path = DEFAULT_PRESET, overrides: Mapping[str, Any] | str | Path | None = None) -> Rules:
-    """A preset with optional overrides from a dict or a YAML file of ``field: value``."""
+    """A preset with optional overrides from a dict or a YAML file of ``field: value`` (or ``rules: {...}``)."""
     rules = load_preset(preset)
     if overrides is None:
         return rules
     if isinstance(overrides, (str, Path)):
-        loaded = yaml.safe_load(Path(overrides).read_text(encoding="utf-8")) or {}
-        values: Mapping[str, Any] = loaded.get("rules") or loaded
-        return rules.with_overrides(values)
+        path = Path(overrides)
+        loaded = _read_yaml(path) or {}
+        if not isinstance(loaded, Mapping):
+            raise RulesError([f"{path}: expected a mapping of rule: value"])
+        nested = isinstance(loaded.get("rules"), Mapping)
+        values = {k: v for k, v in (loaded["rules"] if nested else loaded).items() if k != "preset"}
+        where = f"{path}: rules." if nested else f"{path}: "
+        plain = _plain_values(values, where)
+        return _build({**rules.model_dump(), **plain}, where)
     return rules.with_overrides(overrides)

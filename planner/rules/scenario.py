@@ -1,17 +1,33 @@
-"""A what-if scenario: the response level and every knob that turns rules into needs.
+"""A what-if scenario: the response level (per district if need be) and every knob that turns rules into needs.
 
 Knobs left unset take the level's defaults from ``data/levels.yaml`` (DESIGN §4)::
 
     Scenario(level="severe")                      # attack_rate 0.35, ...
     Scenario(level="severe", attack_rate=0.5)     # one knob overridden
+
+**Per-district levels.** 004 (六) grades the response by district: ``district_levels: {district_id: level}``
+sets some districts apart from ``level``. A district at its own level takes *that* level's defaults for every
+level knob (attack rate, severe share, staff absence, rotation share) and its care homes' management
+(``care_home_management`` of the rules, hence their test frequencies); knobs set explicitly in the scenario
+belong to ``level`` and apply to the districts at ``level``. Use ``demand_multipliers`` to scale one district's
+attack rate on top.
+
+**Inbound arrivals.** ``inbound_arrivals: {district_id: persons}`` are the persons arriving over the horizon
+whom a containment preset isolates centrally (``inbound_isolation_days`` > 0); they are spread over the
+district's streets by population (``planner.needs.isolation``).
+
+District ids can only be checked against a dataset: :meth:`Scenario.validate_against` lists the unknown ones
+(the command line and the app call it before solving).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import (
     AfterValidator,
@@ -26,12 +42,16 @@ from pydantic import (
     model_validator,
 )
 
-from planner.rules.limits import FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
-from planner.rules.rules import Rules, RulesError
+from planner.dataset.schema import Dataset
+from planner.rules.limits import ARRIVALS_MAX, FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
+from planner.rules.rules import RULE_FIELDS, Rules, RulesError
 
 LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
 Level = Literal["normal", "prevalent", "severe"]
+LEVEL_NAMES: tuple[str, ...] = ("normal", "prevalent", "severe")
 LEVEL_KNOBS: tuple[str, ...] = ("attack_rate", "severe_share", "staff_absence", "rotation_share")
+DISTRICT_KEYED: tuple[str, ...] = ("district_levels", "demand_multipliers", "inbound_arrivals")
+"""Scenario knobs keyed by district id (checked against a dataset by :meth:`Scenario.validate_against`)."""
 
 
 class ScenarioError(ValueError):
@@ -60,6 +80,20 @@ def _multipliers(value: dict[str, float]) -> dict[str, float]:
     bad = {k: v for k, v in value.items() if not 0 <= v <= MULTIPLIER_MAX}  # nan and inf too
     if bad:
         raise ValueError(f"expected multipliers between 0 and {MULTIPLIER_MAX:g}, got {bad}")
+    return value
+
+
+def _levels(value: dict[str, str]) -> dict[str, str]:
+    bad = {k: v for k, v in value.items() if v not in LEVEL_NAMES}
+    if bad:
+        raise ValueError(f"expected a level ({', '.join(LEVEL_NAMES)}) for each district, got {bad}")
+    return value
+
+
+def _persons(value: dict[str, int]) -> dict[str, int]:
+    bad = {k: v for k, v in value.items() if not 0 <= v <= ARRIVALS_MAX}
+    if bad:
+        raise ValueError(f"expected whole persons in [0, {ARRIVALS_MAX:,}] for each district, got {bad}")
     return value
 
 
@@ -104,14 +138,26 @@ class Scenario(BaseModel):
     closed_sites: tuple[SiteId, ...] = ()
     demand_multipliers: Multipliers = Field(default_factory=dict)
     """District id -> factor on the attack rate of that district's care homes."""
+    district_levels: Annotated[dict[str, str], AfterValidator(_levels)] = Field(default_factory=dict)
+    """District id -> response level of that district (others follow ``level``), 004 (六)."""
+    inbound_arrivals: Annotated[dict[str, int], AfterValidator(_persons)] = Field(default_factory=dict)
+    """District id -> persons arriving over the horizon (isolated centrally under containment)."""
     rule_overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("rule_overrides")
+    @classmethod
+    def _known_rules(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = [k for k in value if k not in RULE_FIELDS]
+        if unknown:
+            raise ValueError(f"not rules: {unknown} (see `epiplan rules`)")
+        return value
 
     @field_validator("*", mode="before")
     @classmethod
     def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
         """No boolean where a number goes (``attack_rate: true``); ids written as numbers are text."""
         name = str(info.field_name)
-        if name in ("closed_sites", "demand_multipliers"):
+        if name in ("closed_sites", *DISTRICT_KEYED):
             value = _ids_as_text(value)
         return refuse_booleans(name, cls.model_fields[name].annotation, value)
 
@@ -124,14 +170,47 @@ class Scenario(BaseModel):
         return self
 
     def knob(self, name: str) -> float:
-        """A level knob's value as a float (never ``None`` after validation)."""
+        """A level knob's value at the scenario's ``level`` (never ``None`` after validation)."""
         value = getattr(self, name)
         assert value is not None
         return float(value)
 
+    def level_of(self, district_id: str) -> str:
+        """The response level of ``district_id``: its own when ``district_levels`` sets one, else ``level``."""
+        return str(self.district_levels.get(str(district_id), self.level))
+
+    def district_knob(self, name: str, district_id: str) -> float:
+        """Level knob ``name`` in ``district_id``: the scenario's value at ``level``, its own level's default else."""
+        level = self.level_of(district_id)
+        if level == self.level:
+            return self.knob(name)
+        return float(level_defaults()[level][name])
+
+    def district_knobs(self, name: str, district_ids: Iterable[str]) -> np.ndarray:
+        """:meth:`district_knob` for each of ``district_ids`` (float array in their order)."""
+        ids = [str(d) for d in district_ids]
+        if not self.district_levels:
+            return np.full(len(ids), self.knob(name), dtype=np.float64)
+        cached = {d: self.district_knob(name, d) for d in set(ids)}
+        return np.array([cached[d] for d in ids], dtype=np.float64)
+
     def apply_to(self, rules: Rules) -> Rules:
         """``rules`` with this scenario's ``rule_overrides`` applied."""
         return rules.with_overrides(self.rule_overrides) if self.rule_overrides else rules
+
+    def validate_against(self, dataset: Dataset) -> list[str]:
+        """Every district id of ``district_levels`` or ``inbound_arrivals`` that ``dataset`` does not have.
+
+        A level or arrivals for a district that is not there would plan something else than the user meant: an
+        error. (``demand_multipliers`` for an unknown district only scales nobody: a warning of the plan.)
+        """
+        known = set(dataset.districts["district_id"].astype(str))
+        problems = []
+        for knob in ("district_levels", "inbound_arrivals"):
+            for district in getattr(self, knob):
+                if str(district) not in known:
+                    problems.append(f"{knob}.{district}: unknown district (the dataset has {len(known)} districts)")
+        return problems
 
     def to_dict(self) -> dict[str, Any]:
         """Every knob by name (level defaults filled), JSON-ready."""
@@ -140,24 +219,54 @@ class Scenario(BaseModel):
         return data
 
 
+def _problem(error: Any) -> str:
+    field = ".".join(str(p) for p in error["loc"]) or "scenario"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "not a scenario knob"
+    return f"{field}: {message}"
+
+
 def make_scenario(**knobs: Any) -> Scenario:
     """Build a scenario, turning pydantic errors into :class:`ScenarioError` messages."""
     try:
         return Scenario(**knobs)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "scenario"
-            problems.append(f"{field}: {str(err['msg']).removeprefix('Value error, ')}")
-        raise ScenarioError(problems) from None
+        raise ScenarioError([_problem(err) for err in exc.errors()]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario from YAML (``level: severe``, ``attack_rate: 0.4``, ...)."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """Read a scenario from YAML (``level: severe``, ``attack_rate: 0.4``, ...); messages name the file."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{path}: not readable YAML ({exc})"]) from None
     if not isinstance(raw, dict):
         raise ScenarioError([f"{path}: expected a mapping of knob: value"])
-    return make_scenario(**raw)
+    try:
+        return make_scenario(**raw)
+    except ScenarioError as exc:
+        raise ScenarioError([f"{path}: {p}" for p in exc.problems]) from None
 
 
-__all__ = ["Level", "RulesError", "Scenario", "ScenarioError", "level_defaults", "load_scenario", "make_scenario"]
+def check_scenario(scenario: Scenario, rules: Rules, dataset: Dataset, where: str = "") -> list[str]:
+    """Everything that stops ``scenario`` from being solved on ``dataset`` under ``rules``: unknown district ids
+    and rule overrides with bad values; each message prefixed with ``where`` (``"s.yaml: "``)."""
+    problems = [f"{where}{p}" for p in scenario.validate_against(dataset)]
+    try:
+        scenario.apply_to(rules)
+    except RulesError as exc:
+        problems += [f"{where}rule_overrides.{p}" for p in exc.problems]
+    return problems
+
+
+__all__ = [
+    "Level",
+    "RulesError",
+    "Scenario",
+    "ScenarioError",
+    "check_scenario",
+    "level_defaults",
+    "load_scenario",
+    "make_scenario",
+]

@@ -3,8 +3,10 @@
 Inputs (:class:`DrugInputs`): depot stock per drug class after the scenario's stock factor, the needs'
 targets per institution and class, and depot -> institution arcs. The model is ``models.drugs`` (the
 lowest fill rate of care homes and clinics first, then the total shortfall, then pack-minutes). Reports:
-fill rates and shortfalls per class, the reserve target per institution and class, weekly test kits at
-care homes, and where one more pack helps.
+fill rates and shortfalls per class, the reserve target per institution and class, the antigen kits of each
+care home's tests (``planner.needs.testing``: its antigen tests for ``test_cover_days`` days and one outbreak round),
+and where one more pack helps. Nucleic acid tests need sampling and lab capacity, not kits: the testing stage
+(issue 13) plans them; this stage checks nothing it cannot plan.
 """
 
 from __future__ import annotations
@@ -33,12 +35,21 @@ DRUG_WORDS = {
     "tcm": ("TCM", "中药"),
     "antigen_kit": ("Antigen kit", "抗原检测试剂"),
 }
-KIND_RULES = {
-    "care_home": "drug_reserve_per_resident",
-    "clinic": "drug_reserve_per_served",
-    "hospital": "hospital_drug_days",
+KIND_RULES: dict[str, tuple[str, ...]] = {
+    "care_home": ("drug_reserve_per_resident", "care_home_drugs"),
+    "clinic": ("drug_reserve_per_served", "drug_reserve_per_served_dense", "clinic_drugs"),
+    "hospital": ("hospital_drug_days", "hospital_drugs"),
 }
-"""The rule behind each institution kind's target (its source clause goes into the checklist)."""
+"""The rules behind each institution kind's reserve target (their clauses go into the checklist)."""
+ANTIGEN_RULES: tuple[str, ...] = (
+    "tests_per_week_residents",
+    "resident_antigen_share",
+    "staff_entry_antigen_tests_per_week",
+    "antigen_tests_per_admission",
+    "outbreak_tests_per_person",
+    "test_cover_days",
+)
+"""The rules behind a care home's antigen-kit target."""
 
 CONTRACT: Contract = {
     "targets": {
@@ -138,30 +149,31 @@ def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, 
 
 
 def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
-    """Reserve targets per institution and class; antigen kits for a week of tests at each care home."""
+    """Reserve targets per institution and class; antigen kits for each care home's tests."""
     targets = result.table("targets")
     rules = context.rules
+    kits = (targets["drug"] == "antigen_kit") & (targets["kind"] == "care_home")
+    reserve_targets = targets[~kits]
     reserve = compliance_rows(
         "drug_reserve",
         "institution",
-        targets["institution_id"] + ":" + targets["drug"],
-        targets["target"],
-        targets["on_hand"] + targets["allocated"],
+        reserve_targets["institution_id"] + ":" + reserve_targets["drug"],
+        reserve_targets["target"],
+        reserve_targets["on_hand"] + reserve_targets["allocated"],
         "",
     )
-    reserve["source"] = targets["kind"].map(KIND_RULES).map(rules.source).to_numpy()
-    kits = targets[(targets["drug"] == "antigen_kit") & (targets["kind"] == "care_home")]
-    held = (kits["on_hand"] + kits["allocated"]).groupby(kits["institution_id"]).sum()
-    tests = context.needs.test_kits
-    weekly = compliance_rows(
-        "weekly_test_kits",
+    sources = {kind: rules.sources(*fields) for kind, fields in KIND_RULES.items()}
+    reserve["source"] = reserve_targets["kind"].map(sources).to_numpy()
+    home_kits = targets[kits]
+    antigen = compliance_rows(
+        "antigen_test_kits",
         "care_home",
-        tests["home_id"],
-        tests["kits_per_week"],
-        tests["home_id"].map(held).fillna(0),
-        rules.source("tests_per_week_staff"),
+        home_kits["institution_id"],
+        home_kits["target"],
+        home_kits["on_hand"] + home_kits["allocated"],
+        rules.sources(*ANTIGEN_RULES),
     )
-    return [reserve, weekly]
+    return [reserve, antigen]
 
 
 def explanations(result: StageResult, _context: PlanContext, _namer: Namer) -> list[Row]:

@@ -104,3 +104,17 @@ class Locations:
             k=k,
             overrides=self.overrides,
         )
+
+    def arcs_from(
+        self, origins: pd.DataFrame, to_ids: pd.Series, *, max_minutes: float | None = None, k: int | None = None
+    ) -> pd.DataFrame:
+        """Like :meth:`arcs` from points that are not entities of the dataset (``id, lat, lon, speed_kmh``), such
+        as the street centres inbound arrivals leave from."""
+        return travel.arcs(
+            origins,
+            self.points(to_ids),
+            detour=self.detour,
+            max_minutes=max_minutes,
+            k=k,
+            overrides=self.overrides,
+        )

@@ -1,29 +1,44 @@
 """Observation stage: which sites open, and where each care home's disabled and other groups stay.
 
-Inputs (:class:`ObservationInputs`): the needs' groups per home, the sites with the scenario's closures marked,
-and every home -> site arc within the transfer limit (also to barrier-free sites, so that the disabled group
-always sees its allowed sites). The model is ``models.observation`` (capacitated facility location). Reports:
-unmet persons by group, sites open and opened, the site rules (a site per street, 30 days of supplies, persons
-per room, barrier-free), shortfalls by home and what one more room would place.
+Inputs (:class:`ObservationInputs`): the needs' groups per origin (care homes; under containment also the
+streets' inbound arrivals, origin ``inbound:<street_id>`` at the street's coordinates), the sites with the
+scenario's closures marked, and every origin -> site arc within the transfer limit (also to barrier-free sites,
+so that the disabled group always sees its allowed sites). The rules shape the inputs here, so the model
+(``models.observation``, capacitated facility location) stays one model:
+
+- ``barrier_free_for_all`` (004 (十二)): a care home's arcs go to barrier-free sites only;
+- persons per room: ``persons_per_room``, or ``contact_persons_per_room`` when it is stricter and close contacts
+  are placed (the model has one occupancy for every room);
+- the opening cost is in yuan in the data and becomes person-minutes (``opening_cost * minutes_per_yuan``)
+  before it goes in, since the model adds it to person-minutes of travel; the sites table reports both.
+
+Reports: unmet persons by group, sites open and opened, the site rules (a site per street where one can be
+opened, "no site can be opened here" where none can, supplies, persons per room, barrier-free), shortfalls by
+origin and what one more room would place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.observation import solve_observation
+from planner.dataset import travel
 from planner.dataset.names import Namer
+from planner.needs.isolation import INBOUND_PREFIX
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
 NAME = "observation"
 GROUP_WORDS = {"disabled": ("disabled/dementia elderly", "名失能失智老人"), "other": ("other persons", "名其他人员")}
-SITE_COLUMNS = ["site_id", "street_id", "rooms", "barrier_free", "status", "opening_cost"]
+SITE_COLUMNS = ["site_id", "street_id", "rooms", "barrier_free", "status", "opening_cost", "opening_cost_yuan"]
+"""The sites the model gets: ``opening_cost`` in person-minutes (``minutes_per_yuan`` applied), the data's yuan
+kept in ``opening_cost_yuan``."""
 
 CONTRACT: Contract = {
     "sites": {
@@ -58,6 +73,29 @@ class ObservationInputs:
     cost_arcs_per_group: int | None
 
 
+def usable_site_streets(context: PlanContext) -> set[str]:
+    """Streets with at least one site that is not closed (in the data or by the scenario)."""
+    sites = usable_sites(context)
+    return set(sites.loc[sites["status"] != "closed", "street_id"].astype(str))
+
+
+def streets_without_site(context: PlanContext) -> int:
+    """Streets where the rules ask a site and none can be opened (no usable site in the street)."""
+    if context.rules.sites_per_street_min <= 0:
+        return 0
+    streets = context.dataset.streets["street_id"].astype(str)
+    return int((~streets.isin(usable_site_streets(context))).sum())
+
+
+def room_occupancy(context: PlanContext) -> int:
+    """Persons per room the model plans with: the stricter of the two room rules when contacts are placed."""
+    rules = context.rules
+    causes = context.needs.observation["cause"]
+    if (causes == "contact").any():
+        return min(rules.persons_per_room, rules.contact_persons_per_room)
+    return rules.persons_per_room
+
+
 def usable_sites(context: PlanContext) -> pd.DataFrame:
     """Sites with the scenario's closed ones marked ``closed``."""
     sites = context.dataset.sites.copy()
@@ -65,28 +103,55 @@ def usable_sites(context: PlanContext) -> pd.DataFrame:
     return sites
 
 
+def _origin_points(context: PlanContext, origins: pd.Series) -> pd.DataFrame:
+    """``id, lat, lon, speed_kmh`` of the street centres of ``inbound:<street_id>`` origins."""
+    streets = context.dataset.streets.set_index(context.dataset.streets["street_id"].astype(str))
+    street_ids = origins.str.removeprefix(INBOUND_PREFIX)
+    centres = streets.reindex(pd.Index(street_ids))
+    points = pd.DataFrame(
+        {
+            "id": origins.to_numpy(dtype=object),
+            "lat": centres["lat"].to_numpy(np.float64),
+            "lon": centres["lon"].to_numpy(np.float64),
+            "street_id": street_ids.to_numpy(dtype=object),
+        }
+    )
+    return travel.with_speed(points, context.dataset, context.rules.default_speed_kmh)
+
+
 def observation_arcs(context: PlanContext, groups: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """Home -> site arcs within the transfer limit: all when ``limits.sites_per_home`` is None, else the k nearest.
+    """Origin -> site arcs within the transfer limit: all when ``limits.sites_per_home`` is None, else the k nearest.
 
     The barrier-free sites are searched on their own too, so that a disabled group's arcs are never crowded
-    out of the k nearest by sites it may not use.
+    out of the k nearest by sites it may not use. With ``barrier_free_for_all`` a care home's arcs lead to
+    barrier-free sites only. Inbound arrivals leave from their street's centre.
     """
-    homes = groups["home_id"].drop_duplicates()
+    origins = groups["home_id"].drop_duplicates()
     usable = sites[sites["status"] != "closed"]
-    if homes.empty or usable.empty:
-        return pd.DataFrame(
-            {"home_id": pd.Series(dtype=str), "site_id": pd.Series(dtype=str), "minutes": pd.Series(dtype=float)}
-        )
+    empty = pd.DataFrame(
+        {"home_id": pd.Series(dtype=str), "site_id": pd.Series(dtype=str), "minutes": pd.Series(dtype=float)}
+    )
+    if origins.empty or usable.empty:
+        return empty
+    inbound = origins.str.startswith(INBOUND_PREFIX)
+    homes, streets = origins[~inbound], origins[inbound]
+    barrier_free = usable[usable["barrier_free"]]
+    limit, k = context.rules.transfer_minutes_max, context.limits.sites_per_home
+    home_candidates = (barrier_free,) if context.rules.barrier_free_for_all else (usable, barrier_free)
     parts = [
-        context.locations.arcs(
-            homes,
-            candidates["site_id"],
-            max_minutes=context.rules.transfer_minutes_max,
-            k=context.limits.sites_per_home,
-        )
-        for candidates in (usable, usable[usable["barrier_free"]])
-        if not candidates.empty
+        context.locations.arcs(homes, candidates["site_id"], max_minutes=limit, k=k)
+        for candidates in home_candidates
+        if not candidates.empty and not homes.empty
     ]
+    if not streets.empty:
+        points = _origin_points(context, streets)
+        parts += [
+            context.locations.arcs_from(points, candidates["site_id"], max_minutes=limit, k=k)
+            for candidates in (usable, barrier_free)
+            if not candidates.empty
+        ]
+    if not parts:
+        return empty
     arcs = pd.concat(parts, ignore_index=True).drop_duplicates(["from_id", "to_id"])
     return arcs.rename(columns={"from_id": "home_id", "to_id": "site_id"}).reset_index(drop=True)
 
@@ -96,11 +161,13 @@ def build_inputs(context: PlanContext) -> ObservationInputs:
     groups = context.needs.observation[["home_id", "street_id", "group", "persons"]]
     sites = usable_sites(context)
     rules = context.rules
+    sites["opening_cost_yuan"] = sites["opening_cost"].astype(float)
+    sites["opening_cost"] = sites["opening_cost_yuan"] * rules.minutes_per_yuan
     return ObservationInputs(
         groups=groups,
         sites=sites[SITE_COLUMNS],
         arcs=observation_arcs(context, groups, sites),
-        persons_per_room=rules.persons_per_room,
+        persons_per_room=room_occupancy(context),
         sites_per_street_min=rules.sites_per_street_min,
         barrier_free_for_disabled=rules.barrier_free_for_disabled,
         cost_arcs_per_group=context.limits.site_cost_arcs_per_group,
@@ -108,8 +175,9 @@ def build_inputs(context: PlanContext) -> ObservationInputs:
 
 
 def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
-    """``models.observation.solve_observation`` on ``inputs``."""
-    return solve_observation(
+    """``models.observation.solve_observation`` on ``inputs``; the sites table reports the opening cost in yuan
+    (``opening_cost``) and in the person-minutes the objective used (``opening_cost_minutes``)."""
+    result = solve_observation(
         inputs.groups,
         inputs.sites,
         inputs.arcs,
@@ -119,9 +187,15 @@ def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
         options=options,
         cost_arcs_per_group=inputs.cost_arcs_per_group,
     )
+    sites = result.tables.get("sites")
+    if sites is None or "opening_cost_yuan" not in inputs.sites.columns:
+        return result
+    yuan = inputs.sites.drop_duplicates("site_id").set_index("site_id")["opening_cost_yuan"]
+    sites = sites.assign(opening_cost_minutes=sites["opening_cost"], opening_cost=sites["site_id"].map(yuan))
+    return replace(result, tables={**result.tables, "sites": sites})
 
 
-def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
+def kpis(result: StageResult, context: PlanContext | None = None) -> dict[str, Any]:
     """Persons to place, placed and unmet by group; sites open and opened by the plan."""
     unmet = result.table("unmet")
     sites = result.table("sites")
@@ -134,28 +208,65 @@ def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, 
         "unmet_observation_other": int(by_group.get("other", 0)),
         "sites_open": int(sites["open"].astype(bool).sum()),
         "sites_opened": int(sites["opened"].astype(bool).sum()),
+        "streets_without_site": streets_without_site(context) if context is not None else 0,
     }
 
 
+def street_rules(context: PlanContext, sites: pd.DataFrame) -> list[pd.DataFrame]:
+    """A site per street (``sites_per_street_min``) where one can be opened, and "no site can be opened here"
+    (``no_site_in_street``) where the street has no usable site: a gap in the data, not a plan that fails.
+    No rows when the rule asks no site (beijing-2023)."""
+    rules, streets = context.rules, context.dataset.streets
+    if rules.sites_per_street_min <= 0:
+        return []
+    open_per_street = sites[sites["open"].astype(bool)].groupby("street_id").size()
+    can_open = streets["street_id"].astype(str).isin(usable_site_streets(context)).to_numpy()
+    source = rules.source("sites_per_street_min")
+    with_site, without = streets[can_open], streets[~can_open]
+    return [
+        compliance_rows(
+            "site_per_street",
+            "street",
+            with_site["street_id"],
+            rules.sites_per_street_min,
+            with_site["street_id"].map(open_per_street).fillna(0),
+            source,
+        ),
+        compliance_rows(
+            "no_site_in_street",
+            "street",
+            without["street_id"],
+            rules.sites_per_street_min,
+            np.zeros(len(without)),
+            source,
+        ),
+    ]
+
+
 def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
-    """A site per street; 30 days of supplies at open sites; persons per room; barrier-free for the disabled."""
+    """A site per street; supplies at open sites; persons per room; barrier-free (disabled, or everyone)."""
     rules, dataset = context.rules, context.dataset
     sites = result.table("sites")
-    open_per_street = sites[sites["open"].astype(bool)].groupby("street_id").size()
-    per_street = compliance_rows(
-        "site_per_street",
-        "street",
-        dataset.streets["street_id"],
-        rules.sites_per_street_min,
-        dataset.streets["street_id"].map(open_per_street).fillna(0),
-        rules.source("sites_per_street_min"),
-    )
+    assignments = result.table("assignments")
+    from_homes = assignments[~assignments["home_id"].astype(str).str.startswith(INBOUND_PREFIX)]
+    home_persons = from_homes.groupby("site_id")["persons"].sum()
     sites = sites.merge(dataset.sites[["site_id", "stock_days"]], on="site_id", how="left")
     opened = sites[sites["open"].astype(bool)]
     used = sites[sites["persons"] > 0]
-    with_disabled = sites[sites["persons_disabled"] > 0]
+    barrier_source = rules.source("barrier_free_for_disabled")
+    if rules.barrier_free_for_all:
+        needing = sites[sites["site_id"].map(home_persons).fillna(0).to_numpy() > 0]
+        barrier_source = rules.source("barrier_free_for_all")
+    elif rules.barrier_free_for_disabled:
+        needing = sites[sites["persons_disabled"] > 0]
+    else:
+        needing = sites.iloc[0:0]
+    occupancy = room_occupancy(context)
+    room_source = rules.sources("persons_per_room")
+    if occupancy != rules.persons_per_room:
+        room_source = rules.sources("persons_per_room", "contact_persons_per_room")
     return [
-        per_street,
+        *street_rules(context, result.table("sites")),
         compliance_rows(
             "site_stock_days",
             "site",
@@ -168,28 +279,38 @@ def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
             "one_person_per_room",
             "site",
             used["site_id"],
-            used["rooms"] * rules.persons_per_room,
+            used["rooms"] * occupancy,
             used["persons"],
-            rules.source("persons_per_room"),
+            room_source,
             sense="at_most",
         ),
         compliance_rows(
             "barrier_free",
             "site",
-            with_disabled["site_id"],
+            needing["site_id"],
             1.0,
-            with_disabled["barrier_free"].astype(float),
-            rules.source("barrier_free_for_disabled"),
+            needing["barrier_free"].astype(float),
+            barrier_source,
         ),
     ]
 
 
+def _origin_names(origin: str, namer: Namer) -> tuple[str, str]:
+    """Display names of an observation origin: a care home, or a street's inbound arrivals."""
+    if origin.startswith(INBOUND_PREFIX):
+        street_en, street_zh = namer.both(origin.removeprefix(INBOUND_PREFIX))
+        return f"the inbound arrivals of {street_en}", f"{street_zh}入境人员"
+    return namer.both(origin)
+
+
 def explanations(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
-    """One sentence per home and group left without a room, with the reason."""
+    """One sentence per origin and group left without a room, with the reason; one per street where no site can
+    be opened (when the rules ask a site per street)."""
     limit = context.rules.transfer_minutes_max
+    barrier_en, barrier_zh = ("barrier-free ", "无障碍") if context.rules.barrier_free_for_all else ("", "")
     rows: list[Row] = []
     for r in records(result.table("unmet")):
-        home_en, home_zh = namer.both(str(r["home_id"]))
+        home_en, home_zh = _origin_names(str(r["home_id"]), namer)
         group_en, group_zh = GROUP_WORDS[str(r["group"])]
         n = int(r["persons"])
         if r["reason"] == "no_barrier_free_room_in_reach":
@@ -202,9 +323,16 @@ def explanations(result: StageResult, context: PlanContext, namer: Namer) -> lis
             )
             zh = f"{home_zh}：{n}{group_zh}无房可住，{limit:.0f}分钟内观察点已满（{namer.joined(sites, 'zh')}）"
         else:
-            en = f"{n} {group_en} of {home_en}: no observation site within {limit:.0f} min"
-            zh = f"{home_zh}：{n}{group_zh}在{limit:.0f}分钟内无集中健康观察点"
+            en = f"{n} {group_en} of {home_en}: no {barrier_en}observation site within {limit:.0f} min"
+            zh = f"{home_zh}：{n}{group_zh}在{limit:.0f}分钟内无{barrier_zh}集中健康观察点"
         rows.append({"stage": NAME, "entity_id": r["home_id"], "reason": r["reason"], "en": en, "zh": zh})
+    if context.rules.sites_per_street_min > 0:
+        streets = context.dataset.streets["street_id"].astype(str)
+        for street in streets[~streets.isin(usable_site_streets(context))]:
+            street_en, street_zh = namer.both(street)
+            en = f"No site can be opened here: {street_en} has no usable observation site (add one to the data)"
+            zh = f"{street_zh}无可开设的集中健康观察点（需在数据中补充）"
+            rows.append({"stage": NAME, "entity_id": street, "reason": "no_site_can_be_opened", "en": en, "zh": zh})
     return rows
 
 

@@ -26,6 +26,7 @@ from planner.cli.options import MAX_YAML_BYTES
 from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
 from planner.outputs.template import template_bytes
+from planner.report.labels import RULE_KINDS, pick
 from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
 from planner.rules.scenario import Scenario, ScenarioError, make_scenario
@@ -128,7 +129,7 @@ def value_text(value: Any) -> str:
 
 
 def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
-    """One row per rule: ``field, label, value`` (text), ``unit, source``."""
+    """One row per rule: ``field, label, value`` (text), ``unit, rule_kind, source`` (clauses with titles)."""
     rows = rules.table()
     return pd.DataFrame(
         {
@@ -136,6 +137,7 @@ def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
             "label": [r["label_zh"] if language == "zh" else r["label"] for r in rows],
             "value": [value_text(r["value"]) for r in rows],
             "unit": [str(r.get("unit_zh") or r["unit"]) if language == "zh" else r["unit"] for r in rows],
+            "rule_kind": [pick(RULE_KINDS[str(r["kind"])], language) for r in rows],
             "source": [source_label(str(r["source"]), language) for r in rows],
         }
     )
@@ -388,12 +390,13 @@ def _rules_dialog(shown: pd.DataFrame, key: str, language: str, problems: list[s
         key=key,
         hide_index=True,
         num_rows="fixed",
-        disabled=["field", "label", "unit", "source"],
-        column_order=["label", "value", "unit", "source"],
+        disabled=["field", "label", "unit", "rule_kind", "source"],
+        column_order=["label", "value", "unit", "rule_kind", "source"],
         column_config={
             "label": st.column_config.TextColumn(i18n.column_label("label", language), width="large"),
             "value": st.column_config.TextColumn(i18n.column_label("value", language), width="small"),
             "unit": st.column_config.TextColumn(i18n.column_label("unit", language), width="large"),
+            "rule_kind": st.column_config.TextColumn(i18n.column_label("rule_kind", language), width="medium"),
             "source": st.column_config.TextColumn(i18n.column_label("source", language), width="large"),
         },
         height=min(ROW_PX * (len(shown) + 1) + 3, RULES_TABLE_MAX_PX),
