@@ -63,6 +63,8 @@ def post_processing_seconds(plan: Any, dataset: Any) -> float:
 
     context = PlanContext(dataset, plan.rules, plan.scenario, plan.needs, Locations.of(dataset, plan.rules))
     results = plan.stages()
+    for name, result in results.items():  # the explanations read the earlier stages' results from the context
+        context = context.with_result(name, result)
     start = time.perf_counter()
     compliance = compliance_checklist(context, results)
     explain(context, results)
