@@ -79,3 +79,21 @@ def test_values_round_highs_floats() -> None:
     a, b = integer_variables("r", [2, 2])
     a.varValue, b.varValue = 0.9999999, 2.0000001
     assert np.array_equal(values([a, b]), [1, 2])
+
+
+def test_a_later_phase_stopped_without_a_plan_keeps_the_earlier_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Phase 1 by HiGHS: max x + y = 4 at (x, y) = (3, 1) or (1, 3); phase 2 "stops" with no plan and bound 0.
+    import bench.mip.highs as highs
+
+    problem = pulp.LpProblem("toy", pulp.LpMaximize)
+    x, y = integer_variables("s", [3, 3])
+    problem += linear([x, y]) <= 4
+    runner = PhaseRunner(problem, HIGHS, [])
+    assert runner.solve("total", "max", linear([x, y])) == pytest.approx(4.0)
+    kept = values([x, y]).tolist()
+    stopped = highs.HighsAnswer(Status.ERROR, math.nan, 0.0, stopped=True)
+    monkeypatch.setattr(highs, "solve_highs", lambda _problem, _limit: stopped)
+    assert runner.solve("x", "min", linear([x])) == pytest.approx(kept[0])
+    last = runner.phases[-1]
+    assert (last.status, last.objective, last.bound) == (Status.FEASIBLE, pytest.approx(kept[0]), 0.0)
+    assert values([x, y]).tolist() == kept

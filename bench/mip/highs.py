@@ -8,6 +8,8 @@ SciPy's ``milp`` has no threads option: HiGHS's branch and bound runs on one thr
 
 Status: HiGHS's ``optimal`` is ``optimal``; stopped at the time limit with a solution, ``feasible`` with HiGHS's
 dual bound (so the phase reports a real gap, unlike CBC through PuLP); ``infeasible``; anything else ``error``.
+A later phase stopped without a solution of its own keeps the earlier phase's plan, which satisfies it (the
+earlier optimum is held as a constraint): the phase runner reports it ``feasible`` with that plan's value.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from models.base import Status
 
 @dataclass(frozen=True)
 class HighsAnswer:
-    """One HiGHS solve: status, objective and bound in the problem's own sense (NaN when not found)."""
+    """One HiGHS solve: status, objective and bound in the problem's own sense (NaN when not found); ``stopped``
+    when HiGHS stopped at its time limit."""
 
     status: Status
     objective: float
     bound: float
+    stopped: bool = False
 
 
 def matrices(problem: Any) -> tuple[list[Any], np.ndarray, Bounds, LinearConstraint | None, np.ndarray]:
@@ -96,13 +100,14 @@ def solve_highs(problem: Any, time_limit_s: float) -> HighsAnswer:
     )
     if result.status == 2:
         return HighsAnswer(Status.INFEASIBLE, math.nan, math.nan)
+    dual = getattr(result, "mip_dual_bound", None)
+    bound = sign * float(dual) + constant if dual is not None and math.isfinite(dual) else math.nan
+    stopped = result.status == 1
     if result.x is None:
-        return HighsAnswer(Status.ERROR, math.nan, math.nan)
+        return HighsAnswer(Status.ERROR, math.nan, bound, stopped)
     for v, x in zip(variables, result.x, strict=True):
         v.varValue = float(x)
     objective = sign * float(result.fun) + constant
     if result.status == 0:
         return HighsAnswer(Status.OPTIMAL, objective, objective)
-    dual = getattr(result, "mip_dual_bound", None)
-    bound = sign * float(dual) + constant if dual is not None and math.isfinite(dual) else math.nan
-    return HighsAnswer(Status.FEASIBLE, objective, bound)
+    return HighsAnswer(Status.FEASIBLE, objective, bound, stopped)
