@@ -1,4 +1,4 @@
-"""``epiplan bench``: benchmark epiplan against the hand method and a PuLP/CBC MIP at one scale or all three.
+"""``epiplan bench``: benchmark epiplan against the hand method and a MIP (CBC, HiGHS) at one scale or all three.
 
 Registered with the ``epiplan`` command when ``planner.cli.main.COMMAND_MODULES`` lists ``"bench.cli"``; also runs
 on its own as ``python -m bench.cli --scale city``. Prints the result JSON (``bench.run``, schema
@@ -30,7 +30,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the JSON here (--scale all: a folder, default bench/results)",
     )
-    parser.add_argument("--baselines", default="hand,mip", metavar="LIST", help="comma-separated: hand, mip (or none)")
+    parser.add_argument(
+        "--baselines",
+        default="hand,mip,highs",
+        metavar="LIST",
+        help="comma-separated: hand, mip (PuLP/CBC), highs (the same MIP by HiGHS) (or none)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic instance")
     parser.add_argument(
         "--time-limit",
@@ -40,9 +45,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         help="epiplan's time limit per stage, seconds (make_plan's default)",
     )
     parser.add_argument(
-        "--mip-time-limit", type=float, default=300.0, metavar="S", help="CBC's time limit per phase, seconds"
+        "--mip-time-limit",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="the MIP baselines' time limit per phase (CBC, HiGHS), seconds",
     )
-    parser.add_argument("--force-mip", action="store_true", help="run the MIP baseline at national scale too")
+    parser.add_argument("--force-mip", action="store_true", help="run the MIP baselines at national scale too")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of one epiplan run")
     parser.add_argument(
         "--summary-only",
@@ -99,7 +108,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
 BENCH_COMMAND = register(
     Command(
         "bench",
-        "benchmark against the hand method and a PuLP/CBC MIP (city, province, national)",
+        "benchmark against the hand method and a MIP by PuLP/CBC and HiGHS (city, province, national)",
         add_bench_arguments,
         run_bench_command,
     )

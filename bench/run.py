@@ -1,4 +1,4 @@
-"""The benchmark harness: epiplan, the hand method and a PuLP/CBC MIP on one instance, and the scaling fit.
+"""The benchmark harness: epiplan, the hand method and the MIP solved by CBC and HiGHS on one instance, and scaling.
 
 :func:`run_bench` generates the synthetic instance of a scale (``planner.dataset.sample.generate``, fixed seed),
 runs ``planner.pipeline.make_plan`` at ``severe`` (``repeat`` times), then the baselines on the very same
@@ -13,8 +13,11 @@ stage inputs (:mod:`bench.inputs`), and returns one JSON-ready dict (schema ``ep
 ``hand``        wall seconds, per stage seconds, KPIs.
 ``mip``         wall and CPU seconds (CBC runs as a child process), per stage status, build/solve seconds,
                 variables, constraints, arcs; KPIs — or ``skipped`` with the reason.
-``comparison``  epiplan / MIP time ratio and speed-up, whether the unmet / covered / fill figures are equal,
-                and epiplan against the hand method for every KPI (values, difference, which is better).
+``highs``       the same MIPs (the same PuLP models and phases) solved by HiGHS (``scipy.optimize.milp``,
+                :mod:`bench.mip.highs`), reported as ``mip``: wall and CPU seconds, per stage status, bound,
+                gap, build/solve seconds; KPIs — or ``skipped`` with the reason.
+``comparison``  per MIP baseline (``mip``: CBC, ``highs``: HiGHS) epiplan's time ratio and speed-up, whether
+                the unmet / covered / fill figures are equal; epiplan against the hand method for every KPI.
 ``memory``      peak RSS of this process (``ru_maxrss``) after epiplan and at the end, CBC's peak (children).
 ``targets``     the issue's targets for the scale, each with its figure and whether it is met.
 
@@ -38,13 +41,16 @@ from bench.inputs import BenchInstance, build_instance
 from bench.machine import cpu_seconds, import_solvers, load_average, machine_info, peak_rss_mb, versions
 from bench.measure import measure_drug_build, method_report, mip_nursing_same_needs, profile_plan, run_epiplan
 from bench.report import comparison, json_safe, targets
+from models.base import StageResult
 
 SCHEMA = "epiplan.bench/1"
 DEFAULT_SEED = 7
 LEVEL = "severe"
-BASELINES: tuple[str, ...] = ("hand", "mip")
+BASELINES: tuple[str, ...] = ("hand", "mip", "highs")
+MIP_BASELINES: dict[str, str] = {"mip": "cbc", "highs": "highs"}
+"""The MIP baselines and their solver (:class:`bench.mip.MipOptions`)."""
 MIP_SCALES: tuple[str, ...] = ("city", "province")
-"""Scales at which the PuLP/CBC baseline runs by default (at national it would not finish; see ``mip_skip``)."""
+"""Scales at which the MIP baselines run by default (at national they would not finish; see ``mip_skip``)."""
 RESULTS_DIR = Path(__file__).parent / "results"
 
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -62,9 +68,9 @@ class BenchOptions:
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     """``make_plan``'s time limit per stage."""
     mip_time_limit_s: float = 300.0
-    """CBC's time limit per phase."""
+    """The MIP baselines' time limit per phase (CBC and HiGHS)."""
     force_mip: bool = False
-    """Run the MIP baseline even where it is skipped by default (national)."""
+    """Run the MIP baselines even where they are skipped by default (national)."""
     profile: bool = False
     """Add a cProfile of one extra ``make_plan`` run (top functions)."""
     level: str = LEVEL
@@ -127,6 +133,26 @@ def drug_shortfall_lower_bound(instance: BenchInstance) -> int:
     return int((need - stock.reindex(need.index).fillna(0)).clip(lower=0).sum())
 
 
+def run_mip_baseline(
+    instance: BenchInstance, observation: StageResult, options: BenchOptions, solver: str
+) -> dict[str, Any]:
+    """One MIP baseline (the PuLP models solved by ``solver``), with the nursing MIP on epiplan's needs too."""
+    from bench.mip import MipOptions, mip_plan
+
+    cpu = cpu_seconds()
+    mip = mip_plan(instance, MipOptions(time_limit_s=options.mip_time_limit_s, solver=solver))
+    found = method_report(mip, cpu=cpu_seconds() - cpu)
+    found["solver"] = solver
+    found["time_limit_per_phase_s"] = options.mip_time_limit_s
+    if solver == "cbc":
+        found["cbc_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    same = mip_nursing_same_needs(instance, observation, options.mip_time_limit_s, solver)
+    found["nursing_on_epiplans_needs"] = same
+    if found["kpis"] is not None:
+        found["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]
+    return found
+
+
 def run_bench(
     options: BenchOptions,
     frames: Mapping[str, pd.DataFrame] | None = None,
@@ -134,7 +160,6 @@ def run_bench(
 ) -> dict[str, Any]:
     """One benchmark run (module docstring); ``frames`` replaces the generated instance (tests use a tiny one)."""
     from bench.hand import hand_plan
-    from bench.mip import MipOptions, mip_plan
     from planner.dataset.io import dataset_from_frames
     from planner.dataset.sample import generate
     from planner.rules.rules import DEFAULT_PRESET, load_preset
@@ -173,27 +198,21 @@ def run_bench(
         say("hand method")
         hand_runs = [hand_plan(instance) for _ in range(options.repeat)]
         result["hand"] = method_report(hand_runs[-1], [r.seconds for r in hand_runs])
-    if "mip" in options.baselines:
+    for baseline, solver in MIP_BASELINES.items():
+        if baseline not in options.baselines:
+            continue
         if options.scale in MIP_SCALES or options.force_mip:
-            say("PuLP/CBC MIP")
-            cpu = cpu_seconds()
-            mip = mip_plan(instance, MipOptions(time_limit_s=options.mip_time_limit_s))
-            result["mip"] = method_report(mip, cpu=cpu_seconds() - cpu)
-            result["mip"]["time_limit_per_phase_s"] = options.mip_time_limit_s
-            result["mip"]["cbc_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
-            same = mip_nursing_same_needs(instance, plan.stage("observation"), options.mip_time_limit_s)
-            result["mip"]["nursing_on_epiplans_needs"] = same
-            if result["mip"]["kpis"] is not None:
-                result["mip"]["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]
+            say(f"PuLP MIP solved by {solver}")
+            result[baseline] = run_mip_baseline(instance, plan.stage("observation"), options, solver)
         else:
-            result["mip"] = mip_skip(instance)
+            result[baseline] = mip_skip(instance)
     result["comparison"] = comparison(result)
     result["memory"] = {
         "peak_rss_mb_after_epiplan": rss_after_epiplan,
         "peak_rss_mb": peak_rss_mb(),
         "note": "peak_rss_mb_after_epiplan: this process after generating the instance and running make_plan "
-        "(what the plan needs); peak_rss_mb: at the end, after the baselines (PuLP's models are in-process, "
-        "CBC is a child process: mip.cbc_peak_rss_mb)",
+        "(what the plan needs); peak_rss_mb: at the end, after the baselines (PuLP's models and HiGHS are "
+        "in-process, CBC is a child process: mip.cbc_peak_rss_mb)",
     }
     result["targets"] = targets(result, options.scale)
     result["machine"]["load_average_before"] = load_before

@@ -51,6 +51,25 @@ def test_comparison_against_the_mip_and_the_hand_method() -> None:
     assert "versus_mip" not in comparison({"epiplan": ours, "mip": {"skipped": True, "reason": "not run"}})
 
 
+def test_comparison_reports_each_mip_baseline_side_by_side() -> None:
+    # CBC 10 s and HiGHS 4 s against epiplan's 2 s: 5x and 2x; HiGHS ends with one unmet person more (not equal).
+    ours = {"wall_seconds": {"min": 2.0}, "stages": {n: {"model_seconds": 1.0} for n in STAGES}, "kpis": kpis()}
+    optimal = {n: {"status": "optimal", "model_seconds": 2.0} for n in STAGES}
+    result = {
+        "epiplan": ours,
+        "mip": {"wall_seconds": {"min": 10.0}, "stages": optimal, "kpis": kpis()},
+        "highs": {"wall_seconds": {"min": 4.0}, "stages": optimal, "kpis": kpis(unmet_observation_other=1.0)},
+    }
+    found = comparison(result)
+    assert found["speedups"] == {"mip": 5.0, "highs": 2.0}
+    assert found["equal_figures"] == {"mip": True, "highs": False}
+    assert found["highs_stages_not_optimal"] == [] and not found["speedup_over_highs_is_lower_bound"]
+    assert found["stage_speedup_over_highs"]["nursing"] == 2.0
+    assert found["versus_highs"]["unmet_observation_other"]["better"] == "epiplan"
+    only_highs = comparison({"epiplan": ours, "highs": result["highs"]})
+    assert "speedup_over_mip" not in only_highs and only_highs["speedups"] == {"highs": 2.0}
+
+
 def test_targets_of_a_city_and_a_national_run() -> None:
     city = {
         "epiplan": {"wall_seconds": {"min": 0.5}, "all_optimal": True, "worst_gap": 0.0},
@@ -97,6 +116,6 @@ def test_kpi_table_shows_the_difference_to_the_hand_method() -> None:
         "mip": {"skipped": True, "reason": "not run"},
     }
     lines = kpi_table(result).splitlines()
-    assert lines[0] == "| KPI | epiplan | by hand | epiplan - hand | PuLP/CBC |"
-    assert "| lowest_fill_rate | 0.75 | 0.5 | +0.25 | — |" in lines
+    assert lines[0] == "| KPI | epiplan | by hand | epiplan - hand | PuLP/CBC | HiGHS |"
+    assert "| lowest_fill_rate | 0.75 | 0.5 | +0.25 | — | — |" in lines
     assert len(lines) == 2 + len(KPI_SENSE)  # a row per compared KPI

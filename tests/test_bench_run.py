@@ -55,6 +55,14 @@ def test_bench_json_has_the_promised_keys(tiny_result: dict[str, Any]) -> None:
     assert comparison["equal_figures_to_mip"]["all_equal"]
     assert comparison["equal_figures_to_mip"]["one_to_one_coverage_same_needs"]
     assert result["mip"]["nursing_on_epiplans_needs"]["status"] == "optimal"
+    # HiGHS on the same MIPs: every stage proven, the same figures, side by side with CBC
+    assert result["highs"]["solver"] == "highs" and "cbc_peak_rss_mb" not in result["highs"]
+    assert all(stage["status"] == "optimal" for stage in result["highs"]["stages"].values())
+    assert result["highs"]["nursing_on_epiplans_needs"]["status"] == "optimal"
+    assert comparison["equal_figures_to_highs"]["all_equal"] and comparison["speedup_over_highs"] > 0
+    assert set(comparison["speedups"]) == {"mip", "highs"}
+    assert comparison["equal_figures"] == {"mip": True, "highs": True}
+    assert {"speedup_over_highs", "equal_figures_to_highs"} <= set(result["targets"])
     assert set(comparison["versus_hand"]) >= {"unmet_observation_disabled", "lowest_fill_rate"}
     assert {"wall_seconds", "every_stage_optimal", "speedup_over_mip", "never_worse_than_hand"} <= set(
         result["targets"]

@@ -22,14 +22,22 @@ DEFAULT_TIME_LIMIT_S = 300.0
 """CBC's time limit per phase, seconds."""
 DEFAULT_THREADS = 2
 """CBC threads (the machine's 2 cores, as CP-SAT gets)."""
+SOLVERS: tuple[str, ...] = ("cbc", "highs")
+"""The solvers a baseline MIP can be given."""
 
 
 @dataclass(frozen=True)
 class MipOptions:
-    """CBC settings: time limit per phase and threads."""
+    """The baseline's solver and its settings: time limit per phase and threads (CBC only)."""
 
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     threads: int = DEFAULT_THREADS
+    solver: str = "cbc"
+    """``cbc`` (PuLP's CBC, a child process) or ``highs`` (SciPy's HiGHS on the same model, :mod:`bench.mip.highs`)."""
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVERS:
+            raise ValueError(f"Unknown MIP solver {self.solver!r}; expected one of {', '.join(SOLVERS)}.")
 
 
 # --------------------------------------------------------------------------- PuLP helpers
@@ -94,9 +102,11 @@ class PhaseRunner:
     solved: bool = False
 
     def solve(self, name: str, sense: str, objective: Any) -> float | None:
-        """Optimise ``objective``; its value, or None when CBC found no solution (the earlier plan stands)."""
+        """Optimise ``objective``; its value, or None when the solver found no solution (the earlier plan stands)."""
         self.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
         self.problem.setObjective(objective)
+        if self.options.solver == "highs":
+            return self._solve_highs(name, sense)
         with pulp_deprecations_silenced():
             solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=self.options.time_limit_s, threads=self.options.threads)
         start = time.perf_counter()
@@ -115,6 +125,24 @@ class PhaseRunner:
         self.phases.append(Phase(name, sense, value, bound, status))
         self.solved = True
         return value
+
+    def _solve_highs(self, name: str, sense: str) -> float | None:
+        """This phase by HiGHS (:func:`bench.mip.highs.solve_highs`), with HiGHS's bound when it stops early."""
+        from bench.mip.highs import solve_highs
+
+        start = time.perf_counter()
+        answer = solve_highs(self.problem, self.options.time_limit_s)
+        self.solve_seconds += time.perf_counter() - start
+        if answer.status == Status.ERROR and answer.stopped and self.solved:
+            # stopped without a plan of its own: the earlier phase's plan satisfies this one (bench.mip.highs)
+            kept = float(pulp.value(self.problem.objective) or 0.0)
+            self.phases.append(Phase(name, sense, kept, answer.bound, Status.FEASIBLE))
+            return kept
+        self.phases.append(Phase(name, sense, answer.objective, answer.bound, answer.status))
+        if answer.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            return None
+        self.solved = True
+        return answer.objective
 
 
 def stage_result(

@@ -15,14 +15,15 @@ from models.base import StageResult
 
 
 def mip_plan(instance: BenchInstance, options: MipOptions = MipOptions()) -> MethodResult:  # noqa: B008 - frozen dataclass
-    """The four stages as PuLP/CBC MIPs on ``instance`` (nursing needs from the MIP's observation result)."""
+    """The four stages as PuLP MIPs on ``instance``, solved by ``options.solver`` (method ``mip`` for CBC,
+    ``highs`` for HiGHS); the nursing needs follow the MIP's own observation result."""
     runs: dict[str, StageRun] = {
         "observation": partial(_run_observation, options=options),
         "ambulance": partial(_run_ambulance, options=options),
         "nursing": partial(_run_nursing, options=options),
         "drugs": partial(_run_drugs, options=options),
     }
-    return run_method("mip", instance, runs)
+    return run_method("mip" if options.solver == "cbc" else options.solver, instance, runs)
 
 
 def mip_nursing_after(instance: BenchInstance, observation: StageResult, options: MipOptions) -> StageResult:
@@ -35,7 +36,7 @@ def mip_nursing_after(instance: BenchInstance, observation: StageResult, options
     observation
         Any method's observation result with a plan (the MIP's own, or epiplan's for the same-needs comparison).
     options
-        CBC's time limit per phase and threads.
+        The solver, its time limit per phase and threads.
     """
     nursing = nursing_inputs(instance, observation)
     return mip_nursing(
