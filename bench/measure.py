@@ -63,7 +63,7 @@ def post_processing_seconds(plan: Any, dataset: Any) -> float:
 
     context = PlanContext(dataset, plan.rules, plan.scenario, plan.needs, Locations.of(dataset, plan.rules))
     results = plan.stages()
-    for name, result in results.items():  # later stages' explanations read the earlier stages' results
+    for name, result in results.items():  # the explanations read the earlier stages' results from the context
         context = context.with_result(name, result)
     start = time.perf_counter()
     compliance = compliance_checklist(context, results)
@@ -206,10 +206,12 @@ def method_report(result: MethodResult, repeats: Sequence[float] | None = None, 
     return report
 
 
-def mip_nursing_same_needs(instance: BenchInstance, observation: StageResult, time_limit_s: float) -> dict[str, Any]:
+def mip_nursing_same_needs(
+    instance: BenchInstance, observation: StageResult, time_limit_s: float, solver: str = "cbc"
+) -> dict[str, Any]:
     """The MIP's nursing stage on epiplan's nursing needs (1:1 at the sites epiplan's observation plan used)."""
     from bench.mip import MipOptions, mip_nursing_after
 
-    result = mip_nursing_after(instance, observation, MipOptions(time_limit_s=time_limit_s))
+    result = mip_nursing_after(instance, observation, MipOptions(time_limit_s=time_limit_s, solver=solver))
     coverage = stage_kpis("nursing", result)["one_to_one_coverage"] if result.solved else None
     return {"status": result.status.value, "seconds": round(result.seconds, 4), "one_to_one_coverage": coverage}
