@@ -54,3 +54,10 @@ def test_short_sources_keep_document_and_clause_numbers_only() -> None:
 
     assert short_source("000 §4 reserve; 004 (十二) support teams; 000 §4 1:1") == "000 §4; 004 (十二)"
     assert short_source("assumption: persons_per_room") == "assumption: persons_per_room"
+
+
+def test_an_assumption_reads_as_one_in_either_language() -> None:
+    from planner.report.sources import source_label
+
+    assert source_label("assumption: persons_per_room", "zh") == "假设（无条款依据，可自行设定）"
+    assert source_label("assumption: persons_per_room", "en") == "assumption (no clause gives it: set your own)"

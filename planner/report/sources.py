@@ -65,6 +65,8 @@ def _clause_number(rest: str) -> str:
 def clause_label(clause: str, language: str) -> str:
     """One clause with its document's title (see the module docstring)."""
     text = clause.strip()
+    if text.startswith(ASSUMPTION_PREFIX):
+        return "假设（无条款依据，可自行设定）" if language == "zh" else "assumption (no clause gives it: set your own)"
     match = _DOCUMENT.match(text)
     if match is None:
         return text
@@ -85,6 +87,10 @@ def source_label(source: str, language: str) -> str:
     parts = [p for p in str(source).split(SOURCE_SEPARATOR) if p.strip()]
     joiner = "；" if language == "zh" else SOURCE_SEPARATOR
     return joiner.join(clause_label(part, language) for part in parts)
+
+
+ASSUMPTION_PREFIX = "assumption: "
+"""How :meth:`planner.rules.rules.Rules.sources` names a rule no clause gives."""
 
 
 def short_source(source: str) -> str:
