@@ -131,6 +131,12 @@ class Rules(BaseModel):
     barrier_free_for_disabled: bool
     sampling_points_per_street_min: Whole
     sampling_points_per_street_max: Whole
+    tests_per_desk_hour: Positive
+    sampling_hours_per_day: Positive
+    nat_persons_per_tube: Whole
+    full_round_days: Positive
+    full_round_required: bool
+    full_round_city_population_max: Whole
     tests_per_week_staff: PerLevel
     tests_per_week_residents: PerLevel
     ambulance_duty_share: Share
