@@ -67,6 +67,8 @@ ENUMERATION_LIMIT = 20_000
 LABS_PER_STREET = 8
 SHORTFALL_COST = 10**9
 EARTH_KM = 6371.0
+NO_CAPACITY_DAYS = 9999.0
+"""Days reported when a resource has no capacity at all (finite, so the plan's JSON stays plain)."""
 
 
 @dataclass(frozen=True)
@@ -234,13 +236,13 @@ def full_round(streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams)
     cap = districts["tests_per_day"].to_numpy(dtype=float)
     days = np.where(cap > 0, pop / np.where(cap > 0, cap, 1.0), np.inf)
     districts["need_per_day"] = np.ceil(pop / params.round_days).astype(np.int64)
-    districts["sampling_days"] = days
+    districts["sampling_days"] = np.minimum(days, NO_CAPACITY_DAYS).round(3)
     districts["extra_tests_per_day"] = np.maximum(districts["need_per_day"] - cap, 0).astype(np.int64)
     tubes = float(pop.sum()) / params.persons_per_tube
     lab_cap = float(labs["nat_tests_per_day"].sum())
     lab_days = tubes / lab_cap if lab_cap > 0 else math.inf
     sampling_days = float(days.max()) if len(days) else 0.0
-    needed = max(sampling_days, lab_days)
+    needed = min(max(sampling_days, lab_days), NO_CAPACITY_DAYS)
     met = needed <= params.round_days + 1e-9
     if met:
         binding, where, extra = "", "", 0
@@ -253,14 +255,14 @@ def full_round(streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams)
         extra = int(districts["extra_tests_per_day"].iloc[worst])
     round_row = pd.DataFrame(
         {
-            "days_needed": [round(needed, 3) if math.isfinite(needed) else math.inf],
+            "days_needed": [round(needed, 3)],
             "days_required": [params.round_days],
             "met": [met],
             "binding": [binding],
             "binding_where": [where],
             "extra_per_day": [extra],
-            "sampling_days": [round(sampling_days, 3)],
-            "lab_days": [round(lab_days, 3) if math.isfinite(lab_days) else math.inf],
+            "sampling_days": [round(min(sampling_days, NO_CAPACITY_DAYS), 3)],
+            "lab_days": [round(min(lab_days, NO_CAPACITY_DAYS), 3)],
         }
     )
     return round_row, districts
