@@ -122,17 +122,23 @@ def solve(inputs: TestingInputs, options: SolveOptions) -> StageResult:
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
-    """Points opened, streets short of the minimum, the round's days and tubes left unrouted."""
+    """Points opened, streets short of the minimum, the round's days and tubes left unrouted.
+
+    A district's part of the plan has no round row (the round is the city's): its round KPIs are left out.
+    """
     streets = result.table("streets")
-    round_row = result.table("round").iloc[0]
-    return {
+    figures: dict[str, Any] = {
         "sampling_points_planned": len(result.table("points")),
-        "streets_short_of_points": int((~streets["met"]).sum()),
-        "full_round_days_needed": float(round_row["days_needed"]),
-        "full_round_met": bool(round_row["met"]),
-        "full_round_binding": str(round_row["binding"]),
+        "streets_short_of_points": int((~streets["met"].astype(bool)).sum()),
         "tubes_unrouted_per_day": int(result.stats.get("unrouted_per_day", 0)),
     }
+    round_rows = result.table("round")
+    if not round_rows.empty:
+        first = round_rows.iloc[0]
+        figures["full_round_days_needed"] = float(first["days_needed"])
+        figures["full_round_met"] = bool(first["met"])
+        figures["full_round_binding"] = str(first["binding"])
+    return figures
 
 
 def compliance(result: StageResult, context: PlanContext) -> list[pd.DataFrame]:
@@ -180,7 +186,8 @@ def explanations(result: StageResult, _context: PlanContext, namer: Namer) -> li
                 "zh": f"{zh_name}：仅有{street.points}个候选采样点（应不少于{street.required_min}个）",
             }
         )
-    round_row = result.table("round").iloc[0]
+    round_rows = result.table("round")
+    round_row = round_rows.iloc[0] if not round_rows.empty else pd.Series({"met": True})
     if not bool(round_row["met"]):
         where = str(round_row["binding_where"])
         where_en, where_zh = ("the city", "全市") if where == "city" else namer.both(where)
