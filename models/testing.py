@@ -117,61 +117,79 @@ def best_subset(dist: np.ndarray, weights: np.ndarray, desks: np.ndarray, p: int
     return np.array(sorted(chosen), dtype=np.int64), False
 
 
+def _ranges(keys: np.ndarray, streets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order of ``keys`` and, per street, the start and stop of its rows in that order."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    return order, np.searchsorted(ordered, streets, "left"), np.searchsorted(ordered, streets, "right")
+
+
 def choose_points(
     streets: pd.DataFrame, candidates: pd.DataFrame, demand: pd.DataFrame, params: TestingParams
 ) -> tuple[pd.DataFrame, pd.DataFrame, bool, float]:
     """Phase 1: the open points and one row per street; whether all are proven, and the total person-km."""
     capacity_per_desk = params.tests_per_desk_hour * params.hours_per_day
-    cand_groups = {k: g for k, g in candidates.groupby("street_id", sort=False)}
-    demand_groups = {k: g for k, g in demand.groupby("street_id", sort=False)}
-    opened: list[pd.DataFrame] = []
-    rows: list[dict[str, object]] = []
+    street_ids = streets["street_id"].astype(str).to_numpy()
+    c_order, c_lo, c_hi = _ranges(candidates["street_id"].astype(str).to_numpy(), street_ids)
+    d_order, d_lo, d_hi = _ranges(demand["street_id"].astype(str).to_numpy(), street_ids)
+    c_lat, c_lon = candidates["lat"].to_numpy(float)[c_order], candidates["lon"].to_numpy(float)[c_order]
+    c_desks = candidates["desks"].to_numpy(np.int64)[c_order]
+    d_lat, d_lon = demand["lat"].to_numpy(float)[d_order], demand["lon"].to_numpy(float)[d_order]
+    d_w = demand["weight"].to_numpy(float)[d_order]
+    s_pop = streets["population"].to_numpy(np.int64)
+    s_lat, s_lon = streets["lat"].to_numpy(float), streets["lon"].to_numpy(float)
+    picked_rows: list[np.ndarray] = []
+    picked_pop: list[np.ndarray] = []
+    counts = np.zeros(len(streets), dtype=np.int64)
     proven, total = True, 0.0
-    columns = ("street_id", "district_id", "population", "lat", "lon")
-    for street_id, district_id, population, lat, lon in zip(*(streets[c].tolist() for c in columns), strict=True):
-        cands = cand_groups.get(street_id, candidates.iloc[0:0])
-        dem = demand_groups.get(street_id)
-        p = min(params.points_max, len(cands))
-        if dem is None or dem.empty:
-            dem = pd.DataFrame({"lat": [lat], "lon": [lon], "weight": [float(population)]})
-        dist = km(
-            dem["lat"].to_numpy()[:, None],
-            dem["lon"].to_numpy()[:, None],
-            cands["lat"].to_numpy()[None, :],
-            cands["lon"].to_numpy()[None, :],
-        )
-        weights = dem["weight"].to_numpy(dtype=float)
-        chosen, exact = best_subset(dist, weights, cands["desks"].to_numpy(), p)
-        proven &= exact
-        picked = cands.iloc[chosen].copy()
-        if len(chosen):
-            nearest = dist[:, chosen].argmin(axis=1)
-            total += float((dist[:, chosen].min(axis=1) * weights).sum())
-            share = np.bincount(nearest, weights, len(chosen))
-            scale = population / weights.sum() if weights.sum() > 0 else 0.0
-            picked["population"] = np.round(share * scale).astype(np.int64)
+    for s in range(len(streets)):
+        lo, hi = c_lo[s], c_hi[s]
+        p = min(params.points_max, hi - lo)
+        if d_hi[s] > d_lo[s]:
+            lat, lon, weights = d_lat[d_lo[s] : d_hi[s]], d_lon[d_lo[s] : d_hi[s]], d_w[d_lo[s] : d_hi[s]]
         else:
-            picked["population"] = np.zeros(0, dtype=np.int64)
-        picked["tests_per_day"] = (picked["desks"] * capacity_per_desk).round().astype(np.int64)
-        opened.append(picked)
-        met = len(chosen) >= params.points_min
-        rows.append(
-            {
-                "street_id": street_id,
-                "district_id": district_id,
-                "population": int(population),
-                "points": len(chosen),
-                "required_min": params.points_min,
-                "required_max": params.points_max,
-                "met": met,
-                "reason": "" if met else "too_few_candidates",
-                "tests_per_day": int(picked["tests_per_day"].sum()),
-            }
-        )
-    points = pd.concat(opened, ignore_index=True) if opened else candidates.iloc[0:0].assign(population=0)
-    points = points.rename(columns={"candidate_id": "point_id"})
-    cols = ["point_id", "street_id", "lat", "lon", "desks", "tests_per_day", "population"]
-    return points[cols].reset_index(drop=True), pd.DataFrame(rows), proven, total
+            lat, lon, weights = s_lat[s : s + 1], s_lon[s : s + 1], s_pop[s : s + 1].astype(float)
+        dist = km(lat[:, None], lon[:, None], c_lat[None, lo:hi], c_lon[None, lo:hi])
+        chosen, exact = best_subset(dist, weights, c_desks[lo:hi], p)
+        proven &= exact
+        counts[s] = len(chosen)
+        if len(chosen):
+            near = dist[:, chosen]
+            total += float((near.min(axis=1) * weights).sum())
+            share = np.bincount(near.argmin(axis=1), weights, len(chosen))
+            scale = s_pop[s] / weights.sum() if weights.sum() > 0 else 0.0
+            picked_rows.append(lo + chosen)
+            picked_pop.append(np.round(share * scale).astype(np.int64))
+    rows = np.concatenate(picked_rows) if picked_rows else np.zeros(0, dtype=np.int64)
+    points = pd.DataFrame(
+        {
+            "point_id": candidates["candidate_id"].to_numpy()[c_order][rows],
+            "street_id": candidates["street_id"].to_numpy()[c_order][rows],
+            "lat": c_lat[rows],
+            "lon": c_lon[rows],
+            "desks": c_desks[rows],
+            "tests_per_day": np.round(c_desks[rows] * capacity_per_desk).astype(np.int64),
+            "population": np.concatenate(picked_pop) if picked_pop else np.zeros(0, dtype=np.int64),
+        }
+    )
+    tests = np.bincount(
+        np.repeat(np.arange(len(streets)), counts), points["tests_per_day"].to_numpy(float), len(streets)
+    )
+    met = counts >= params.points_min
+    street_rows = pd.DataFrame(
+        {
+            "street_id": streets["street_id"].to_numpy(),
+            "district_id": streets["district_id"].to_numpy(),
+            "population": s_pop,
+            "points": counts,
+            "required_min": params.points_min,
+            "required_max": params.points_max,
+            "met": met,
+            "reason": np.where(met, "", "too_few_candidates"),
+            "tests_per_day": tests.astype(np.int64),
+        }
+    )
+    return points, street_rows, proven, total
 
 
 def route_samples(
