@@ -276,6 +276,8 @@ TABLES: dict[str, TableSpec] = {
                 _c("lat", "lat"),
                 _c("lon", "lon"),
                 _c("desks", "count"),
+                _c("name", "text", False, ""),
+                _c("name_zh", "text", False, ""),
             ),
             (ForeignKey("street_id", "streets"),),
             required=False,
