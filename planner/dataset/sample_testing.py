@@ -56,7 +56,8 @@ def make_sampling_sites(rng: np.random.Generator, geo: Geography) -> pd.DataFram
     per_street = rng.integers(3, 7, len(geo.streets))
     street = np.repeat(np.arange(len(geo.streets)), per_street)
     lat, lon = place_in_streets(rng, street, geo)
-    name, name_zh = synthetic_names("Sampling Point", "便民采样点", geo.street_district[street], geo.label, geo.label_zh)
+    district = geo.street_district[street]
+    name, name_zh = synthetic_names("Sampling Point", "便民采样点", district, geo.label, geo.label_zh)
     columns: dict[str, object] = {
         "site_id": numbered_ids("SP", len(street), 5),
         "street_id": geo.streets["street_id"].to_numpy()[street],
