@@ -139,8 +139,9 @@ def run_method(method: str, instance: BenchInstance, runs: Mapping[str, StageRun
     instance
         The inputs every method answers.
     runs
-        The method's run of each stage of :data:`STAGES`; each gets the results of the stages before it (the
-        nursing needs follow the method's own observation result, :func:`nursing_inputs`).
+        The method's run of each stage of :data:`STAGES` it has (it skips the others); each gets the results
+        of the stages before it (the nursing needs follow the method's own observation result,
+        :func:`nursing_inputs`).
 
     Returns
     -------
@@ -150,7 +151,7 @@ def run_method(method: str, instance: BenchInstance, runs: Mapping[str, StageRun
     start = time.perf_counter()
     stages: dict[str, StageResult] = {}
     seconds: dict[str, float] = {}
-    for name in STAGES:
+    for name in (n for n in STAGES if n in runs):  # a method without a stage (the hand baseline: testing) skips it
         clock = time.perf_counter()
         stages[name] = runs[name](instance, stages)
         seconds[name] = time.perf_counter() - clock

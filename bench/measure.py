@@ -196,7 +196,11 @@ def method_report(result: MethodResult, repeats: Sequence[float] | None = None, 
     """Wall seconds, per-stage reports and KPIs of a baseline."""
     report: dict[str, Any] = {
         "wall_seconds": summary(list(repeats) if repeats else [result.seconds]),
-        "stages": {name: stage_report(result.stages[name], result.stage_seconds.get(name)) for name in STAGES},
+        "stages": {
+            name: stage_report(result.stages[name], result.stage_seconds.get(name))
+            for name in STAGES
+            if name in result.stages  # a baseline without a stage (testing) has no report for it
+        },
         "kpis": method_kpis(result.stages),
     }
     if cpu is not None:

@@ -46,7 +46,7 @@ def fit_scaling(results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
                 "scale": scale,
                 "homes": one["instance"]["homes"],
                 "epiplan_seconds": one["epiplan"]["wall_seconds"]["min"],
-                "epiplan_stage_seconds": {n: one["epiplan"]["stages"][n].get("wall_seconds") for n in STAGES},
+                "epiplan_stage_seconds": {n: one["epiplan"]["stages"].get(n, {}).get("wall_seconds") for n in STAGES},
                 "peak_rss_mb": one["memory"]["peak_rss_mb_after_epiplan"],
                 "all_optimal": one["epiplan"]["all_optimal"],
                 "hand_seconds": (one.get("hand") or {}).get("wall_seconds", {}).get("min"),

@@ -217,6 +217,37 @@ def make_needs() -> Needs:
     )
 
 
+def make_testing() -> StageResult:
+    """Street S1 has two of its three points (one candidate short); lab L1 takes 100 tubes of its 80 + 20 unrouted."""
+    tables = {
+        "points": _frame(
+            {
+                "point_id": ["P1", "P2"],
+                "street_id": ["S1", "S1"],
+                "lat": [39.93, 39.94],
+                "lon": [116.41, 116.42],
+                "desks": [2, 3],
+                "tests_per_day": [1440, 2160],
+                "population": [40, 60],
+            }
+        ),
+        "streets": _frame(
+            {
+                "street_id": ["S1"],
+                "points": [2],
+                "required_min": [3],
+                "required_max": [5],
+                "met": [False],
+                "reason": ["too_few_candidates"],
+            }
+        ),
+        "labs": _frame({"lab_id": ["L1"], "load_per_day": [80], "capacity_per_day": [80]}),
+        "round": _frame({"days_needed": [2.5], "days_required": [2.0], "met": [False], "binding": ["labs"]}),
+    }
+    phases = [Phase("walking_person_km", "min", 12.5, 12.5, Status.OPTIMAL)]
+    return StageResult.from_phases("testing", phases, tables, seconds=0.01)
+
+
 def make_plan_fixture() -> Plan:
     """The hand-made plan (see the module docstring)."""
     stages = {
@@ -224,6 +255,7 @@ def make_plan_fixture() -> Plan:
         "ambulance": make_ambulance(),
         "nursing": make_nursing(),
         "drugs": make_drugs(),
+        "testing": make_testing(),
     }
     compliance = _frame(
         {

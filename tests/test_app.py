@@ -88,6 +88,7 @@ def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None
         "Ambulances",
         "Nurses",
         "Drugs",
+        "Testing",
         "Map",
         "Compare",
         "Risk",

@@ -34,7 +34,7 @@ def tiny_instance() -> BenchInstance:
 
 
 def test_the_instance_holds_the_pipelines_stage_inputs(tiny_instance: BenchInstance) -> None:
-    assert STAGES == ("observation", "ambulance", "nursing", "drugs")
+    assert STAGES == ("observation", "ambulance", "nursing", "drugs", "testing")
     assert len(tiny_instance.dataset.care_homes) == 3
     assert {"needs", "observation_inputs", "ambulance_inputs", "drug_inputs"} == set(tiny_instance.seconds)
     plan = make_plan(tiny_instance.dataset, tiny_instance.rules, tiny_instance.scenario)
@@ -60,10 +60,13 @@ def test_run_method_runs_the_stages_in_pipeline_order_given_the_earlier_results(
         ("ambulance", ["observation"]),
         ("nursing", ["observation", "ambulance"]),
         ("drugs", ["observation", "ambulance", "nursing"]),
+        ("testing", ["observation", "ambulance", "nursing", "drugs"]),
     ]
     assert result.method == "toy" and list(result.stages) == list(STAGES) == list(result.stage_seconds)
     assert [stage.stage for stage in result.stages.values()] == list(STAGES)
     assert result.seconds >= sum(result.stage_seconds.values()) and result.notes == {}
+    skipping = run_method("toy", tiny_instance, {name: run(name) for name in STAGES if name != "testing"})
+    assert list(skipping.stages) == [name for name in STAGES if name != "testing"], "a method without a stage skips it"
 
 
 def test_site_arcs_lead_to_usable_sites_with_a_room() -> None:

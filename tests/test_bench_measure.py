@@ -36,7 +36,7 @@ def test_method_report_of_a_baseline() -> None:
     )
     report = method_report(result, cpu=1.5)
     assert report["wall_seconds"]["runs"] == [2.0] and report["cpu_seconds"] == 1.5
-    assert list(report["stages"]) == list(STAGES)
+    assert list(report["stages"]) == [name for name in STAGES if name in stages]  # the baseline has no testing
     assert report["stages"]["drugs"]["wall_seconds"] == 0.5
     assert report["kpis"] == method_kpis(stages)
     assert report["notes"] == {"packs_shipped_beyond_pipeline_arcs": 0}

@@ -33,7 +33,7 @@ def test_bench_json_has_the_promised_keys(tiny_result: dict[str, Any]) -> None:
     assert {"python", "ortools", "pandas", "numpy", "pulp"} <= set(result["versions"])
     epiplan = result["epiplan"]
     assert len(epiplan["wall_seconds"]["runs"]) == 2
-    assert set(epiplan["stages"]) == {"observation", "ambulance", "nursing", "drugs"}
+    assert set(epiplan["stages"]) == {"observation", "ambulance", "nursing", "drugs", "testing"}
     for stage in epiplan["stages"].values():
         assert {"status", "gap", "build_seconds", "solve_seconds", "variables", "arcs", "wall_seconds"} <= set(stage)
         assert stage["build_seconds"] is not None and stage["solve_seconds"] is not None

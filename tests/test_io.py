@@ -91,11 +91,11 @@ def test_write_dataset_in_gb18030_reads_back_the_same(tiny_dataset_dir: Path, tm
     assert_same_tables(dataset, read_dataset(tmp_path / "gb"))
 
 
-def test_write_dataset_skips_an_empty_travel_table_and_keeps_spec_order(tiny_dataset_dir: Path, tmp_path: Path) -> None:
+def test_write_dataset_skips_empty_optional_tables_and_keeps_spec_order(tiny_dataset_dir: Path, tmp_path: Path) -> None:
     dataset = read_dataset(tiny_dataset_dir)
     write_dataset(dataset, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{name}.csv" for name in TABLES if name != "travel_minutes"
+        f"{name}.csv" for name, spec in TABLES.items() if spec.required
     )
     header = (tmp_path / "out" / "depots.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == ",".join(

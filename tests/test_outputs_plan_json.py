@@ -52,6 +52,7 @@ def test_document_header_rules_and_scenario(plan: Plan, document: dict[str, Any]
         "ambulance": "optimal",
         "nursing": "optimal",
         "drugs": "optimal",
+        "testing": "optimal",
     }
     assert document["kpis"]["fill_rate_min"] == 0.6667
 

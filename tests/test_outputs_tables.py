@@ -27,8 +27,8 @@ def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:
     assert kpis["unmet_persons"] == 1
     scenario = dict(zip(tables["scenario"]["key"], tables["scenario"]["value"], strict=True))
     assert scenario["closed_sites"] == '["ST2"]'
-    assert tables["stages"]["status"].tolist() == ["optimal"] * 4
-    assert len(tables["phases"]) == 11
+    assert tables["stages"]["status"].tolist() == ["optimal"] * 5
+    assert len(tables["phases"]) == 12
 
 
 def test_plan_tables_of_a_failed_stage_keep_contract_columns(plan: Plan) -> None:

@@ -31,7 +31,7 @@ def test_fields_are_the_contract_fields_in_order() -> None:
 
 
 def test_stage_names_are_the_pipeline_order() -> None:
-    assert STAGE_NAMES == ("observation", "ambulance", "nursing", "drugs")
+    assert STAGE_NAMES == ("observation", "ambulance", "nursing", "drugs", "testing")
 
 
 def test_stages_in_pipeline_order_are_the_stage_fields() -> None:

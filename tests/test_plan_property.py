@@ -95,6 +95,8 @@ def _figures(plan: Any) -> list[str]:
         for column in table.columns:
             if not pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
                 continue
+            if column in ("lat", "lon"):  # coordinates are signed
+                continue
             values = table[column].to_numpy(dtype=float, na_value=np.nan)
             finite = values[np.isfinite(values)]
             if (finite < 0).any() or (np.abs(finite) >= OVERFLOW).any():

@@ -50,7 +50,7 @@ def test_a_stage_runs_its_model_on_the_inputs_it_builds() -> None:
 
 
 def test_the_registry_lists_the_stages_in_pipeline_order() -> None:
-    assert STAGE_NAMES == ("observation", "ambulance", "nursing", "drugs")
+    assert STAGE_NAMES == ("observation", "ambulance", "nursing", "drugs", "testing")
     assert [stage(name) for name in STAGE_NAMES] == list(STAGES)
     with pytest.raises(KeyError, match="no stage 'nope'"):
         stage("nope")

@@ -29,10 +29,20 @@ from planner.dataset.travel import haversine_km
 
 FAR_KM = 30.0
 """A place this far from its street's point (or outside its district's streets) is reported."""
-LOCATED_TABLES: tuple[str, ...] = ("care_homes", "clinics", "hospitals", "sites", "stations", "pools", "depots")
+LOCATED_TABLES: tuple[str, ...] = (
+    "care_homes",
+    "clinics",
+    "hospitals",
+    "sites",
+    "stations",
+    "pools",
+    "depots",
+    "labs",
+    "sampling_sites",
+)
 """Tables whose ids share one namespace (every place with coordinates)."""
-IN_STREET: tuple[str, ...] = ("care_homes", "clinics", "hospitals", "sites")
-IN_DISTRICT: tuple[str, ...] = ("stations", "pools", "depots")
+IN_STREET: tuple[str, ...] = ("care_homes", "clinics", "hospitals", "sites", "sampling_sites")
+IN_DISTRICT: tuple[str, ...] = ("stations", "pools", "depots", "labs")
 
 
 @dataclass

@@ -17,12 +17,15 @@ def names(dataset: Dataset, language: str = "en") -> dict[str, str]:
         if spec.id_column is None:
             continue
         frame: pd.DataFrame = dataset.table(table)
-        english = frame["name"].astype(str)
+        ids = frame[spec.id_column].astype(str)
+        english = (
+            frame["name"].astype(str).where(frame["name"].astype(str).str.len() > 0, ids) if "name" in frame else ids
+        )
         shown = english
         if language == "zh" and "name_zh" in frame:
             chinese = frame["name_zh"].astype(str)
             shown = chinese.where(chinese.str.len() > 0, english)
-        mapping.update(zip(frame[spec.id_column].astype(str), shown, strict=True))
+        mapping.update(zip(ids, shown, strict=True))
     return mapping
 
 

@@ -5,7 +5,8 @@
 as UTF-8 CSVs. Everything is drawn with one ``np.random.default_rng(seed)`` in a fixed order,
 fully vectorised, so a seed always gives the same files: first the geography
 (:mod:`planner.dataset.sample_geography`: districts, streets), then the institutions
-(:mod:`planner.dataset.sample_institutions`), then the depots' stock from the need they serve.
+(:mod:`planner.dataset.sample_institutions`), then the depots' stock from the need they serve, then
+the testing resources with their own generator (:mod:`planner.dataset.sample_testing`).
 
 Scales (DESIGN §8)
 ------------------
@@ -51,6 +52,7 @@ from planner.dataset.sample_institutions import (
     make_sites,
     make_stations,
 )
+from planner.dataset.sample_testing import add_testing
 from planner.dataset.schema import DRUGS, TABLES
 from planner.rules.rules import Rules, load_rules
 
@@ -162,6 +164,7 @@ def generate(scale: str = "city", seed: int = 7) -> dict[str, pd.DataFrame]:
     frames["travel_minutes"] = pd.DataFrame(
         {"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object), "minutes": pd.Series(dtype=float)}
     )
+    add_testing(frames, geo, seed)
     return {name: frames[name] for name in TABLES}
 
 

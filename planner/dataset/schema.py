@@ -1,6 +1,7 @@
 """The district dataset: table specifications and the immutable ``Dataset``.
 
-A dataset is ten tables (DESIGN §3). Each table has an id column, required and
+A dataset is ten tables (DESIGN §3) and the optional testing tables ``labs`` and
+``sampling_sites``. Each table has an id column, required and
 optional columns of a known kind, and foreign keys into other tables. The
 specifications here are the single source of truth for reading, validating,
 generating (``planner.dataset.sample``) and exporting datasets.
@@ -159,6 +160,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("name_zh", "text", False, ""),
                 _c("dense", "bool", False, False),
                 _c("speed_kmh", "number", False, 30.0, maximum=200, smallest=1),
+                _c("sampling_teams", "count", False, 0, maximum=100_000),
             ),
             entity="a district",
         ),
@@ -305,6 +307,38 @@ TABLES: dict[str, TableSpec] = {
             totals=(("stock_", STOCK_TOTAL_MAX),),
         ),
         TableSpec(
+            "labs",
+            "lab_id",
+            (
+                _c("lab_id", "id"),
+                _c("district_id", "id"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("nat_tests_per_day", "count", maximum=10_000_000),
+                _c("name", "text", False, ""),
+                _c("name_zh", "text", False, ""),
+            ),
+            (ForeignKey("district_id", "districts"),),
+            required=False,
+            entity="a lab",
+        ),
+        TableSpec(
+            "sampling_sites",
+            "site_id",
+            (
+                _c("site_id", "id"),
+                _c("street_id", "id"),
+                _c("lat", "lat"),
+                _c("lon", "lon"),
+                _c("desks", "count", maximum=1_000),
+                _c("name", "text", False, ""),
+                _c("name_zh", "text", False, ""),
+            ),
+            (ForeignKey("street_id", "streets"),),
+            required=False,
+            entity="a sampling site",
+        ),
+        TableSpec(
             "travel_minutes",
             None,
             (
@@ -321,6 +355,13 @@ TABLES: dict[str, TableSpec] = {
 except ``care_homes.designated_hospital_id``)."""
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+_DTYPES: dict[str, str] = {"count": "int64", "number": "float64", "lat": "float64", "lon": "float64", "bool": "bool"}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """Table ``name`` with no rows, its columns in their final dtypes (an optional table left out)."""
+    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES.get(c.kind, object)) for c in TABLES[name].all_columns()})
 
 
 @dataclass(frozen=True)
@@ -344,6 +385,8 @@ class Dataset:
     pools: pd.DataFrame
     depots: pd.DataFrame
     travel_minutes: pd.DataFrame
+    labs: pd.DataFrame = field(default_factory=lambda: empty_table("labs"))
+    sampling_sites: pd.DataFrame = field(default_factory=lambda: empty_table("sampling_sites"))
     name: str = "dataset"
     sha256: str = field(default="")
     warnings: tuple[Problem, ...] = field(default=(), compare=False)

@@ -46,6 +46,8 @@ TABLE_WORDS: dict[str, tuple[str, str]] = {
     "stations": ("120 ambulance stations", "120 急救站"),
     "pools": ("Reserve pools (nursing emergency support teams)", "护理应急支援队伍"),
     "depots": ("Depots (drug and supplies reserves)", "药品物资储备库"),
+    "labs": ("NAT labs, optional (daily nucleic acid tests)", "核酸检测实验室（可选）"),
+    "sampling_sites": ("Candidate sampling points, optional", "候选便民采样点（可选）"),
     "travel_minutes": ("Travel times, optional (else from coordinates)", "路程时间（可选；不填则按坐标估算）"),
 }
 WORDS: dict[str, tuple[str, str]] = {
@@ -79,6 +81,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "stations": {"station_id": "AS0001", "district_id": "110106", "name": "Fengtai 120", "ambulances": 4},
     "pools": {"pool_id": "NP0001", "district_id": "110106", "name": "Fengtai nurses", "nurses": 30},
     "depots": {"depot_id": "DP0001", "district_id": "110106", "name": "Fengtai depot", "stock_antipyretic": 50000},
+    "labs": {"lab_id": "LB0001", "district_id": "110106", "nat_tests_per_day": 50000},
+    "sampling_sites": {"site_id": "SP0001", "street_id": "110106001", "desks": 4},
     "travel_minutes": {"from_id": "AS0001", "to_id": "CH0001", "minutes": 12.5},
 }
 """A few telling example cells per table (the other cells of the example row are left blank or filled by kind)."""

@@ -30,6 +30,8 @@ CHECKLIST_ORDER: tuple[str, ...] = (
     "one_person_per_room",
     "barrier_free",
     "sampling_points",
+    "testing_points_per_street",
+    "full_round_days",
     "antigen_test_kits",
 )
 """The order a coordinator reads the checklist in: people, drugs, beds, transfers, sites, testing. Rules not

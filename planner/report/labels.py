@@ -551,3 +551,14 @@ def named(code: object, names: Mapping[str, str], language: str = "en") -> str:
     if name is None or name == text or not name:
         return text
     return f"{name} ({text})"
+
+
+# The testing stage's words (planner.report.testing_labels), merged in one place.
+from planner.report import testing_labels as _testing  # noqa: E402
+
+KPI_LABELS.update(_testing.KPI_LABELS)
+RULE_IDS.update(_testing.RULE_IDS)
+STAGES["testing"] = _testing.STAGE
+VALUES["reason"].update(_testing.REASONS)
+TABLES.update(_testing.TABLES)
+COLUMNS.update({k: v for k, v in _testing.COLUMNS.items() if k not in COLUMNS})

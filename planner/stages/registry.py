@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.stages import ambulance, drugs, nursing, observation
+from planner.stages import ambulance, drugs, nursing, observation, testing
 from planner.stages.base import Stage
 
-STAGES: tuple[Stage[Any], ...] = (observation.STAGE, ambulance.STAGE, nursing.STAGE, drugs.STAGE)
+STAGES: tuple[Stage[Any], ...] = (observation.STAGE, ambulance.STAGE, nursing.STAGE, drugs.STAGE, testing.STAGE)
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)
 """The stage names in pipeline order."""
 

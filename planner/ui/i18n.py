@@ -140,6 +140,7 @@ LABELS: dict[str, Pair] = {
     "tab_ambulance": ("Ambulances", "120 急救"),
     "tab_nursing": ("Nurses", "护理人员"),
     "tab_drugs": ("Drugs", "药品物资"),
+    "tab_testing": ("Testing", "核酸检测"),
     "tab_map": ("Map", "地图"),
     "tab_compare": ("Compare", "情景对比"),
     "tab_risk": ("Risk", "风险分析"),

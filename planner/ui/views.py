@@ -22,6 +22,7 @@ from planner.ui.places import name_map, street_names
 from planner.ui.risk_view import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
+from planner.ui.testing_view import draw_testing
 
 MAP_HEIGHT_PX = 860
 MAP_LAYERS = "map_layers"
@@ -129,7 +130,17 @@ def draw_map(plan: Plan, language: str, located: pd.DataFrame, district: str | N
 
 VIEW = "view"
 """Session key of the view the reader is on (a code from :data:`VIEWS`, the same in every language)."""
-VIEWS: tuple[str, ...] = ("overview", "observation", "ambulance", "nursing", "drugs", "map", "compare", "risk")
+VIEWS: tuple[str, ...] = (
+    "overview",
+    "observation",
+    "ambulance",
+    "nursing",
+    "drugs",
+    "testing",
+    "map",
+    "compare",
+    "risk",
+)
 """The views, one tab each, in order; the tab label is ``i18n.t("tab_<view>")``."""
 
 
@@ -190,6 +201,8 @@ def _draw_view(
         draw_nursing(plan, inputs, located)
     elif view == "drugs":
         draw_drugs(plan, inputs, located)
+    elif view == "testing":
+        draw_testing(plan, inputs, located)
     elif view == "map":
         draw_map(plan, language, located, inputs.district)
     elif view == "compare":

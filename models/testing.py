@@ -1,0 +1,362 @@
+"""Testing as a planned resource: sampling points per street, NAT samples to labs, the full round.
+
+Pure: plain tables in, :class:`~models.base.StageResult` out.
+
+Sets and data
+-------------
+- streets ``s`` (population ``P_s``, district ``d(s)``); candidate points ``j in J_s`` of street ``s`` with
+  ``desks_j``; demand points ``i in I_s`` (the street's centre, clinics and care homes) with weights ``w_i``
+  (residents, summing to ``P_s``); ``dist_ij`` straight-line km;
+- ``kmin, kmax``: the rule's points per street; a point's daily capacity is
+  ``c_j = desks_j * tests_per_desk_hour * sampling_hours_per_day``;
+- labs ``l`` with daily NAT capacity ``K_l``; ``T`` the rule's days for the full round; ``q`` persons per tube.
+
+Phase 1: sampling points (a p-median per street)
+------------------------------------------------
+Variables ``y_j in {0, 1}`` (point opened), ``x_ij in {0, 1}`` (demand point i walks to j).
+
+1. ``sum_j x_ij = 1`` for every demand point i;
+2. ``x_ij <= y_j``;
+3. ``sum_j y_j = p_s`` with ``p_s = min(kmax, |J_s|)``.
+
+Objective, lexicographic: (i) minimise ``sum_i w_i * min_{j open} dist_ij`` (population-weighted walking
+distance); (ii) maximise ``sum_j desks_j * y_j``. More open points never lengthen a walk, so ``p_s`` takes
+the largest allowed count; a street with fewer than ``kmin`` candidates opens all of them and is reported
+short (reason ``too_few_candidates``). Method: every street is independent; its ``C(|J_s|, p_s)`` subsets are
+enumerated exactly (vectorised) when there are at most :data:`ENUMERATION_LIMIT` of them, which proves the
+optimum; a larger street keeps the best of a greedy start and single swaps and is reported ``feasible``
+with bound 0 (no gap claimed).
+
+Phase 2: NAT samples to labs (a min-cost flow)
+----------------------------------------------
+Supply ``a_s = ceil(P_s / (T * q))`` tubes a day at each street (the full round's daily load); arcs street ->
+each of its :data:`LABS_PER_STREET` nearest labs with cost ``round(10 * km)`` and unbounded capacity; lab ->
+sink with capacity ``K_l``; street -> sink shortfall arc at cost :data:`SHORTFALL_COST`. Constraints:
+
+4. flow conservation at every street and lab; 5. lab load ``<= K_l``.
+
+Objective, lexicographic: minimise tubes unrouted, then tube-km. The network is solved exactly
+(OR-Tools ``SimpleMinCostFlow``; integral data give an integral optimum), so it is optimal.
+
+Phase 3: the full round (closed form)
+-------------------------------------
+Sampling days of a district = ``sum_s P_s / sum_{j open} c_j``; lab days of the city =
+``(sum_s P_s / q) / sum_l K_l``; days needed = the larger over districts and labs. When above ``T`` the
+binding resource is named and its extra daily capacity (``P / T - capacity``) where it binds.
+
+Output tables: ``points``, ``streets``, ``labs``, ``round`` (one row), ``districts`` (sampling capacity
+against the round's daily need), ``flows`` (street -> lab tubes per day).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.base import Phase, SolveOptions, StageResult, Status
+from models.flow import min_cost_flow
+
+NAME = "testing"
+ENUMERATION_LIMIT = 20_000
+"""Largest number of subsets enumerated per street (6 candidates choose 5 is 6)."""
+LABS_PER_STREET = 8
+SHORTFALL_COST = 10**9
+EARTH_KM = 6371.0
+NO_CAPACITY_DAYS = 9999.0
+"""Days reported when a resource has no capacity at all (finite, so the plan's JSON stays plain)."""
+
+
+@dataclass(frozen=True)
+class TestingParams:
+    """The rules the model needs (numbers from the preset)."""
+
+    __test__ = False  # not a pytest class despite its name
+
+    points_min: int
+    points_max: int
+    tests_per_desk_hour: float
+    hours_per_day: float
+    round_days: float
+    persons_per_tube: int
+
+
+def km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle km between points (broadcasting)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+
+
+def best_subset(dist: np.ndarray, weights: np.ndarray, desks: np.ndarray, p: int) -> tuple[np.ndarray, bool]:
+    """The p columns of ``dist`` (demand x candidate) minimising weighted min distance, ties by most desks.
+
+    Returns the chosen column indices and whether the choice is proven optimal (enumerated).
+    """
+    n = dist.shape[1]
+    if p >= n:
+        return np.arange(n), True
+    if p <= 0:
+        return np.zeros(0, dtype=np.int64), True
+    if math.comb(n, p) <= ENUMERATION_LIMIT:
+        combos = np.array(list(itertools.combinations(range(n), p)), dtype=np.int64)
+        cost = (dist[:, combos].min(axis=2) * weights[:, None]).sum(axis=0)
+        cost = np.round(cost, 9)
+        order = np.lexsort((-desks[combos].sum(axis=1), cost))
+        return combos[order[0]], True
+    chosen: list[int] = []
+    for _ in range(p):
+        rest = [j for j in range(n) if j not in chosen]
+        costs = [(dist[:, [*chosen, j]].min(axis=1) * weights).sum() for j in rest]
+        chosen.append(rest[int(np.argmin(costs))])
+    return np.array(sorted(chosen), dtype=np.int64), False
+
+
+def _ranges(keys: np.ndarray, streets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order of ``keys`` and, per street, the start and stop of its rows in that order."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    return order, np.searchsorted(ordered, streets, "left"), np.searchsorted(ordered, streets, "right")
+
+
+def choose_points(
+    streets: pd.DataFrame, candidates: pd.DataFrame, demand: pd.DataFrame, params: TestingParams
+) -> tuple[pd.DataFrame, pd.DataFrame, bool, float]:
+    """Phase 1: the open points and one row per street; whether all are proven, and the total person-km."""
+    capacity_per_desk = params.tests_per_desk_hour * params.hours_per_day
+    street_ids = streets["street_id"].astype(str).to_numpy()
+    c_order, c_lo, c_hi = _ranges(candidates["street_id"].astype(str).to_numpy(), street_ids)
+    d_order, d_lo, d_hi = _ranges(demand["street_id"].astype(str).to_numpy(), street_ids)
+    c_lat, c_lon = candidates["lat"].to_numpy(float)[c_order], candidates["lon"].to_numpy(float)[c_order]
+    c_desks = candidates["desks"].to_numpy(np.int64)[c_order]
+    d_lat, d_lon = demand["lat"].to_numpy(float)[d_order], demand["lon"].to_numpy(float)[d_order]
+    d_w = demand["weight"].to_numpy(float)[d_order]
+    s_pop = streets["population"].to_numpy(np.int64)
+    s_lat, s_lon = streets["lat"].to_numpy(float), streets["lon"].to_numpy(float)
+    picked_rows: list[np.ndarray] = []
+    picked_pop: list[np.ndarray] = []
+    counts = np.zeros(len(streets), dtype=np.int64)
+    proven, total = True, 0.0
+    for s in range(len(streets)):
+        lo, hi = c_lo[s], c_hi[s]
+        p = min(params.points_max, hi - lo)
+        if d_hi[s] > d_lo[s]:
+            lat, lon, weights = d_lat[d_lo[s] : d_hi[s]], d_lon[d_lo[s] : d_hi[s]], d_w[d_lo[s] : d_hi[s]]
+        else:
+            lat, lon, weights = s_lat[s : s + 1], s_lon[s : s + 1], s_pop[s : s + 1].astype(float)
+        dist = km(lat[:, None], lon[:, None], c_lat[None, lo:hi], c_lon[None, lo:hi])
+        chosen, exact = best_subset(dist, weights, c_desks[lo:hi], p)
+        proven &= exact
+        counts[s] = len(chosen)
+        if len(chosen):
+            near = dist[:, chosen]
+            total += float((near.min(axis=1) * weights).sum())
+            share = np.bincount(near.argmin(axis=1), weights, len(chosen))
+            scale = s_pop[s] / weights.sum() if weights.sum() > 0 else 0.0
+            picked_rows.append(lo + chosen)
+            picked_pop.append(np.round(share * scale).astype(np.int64))
+    rows = np.concatenate(picked_rows) if picked_rows else np.zeros(0, dtype=np.int64)
+    points = pd.DataFrame(
+        {
+            "point_id": candidates["candidate_id"].to_numpy()[c_order][rows],
+            "street_id": candidates["street_id"].to_numpy()[c_order][rows],
+            "lat": c_lat[rows],
+            "lon": c_lon[rows],
+            "desks": c_desks[rows],
+            "tests_per_day": np.round(c_desks[rows] * capacity_per_desk).astype(np.int64),
+            "population": np.concatenate(picked_pop) if picked_pop else np.zeros(0, dtype=np.int64),
+        }
+    )
+    tests = np.bincount(
+        np.repeat(np.arange(len(streets)), counts), points["tests_per_day"].to_numpy(float), len(streets)
+    )
+    met = counts >= params.points_min
+    street_rows = pd.DataFrame(
+        {
+            "street_id": streets["street_id"].to_numpy(),
+            "district_id": streets["district_id"].to_numpy(),
+            "population": s_pop,
+            "points": counts,
+            "required_min": params.points_min,
+            "required_max": params.points_max,
+            "met": met,
+            "reason": np.where(met, "", "too_few_candidates"),
+            "tests_per_day": tests.astype(np.int64),
+        }
+    )
+    return points, street_rows, proven, total
+
+
+def route_samples(
+    streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Phase 2: tubes a day from streets to labs (min-cost flow); lab loads, flows, unrouted tubes, tube-km x10."""
+    per_day = np.ceil(streets["population"].to_numpy(dtype=float) / (params.round_days * params.persons_per_tube))
+    supply = per_day.astype(np.int64)
+    n_s, n_l = len(streets), len(labs)
+    capacity = labs["nat_tests_per_day"].to_numpy(dtype=np.int64)
+    if n_l == 0:
+        loads = labs.assign(load_per_day=0, capacity_per_day=capacity)
+        return loads, pd.DataFrame(columns=["street_id", "lab_id", "tubes_per_day"]), int(supply.sum()), 0
+    dist = km(
+        streets["lat"].to_numpy()[:, None],
+        streets["lon"].to_numpy()[:, None],
+        labs["lat"].to_numpy()[None, :],
+        labs["lon"].to_numpy()[None, :],
+    )
+    k = min(LABS_PER_STREET, n_l)
+    near = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    s_idx = np.repeat(np.arange(n_s), k)
+    l_idx = near.ravel()
+    sink = n_s + n_l
+    big = int(supply.sum())
+    tails = np.concatenate([s_idx, n_s + np.arange(n_l), np.arange(n_s)])
+    heads = np.concatenate([n_s + l_idx, np.full(n_l, sink), np.full(n_s, sink)])
+    caps = np.concatenate([np.full(len(s_idx), big), capacity, supply])
+    costs = np.concatenate(
+        [np.round(10 * dist[s_idx, l_idx]).astype(np.int64), np.zeros(n_l, np.int64), np.full(n_s, SHORTFALL_COST)]
+    )
+    supplies = np.concatenate([supply, np.zeros(n_l, np.int64), [-big]])
+    solution = min_cost_flow(tails, heads, caps, costs, supplies)
+    flows = solution.flows
+    arc_flow = flows[: len(s_idx)]
+    unrouted = int(flows[len(s_idx) + n_l :].sum())
+    load = np.bincount(l_idx, arc_flow, n_l).astype(np.int64)
+    loads = pd.DataFrame(
+        {
+            "lab_id": labs["lab_id"].to_numpy(),
+            "district_id": labs["district_id"].to_numpy(),
+            "load_per_day": load,
+            "capacity_per_day": capacity,
+        }
+    )
+    used = arc_flow > 0
+    routed = pd.DataFrame(
+        {
+            "street_id": streets["street_id"].to_numpy()[s_idx[used]],
+            "lab_id": labs["lab_id"].to_numpy()[l_idx[used]],
+            "tubes_per_day": arc_flow[used],
+        }
+    )
+    tube_km = int((arc_flow * costs[: len(s_idx)]).sum())
+    return loads, routed, unrouted, tube_km
+
+
+def full_round(streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Phase 3: days to sample (per district) and to test (city); the binding resource and what more it needs."""
+    districts = streets.groupby("district_id", sort=True)[["population", "tests_per_day"]].sum().reset_index()
+    pop = districts["population"].to_numpy(dtype=float)
+    cap = districts["tests_per_day"].to_numpy(dtype=float)
+    days = np.where(cap > 0, pop / np.where(cap > 0, cap, 1.0), np.inf)
+    districts["need_per_day"] = np.ceil(pop / params.round_days).astype(np.int64)
+    districts["sampling_days"] = np.minimum(days, NO_CAPACITY_DAYS).round(3)
+    districts["extra_tests_per_day"] = np.maximum(districts["need_per_day"] - cap, 0).astype(np.int64)
+    tubes = float(pop.sum()) / params.persons_per_tube
+    lab_cap = float(labs["nat_tests_per_day"].sum())
+    lab_days = tubes / lab_cap if lab_cap > 0 else math.inf
+    sampling_days = float(days.max()) if len(days) else 0.0
+    needed = min(max(sampling_days, lab_days), NO_CAPACITY_DAYS)
+    met = needed <= params.round_days + 1e-9
+    if met:
+        binding, where, extra = "", "", 0
+    elif lab_days >= sampling_days:
+        binding, where, extra = "labs", "city", math.ceil(tubes / params.round_days - lab_cap)
+    else:
+        worst = int(np.argmax(days))
+        binding = "sampling_points"
+        where = str(districts["district_id"].iloc[worst])
+        extra = int(districts["extra_tests_per_day"].iloc[worst])
+    round_row = pd.DataFrame(
+        {
+            "days_needed": [round(needed, 3)],
+            "days_required": [params.round_days],
+            "met": [met],
+            "binding": [binding],
+            "binding_where": [where],
+            "extra_per_day": [extra],
+            "sampling_days": [round(min(sampling_days, NO_CAPACITY_DAYS), 3)],
+            "lab_days": [round(min(lab_days, NO_CAPACITY_DAYS), 3)],
+        }
+    )
+    return round_row, districts
+
+
+def solve_testing(
+    streets: pd.DataFrame,
+    candidates: pd.DataFrame,
+    demand: pd.DataFrame,
+    labs: pd.DataFrame,
+    params: TestingParams,
+    options: SolveOptions | None = None,
+) -> StageResult:
+    """Solve the three phases (see the module docstring); never raises on shortfall.
+
+    Parameters
+    ----------
+    streets
+        street_id, district_id, population, lat, lon.
+    candidates
+        candidate_id, street_id, lat, lon, desks.
+    demand
+        street_id, lat, lon, weight (residents represented by the point).
+    labs
+        lab_id, district_id, lat, lon, nat_tests_per_day.
+    params
+        The rules' numbers.
+    options
+        Limits; phase 1 enumerates within :data:`ENUMERATION_LIMIT` so its time is bounded.
+    """
+    del options  # every phase is exact and bounded in size; nothing iterates against a clock
+    start = time.perf_counter()
+    points, street_rows, proven, person_km = choose_points(streets, candidates, demand, params)
+    loads, flows, unrouted, tube_km = route_samples(streets, labs, params)
+    round_row, districts = full_round(street_rows, labs, params)
+    phases = [
+        Phase(
+            "walking_person_km",
+            "min",
+            person_km,
+            person_km if proven else 0.0,
+            Status.OPTIMAL if proven else Status.FEASIBLE,
+        ),
+        Phase("tubes_unrouted", "min", float(unrouted), float(unrouted), Status.OPTIMAL),
+        Phase("tube_km_x10", "min", float(tube_km), float(tube_km), Status.OPTIMAL),
+    ]
+    tables = {
+        "points": points,
+        "streets": street_rows,
+        "labs": loads,
+        "round": round_row,
+        "districts": districts,
+        "flows": flows,
+    }
+    seconds = time.perf_counter() - start
+    arcs = len(streets) * min(LABS_PER_STREET, len(labs)) + len(labs) + len(streets) if len(labs) else 0
+    stats = {
+        "streets": len(streets),
+        "candidates": len(candidates),
+        "labs": len(labs),
+        "unrouted_per_day": unrouted,
+        "variables": len(candidates) + arcs,  # y per candidate (enumerated) and one flow per arc
+        "arcs": arcs,
+        "build_seconds": 0.0,  # nothing to build apart from the inputs: the phases enumerate and solve directly
+        "solve_seconds": seconds,
+    }
+    return StageResult.from_phases(NAME, phases, tables, seconds, stats)
+
+
+__all__ = [
+    "NAME",
+    "TestingParams",
+    "best_subset",
+    "choose_points",
+    "full_round",
+    "km",
+    "route_samples",
+    "solve_testing",
+]

@@ -1,0 +1,143 @@
+"""The testing model: hand-solved tiny instances and properties."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.base import Status
+from models.testing import TestingParams, best_subset, choose_points, full_round, route_samples, solve_testing
+
+DEG_KM = 6371.0 * np.pi / 180
+
+
+def _params(points_min: int = 2, points_max: int = 2, round_days: float = 1.0) -> TestingParams:
+    return TestingParams(points_min, points_max, 60.0, 12.0, round_days, 1)
+
+
+def _street(population: int = 600) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"street_id": ["S1"], "district_id": ["D1"], "population": [population], "lat": [0.0], "lon": [0.0]}
+    )
+
+
+def _four_candidates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "candidate_id": ["A", "B", "C", "D"],
+            "street_id": ["S1"] * 4,
+            "lat": [0.0] * 4,
+            "lon": [0.0, 1.0, 2.0, 10.0],
+            "desks": [1, 2, 3, 4],
+        }
+    )
+
+
+def _demand() -> pd.DataFrame:
+    return pd.DataFrame({"street_id": ["S1"] * 3, "lat": [0.0] * 3, "lon": [0.0, 2.0, 10.0], "weight": [1.0, 2.0, 3.0]})
+
+
+def test_a_street_with_four_candidates_opens_the_hand_solved_pair() -> None:
+    # Pairs without D leave weight 3 eight or more degrees away; {C, D} walks weight 1 two degrees (2),
+    # {B, D} walks 1 + 2 (3), {A, D} walks weight 2 two degrees (4): {C, D} is the optimum, 2 degrees.
+    points, streets, proven, person_km = choose_points(_street(), _four_candidates(), _demand(), _params())
+    assert points["point_id"].tolist() == ["C", "D"]
+    assert points["tests_per_day"].tolist() == [3 * 720, 4 * 720]
+    assert points["population"].tolist() == [300, 300]  # weights 1 + 2 walk to C, 3 to D, scaled to 600
+    assert proven
+    assert abs(person_km - 2 * DEG_KM) < 1e-6
+    assert streets[["points", "met", "reason"]].iloc[0].tolist() == [2, True, ""]
+
+
+def test_too_few_candidates_opens_all_and_says_why() -> None:
+    points, streets, _, _ = choose_points(_street(), _four_candidates().head(2), _demand(), _params(3, 5))
+    assert points["point_id"].tolist() == ["A", "B"]
+    assert streets[["points", "required_min", "met", "reason"]].iloc[0].tolist() == [2, 3, False, "too_few_candidates"]
+
+
+def test_a_lab_at_capacity_sends_the_rest_to_the_far_lab_and_reports_the_shortfall() -> None:
+    streets = pd.DataFrame(
+        {
+            "street_id": ["S1", "S2"],
+            "district_id": ["D1", "D1"],
+            "population": [200, 100],
+            "lat": [0.0, 0.0],
+            "lon": [0.0, 1.0],
+        }
+    )
+    labs = pd.DataFrame(
+        {
+            "lab_id": ["A", "B"],
+            "district_id": ["D1", "D1"],
+            "lat": [0.0, 0.0],
+            "lon": [0.0, 5.0],
+            "nat_tests_per_day": [200, 50],
+        }
+    )
+    loads, flows, unrouted, _ = route_samples(streets, labs, _params())
+    assert loads["load_per_day"].tolist() == [200, 50]
+    assert unrouted == 50
+    assert sorted(map(tuple, flows.to_numpy().tolist())) == [("S1", "A", 200), ("S2", "B", 50)]
+    streets["tests_per_day"] = [1000, 1000]
+    round_row, _ = full_round(streets, labs, _params())
+    assert round_row[["days_needed", "met", "binding", "extra_per_day"]].iloc[0].tolist() == [1.2, False, "labs", 50]
+
+
+def test_sampling_points_bind_in_the_short_district() -> None:
+    streets = pd.DataFrame({"district_id": ["D1", "D2"], "population": [1000, 3000], "tests_per_day": [1000, 1000]})
+    labs = pd.DataFrame({"nat_tests_per_day": [10_000]})
+    round_row, districts = full_round(streets, labs, _params(round_days=2.0))
+    assert round_row[["days_needed", "met", "binding", "binding_where", "extra_per_day"]].iloc[0].tolist() == [
+        3.0,
+        False,
+        "sampling_points",
+        "D2",
+        500,
+    ]
+    assert districts["sampling_days"].tolist() == [1.0, 3.0]
+
+
+def test_solve_reports_optimal_phases() -> None:
+    labs = pd.DataFrame(
+        {"lab_id": ["L"], "district_id": ["D1"], "lat": [0.0], "lon": [0.0], "nat_tests_per_day": [600]}
+    )
+    result = solve_testing(_street(), _four_candidates(), _demand(), labs, _params())
+    assert result.status == Status.OPTIMAL
+    assert [p.name for p in result.phases] == ["walking_person_km", "tubes_unrouted", "tube_km_x10"]
+    assert bool(result.table("round")["met"].iloc[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0, 5), min_size=1, max_size=6),
+    st.lists(st.floats(0, 5), min_size=1, max_size=4),
+    st.integers(1, 6),
+)
+def test_enumeration_matches_brute_force(cands: list[float], dem: list[float], p: int) -> None:
+    dist = np.abs(np.array(dem)[:, None] - np.array(cands)[None, :])
+    weights = np.ones(len(dem))
+    chosen, proven = best_subset(dist, weights, np.ones(len(cands), dtype=np.int64), p)
+    k = min(p, len(cands))
+    brute = min((dist[:, list(c)].min(axis=1) * weights).sum() for c in itertools.combinations(range(len(cands)), k))
+    assert proven and len(chosen) == k
+    assert abs((dist[:, chosen].min(axis=1) * weights).sum() - brute) < 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=1, max_size=5), st.lists(st.integers(0, 400), min_size=1, max_size=4))
+def test_labs_never_exceed_capacity_and_every_tube_is_routed_or_reported(pops: list[int], caps: list[int]) -> None:
+    n = len(pops)
+    streets = pd.DataFrame(
+        {"street_id": [f"S{i}" for i in range(n)], "district_id": ["D"] * n, "population": pops, "lat": [0.0] * n}
+    ).assign(lon=np.arange(n, dtype=float))
+    labs = pd.DataFrame(
+        {"lab_id": [f"L{i}" for i in range(len(caps))], "district_id": ["D"] * len(caps), "nat_tests_per_day": caps}
+    ).assign(lat=0.0, lon=np.arange(len(caps), dtype=float))
+    loads, _, unrouted, _ = route_samples(streets, labs, _params())
+    assert (loads["load_per_day"] <= loads["capacity_per_day"]).all()
+    assert int(loads["load_per_day"].sum()) + unrouted == sum(pops)
+    assert unrouted == max(0, sum(pops) - sum(caps)) or (unrouted >= 0 and len(caps) > 8)
