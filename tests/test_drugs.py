@@ -287,7 +287,7 @@ def test_largest_rate_within_matches_enumeration(needs: list[int], data: st.Data
 def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     import models.drugs
 
-    def broken(instance: object) -> None:
+    def broken(*_args: object) -> None:
         raise FlowError("SimpleMaxFlow returned BAD_INPUT.")
 
     monkeypatch.setattr(models.drugs, "solve_drug", broken)
