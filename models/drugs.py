@@ -324,16 +324,17 @@ TRANSPORT_COUNTS = (
     "pairs_priced",
     "feasibility_rounds",
     "pricing_rounds",
+    "resolutions",
 )
 TRANSPORT_SECONDS = ("feasibility_seconds", "min_cost_seconds", "pricing_seconds")
 
 
 def summed_transport_stats(shipments: list[TransportSolution]) -> dict[str, float | int]:
-    """The pricing counts and seconds of every class, summed (``pricing_rounds``: the most of any class)."""
+    """The pricing counts and seconds of every class, summed (rounds and resolutions: the most of any class)."""
     stats: dict[str, float | int] = {}
     for name in TRANSPORT_COUNTS:
         values = [int(shipment.stats.get(name, 0)) for shipment in shipments]
-        stats[name] = max(values, default=0) if name == "pricing_rounds" else sum(values)
+        stats[name] = max(values, default=0) if name in ("pricing_rounds", "resolutions") else sum(values)
     for name in TRANSPORT_SECONDS:
         stats[name] = float(sum(float(shipment.stats.get(name, 0.0)) for shipment in shipments))
     return stats

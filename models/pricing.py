@@ -61,8 +61,11 @@ EXACT_FLOAT = 2**53
 """Integers below this are exact in a float64 (the Bellman-Ford distances are computed in floats)."""
 INT64_SAFE = 2**62
 """Total costs stay below this (``int64`` holds up to ``2**63 - 1``)."""
-MAX_UNITS_PER_MINUTE = 2**20
-"""Finest cost resolution used (about 1e-6 minute): finer only slows the cost-scaling solver."""
+MAX_UNITS_PER_MINUTE = 2**30
+"""Finest cost resolution ever used (about 1e-9 minute), when the overflow guards allow it."""
+START_UNITS_PER_MINUTE = 2**14
+"""Resolution a priced phase starts at (about 6e-5 minute): finer only slows the cost-scaling solver, and the
+certified bound on exact minutes is usually within 1e-8 at this resolution (else the phase refines)."""
 RELATIVE_TOLERANCE = 1e-6
 """A plan whose certified gap on the exact minutes is at most this (relative) is reported ``optimal``."""
 PRICING_CHUNK_PAIRS = 2_000_000
@@ -96,6 +99,11 @@ class ArcCosts(Protocol):
     def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
         """Pairs ``(s, d)``: for each ``d`` in ``demand`` some ``min(k, len(supplier))`` suppliers of
         ``supplier``, the nearest ones as far as the cost knows (any choice is correct, near ones are faster)."""
+        ...
+
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """Pairs ``(s, d)``: for each ``s`` in ``supplier`` some ``min(k, len(demand))`` demands of ``demand``,
+        nearest first as far as the cost knows (any choice is correct, near ones are faster)."""
         ...
 
     def max_minutes(self) -> float:
@@ -163,6 +171,16 @@ class MatrixArcCosts:
         order = np.argsort(block, axis=0, kind="stable")[:take]
         return np.asarray(supplier)[order].T.ravel().astype(np.int64), np.repeat(np.asarray(demand), take)
 
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        take = min(k, len(demand))
+        if take == 0 or len(supplier) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        block = self.matrix[np.ix_(supplier, demand)]
+        order = np.argsort(block, axis=1, kind="stable")[:, :take]
+        return np.repeat(np.asarray(supplier), take).astype(np.int64), np.asarray(demand)[order].ravel().astype(
+            np.int64
+        )
+
     def max_minutes(self) -> float:
         return float(self.matrix.max(initial=0.0))
 
@@ -224,6 +242,13 @@ class CompleteArcs:
         found = self.costs.nearest(locations, self.supplier_location[supplier], k)
         return self.model_pairs(supplier, demand, found)
 
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """For each model supplier, ``k`` near demand locations among those of ``demand`` (every model demand
+        there), nearest first."""
+        locations = np.unique(self.demand_location[demand])
+        found = self.costs.nearest_demands(self.supplier_location[supplier], locations, k)
+        return self.model_pairs(supplier, demand, found)
+
     def model_pairs(
         self, supplier: IntArray, demand: IntArray, location_pairs: tuple[IntArray, IntArray]
     ) -> tuple[IntArray, IntArray]:
@@ -261,7 +286,7 @@ class CostScale:
     ``units(x*) / units_per_minute - h U`` (see :meth:`lower_bound`) leaves a certified relative gap of at most
     ``U / (units_per_minute * cost(x*))``, far below ``1e-6`` at the resolution chosen here.
 
-    Overflow. :func:`cost_scale` picks the largest power of two (at most :data:`MAX_UNITS_PER_MINUTE`) with
+    Overflow. :func:`cost_scale` picks the largest power of two (at most the finest asked for) with
     ``max_units * (nodes + 1) < 2**53`` — potentials are sums of at most ``nodes`` arc costs, exact in
     float64, and OR-Tools' cost scaling multiplies costs by ``nodes + 1`` — and ``max_units * U < 2**62``, so no
     total cost overflows ``int64``.
@@ -281,8 +306,9 @@ class CostScale:
         return (units_bound - 0.5 * flow_total) / self.units_per_minute
 
 
-def cost_scale(max_minutes: float, num_nodes: int, flow_total: int) -> CostScale:
-    """The finest safe :class:`CostScale` for costs up to ``max_minutes`` (docstring of :class:`CostScale`).
+def cost_scale(max_minutes: float, num_nodes: int, flow_total: int, finest: float = MAX_UNITS_PER_MINUTE) -> CostScale:
+    """The finest safe :class:`CostScale` for costs up to ``max_minutes``, at most ``finest`` units per minute
+    (docstring of :class:`CostScale`).
 
     Raises
     ------
@@ -291,7 +317,7 @@ def cost_scale(max_minutes: float, num_nodes: int, flow_total: int) -> CostScale
     """
     most = max(float(max_minutes), 1.0)
     limits = [
-        MAX_UNITS_PER_MINUTE,
+        finest,
         (EXACT_FLOAT - 1) / (most * (num_nodes + 2)),
         INT64_SAFE / (most * max(int(flow_total), 1)),
     ]

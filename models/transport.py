@@ -14,8 +14,9 @@ suppliers) and grows it only as a proof requires:
    -> sink (``b_k``) tells; when it falls short, its minimum cut separates suppliers ``A`` (source side) from
    demands ``B`` (sink side) with no restricted arc from ``A`` to ``B`` (such an arc would be uncapacitated
    and cross the cut). In the full model every pair of ``A x B`` exists and the full model is feasible, so
-   ``A`` and ``B`` are not empty; each demand of ``B`` gets arcs from its nearest suppliers of ``A``, which
-   breaks the cut. Arcs are only added, so this ends (at worst with every pair).
+   ``A`` and ``B`` are not empty; each supplier of ``A`` gets arcs to its nearest demands of ``B``, enough
+   of them to take its leftover supply (at least one), which breaks the cut. Arcs are only added, so this
+   ends (at worst with every pair).
 2. **Optimality.** A min-cost flow on the restricted arcs (``SimpleMinCostFlow``, integer costs of
    :class:`models.pricing.CostScale`), node potentials from its residual network
    (:func:`models.pricing.residual_potentials`), and a pricing pass over every left-out pair
@@ -48,6 +49,7 @@ from models.base import Status, relative_gap
 from models.flow import FlowError, IntArray, MaxFlow, min_cost_flow
 from models.pricing import (
     RELATIVE_TOLERANCE,
+    START_UNITS_PER_MINUTE,
     CompleteArcs,
     CostScale,
     FloatArray,
@@ -57,11 +59,13 @@ from models.pricing import (
     residual_potentials,
 )
 
-FEASIBILITY_NEIGHBOURS = 4
-"""Arcs a cut-off demand gets per feasibility round (its nearest suppliers on the other side of the cut)."""
+FEASIBILITY_NEIGHBOURS = 32
+"""Most arcs a supplier on the source side of a cut gets per feasibility round (to its nearest cut-off demands)."""
 KEEP_PER_DEMAND = 2
 """After the first solve each demand keeps its arcs with flow and this many of its cheapest by reduced cost."""
 NOTHING_PRICED = Priced(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 0, 0.0)
+REFINE_FACTOR = 2.0**8
+"""How much finer the cost resolution gets when a proven plan's certified gap is still above the tolerance."""
 MAX_PRICING_ROUNDS = 200
 """Pricing rounds before the phase stops with a bound (never reached on the benchmark instances)."""
 
@@ -112,8 +116,9 @@ class TransportSolution:
     """The final restricted arcs with their flow, what was proven, and how it went.
 
     ``objective`` is the flow's cost in exact minutes; ``bound`` a lower bound on the full model's optimum in
-    exact minutes. ``stats``: arcs_seed, arcs_feasibility, arcs_priced_in, arcs (final), pairs_priced,
-    arcs_dropped (after the first solve), feasibility_rounds, pricing_rounds, units_per_minute, seconds per step.
+    exact minutes. ``stats``: arcs_seed, arcs_feasibility, arcs_priced_in, arcs_dropped (after the first solve),
+    arcs (final), pairs_priced, feasibility_rounds, pricing_rounds, resolutions (cost scales tried),
+    units_per_minute (the last), proven, seconds per step.
     """
 
     supplier: IntArray
@@ -171,8 +176,12 @@ class ArcSet:
 
 def solve_transport(problem: TransportProblem, deadline: float | None = None) -> TransportSolution:
     """The cost phase's min-cost flow over every allowed pair (module docstring); raises :class:`FlowError`
-    when the restricted network cannot be made feasible (the earlier phases promised more than exists)."""
-    clock: dict[str, float] = {"feasibility_seconds": 0.0, "min_cost_seconds": 0.0, "pricing_seconds": 0.0}
+    when the restricted network cannot be made feasible (the earlier phases promised more than exists).
+
+    Rounds start at :data:`models.pricing.START_UNITS_PER_MINUTE`; when pricing has proven the plan but its
+    certified gap on exact minutes is still above the tolerance, the resolution is refined (up to the safe
+    finest, :func:`models.pricing.cost_scale`) and the rounds go on from the current arcs.
+    """
     arcs = ArcSet(problem.num_demands)
     complete = problem.complete
     if complete is None:
@@ -180,26 +189,82 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
         arcs.add(problem.seed_supplier, problem.seed_demand, minutes)
         max_cost = float(arcs.minutes.max(initial=0.0))
     else:
-        arcs.add(
-            problem.seed_supplier,
-            problem.seed_demand,
-            complete.cost_minutes(problem.seed_supplier, problem.seed_demand),
-        )
+        seed_minutes = complete.cost_minutes(problem.seed_supplier, problem.seed_demand)
+        arcs.add(problem.seed_supplier, problem.seed_demand, seed_minutes)
         max_cost = complete.max_cost_minutes()
-    scale = cost_scale(max_cost, problem.num_nodes, problem.flow_total)
-    stats: dict[str, Any] = {"arcs_seed": len(arcs), "units_per_minute": scale.units_per_minute}
+    scale = cost_scale(max_cost, problem.num_nodes, problem.flow_total, START_UNITS_PER_MINUTE)
+    finest = cost_scale(max_cost, problem.num_nodes, problem.flow_total)
+    log = PricingLog(arcs_seed=len(arcs))
     started = time.perf_counter()
-    stats["feasibility_rounds"], stats["arcs_feasibility"] = (
-        make_feasible(problem, arcs, complete) if complete is not None else (0, 0)
+    if complete is not None:
+        log.feasibility_rounds, log.arcs_feasibility = make_feasible(problem, arcs, complete)
+    log.seconds["feasibility_seconds"] = time.perf_counter() - started
+    while True:
+        outcome = price_rounds(problem, arcs, scale, deadline, log)
+        refine = (
+            outcome.converged and outcome.gap > RELATIVE_TOLERANCE and scale.units_per_minute < finest.units_per_minute
+        )
+        if not refine or (deadline is not None and time.perf_counter() >= deadline):
+            break
+        scale = CostScale(min(finest.units_per_minute, scale.units_per_minute * REFINE_FACTOR))
+    status = Status.OPTIMAL if outcome.converged and outcome.gap <= RELATIVE_TOLERANCE else Status.FEASIBLE
+    stats = log.stats(len(arcs), outcome.converged, scale)
+    return TransportSolution(
+        arcs.supplier, arcs.demand, arcs.minutes, outcome.flow, status, outcome.objective, outcome.bound, stats
     )
-    clock["feasibility_seconds"] = time.perf_counter() - started
-    rounds = priced_in = pairs_priced = dropped = 0
+
+
+@dataclass
+class PricingLog:
+    """What the rounds did so far (:attr:`TransportSolution.stats`)."""
+
+    arcs_seed: int = 0
+    arcs_feasibility: int = 0
+    feasibility_rounds: int = 0
+    arcs_priced_in: int = 0
+    arcs_dropped: int = 0
+    pairs_priced: int = 0
+    pricing_rounds: int = 0
+    resolutions: int = 0
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"feasibility_seconds": 0.0, "min_cost_seconds": 0.0, "pricing_seconds": 0.0}
+    )
+
+    def stats(self, arcs: int, proven: bool, scale: CostScale) -> dict[str, Any]:
+        counts = {name: value for name, value in vars(self).items() if name != "seconds"}
+        return {**counts, "arcs": arcs, "proven": proven, "units_per_minute": scale.units_per_minute, **self.seconds}
+
+
+@dataclass(frozen=True)
+class RoundsOutcome:
+    """The last round at one resolution: the flow, its exact cost, the certified bound, whether pricing is done."""
+
+    flow: IntArray
+    objective: float
+    bound: float
+    converged: bool
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+
+def price_rounds(
+    problem: TransportProblem, arcs: ArcSet, scale: CostScale, deadline: float | None, log: PricingLog
+) -> RoundsOutcome:
+    """Min-cost flow, potentials and pricing at one resolution until no left-out pair is negative (or the cap).
+
+    Arcs are pruned once, after the very first solve (:func:`worth_keeping`); from then on they only grow, so
+    the rounds end.
+    """
+    complete = problem.complete
+    log.resolutions += 1
     while True:
         started = time.perf_counter()
         network = cost_network(problem, arcs, scale)
         solved = min_cost_flow(*network)
         flow = solved.flows[: len(arcs)]
-        clock["min_cost_seconds"] += time.perf_counter() - started
+        log.seconds["min_cost_seconds"] += time.perf_counter() - started
         started = time.perf_counter()
         # the same flow is optimal with looser assignment capacities (no feasible flow reaches inflow_d + 1), whose
         # residual network is a superset: its potentials certify both, and leave every flow-carrying arc tight
@@ -208,8 +273,9 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
         potential = residual_potentials(problem.num_nodes, network[0], network[1], loose, network[3], solved.flows)
         supplier_potential = potential[: problem.num_suppliers]
         demand_potential = potential[problem.num_suppliers : problem.num_suppliers + problem.num_demands]
-        found = (
-            price(
+        found = NOTHING_PRICED
+        if complete is not None:
+            found = price(
                 complete,
                 scale,
                 (supplier_potential, demand_potential),
@@ -217,37 +283,23 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
                 (arcs.keys, arcs.num_demands),
                 problem.num_demands + problem.num_suppliers,
             )
-            if complete is not None
-            else NOTHING_PRICED
-        )
-        clock["pricing_seconds"] += time.perf_counter() - started
-        rounds += complete is not None
-        pairs_priced += found.examined
-        bound_units = float(solved.cost) + found.bound_term
+            log.pricing_rounds += 1
+        log.seconds["pricing_seconds"] += time.perf_counter() - started
+        log.pairs_priced += found.examined
+        objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
+        rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
         exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
         converged = found.supplier.size == 0
         out_of_time = deadline is not None and time.perf_counter() >= deadline
-        if converged or rounds >= MAX_PRICING_ROUNDS or out_of_time:
-            break
+        if converged or log.pricing_rounds >= MAX_PRICING_ROUNDS or out_of_time:
+            return RoundsOutcome(flow, objective, min(max(rounded_bound, exact_bound), objective), converged)
         assert complete is not None  # without it nothing is priced: converged
-        if rounds == 1:  # once only: from then on the arc set only grows, so the rounds end
+        if log.pricing_rounds == 1:
             reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]
-            dropped += arcs.keep(worth_keeping(arcs.demand, flow, reduced))
-        priced_in += arcs.add(found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand))
-    objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
-    bound = min(max(scale.lower_bound(bound_units, problem.flow_total), exact_bound), objective)
-    gap = relative_gap(objective, bound)
-    status = Status.OPTIMAL if converged and gap <= RELATIVE_TOLERANCE else Status.FEASIBLE
-    stats.update(
-        arcs_priced_in=priced_in,
-        arcs_dropped=dropped,
-        arcs=len(arcs),
-        pairs_priced=pairs_priced,
-        pricing_rounds=rounds,
-        proven=bool(converged),
-        **clock,
-    )
-    return TransportSolution(arcs.supplier, arcs.demand, arcs.minutes, flow, status, objective, bound, stats)
+            log.arcs_dropped += arcs.keep(worth_keeping(arcs.demand, flow, reduced))
+        log.arcs_priced_in += arcs.add(
+            found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand)
+        )
 
 
 def lagrangian_bound(
@@ -306,6 +358,24 @@ def cost_network(
     return tails, heads, capacities.astype(np.int64), costs, supplies
 
 
+def bridging_pairs(
+    complete: CompleteArcs, suppliers: IntArray, demands: IntArray, leftover: IntArray, inflow: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Arcs across a cut: each supplier of ``suppliers`` to its nearest ``demands``, as many (up to
+    :data:`FEASIBILITY_NEIGHBOURS`, at least one) as it takes for their inflow to cover its leftover supply."""
+    pair_supplier, pair_demand = complete.nearest_demands(suppliers, demands, FEASIBILITY_NEIGHBOURS)
+    if pair_supplier.size == 0:
+        return pair_supplier, pair_demand
+    order = np.argsort(pair_supplier, kind="stable")  # nearest first within each supplier
+    pair_supplier, pair_demand = pair_supplier[order], pair_demand[order]
+    taken = np.cumsum(inflow[pair_demand])
+    starts = np.r_[True, pair_supplier[1:] != pair_supplier[:-1]]
+    before_group = np.maximum.accumulate(np.where(starts, taken - inflow[pair_demand], 0))
+    covered_before = taken - inflow[pair_demand] - before_group
+    needed = starts | (covered_before < leftover[pair_supplier])
+    return pair_supplier[needed], pair_demand[needed]
+
+
 def arc_capacity(problem: TransportProblem, arcs: ArcSet) -> IntArray:
     """``min(a_s, inflow_d)`` per assignment arc: no feasible flow puts more on it (tight capacities also make
     OR-Tools' solver markedly faster than loose ones)."""
@@ -345,7 +415,8 @@ def make_feasible(problem: TransportProblem, arcs: ArcSet, complete: CompleteArc
         side = network.source_side(sink + 1)
         cut_suppliers = np.flatnonzero(side[:suppliers] & (problem.supply > 0))
         cut_demands = np.flatnonzero(~side[suppliers:class_base] & (inflow > 0))
-        pair_supplier, pair_demand = complete.nearest(cut_demands, cut_suppliers, FEASIBILITY_NEIGHBOURS)
+        leftover = problem.supply - network.flows()[:suppliers]
+        pair_supplier, pair_demand = bridging_pairs(complete, cut_suppliers, cut_demands, leftover, inflow)
         new = arcs.add(pair_supplier, pair_demand, complete.cost_minutes(pair_supplier, pair_demand))
         if new == 0:
             raise FlowError("The class totals cannot be met even with every supplier -> demand pair.")

@@ -244,6 +244,16 @@ class GeoArcCosts:
         found = np.asarray(found, dtype=np.int64).reshape(demand.size, take)
         return supplier[found].ravel(), np.repeat(demand, take)
 
+    def nearest_demands(self, supplier: np.ndarray, demand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each origin, its ``k`` geometrically nearest destinations among ``demand``, nearest first."""
+        demand, supplier = np.asarray(demand, np.int64), np.asarray(supplier, np.int64)
+        take = min(int(k), demand.size)
+        if take == 0 or supplier.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        _, found = cKDTree(self.destination_xyz[demand]).query(self.origin_xyz[supplier], k=take)
+        found = np.asarray(found, dtype=np.int64).reshape(supplier.size, take)
+        return np.repeat(supplier, take), demand[found].ravel()
+
     def max_minutes(self) -> float:
         """An upper bound on every pair's minutes: chord to the destinations' centre plus their spread."""
         if self.num_suppliers == 0 or self.num_demands == 0:
