@@ -7,8 +7,9 @@ Sets (for one drug class)
 -------------------------
 ``D``  depots ``d`` holding ``stock_d`` packs (already ``floor(stock_factor * stock)``).
 ``I``  institutions ``i`` with ``need_i = max(0, target_i - on_hand_i) > 0`` packs.
-``A``  arcs ``(d, i)`` a depot may ship on (any depot may serve any institution; the pipeline
-       may keep the nearest), with travel ``minutes_di``.
+``A``  arcs ``(d, i)`` a depot may ship on, with travel ``minutes_di``: every pair when the caller
+       passes ``all_pairs`` (DESIGN §5.4: any depot may serve any institution; the ``arcs`` table then
+       only seeds the solve), else exactly the pairs of the ``arcs`` table.
 ``Q``  priority institutions: ``kind`` in ``priority_kinds`` (care homes and clinics first —
        resources lean toward the elderly), ``need_i > 0``, and at least one arc from a depot
        with stock. A priority institution no stocked depot can reach gets nothing whatever the
@@ -27,7 +28,7 @@ Constraints
 (2) shipments       ``packs_di`` only on arcs of ``A``                (:func:`add_shipment_arcs`)
 (3) need            ``allocated_i <= need_i``                          (:func:`add_institution_needs`)
 (4) fill floor      ``allocated_i >= ceil(t* need_i)`` for ``i in Q``, ``t*`` the optimum of
-                    phase (i)                                          (:func:`add_fill_floors`)
+                    phase (i)                                          (:func:`cheapest_shipments`)
 
 Lexicographic objective
 -----------------------
@@ -37,6 +38,23 @@ Lexicographic objective
 
 Method and proof of exactness
 -----------------------------
+**Every pair allowed** (``all_pairs``). The network is complete bipartite, so every Hall condition of
+(i)-(ii) involves every depot: a set ``X`` of institutions reaches all the stock. Hence (i) ``Q`` is every
+priority institution with need when the class has stock (none otherwise) and
+``t* = largest_rate_within(need_Q, sum stock)`` (:func:`largest_rate_within`: the largest lattice rate with
+``sum_Q ceil(t need_i) <= sum stock``; the Hall condition of ``X = Q`` is the binding one since
+``ceil(t need_i) >= 0`` on every subset), and (ii) ``F = min(sum stock, sum need)``. Both are exact without
+any arc. (iii) is the min-cost transportation problem below over every pair, solved by
+:func:`models.transport.solve_transport`: the ``arcs`` table (each institution's nearest depots) seeds a
+restricted network, cut-off institutions get arcs until the floors and ``F`` can be met, then pricing with
+node potentials adds every left-out pair with a negative reduced cost until none is left — the restricted
+optimum is then the all-arcs optimum (proof in :mod:`models.pricing`). Costs are integers at a resolution
+that keeps the plan within ``1e-6`` relative of the optimum for the unrounded minutes, without ``int64``
+overflow (:class:`models.pricing.CostScale`); the phase reports its objective in exact minutes with a
+certified bound.
+
+**Only the listed arcs** (no ``all_pairs``): the phases below on the arcs of ``A``.
+
 (i) A fill rate ``t`` is *achievable* when some flow satisfies (1)-(3) and
 ``allocated_i >= L_i(t) = ceil(t need_i)`` on ``Q`` — equivalently when the maximum flow of
 source -> depot (cap ``stock_d``) -> institution (uncapacitated) -> sink (cap ``L_i(t)``)
@@ -66,20 +84,22 @@ the flow on an institution -> sink arc, so they reach ``F`` keeping every floor.
 (iii) One min-cost flow with supplies ``stock_d``; institution ``i`` sends ``L_i`` to a *floor*
 node demanding ``sum L`` (4) and at most ``need_i - L_i`` to a *rest* node demanding
 ``F - sum L``; unshipped stock goes to a *spare* node demanding ``sum stock - F``. Feasible by
-(ii), and its optimum is the lexicographic optimum. No weights are combined, so nothing can
-overflow ``int64`` (unit costs are minutes in 1/100 minute, see :mod:`models.flow`).
+(ii), and its optimum is the lexicographic optimum. No weights are combined
+(:mod:`models.transport`; integer costs of :class:`models.pricing.CostScale`).
 
 Marginal value of a pack: the final flow is a maximum flow; one more pack at depot ``d``
 removes one pack of shortfall exactly when the residual network has a path from ``d`` to an
-institution still short (:func:`models.flow.suppliers_reaching_unmet`): 1, else 0.
+institution still short (:func:`models.flow.suppliers_reaching_unmet`): 1, else 0. With every pair
+allowed each depot reaches each short institution directly: 1 for every depot when the class is short.
 
 Output tables
 -------------
 ``targets``      institution_id, kind, drug, target, on_hand, need, allocated, shortfall,
                  fill_rate (1.0 where need is 0), reason (``stock_short`` when short with a
-                 depot in reach, ``no_depot_in_reach`` when no arc from a depot of the class),
+                 depot in reach, ``no_depot_in_reach`` when no arc from a depot of the class; with
+                 every pair allowed, when the class has no depot),
                  district_id, priority, in_max_min, fill_floor.
-``allocations``  depot_id, institution_id, drug, quantity, minutes, pack_minutes.
+``allocations``  depot_id, institution_id, drug, quantity, minutes, pack_minutes (exact minutes).
 ``depots``       depot_id, drug, stock, shipped, marginal_value, district_id, remaining.
 ``fill``         drug, lowest_fill_rate (``t*``; 1.0 when no priority institution is short),
                  priority_institutions (in the max-min), shortfall, need, allocated,
@@ -88,6 +108,7 @@ Output tables
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,11 +123,12 @@ from models.flow import (
     IntArray,
     MaxFlow,
     Network,
-    cost_units,
     dedupe_arcs,
     positions,
     suppliers_reaching_unmet,
 )
+from models.pricing import AllPairs, CompleteArcs
+from models.transport import TransportProblem, TransportSolution, solve_transport
 
 STAGE = "drugs"
 DEFAULT_PRIORITY_KINDS: tuple[str, ...] = ("care_home", "clinic")
@@ -175,11 +197,12 @@ class DrugInstance:
     arc_depot: IntArray
     arc_institution: IntArray
     arc_minutes: FloatArray
-    arc_cost: IntArray
     priority: BoolArray
     """Institutions of a priority kind with need > 0."""
     in_max_min: BoolArray
     """Priority institutions some depot with stock can reach: the set ``Q`` of the max-min."""
+    complete: CompleteArcs | None = None
+    """Every depot -> institution pair (then the arcs above only seed the solve), or None: the arcs are the model."""
 
     @property
     def num_depots(self) -> int:
@@ -200,14 +223,17 @@ class DrugInstance:
 
 @dataclass(frozen=True)
 class DrugSolution:
-    """The lexicographic optimum of one drug class."""
+    """The lexicographic optimum of one drug class: the phase values and the final arcs with their packs."""
 
     lowest_fill: Fraction
     fill_floor: IntArray
-    arc_packs: IntArray
+    shipments: TransportSolution
     max_flows: int
     seconds_max_flow: float = 0.0
-    seconds_min_cost: float = 0.0
+
+    @property
+    def arc_packs(self) -> IntArray:
+        return self.shipments.flow
 
 
 def ceil_div(numerators: IntArray, denominator: int) -> IntArray:
@@ -221,6 +247,7 @@ def solve_drugs(
     arcs: pd.DataFrame,
     *,
     priority_kinds: tuple[str, ...] = DEFAULT_PRIORITY_KINDS,
+    all_pairs: AllPairs | None = None,
     options: SolveOptions = SolveOptions(),  # noqa: B008 - frozen dataclass, safe default
 ) -> StageResult:
     """Allocate depot packs to institutions: max-min priority fill rate, then shortfall, then pack-minutes.
@@ -234,24 +261,31 @@ def solve_drugs(
         institution and class).
     arcs
         ``depot_id, institution_id, minutes`` (valid for every class; unknown ids ignored,
-        duplicate pairs keep the fastest).
+        duplicate pairs keep the fastest). With ``all_pairs`` they only seed the solve.
     priority_kinds
         Institution kinds whose lowest fill rate is maximised first.
+    all_pairs
+        The minutes of every depot -> institution pair (every depot and institution must have a location
+        there): the model then allows every pair and proves its plan optimal over all of them (module
+        docstring). None: the model's arcs are those of ``arcs``.
     options
-        Accepted for a uniform stage interface; the flows are exact and need no time limit.
+        The time limit bounds the pricing rounds (never reached on the benchmark instances); past it a
+        class keeps its plan with status ``feasible`` and a certified bound.
 
     Returns
     -------
     StageResult
-        Status optimal; phases ``lowest_fill_rate`` (max, the lowest over classes),
-        ``shortfall`` (min, packs) and ``pack_minutes`` (min), each summed or minimised over
-        the classes; tables ``targets``, ``allocations``, ``depots``, ``fill``.
+        Phases ``lowest_fill_rate`` (max, the lowest over classes), ``shortfall`` (min, packs) and
+        ``pack_minutes`` (min, exact minutes, bound summed over classes), each summed or minimised over
+        the classes; status ``optimal`` when proven for the model; tables ``targets``,
+        ``allocations``, ``depots``, ``fill``; stats with the arcs seeded, added and priced.
     """
-    del options  # exact combinatorial algorithms
     with stopwatch() as clock:
-        instances = build_instances(depots, targets, arcs, priority_kinds)
+        with stopwatch() as build_clock:
+            instances = build_instances(depots, targets, arcs, priority_kinds, all_pairs)
+        deadline = time.perf_counter() + options.time_limit_s
         try:
-            solutions: list[DrugSolution] | None = [solve_drug(instance) for instance in instances]
+            solutions: list[DrugSolution] | None = [solve_drug(instance, deadline) for instance in instances]
         except FlowError as error:
             solutions = None
             failure = str(error)
@@ -262,28 +296,59 @@ def solve_drugs(
     lowest = float(fill["lowest_fill_rate"].min()) if len(fill) else 1.0
     shortfall = float(fill["shortfall"].sum())
     pack_minutes = float(tables["allocations"]["pack_minutes"].sum())
+    shipments = [solution.shipments for solution in solutions]
+    pack_minutes_bound = min(pack_minutes, float(sum(shipment.bound for shipment in shipments)))
     phases = [
         Phase("lowest_fill_rate", "max", lowest, lowest, Status.OPTIMAL),
         Phase("shortfall", "min", shortfall, shortfall, Status.OPTIMAL),
-        Phase("pack_minutes", "min", pack_minutes, pack_minutes, Status.OPTIMAL),
+        Phase("pack_minutes", "min", pack_minutes, pack_minutes_bound, Status.worst([x.status for x in shipments])),
     ]
     stats = {
-        "arcs": int(sum(instance.arc_depot.size for instance in instances)),
+        "all_pairs": all_pairs is not None,
+        "arcs": int(sum(len(shipment.flow) for shipment in shipments)),
         "nodes": int(sum(instance.num_depots + instance.num_institutions + 3 for instance in instances)),
         "drugs": len(instances),
         "max_flows": int(sum(solution.max_flows for solution in solutions)),
         "max_flow_seconds": float(sum(solution.seconds_max_flow for solution in solutions)),
-        "min_cost_seconds": float(sum(solution.seconds_min_cost for solution in solutions)),
+        "build_seconds": build_clock["seconds"],
         "seconds": clock["seconds"],
+        **summed_transport_stats(shipments),
     }
     return StageResult.from_phases(STAGE, phases, tables, clock["seconds"], stats)
+
+
+TRANSPORT_COUNTS = (
+    "arcs_seed",
+    "arcs_feasibility",
+    "arcs_priced_in",
+    "pairs_priced",
+    "feasibility_rounds",
+    "pricing_rounds",
+    "resolutions",
+)
+TRANSPORT_SECONDS = ("feasibility_seconds", "min_cost_seconds", "pricing_seconds")
+
+
+def summed_transport_stats(shipments: list[TransportSolution]) -> dict[str, float | int]:
+    """The pricing counts and seconds of every class, summed (rounds and resolutions: the most of any class)."""
+    stats: dict[str, float | int] = {}
+    for name in TRANSPORT_COUNTS:
+        values = [int(shipment.stats.get(name, 0)) for shipment in shipments]
+        stats[name] = max(values, default=0) if name in ("pricing_rounds", "resolutions") else sum(values)
+    for name in TRANSPORT_SECONDS:
+        stats[name] = float(sum(float(shipment.stats.get(name, 0.0)) for shipment in shipments))
+    return stats
 
 
 # --------------------------------------------------------------------------- instances
 
 
 def build_instances(
-    depots: pd.DataFrame, targets: pd.DataFrame, arcs: pd.DataFrame, priority_kinds: tuple[str, ...]
+    depots: pd.DataFrame,
+    targets: pd.DataFrame,
+    arcs: pd.DataFrame,
+    priority_kinds: tuple[str, ...],
+    all_pairs: AllPairs | None = None,
 ) -> list[DrugInstance]:
     """One :class:`DrugInstance` per drug class (classes in order of first appearance in targets, then depots).
 
@@ -311,7 +376,7 @@ def build_instances(
     arc_institution_code = positions(arcs["institution_id"], institution_universe)
     minutes = arcs["minutes"].to_numpy(dtype=np.float64)
     keep = dedupe_arcs(arc_depot_code, arc_institution_code, minutes)
-    all_arcs = ArcTable(arc_depot_code[keep], arc_institution_code[keep], minutes[keep], cost_units(minutes[keep]))
+    all_arcs = ArcTable(arc_depot_code[keep], arc_institution_code[keep], minutes[keep])
     drugs = list(pd.unique(pd.concat([target_table["drug"], depot_table["drug"]], ignore_index=True)))
     return [
         drug_instance(
@@ -321,6 +386,7 @@ def build_instances(
             all_arcs,
             (depot_universe, institution_universe),
             priority_kinds,
+            all_pairs,
         )
         for drug in drugs
     ]
@@ -333,7 +399,6 @@ class ArcTable:
     depot_code: IntArray
     institution_code: IntArray
     minutes: FloatArray
-    cost: IntArray
 
 
 def drug_instance(
@@ -343,6 +408,7 @@ def drug_instance(
     all_arcs: ArcTable,
     universes: tuple[pd.Index, pd.Index],
     priority_kinds: tuple[str, ...],
+    all_pairs: AllPairs | None = None,
 ) -> DrugInstance:
     """The instance of one class: its depots (stock summed per depot), institutions and arcs with need > 0."""
     depot_universe, institution_universe = universes
@@ -360,9 +426,17 @@ def drug_instance(
     has_need = np.append(need > 0, False)  # the last slot answers for arc_institution == -1
     on_drug = (arc_depot >= 0) & (arc_institution >= 0) & has_need[arc_institution]
     arc_depot, arc_institution = arc_depot[on_drug], arc_institution[on_drug]
-    stocked_arc = drug_depots["stock"].to_numpy(dtype=np.int64)[arc_depot] > 0
-    stocked_reach = np.bincount(arc_institution[stocked_arc], minlength=len(institutions)) > 0
+    stock = drug_depots["stock"].to_numpy(dtype=np.int64)
     priority = institutions["kind"].isin(priority_kinds).to_numpy() & (need > 0)
+    complete = None
+    if all_pairs is None:
+        stocked_reach = np.bincount(arc_institution[stock[arc_depot] > 0], minlength=len(institutions)) > 0
+    else:
+        depot_location, institution_location = all_pairs.locations(
+            drug_depots["depot_id"], institutions["institution_id"]
+        )
+        complete = CompleteArcs.plain(all_pairs.costs, depot_location, institution_location)
+        stocked_reach = np.full(len(institutions), bool(stock.sum() > 0))
     return DrugInstance(
         drug=drug,
         depots=drug_depots,
@@ -370,9 +444,9 @@ def drug_instance(
         arc_depot=arc_depot,
         arc_institution=arc_institution,
         arc_minutes=all_arcs.minutes[on_drug],
-        arc_cost=all_arcs.cost[on_drug],
         priority=priority,
         in_max_min=priority & stocked_reach,
+        complete=complete,
     )
 
 
@@ -403,10 +477,8 @@ def add_depot_stock(network: Network, instance: DrugInstance, *, source: int | N
 
 
 def add_shipment_arcs(network: Network, instance: DrugInstance, capacities: npt.ArrayLike) -> IntArray:
-    """(2) Shipments: arc depot -> institution for every ``(d, i)`` in ``A``, unit cost ``minutes_di``."""
-    return network.add_arcs(
-        instance.arc_depot, institution_nodes(instance)[instance.arc_institution], capacities, instance.arc_cost
-    )
+    """(2) Shipments: arc depot -> institution for every listed ``(d, i)`` (the maximum flows of (i)-(ii))."""
+    return network.add_arcs(instance.arc_depot, institution_nodes(instance)[instance.arc_institution], capacities)
 
 
 def add_institution_needs(
@@ -416,44 +488,43 @@ def add_institution_needs(
     return network.add_arcs(institution_nodes(instance), heads, capacities)
 
 
-def add_fill_floors(network: Network, instance: DrugInstance, floor_node: int, fill_floor: IntArray) -> IntArray:
-    """(4) Fill floor: arc institution -> floor node of capacity ``L_i``; the floor node demands ``sum L``."""
-    network.add_supplies([floor_node], [-int(fill_floor.sum())])
-    return network.add_arcs(institution_nodes(instance), floor_node, fill_floor)
-
-
-def add_unshipped_stock(network: Network, instance: DrugInstance, spare_node: int, shipped_total: int) -> IntArray:
-    """(1) Depot stock, slack part: depot -> spare node keeps the packs not shipped."""
-    network.add_supplies([spare_node], [-(int(instance.stock.sum()) - shipped_total)])
-    return network.add_arcs(np.arange(instance.num_depots, dtype=np.int64), spare_node, instance.stock)
-
-
 # --------------------------------------------------------------------------- phases
 
 
-def solve_drug(instance: DrugInstance) -> DrugSolution:
-    """Phases (i)-(iii) of one drug class."""
+def solve_drug(instance: DrugInstance, deadline: float | None = None) -> DrugSolution:
+    """Phases (i)-(iii) of one drug class (module docstring)."""
+    with stopwatch() as max_flow_clock:
+        if instance.complete is not None:
+            lowest_fill, allocated_total, solves = complete_phases(instance)
+        else:
+            lowest_fill, allocated_total, solves = listed_arc_phases(instance)
+        fill_floor = np.where(instance.in_max_min, lowest_fill.floors(instance.need), 0)
+    shipments = cheapest_shipments(instance, fill_floor, allocated_total, deadline)
+    return DrugSolution(lowest_fill, fill_floor, shipments, solves, max_flow_clock["seconds"])
+
+
+def complete_phases(instance: DrugInstance) -> tuple[Fraction, int, int]:
+    """Phases (i)-(ii) with every pair allowed: ``t*`` and ``F`` from the totals (no flow needed)."""
+    stock_total = int(instance.stock.sum())
+    rate = largest_rate_within(instance.need[instance.in_max_min], stock_total)
+    return rate, min(stock_total, int(instance.need.sum())), 0
+
+
+def listed_arc_phases(instance: DrugInstance) -> tuple[Fraction, int, int]:
+    """Phases (i)-(ii) on the listed arcs by maximum flows; returns ``t*``, ``F`` and the flows solved."""
     if instance.arc_depot.size == 0:
-        no_floor = np.zeros(instance.num_institutions, dtype=np.int64)
-        return DrugSolution(Fraction(1, 1), no_floor, np.zeros(0, dtype=np.int64), 0)
+        return Fraction(1, 1), 0, 0
     source = instance.num_depots + instance.num_institutions
     sink = source + 1
-    with stopwatch() as max_flow_clock:
-        network = Network(sink + 1)
-        add_depot_stock(network, instance, source=source)
-        uncapacitated = int(instance.stock.sum()) + 1  # above every cut through the depots: never in a min cut
-        add_shipment_arcs(network, instance, uncapacitated)
-        sink_arcs = add_institution_needs(network, instance, heads=sink, capacities=0)
-        flow = network.max_flow()
-        lowest_fill, solves = lowest_fill_rate(instance, flow, sink_arcs, source, sink)
-        fill_floor = np.where(instance.in_max_min, lowest_fill.floors(instance.need), 0)
-        flow.set_capacities(sink_arcs, instance.need)
-        allocated_total = flow.solve(source, sink)
-    with stopwatch() as min_cost_clock:
-        arc_packs = cheapest_shipments(instance, fill_floor, allocated_total)
-    return DrugSolution(
-        lowest_fill, fill_floor, arc_packs, solves + 1, max_flow_clock["seconds"], min_cost_clock["seconds"]
-    )
+    network = Network(sink + 1)
+    add_depot_stock(network, instance, source=source)
+    uncapacitated = int(instance.stock.sum()) + 1  # above every cut through the depots: never in a min cut
+    add_shipment_arcs(network, instance, uncapacitated)
+    sink_arcs = add_institution_needs(network, instance, heads=sink, capacities=0)
+    flow = network.max_flow()
+    lowest_fill, solves = lowest_fill_rate(instance, flow, sink_arcs, source, sink)
+    flow.set_capacities(sink_arcs, instance.need)
+    return lowest_fill, flow.solve(source, sink), solves + 1
 
 
 def lowest_fill_rate(
@@ -526,18 +597,30 @@ def largest_rate_within(needs: IntArray, capacity: int) -> Fraction:
     return Fraction(int(numerators[low]), int(denominators[low]))
 
 
-def cheapest_shipments(instance: DrugInstance, fill_floor: IntArray, allocated_total: int) -> IntArray:
-    """Phase (iii): the min-cost flow meeting the floors (4) and shipping ``allocated_total``; packs per arc."""
-    floor_node = instance.num_depots + instance.num_institutions
-    rest_node, spare_node = floor_node + 1, floor_node + 2
-    network = Network(spare_node + 1)
-    add_depot_stock(network, instance, source=None)
-    shipment_arcs = add_shipment_arcs(network, instance, instance.need[instance.arc_institution])
-    add_fill_floors(network, instance, floor_node, fill_floor)
-    add_institution_needs(network, instance, heads=rest_node, capacities=instance.need - fill_floor)
-    network.add_supplies([rest_node], [-(allocated_total - int(fill_floor.sum()))])
-    add_unshipped_stock(network, instance, spare_node, allocated_total)
-    return network.min_cost_flow().flows[shipment_arcs]
+def cheapest_shipments(
+    instance: DrugInstance, fill_floor: IntArray, allocated_total: int, deadline: float | None = None
+) -> TransportSolution:
+    """Phase (iii): the min-cost flow meeting the floors (4) and shipping ``allocated_total``.
+
+    Outlets of institution ``i``: to the floor class (capacity ``L_i``, class total ``sum L``) and to the rest
+    class (capacity ``need_i - L_i``, class total ``allocated_total - sum L``); :mod:`models.transport` solves
+    it over the listed arcs or, with every pair allowed, proves it over all of them.
+    """
+    institutions = np.arange(instance.num_institutions, dtype=np.int64)
+    floor_total = int(fill_floor.sum())
+    problem = TransportProblem(
+        supply=instance.stock,
+        num_demands=instance.num_institutions,
+        outlet_demand=np.concatenate([institutions, institutions]),
+        outlet_class=np.repeat(np.arange(2, dtype=np.int64), instance.num_institutions),
+        outlet_capacity=np.concatenate([fill_floor, instance.need - fill_floor]),
+        class_demand=np.array([floor_total, allocated_total - floor_total], dtype=np.int64),
+        seed_supplier=instance.arc_depot,
+        seed_demand=instance.arc_institution,
+        seed_minutes=instance.arc_minutes,
+        complete=instance.complete,
+    )
+    return solve_transport(problem, deadline)
 
 
 # --------------------------------------------------------------------------- tables
@@ -563,13 +646,14 @@ def solution_tables(instances: list[DrugInstance], solutions: list[DrugSolution]
 
 def drug_tables(instance: DrugInstance, solution: DrugSolution) -> dict[str, pd.DataFrame]:
     """The output tables of one drug class."""
-    allocated = np.bincount(
-        instance.arc_institution, weights=solution.arc_packs, minlength=instance.num_institutions
-    ).astype(np.int64)
+    shipments = solution.shipments
+    allocated = np.bincount(shipments.demand, weights=shipments.flow, minlength=instance.num_institutions).astype(
+        np.int64
+    )
     shortfall = instance.need - allocated
-    allocations = allocations_table(instance, solution.arc_packs)
+    allocations = allocations_table(instance, shipments)
     targets = targets_table(instance, solution, allocated, shortfall)
-    depots = depots_table(instance, solution.arc_packs, shortfall)
+    depots = depots_table(instance, shipments, shortfall)
     fill = pd.DataFrame(
         {
             "drug": [instance.drug],
@@ -590,27 +674,28 @@ def targets_table(
 ) -> pd.DataFrame:
     """One row per institution of the class with its allocation, fill rate and reason."""
     need = instance.need
-    arcs_per_institution = np.bincount(instance.arc_institution, minlength=instance.num_institutions)
+    if instance.complete is not None:
+        in_reach = np.full(instance.num_institutions, instance.num_depots > 0)
+    else:
+        in_reach = np.bincount(instance.arc_institution, minlength=instance.num_institutions) > 0
     table = instance.institutions.copy()
     table["allocated"] = allocated
     table["shortfall"] = shortfall
     table["fill_rate"] = np.where(need > 0, allocated / np.maximum(need, 1), 1.0)
-    table["reason"] = np.where(
-        shortfall > 0, np.where(arcs_per_institution > 0, "stock_short", "no_depot_in_reach"), ""
-    )
+    table["reason"] = np.where(shortfall > 0, np.where(in_reach, "stock_short", "no_depot_in_reach"), "")
     table["priority"] = instance.priority
     table["in_max_min"] = instance.in_max_min
     table["fill_floor"] = solution.fill_floor
     return table[TARGET_COLUMNS + [c for c in table.columns if c not in TARGET_COLUMNS]]
 
 
-def allocations_table(instance: DrugInstance, arc_packs: IntArray) -> pd.DataFrame:
+def allocations_table(instance: DrugInstance, shipments: TransportSolution) -> pd.DataFrame:
     """One row per arc carrying packs."""
-    used = np.flatnonzero(arc_packs > 0)
-    depot_of_arc = instance.arc_depot[used]
-    institution_of_arc = instance.arc_institution[used]
-    quantity = arc_packs[used].astype(np.int64)
-    minutes = instance.arc_minutes[used]
+    used = np.flatnonzero(shipments.flow > 0)
+    depot_of_arc = shipments.supplier[used]
+    institution_of_arc = shipments.demand[used]
+    quantity = shipments.flow[used].astype(np.int64)
+    minutes = shipments.minutes[used]
     table = pd.DataFrame(
         {
             "depot_id": instance.depots["depot_id"].to_numpy()[depot_of_arc],
@@ -625,12 +710,15 @@ def allocations_table(instance: DrugInstance, arc_packs: IntArray) -> pd.DataFra
     return table.iloc[order].reset_index(drop=True)
 
 
-def depots_table(instance: DrugInstance, arc_packs: IntArray, shortfall: IntArray) -> pd.DataFrame:
+def depots_table(instance: DrugInstance, shipments: TransportSolution, shortfall: IntArray) -> pd.DataFrame:
     """One row per depot of the class: shipped, remaining, and the marginal value of one more pack."""
-    shipped = np.bincount(instance.arc_depot, weights=arc_packs, minlength=instance.num_depots).astype(np.int64)
-    reaches = suppliers_reaching_unmet(
-        instance.arc_depot, instance.arc_institution, arc_packs, shortfall > 0, instance.num_depots
-    )
+    shipped = np.bincount(shipments.supplier, weights=shipments.flow, minlength=instance.num_depots).astype(np.int64)
+    if instance.complete is not None:  # every depot reaches every institution still short
+        reaches = np.full(instance.num_depots, bool((shortfall > 0).any()))
+    else:
+        reaches = suppliers_reaching_unmet(
+            shipments.supplier, shipments.demand, shipments.flow, shortfall > 0, instance.num_depots
+        )
     table = instance.depots.copy()
     table["stock"] = table["stock"].astype(np.int64)
     table["shipped"] = shipped

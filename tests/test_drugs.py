@@ -1,7 +1,9 @@
 """Drugs stage: max-min priority fill rate on the integer lattice, then shortfall, then pack-minutes.
 
 Hand-made instances with the optimum worked out by hand, then property tests against an
-independent lexicographic MILP (scipy HiGHS) and against re-solving with one more pack.
+independent lexicographic MILP (scipy HiGHS) and against re-solving with one more pack. With every
+pair allowed (``all_pairs``), the nearest depots seed the solve and the plan must equal the MILP over
+every pair: tiny instances where the nearest depots strand stock, and random ones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from models.base import Status
 from models.drugs import largest_rate_within, solve_drugs
 from models.flow import FlowError
+from models.pricing import AllPairs, MatrixArcCosts
 
 KINDS = ("care_home", "clinic", "hospital")
 
@@ -287,7 +290,7 @@ def test_largest_rate_within_matches_enumeration(needs: list[int], data: st.Data
 def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     import models.drugs
 
-    def broken(instance: object) -> None:
+    def broken(*_args: object) -> None:
         raise FlowError("SimpleMaxFlow returned BAD_INPUT.")
 
     monkeypatch.setattr(models.drugs, "solve_drug", broken)
@@ -296,3 +299,86 @@ def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) 
     assert result.status is Status.ERROR
     assert "BAD_INPUT" in result.message
     assert "fill_rate" in result.table("targets").columns
+
+
+# --------------------------------------------------------------------------- every pair allowed
+
+
+def every_pair(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray) -> AllPairs:
+    """Every depot -> institution pair of ``matrix`` (rows: depots in order, columns: institutions in order)."""
+    depot_ids = pd.Index(pd.unique(depots["depot_id"]))
+    institution_ids = pd.Index(pd.unique(targets["institution_id"]))
+    return AllPairs(MatrixArcCosts(matrix), depot_ids, institution_ids)
+
+
+def nearest_arcs(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray, k: int) -> pd.DataFrame:
+    """Each institution's ``k`` nearest depots, as an arcs table."""
+    depot_ids = list(pd.unique(depots["depot_id"]))
+    institution_ids = list(pd.unique(targets["institution_id"]))
+    rows = []
+    for column, institution in enumerate(institution_ids):
+        for row in np.argsort(matrix[:, column], kind="stable")[:k]:
+            rows.append((depot_ids[row], institution, float(matrix[row, column])))
+    return arcs_frame(rows)
+
+
+def all_arcs(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray) -> pd.DataFrame:
+    return nearest_arcs(depots, targets, matrix, matrix.shape[0])
+
+
+def test_nearest_depots_strand_stock_that_every_pair_ships() -> None:
+    # D1 is the nearest depot of both homes but holds 2 packs; D2 (far) holds 10. Needs 4 + 4.
+    depots = depots_frame([("D1", "cough", 2), ("D2", "cough", 10)])
+    targets = targets_frame([("H1", "care_home", "cough", 4), ("H2", "care_home", "cough", 4)])
+    matrix = np.array([[1.0, 2.0], [40.0, 30.0]])
+    listed = solve_drugs(depots, targets, nearest_arcs(depots, targets, matrix, 1))
+    assert listed.phases[1].objective == 6  # only D1's 2 packs reach anyone
+    priced = solve_drugs(
+        depots, targets, nearest_arcs(depots, targets, matrix, 1), all_pairs=every_pair(depots, targets, matrix)
+    )
+    brute = solve_drugs(depots, targets, all_arcs(depots, targets, matrix))
+    assert priced.status is Status.OPTIMAL
+    assert phase_values(priced) == pytest.approx(phase_values(brute))
+    assert phase_values(priced)[:2] == [1.0, 0.0]
+    assert priced.stats["arcs_feasibility"] + priced.stats["arcs_priced_in"] > 0
+    # every depot reaches every short institution: a shortfall-free plan has no marginal value anywhere
+    assert (priced.table("depots")["marginal_value"] == 0).all()
+
+
+def test_every_pair_marginal_value_and_reason_when_short() -> None:
+    depots = depots_frame([("D1", "cough", 1), ("D2", "cough", 0)])
+    targets = targets_frame([("H1", "care_home", "cough", 3), ("HP", "hospital", "cough", 2)])
+    matrix = np.array([[5.0, 1.0], [2.0, 2.0]])
+    result = solve_drugs(
+        depots, targets, nearest_arcs(depots, targets, matrix, 1), all_pairs=every_pair(depots, targets, matrix)
+    )
+    assert result.status is Status.OPTIMAL
+    assert allocated(result.table("targets")) == {"H1": 1, "HP": 0}  # the home's floor comes first
+    assert result.table("depots")["marginal_value"].tolist() == [1, 1]
+    assert set(result.table("targets")["reason"]) == {"stock_short"}
+
+
+@st.composite
+def complete_instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int]:
+    """Up to 4 depots and 6 institutions of one class, minutes with up to 6 decimals, seeds of k nearest."""
+    depots, targets, _ = draw(instances())
+    num_depots, num_institutions = len(depots), len(targets)
+    seed = draw(st.integers(0, 2**32 - 1))
+    matrix = np.round(np.random.default_rng(seed).random((num_depots, num_institutions)) * 60, draw(st.integers(0, 6)))
+    return depots, targets, matrix, draw(st.integers(1, num_depots))
+
+
+@settings(max_examples=60, deadline=None)
+@given(complete_instances())
+def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int]) -> None:
+    depots, targets, matrix, k = instance
+    result = solve_drugs(
+        depots, targets, nearest_arcs(depots, targets, matrix, k), all_pairs=every_pair(depots, targets, matrix)
+    )
+    lowest, shortfall, pack_minutes = lexicographic_milp(depots, targets, all_arcs(depots, targets, matrix))
+    objectives = phase_values(result)
+    assert result.status is Status.OPTIMAL
+    assert objectives[0] == pytest.approx(lowest, abs=1e-6)
+    assert objectives[1] == shortfall
+    assert objectives[2] == pytest.approx(pack_minutes, rel=1e-6, abs=1e-6)
+    assert result.phases[2].bound <= pack_minutes + 1e-6

@@ -1,13 +1,15 @@
-"""Where every entity is and the minutes between them."""
+"""Where every entity is and the minutes between them, and every pair's minutes priced on demand."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 from tiny_plan import tiny_dataset
 
 from planner.dataset import travel
 from planner.rules.rules import load_rules
-from planner.stages.locations import LOCATED_TABLES, Locations, located_entities
+from planner.stages.locations import LOCATED_TABLES, GeoArcCosts, Locations, located_entities
 
 
 def test_every_located_entity_has_a_district_and_its_speed() -> None:
@@ -30,3 +32,64 @@ def test_arcs_keep_the_k_nearest() -> None:
     locations = Locations.of(tiny_dataset(), load_rules())
     arcs = locations.arcs(pd.Series(["H001", "H003"]), pd.Series(["W1", "P1", "P2"]), k=1)
     assert arcs.groupby("from_id").size().tolist() == [1, 1]
+
+
+def test_arc_costs_give_the_pair_minutes_of_every_pair() -> None:
+    locations = Locations.of(tiny_dataset(), load_rules())
+    origins, destinations = pd.Series(["W1", "P1", "P2"]), pd.Series(["H001", "H002", "H003", "HP1"])
+    costs = locations.arc_costs(origins, destinations)
+    supplier = np.repeat(np.arange(3), 4)
+    demand = np.tile(np.arange(4), 3)
+    expected = locations.pair_minutes(
+        origins.iloc[supplier].reset_index(drop=True), destinations.iloc[demand].reset_index(drop=True)
+    )
+    assert np.allclose(costs.minutes(supplier, demand), expected, rtol=1e-12)
+    assert costs.max_minutes() >= expected.max()
+
+
+def random_costs(seed: int, overrides: np.ndarray | None = None) -> GeoArcCosts:
+    rng = np.random.default_rng(seed)
+    return GeoArcCosts(
+        origin_lat=39 + rng.random(30),
+        origin_lon=116 + rng.random(30),
+        origin_speed=rng.choice([20.0, 30.0, 45.0], 30),
+        destination_lat=39 + rng.random(200),
+        destination_lon=116 + rng.random(200),
+        detour=1.3,
+        overrides=np.zeros((0, 3)) if overrides is None else overrides,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_near_returns_every_pair_within_each_origins_radius(seed: int) -> None:
+    costs = random_costs(seed, overrides=np.array([[0.0, 4.0, 0.5], [1.0, 8.0, 900.0]]))
+    supplier = np.arange(30)
+    demand = np.arange(0, 200, 2)
+    radius = np.random.default_rng(seed).random(30) * 150
+    radius[0] = 1.0  # origin 0 reaches destination 4 by its override only
+    all_supplier, all_demand = np.repeat(supplier, demand.size), np.tile(demand, supplier.size)
+    minutes = costs.minutes(all_supplier, all_demand)
+    within = minutes <= radius[all_supplier]
+    found_supplier, found_demand = costs.near(supplier, radius, demand)
+    found = set(zip(found_supplier.tolist(), found_demand.tolist(), strict=True))
+    assert set(zip(all_supplier[within].tolist(), all_demand[within].tolist(), strict=True)) <= found
+    assert (0, 4) in found  # the override's 0.5 minutes are within origin 0's radius; the geometry is not
+    assert costs.minutes(np.array([0, 1]), np.array([4, 8])).tolist() == [0.5, 900.0]
+    assert costs.max_minutes() >= minutes.max()
+
+
+def test_nearest_queries_take_the_closest_first() -> None:
+    costs = random_costs(4)
+    supplier, demand = costs.nearest(np.array([3, 9]), np.arange(30), 2)
+    assert demand.tolist() == [3, 3, 9, 9]
+    for destination in (3, 9):
+        picked = supplier[demand == destination]
+        others = np.setdiff1d(np.arange(30), picked)
+        distance = costs.minutes(picked, np.full(2, destination)) * costs.origin_speed[picked]
+        assert (
+            distance.max()
+            <= (costs.minutes(others, np.full(others.size, destination)) * costs.origin_speed[others]).min()
+        )
+    supplier, demand = costs.nearest_demands(np.array([2]), np.arange(200), 3)
+    minutes = costs.minutes(np.full(200, 2), np.arange(200))
+    assert supplier.tolist() == [2, 2, 2] and demand.tolist() == np.argsort(minutes, kind="stable")[:3].tolist()

@@ -39,7 +39,7 @@ def test_labs_and_candidates_are_read_typed(
 ) -> None:
     tiny_tables["labs"] = _labs()
     tiny_tables["sampling_sites"] = pd.DataFrame(
-        {"site_id": ["P1"], "street_id": ["S1"], "lat": ["39.93"], "lon": ["116.41"], "desks": ["4"]}, dtype=object
+        {"site_id": ["SP1"], "street_id": ["S1"], "lat": ["39.93"], "lon": ["116.41"], "desks": ["4"]}, dtype=object
     )
     dataset = read_dataset(write_tables(tmp_path / "ok", tiny_tables))
     assert dataset.labs["nat_tests_per_day"].tolist() == [1000, 500]
@@ -51,7 +51,7 @@ def test_unknown_district_negative_capacity_and_missing_coordinates_are_located(
 ) -> None:
     tiny_tables["labs"] = _labs(district_id=["D1", "D9"], nat_tests_per_day=["-5", "500"], lat=["", "39.95"])
     tiny_tables["sampling_sites"] = pd.DataFrame(
-        {"site_id": ["P1"], "street_id": ["S9"], "lat": ["39.93"], "lon": ["116.41"], "desks": ["2"]}, dtype=object
+        {"site_id": ["SP1"], "street_id": ["S9"], "lat": ["39.93"], "lon": ["116.41"], "desks": ["2"]}, dtype=object
     )
     errors = _errors(write_tables(tmp_path / "bad", tiny_tables))
     located = {(p.file, p.row, p.column) for p in errors}

@@ -1,12 +1,13 @@
 """Drug stage: packs from the depots to the reserve targets of care homes, clinics and hospitals.
 
 Inputs (:class:`DrugInputs`): depot stock per drug class after the scenario's stock factor, the needs'
-targets per institution and class, and depot -> institution arcs. The model is ``models.drugs`` (the
-lowest fill rate of care homes and clinics first, then the total shortfall, then pack-minutes). Reports:
-fill rates and shortfalls per class, the reserve target per institution and class, the antigen kits of each
-care home's tests (``planner.needs.testing``: its antigen tests for ``test_cover_days`` days and one outbreak round),
-and where one more pack helps. Nucleic acid tests need sampling and lab capacity, not kits: the testing stage
-(issue 13) plans them; this stage checks nothing it cannot plan.
+targets per institution and class, every depot -> institution pair (any depot may serve any institution,
+DESIGN §5.4: their minutes priced on demand, ``all_pairs``) and each institution's nearest depots as the arcs
+the solve starts from. The model is ``models.drugs`` (the lowest fill rate of care homes and clinics first,
+then the total shortfall, then pack-minutes, proven over every pair). Reports: fill rates and shortfalls per
+class, the reserve target per institution and class, the antigen kits of each care home's tests
+(``planner.needs.testing``: its antigen tests for ``test_cover_days`` days and one outbreak round), and where
+one more pack helps. Nucleic acid tests need sampling and lab capacity, not kits: the testing stage plans them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.drugs import solve_drugs
+from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.dataset.schema import DRUGS, Dataset
 from planner.stages import probes
@@ -73,11 +75,16 @@ CONTRACT: Contract = {
 
 @dataclass(frozen=True)
 class DrugInputs:
-    """What ``models.drugs.solve_drugs`` gets: depot stock per drug, institution targets, arcs."""
+    """What ``models.drugs.solve_drugs`` gets: depot stock per drug, institution targets, seed arcs, every pair.
+
+    ``arcs`` are each institution's nearest depots (what the solve starts from, and what the benchmark's
+    baselines see); ``all_pairs`` the minutes of every depot -> institution pair (None: the arcs are the model).
+    """
 
     depots: pd.DataFrame
     targets: pd.DataFrame
     arcs: pd.DataFrame
+    all_pairs: AllPairs | None = None
 
 
 def depot_stock(dataset: Dataset, stock_factor: float) -> pd.DataFrame:
@@ -95,7 +102,7 @@ def depot_stock(dataset: Dataset, stock_factor: float) -> pd.DataFrame:
 
 
 def depot_arcs(context: PlanContext, institutions: pd.Series) -> pd.DataFrame:
-    """Depot -> institution arcs: each institution's k nearest depots (minutes from the depot)."""
+    """Depot -> institution seed arcs: each institution's k nearest depots (minutes from the depot)."""
     locations = context.locations
     nearest = locations.arcs(
         institutions, context.dataset.depots["depot_id"], k=context.limits.depots_per_institution
@@ -104,19 +111,28 @@ def depot_arcs(context: PlanContext, institutions: pd.Series) -> pd.DataFrame:
     return nearest[["depot_id", "institution_id", "minutes"]].reset_index(drop=True)
 
 
+def every_depot_pair(context: PlanContext, institutions: pd.Series) -> AllPairs:
+    """The minutes of every depot -> institution pair, priced on demand (minutes from the depot)."""
+    depot_ids = context.dataset.depots["depot_id"]
+    costs = context.locations.arc_costs(depot_ids, institutions)
+    return AllPairs(costs, pd.Index(depot_ids), pd.Index(institutions))
+
+
 def build_inputs(context: PlanContext) -> DrugInputs:
-    """Depot stock, the needs' targets and their arcs."""
+    """Depot stock, the needs' targets, the seed arcs and every depot -> institution pair."""
     targets = context.needs.drugs
+    institutions = targets["institution_id"].drop_duplicates()
     return DrugInputs(
         depots=depot_stock(context.dataset, context.scenario.stock_factor),
         targets=targets,
-        arcs=depot_arcs(context, targets["institution_id"].drop_duplicates()),
+        arcs=depot_arcs(context, institutions),
+        all_pairs=every_depot_pair(context, institutions),
     )
 
 
 def solve(inputs: DrugInputs, options: SolveOptions) -> StageResult:
     """``models.drugs.solve_drugs`` on ``inputs``."""
-    return solve_drugs(inputs.depots, inputs.targets, inputs.arcs, options=options)
+    return solve_drugs(inputs.depots, inputs.targets, inputs.arcs, all_pairs=inputs.all_pairs, options=options)
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:

@@ -3,15 +3,20 @@
 :class:`Locations` holds one row per located entity (care homes, clinics, hospitals, sites, stations, pools,
 depots) with its kind, street, district, coordinates and its district's speed, and answers the minutes of
 given pairs (travel-minute rows of the dataset override the road estimate) and the k nearest or every
-candidate within a limit (``planner.dataset.travel.arcs``).
+candidate within a limit (``planner.dataset.travel.arcs``). :meth:`Locations.arc_costs` gives the minutes of
+*every* pair of two lists without listing them (:class:`GeoArcCosts`, the ``models.pricing.ArcCosts`` of the
+transportation stages, which price the pairs they leave out).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from planner.dataset import travel
 from planner.dataset.schema import Dataset
@@ -28,6 +33,9 @@ LOCATED_TABLES: tuple[tuple[str, str, str], ...] = (
 )
 """Tables with coordinates: (table, id column, kind). The first four sit in a street, the others in a district."""
 LOCATION_COLUMNS: tuple[str, ...] = ("id", "kind", "street_id", "district_id", "lat", "lon", "speed_kmh")
+EARTH_RADIUS_KM = travel.EARTH_RADIUS_KM
+RADIUS_SLACK = 1e-9
+"""Relative slack on KD-tree radii: candidates are a superset, the caller checks the exact minutes."""
 
 
 def located_entities(dataset: Dataset, default_speed_kmh: float) -> pd.DataFrame:
@@ -118,3 +126,155 @@ class Locations:
             k=k,
             overrides=self.overrides,
         )
+
+    def arc_costs(self, from_ids: pd.Series, to_ids: pd.Series) -> GeoArcCosts:
+        """The minutes of every ``from -> to`` pair, priced on demand (:class:`GeoArcCosts`).
+
+        Ids are positions ``0 .. n-1`` in the order given (each listed once); minutes are those of
+        :meth:`pair_minutes` (the origin's speed, travel-minute rows override).
+        """
+        origins, destinations = self.points(from_ids), self.points(to_ids)
+        overrides = np.zeros((0, 3))
+        if self.overrides is not None and len(self.overrides):
+            table = self.overrides.drop_duplicates(["from_id", "to_id"], keep="last")
+            origin = pd.Index(origins["id"].astype(str)).get_indexer(pd.Index(table["from_id"].astype(str)))
+            destination = pd.Index(destinations["id"].astype(str)).get_indexer(pd.Index(table["to_id"].astype(str)))
+            known = (origin >= 0) & (destination >= 0)
+            overrides = np.column_stack([origin[known], destination[known], table["minutes"].to_numpy(float)[known]])
+        return GeoArcCosts(
+            origins["lat"].to_numpy(float),
+            origins["lon"].to_numpy(float),
+            origins["speed_kmh"].to_numpy(float),
+            destinations["lat"].to_numpy(float),
+            destinations["lon"].to_numpy(float),
+            self.detour,
+            overrides,
+        )
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere, shape ``(n, 3)``: chord length grows with great-circle distance."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+@dataclass(frozen=True)
+class GeoArcCosts:
+    """Minutes from every origin to every destination (``models.pricing.ArcCosts``), never all at once.
+
+    ``minutes(o, d) = haversine_km * detour / speed_kmh(o) * 60`` (``planner.dataset.travel.geo_minutes``), except
+    the pairs of ``overrides`` (rows origin, destination, minutes). :meth:`near` finds candidates with a KD-tree
+    on the destinations' unit vectors: the radius in minutes is a great-circle radius at the origin's speed, and
+    every overridden pair within the radius is added, so no pair within it is missed.
+    """
+
+    origin_lat: np.ndarray
+    origin_lon: np.ndarray
+    origin_speed: np.ndarray
+    destination_lat: np.ndarray
+    destination_lon: np.ndarray
+    detour: float
+    overrides: np.ndarray
+    destination_xyz: np.ndarray = field(init=False, repr=False)
+    origin_xyz: np.ndarray = field(init=False, repr=False)
+    override_keys: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "destination_xyz", unit_vectors(self.destination_lat, self.destination_lon))
+        object.__setattr__(self, "origin_xyz", unit_vectors(self.origin_lat, self.origin_lon))
+        keys = self.overrides[:, 0].astype(np.int64) * self.num_demands + self.overrides[:, 1].astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        object.__setattr__(self, "override_keys", keys[order])
+        object.__setattr__(self, "overrides", self.overrides[order])
+
+    @property
+    def num_suppliers(self) -> int:
+        return int(self.origin_lat.size)
+
+    @property
+    def num_demands(self) -> int:
+        return int(self.destination_lat.size)
+
+    def minutes(self, supplier: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Minutes of the pairs ``(supplier[k], demand[k])``."""
+        minutes = np.asarray(
+            travel.geo_minutes(
+                self.origin_lat[supplier],
+                self.origin_lon[supplier],
+                self.origin_speed[supplier],
+                self.destination_lat[demand],
+                self.destination_lon[demand],
+                detour=self.detour,
+            ),
+            dtype=np.float64,
+        ).reshape(-1)
+        if self.override_keys.size and minutes.size:
+            keys = np.asarray(supplier, np.int64) * self.num_demands + np.asarray(demand, np.int64)
+            position = np.minimum(np.searchsorted(self.override_keys, keys), self.override_keys.size - 1)
+            hit = self.override_keys[position] == keys
+            minutes[hit] = self.overrides[position[hit], 2]
+        return minutes
+
+    def near(self, supplier: np.ndarray, radius: np.ndarray, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair of ``supplier`` x ``demand`` within the supplier's radius in minutes (perhaps a few more)."""
+        supplier, demand = np.asarray(supplier, np.int64), np.asarray(demand, np.int64)
+        radius = np.asarray(radius, dtype=np.float64)
+        usable = radius >= 0
+        km = np.maximum(radius, 0.0) * self.origin_speed[supplier] / 60.0 / self.detour
+        angle = np.minimum(km / EARTH_RADIUS_KM, np.pi)
+        chord = 2.0 * np.sin(angle / 2.0) * (1.0 + RADIUS_SLACK) + RADIUS_SLACK
+        chord = np.where(usable, chord, -1.0)
+        tree = cKDTree(self.destination_xyz[demand])
+        counts = tree.query_ball_point(self.origin_xyz[supplier], r=np.maximum(chord, 0.0), return_length=True)
+        counts = np.where(usable, counts, 0)
+        found: list[Any] = tree.query_ball_point(self.origin_xyz[supplier[counts > 0]], r=chord[counts > 0])
+        lengths = np.fromiter((len(hits) for hits in found), dtype=np.int64, count=len(found))
+        pair_demand = demand[np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(lengths.sum()))]
+        pair_supplier = np.repeat(supplier[counts > 0], lengths)
+        if self.override_keys.size:
+            extra_supplier, extra_demand = self.overridden_within(supplier, radius, demand)
+            pair_supplier = np.concatenate([pair_supplier, extra_supplier])
+            pair_demand = np.concatenate([pair_demand, extra_demand])
+        return pair_supplier, pair_demand
+
+    def overridden_within(
+        self, supplier: np.ndarray, radius: np.ndarray, demand: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The overridden pairs of ``supplier`` x ``demand`` whose given minutes are within the radius."""
+        origin = self.overrides[:, 0].astype(np.int64)
+        destination = self.overrides[:, 1].astype(np.int64)
+        limit = np.full(self.num_suppliers, -np.inf)
+        limit[supplier] = radius
+        inside = np.isin(destination, demand) & (self.overrides[:, 2] <= limit[origin])
+        return origin[inside], destination[inside]
+
+    def nearest(self, demand: np.ndarray, supplier: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each destination, its ``k`` geometrically nearest origins among ``supplier``."""
+        demand, supplier = np.asarray(demand, np.int64), np.asarray(supplier, np.int64)
+        take = min(int(k), supplier.size)
+        if take == 0 or demand.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        _, found = cKDTree(self.origin_xyz[supplier]).query(self.destination_xyz[demand], k=take)
+        found = np.asarray(found, dtype=np.int64).reshape(demand.size, take)
+        return supplier[found].ravel(), np.repeat(demand, take)
+
+    def nearest_demands(self, supplier: np.ndarray, demand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each origin, its ``k`` geometrically nearest destinations among ``demand``, nearest first."""
+        demand, supplier = np.asarray(demand, np.int64), np.asarray(supplier, np.int64)
+        take = min(int(k), demand.size)
+        if take == 0 or supplier.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        _, found = cKDTree(self.destination_xyz[demand]).query(self.origin_xyz[supplier], k=take)
+        found = np.asarray(found, dtype=np.int64).reshape(supplier.size, take)
+        return np.repeat(supplier, take), demand[found].ravel()
+
+    def max_minutes(self) -> float:
+        """An upper bound on every pair's minutes: chord to the destinations' centre plus their spread."""
+        if self.num_suppliers == 0 or self.num_demands == 0:
+            return float(self.overrides[:, 2].max(initial=0.0))
+        centre = self.destination_xyz.mean(axis=0)
+        spread = float(np.linalg.norm(self.destination_xyz - centre, axis=1).max())
+        chord = np.minimum(np.linalg.norm(self.origin_xyz - centre, axis=1) + spread, 2.0)
+        km = 2.0 * np.arcsin(chord / 2.0) * EARTH_RADIUS_KM
+        geo = float((km * self.detour / self.origin_speed * 60.0).max())
+        return max(geo * (1.0 + 1e-9), float(self.overrides[:, 2].max(initial=0.0)))

@@ -1,0 +1,569 @@
+"""Pricing for the transportation stages: the full arc set without listing it, and the proof that left-out arcs
+cannot help.
+
+A transportation stage (nursing, drugs) allows *every* supplier -> demand pair (DESIGN §5: any pool may serve any
+need, any depot any institution). Listing every pair is out of reach at national scale (85,000 institutions x
+1,000 depots per drug class), so the stage solves a *restricted* network and proves, with node potentials, that
+no left-out arc could lower the cost (column generation; :mod:`models.transport` runs the loop).
+
+* :class:`ArcCosts` is what the full model needs to know about a pair it never lists: the minutes of any given
+  pairs, every pair whose minutes may be below a radius (a superset is fine), and each demand's nearest
+  suppliers. :class:`MatrixArcCosts` answers from a dense matrix (tests, small inputs); the planner answers from
+  coordinates with a KD-tree (``planner.stages.locations.GeoArcCosts``).
+* :class:`CompleteArcs` is a model's view of it: model suppliers and demands mapped to the cost's locations (a
+  nursing destination holds several needs), plus a penalty per pair whose groups differ (district lines).
+* :class:`CostScale` turns minutes into the solver's integer costs, fine enough to be exact within ``1e-6``
+  relative and guarded against ``int64`` overflow (proof in its docstring).
+* :func:`residual_potentials` derives node potentials from an optimal flow (OR-Tools' ``SimpleMinCostFlow``
+  exposes none): shortest-path distances on the residual network.
+* :func:`price` scans every left-out pair, supplier by supplier and by the potential band of the demands (a
+  pair can only have a negative reduced cost if its minutes are below a radius), and returns the pairs with a
+  negative reduced cost and the Lagrangian lower bound they imply.
+
+Reduced costs and the proof of optimality
+-----------------------------------------
+Potentials ``p`` and reduced costs ``c_p(u, v) = c(u, v) - p(u) + p(v)``. A feasible flow is a min-cost flow iff
+some ``p`` makes ``c_p >= 0`` on every arc of its residual network (the classical optimality condition; it is
+LP complementary slackness). :func:`residual_potentials` returns such a ``p`` for the restricted optimum:
+``p = -dist`` with ``dist`` the shortest-path distances from a virtual root joined to every node by a 0-cost arc
+(they exist: an optimal flow's residual network has no negative cycle), so ``dist(v) <= dist(u) + c(u, v)`` on
+every residual arc. A left-out arc ``(s, d)`` carries no flow, so only its forward arc is residual, with
+``c_p(s, d) = c(s, d) + dist(s) - dist(d)``. When every left-out arc has ``c_p >= 0`` the same ``p`` certifies
+the restricted optimum for the full network: it is the all-arcs optimum.
+
+Lower bound when arcs are still negative: for any feasible full flow ``x``,
+``c x = const(p) + sum_a c_p(a) x_a >= const(p) + sum_{c_p(a) < 0} c_p(a) u_a``; for the restricted optimum
+equality holds on its own arcs (complementary slackness), so
+``OPT_full >= cost(restricted) + sum_{left out, c_p < 0} c_p(a) u_a`` with ``u_a`` the arc's capacity.
+
+The same Lagrangian bound, ``OPT >= sum_v pi(v) b(v) + sum_a u_a min(0, c_a - pi(tail) + pi(head))`` for any
+``pi`` (``b`` the supplies; weak LP duality, and a network LP has an integral optimum), evaluated with
+``pi = p / units_per_minute`` on the *unrounded* minutes, bounds the exact-cost optimum directly
+(:attr:`Priced.float_term` collects its left-out part): this is how a stage certifies its gap on exact minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+EXACT_FLOAT = 2**53
+"""Integers below this are exact in a float64 (the Bellman-Ford distances are computed in floats)."""
+INT64_SAFE = 2**62
+"""Total costs stay below this (``int64`` holds up to ``2**63 - 1``)."""
+MAX_UNITS_PER_MINUTE = 2**30
+"""Finest cost resolution ever used (about 1e-9 minute), when the overflow guards allow it."""
+START_UNITS_PER_MINUTE = 2**14
+"""Resolution a priced phase starts at (about 6e-5 minute): finer only slows the cost-scaling solver, and the
+certified bound on exact minutes is usually within 1e-8 at this resolution (else the phase refines)."""
+RELATIVE_TOLERANCE = 1e-6
+"""A plan whose certified gap on the exact minutes is at most this (relative) is reported ``optimal``."""
+PRICING_CHUNK_PAIRS = 2_000_000
+"""Pairs examined at once when pricing (memory bound: about 50 MB of arrays)."""
+POTENTIAL_BANDS = 8
+"""Demands are priced in this many bands of their potential, each with its own radius."""
+
+
+class ArcCosts(Protocol):
+    """Minutes from any supplier location to any demand location, without listing the pairs.
+
+    Suppliers ``0 .. num_suppliers-1`` and demands ``0 .. num_demands-1`` are positions in the cost's own
+    location lists.
+    """
+
+    @property
+    def num_suppliers(self) -> int: ...
+
+    @property
+    def num_demands(self) -> int: ...
+
+    def minutes(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        """Minutes of the pairs ``(supplier[k], demand[k])`` (finite, non-negative)."""
+        ...
+
+    def near(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
+        """Pairs ``(s, d)``, ``s`` in ``supplier`` and ``d`` in ``demand``, among which is every pair whose minutes
+        are at most the radius of its supplier (``radius[k]`` for ``supplier[k]``); more pairs are allowed."""
+        ...
+
+    def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """Pairs ``(s, d)``: for each ``d`` in ``demand`` some ``min(k, len(supplier))`` suppliers of
+        ``supplier``, the nearest ones as far as the cost knows (any choice is correct, near ones are faster)."""
+        ...
+
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """Pairs ``(s, d)``: for each ``s`` in ``supplier`` some ``min(k, len(demand))`` demands of ``demand``,
+        nearest first as far as the cost knows (any choice is correct, near ones are faster)."""
+        ...
+
+    def max_minutes(self) -> float:
+        """An upper bound on the minutes of every pair."""
+        ...
+
+
+@dataclass(frozen=True)
+class AllPairs:
+    """Every supplier -> demand pair of a stage, by id: the :class:`ArcCosts` and the ids of its positions.
+
+    What a stage model gets when the rules allow every pair: the model then prices the pairs it leaves out.
+    """
+
+    costs: ArcCosts
+    supplier_ids: pd.Index
+    demand_ids: pd.Index
+
+    def __post_init__(self) -> None:
+        if len(self.supplier_ids) != self.costs.num_suppliers or len(self.demand_ids) != self.costs.num_demands:
+            raise ValueError("Expected one id per supplier and per demand position of the costs.")
+
+    def locations(self, supplier_ids: pd.Series, demand_ids: pd.Series) -> tuple[IntArray, IntArray]:
+        """Positions of the given ids in the costs.
+
+        Raises
+        ------
+        ValueError
+            If an id is not one of the costs' locations (the full model would lack its pairs).
+        """
+        supplier = np.asarray(self.supplier_ids.get_indexer(pd.Index(supplier_ids.to_numpy())), dtype=np.int64)
+        demand = np.asarray(self.demand_ids.get_indexer(pd.Index(demand_ids.to_numpy())), dtype=np.int64)
+        if (supplier < 0).any() or (demand < 0).any():
+            raise ValueError("Every supplier and demand needs a location in the pair costs.")
+        return supplier, demand
+
+
+@dataclass(frozen=True)
+class MatrixArcCosts:
+    """:class:`ArcCosts` from a dense ``suppliers x demands`` matrix of minutes (tests and small inputs)."""
+
+    matrix: FloatArray
+
+    @property
+    def num_suppliers(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def num_demands(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def minutes(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        return np.asarray(self.matrix[supplier, demand], dtype=np.float64)
+
+    def near(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
+        block = self.matrix[np.ix_(supplier, demand)] <= np.asarray(radius, dtype=np.float64)[:, None]
+        rows, columns = np.nonzero(block)
+        return np.asarray(supplier)[rows].astype(np.int64), np.asarray(demand)[columns].astype(np.int64)
+
+    def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        take = min(k, len(supplier))
+        if take == 0 or len(demand) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        block = self.matrix[np.ix_(supplier, demand)]
+        order = np.argsort(block, axis=0, kind="stable")[:take]
+        return np.asarray(supplier)[order].T.ravel().astype(np.int64), np.repeat(np.asarray(demand), take)
+
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        take = min(k, len(demand))
+        if take == 0 or len(supplier) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        block = self.matrix[np.ix_(supplier, demand)]
+        order = np.argsort(block, axis=1, kind="stable")[:, :take]
+        return np.repeat(np.asarray(supplier), take).astype(np.int64), np.asarray(demand)[order].ravel().astype(
+            np.int64
+        )
+
+    def max_minutes(self) -> float:
+        return float(self.matrix.max(initial=0.0))
+
+
+@dataclass(frozen=True)
+class CompleteArcs:
+    """A transportation model's full arc set: every model supplier to every model demand.
+
+    ``supplier_location`` / ``demand_location`` map model rows to the positions of ``costs``; the cost of a
+    pair is its minutes plus ``penalty_minutes`` when ``supplier_group`` and ``demand_group`` differ (district
+    codes; empty arrays: no penalty).
+    """
+
+    costs: ArcCosts
+    supplier_location: IntArray
+    demand_location: IntArray
+    supplier_group: IntArray
+    demand_group: IntArray
+    penalty_minutes: float = 0.0
+
+    @classmethod
+    def plain(cls, costs: ArcCosts, supplier_location: IntArray, demand_location: IntArray) -> CompleteArcs:
+        """Costs are the minutes alone (no penalty)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(costs, np.asarray(supplier_location, np.int64), np.asarray(demand_location, np.int64), empty, empty)
+
+    @property
+    def num_suppliers(self) -> int:
+        return int(self.supplier_location.size)
+
+    @property
+    def num_demands(self) -> int:
+        return int(self.demand_location.size)
+
+    def cost_minutes(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        """The cost of the pairs ``(supplier[k], demand[k])`` (model rows), in minutes."""
+        minutes = self.costs.minutes(self.supplier_location[supplier], self.demand_location[demand])
+        if self.penalty_minutes > 0 and self.supplier_group.size:
+            crosses = self.supplier_group[supplier] != self.demand_group[demand]
+            minutes = minutes + self.penalty_minutes * crosses
+        return np.asarray(minutes, dtype=np.float64)
+
+    def max_cost_minutes(self) -> float:
+        """An upper bound on the cost of every pair."""
+        return float(self.costs.max_minutes()) + max(self.penalty_minutes, 0.0)
+
+    def near(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
+        """Model pairs among which is every pair of ``supplier`` x ``demand`` whose *minutes* are within the radius.
+
+        The cost is at least the minutes, so this holds every pair whose cost is within the radius too.
+        """
+        locations = np.unique(self.demand_location[demand])
+        found = self.costs.near(self.supplier_location[supplier], np.asarray(radius, np.float64), locations)
+        return self.model_pairs(supplier, demand, found)
+
+    def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """For each model demand, ``k`` near model suppliers among ``supplier``."""
+        locations = np.unique(self.demand_location[demand])
+        found = self.costs.nearest(locations, self.supplier_location[supplier], k)
+        return self.model_pairs(supplier, demand, found)
+
+    def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        """For each model supplier, ``k`` near demand locations among those of ``demand`` (every model demand
+        there), nearest first."""
+        locations = np.unique(self.demand_location[demand])
+        found = self.costs.nearest_demands(self.supplier_location[supplier], locations, k)
+        return self.model_pairs(supplier, demand, found)
+
+    def model_pairs(
+        self, supplier: IntArray, demand: IntArray, location_pairs: tuple[IntArray, IntArray]
+    ) -> tuple[IntArray, IntArray]:
+        """Location pairs back to model rows: each supplier location is one model supplier (of ``supplier``); a
+        demand location stands for every model demand of ``demand`` located there."""
+        supplier_location, demand_location = location_pairs
+        supplier = np.asarray(supplier, dtype=np.int64)
+        by_location = np.argsort(self.supplier_location[supplier], kind="stable")
+        position = np.searchsorted(self.supplier_location[supplier][by_location], supplier_location)
+        pair_supplier = supplier[by_location[position]]
+        demand = np.asarray(demand, dtype=np.int64)
+        keys = self.demand_location[demand]
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        first = np.searchsorted(sorted_keys, demand_location, side="left")
+        count = np.searchsorted(sorted_keys, demand_location, side="right") - first
+        if count.size == 0 or count.max() <= 1:
+            return pair_supplier[count > 0], demand[order[first[count > 0]]]
+        pair = np.repeat(np.arange(count.size), count)
+        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        return pair_supplier[pair], demand[order[first[pair] + offset]]
+
+
+# --------------------------------------------------------------------------- exact integer costs
+
+
+@dataclass(frozen=True)
+class CostScale:
+    """Minutes as integer solver costs: ``units(m) = rint(m * units_per_minute)``.
+
+    Exactness. Every arc's rounding error is at most ``h = 0.5 / units_per_minute`` minutes, and every feasible
+    flow of a stage puts the same total ``U`` on its priced arcs (the phase totals are fixed before the cost
+    phase). So for any feasible flow ``x``, ``|cost(x) - units(x) / units_per_minute| <= h U``, and the
+    integer optimum ``x*`` satisfies ``cost(x*) <= OPT + 2 h U``: the exact-minute lower bound
+    ``units(x*) / units_per_minute - h U`` (see :meth:`lower_bound`) leaves a certified relative gap of at most
+    ``U / (units_per_minute * cost(x*))``, far below ``1e-6`` at the resolution chosen here.
+
+    Overflow. :func:`cost_scale` picks the largest power of two (at most the finest asked for) with
+    ``max_units * (nodes + 1) < 2**53`` — potentials are sums of at most ``nodes`` arc costs, exact in
+    float64, and OR-Tools' cost scaling multiplies costs by ``nodes + 1`` — and ``max_units * U < 2**62``, so no
+    total cost overflows ``int64``.
+    """
+
+    units_per_minute: float
+
+    def units(self, minutes: npt.ArrayLike) -> IntArray:
+        """Integer costs of ``minutes`` (finite, non-negative)."""
+        scaled = np.asarray(minutes, dtype=np.float64) * self.units_per_minute
+        if scaled.size and (not np.all(np.isfinite(scaled)) or scaled.min() < 0):
+            raise ValueError("Expected finite, non-negative minutes on every arc.")
+        return np.rint(scaled).astype(np.int64)
+
+    def lower_bound(self, units_bound: float, flow_total: int) -> float:
+        """A lower bound in exact minutes from a lower bound on the integer cost (``flow_total`` = ``U``)."""
+        return (units_bound - 0.5 * flow_total) / self.units_per_minute
+
+
+def cost_scale(max_minutes: float, num_nodes: int, flow_total: int, finest: float = MAX_UNITS_PER_MINUTE) -> CostScale:
+    """The finest safe :class:`CostScale` for costs up to ``max_minutes``, at most ``finest`` units per minute
+    (docstring of :class:`CostScale`).
+
+    Raises
+    ------
+    ValueError
+        If even one unit per minute would overflow (costs above about ``2**53 / nodes`` minutes).
+    """
+    most = max(float(max_minutes), 1.0)
+    limits = [
+        finest,
+        (EXACT_FLOAT - 1) / (most * (num_nodes + 2)),
+        INT64_SAFE / (most * max(int(flow_total), 1)),
+    ]
+    exponent = math.floor(math.log2(min(limits)))
+    if exponent < 0:
+        raise ValueError(f"Costs up to {max_minutes:g} minutes on {num_nodes} nodes overflow int64.")
+    return CostScale(float(2**exponent))
+
+
+# --------------------------------------------------------------------------- potentials
+
+
+def residual_potentials(
+    num_nodes: int, tails: IntArray, heads: IntArray, capacities: IntArray, costs: IntArray, flows: IntArray
+) -> IntArray:
+    """Potentials ``p`` with ``costs - p[tails] + p[heads] >= 0`` on every residual arc of an optimal flow.
+
+    Any optimal potentials make an arc strictly between its bounds *tight* (reduced cost 0: both its forward
+    and its backward arc are residual). So within a connected component of tight arcs the potentials are
+    fixed up to one constant per component: :func:`tight_potentials` propagates them along a spanning forest
+    in exact integers. The constants ``theta`` solve a system of difference constraints, one per residual arc
+    ``u -> v`` between components, ``theta(cu) - theta(cv) <= w'(u, v)`` with ``w'`` the arc's reduced cost
+    under the tight potentials: Bellman-Ford from a virtual root on the (small) graph of components, whose
+    minimum arc per pair of components is enough. Finally :func:`check_potentials` verifies the reduced cost
+    of *every* residual arc, so the result is certified whatever the path to it; should the check fail,
+    Bellman-Ford on the whole residual network (``p = -dist`` from a root joined to every node at cost 0)
+    is the fallback.
+
+    Raises
+    ------
+    ValueError
+        If no potentials pass the check (the flow was not optimal: a negative residual cycle).
+    """
+    tails, heads = np.asarray(tails, np.int64), np.asarray(heads, np.int64)
+    residual = residual_arcs(tails, heads, capacities, costs, flows)
+    tight = (flows > 0) & (flows < capacities)
+    label, base = tight_potentials(num_nodes, tails[tight], heads[tight], np.asarray(costs, np.int64)[tight])
+    tail, head, weight = residual
+    reduced = weight - base[tail] + base[head]
+    crossing = label[tail] != label[head]
+    components = int(label.max(initial=-1)) + 1
+    offset = -shortest_distances(components, label[tail][crossing], label[head][crossing], reduced[crossing])
+    potential = base + offset[label]
+    if check_potentials(potential, residual):
+        return potential
+    potential = -shortest_distances(num_nodes, tail, head, weight)
+    if check_potentials(potential, residual):
+        return potential
+    raise ValueError("No potentials certify the flow: it is not optimal.")
+
+
+def residual_arcs(
+    tails: IntArray, heads: IntArray, capacities: IntArray, costs: IntArray, flows: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Tails, heads and costs of the residual network: forward arcs below capacity, backward arcs with flow."""
+    forward = flows < capacities
+    backward = flows > 0
+    costs = np.asarray(costs, np.int64)
+    return (
+        np.concatenate([tails[forward], heads[backward]]),
+        np.concatenate([heads[forward], tails[backward]]),
+        np.concatenate([costs[forward], -costs[backward]]),
+    )
+
+
+def check_potentials(potential: IntArray, residual: tuple[IntArray, IntArray, IntArray]) -> bool:
+    """True when every residual arc has a non-negative reduced cost under ``potential`` (exact integers)."""
+    tail, head, weight = residual
+    return bool(tail.size == 0 or (weight - potential[tail] + potential[head]).min() >= 0)
+
+
+def tight_potentials(num_nodes: int, tails: IntArray, heads: IntArray, costs: IntArray) -> tuple[IntArray, IntArray]:
+    """Component label of every node under the tight arcs, and potentials making every tight arc's reduced cost 0
+    along a spanning forest (one root per component at potential 0).
+
+    Along a forest edge from ``u`` to its child ``v``: ``p(v) = p(u) - c`` when the tight arc is ``u -> v``,
+    ``p(v) = p(u) + c`` when it is ``v -> u``; sums along the path to the root by pointer jumping (integers).
+    """
+    root = num_nodes
+    count, label = csgraph.connected_components(
+        sparse.csr_matrix((np.ones(tails.size), (tails, heads)), shape=(num_nodes, num_nodes)), directed=False
+    )
+    representative = np.full(count, -1, dtype=np.int64)
+    representative[label[::-1]] = np.arange(num_nodes)[::-1]
+    # undirected adjacency with the virtual root joined to one node per component
+    ends_a = np.concatenate([tails, heads, np.full(count, root)])
+    ends_b = np.concatenate([heads, tails, representative])
+    adjacency = sparse.csr_matrix((np.ones(ends_a.size), (ends_a, ends_b)), shape=(num_nodes + 1, num_nodes + 1))
+    _, parent = csgraph.breadth_first_order(adjacency, root, directed=True, return_predecessors=True)
+    parent = np.asarray(parent, dtype=np.int64)
+    parent[root] = root
+    parent[representative] = root
+    # step p(v) - p(parent v): -c for a tight arc parent -> v, +c for v -> parent
+    keys = np.concatenate([tails * (num_nodes + 1) + heads, heads * (num_nodes + 1) + tails])
+    steps = np.concatenate([-costs, costs])
+    order = np.argsort(keys, kind="stable")
+    keys, steps = keys[order], steps[order]
+    child = np.flatnonzero(parent[:num_nodes] != root)
+    position = np.searchsorted(keys, parent[child] * (num_nodes + 1) + child)
+    total = np.zeros(num_nodes + 1, dtype=np.int64)
+    total[child] = steps[position]
+    ancestor = parent.copy()
+    while (ancestor[:num_nodes] != root).any():
+        total = total + total[ancestor]
+        ancestor = ancestor[ancestor]
+    return np.asarray(label, dtype=np.int64), total[:num_nodes]
+
+
+def shortest_distances(num_nodes: int, tail: IntArray, head: IntArray, weight: IntArray) -> IntArray:
+    """Bellman-Ford distances from a virtual root joined to every node at cost 0 (so every distance is <= 0).
+
+    Parallel arcs keep their cheapest (scipy's sparse matrices would add them up). Distances are sums of at
+    most ``num_nodes`` integer weights below ``2**53`` in magnitude (:func:`cost_scale`): exact in float64.
+    """
+    root = num_nodes
+    tail = np.concatenate([tail, np.full(num_nodes, root)]).astype(np.int64)
+    head = np.concatenate([head, np.arange(num_nodes)]).astype(np.int64)
+    weight = np.concatenate([weight, np.zeros(num_nodes, dtype=np.int64)])
+    order = np.lexsort((weight, head, tail))
+    tail, head, weight = tail[order], head[order], weight[order]
+    first = np.ones(tail.size, dtype=bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    graph = sparse.csr_matrix(
+        (weight[first].astype(np.float64), (tail[first], head[first])), shape=(num_nodes + 1, num_nodes + 1)
+    )
+    try:
+        dist = csgraph.bellman_ford(graph, directed=True, indices=root)
+    except csgraph.NegativeCycleError as error:
+        raise ValueError("The residual network has a negative cycle: the flow is not optimal.") from error
+    return np.asarray(np.rint(dist[:num_nodes]), dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- pricing
+
+
+@dataclass(frozen=True)
+class Priced:
+    """One pricing pass: the left-out pairs with a negative reduced cost (most negative first, at most the
+    budget), how many pairs were examined exactly, and ``sum c_p(a) u_a`` over *every* negative pair (a
+    non-positive number: the Lagrangian bound term of the module docstring)."""
+
+    supplier: IntArray
+    demand: IntArray
+    examined: int
+    negative: int
+    bound_term: float
+    float_term: float = 0.0
+    """``sum u_a min(0, minutes_a - (p(s) - p(d)) / units_per_minute)`` over the left-out pairs (exact minutes)."""
+
+
+def price(
+    arcs: CompleteArcs,
+    scale: CostScale,
+    potentials: tuple[IntArray, IntArray],
+    capacity: tuple[IntArray, IntArray],
+    restricted: tuple[IntArray, int],
+    budget: int,
+) -> Priced:
+    """Every left-out pair with ``units(cost(s, d)) - p(s) + p(d) < 0``.
+
+    ``potentials`` = (per supplier, per demand). ``capacity`` = (supply per supplier, most inflow per demand):
+    a pair carries at most their minimum. ``restricted`` = (sorted keys ``s * stride + d`` of the restricted
+    arcs, ``stride``): those pairs are skipped (a saturated one may be negative: its flow is at capacity). Only
+    suppliers with a positive supply are priced (a supplier without supply never sends flow). The demands are
+    cut into :data:`POTENTIAL_BANDS` bands of ``p(d)``; a pair can be negative only if
+    ``minutes <= cost < (p(s) - p(d)) / units_per_minute``, so each supplier asks the costs for the demands of a
+    band within the radius ``(p(s) - min_band p(d) + 1) / units_per_minute`` and checks those exactly, a few
+    suppliers at a time (at most about :data:`PRICING_CHUNK_PAIRS` pairs in memory).
+    """
+    supply, inflow = capacity
+    supplier_potential, demand_potential = potentials
+    restricted_keys, stride = restricted
+    suppliers = np.flatnonzero(supply > 0)
+    demands = np.flatnonzero(inflow > 0)
+    found_supplier: list[IntArray] = []
+    found_demand: list[IntArray] = []
+    found_reduced: list[IntArray] = []
+    examined = negative = 0
+    bound_term = float_term = 0.0
+    if suppliers.size == 0 or demands.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Priced(empty, empty, 0, 0, 0.0)
+    order = demands[np.argsort(demand_potential[demands], kind="stable")]
+    bands = np.array_split(order, min(POTENTIAL_BANDS, order.size))
+    per_chunk = max(1, PRICING_CHUNK_PAIRS // max(1, max(len(band) for band in bands)))
+    for band in bands:
+        lowest = int(demand_potential[band].min())
+        reach = supplier_potential[suppliers] - lowest  # negative needs units < reach
+        active = suppliers[reach > 0]
+        for start in range(0, active.size, per_chunk):
+            chunk = active[start : start + per_chunk]
+            radius = (supplier_potential[chunk] - lowest + 1) / scale.units_per_minute
+            pair_supplier, pair_demand = arcs.near(chunk, radius, band)
+            if pair_supplier.size == 0:
+                continue
+            examined += int(pair_supplier.size)
+            minutes = arcs.cost_minutes(pair_supplier, pair_demand)
+            reduced = scale.units(minutes) - supplier_potential[pair_supplier] + demand_potential[pair_demand]
+            difference = supplier_potential[pair_supplier] - demand_potential[pair_demand]
+            exact_reduced = minutes - difference / scale.units_per_minute
+            below = reduced < 0
+            exact_below = exact_reduced < 0
+            left_out = ~is_member(pair_supplier * stride + pair_demand, restricted_keys)
+            below &= left_out
+            exact_below &= left_out
+            pair_capacity = np.minimum(supply[pair_supplier], inflow[pair_demand])
+            float_term += float(np.sum(exact_reduced[exact_below] * pair_capacity[exact_below]))
+            if not below.any():
+                continue
+            pair_supplier, pair_demand, reduced = pair_supplier[below], pair_demand[below], reduced[below]
+            negative += int(reduced.size)
+            bound_term += float(np.sum(reduced * np.minimum(supply[pair_supplier], inflow[pair_demand])))
+            found_supplier.append(pair_supplier)
+            found_demand.append(pair_demand)
+            found_reduced.append(reduced)
+            if sum(part.size for part in found_reduced) > 4 * budget:
+                _keep_best(found_supplier, found_demand, found_reduced, budget)
+    if found_reduced:
+        _keep_best(found_supplier, found_demand, found_reduced, budget)
+        return Priced(found_supplier[0], found_demand[0], examined, negative, bound_term, float_term)
+    empty = np.zeros(0, dtype=np.int64)
+    return Priced(empty, empty, examined, 0, 0.0, float_term)
+
+
+def is_member(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
+    """Which ``keys`` occur in ``sorted_keys``."""
+    if sorted_keys.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return np.asarray(sorted_keys[position] == keys)
+
+
+def _keep_best(suppliers: list[IntArray], demands: list[IntArray], reduced: list[IntArray], budget: int) -> None:
+    """Collapse the found pairs (in place) to the ``budget`` most negative, spread over the demands.
+
+    Each demand's most negative pair comes first, then each demand's second, ...: a round adds an entering arc
+    for as many demands as it can instead of many for a few.
+    """
+    supplier = np.concatenate(suppliers)
+    demand = np.concatenate(demands)
+    values = np.concatenate(reduced)
+    order = np.lexsort((values, demand))
+    supplier, demand, values = supplier[order], demand[order], values[order]
+    starts = np.r_[True, demand[1:] != demand[:-1]]
+    rank = np.arange(demand.size) - np.maximum.accumulate(np.where(starts, np.arange(demand.size), 0))
+    keep = np.lexsort((values, rank))[:budget]
+    suppliers[:] = [supplier[keep]]
+    demands[:] = [demand[keep]]
+    reduced[:] = [values[keep]]

@@ -1,0 +1,424 @@
+"""The cost phase of a transportation stage over every supplier -> demand pair, proven by pricing.
+
+Nursing's cost phase and drugs' pack-minutes phase have one shape: suppliers ``s`` with supply ``a_s`` (what
+is not shipped goes to a *spare* node), demands ``d`` that pass what they receive on to *class* nodes through
+*outlet* arcs ``d -> k`` of given capacity (drugs: an institution's fill floor and the rest of its need;
+nursing: a need's tier), and class nodes that must receive exactly ``b_k`` (the optimum of the earlier
+phases). Assignment arcs ``s -> d`` cost ``c(s, d)`` minutes. Every pair is an allowed arc.
+
+:func:`solve_transport` works on a restricted arc set (the caller's seed, typically each demand's nearest
+suppliers) and grows it only as a proof requires:
+
+1. **Feasibility.** The restricted network may be unable to meet the class totals (nearest arcs strand
+   stock). A maximum flow source -> supplier (``a_s``) -> demand (uncapacitated) -> class (outlet capacity)
+   -> sink (``b_k``) tells; when it falls short, its minimum cut separates suppliers ``A`` (source side) from
+   demands ``B`` (sink side) with no restricted arc from ``A`` to ``B`` (such an arc would be uncapacitated
+   and cross the cut). In the full model every pair of ``A x B`` exists and the full model is feasible, so
+   ``A`` and ``B`` are not empty; each supplier of ``A`` gets arcs to its nearest demands of ``B``, enough
+   of them to take its leftover supply (at least one), which breaks the cut. Arcs are only added, so this
+   ends (at worst with every pair).
+2. **Optimality.** A min-cost flow on the restricted arcs (``SimpleMinCostFlow``, integer costs of
+   :class:`models.pricing.CostScale`), node potentials from its residual network
+   (:func:`models.pricing.residual_potentials`), and a pricing pass over every left-out pair
+   (:func:`models.pricing.price`). Pairs with a negative reduced cost are added and the flow re-solved; when
+   none is left the restricted optimum is the all-arcs optimum (proof in :mod:`models.pricing`). Each round
+   adds at least one arc, so this ends too; a round or time cap only stops it early, then the status is
+   ``feasible`` with the Lagrangian bound of the last pass.
+
+Assignment arcs get capacity ``min(a_s, inflow_d)`` (``inflow_d`` = the demand's outlet capacity), which no
+feasible flow exceeds (tight capacities make OR-Tools' solver markedly faster). The potentials are derived
+with capacity ``inflow_d + 1`` instead: the feasible flows, hence the optimum, are the same, and that residual
+network is a superset, so its potentials certify the flow for both; pricing skips the restricted pairs
+anyway (:attr:`ArcSet.keys`). Objective and bound are reported in exact minutes
+(:meth:`models.pricing.CostScale.lower_bound`); the status is ``optimal`` when pricing found no negative pair
+and the certified gap is at most :data:`models.pricing.RELATIVE_TOLERANCE`.
+
+Without a complete arc set (``complete=None``) the seed arcs are the whole model: one min-cost flow, no
+feasibility repair (the caller's earlier phases ran on the same arcs), no pricing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models.base import Status, relative_gap
+from models.flow import FlowError, IntArray, MaxFlow, min_cost_flow
+from models.pricing import (
+    RELATIVE_TOLERANCE,
+    START_UNITS_PER_MINUTE,
+    CompleteArcs,
+    CostScale,
+    FloatArray,
+    Priced,
+    cost_scale,
+    price,
+    residual_potentials,
+)
+
+FEASIBILITY_NEIGHBOURS = 32
+"""Most arcs a supplier on the source side of a cut gets per feasibility round (to its nearest cut-off demands)."""
+KEEP_PER_DEMAND = 2
+"""After the first solve each demand keeps its arcs with flow and this many of its cheapest by reduced cost."""
+NOTHING_PRICED = Priced(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 0, 0.0)
+REFINE_FACTOR = 2.0**8
+"""How much finer the cost resolution gets when a proven plan's certified gap is still above the tolerance."""
+MAX_PRICING_ROUNDS = 200
+"""Pricing rounds before the phase stops with a bound (never reached on the benchmark instances)."""
+
+
+@dataclass(frozen=True)
+class TransportProblem:
+    """One cost phase: suppliers, demands with their outlets to class nodes, class totals, the arcs.
+
+    ``outlet_demand`` / ``outlet_class`` / ``outlet_capacity``: one entry per outlet arc ``d -> k``.
+    ``seed_supplier`` / ``seed_demand``: the arcs to start from (model rows). ``seed_minutes``: their costs, used
+    only without ``complete`` (then the seeds are the model); with ``complete`` every cost comes from it.
+    """
+
+    supply: IntArray
+    num_demands: int
+    outlet_demand: IntArray
+    outlet_class: IntArray
+    outlet_capacity: IntArray
+    class_demand: IntArray
+    seed_supplier: IntArray
+    seed_demand: IntArray
+    seed_minutes: FloatArray | None = None
+    complete: CompleteArcs | None = None
+
+    @property
+    def num_suppliers(self) -> int:
+        return int(self.supply.size)
+
+    @property
+    def num_nodes(self) -> int:
+        return self.num_suppliers + self.num_demands + int(self.class_demand.size) + 1
+
+    @property
+    def inflow(self) -> IntArray:
+        """Most a demand can pass on: the capacity of its outlets."""
+        return np.bincount(self.outlet_demand, weights=self.outlet_capacity, minlength=self.num_demands).astype(
+            np.int64
+        )
+
+    @property
+    def flow_total(self) -> int:
+        """What every feasible flow ships over the assignment arcs: the class totals."""
+        return int(self.class_demand.sum())
+
+
+@dataclass(frozen=True)
+class TransportSolution:
+    """The final restricted arcs with their flow, what was proven, and how it went.
+
+    ``objective`` is the flow's cost in exact minutes; ``bound`` a lower bound on the full model's optimum in
+    exact minutes. ``stats``: arcs_seed, arcs_feasibility, arcs_priced_in, arcs_dropped (after the first solve),
+    arcs (final), pairs_priced, feasibility_rounds, pricing_rounds, resolutions (cost scales tried),
+    units_per_minute (the last), proven, seconds per step.
+    """
+
+    supplier: IntArray
+    demand: IntArray
+    minutes: FloatArray
+    flow: IntArray
+    status: Status
+    objective: float
+    bound: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+
+class ArcSet:
+    """The restricted arcs: unique (supplier, demand) pairs with their costs in minutes, grown by :meth:`add`."""
+
+    def __init__(self, num_demands: int) -> None:
+        self.num_demands = max(int(num_demands), 1)
+        self.supplier = np.zeros(0, dtype=np.int64)
+        self.demand = np.zeros(0, dtype=np.int64)
+        self.minutes = np.zeros(0, dtype=np.float64)
+        self._keys = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.supplier.size)
+
+    def add(self, supplier: IntArray, demand: IntArray, minutes: FloatArray) -> int:
+        """Add the pairs not yet present (the first of repeated pairs); returns how many were new."""
+        keys = np.asarray(supplier, np.int64) * self.num_demands + np.asarray(demand, np.int64)
+        keys, first = np.unique(keys, return_index=True)
+        fresh = ~np.isin(keys, self._keys, assume_unique=True)
+        if not fresh.any():
+            return 0
+        take = first[fresh]
+        self.supplier = np.concatenate([self.supplier, np.asarray(supplier, np.int64)[take]])
+        self.demand = np.concatenate([self.demand, np.asarray(demand, np.int64)[take]])
+        self.minutes = np.concatenate([self.minutes, np.asarray(minutes, np.float64)[take]])
+        self._keys = np.union1d(self._keys, keys[fresh])
+        return int(take.size)
+
+    def keep(self, mask: np.ndarray) -> int:
+        """Keep only the arcs of ``mask`` (the others become left-out pairs again); returns how many were dropped."""
+        self.supplier, self.demand, self.minutes = self.supplier[mask], self.demand[mask], self.minutes[mask]
+        self._keys = np.sort(self.supplier * self.num_demands + self.demand)
+        return int(mask.size - mask.sum())
+
+    @property
+    def keys(self) -> IntArray:
+        """``supplier * num_demands + demand`` of every arc, sorted (what :func:`models.pricing.price` skips)."""
+        return self._keys
+
+
+def solve_transport(problem: TransportProblem, deadline: float | None = None) -> TransportSolution:
+    """The cost phase's min-cost flow over every allowed pair (module docstring); raises :class:`FlowError`
+    when the restricted network cannot be made feasible (the earlier phases promised more than exists).
+
+    Rounds start at :data:`models.pricing.START_UNITS_PER_MINUTE`; when pricing has proven the plan but its
+    certified gap on exact minutes is still above the tolerance, the resolution is refined (up to the safe
+    finest, :func:`models.pricing.cost_scale`) and the rounds go on from the current arcs.
+    """
+    arcs = ArcSet(problem.num_demands)
+    complete = problem.complete
+    if complete is None:
+        minutes = problem.seed_minutes if problem.seed_minutes is not None else np.zeros(problem.seed_supplier.size)
+        arcs.add(problem.seed_supplier, problem.seed_demand, minutes)
+        max_cost = float(arcs.minutes.max(initial=0.0))
+    else:
+        seed_minutes = complete.cost_minutes(problem.seed_supplier, problem.seed_demand)
+        arcs.add(problem.seed_supplier, problem.seed_demand, seed_minutes)
+        max_cost = complete.max_cost_minutes()
+    scale = cost_scale(max_cost, problem.num_nodes, problem.flow_total, START_UNITS_PER_MINUTE)
+    finest = cost_scale(max_cost, problem.num_nodes, problem.flow_total)
+    log = PricingLog(arcs_seed=len(arcs))
+    started = time.perf_counter()
+    if complete is not None:
+        log.feasibility_rounds, log.arcs_feasibility = make_feasible(problem, arcs, complete)
+    log.seconds["feasibility_seconds"] = time.perf_counter() - started
+    while True:
+        outcome = price_rounds(problem, arcs, scale, deadline, log)
+        refine = (
+            outcome.converged and outcome.gap > RELATIVE_TOLERANCE and scale.units_per_minute < finest.units_per_minute
+        )
+        if not refine or (deadline is not None and time.perf_counter() >= deadline):
+            break
+        scale = CostScale(min(finest.units_per_minute, scale.units_per_minute * REFINE_FACTOR))
+    status = Status.OPTIMAL if outcome.converged and outcome.gap <= RELATIVE_TOLERANCE else Status.FEASIBLE
+    stats = log.stats(len(arcs), outcome.converged, scale)
+    return TransportSolution(
+        arcs.supplier, arcs.demand, arcs.minutes, outcome.flow, status, outcome.objective, outcome.bound, stats
+    )
+
+
+@dataclass
+class PricingLog:
+    """What the rounds did so far (:attr:`TransportSolution.stats`)."""
+
+    arcs_seed: int = 0
+    arcs_feasibility: int = 0
+    feasibility_rounds: int = 0
+    arcs_priced_in: int = 0
+    arcs_dropped: int = 0
+    pairs_priced: int = 0
+    pricing_rounds: int = 0
+    resolutions: int = 0
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"feasibility_seconds": 0.0, "min_cost_seconds": 0.0, "pricing_seconds": 0.0}
+    )
+
+    def stats(self, arcs: int, proven: bool, scale: CostScale) -> dict[str, Any]:
+        counts = {name: value for name, value in vars(self).items() if name != "seconds"}
+        return {**counts, "arcs": arcs, "proven": proven, "units_per_minute": scale.units_per_minute, **self.seconds}
+
+
+@dataclass(frozen=True)
+class RoundsOutcome:
+    """The last round at one resolution: the flow, its exact cost, the certified bound, whether pricing is done."""
+
+    flow: IntArray
+    objective: float
+    bound: float
+    converged: bool
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+
+def price_rounds(
+    problem: TransportProblem, arcs: ArcSet, scale: CostScale, deadline: float | None, log: PricingLog
+) -> RoundsOutcome:
+    """Min-cost flow, potentials and pricing at one resolution until no left-out pair is negative (or the cap).
+
+    Arcs are pruned once, after the very first solve (:func:`worth_keeping`); from then on they only grow, so
+    the rounds end.
+    """
+    complete = problem.complete
+    log.resolutions += 1
+    while True:
+        started = time.perf_counter()
+        network = cost_network(problem, arcs, scale)
+        solved = min_cost_flow(*network)
+        flow = solved.flows[: len(arcs)]
+        log.seconds["min_cost_seconds"] += time.perf_counter() - started
+        started = time.perf_counter()
+        # the same flow is optimal with looser assignment capacities (no feasible flow reaches inflow_d + 1), whose
+        # residual network is a superset: its potentials certify both, and leave every flow-carrying arc tight
+        loose = network[2].copy()
+        loose[: len(arcs)] = problem.inflow[arcs.demand] + 1
+        potential = residual_potentials(problem.num_nodes, network[0], network[1], loose, network[3], solved.flows)
+        supplier_potential = potential[: problem.num_suppliers]
+        demand_potential = potential[problem.num_suppliers : problem.num_suppliers + problem.num_demands]
+        found = NOTHING_PRICED
+        if complete is not None:
+            found = price(
+                complete,
+                scale,
+                (supplier_potential, demand_potential),
+                (problem.supply, problem.inflow),
+                (arcs.keys, arcs.num_demands),
+                problem.num_demands + problem.num_suppliers,
+            )
+            log.pricing_rounds += 1
+        log.seconds["pricing_seconds"] += time.perf_counter() - started
+        log.pairs_priced += found.examined
+        objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
+        rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
+        exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
+        converged = found.supplier.size == 0
+        out_of_time = deadline is not None and time.perf_counter() >= deadline
+        if converged or log.pricing_rounds >= MAX_PRICING_ROUNDS or out_of_time:
+            return RoundsOutcome(flow, objective, min(max(rounded_bound, exact_bound), objective), converged)
+        assert complete is not None  # without it nothing is priced: converged
+        if log.pricing_rounds == 1:
+            reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]
+            log.arcs_dropped += arcs.keep(worth_keeping(arcs.demand, flow, reduced))
+        log.arcs_priced_in += arcs.add(
+            found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand)
+        )
+
+
+def lagrangian_bound(
+    network: tuple[IntArray, IntArray, IntArray, IntArray, IntArray],
+    arc_minutes: FloatArray,
+    potential: IntArray,
+    scale: CostScale,
+) -> float:
+    """The restricted network's part of the Lagrangian bound on exact minutes (:mod:`models.pricing`).
+
+    ``sum_v pi(v) b(v) + sum_a u_a min(0, minutes_a - pi(tail) + pi(head))`` over the network's arcs with
+    ``pi = potential / units_per_minute``; the first sum in exact integers, the second in floats less a margin
+    far above their rounding error (pairwise summation), so the value never exceeds the true one.
+    """
+    tails, heads, capacities, _, supplies = network
+    minutes = np.concatenate([arc_minutes, np.zeros(tails.size - arc_minutes.size)])
+    difference = (potential[tails] - potential[heads]) / scale.units_per_minute
+    terms = np.minimum(minutes - difference, 0.0) * capacities
+    exact_part = sum(int(p) * int(b) for p, b in zip(potential[supplies != 0], supplies[supplies != 0], strict=True))
+    margin = 1e-12 * float(np.abs(terms).sum())
+    return exact_part / scale.units_per_minute + float(terms.sum()) - margin
+
+
+def worth_keeping(demand: IntArray, flow: IntArray, reduced: IntArray) -> np.ndarray:
+    """Arcs to keep after the first solve: those with flow, and each demand's :data:`KEEP_PER_DEMAND` cheapest
+    by reduced cost (the likeliest to enter next)."""
+    order = np.lexsort((reduced, demand))
+    sorted_demand = demand[order]
+    starts = np.r_[True, sorted_demand[1:] != sorted_demand[:-1]]
+    rank = np.arange(order.size) - np.maximum.accumulate(np.where(starts, np.arange(order.size), 0))
+    cheap = np.zeros(order.size, dtype=bool)
+    cheap[order[rank < KEEP_PER_DEMAND]] = True
+    return cheap | (flow > 0)
+
+
+def cost_network(
+    problem: TransportProblem, arcs: ArcSet, scale: CostScale
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Tails, heads, capacities, unit costs and supplies of the min-cost flow; assignment arcs first.
+
+    Nodes: suppliers, demands, classes, spare. Assignment arcs ``s -> d`` (capacity :func:`arc_capacity`),
+    outlets ``d -> k``, spare arcs ``s -> spare`` (capacity ``a_s``).
+    """
+    suppliers, demands = problem.num_suppliers, problem.num_demands
+    class_base = suppliers + demands
+    spare = class_base + int(problem.class_demand.size)
+    supplier_nodes = np.arange(suppliers, dtype=np.int64)
+    tails = np.concatenate([arcs.supplier, suppliers + problem.outlet_demand, supplier_nodes])
+    heads = np.concatenate([suppliers + arcs.demand, class_base + problem.outlet_class, np.full(suppliers, spare)])
+    capacities = np.concatenate([arc_capacity(problem, arcs), problem.outlet_capacity, problem.supply])
+    costs = np.concatenate([scale.units(arcs.minutes), np.zeros(problem.outlet_demand.size + suppliers, np.int64)])
+    supplies = np.zeros(problem.num_nodes, dtype=np.int64)
+    supplies[:suppliers] = problem.supply
+    supplies[class_base:spare] = -problem.class_demand
+    supplies[spare] = -(int(problem.supply.sum()) - problem.flow_total)
+    return tails, heads, capacities.astype(np.int64), costs, supplies
+
+
+def bridging_pairs(
+    complete: CompleteArcs, suppliers: IntArray, demands: IntArray, leftover: IntArray, inflow: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Arcs across a cut: each supplier of ``suppliers`` to its nearest ``demands``, as many (up to
+    :data:`FEASIBILITY_NEIGHBOURS`, at least one) as it takes for their inflow to cover its leftover supply."""
+    pair_supplier, pair_demand = complete.nearest_demands(suppliers, demands, FEASIBILITY_NEIGHBOURS)
+    if pair_supplier.size == 0:
+        return pair_supplier, pair_demand
+    order = np.argsort(pair_supplier, kind="stable")  # nearest first within each supplier
+    pair_supplier, pair_demand = pair_supplier[order], pair_demand[order]
+    taken = np.cumsum(inflow[pair_demand])
+    starts = np.r_[True, pair_supplier[1:] != pair_supplier[:-1]]
+    before_group = np.maximum.accumulate(np.where(starts, taken - inflow[pair_demand], 0))
+    covered_before = taken - inflow[pair_demand] - before_group
+    needed = starts | (covered_before < leftover[pair_supplier])
+    return pair_supplier[needed], pair_demand[needed]
+
+
+def arc_capacity(problem: TransportProblem, arcs: ArcSet) -> IntArray:
+    """``min(a_s, inflow_d)`` per assignment arc: no feasible flow puts more on it (tight capacities also make
+    OR-Tools' solver markedly faster than loose ones)."""
+    return np.minimum(problem.supply[arcs.supplier], problem.inflow[arcs.demand])
+
+
+def make_feasible(problem: TransportProblem, arcs: ArcSet, complete: CompleteArcs) -> tuple[int, int]:
+    """Grow ``arcs`` until the restricted network meets the class totals (step 1 of the module docstring).
+
+    Returns the rounds and the arcs added.
+    """
+    suppliers, demands = problem.num_suppliers, problem.num_demands
+    class_base = suppliers + demands
+    source, sink = class_base + int(problem.class_demand.size), class_base + int(problem.class_demand.size) + 1
+    uncapacitated = int(problem.supply.sum()) + 1
+    inflow = problem.inflow
+    rounds = added = 0
+    while True:
+        supplier_nodes = np.arange(suppliers, dtype=np.int64)
+        class_nodes = class_base + np.arange(problem.class_demand.size, dtype=np.int64)
+        network = MaxFlow(
+            np.concatenate([np.full(suppliers, source), arcs.supplier, suppliers + problem.outlet_demand, class_nodes]),
+            np.concatenate(
+                [
+                    supplier_nodes,
+                    suppliers + arcs.demand,
+                    class_base + problem.outlet_class,
+                    np.full(class_nodes.size, sink),
+                ]
+            ),
+            np.concatenate(
+                [problem.supply, np.full(len(arcs), uncapacitated), problem.outlet_capacity, problem.class_demand]
+            ),
+        )
+        if network.solve(source, sink) == problem.flow_total:
+            return rounds, added
+        side = network.source_side(sink + 1)
+        cut_suppliers = np.flatnonzero(side[:suppliers] & (problem.supply > 0))
+        cut_demands = np.flatnonzero(~side[suppliers:class_base] & (inflow > 0))
+        leftover = problem.supply - network.flows()[:suppliers]
+        pair_supplier, pair_demand = bridging_pairs(complete, cut_suppliers, cut_demands, leftover, inflow)
+        new = arcs.add(pair_supplier, pair_demand, complete.cost_minutes(pair_supplier, pair_demand))
+        if new == 0:
+            raise FlowError("The class totals cannot be met even with every supplier -> demand pair.")
+        rounds += 1
+        added += new

@@ -1,0 +1,199 @@
+"""Pricing: the full arc set as a cost oracle, exact integer costs, certified potentials, the pricing pass.
+
+Potentials are checked on optimal flows of random networks (every residual arc non-negative) and against a
+deliberately wrong flow; the pricing pass against enumerating every pair of a dense matrix.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.flow import min_cost_flow
+from models.pricing import (
+    EXACT_FLOAT,
+    AllPairs,
+    CompleteArcs,
+    CostScale,
+    MatrixArcCosts,
+    check_potentials,
+    cost_scale,
+    price,
+    residual_arcs,
+    residual_potentials,
+    shortest_distances,
+)
+
+MATRIX = np.array([[1.0, 5.0, 9.0], [4.0, 2.0, 8.0]])
+
+
+def test_matrix_costs_answer_pairs_radius_and_nearest() -> None:
+    costs = MatrixArcCosts(MATRIX)
+    assert costs.minutes(np.array([0, 1]), np.array([2, 1])).tolist() == [9.0, 2.0]
+    supplier, demand = costs.near(np.array([0, 1]), np.array([5.0, 2.0]), np.array([0, 1, 2]))
+    assert sorted(zip(supplier.tolist(), demand.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 1)]
+    supplier, demand = costs.nearest(np.array([0, 2]), np.array([0, 1]), 1)
+    assert list(zip(supplier.tolist(), demand.tolist(), strict=True)) == [(0, 0), (1, 2)]
+    supplier, demand = costs.nearest_demands(np.array([1]), np.array([0, 2]), 5)
+    assert list(zip(supplier.tolist(), demand.tolist(), strict=True)) == [(1, 0), (1, 2)]
+    assert costs.max_minutes() == 9.0
+
+
+def test_all_pairs_maps_ids_and_rejects_unknown_ones() -> None:
+    pairs = AllPairs(MatrixArcCosts(MATRIX), pd.Index(["A", "B"]), pd.Index(["x", "y", "z"]))
+    supplier, demand = pairs.locations(pd.Series(["B"]), pd.Series(["z", "x"]))
+    assert supplier.tolist() == [1] and demand.tolist() == [2, 0]
+    with pytest.raises(ValueError, match="location"):
+        pairs.locations(pd.Series(["C"]), pd.Series(["x"]))
+    with pytest.raises(ValueError, match="one id"):
+        AllPairs(MatrixArcCosts(MATRIX), pd.Index(["A"]), pd.Index(["x", "y", "z"]))
+
+
+def test_complete_arcs_share_a_location_and_add_the_penalty() -> None:
+    # model demands 0, 1 at location 1; demand 2 at location 2; groups: supplier 0 in g0, supplier 1 in g1
+    arcs = CompleteArcs(
+        MatrixArcCosts(MATRIX),
+        supplier_location=np.array([0, 1]),
+        demand_location=np.array([1, 1, 2]),
+        supplier_group=np.array([0, 1]),
+        demand_group=np.array([0, 1, 1]),
+        penalty_minutes=10.0,
+    )
+    assert arcs.cost_minutes(np.array([0, 0, 1]), np.array([0, 1, 1])).tolist() == [5.0, 15.0, 2.0]
+    assert arcs.max_cost_minutes() == 19.0
+    supplier, demand = arcs.near(np.array([1]), np.array([3.0]), np.array([0, 1, 2]))
+    assert sorted(demand.tolist()) == [0, 1] and supplier.tolist() == [1, 1]
+    supplier, demand = arcs.nearest(np.array([2]), np.array([0, 1]), 1)
+    assert (supplier.tolist(), demand.tolist()) == ([1], [2])
+    supplier, demand = arcs.nearest_demands(np.array([0]), np.array([0, 1, 2]), 1)
+    assert supplier.tolist() == [0, 0] and sorted(demand.tolist()) == [0, 1]
+
+
+def test_cost_scale_is_a_safe_power_of_two() -> None:
+    scale = cost_scale(100.0, 1_000, 10_000, finest=2**14)
+    assert scale.units_per_minute == 2**14
+    assert scale.units([0.0, 1.5, 2.0 / 3.0]).tolist() == [0, 24576, 10923]
+    guarded = cost_scale(1e6, 100_000, 10**9)
+    assert math.log2(guarded.units_per_minute).is_integer()
+    assert guarded.units_per_minute * 1e6 * 100_002 < EXACT_FLOAT
+    assert guarded.units_per_minute * 1e6 * 10**9 < 2**62
+    with pytest.raises(ValueError, match="overflow"):
+        cost_scale(1e15, 100_000, 10)
+    with pytest.raises(ValueError, match="non-negative"):
+        scale.units([-1.0])
+    # the exact-minute bound subtracts half a unit per unit of flow
+    assert CostScale(4.0).lower_bound(100.0, 8) == pytest.approx((100.0 - 4.0) / 4.0)
+
+
+@st.composite
+def flow_networks(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A random balanced network: a few nodes, arcs with costs and capacities, supplies routed on an arc path."""
+    nodes = draw(st.integers(2, 7))
+    count = draw(st.integers(1, 14))
+    tails = np.array([draw(st.integers(0, nodes - 1)) for _ in range(count)])
+    heads = np.array([(t + draw(st.integers(1, nodes - 1))) % nodes for t in tails])
+    capacities = np.array([draw(st.integers(0, 6)) for _ in range(count)])
+    costs = np.array([draw(st.integers(-5, 20)) for _ in range(count)])
+    # supplies: push some units along a few arcs so the network is feasible
+    supplies = np.zeros(nodes, dtype=np.int64)
+    for arc in range(count):
+        units = draw(st.integers(0, int(capacities[arc])))
+        supplies[tails[arc]] += units
+        supplies[heads[arc]] -= units
+    return nodes, tails, heads, capacities, costs, supplies
+
+
+@settings(max_examples=60, deadline=None)
+@given(flow_networks())
+def test_potentials_certify_every_optimal_flow(
+    network: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    nodes, tails, heads, capacities, costs, supplies = network
+    # negative-cost cycles are fine for a min-cost flow: the solver saturates them
+    solution = min_cost_flow(tails, heads, capacities, costs, supplies)
+    potential = residual_potentials(nodes, tails, heads, capacities, costs, solution.flows)
+    assert check_potentials(potential, residual_arcs(tails, heads, capacities, costs, solution.flows))
+    # LP duality: the potentials' dual value equals the optimal cost
+    reduced = costs - potential[tails] + potential[heads]
+    dual = int(potential @ supplies) + int(np.minimum(reduced, 0) @ capacities)
+    assert dual == solution.cost
+
+
+def test_potentials_refuse_a_flow_that_is_not_optimal() -> None:
+    # 0 -> 1 directly costs 10, via 2 costs 2: sending the unit directly leaves a negative residual cycle
+    tails, heads = np.array([0, 0, 2]), np.array([1, 2, 1])
+    capacities, costs = np.array([1, 1, 1]), np.array([10, 1, 1])
+    with pytest.raises(ValueError, match="not optimal"):
+        residual_potentials(3, tails, heads, capacities, costs, np.array([1, 0, 0]))
+
+
+def test_shortest_distances_keep_the_cheapest_parallel_arc() -> None:
+    distances = shortest_distances(3, np.array([0, 0, 1]), np.array([1, 1, 2]), np.array([5, -2, -1]))
+    assert distances.tolist() == [0, -2, -3]
+
+
+def dense_prices(
+    matrix: np.ndarray, scale: CostScale, potentials: tuple[np.ndarray, np.ndarray], restricted: set[tuple[int, int]]
+) -> dict[tuple[int, int], int]:
+    """Every left-out pair's integer reduced cost, by enumeration."""
+    supplier_potential, demand_potential = potentials
+    units = scale.units(matrix)
+    return {
+        (s, d): int(units[s, d] - supplier_potential[s] + demand_potential[d])
+        for s in range(matrix.shape[0])
+        for d in range(matrix.shape[1])
+        if (s, d) not in restricted
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 9), st.data())
+def test_pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int, data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    matrix = np.round(rng.random((suppliers, demands)) * 50, 3)
+    scale = CostScale(8.0)
+    supplier_potential = rng.integers(0, 500, suppliers)
+    demand_potential = rng.integers(0, 300, demands)
+    supply = rng.integers(0, 4, suppliers)
+    inflow = rng.integers(0, 4, demands)
+    restricted = {(s, d) for s in range(suppliers) for d in range(demands) if rng.random() < 0.3}
+    keys = np.array(sorted(s * demands + d for s, d in restricted), dtype=np.int64)
+    arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(suppliers), np.arange(demands))
+    found = price(arcs, scale, (supplier_potential, demand_potential), (supply, inflow), (keys, demands), budget=10_000)
+    expected = {
+        pair: value
+        for pair, value in dense_prices(matrix, scale, (supplier_potential, demand_potential), restricted).items()
+        if value < 0 and supply[pair[0]] > 0 and inflow[pair[1]] > 0
+    }
+    assert set(zip(found.supplier.tolist(), found.demand.tolist(), strict=True)) == set(expected)
+    capacity = {pair: min(supply[pair[0]], inflow[pair[1]]) for pair in expected}
+    assert found.bound_term == sum(value * capacity[pair] for pair, value in expected.items())
+    exact = {
+        (s, d): matrix[s, d] - (supplier_potential[s] - demand_potential[d]) / scale.units_per_minute
+        for s in range(suppliers)
+        for d in range(demands)
+        if (s, d) not in restricted and supply[s] > 0 and inflow[d] > 0
+    }
+    expected_float = sum(value * min(supply[s], inflow[d]) for (s, d), value in exact.items() if value < 0)
+    assert found.float_term == pytest.approx(expected_float, abs=1e-9)
+
+
+def test_pricing_keeps_the_most_negative_pairs_within_the_budget() -> None:
+    matrix = np.zeros((2, 3))
+    arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(3))
+    found = price(
+        arcs,
+        CostScale(1.0),
+        (np.array([5, 9]), np.array([0, 0, 0])),
+        (np.array([1, 1]), np.array([1, 1, 1])),
+        (np.zeros(0, dtype=np.int64), 3),
+        budget=3,
+    )
+    # every pair is negative: supplier 1 (-9) beats supplier 0 (-5) for each demand, one pair per demand first
+    assert found.negative == 6 and found.supplier.tolist() == [1, 1, 1]
+    assert sorted(found.demand.tolist()) == [0, 1, 2]
