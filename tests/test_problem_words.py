@@ -59,7 +59,7 @@ def test_the_messages_of_limits_encodings_and_places_read_in_chinese() -> None:
         "speed_kmh: 0.000001 is below the limit 1 for a district (0 or empty: the default)",
         "stock_cough: 12,000,000,000 in all rows, above the limit 10,000,000,000 for the whole table",
         "site_id 'H001' is also the home_id of care_homes.csv row 2: an id names one place only (care homes, "
-        "clinics, hospitals, sites, stations, pools and depots share one set of ids)",
+        "clinics, hospitals, sites, stations, pools, depots, labs and sampling sites share one set of ids)",
         "from H001 to ST1 is given again on row 4 (500 min): the last row is used, this one (5 min) is not",
         "73 km from its street S3 (district D2): check its lat/lon or street_id (it is planned in that district)",
         "54 km outside the area of the streets of its district D2: check its lat/lon or district_id",

@@ -3,8 +3,8 @@
 These run after every table is converted (:mod:`planner.dataset.validation`) and see the tables as
 :class:`ConvertedTable`\\ s:
 
-- **ids shared by two places** (errors): care homes, clinics, hospitals, sites, stations, pools and depots
-  are keyed by their id wherever places meet (travel minutes, every stage's arcs, the plan's tables), so an id
+- **ids shared by two places** (errors): care homes, clinics, hospitals, sites, stations, pools, depots, labs and
+  sampling sites are keyed by their id wherever places meet (travel minutes, every stage's arcs, the plan's tables), so an id
   names one place only; both places are named.
 - **totals** (errors): a column whose sum over all rows has a limit (the depots' stock of one drug class).
 - **repeated travel pairs** (warnings): the last row of a pair is used; each earlier row says so.
@@ -84,7 +84,7 @@ def _shared_id(column: str, values: np.ndarray, clash: pd.DataFrame) -> Callable
         return (
             f"{column} '{values[i]}' is also the {clash['column'].iloc[i]} of {clash['file'].iloc[i]} "
             f"row {int(clash['row'].iloc[i])}: an id names one place only (care homes, clinics, hospitals, "
-            "sites, stations, pools and depots share one set of ids)"
+            "sites, stations, pools, depots, labs and sampling sites share one set of ids)"
         )
 
     return describe

@@ -209,7 +209,7 @@ PATTERNS: tuple[tuple[str, Translate], ...] = (
         r"(\w+) '(.*)' is also the (\w+) of (.*) row (\d+): an id names one place only .*",
         lambda m: (
             f"{_column(m[1])}“{m[2]}”也是 {m[4]} 第 {m[5]} 行的 {_column(m[3])}："
-            + "一个编号只能指一个地点（各类机构、观察点、急救站、储备库共用一套编号）"
+            + "一个编号只能指一个地点（各类机构、观察点、急救站、储备库、实验室、采样点共用一套编号）"
         ),
     ),
     (
