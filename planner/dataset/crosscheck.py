@@ -4,8 +4,8 @@ These run after every table is converted (:mod:`planner.dataset.validation`) and
 :class:`ConvertedTable`\\ s:
 
 - **ids shared by two places** (errors): care homes, clinics, hospitals, sites, stations, pools, depots, labs and
-  sampling sites are keyed by their id wherever places meet (travel minutes, every stage's arcs, the plan's tables), so an id
-  names one place only; both places are named.
+  sampling sites are keyed by their id wherever places meet (travel minutes, every stage's arcs, the plan's
+  tables), so an id names one place only; both places are named.
 - **totals** (errors): a column whose sum over all rows has a limit (the depots' stock of one drug class).
 - **repeated travel pairs** (warnings): the last row of a pair is used; each earlier row says so.
 - **places far from their street or district** (warnings): a care home, clinic, hospital or site more than
