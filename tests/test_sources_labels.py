@@ -53,7 +53,8 @@ def test_short_sources_keep_document_and_clause_numbers_only() -> None:
     from planner.report.sources import short_source
 
     assert short_source("000 §4 reserve; 004 (十二) support teams; 000 §4 1:1") == "000 §4; 004 (十二)"
-    assert short_source("assumption: persons_per_room") == "assumption: persons_per_room"
+    assert short_source("assumption: persons_per_room") == "assumption"
+    assert short_source("000 §4 reserve; assumption: persons_per_room", "zh") == "000 §4; 假设"
 
 
 def test_an_assumption_reads_as_one_in_either_language() -> None:

@@ -53,7 +53,8 @@ def icu_share(context: PlanContext) -> pd.DataFrame:
 
 
 def sampling_points(context: PlanContext) -> pd.DataFrame:
-    """3-5 convenience sampling points per street/town."""
+    """3-5 convenience sampling points per street/town, counted in the data (``streets.sampling_points``): the points
+    a street has today, beside the points the testing stage plans (``testing_points_per_street``)."""
     sampling = context.needs.sampling
     return compliance_rows(
         "sampling_points",

@@ -85,7 +85,10 @@ RULE_IDS: dict[str, Pair] = {
         "Barrier-free sites (for disabled/dementia elderly, or every care-home person)",
         "无障碍观察点（失能失智老人，或养老机构全部观察人员）",
     ),
-    "sampling_points": ("3 to 5 sampling points per street/town", "每个街道（乡镇）3至5个便民采样点"),
+    "sampling_points": (
+        "3 to 5 sampling points per street/town today (the data's count)",
+        "每个街道（乡镇）现有3至5个便民采样点（数据中的数量）",
+    ),
     "antigen_test_kits": (
         "Antigen kits for each care home's tests (days of cover and one outbreak round)",
         "养老机构抗原检测试剂满足检测频次（储备天数及一轮全员检测）",

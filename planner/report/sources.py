@@ -93,13 +93,16 @@ ASSUMPTION_PREFIX = "assumption: "
 """How :meth:`planner.rules.rules.Rules.sources` names a rule no clause gives."""
 
 
-def short_source(source: str) -> str:
+def short_source(source: str, language: str = "en") -> str:
     """Clause ids as document numbers and clause numbers only, each once: ``000 §4; 004 (十二)`` (where the titles
-    are listed elsewhere, as on the one-page summary). Other text (``assumption: ...``) is kept."""
+    are listed elsewhere, as on the one-page summary). An assumption reads as one in ``language``."""
     parts = []
     for part in (p.strip() for p in str(source).split(SOURCE_SEPARATOR) if p.strip()):
         match = _DOCUMENT.match(part)
-        parts.append(f"{match['doc']} {_clause_number(match['rest'])}".strip() if match else part)
+        if part.startswith(ASSUMPTION_PREFIX):
+            parts.append("假设" if language == "zh" else "assumption")
+        else:
+            parts.append(f"{match['doc']} {_clause_number(match['rest'])}".strip() if match else part)
     return SOURCE_SEPARATOR.join(dict.fromkeys(parts))
 
 

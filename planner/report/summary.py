@@ -124,7 +124,7 @@ def _checklist(plan: Plan, language: str) -> str:
         met = f"{int(row['met']):,} / {int(row['scopes']):,}"
         css = " class='n bad'" if int(row["not_met"]) else " class='n'"
         rule = _e(rule_label(str(row["rule_id"]), language))
-        source = _e(short_source(str(row["source"])))  # the documents' titles follow under "Sources"
+        source = _e(short_source(str(row["source"]), language))  # the documents' titles follow under "Sources"
         rows.append(f"<tr><td>{rule}</td><td{css}>{met}</td><td>{source}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
