@@ -47,6 +47,16 @@ PLAN_CONTRACT: dict[str, dict[str, ColumnSpec]] = {
         "en": "text",
         "zh": "text",
     },
+    "timeline": {
+        "day": "count",
+        "resource": "text",
+        "scope": "text",
+        "scope_id": "id",
+        "needed": "number",
+        "planned": "number",
+        "short": "number",
+    },
+    "run_out": {"resource": "text", "scope": "text", "scope_id": "id", "first_short_day": "count"},
 }
 """The plan's own list records (top-level lists of the document); ``stage`` names a registered stage."""
 

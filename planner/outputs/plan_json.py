@@ -85,6 +85,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     document["compliance"] = records("compliance", plan.compliance)
     document["explanations"] = records("explanations", plan.explanations)
     document["marginal_values"] = records("marginal_values", plan.marginal_values)
+    document["timeline"] = records("timeline", plan.timeline)
+    document["run_out"] = records("run_out", plan.run_out)
     document["warnings"] = [
         {"severity": w.severity, "file": w.file, "row": w.row, "column": w.column, "message": w.message}
         for w in plan.warnings

@@ -166,6 +166,8 @@ def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
     tables["compliance"] = _full_table("compliance", plan.compliance)
     tables["explanations"] = _full_table("explanations", plan.explanations)
     tables["marginal_values"] = _full_table("marginal_values", plan.marginal_values)
+    tables["timeline"] = _full_table("timeline", plan.timeline)
+    tables["run_out"] = _full_table("run_out", plan.run_out)
     return tables
 
 

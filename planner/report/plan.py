@@ -24,6 +24,10 @@ from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 
 
+TIMELINE_COLUMNS: tuple[str, ...] = ("day", "resource", "scope", "scope_id", "needed", "planned", "short")
+RUN_OUT_COLUMNS: tuple[str, ...] = ("resource", "scope", "scope_id", "first_short_day")
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """One solved plan (DESIGN §5); exports follow the ``epiplan.plan/1`` contract (DESIGN §6).
@@ -46,6 +50,11 @@ class Plan:
         One sentence per shortfall: ``stage, entity_id, reason, en, zh``.
     marginal_values
         What one more unit of a resource would buy: ``stage, resource_id, resource_kind, value, en, zh``.
+    timeline
+        The day-by-day plan (empty for a snapshot plan): ``day, resource, scope, scope_id, needed, planned,
+        short``, one row per day, resource and scope (``planner.stages.timeline``).
+    run_out
+        The first day each resource runs short where it does: ``resource, scope, scope_id, first_short_day``.
     warnings
         What was odd in the inputs, located (the dataset's validation warnings, scenario ids that name
         nothing): planned as given, said here.
@@ -66,6 +75,8 @@ class Plan:
     explanations: pd.DataFrame
     marginal_values: pd.DataFrame
     warnings: tuple[Problem, ...] = ()
+    timeline: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=list(TIMELINE_COLUMNS)))
+    run_out: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=list(RUN_OUT_COLUMNS)))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "results", MappingProxyType(dict(self.results)))
@@ -102,4 +113,4 @@ def _plan_from_fields(values: dict[str, Any]) -> Plan:
     return Plan(**values)
 
 
-__all__ = ["Plan"]
+__all__ = ["RUN_OUT_COLUMNS", "TIMELINE_COLUMNS", "Plan"]

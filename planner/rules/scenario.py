@@ -50,6 +50,10 @@ LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
 Level = Literal["normal", "prevalent", "severe"]
 LEVEL_NAMES: tuple[str, ...] = ("normal", "prevalent", "severe")
 LEVEL_KNOBS: tuple[str, ...] = ("attack_rate", "severe_share", "staff_absence", "rotation_share")
+PlanKind = Literal["daily", "snapshot"]
+PLAN_KINDS: tuple[str, ...] = ("daily", "snapshot")
+DAILY_HORIZON_MAX = 60
+"""Longest horizon of the day-by-day plan (days)."""
 DISTRICT_KEYED: tuple[str, ...] = ("district_levels", "demand_multipliers", "inbound_arrivals")
 """Scenario knobs keyed by district id (checked against a dataset by :meth:`Scenario.validate_against`)."""
 
@@ -128,7 +132,14 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     level: Level = "prevalent"
+    plan: PlanKind = "daily"
+    """``daily``: the day-by-day plan over the wave (default); ``snapshot``: every need of the horizon at once."""
     horizon_days: int = Field(14, ge=1, le=365)
+    """Days planned; the daily plan covers at most :data:`DAILY_HORIZON_MAX`."""
+    peak_day: int | None = Field(None, ge=0, le=365)
+    """Day (0-based) of the epidemic curve's peak; None: the middle of the horizon (``planner.needs.curve``)."""
+    wave_days: int | None = Field(None, ge=1, le=730)
+    """Days by which 95 % of the wave has happened; None: the horizon."""
     attack_rate: OptionalShare = None
     severe_share: OptionalShare = None
     staff_absence: OptionalShare = None
@@ -160,6 +171,23 @@ class Scenario(BaseModel):
         if name in ("closed_sites", *DISTRICT_KEYED):
             value = _ids_as_text(value)
         return refuse_booleans(name, cls.model_fields[name].annotation, value)
+
+    @model_validator(mode="after")
+    def _daily_horizon(self) -> Scenario:
+        if self.plan == "daily" and self.horizon_days > DAILY_HORIZON_MAX:
+            raise ValueError(
+                f"horizon_days: the daily plan covers at most {DAILY_HORIZON_MAX} days, got {self.horizon_days} "
+                "(plan: snapshot plans longer horizons at once)"
+            )
+        if self.wave_days is not None and self.peak_day is not None and self.wave_days <= self.peak_day:
+            raise ValueError(f"wave_days: expected more than peak_day ({self.peak_day}), got {self.wave_days}")
+        return self
+
+    def curve_days(self) -> tuple[int, int]:
+        """``(peak_day, wave_days)`` of the epidemic curve, defaults filled (``planner.needs.curve``)."""
+        peak = self.horizon_days // 2 if self.peak_day is None else self.peak_day
+        wave = self.horizon_days if self.wave_days is None else self.wave_days
+        return peak, max(wave, peak + 1)
 
     @model_validator(mode="after")
     def _fill_level_defaults(self) -> Scenario:
