@@ -2,7 +2,10 @@
 
 ::
 
-    needs -> observation -> ambulance -> nursing -> drugs -> KPIs, compliance, explanations
+    needs -> observation -> ambulance -> nursing -> drugs -> testing -> KPIs, compliance, explanations, timeline
+
+A daily plan (``scenario.plan == "daily"``, the default) carries the day-by-day needs (``planner.needs.daily``);
+the stages plan on them and ``planner.report.timeline`` lays out needed against planned per day.
 
 Each stage builds its model's inputs from the dataset, the rules, the scenario, the needs and the results
 of the stages before it (``planner.stages.base.PlanContext``), so the nursing stage sees where the
@@ -22,6 +25,7 @@ from planner.report.compliance import compliance_checklist
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
 from planner.report.plan import Plan
+from planner.report.timeline import build_timeline
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 from planner.stages.base import DEFAULT_LIMITS, ArcLimits, PlanContext
@@ -98,6 +102,7 @@ def make_plan(
     results = context.results
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)
+    timeline, run_out = build_timeline(context, results)
     return Plan(
         warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario), *needs_warnings(context.needs)),
         dataset_name=dataset.name,
@@ -110,4 +115,6 @@ def make_plan(
         compliance=compliance,
         explanations=explanations,
         marginal_values=marginal_values,
+        timeline=timeline,
+        run_out=run_out,
     )

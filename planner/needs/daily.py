@@ -1,36 +1,43 @@
-"""Day-by-day needs: the snapshot's totals spread over the horizon by the epidemic curve, with lengths of stay.
+"""Day-by-day needs: the snapshot's needs spread over the horizon by the epidemic curve, with lengths of stay.
 
-Per care home, the new infections of each day (``infections``: the curve of ``planner.needs.curve`` scaled to
-the home's infected, or the district's or home's forecast) give, by cumulative rounding of the snapshot's
-formulas (DESIGN §4) applied to the *cumulative* counts, so that every total equals the snapshot's:
+Every care home has a curve: the share of the horizon's infections that happen on each day
+(``planner.needs.curve.wave_shares`` from the scenario's ``peak_day`` and ``wave_days``, or its district's or
+its own ``forecast`` rows, normalised over the horizon). How many persons need something comes from the
+snapshot (``planner.needs.needs``: the attack rate and the rules); **when** they need it comes from the curve,
+so the day-by-day totals equal the snapshot's exactly (cumulative rounding, ``planner.needs.curve.spread``):
 
-- transfers ``T(d)`` from ``r(severe_share * I_cum(d))``, disabled transfers from ``r(q * T_cum(d))``;
-- mild ``M(d) = I(d) - T(d)``; observation arrivals (homes without partition): disabled from ``r(q * M_cum(d))``,
-  other = mild other + rotated staff + new admissions (both spread by the same curve);
-- staff absences starting each day from ``r(staff_absence * staff)`` spread by the curve.
+- observation **cohorts**: each row of the snapshot's observation table (origin, group, cause) arrives over the
+  days by its origin's curve (a street's inbound arrivals by its district's) and stays the cause's length of stay
+  (rules: ``observation_stay_days`` for mild cases and new admissions, ``rotation_observation_days`` for rotated
+  staff, ``contact_central_isolation_days`` for close contacts, ``inbound_isolation_days`` for arrivals);
+- **transfers** to hospital per home and day (the home's transfers and disabled transfers by its curve);
+- **nurses** per need and day: backfill for ``staff_absence_days`` from each absence, self-care and 1:1 care in a
+  home's own isolation area for ``observation_stay_days`` from each case, 1:1 care at a receiving hospital for
+  ``hospital_stay_days`` from each disabled transfer (``c(ratio * persons present)``). 1:1 care at observation
+  sites follows the stays the observation stage plans.
 
-Lengths of stay turn arrivals into persons present (``planner.needs.curve.present``): a transferred disabled
-person needs a 1:1 nurse at the hospital for ``hospital_stay_days``, an absent staff member needs backfill for
-``absence_days``, an infected self-care resident of a home with partition needs care for
-``observation_stay_days``. Observation persons stay ``observation_stay_days`` (rotated staff
-``rotation_observation_days``) at the site the observation stage gives them (``cohorts``).
+Present on day ``t`` are the arrivals of days ``t - stay + 1 .. t``; a person never counts twice on one day, so no
+day needs more than the snapshot (which has everyone at once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from planner.needs.curve import IntArray, present, round_persons, spread, spread_cumulative
+from planner.needs.curve import FloatArray, IntArray, present, spread, wave_shares
+from planner.needs.rounding import ceil_target
+from planner.rules.rules import Rules
+from planner.rules.scenario import Scenario
 
 COHORT_COLUMNS: tuple[str, ...] = (
     "home_id",
     "street_id",
     "district_id",
     "group",
+    "cause",
     "arrival_day",
     "stay_days",
     "persons",
@@ -45,93 +52,153 @@ NURSING_COLUMNS: tuple[str, ...] = (
     "day",
     "required",
 )
+FORECAST_COLUMNS: tuple[str, ...] = ("day", "district_id", "home_id", "new_infections")
 
 
 @dataclass(frozen=True)
 class Stays:
-    """Lengths of stay, days (rules)."""
+    """Lengths of stay by cause, days (rules; a cause with 0 days still stays one day when it needs a place)."""
 
     observation_days: int
     hospital_days: int
     absence_days: int
     rotation_days: int
+    contact_days: int
+    inbound_days: int
+
+    @classmethod
+    def of(cls, rules: Rules) -> Stays:
+        """The lengths of stay of ``rules``."""
+        return cls(
+            observation_days=int(rules.observation_stay_days),
+            hospital_days=int(rules.hospital_stay_days),
+            absence_days=int(rules.staff_absence_days),
+            rotation_days=int(rules.rotation_observation_days),
+            contact_days=int(rules.contact_central_isolation_days),
+            inbound_days=int(rules.inbound_isolation_days),
+        )
+
+    def of_cause(self, cause: str) -> int:
+        """Days at an observation site of a person placed for ``cause`` (at least 1)."""
+        days = {
+            "mild": self.observation_days,
+            "admission": self.observation_days,
+            "rotation": self.rotation_days,
+            "contact": self.contact_days,
+            "inbound": self.inbound_days,
+        }[cause]
+        return max(1, days)
 
 
 @dataclass(frozen=True)
 class DailyNeeds:
-    """Every need of the horizon, day by day.
+    """Every need of the horizon, day by day (module docstring).
 
-    ``infections``: home_id, district_id, day, infected (new that day). ``cohorts`` (:data:`COHORT_COLUMNS`):
-    observation arrivals per home, group, day and length of stay. ``transfers`` (:data:`TRANSFER_COLUMNS`):
-    transfers to hospital per home and day. ``nursing`` (:data:`NURSING_COLUMNS`): nurses required per need and
-    day (1:1 at receiving hospitals, backfill and self-care at homes; 1:1 at sites comes from the observation
-    stage's stays).
+    ``curves``: one row per care home (``home_id``, ``district_id``) and one column per day ``0..H-1`` (shares);
+    ``cohorts`` (:data:`COHORT_COLUMNS`), ``transfers`` (:data:`TRANSFER_COLUMNS`), ``nursing``
+    (:data:`NURSING_COLUMNS`, rows with 0 dropped).
     """
 
     horizon_days: int
     stays: Stays
-    infections: pd.DataFrame
+    curves: pd.DataFrame
     cohorts: pd.DataFrame
     transfers: pd.DataFrame
     nursing: pd.DataFrame
 
+    def shares(self) -> FloatArray:
+        """The curves as an array (homes x days)."""
+        return self.curves.drop(columns=["home_id", "district_id"]).to_numpy(np.float64)
+
+
+def home_curves(homes: pd.DataFrame, scenario: Scenario, forecast: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each home's share of the horizon's infections per day: its own forecast, its district's, else the curve.
+
+    ``forecast`` rows (``day, district_id, home_id, new_infections``; one of the ids set) within the horizon are
+    normalised per home or district; a home or district whose forecast sums to 0 keeps the default curve.
+    """
+    horizon = scenario.horizon_days
+    peak, wave = scenario.curve_days()
+    shares = np.tile(wave_shares(horizon, peak, wave), (len(homes), 1))
+    if forecast is not None and not forecast.empty:
+        for key in ("district_id", "home_id"):
+            shares = _forecast_shares(shares, homes[key].astype(str), forecast, key, horizon)
+    frame = pd.DataFrame(shares, columns=list(range(horizon)))
+    frame.insert(0, "district_id", homes["district_id"].astype(str).to_numpy())
+    frame.insert(0, "home_id", homes["home_id"].astype(str).to_numpy())
+    return frame
+
+
+def _forecast_shares(shares: FloatArray, ids: pd.Series, forecast: pd.DataFrame, key: str, horizon: int) -> FloatArray:
+    rows = forecast[forecast[key].fillna("").astype(str) != ""]
+    rows = rows[(rows["day"] >= 0) & (rows["day"] < horizon)]
+    if rows.empty:
+        return shares
+    table = rows.pivot_table(index=key, columns="day", values="new_infections", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=range(horizon), fill_value=0).astype(np.float64)
+    totals = table.sum(axis=1)
+    table = table[totals > 0].div(totals[totals > 0], axis=0)
+    position = table.index.get_indexer(ids.to_numpy())
+    has = position >= 0
+    result = shares.copy()
+    result[has] = table.to_numpy()[position[has]]
+    return result
+
 
 def daily_needs(
     homes: pd.DataFrame,
-    infected_by_day: IntArray,
-    shares: np.ndarray,
-    *,
-    severe_share: float,
-    staff_absence: float,
+    observation: pd.DataFrame,
+    nursing: pd.DataFrame,
+    curves: pd.DataFrame,
     stays: Stays,
-    self_care_per_infected: float,
+    *,
     nurses_per_transferred_disabled: float,
-    hospital_district: Mapping[str, str],
 ) -> DailyNeeds:
-    """The day-by-day needs of ``homes`` (the snapshot's home table, ``planner.needs.needs.HOME_COLUMNS``).
+    """The day-by-day needs of the snapshot tables ``homes``, ``observation`` and ``nursing`` (``Needs``).
 
-    ``infected_by_day`` holds each home's new infections per day (one row per home, one column per day);
-    ``shares`` the curve (one row per home, or one row for all) that spreads rotated staff, new admissions and
-    staff absences; ``hospital_district`` maps each hospital to its district.
+    ``curves`` from :func:`home_curves` (same homes, same order).
     """
-    horizon = infected_by_day.shape[1]
-    residents = homes["residents"].to_numpy(np.float64)
-    disabled_share = np.divide(
-        homes["disabled"].to_numpy(np.float64), residents, out=np.zeros_like(residents), where=residents > 0
-    )
-    infected_cum = np.cumsum(infected_by_day, axis=1)
-    transfers_cum = round_persons(severe_share * infected_cum)
-    transfers = np.diff(transfers_cum, axis=1, prepend=0)
-    transfers_disabled = np.diff(round_persons(disabled_share[:, None] * transfers_cum), axis=1, prepend=0)
-    mild_cum = infected_cum - transfers_cum
-    partition = homes["partition"].to_numpy(bool)
-    observation_disabled = np.diff(round_persons(disabled_share[:, None] * mild_cum), axis=1, prepend=0)
-    observation_disabled[partition] = 0
-    mild_other = np.diff(mild_cum, axis=1, prepend=0) - observation_disabled
-    mild_other[partition] = 0
-    home_shares = np.broadcast_to(np.atleast_2d(shares), (len(homes), horizon))
-    rotation = spread(homes["rotation_staff"].to_numpy(np.float64), home_shares)
-    admissions = spread(homes["new_admissions"].to_numpy(np.float64), home_shares)
-    rotation[partition] = 0
-    admissions[partition] = 0
-    absences = spread(round_persons(staff_absence * homes["staff"].to_numpy(np.float64)), home_shares)
-    mild_in_house = np.where(partition[:, None], np.diff(mild_cum, axis=1, prepend=0), 0)
+    horizon = curves.shape[1] - 2
+    shares = curves.drop(columns=["home_id", "district_id"]).to_numpy(np.float64)
     return DailyNeeds(
         horizon_days=horizon,
         stays=stays,
-        infections=_long(homes, {"infected": infected_by_day}),
-        cohorts=_cohorts(homes, observation_disabled, mild_other + admissions, rotation, stays),
-        transfers=_transfers(homes, transfers, transfers_disabled),
-        nursing=_nursing(
-            homes,
-            present(transfers_disabled, stays.hospital_days),
-            present(absences, stays.absence_days),
-            present(mild_in_house, stays.observation_days),
-            self_care_per_infected,
-            nurses_per_transferred_disabled,
-            hospital_district,
-        ),
+        curves=curves,
+        cohorts=cohorts_of(observation, homes, shares, stays),
+        transfers=_transfers(homes, shares),
+        nursing=_nursing(homes, nursing, shares, stays, nurses_per_transferred_disabled),
     )
+
+
+def _origin_shares(observation: pd.DataFrame, homes: pd.DataFrame, shares: FloatArray) -> FloatArray:
+    """The curve of each observation row's origin: its home's, or (a street's arrivals) its district's first home's
+    curve, else the mean curve."""
+    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(observation["home_id"].astype(str))
+    district_first = pd.Series(np.arange(len(homes)), index=homes["district_id"].astype(str)).groupby(level=0).first()
+    district_row = observation["district_id"].astype(str).map(district_first).fillna(-1).to_numpy(np.int64)
+    row = np.where(home_row >= 0, home_row, district_row)
+    mean = shares.mean(axis=0) if len(shares) else np.zeros(shares.shape[1])
+    result = np.tile(mean, (len(observation), 1))
+    result[row >= 0] = shares[row[row >= 0]]
+    return result
+
+
+def cohorts_of(observation: pd.DataFrame, homes: pd.DataFrame, shares: FloatArray, stays: Stays) -> pd.DataFrame:
+    """Observation arrivals per origin, group, cause and day, with the cause's length of stay (persons > 0)."""
+    horizon = shares.shape[1]
+    rows = observation[observation["persons"] > 0].reset_index(drop=True)
+    if rows.empty:
+        return pd.DataFrame(columns=list(COHORT_COLUMNS))
+    arrivals = spread(rows["persons"].to_numpy(np.float64), _origin_shares(rows, homes, shares))
+    frame = rows.loc[
+        np.repeat(np.arange(len(rows)), horizon), ["home_id", "street_id", "district_id", "group", "cause"]
+    ]
+    frame = frame.assign(
+        arrival_day=np.tile(np.arange(horizon, dtype=np.int64), len(rows)),
+        stay_days=np.repeat(rows["cause"].map(stays.of_cause).to_numpy(np.int64), horizon),
+        persons=arrivals.ravel(),
+    )
+    return frame[frame["persons"] > 0].loc[:, list(COHORT_COLUMNS)].reset_index(drop=True)
 
 
 def _long(homes: pd.DataFrame, columns: dict[str, IntArray]) -> pd.DataFrame:
@@ -139,8 +206,8 @@ def _long(homes: pd.DataFrame, columns: dict[str, IntArray]) -> pd.DataFrame:
     horizon = next(iter(columns.values())).shape[1]
     frame = pd.DataFrame(
         {
-            "home_id": np.repeat(homes["home_id"].to_numpy(dtype=object), horizon),
-            "district_id": np.repeat(homes["district_id"].to_numpy(dtype=object), horizon),
+            "home_id": np.repeat(homes["home_id"].astype(str).to_numpy(dtype=object), horizon),
+            "district_id": np.repeat(homes["district_id"].astype(str).to_numpy(dtype=object), horizon),
             "day": np.tile(np.arange(horizon, dtype=np.int64), len(homes)),
         }
     )
@@ -149,88 +216,68 @@ def _long(homes: pd.DataFrame, columns: dict[str, IntArray]) -> pd.DataFrame:
     return frame
 
 
-def _cohorts(
-    homes: pd.DataFrame, disabled: IntArray, other: IntArray, rotation: IntArray, stays: Stays
-) -> pd.DataFrame:
-    """Observation arrivals with persons > 0: home, group, arrival day, length of stay."""
-    parts = []
-    for group, arrivals, stay in (
-        ("disabled", disabled, stays.observation_days),
-        ("other", other, stays.observation_days),
-        ("other", rotation, stays.rotation_days),
-    ):
-        frame = _long(homes, {"persons": arrivals})
-        frame["street_id"] = np.repeat(homes["street_id"].to_numpy(dtype=object), arrivals.shape[1])
-        parts.append(frame.assign(group=group, stay_days=stay).rename(columns={"day": "arrival_day"}))
-    cohorts = pd.concat(parts, ignore_index=True)
-    cohorts = cohorts[cohorts["persons"] > 0]
-    keys = ["home_id", "street_id", "district_id", "group", "arrival_day", "stay_days"]
-    merged = cohorts.groupby(keys, sort=False, as_index=False)["persons"].sum()
-    order = pd.Index(homes["home_id"]).get_indexer(merged["home_id"])
-    merged = merged.assign(_home=order).sort_values(["_home", "group", "arrival_day", "stay_days"], kind="stable")
-    return merged.loc[:, list(COHORT_COLUMNS)].reset_index(drop=True)
-
-
-def _transfers(homes: pd.DataFrame, transfers: IntArray, disabled: IntArray) -> pd.DataFrame:
+def _transfers(homes: pd.DataFrame, shares: FloatArray) -> pd.DataFrame:
+    transfers = spread(homes["transfers"].to_numpy(np.float64), shares)
+    disabled = spread(homes["transfers_disabled"].to_numpy(np.float64), shares)
     frame = _long(homes, {"transfers": transfers, "transfers_disabled": disabled})
-    frame["hospital_id"] = np.repeat(homes["hospital_id"].to_numpy(dtype=object), transfers.shape[1])
+    frame["hospital_id"] = np.repeat(homes["hospital_id"].astype(str).to_numpy(dtype=object), shares.shape[1])
     return frame.loc[:, list(TRANSFER_COLUMNS)]
+
+
+HOME_NEED_STAY = {"backfill": "absence_days", "self_care": "observation_days", "transfer_1to1": "observation_days"}
+"""Which length of stay a care home's nursing need lasts from each new case (or absence)."""
 
 
 def _nursing(
     homes: pd.DataFrame,
-    disabled_in_hospital: IntArray,
-    absent: IntArray,
-    self_care_present: IntArray,
-    self_care_per_infected: float,
-    nurses_per_disabled: float,
-    hospital_district: Mapping[str, str],
+    nursing: pd.DataFrame,
+    shares: FloatArray,
+    stays: Stays,
+    ratio: float,
 ) -> pd.DataFrame:
-    """Nurses required per need and day (rows with 0 dropped): 1:1 at hospitals, backfill, self-care."""
-    hospital = _long(homes, {"persons": disabled_in_hospital})
-    hospital["hospital_id"] = np.repeat(homes["hospital_id"].to_numpy(dtype=object), disabled_in_hospital.shape[1])
-    hospital = hospital[(hospital["hospital_id"] != "") & (hospital["persons"] > 0)]
-    by_hospital = hospital.groupby(["hospital_id", "day"], as_index=False, sort=True)["persons"].sum()
-    rows = [
-        _need_rows(
-            by_hospital["hospital_id"],
-            "hospital",
-            by_hospital["hospital_id"].map(hospital_district).fillna(""),
-            "transfer_1to1",
-            by_hospital["day"],
-            np.ceil(np.round(nurses_per_disabled * by_hospital["persons"].to_numpy(np.float64), 9)),
-        )
-    ]
-    backfill = _long(homes, {"required": absent})
-    rows.append(
-        _need_rows(
-            backfill["home_id"], "care_home", backfill["district_id"], "backfill", backfill["day"], backfill["required"]
-        )
-    )
-    care = _long(homes, {"required": round_persons(self_care_per_infected * self_care_present)})
-    rows.append(
-        _need_rows(care["home_id"], "care_home", care["district_id"], "self_care", care["day"], care["required"])
-    )
-    return pd.concat(rows, ignore_index=True)
+    """Nurses required per need and day (module docstring); rows with 0 dropped."""
+    horizon = shares.shape[1]
+    parts = [_hospital_nursing(homes, nursing, shares, stays, ratio)]
+    at_homes = nursing[nursing["destination_kind"] == "care_home"].reset_index(drop=True)
+    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(at_homes["destination_id"].astype(str))
+    for need, stay_field in HOME_NEED_STAY.items():
+        rows = at_homes[(at_homes["need"] == need) & (home_row >= 0)]
+        if rows.empty:
+            continue
+        starts = spread(rows["required"].to_numpy(np.float64), shares[home_row[rows.index.to_numpy()]])
+        required = present(starts, getattr(stays, stay_field))
+        parts.append(_need_frame(rows, required, horizon))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[frame["required"] > 0].loc[:, list(NURSING_COLUMNS)].reset_index(drop=True)
 
 
-def _need_rows(
-    destination: pd.Series, kind: str, district: pd.Series, need: str, day: pd.Series, required: object
+def _hospital_nursing(
+    homes: pd.DataFrame,
+    nursing: pd.DataFrame,
+    shares: FloatArray,
+    stays: Stays,
+    ratio: float,
 ) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "need_id": (need + ":" + destination.astype(str)).to_numpy(dtype=object),
-            "destination_id": destination.astype(str).to_numpy(dtype=object),
-            "destination_kind": kind,
-            "district_id": district.astype(str).to_numpy(dtype=object),
-            "need": need,
-            "day": np.asarray(day, dtype=np.int64),
-            "required": np.asarray(required, dtype=np.int64),
-        }
+    """1:1 nurses at each receiving hospital the snapshot lists: ``c(ratio * disabled transfers present)``."""
+    listed = nursing[(nursing["destination_kind"] == "hospital") & (nursing["need"] == "transfer_1to1")]
+    horizon = shares.shape[1]
+    if listed.empty:
+        return pd.DataFrame(columns=list(NURSING_COLUMNS))
+    arrivals = spread(homes["transfers_disabled"].to_numpy(np.float64), shares)
+    hospital = homes["hospital_id"].astype(str).to_numpy()
+    order = listed["destination_id"].astype(str).to_numpy()
+    per_hospital = np.zeros((len(order), horizon), np.int64)
+    position = pd.Index(order).get_indexer(hospital)
+    np.add.at(per_hospital, position[position >= 0], arrivals[position >= 0])
+    persons = present(per_hospital, stays.hospital_days)
+    required = ceil_target(ratio * persons.astype(np.float64)).reshape(persons.shape)
+    return _need_frame(listed.reset_index(drop=True), required, horizon)
+
+
+def _need_frame(rows: pd.DataFrame, required: np.ndarray, horizon: int) -> pd.DataFrame:
+    """One row per need row of ``rows`` and day, with ``required`` (rows x days)."""
+    repeated = rows.loc[np.repeat(rows.index.to_numpy(), horizon), list(NURSING_COLUMNS[:5])].reset_index(drop=True)
+    return repeated.assign(
+        day=np.tile(np.arange(horizon, dtype=np.int64), len(rows)),
+        required=np.asarray(required, dtype=np.int64).ravel(),
     )
-    return frame[frame["required"] > 0].reset_index(drop=True).loc[:, list(NURSING_COLUMNS)]
-
-
-def cumulative_infections(expected_cumulative: np.ndarray) -> IntArray:
-    """New infections per day from expected cumulative infections per home (forecast-driven districts)."""
-    return spread_cumulative(expected_cumulative)

@@ -38,6 +38,7 @@ import pandas as pd
 
 from planner.dataset import travel
 from planner.dataset.schema import Dataset
+from planner.needs.daily import DailyNeeds, Stays, daily_needs, home_curves
 from planner.needs.isolation import close_contacts, inbound_arrivals
 from planner.needs.rounding import ROUNDING_DECIMALS, ceil_target, column_or_zero, round_persons, street_districts
 from planner.needs.targets import drug_targets, icu_needs, nursing_reserve, sampling_points
@@ -114,6 +115,8 @@ class Needs:
     antigen_tests: pd.DataFrame
     icu: pd.DataFrame
     sampling: pd.DataFrame
+    daily: DailyNeeds | None = None
+    """The day-by-day needs (``planner.needs.daily``) of a daily plan; None for a snapshot."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name."""
@@ -138,17 +141,41 @@ def compute_needs(dataset: Dataset, rules: Rules, scenario: Scenario) -> Needs:
     homes = _home_needs(dataset, rules, scenario, street_district)
     inbound = inbound_arrivals(dataset, rules, scenario)
     antigen = antigen_needs(homes, rules, scenario.horizon_days)
+    observation = _observation(homes, inbound)
+    nursing = _nursing(homes, dataset, rules, street_district)
     return Needs(
         homes=homes,
-        observation=_observation(homes, inbound),
+        observation=observation,
         transfers=homes.loc[:, list(TRANSFER_COLUMNS)].reset_index(drop=True),
-        nursing=_nursing(homes, dataset, rules, street_district),
+        nursing=nursing,
         drugs=drug_targets(dataset, rules, street_district, antigen),
         reserve=nursing_reserve(homes, dataset, rules),
         nat_tests=nat_needs(homes, inbound, rules),
         antigen_tests=antigen,
         icu=icu_needs(dataset, rules, street_district),
         sampling=sampling_points(dataset, rules),
+        daily=_daily(dataset, rules, scenario, homes, observation, nursing),
+    )
+
+
+def _daily(
+    dataset: Dataset,
+    rules: Rules,
+    scenario: Scenario,
+    homes: pd.DataFrame,
+    observation: pd.DataFrame,
+    nursing: pd.DataFrame,
+) -> DailyNeeds | None:
+    """The day-by-day needs when the scenario plans by day."""
+    if scenario.plan != "daily":
+        return None
+    return daily_needs(
+        homes,
+        observation,
+        nursing,
+        home_curves(homes, scenario, getattr(dataset, "forecast", None)),
+        Stays.of(rules),
+        nurses_per_transferred_disabled=rules.nurses_per_transferred_disabled,
     )
 
 

@@ -74,11 +74,21 @@ def fleet_after(stations: pd.DataFrame, fleet_factor: float) -> pd.DataFrame:
     return pd.DataFrame({"district_id": today["district_id"], "ambulances_after": after})
 
 
+def planned_transfers(context: PlanContext) -> pd.DataFrame:
+    """Each home's daily transfers the fleet is planned for: the horizon's mean (snapshot) or the home's peak day
+    (daily plan: a home covered on its peak day is covered on every day, the handshake and fleet being one)."""
+    homes = context.needs.transfers[["home_id", "district_id", "hospital_id", "daily_transfers"]]
+    if context.needs.daily is None:
+        return homes
+    peak = context.needs.daily.transfers.groupby("home_id")["transfers"].max()
+    return homes.assign(daily_transfers=homes["home_id"].map(peak).fillna(0).astype(float))
+
+
 def build_inputs(context: PlanContext) -> AmbulanceInputs:
     """Homes with their daily transfers and hospital, stations, arcs and the fleet after the scenario."""
     stations = context.dataset.stations[["station_id", "district_id", "ambulances", "max_ambulances"]]
     return AmbulanceInputs(
-        homes=context.needs.transfers[["home_id", "district_id", "hospital_id", "daily_transfers"]],
+        homes=planned_transfers(context),
         stations=stations,
         arcs=ambulance_arcs(context),
         fleet=fleet_after(stations, context.scenario.fleet_factor),

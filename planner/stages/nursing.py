@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.base import SolveOptions, StageResult
@@ -53,15 +54,36 @@ class NursingInputs:
 
 
 def nursing_needs(context: PlanContext) -> pd.DataFrame:
-    """All nursing needs: the home and hospital needs plus 1:1 at sites for the disabled persons sent there."""
-    assignments = context.result("observation").table("assignments")
-    disabled = assignments[assignments["group"] == "disabled"].groupby("site_id")["persons"].sum().reset_index()
+    """All nursing needs: the home and hospital needs plus 1:1 at sites for the disabled persons sent there.
+
+    A daily plan asks each need's peak day (``planner.needs.daily``) and, at sites, the peak day's disabled
+    persons present (the observation stage's ``sites.persons_disabled``); the day-by-day nurses are in the
+    plan's timeline.
+    """
+    if context.needs.daily is None:
+        assignments = context.result("observation").table("assignments")
+        placed = assignments[assignments["group"] == "disabled"]
+    else:
+        sites = context.result("observation").table("sites")
+        placed = sites[["site_id", "persons_disabled"]].rename(columns={"persons_disabled": "persons"})
+    disabled = placed.groupby("site_id")["persons"].sum().reset_index()
+    disabled = disabled[disabled["persons"] > 0]
     dataset = context.dataset
     street_district = dataset.streets.set_index("street_id")["district_id"]
     site_district = dataset.sites.set_index("site_id")["street_id"].map(street_district)
     disabled["district_id"] = disabled["site_id"].map(site_district)
     at_sites = site_transfer_needs(disabled[["site_id", "district_id", "persons"]], context.rules)
-    return pd.concat([context.needs.nursing, at_sites], ignore_index=True)
+    return pd.concat([peak_needs(context), at_sites], ignore_index=True)
+
+
+def peak_needs(context: PlanContext) -> pd.DataFrame:
+    """The needs' nurses: all at once (snapshot), or each need's peak day (daily plan)."""
+    needs = context.needs.nursing
+    if context.needs.daily is None:
+        return needs
+    peak = context.needs.daily.nursing.groupby("need_id")["required"].max()
+    needs = needs.assign(required=needs["need_id"].map(peak).fillna(0).astype(np.int64))
+    return needs[needs["required"] > 0].reset_index(drop=True)
 
 
 def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.observation import solve_observation
+from models.observation.daily_stage import daily_tables, solve_daily_observation
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.needs.isolation import INBOUND_PREFIX
@@ -48,6 +49,15 @@ CONTRACT: Contract = {
         "rooms": "count",
         "persons": "count",
         "barrier_free": "bool",
+        "capacity": "count",
+    },
+    "stays": {
+        "home_id": "id",
+        "group": ("disabled", "other"),
+        "site_id": "id",
+        "arrival_day": "count",
+        "departure_day": "count",
+        "persons": "count",
     },
     "assignments": {
         "home_id": "id",
@@ -71,6 +81,9 @@ class ObservationInputs:
     sites_per_street_min: int
     barrier_free_for_disabled: bool
     cost_arcs_per_group: int | None
+    cohorts: pd.DataFrame | None = None
+    """The daily plan's cohorts (``planner.needs.daily``); None plans the snapshot."""
+    horizon_days: int = 1
 
 
 def usable_site_streets(context: PlanContext) -> set[str]:
@@ -171,12 +184,28 @@ def build_inputs(context: PlanContext) -> ObservationInputs:
         sites_per_street_min=rules.sites_per_street_min,
         barrier_free_for_disabled=rules.barrier_free_for_disabled,
         cost_arcs_per_group=context.limits.site_cost_arcs_per_group,
+        cohorts=None if context.needs.daily is None else context.needs.daily.cohorts,
+        horizon_days=context.scenario.horizon_days,
     )
 
 
 def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
-    """``models.observation.solve_observation`` on ``inputs``; the sites table reports the opening cost in yuan
-    (``opening_cost``) and in the person-minutes the objective used (``opening_cost_minutes``)."""
+    """``models.observation.solve_daily_observation`` on the cohorts of a daily plan, else
+    ``models.observation.solve_observation`` (the snapshot; its ``stays`` and ``occupancy`` are empty); the sites
+    table reports the opening cost in yuan (``opening_cost``) and in the person-minutes the objective used
+    (``opening_cost_minutes``)."""
+    if inputs.cohorts is not None:
+        result = solve_daily_observation(
+            inputs.cohorts,
+            inputs.sites,
+            inputs.arcs,
+            horizon_days=inputs.horizon_days,
+            persons_per_room=inputs.persons_per_room,
+            sites_per_street_min=inputs.sites_per_street_min,
+            barrier_free_for_disabled=inputs.barrier_free_for_disabled,
+            options=options,
+        )
+        return _with_yuan(result, inputs)
     result = solve_observation(
         inputs.groups,
         inputs.sites,
@@ -187,6 +216,12 @@ def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
         options=options,
         cost_arcs_per_group=inputs.cost_arcs_per_group,
     )
+    empty = daily_tables()
+    result = replace(result, tables={**result.tables, "stays": empty["stays"], "occupancy": empty["occupancy"]})
+    return _with_yuan(result, inputs)
+
+
+def _with_yuan(result: StageResult, inputs: ObservationInputs) -> StageResult:
     sites = result.tables.get("sites")
     if sites is None or "opening_cost_yuan" not in inputs.sites.columns:
         return result

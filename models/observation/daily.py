@@ -1,0 +1,356 @@
+"""The day-by-day observation model: open sites once for the horizon, place every cohort for its whole stay.
+
+Pure: plain tables in, :class:`~models.base.StageResult` out.
+
+Sets and data
+-------------
+- groups ``g`` (a home's ``disabled`` or ``other`` persons) and sites ``s`` with ``cap_s = rooms_s * persons_per_room``
+  and opening cost ``f_s`` (minutes), as in the snapshot model (``models.observation``); arcs ``A`` (g, s) within
+  the transfer limit, disabled groups only to barrier-free sites when the rule says so (3), minutes ``m_gs``;
+- cohorts ``c``: persons ``n_c`` of group ``g(c)`` arriving on day ``a_c`` for ``L_c`` days (the cause's length of
+  stay); days ``t = 0 .. H - 1``; ``c`` is present on ``t`` when ``a_c <= t < a_c + L_c``.
+
+Variables
+---------
+``x_cs`` in Z+ persons of cohort c at site s for their whole stay ((g(c), s) in A); ``u_c`` in Z+ unmet persons of
+c; ``y_s`` in {0, 1} site s open (1 for sites already open and those a street forces, 0 for closed ones).
+
+Constraints
+-----------
+1. cover: ``sum_s x_cs + u_c = n_c`` for every cohort;
+2. daily capacity: ``sum_{c present on t} x_cs <= cap_s * y_s`` for every site and day;
+3. barrier-free: disabled cohorts only on arcs to barrier-free sites (the arc set);
+4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model).
+
+Objective, lexicographic
+------------------------
+(i) minimise unmet disabled persons, (ii) unmet persons: one MIP with every usable site open and the objective
+``W * sum_{c disabled} u_c + sum_c u_c``, ``W = sum_c n_c + 1`` (exactly lexicographic);
+(iii) minimise ``sum_s f_s y_s + sum_cs m_{g(c)s} x_cs`` with (i) and (ii) held at their optima.
+
+Method
+------
+Each phase is a HiGHS MIP over a restricted set of columns ``x_cs``: every cohort starts with its group's
+:data:`START_ARCS` cheapest arcs. The LP relaxation is priced over **every** arc: a column's reduced cost is
+``cost - pi_c - sum_{t present} mu_st`` (``pi`` the duals of (1), ``mu <= 0`` of (2)); every column with a
+negative reduced cost enters and the LP is solved again until none is left, so the LP value is the relaxation
+of the full model: a bound on it. The MIP then runs on the priced columns. A phase is ``optimal`` when its MIP
+value meets that full-model bound (within 1e-9 relative; the unmet phases' objectives are integers, so the bound
+is rounded up), else ``feasible`` with the bound and the gap. When HiGHS stops without a solution, the LP's
+values rounded down (and the rest unmet) are the plan: still feasible, since rounding down never fills a site
+more.
+
+Output tables: ``stays`` (home_id, group, cause, site_id, arrival_day, departure_day = arrival_day + stay,
+persons), ``occupancy`` (site_id, day, persons, persons_disabled, capacity; open sites), ``cohort_unmet`` (home_id,
+group, cause, arrival_day, departure_day, persons); per-arc totals over the horizon feed the snapshot-shaped
+``sites`` (``persons`` = the peak day's occupancy), ``assignments`` and ``unmet`` tables.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import csc_matrix
+
+from models.observation.instance import Instance, IntArray, members
+from models.observation.location import highs_module
+
+START_ARCS = 8
+"""Cheapest arcs per group every cohort starts with (never a restriction: the other arcs are priced)."""
+PRICING_ROUNDS = 50
+REDUCED_COST_TOLERANCE = 1e-7
+RELATIVE_TOLERANCE = 1e-9
+INTEGRALITY_TOLERANCE = 1e-6
+FEASIBLE_SOLUTION = 2
+"""HiGHS's ``primal_solution_status`` of a feasible solution."""
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Cohorts as arrays: group index, arrival day, stay (days), persons; ``horizon`` days."""
+
+    group: IntArray
+    arrival: IntArray
+    stay: IntArray
+    persons: IntArray
+    horizon: int
+
+    @property
+    def end(self) -> IntArray:
+        """First day after the last day a cohort is present within the horizon."""
+        return np.minimum(self.arrival + self.stay, self.horizon)
+
+
+@dataclass
+class PhaseOutcome:
+    """A phase's plan (persons per column, unmet per cohort, open sites), objective, full-model bound, status."""
+
+    columns: IntArray
+    cohort: IntArray
+    arc: IntArray
+    placed: IntArray
+    unmet: IntArray
+    open_sites: npt.NDArray[np.bool_]
+    objective: float
+    bound: float
+    proven: bool
+    stats: dict[str, Any]
+
+
+class DailyModel:
+    """The phase MIP of the module docstring over a growing set of columns (cohort, arc)."""
+
+    def __init__(self, instance: Instance, cohorts: Cohorts, free: npt.NDArray[np.bool_], fixed_open: FloatArray):
+        self.instance, self.cohorts = instance, cohorts
+        self.highs = highs_module()
+        self.free_sites = np.flatnonzero(free)
+        self.fixed_open = fixed_open
+        self.solver = self.highs.Highs()
+        self.solver.setOptionValue("output_flag", False)
+        self.site_count, self.days = len(instance.sites), cohorts.horizon
+        self.arc_cost = np.zeros(len(instance.arcs))
+        self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
+        self.pair_cohort, self.pair_arc = self._pairs()
+        self.inside = np.zeros(len(self.pair_cohort), bool)
+
+    def _pairs(self) -> tuple[IntArray, IntArray]:
+        """Every allowed (cohort, arc): the full model's columns ``x_cs``."""
+        arcs_of = members(self.instance.arc_group, len(self.instance.groups))
+        counts = np.array([len(arcs_of[g]) for g in self.cohorts.group], np.int64)
+        cohort = np.repeat(np.arange(len(self.cohorts.group)), counts)
+        arc = np.concatenate([arcs_of[g] for g in self.cohorts.group]) if len(cohort) else np.zeros(0, np.int64)
+        return cohort, arc.astype(np.int64)
+
+    def build(self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any]) -> None:
+        """Rows (1), (2), (4) and the unmet and open columns; ``extra`` rows hold earlier phases' optima."""
+        cohorts, count = self.cohorts, len(self.cohorts.group)
+        free = len(self.free_sites)
+        self.arc_cost = arc_cost
+        self.capacity_row = count
+        rows = count + self.site_count * self.days
+        cap = self.instance.capacity.astype(float)
+        fixed = cap[:, None] * self.fixed_open[:, None] * np.ones((1, self.days))
+        lower = np.concatenate([cohorts.persons.astype(float), np.full(self.site_count * self.days, -np.inf)])
+        upper = np.concatenate([cohorts.persons.astype(float), fixed.ravel()])
+        lp = self.highs.HighsLp()
+        lp.num_col_, lp.num_row_ = free + count, rows
+        lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost])
+        lp.col_lower_ = np.zeros(free + count)
+        lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float)])
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        index, value, start = [], [], [0]
+        for site in self.free_sites:  # -cap_s * y_s in every day row of s
+            index.append(self.capacity_row + site * self.days + np.arange(self.days))
+            value.append(np.full(self.days, -cap[site]))
+            start.append(start[-1] + self.days)
+        index.append(np.arange(count))
+        value.append(np.ones(count))
+        start += list(start[-1] + np.arange(1, count + 1))
+        lp.a_matrix_.format_ = self.highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.asarray(start, np.int32)
+        lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32) if index else np.zeros(0, np.int32)
+        lp.a_matrix_.value_ = np.concatenate(value) if value else np.zeros(0)
+        self.solver.passModel(lp)
+        self.base_columns = free + count
+        for row_cols, row_vals, row_upper in extra:
+            self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
+        self._add_street_rows()
+
+    def _add_street_rows(self) -> None:
+        sites = self.instance.sites
+        position = np.full(self.site_count, -1, np.int64)
+        position[self.free_sites] = np.arange(len(self.free_sites))
+        for street, row in self.instance.streets[self.instance.streets["choice"]].iterrows():
+            chosen = np.flatnonzero((sites["street_id"].to_numpy() == street) & (position >= 0))
+            if len(chosen):
+                need = float(row["deficit"])
+                self.solver.addRow(need, np.inf, len(chosen), position[chosen].astype(np.int32), np.ones(len(chosen)))
+
+    def add_pairs(self, pairs: IntArray) -> None:
+        """Columns ``x_cs`` for ``pairs`` not yet in: +1 in the cohort's row (1) and its present days' rows (2)."""
+        pairs = pairs[~self.inside[pairs]]
+        if not len(pairs):
+            return
+        cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
+        site = self.instance.arc_site[arc]
+        first, end = self.cohorts.arrival[cohort], self.cohorts.end[cohort]
+        length = end - first
+        starts = np.concatenate([[0], np.cumsum(1 + length)]).astype(np.int32)
+        offsets = np.arange(int(starts[-1])) - np.repeat(starts[:-1], 1 + length)
+        is_cover = offsets == 0
+        day = np.repeat(first, 1 + length) + offsets - 1
+        index = np.where(
+            is_cover,
+            np.repeat(cohort, 1 + length),
+            self.capacity_row + np.repeat(site, 1 + length) * self.days + day,
+        )
+        upper = self.cohorts.persons[cohort].astype(float)
+        self.solver.addCols(
+            len(pairs),
+            self.arc_cost[arc],
+            np.zeros(len(pairs)),
+            upper,
+            len(index),
+            starts[:-1],
+            index.astype(np.int32),
+            np.ones(len(index)),
+        )
+        self.columns = np.concatenate([self.columns, pairs])
+        self.inside[pairs] = True
+
+    def reduced_costs(self) -> FloatArray:
+        """Reduced cost of every (cohort, arc) pair at the last LP's duals."""
+        dual = np.asarray(self.solver.getSolution().row_dual, dtype=float)
+        cover = dual[: len(self.cohorts.group)]
+        capacity = dual[self.capacity_row : self.capacity_row + self.site_count * self.days].reshape(
+            self.site_count, self.days
+        )
+        prefix = np.concatenate([np.zeros((self.site_count, 1)), np.cumsum(capacity, axis=1)], axis=1)
+        cohort, arc = self.pair_cohort, self.pair_arc
+        site = self.instance.arc_site[arc]
+        window = prefix[site, self.cohorts.end[cohort]] - prefix[site, self.cohorts.arrival[cohort]]
+        return self.arc_cost[arc] - cover[cohort] - window
+
+    def run(self, seconds: float, integer: bool) -> str:
+        kinds = self.highs.HighsVarType.kInteger if integer else self.highs.HighsVarType.kContinuous
+        total = self.solver.getNumCol()
+        self.solver.changeColsIntegrality(total, np.arange(total, dtype=np.int32), np.full(total, int(kinds), np.uint8))
+        self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
+        self.solver.setOptionValue("mip_rel_gap", 0.0)
+        self.solver.run()
+        return str(self.solver.modelStatusToString(self.solver.getModelStatus()))
+
+    def values(self) -> FloatArray:
+        return np.asarray(self.solver.getSolution().col_value, dtype=float)
+
+    def objective(self) -> float:
+        return float(self.solver.getInfo().objective_function_value)
+
+
+def solve_phase(model: DailyModel, start: IntArray, deadline: float, integral_objective: bool) -> PhaseOutcome:
+    """Price the LP over every pair, then the MIP on the priced columns (module docstring: Method)."""
+    model.add_pairs(start)
+    rounds = 0
+    while True:
+        model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+        bound = model.objective()
+        reduced = model.reduced_costs()
+        entering = np.flatnonzero((reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
+        rounds += 1
+        if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
+            break
+        model.add_pairs(entering)
+    priced = not len(entering)
+    proven_by_repair = False
+    lp_values = model.values()
+    lp_solved = model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION
+    integral = lp_solved and bool(np.all(np.abs(lp_values - np.rint(lp_values)) < INTEGRALITY_TOLERANCE))
+    values = np.rint(lp_values) if integral else np.floor(lp_values + INTEGRALITY_TOLERANCE) * lp_solved
+    if not integral:
+        values = repair(model, values)
+        repaired = _outcome(model, values).objective
+        proven_by_repair = priced and repaired <= _rounded(bound, integral_objective) + RELATIVE_TOLERANCE
+    if not integral and not proven_by_repair and time.perf_counter() < deadline:
+        model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
+        if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION:
+            values = np.rint(model.values())
+    outcome = _outcome(model, values)
+    bound = _rounded(bound, integral_objective)
+    proven = priced and outcome.objective <= bound + RELATIVE_TOLERANCE * max(1.0, abs(bound))
+    outcome.bound = bound if priced else -math.inf
+    outcome.proven = proven
+    outcome.stats = {
+        "pricing_rounds": rounds,
+        "columns": len(model.columns),
+        "pairs": len(model.pair_cohort),
+        "lp_integral": integral,
+    }
+    return outcome
+
+
+def _rounded(bound: float, integral_objective: bool) -> float:
+    """An integral objective's bound rounded up (the unmet phases count persons)."""
+    return float(math.ceil(bound - 1e-6)) if integral_objective else bound
+
+
+def repair(model: DailyModel, values: FloatArray) -> FloatArray:
+    """``values`` (rounded down) with unmet persons placed where a site has room on every day of their stay.
+
+    Cohorts in order of their unmet cost (disabled first), each on its columns in order of cost; only columns
+    already in the model, so the plan stays a plan of the model.
+    """
+    values = values.copy()
+    free_count = len(model.free_sites)
+    open_sites = model.fixed_open.copy()
+    open_sites[model.free_sites] = np.rint(values[:free_count])
+    placed = values[model.base_columns :]
+    cohort, arc = model.pair_cohort[model.columns], model.pair_arc[model.columns]
+    site = model.instance.arc_site[arc]
+    first, end = model.cohorts.arrival[cohort], model.cohorts.end[cohort]
+    load = np.zeros((model.site_count, model.days + 1))
+    np.add.at(load, (site, first), placed)
+    np.add.at(load, (site, end), -placed)
+    room = model.instance.capacity[:, None] * open_sites[:, None] - np.cumsum(load, axis=1)[:, : model.days]
+    unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
+    cost = np.asarray(model.solver.getLp().col_cost_)
+    unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]
+    columns_of = members(cohort, len(model.cohorts.group))
+    for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")]:
+        left = float(unmet[c])
+        for column in columns_of[c][np.argsort(model.arc_cost[arc[columns_of[c]]], kind="stable")]:
+            s, a, e = site[column], first[column], end[column]
+            fits = float(np.floor(room[s, a:e].min())) if e > a else left
+            amount = min(left, max(fits, 0.0))
+            if amount > 0:
+                placed[column] += amount
+                room[s, a:e] -= amount
+                left -= amount
+            if left <= 0:
+                break
+    values[model.base_columns :] = placed
+    return values
+
+
+def _outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
+    """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective."""
+    free, count = len(model.free_sites), len(model.cohorts.group)
+    open_sites = model.fixed_open > 0.5
+    open_sites[model.free_sites] = values[:free] > 0.5
+    placed = np.rint(values[model.base_columns :]).astype(np.int64)
+    per_cohort = np.bincount(model.pair_cohort[model.columns], weights=placed, minlength=count).astype(np.int64)
+    unmet = model.cohorts.persons - per_cohort
+    opening = model.solver.getLp().col_cost_[:free]
+    unmet_cost = np.asarray(model.solver.getLp().col_cost_[free : free + count])
+    objective = float(
+        np.dot(opening, open_sites[model.free_sites])
+        + np.dot(unmet_cost, unmet)
+        + np.dot(model.arc_cost[model.pair_arc[model.columns]], placed)
+    )
+    columns = model.columns.copy()
+    return PhaseOutcome(
+        columns,
+        model.pair_cohort[columns],
+        model.pair_arc[columns],
+        placed,
+        unmet,
+        open_sites,
+        objective,
+        -math.inf,
+        False,
+        {},
+    )
+
+
+def start_pairs(model: DailyModel, extra: IntArray | None = None) -> IntArray:
+    """Each cohort's pairs on its group's :data:`START_ARCS` cheapest arcs (and ``extra`` pairs)."""
+    minutes = model.instance.arcs["minutes"].to_numpy(float)
+    rank = pd.Series(minutes).groupby(model.instance.arc_group).rank(method="first").to_numpy()
+    chosen = np.flatnonzero(rank[model.pair_arc] <= START_ARCS)
+    return chosen if extra is None else np.union1d(chosen, extra)

@@ -1,0 +1,255 @@
+"""``solve_daily_observation``: the day-by-day observation model's phases in order, then its tables.
+
+Formulation and method: ``models.observation.daily``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
+from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, solve_phase, start_pairs
+from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
+from models.observation.tables import assignments_table, empty_tables, sites_table, streets_table, unmet_table
+
+COHORT_COLUMNS = ["home_id", "group", "cause", "arrival_day", "stay_days", "persons"]
+STAY_COLUMNS = ["home_id", "group", "cause", "site_id", "arrival_day", "departure_day", "persons"]
+OCCUPANCY_COLUMNS = ["site_id", "day", "persons", "persons_disabled", "capacity"]
+UNMET_SHARE = 0.6
+"""Share of the time limit the unmet phases (i)-(ii) may use; the cost phase gets the rest."""
+
+
+def daily_tables() -> dict[str, pd.DataFrame]:
+    """The stage's tables with their columns and no rows (daily plan)."""
+    return {
+        **empty_tables(),
+        "stays": pd.DataFrame(columns=STAY_COLUMNS),
+        "occupancy": pd.DataFrame(columns=OCCUPANCY_COLUMNS),
+        "cohort_unmet": pd.DataFrame(columns=[c for c in STAY_COLUMNS if c != "site_id"]),
+    }
+
+
+def solve_daily_observation(
+    cohorts: pd.DataFrame,
+    sites: pd.DataFrame,
+    arcs: pd.DataFrame,
+    *,
+    horizon_days: int,
+    persons_per_room: int,
+    sites_per_street_min: int,
+    barrier_free_for_disabled: bool,
+    options: SolveOptions = DEFAULT_OPTIONS,
+) -> StageResult:
+    """Open sites once and place every cohort at one site for its whole stay (``models.observation.daily``).
+
+    Parameters
+    ----------
+    cohorts
+        home_id, street_id, group (``disabled`` / ``other``), cause, arrival_day, stay_days, persons.
+    sites, arcs
+        As for ``models.observation.solve_observation`` (``opening_cost`` in minutes).
+    horizon_days
+        Days ``0 .. horizon_days - 1`` whose occupancy is held within capacity.
+    """
+    start = time.perf_counter()
+    frame = cohorts[cohorts["persons"] > 0].reset_index(drop=True)
+    with stopwatch() as build:
+        groups = frame.groupby(["home_id", "group"], as_index=False, sort=False).agg(
+            street_id=("street_id", "first"), persons=("persons", "sum")
+        )
+        instance = prepare(groups, sites, arcs, persons_per_room, sites_per_street_min, barrier_free_for_disabled)
+        arrays = _cohort_arrays(frame, instance, horizon_days)
+    if not len(arrays.group):
+        tables = _tables(instance, frame, arrays, None, sites_per_street_min, barrier_free_for_disabled)
+        phases = [Phase(name, "min", 0.0, 0.0, Status.OPTIMAL) for name in ("unmet_persons", "cost")]
+        return StageResult.from_phases(STAGE, phases, tables, time.perf_counter() - start, {})
+    deadline_unmet = start + UNMET_SHARE * options.time_limit_s
+    with stopwatch() as solve:
+        unmet_plan = _unmet_phase(instance, arrays, deadline_unmet)
+        cost_plan = _cost_phase(instance, arrays, unmet_plan, start + 0.95 * options.time_limit_s)
+        if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
+            cost_plan = _held_plan(instance, unmet_plan)
+    tables = _tables(instance, frame, arrays, cost_plan, sites_per_street_min, barrier_free_for_disabled)
+    disabled = instance.disabled[arrays.group]
+    weight = float(arrays.persons.sum() + 1)
+    phases = [
+        Phase(
+            "unmet_persons",
+            "min",
+            unmet_plan.objective,
+            unmet_plan.bound,
+            Status.OPTIMAL if unmet_plan.proven else Status.FEASIBLE,
+        ),
+        Phase("cost", "min", cost_plan.objective, cost_plan.bound, _cost_status(cost_plan, unmet_plan)),
+    ]
+    stats = {
+        "cohorts": len(arrays.group),
+        "arcs": len(instance.arcs),
+        "unmet_weight_disabled": weight,
+        "unmet_disabled": int(cost_plan.unmet[disabled].sum()),
+        "unmet": int(cost_plan.unmet.sum()),
+        "unmet_phase": unmet_plan.stats,
+        "cost_phase": cost_plan.stats,
+        "build_seconds": build["seconds"],
+        "solve_seconds": solve["seconds"],
+    }
+    return StageResult.from_phases(STAGE, phases, tables, time.perf_counter() - start, stats)
+
+
+def _cost_status(cost: PhaseOutcome, unmet: PhaseOutcome) -> Status:
+    return Status.OPTIMAL if cost.proven and unmet.proven else Status.FEASIBLE
+
+
+def _held_plan(instance: Instance, held: PhaseOutcome) -> PhaseOutcome:
+    """The unmet phase's plan with its cost (every usable site it uses open), no bound: the cost phase ran out."""
+    used = held.placed > 0
+    open_sites = instance.sites["must_open"].to_numpy(bool).copy()
+    open_sites[instance.arc_site[held.arc[used]]] = True
+    minutes = instance.arcs["minutes"].to_numpy(float)[held.arc[used]]
+    opening = instance.sites["opening_cost"].to_numpy(float)
+    candidate = open_sites & (instance.sites["status"].to_numpy() != "open")
+    objective = float(np.dot(minutes, held.placed[used]) + opening[candidate].sum())
+    return replace(held, open_sites=open_sites, objective=objective, bound=-np.inf, proven=False)
+
+
+def _cohort_arrays(frame: pd.DataFrame, instance: Instance, horizon: int) -> Cohorts:
+    keys = pd.MultiIndex.from_frame(instance.groups[["home_id", "group"]])
+    group = keys.get_indexer(pd.MultiIndex.from_frame(frame[["home_id", "group"]]))
+    return Cohorts(
+        group=group.astype(np.int64),
+        arrival=frame["arrival_day"].to_numpy(np.int64),
+        stay=frame["stay_days"].to_numpy(np.int64),
+        persons=frame["persons"].to_numpy(np.int64),
+        horizon=int(horizon),
+    )
+
+
+def _unmet_phase(instance: Instance, cohorts: Cohorts, deadline: float) -> PhaseOutcome:
+    """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``."""
+    usable = (instance.sites["usable"].to_numpy(bool)) & (instance.capacity > 0)
+    model = DailyModel(instance, cohorts, np.zeros(len(instance.sites), bool), usable.astype(float))
+    weight = float(cohorts.persons.sum() + 1)
+    unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
+    model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
+    return solve_phase(model, start_pairs(model), deadline, integral_objective=True)
+
+
+def _cost_phase(instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float) -> PhaseOutcome:
+    """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held."""
+    sites = instance.sites
+    must = sites["must_open"].to_numpy(bool) & (instance.capacity > 0)
+    free = (sites["free_candidate"].to_numpy(bool) | sites["choice_street"].to_numpy(bool)) & ~must
+    model = DailyModel(instance, cohorts, free, must.astype(float))
+    count, free_count = len(cohorts.group), int(free.sum())
+    disabled = np.flatnonzero(instance.disabled[cohorts.group])
+    extra = [
+        (free_count + disabled, np.ones(len(disabled)), float(held.unmet[disabled].sum())),
+        (free_count + np.arange(count), np.ones(count), float(held.unmet.sum())),
+    ]
+    model.build(np.zeros(count), instance.arcs["minutes"].to_numpy(float), sites["opening_cost"].to_numpy(float), extra)
+    return solve_phase(model, start_pairs(model, held.columns[held.placed > 0]), deadline, integral_objective=False)
+
+
+def _tables(
+    instance: Instance,
+    frame: pd.DataFrame,
+    cohorts: Cohorts,
+    plan: PhaseOutcome | None,
+    sites_per_street_min: int,
+    barrier_free_for_disabled: bool,
+) -> dict[str, pd.DataFrame]:
+    tables = daily_tables()
+    open_sites = plan.open_sites if plan is not None else np.zeros(len(instance.sites), bool)
+    if plan is None:
+        tables["streets"] = streets_table(instance, open_sites, sites_per_street_min)
+        tables["sites"] = sites_table(instance, np.zeros(len(instance.arcs), np.int64), open_sites)
+        return tables
+    used = plan.placed > 0
+    cohort, arc, placed = plan.cohort[used], plan.arc[used], plan.placed[used]
+    total_per_arc = np.bincount(arc, weights=placed, minlength=len(instance.arcs)).astype(np.int64)
+    unmet_per_group = np.bincount(cohorts.group, weights=plan.unmet, minlength=len(instance.groups)).astype(np.int64)
+    occupancy = _occupancy(instance, cohorts, cohort, arc, placed, open_sites)
+    sites = sites_table(instance, total_per_arc, open_sites)
+    peak = occupancy.groupby("site_id")["persons"].max()
+    peak_disabled = occupancy.groupby("site_id")["persons_disabled"].max()
+    sites["persons"] = sites["site_id"].map(peak).fillna(0).astype(np.int64)
+    sites["persons_disabled"] = sites["site_id"].map(peak_disabled).fillna(0).astype(np.int64)
+    per_room = max(1, instance.persons_per_room)
+    sites["free_rooms"] = np.where(open_sites, sites["rooms"] - (-(-sites["persons"] // per_room)), 0)
+    tables.update(
+        sites=sites,
+        assignments=assignments_table(instance, total_per_arc),
+        unmet=unmet_table(instance, total_per_arc, unmet_per_group, barrier_free_for_disabled),
+        streets=streets_table(instance, open_sites, sites_per_street_min),
+        stays=_stays(instance, frame, cohort, arc, placed),
+        occupancy=occupancy,
+        cohort_unmet=_cohort_unmet(frame, plan.unmet),
+    )
+    return tables
+
+
+def _stays(
+    instance: Instance, frame: pd.DataFrame, cohort: np.ndarray, arc: np.ndarray, placed: np.ndarray
+) -> pd.DataFrame:
+    rows = frame.iloc[cohort]
+    site = instance.sites["site_id"].to_numpy()[instance.arc_site[arc]]
+    stays = pd.DataFrame(
+        {
+            "home_id": rows["home_id"].to_numpy(),
+            "group": rows["group"].to_numpy(),
+            "cause": rows["cause"].to_numpy(),
+            "site_id": site,
+            "arrival_day": rows["arrival_day"].to_numpy(np.int64),
+            "departure_day": (rows["arrival_day"] + rows["stay_days"]).to_numpy(np.int64),
+            "persons": placed.astype(np.int64),
+        }
+    )
+    return stays.sort_values(["site_id", "arrival_day", "home_id", "group"], kind="stable").reset_index(drop=True)
+
+
+def _occupancy(
+    instance: Instance,
+    cohorts: Cohorts,
+    cohort: np.ndarray,
+    arc: np.ndarray,
+    placed: np.ndarray,
+    open_sites: np.ndarray,
+) -> pd.DataFrame:
+    """Persons present at each open site on each day (difference arrays over the stays)."""
+    site_count, days = len(instance.sites), cohorts.horizon
+    site = instance.arc_site[arc]
+    disabled = instance.disabled[cohorts.group[cohort]]
+    change = np.zeros((2, site_count, days + 1), np.int64)
+    for layer, weight in ((0, placed), (1, np.where(disabled, placed, 0))):
+        np.add.at(change[layer], (site, cohorts.arrival[cohort]), weight)
+        np.add.at(change[layer], (site, cohorts.end[cohort]), -weight)
+    present = np.cumsum(change, axis=2)[:, :, :days]
+    shown = np.flatnonzero(open_sites)
+    return pd.DataFrame(
+        {
+            "site_id": np.repeat(instance.sites["site_id"].to_numpy()[shown], days),
+            "day": np.tile(np.arange(days, dtype=np.int64), len(shown)),
+            "persons": present[0][shown].ravel(),
+            "persons_disabled": present[1][shown].ravel(),
+            "capacity": np.repeat(instance.capacity[shown], days),
+        }
+    )
+
+
+def _cohort_unmet(frame: pd.DataFrame, unmet: np.ndarray) -> pd.DataFrame:
+    short = unmet > 0
+    rows = frame[short]
+    return pd.DataFrame(
+        {
+            "home_id": rows["home_id"].to_numpy(),
+            "group": rows["group"].to_numpy(),
+            "cause": rows["cause"].to_numpy(),
+            "arrival_day": rows["arrival_day"].to_numpy(np.int64),
+            "departure_day": (rows["arrival_day"] + rows["stay_days"]).to_numpy(np.int64),
+            "persons": unmet[short].astype(np.int64),
+        }
+    )

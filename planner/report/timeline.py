@@ -1,0 +1,292 @@
+"""The day-by-day plan's timeline: needed against planned per day, resource and scope, and the run-out days.
+
+Built after the stages from their results and the day-by-day needs (``planner.needs.daily``); empty for a
+snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.report.plan.TIMELINE_COLUMNS`),
+``short = max(needed - planned, 0)``:
+
+- ``observation_places`` / ``observation_places_disabled``: at a **site**, persons present against its capacity
+  (the stays of the observation stage); per **district** of origin and for the **city**, persons who need a
+  place that day against those placed (the unmet cohorts are the shortfall);
+- ``nurses_1to1``, ``nurses_backfill``, ``nurses_self_care`` per **district**: nurses required that day against
+  those assigned by that day's nursing model (``models.nursing`` on the day's needs, pools at
+  ``floor(nurses * nurse_work_days_per_week / 7)`` nurses a day, a nurse serving one need a day; 1:1 at sites
+  from the disabled persons present); ``nurses`` per **pool**: nurses sent against nurses on duty;
+- ``ambulance_transfers`` per **district**: transfers that day against the transfers of covered homes (the fleet
+  is planned on each home's peak day, so a covered home is covered every day);
+- ``stock:<drug>`` per **institution**: cumulative use against stock on hand plus the drug stage's delivery from
+  the day ``drug_delivery_lead_days`` after the start. Use follows the rules: a care home's or clinic's reserve is
+  used as its cases arise (the home's curve; a clinic its district's), antigen kits evenly over the horizon, a
+  hospital's stock at its daily use (``target / hospital_drug_days``). (An assumption of this report: the work
+  plans size reserves, not their daily use.)
+
+``run_out``: the first day each resource is short in each scope where it ever is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from models.base import SolveOptions, StageResult
+from models.nursing import solve_nursing
+from planner.needs.needs import site_transfer_needs
+from planner.report.plan import RUN_OUT_COLUMNS, TIMELINE_COLUMNS
+from planner.stages import nursing as nursing_stage
+from planner.stages.base import PlanContext
+
+DAYS_PER_WEEK = 7
+NURSE_RESOURCE = {"transfer_1to1": "nurses_1to1", "backfill": "nurses_backfill", "self_care": "nurses_self_care"}
+NURSING_SECONDS_PER_DAY = 1.0
+
+
+def empty_timeline() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.DataFrame(columns=list(TIMELINE_COLUMNS)), pd.DataFrame(columns=list(RUN_OUT_COLUMNS))
+
+
+def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(timeline, run_out)`` of a daily plan (module docstring); empty frames for a snapshot."""
+    daily = context.needs.daily
+    if daily is None or "observation" not in results:
+        return empty_timeline()
+    parts = [observation_rows(context, results["observation"])]
+    if "nursing" in results:
+        parts.append(nursing_rows(context, results["observation"]))
+    if "ambulance" in results:
+        parts.append(ambulance_rows(context, results["ambulance"]))
+    if "drugs" in results:
+        parts.append(stock_rows(context, results["drugs"]))
+    timeline = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    if timeline.empty:
+        return empty_timeline()
+    timeline["short"] = np.maximum(timeline["needed"] - timeline["planned"], 0.0)
+    timeline = timeline.loc[:, list(TIMELINE_COLUMNS)].reset_index(drop=True)
+    return timeline, run_out_of(timeline)
+
+
+def run_out_of(timeline: pd.DataFrame) -> pd.DataFrame:
+    """The first day with ``short > 0`` per resource and scope."""
+    short = timeline[timeline["short"] > 1e-9]
+    first = short.groupby(["resource", "scope", "scope_id"], as_index=False, sort=True)["day"].min()
+    return first.rename(columns={"day": "first_short_day"}).loc[:, list(RUN_OUT_COLUMNS)]
+
+
+def _rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Timeline rows from ``frame`` with ``scope_id, day, needed, planned``."""
+    return frame.assign(resource=resource, scope=scope, scope_id=frame["scope_id"].astype(str), short=0.0)
+
+
+def _present(keys: pd.Series, start: pd.Series, end: pd.Series, persons: pd.Series, days: int) -> pd.DataFrame:
+    """Persons present per key and day from stays ``[start, end)`` (difference arrays); ``scope_id, day, value``."""
+    codes, uniques = pd.factorize(keys.astype(str))
+    change = np.zeros((len(uniques), days + 1))
+    np.add.at(change, (codes, np.clip(start.to_numpy(np.int64), 0, days)), persons.to_numpy(float))
+    np.add.at(change, (codes, np.clip(end.to_numpy(np.int64), 0, days)), -persons.to_numpy(float))
+    present = np.cumsum(change, axis=1)[:, :days]
+    return pd.DataFrame(
+        {
+            "scope_id": np.repeat(uniques.to_numpy(dtype=object), days),
+            "day": np.tile(np.arange(days, dtype=np.int64), len(uniques)),
+            "value": present.ravel(),
+        }
+    )
+
+
+def observation_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
+    """Places at each site (present against capacity) and per district and city (needing against placed)."""
+    days = context.scenario.horizon_days
+    occupancy = result.table("occupancy")
+    parts = [
+        _rows(
+            "observation_places",
+            "site",
+            pd.DataFrame(
+                {
+                    "scope_id": occupancy["site_id"],
+                    "day": occupancy["day"],
+                    "needed": occupancy["persons"].astype(float),
+                    "planned": occupancy["capacity"].astype(float),
+                }
+            ),
+        )
+    ]
+    district_of = context.needs.daily.cohorts.drop_duplicates("home_id").set_index("home_id")["district_id"]
+    stays, unmet = result.table("stays"), result.table("cohort_unmet")
+    for resource, groups in (
+        ("observation_places", ("disabled", "other")),
+        ("observation_places_disabled", ("disabled",)),
+    ):
+        placed_rows = stays[stays["group"].isin(groups)]
+        unmet_rows = unmet[unmet["group"].isin(groups)]
+        for scope, key in (("district", "district"), ("city", "city")):
+            parts.append(_needing(resource, scope, key, placed_rows, unmet_rows, district_of, days))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _needing(
+    resource: str,
+    scope: str,
+    key: str,
+    placed: pd.DataFrame,
+    unmet: pd.DataFrame,
+    district_of: pd.Series,
+    days: int,
+) -> pd.DataFrame:
+    both = pd.concat([placed.assign(placed=1.0), unmet.assign(placed=0.0)], ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=["scope_id", "day", "needed", "planned", "resource", "scope", "short"])
+    scope_key = both["home_id"].map(district_of).fillna("") if key == "district" else pd.Series("all", index=both.index)
+    needed = _present(scope_key, both["arrival_day"], both["departure_day"], both["persons"], days)
+    planned = _present(scope_key, both["arrival_day"], both["departure_day"], both["persons"] * both["placed"], days)
+    frame = needed.rename(columns={"value": "needed"}).assign(planned=planned["value"].to_numpy())
+    return _rows(resource, scope, frame)
+
+
+def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
+    """Each day's nursing model on that day's needs: per district and need, and per pool."""
+    daily = context.needs.daily
+    assert daily is not None
+    at_sites = _site_needs_by_day(context, observation)
+    needs = pd.concat([daily.nursing, at_sites], ignore_index=True)
+    if needs.empty:
+        return pd.DataFrame()
+    pools = context.dataset.pools[["pool_id", "district_id", "nurses"]].copy()
+    pools["nurses"] = np.floor(pools["nurses"] * context.rules.nurse_work_days_per_week / DAYS_PER_WEEK).astype(
+        np.int64
+    )
+    arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
+    options = SolveOptions(time_limit_s=NURSING_SECONDS_PER_DAY)
+    need_parts, pool_parts = [], []
+    for day, day_needs in needs.groupby("day", sort=True):
+        result = solve_nursing(
+            pools,
+            day_needs[nursing_stage.NEED_COLUMNS].reset_index(drop=True),
+            arcs[arcs["need_id"].isin(day_needs["need_id"])],
+            crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+            options=options,
+        )
+        table = result.table("needs").drop(columns=["district_id"], errors="ignore")
+        table = table.merge(day_needs[["need_id", "district_id"]].drop_duplicates("need_id"), on="need_id", how="left")
+        need_parts.append(table.assign(day=int(day)))
+        sent = result.table("assignments").groupby("pool_id")["nurses"].sum()
+        pool_parts.append(pools.assign(day=int(day), sent=pools["pool_id"].map(sent).fillna(0)))
+    by_need = pd.concat(need_parts, ignore_index=True)
+    grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
+    parts = [
+        _rows(
+            NURSE_RESOURCE.get(str(need), f"nurses_{need}"),
+            "district",
+            rows.rename(columns={"district_id": "scope_id", "required": "needed", "assigned": "planned"})[
+                ["scope_id", "day", "needed", "planned"]
+            ].astype({"needed": float, "planned": float}),
+        )
+        for need, rows in grouped.groupby("need")
+    ]
+    pool_frame = pd.concat(pool_parts, ignore_index=True)
+    parts.append(
+        _rows(
+            "nurses",
+            "pool",
+            pd.DataFrame(
+                {
+                    "scope_id": pool_frame["pool_id"],
+                    "day": pool_frame["day"],
+                    "needed": pool_frame["sent"].astype(float),
+                    "planned": pool_frame["nurses"].astype(float),
+                }
+            ),
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.DataFrame:
+    """1:1 needs at sites per day from the disabled persons present (``site_transfer_needs`` each day)."""
+    occupancy = observation.table("occupancy")
+    occupancy = occupancy[occupancy["persons_disabled"] > 0]
+    if occupancy.empty:
+        return pd.DataFrame()
+    street_district = context.dataset.streets.set_index("street_id")["district_id"]
+    site_district = context.dataset.sites.set_index("site_id")["street_id"].map(street_district)
+    parts = []
+    for day, rows in occupancy.groupby("day"):
+        frame = pd.DataFrame(
+            {
+                "site_id": rows["site_id"],
+                "district_id": rows["site_id"].map(site_district),
+                "persons": rows["persons_disabled"],
+            }
+        )
+        parts.append(site_transfer_needs(frame, context.rules).assign(day=int(day)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def ambulance_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
+    """Transfers per district and day against the transfers of the homes the plan covers."""
+    daily = context.needs.daily
+    assert daily is not None
+    covered = result.table("handshakes").set_index("home_id")["covered"].astype(bool)
+    transfers = daily.transfers.assign(covered=daily.transfers["home_id"].map(covered).fillna(False).astype(bool))
+    transfers["carried"] = np.where(transfers["covered"], transfers["transfers"], 0)
+    grouped = transfers.groupby(["district_id", "day"], as_index=False)[["transfers", "carried"]].sum()
+    frame = grouped.rename(columns={"district_id": "scope_id", "transfers": "needed", "carried": "planned"})
+    return _rows("ambulance_transfers", "district", frame.astype({"needed": float, "planned": float}))
+
+
+def stock_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
+    """Cumulative use against stock per institution and drug (module docstring)."""
+    daily = context.needs.daily
+    assert daily is not None
+    targets = result.table("targets")
+    if targets.empty:
+        return pd.DataFrame()
+    days = daily.horizon_days
+    use = _daily_use(context, targets, days)
+    cumulative = np.cumsum(use, axis=1)
+    arrived = (np.arange(days) >= context.rules.drug_delivery_lead_days).astype(float)
+    stock = targets["on_hand"].to_numpy(float)[:, None] + targets["allocated"].to_numpy(float)[:, None] * arrived
+    return pd.DataFrame(
+        {
+            "scope_id": np.repeat(targets["institution_id"].astype(str).to_numpy(dtype=object), days),
+            "day": np.tile(np.arange(days, dtype=np.int64), len(targets)),
+            "needed": cumulative.ravel(),
+            "planned": stock.ravel(),
+            "resource": np.repeat(("stock:" + targets["drug"].astype(str)).to_numpy(dtype=object), days),
+            "scope": "institution",
+            "short": 0.0,
+        }
+    )
+
+
+def _daily_use(context: PlanContext, targets: pd.DataFrame, days: int) -> np.ndarray:
+    """Packs used per target row and day (module docstring)."""
+    daily = context.needs.daily
+    assert daily is not None
+    shares = daily.shares()
+    home_row = pd.Index(daily.curves["home_id"]).get_indexer(targets["institution_id"].astype(str))
+    district_curve = pd.DataFrame(shares).groupby(daily.curves["district_id"].to_numpy()).mean()
+    mean = shares.mean(axis=0) if len(shares) else np.full(days, 1.0 / days)
+    clinic_district = (
+        context.dataset.clinics.set_index("clinic_id")["street_id"].map(
+            context.dataset.streets.set_index("street_id")["district_id"]
+        )
+        if "clinic_id" in context.dataset.clinics.columns
+        else pd.Series(dtype=object)
+    )
+    target = targets["target"].to_numpy(float)
+    curve = np.tile(mean, (len(targets), 1))
+    kind = targets["kind"].astype(str).to_numpy()
+    is_home = (kind == "care_home") & (home_row >= 0)
+    curve[is_home] = shares[home_row[is_home]]
+    clinic_rows = np.flatnonzero(kind == "clinic")
+    districts = targets["institution_id"].iloc[clinic_rows].astype(str).map(clinic_district)
+    known = districts.isin(district_curve.index).to_numpy()
+    curve[clinic_rows[known]] = district_curve.loc[districts[known]].to_numpy()
+    kits = targets["drug"].astype(str).to_numpy() == "antigen_kit"
+    curve[kits] = 1.0 / days
+    use = target[:, None] * curve
+    hospital = kind == "hospital"
+    hospital_days = max(float(context.rules.hospital_drug_days), 1.0)
+    use[hospital] = (target[hospital] / hospital_days)[:, None] * np.ones(days)
+    return use
