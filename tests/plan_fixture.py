@@ -50,7 +50,18 @@ def make_observation() -> StageResult:
                 "opened": [False, False],
                 "persons_disabled": [2, 0],
                 "free_rooms": [4, 5],
+                "capacity": [10, 5],
                 "name": ["安定门观察点", FORMULA_TEXT],
+            }
+        ),
+        "stays": _frame(
+            {
+                "home_id": [LEADING_ZERO_ID, LEADING_ZERO_ID, "H002"],
+                "group": ["disabled", "other", "other"],
+                "site_id": ["ST1", "ST1", "ST1"],
+                "arrival_day": [0, 1, 2],
+                "departure_day": [7, 8, 9],
+                "persons": [2, 3, 1],
             }
         ),
         "assignments": _frame(
@@ -308,4 +319,23 @@ def make_plan_fixture() -> Plan:
         compliance=compliance,
         explanations=explanations,
         marginal_values=marginal_values,
+        timeline=pd.DataFrame(
+            {
+                "day": [0, 1, 2],
+                "resource": ["observation_places", "observation_places", "stock:antipyretic"],
+                "scope": ["site", "district", "institution"],
+                "scope_id": ["ST1", "D1", LEADING_ZERO_ID],
+                "needed": [2.0, 6.0, 3.5],
+                "planned": [10.0, 5.0, 2.0],
+                "short": [0.0, 1.0, 1.5],
+            }
+        ),
+        run_out=pd.DataFrame(
+            {
+                "resource": ["observation_places", "stock:antipyretic"],
+                "scope": ["district", "institution"],
+                "scope_id": ["D1", LEADING_ZERO_ID],
+                "first_short_day": [1, 2],
+            }
+        ),
     )

@@ -56,7 +56,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.sparse import csc_matrix
 
 from models.observation.instance import Instance, IntArray, members
 from models.observation.location import highs_module
@@ -109,7 +108,10 @@ class DailyModel:
 
     def __init__(self, instance: Instance, cohorts: Cohorts, free: npt.NDArray[np.bool_], fixed_open: FloatArray):
         self.instance, self.cohorts = instance, cohorts
-        self.highs = highs_module()
+        highs = highs_module()
+        if highs is None:  # pragma: no cover - highspy is a dependency
+            raise RuntimeError("the daily observation model needs highspy")
+        self.highs: Any = highs
         self.free_sites = np.flatnonzero(free)
         self.fixed_open = fixed_open
         self.solver = self.highs.Highs()

@@ -138,7 +138,7 @@ def _forecast_shares(shares: FloatArray, ids: pd.Series, forecast: pd.DataFrame,
     table = table.reindex(columns=range(horizon), fill_value=0).astype(np.float64)
     totals = table.sum(axis=1)
     table = table[totals > 0].div(totals[totals > 0], axis=0)
-    position = table.index.get_indexer(ids.to_numpy())
+    position = table.index.get_indexer(pd.Index(ids.to_numpy()))
     has = position >= 0
     result = shares.copy()
     result[has] = table.to_numpy()[position[has]]
@@ -173,7 +173,7 @@ def daily_needs(
 def _origin_shares(observation: pd.DataFrame, homes: pd.DataFrame, shares: FloatArray) -> FloatArray:
     """The curve of each observation row's origin: its home's, or (a street's arrivals) its district's first home's
     curve, else the mean curve."""
-    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(observation["home_id"].astype(str))
+    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(pd.Index(observation["home_id"].astype(str)))
     district_first = pd.Series(np.arange(len(homes)), index=homes["district_id"].astype(str)).groupby(level=0).first()
     district_row = observation["district_id"].astype(str).map(district_first).fillna(-1).to_numpy(np.int64)
     row = np.where(home_row >= 0, home_row, district_row)
@@ -239,7 +239,7 @@ def _nursing(
     horizon = shares.shape[1]
     parts = [_hospital_nursing(homes, nursing, shares, stays, ratio)]
     at_homes = nursing[nursing["destination_kind"] == "care_home"].reset_index(drop=True)
-    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(at_homes["destination_id"].astype(str))
+    home_row = pd.Index(homes["home_id"].astype(str)).get_indexer(pd.Index(at_homes["destination_id"].astype(str)))
     for need, stay_field in HOME_NEED_STAY.items():
         rows = at_homes[(at_homes["need"] == need) & (home_row >= 0)]
         if rows.empty:
@@ -267,7 +267,7 @@ def _hospital_nursing(
     hospital = homes["hospital_id"].astype(str).to_numpy()
     order = listed["destination_id"].astype(str).to_numpy()
     per_hospital = np.zeros((len(order), horizon), np.int64)
-    position = pd.Index(order).get_indexer(hospital)
+    position = pd.Index(order).get_indexer(pd.Index(hospital))
     np.add.at(per_hospital, position[position >= 0], arrivals[position >= 0])
     persons = present(per_hospital, stays.hospital_days)
     required = ceil_target(ratio * persons.astype(np.float64)).reshape(persons.shape)

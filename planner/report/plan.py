@@ -23,7 +23,6 @@ from planner.needs.needs import Needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 
-
 TIMELINE_COLUMNS: tuple[str, ...] = ("day", "resource", "scope", "scope_id", "needed", "planned", "short")
 RUN_OUT_COLUMNS: tuple[str, ...] = ("resource", "scope", "scope_id", "first_short_day")
 

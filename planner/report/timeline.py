@@ -69,7 +69,7 @@ def run_out_of(timeline: pd.DataFrame) -> pd.DataFrame:
     """The first day with ``short > 0`` per resource and scope."""
     short = timeline[timeline["short"] > 1e-9]
     first = short.groupby(["resource", "scope", "scope_id"], as_index=False, sort=True)["day"].min()
-    return first.rename(columns={"day": "first_short_day"}).loc[:, list(RUN_OUT_COLUMNS)]
+    return pd.DataFrame(first).rename(columns={"day": "first_short_day"}).loc[:, list(RUN_OUT_COLUMNS)]
 
 
 def _rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +111,9 @@ def observation_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
             ),
         )
     ]
-    district_of = context.needs.daily.cohorts.drop_duplicates("home_id").set_index("home_id")["district_id"]
+    daily = context.needs.daily
+    assert daily is not None
+    district_of = daily.cohorts.drop_duplicates("home_id").set_index("home_id")["district_id"]
     stays, unmet = result.table("stays"), result.table("cohort_unmet")
     for resource, groups in (
         ("observation_places", ("disabled", "other")),
@@ -158,7 +160,8 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
     arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
     options = SolveOptions(time_limit_s=NURSING_SECONDS_PER_DAY)
     need_parts, pool_parts = [], []
-    for day, day_needs in needs.groupby("day", sort=True):
+    for day_key, day_needs in needs.groupby("day", sort=True):
+        day = int(str(day_key))
         result = solve_nursing(
             pools,
             day_needs[nursing_stage.NEED_COLUMNS].reset_index(drop=True),
@@ -168,9 +171,9 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
         )
         table = result.table("needs").drop(columns=["district_id"], errors="ignore")
         table = table.merge(day_needs[["need_id", "district_id"]].drop_duplicates("need_id"), on="need_id", how="left")
-        need_parts.append(table.assign(day=int(day)))
+        need_parts.append(table.assign(day=day))
         sent = result.table("assignments").groupby("pool_id")["nurses"].sum()
-        pool_parts.append(pools.assign(day=int(day), sent=pools["pool_id"].map(sent).fillna(0)))
+        pool_parts.append(pools.assign(day=day, sent=pools["pool_id"].map(sent).fillna(0)))
     by_need = pd.concat(need_parts, ignore_index=True)
     grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
     parts = [
@@ -210,7 +213,7 @@ def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.Dat
     street_district = context.dataset.streets.set_index("street_id")["district_id"]
     site_district = context.dataset.sites.set_index("site_id")["street_id"].map(street_district)
     parts = []
-    for day, rows in occupancy.groupby("day"):
+    for day_key, rows in occupancy.groupby("day"):
         frame = pd.DataFrame(
             {
                 "site_id": rows["site_id"],
@@ -218,7 +221,7 @@ def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.Dat
                 "persons": rows["persons_disabled"],
             }
         )
-        parts.append(site_transfer_needs(frame, context.rules).assign(day=int(day)))
+        parts.append(site_transfer_needs(frame, context.rules).assign(day=int(str(day_key))))
     return pd.concat(parts, ignore_index=True)
 
 

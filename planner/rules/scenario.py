@@ -133,7 +133,7 @@ class Scenario(BaseModel):
 
     level: Level = "prevalent"
     plan: PlanKind = "snapshot"
-    """``daily``: the day-by-day plan over the wave; ``snapshot`` (default for now): every need of the horizon at once."""
+    """``daily``: the day-by-day plan over the wave; ``snapshot`` (the default): every need of the horizon at once."""
     horizon_days: int = Field(14, ge=1, le=365)
     """Days planned; the daily plan covers at most :data:`DAILY_HORIZON_MAX`."""
     peak_day: int | None = Field(None, ge=0, le=365)

@@ -1,0 +1,149 @@
+"""The day-by-day observation model on hand-solved instances, and its invariants on random ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.base import SolveOptions, Status
+from models.observation.daily_stage import solve_daily_observation
+
+OPTIONS = SolveOptions(time_limit_s=10)
+
+
+def _sites(rooms: list[int], status: list[str] | None = None, cost: list[float] | None = None) -> pd.DataFrame:
+    count = len(rooms)
+    return pd.DataFrame(
+        {
+            "site_id": [f"X{i}" for i in range(count)],
+            "street_id": ["S"] * count,
+            "rooms": rooms,
+            "barrier_free": [True] * count,
+            "status": status or ["open"] * count,
+            "opening_cost": cost or [0.0] * count,
+        }
+    )
+
+
+def _cohorts(rows: list[tuple[str, str, int, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "home_id": [r[0] for r in rows],
+            "street_id": ["S"] * len(rows),
+            "group": [r[1] for r in rows],
+            "cause": ["mild"] * len(rows),
+            "arrival_day": [r[2] for r in rows],
+            "stay_days": [r[3] for r in rows],
+            "persons": [r[4] for r in rows],
+        }
+    )
+
+
+def _solve(cohorts: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame, days: int):  # type: ignore[no-untyped-def]
+    return solve_daily_observation(
+        cohorts,
+        sites,
+        arcs,
+        horizon_days=days,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=True,
+        options=OPTIONS,
+    )
+
+
+def test_two_homes_one_site_three_day_stays() -> None:
+    """Site of 2 places. A: 2 persons on day 0 and 2 on day 3; B: 1 on day 1. B cannot fit on days 1-3 (A's first
+    two fill the site until day 2, and A's second two arrive on day 3): unmet 1, A's four placed (40 minutes)."""
+    cohorts = _cohorts([("A", "other", 0, 3, 2), ("B", "other", 1, 3, 1), ("A", "other", 3, 3, 2)])
+    arcs = pd.DataFrame({"home_id": ["A", "B"], "site_id": ["X0", "X0"], "minutes": [10.0, 20.0]})
+    result = _solve(cohorts, _sites([2]), arcs, 6)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == 40.0
+    stays = result.table("stays")
+    assert stays[["home_id", "arrival_day", "departure_day", "persons"]].values.tolist() == [
+        ["A", 0, 3, 2],
+        ["A", 3, 6, 2],
+    ]
+    assert result.table("cohort_unmet")[["home_id", "arrival_day", "persons"]].values.tolist() == [["B", 1, 1]]
+    assert result.table("occupancy")["persons"].tolist() == [2] * 6
+
+
+def test_disabled_persons_placed_first_even_at_a_higher_cost() -> None:
+    cohorts = _cohorts([("A", "other", 0, 2, 1), ("B", "disabled", 0, 2, 1)])
+    arcs = pd.DataFrame({"home_id": ["A", "B"], "site_id": ["X0", "X0"], "minutes": [1.0, 50.0]})
+    result = _solve(cohorts, _sites([1]), arcs, 2)
+    assert result.table("stays")["home_id"].tolist() == ["B"]
+    assert result.phases[0].objective == 1.0  # one unmet other person, no unmet disabled
+
+
+def test_a_candidate_opens_only_when_it_places_someone_cheaper() -> None:
+    """Open site X0 holds 1; candidate X1 (cost 100) would hold the second person: placing comes first."""
+    cohorts = _cohorts([("A", "other", 0, 2, 2)])
+    arcs = pd.DataFrame({"home_id": ["A", "A"], "site_id": ["X0", "X1"], "minutes": [5.0, 5.0]})
+    result = _solve(cohorts, _sites([1, 1], ["open", "candidate"], [0.0, 100.0]), arcs, 2)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == 110.0
+    assert result.table("sites").set_index("site_id")["open"].to_dict() == {"X0": True, "X1": True}
+
+
+def test_a_site_reused_after_a_stay_ends() -> None:
+    """One place, two cohorts of one person back to back (days 0-1 and 2-3): both placed."""
+    cohorts = _cohorts([("A", "other", 0, 2, 1), ("A", "other", 2, 2, 1)])
+    arcs = pd.DataFrame({"home_id": ["A"], "site_id": ["X0"], "minutes": [3.0]})
+    result = _solve(cohorts, _sites([1]), arcs, 4)
+    assert result.table("cohort_unmet").empty and result.objective == 6.0
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    days = draw(st.integers(2, 6))
+    site_count = draw(st.integers(1, 3))
+    rooms = draw(st.lists(st.integers(0, 4), min_size=site_count, max_size=site_count))
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["A", "B", "C"]),
+                st.sampled_from(["disabled", "other"]),
+                st.integers(0, days - 1),
+                st.integers(1, 4),
+                st.integers(1, 4),
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    arcs = pd.DataFrame(
+        [
+            (home, f"X{s}", float(draw(st.integers(1, 30))))
+            for home in ("A", "B", "C")
+            for s in range(site_count)
+            if draw(st.booleans())
+        ],
+        columns=["home_id", "site_id", "minutes"],
+    )
+    cohorts = _cohorts(rows).groupby(["home_id", "group", "arrival_day", "stay_days"], as_index=False).agg(
+        street_id=("street_id", "first"), cause=("cause", "first"), persons=("persons", "sum")
+    )
+    return cohorts, _sites(rooms), arcs, days
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_no_site_over_capacity_and_every_stay_its_length(case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]):
+    cohorts, sites, arcs, days = case
+    result = _solve(cohorts, sites, arcs, days)
+    occupancy = result.table("occupancy")
+    assert (occupancy["persons"] <= occupancy["capacity"]).all()
+    stays = result.table("stays")
+    lengths = cohorts.groupby(["home_id", "group", "arrival_day"])["stay_days"].agg(set)
+    for row in stays.itertuples():
+        assert row.departure_day - row.arrival_day in lengths[(row.home_id, row.group, row.arrival_day)]
+    placed = stays["persons"].sum() + result.table("cohort_unmet")["persons"].sum()
+    assert placed == cohorts["persons"].sum()
+    present = np.zeros(days)
+    for row in stays.itertuples():
+        present[row.arrival_day : min(row.departure_day, days)] += row.persons
+    assert present.tolist() == occupancy.groupby("day")["persons"].sum().reindex(range(days), fill_value=0).tolist()
