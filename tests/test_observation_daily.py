@@ -124,8 +124,10 @@ def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
         ],
         columns=["home_id", "site_id", "minutes"],
     )
-    cohorts = _cohorts(rows).groupby(["home_id", "group", "arrival_day", "stay_days"], as_index=False).agg(
-        street_id=("street_id", "first"), cause=("cause", "first"), persons=("persons", "sum")
+    cohorts = (
+        _cohorts(rows)
+        .groupby(["home_id", "group", "arrival_day", "stay_days"], as_index=False)
+        .agg(street_id=("street_id", "first"), cause=("cause", "first"), persons=("persons", "sum"))
     )
     return cohorts, _sites(rooms), arcs, days
 

@@ -60,12 +60,19 @@ import pandas as pd
 from models.observation.instance import Instance, IntArray, members
 from models.observation.location import highs_module
 
-START_ARCS = 8
+START_ARCS = 4
 """Cheapest arcs per group every cohort starts with (never a restriction: the other arcs are priced)."""
-PRICING_ROUNDS = 50
+PRICING_ROUNDS = 200
+ENTERING_PER_COHORT = 2
+"""Columns a cohort may gain per pricing round."""
 REDUCED_COST_TOLERANCE = 1e-7
-RELATIVE_TOLERANCE = 1e-9
+RELATIVE_TOLERANCE = 1e-6
 INTEGRALITY_TOLERANCE = 1e-6
+SIMPLEX_STRATEGY = 1
+"""HiGHS's serial dual simplex: the fastest of dual (serial, PAMI), primal and interior point on the city's LPs
+(1.4-2.3 s against 2.0-2.7 s, 3-6 s and over 6 s per LP)."""
+RESOLVE_STRATEGY = 4
+"""Re-solves after columns enter: the basis stays primal feasible, so primal simplex goes on from it."""
 FEASIBLE_SOLUTION = 2
 """HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
@@ -121,6 +128,7 @@ class DailyModel:
         self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
+        self.solved = False
 
     def _pairs(self) -> tuple[IntArray, IntArray]:
         """Every allowed (cohort, arc): the full model's columns ``x_cs``."""
@@ -131,36 +139,53 @@ class DailyModel:
         return cohort, arc.astype(np.int64)
 
     def build(self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any]) -> None:
-        """Rows (1), (2), (4) and the unmet and open columns; ``extra`` rows hold earlier phases' optima."""
+        """Rows (1), (2) (through the slots), (4) and the open, unmet and slot columns; ``extra`` rows hold earlier
+        phases' optima.
+
+        A **slot** ``k = (s, a, e)`` is a site with a stay window: ``z_k = sum of x_cs`` of the cohorts present on
+        days ``a .. e - 1`` (link rows ``sum x - z_k = 0``), and (2) reads ``sum_{k of s present on t} z_k <= cap_s
+        y_s``: the same model, with two entries per ``x`` column instead of one per day of the stay.
+        """
         cohorts, count = self.cohorts, len(self.cohorts.group)
-        free = len(self.free_sites)
+        free, sites, days = len(self.free_sites), self.site_count, self.days
+        windows, self.window_of = np.unique(np.stack([cohorts.arrival, cohorts.end]), axis=1, return_inverse=True)
+        self.window_of = self.window_of.ravel()
+        self.windows = windows.shape[1]
+        slots = sites * self.windows
         self.arc_cost = arc_cost
-        self.capacity_row = count
-        rows = count + self.site_count * self.days
+        self.capacity_row, self.link_row = count, count + sites * days
         cap = self.instance.capacity.astype(float)
-        fixed = cap[:, None] * self.fixed_open[:, None] * np.ones((1, self.days))
-        lower = np.concatenate([cohorts.persons.astype(float), np.full(self.site_count * self.days, -np.inf)])
-        upper = np.concatenate([cohorts.persons.astype(float), fixed.ravel()])
+        fixed = (cap * self.fixed_open)[:, None] * np.ones((1, days))
         lp = self.highs.HighsLp()
-        lp.num_col_, lp.num_row_ = free + count, rows
-        lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost])
-        lp.col_lower_ = np.zeros(free + count)
-        lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float)])
-        lp.row_lower_, lp.row_upper_ = lower, upper
-        index, value, start = [], [], [0]
+        lp.num_col_, lp.num_row_ = free + count + slots, count + sites * days + slots
+        lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
+        lp.col_lower_ = np.zeros(free + count + slots)
+        lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
+        lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(sites * days, -np.inf), np.zeros(slots)])
+        lp.row_upper_ = np.concatenate([cohorts.persons.astype(float), fixed.ravel(), np.zeros(slots)])
+        index: list[IntArray] = []
+        value: list[FloatArray] = []
+        lengths: list[int] = []
         for site in self.free_sites:  # -cap_s * y_s in every day row of s
-            index.append(self.capacity_row + site * self.days + np.arange(self.days))
-            value.append(np.full(self.days, -cap[site]))
-            start.append(start[-1] + self.days)
+            index.append(self.capacity_row + site * days + np.arange(days))
+            value.append(np.full(days, -cap[site]))
+            lengths.append(days)
         index.append(np.arange(count))
         value.append(np.ones(count))
-        start += list(start[-1] + np.arange(1, count + 1))
+        lengths += [1] * count
+        for slot_site in range(sites):  # z_k: +1 in its days' capacity rows, -1 in its link row
+            for window in range(self.windows):
+                first, stop = windows[0, window], windows[1, window]
+                link = self.link_row + slot_site * self.windows + window
+                index.append(np.concatenate([self.capacity_row + slot_site * days + np.arange(first, stop), [link]]))
+                value.append(np.concatenate([np.ones(stop - first), [-1.0]]))
+                lengths.append(int(stop - first + 1))
         lp.a_matrix_.format_ = self.highs.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.asarray(start, np.int32)
-        lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32) if index else np.zeros(0, np.int32)
-        lp.a_matrix_.value_ = np.concatenate(value) if value else np.zeros(0)
+        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
+        lp.a_matrix_.value_ = np.concatenate(value)
         self.solver.passModel(lp)
-        self.base_columns = free + count
+        self.base_columns = free + count + slots
         for row_cols, row_vals, row_upper in extra:
             self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
         self._add_street_rows()
@@ -176,56 +201,47 @@ class DailyModel:
                 self.solver.addRow(need, np.inf, len(chosen), position[chosen].astype(np.int32), np.ones(len(chosen)))
 
     def add_pairs(self, pairs: IntArray) -> None:
-        """Columns ``x_cs`` for ``pairs`` not yet in: +1 in the cohort's row (1) and its present days' rows (2)."""
+        """Columns ``x_cs`` for ``pairs`` not yet in: +1 in the cohort's row (1) and in its slot's link row."""
         pairs = pairs[~self.inside[pairs]]
         if not len(pairs):
             return
         cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
-        site = self.instance.arc_site[arc]
-        first, end = self.cohorts.arrival[cohort], self.cohorts.end[cohort]
-        length = end - first
-        starts = np.concatenate([[0], np.cumsum(1 + length)]).astype(np.int32)
-        offsets = np.arange(int(starts[-1])) - np.repeat(starts[:-1], 1 + length)
-        is_cover = offsets == 0
-        day = np.repeat(first, 1 + length) + offsets - 1
-        index = np.where(
-            is_cover,
-            np.repeat(cohort, 1 + length),
-            self.capacity_row + np.repeat(site, 1 + length) * self.days + day,
-        )
-        upper = self.cohorts.persons[cohort].astype(float)
+        index = np.empty(2 * len(pairs), np.int32)
+        index[0::2] = cohort
+        index[1::2] = self.link_row + self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
         self.solver.addCols(
             len(pairs),
             self.arc_cost[arc],
             np.zeros(len(pairs)),
-            upper,
+            self.cohorts.persons[cohort].astype(float),
             len(index),
-            starts[:-1],
-            index.astype(np.int32),
+            np.arange(0, 2 * len(pairs), 2, dtype=np.int32),
+            index,
             np.ones(len(index)),
         )
         self.columns = np.concatenate([self.columns, pairs])
         self.inside[pairs] = True
 
     def reduced_costs(self) -> FloatArray:
-        """Reduced cost of every (cohort, arc) pair at the last LP's duals."""
+        """Reduced cost of every (cohort, arc) pair at the last LP's duals: ``cost - pi_c - rho_k``."""
         dual = np.asarray(self.solver.getSolution().row_dual, dtype=float)
         cover = dual[: len(self.cohorts.group)]
-        capacity = dual[self.capacity_row : self.capacity_row + self.site_count * self.days].reshape(
-            self.site_count, self.days
-        )
-        prefix = np.concatenate([np.zeros((self.site_count, 1)), np.cumsum(capacity, axis=1)], axis=1)
+        link = dual[self.link_row : self.link_row + self.site_count * self.windows]
         cohort, arc = self.pair_cohort, self.pair_arc
-        site = self.instance.arc_site[arc]
-        window = prefix[site, self.cohorts.end[cohort]] - prefix[site, self.cohorts.arrival[cohort]]
-        return self.arc_cost[arc] - cover[cohort] - window
+        slot = self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
+        return self.arc_cost[arc] - cover[cohort] - link[slot]
 
     def run(self, seconds: float, integer: bool) -> str:
-        kinds = self.highs.HighsVarType.kInteger if integer else self.highs.HighsVarType.kContinuous
-        total = self.solver.getNumCol()
-        self.solver.changeColsIntegrality(total, np.arange(total, dtype=np.int32), np.full(total, int(kinds), np.uint8))
+        if integer:  # columns enter continuous; the MIP is the last run of a phase's model
+            chosen = np.concatenate(
+                [np.arange(len(self.free_sites)), np.arange(self.base_columns, self.solver.getNumCol())]
+            ).astype(np.int32)
+            kind = int(self.highs.HighsVarType.kInteger)
+            self.solver.changeColsIntegrality(len(chosen), chosen, np.full(len(chosen), kind, np.uint8))
         self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
         self.solver.setOptionValue("mip_rel_gap", 0.0)
+        self.solver.setOptionValue("simplex_strategy", RESOLVE_STRATEGY if self.solved else SIMPLEX_STRATEGY)
+        self.solved = True
         self.solver.run()
         return str(self.solver.modelStatusToString(self.solver.getModelStatus()))
 
@@ -244,29 +260,25 @@ def solve_phase(model: DailyModel, start: IntArray, deadline: float, integral_ob
         model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
         bound = model.objective()
         reduced = model.reduced_costs()
-        entering = np.flatnonzero((reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
+        entering = best_per_cohort(model.pair_cohort, reduced, (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
         rounds += 1
         if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
             break
         model.add_pairs(entering)
     priced = not len(entering)
-    proven_by_repair = False
     lp_values = model.values()
     lp_solved = model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION
     integral = lp_solved and bool(np.all(np.abs(lp_values - np.rint(lp_values)) < INTEGRALITY_TOLERANCE))
     values = np.rint(lp_values) if integral else np.floor(lp_values + INTEGRALITY_TOLERANCE) * lp_solved
+    target = _rounded(bound, integral_objective)
     if not integral:
         values = repair(model, values)
-        repaired = _outcome(model, values).objective
-        proven_by_repair = priced and repaired <= _rounded(bound, integral_objective) + RELATIVE_TOLERANCE
-    if not integral and not proven_by_repair and time.perf_counter() < deadline:
-        model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
-        if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION:
-            values = np.rint(model.values())
+        best = _outcome(model, values).objective
+        if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
+            values = _improved_by_mip(model, values, best, bound, deadline)
     outcome = _outcome(model, values)
-    bound = _rounded(bound, integral_objective)
-    proven = priced and outcome.objective <= bound + RELATIVE_TOLERANCE * max(1.0, abs(bound))
-    outcome.bound = bound if priced else -math.inf
+    proven = priced and _meets(outcome.objective, target)
+    outcome.bound = target if priced else -math.inf
     outcome.proven = proven
     outcome.stats = {
         "pricing_rounds": rounds,
@@ -275,6 +287,41 @@ def solve_phase(model: DailyModel, start: IntArray, deadline: float, integral_ob
         "lp_integral": integral,
     }
     return outcome
+
+
+def _meets(objective: float, bound: float) -> bool:
+    """``objective`` within :data:`RELATIVE_TOLERANCE` of the full model's ``bound``: proven optimal."""
+    return objective <= bound + RELATIVE_TOLERANCE * max(1.0, abs(bound))
+
+
+def _improved_by_mip(model: DailyModel, values: FloatArray, best: float, bound: float, deadline: float) -> FloatArray:
+    """The MIP on the priced columns against the plan ``values`` (objective ``best``), with reduced-cost fixing: a
+    column at 0 in the LP whose reduced cost exceeds ``best - bound`` is 0 in every plan better than ``best`` (any
+    such plan costs at least ``bound + reduced cost``), so it is fixed at 0. Returns the better plan."""
+    col_dual = np.asarray(model.solver.getSolution().col_dual, dtype=float)
+    lp_values = model.values()
+    columns = np.arange(model.base_columns, len(col_dual))
+    fixed = columns[(col_dual[columns] > best - bound + REDUCED_COST_TOLERANCE) & (lp_values[columns] < 0.5)]
+    if len(fixed):
+        zeros = np.zeros(len(fixed))
+        model.solver.changeColsBounds(len(fixed), fixed.astype(np.int32), zeros, zeros)
+    model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
+    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+        return values
+    found = np.rint(model.values())
+    return found if _outcome(model, found).objective < best else values
+
+
+def best_per_cohort(cohort: IntArray, reduced: FloatArray, negative: npt.NDArray[np.bool_]) -> IntArray:
+    """The pairs with a negative reduced cost, at most :data:`ENTERING_PER_COHORT` per cohort (the most negative):
+    a few columns per round keep the LP small; pricing ends only when no pair is negative."""
+    chosen = np.flatnonzero(negative)
+    if not len(chosen):
+        return chosen
+    order = chosen[np.lexsort((reduced[chosen], cohort[chosen]))]
+    first = np.r_[True, cohort[order][1:] != cohort[order][:-1]]
+    rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return np.sort(order[rank < ENTERING_PER_COHORT])
 
 
 def _rounded(bound: float, integral_objective: bool) -> float:
