@@ -91,6 +91,7 @@ def test_records_hold_plain_typed_values(document: dict[str, Any]) -> None:
         "rooms": 10,
         "persons": 6,
         "barrier_free": True,
+        "capacity": 10,
     }
     assert type(document["observation"]["sites"][0]["rooms"]) is int  # was numpy int64
     assert document["observation"]["assignments"][0]["home_id"] == LEADING_ZERO_ID

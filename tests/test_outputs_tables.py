@@ -14,7 +14,7 @@ from planner.rules.rules import RULE_FIELDS
 def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:
     tables = plan_tables(plan)
     assert list(tables)[:5] == ["kpis", "scenario", "rules", "stages", "phases"]
-    assert list(tables)[-3:] == ["compliance", "explanations", "marginal_values"]
+    assert list(tables)[-5:] == ["compliance", "explanations", "marginal_values", "timeline", "run_out"]
     assert set(CONTRACT) <= set(tables)
     assert {"observation_streets", "observation_marginal", "nursing_pools", "drugs_depots"} <= set(tables)
     sites = tables["observation_sites"]

@@ -23,6 +23,8 @@ CONTRACT_FIELDS = [
     "explanations",
     "marginal_values",
     "warnings",
+    "timeline",
+    "run_out",
 ]
 
 

@@ -169,6 +169,15 @@ VALUES: dict[str, dict[str, Pair]] = {
 }
 
 COLUMNS: dict[str, Pair] = {
+    "day": ("Day", "第几天"),
+    "resource": ("Resource", "资源"),
+    "needed": ("Needed", "需要"),
+    "short": ("Short", "缺口"),
+    "cause": ("Cause", "原因"),
+    "arrival_day": ("Arrival day", "入住日"),
+    "departure_day": ("Departure day", "离开日"),
+    "first_short_day": ("First day short", "短缺首日"),
+    "stay_days": ("Days of stay", "停留天数"),
     "district_id": ("District", "区"),
     "district": ("District", "区"),
     "street_id": ("Street/town", "街道/乡镇"),
@@ -342,6 +351,11 @@ TABLES: dict[str, Pair] = {
     "observation_assignments": ("Who goes where", "人员安置去向"),
     "observation_unmet": ("Persons without a room", "未安置人员"),
     "observation_streets": ("Sites per street", "各街道观察点"),
+    "observation_stays": ("Stays by day", "逐日安置"),
+    "observation_occupancy": ("Occupancy by day", "逐日占用"),
+    "observation_cohort_unmet": ("Without a room, by day", "逐日未安置"),
+    "timeline": ("Day by day", "逐日计划"),
+    "run_out": ("Run-out days", "短缺首日"),
     "ambulance_stations": ("120 stations", "120 急救站"),
     "ambulance_handshakes": ("Handshakes", "急救站对接"),
     "ambulance_districts": ("Fleet by district", "各区车队"),

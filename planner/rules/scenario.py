@@ -132,8 +132,8 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     level: Level = "prevalent"
-    plan: PlanKind = "snapshot"
-    """``daily``: the day-by-day plan over the wave; ``snapshot`` (the default): every need of the horizon at once."""
+    plan: PlanKind = "daily"
+    """``daily`` (the default): the day-by-day plan over the wave; ``snapshot``: every need of the horizon at once."""
     horizon_days: int = Field(14, ge=1, le=365)
     """Days planned; the daily plan covers at most :data:`DAILY_HORIZON_MAX`."""
     peak_day: int | None = Field(None, ge=0, le=365)

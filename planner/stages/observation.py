@@ -51,14 +51,6 @@ CONTRACT: Contract = {
         "barrier_free": "bool",
         "capacity": "count",
     },
-    "stays": {
-        "home_id": "id",
-        "group": ("disabled", "other"),
-        "site_id": "id",
-        "arrival_day": "count",
-        "departure_day": "count",
-        "persons": "count",
-    },
     "assignments": {
         "home_id": "id",
         "site_id": "id",
@@ -67,6 +59,14 @@ CONTRACT: Contract = {
         "minutes": "minutes",
     },
     "unmet": {"home_id": "id", "group": ("disabled", "other"), "persons": "count"},
+    "stays": {
+        "home_id": "id",
+        "group": ("disabled", "other"),
+        "site_id": "id",
+        "arrival_day": "count",
+        "departure_day": "count",
+        "persons": "count",
+    },
 }
 
 
