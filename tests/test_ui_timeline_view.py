@@ -211,11 +211,11 @@ def test_the_series_chart_marks_the_run_out_day() -> None:
     rows, first = td.series(hand_timeline(), "observation_places", "district", "D1")
     spec = tv.series_chart(rows, first, "observation_places", "district", "en").to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
-    assert marks == ["line", "rule", "text"]
+    assert marks == ["bar", "line", "line", "rule", "text"], "short as bars, needed and planned as lines, the rule"
     no_rule = tv.series_chart(
         *td.series(hand_timeline(), "stock:antipyretic", "institution", "C2"), "stock:x", "institution", "en"
     )
-    assert len(no_rule.to_dict()["layer"]) == 1
+    assert len(no_rule.to_dict()["layer"]) == 3, "never short: no rule"
 
 
 # --- the view in AppTest -------------------------------------------------------------------------------
@@ -294,14 +294,15 @@ def test_the_view_renders_the_headline_chart_occupancy_and_run_out(tmp_path: Pat
 def test_choosing_a_resource_and_scope_redraws_its_chart_with_the_rule(tmp_path: Path) -> None:
     app = _view(tmp_path, "en")
     resource = app.selectbox(key="timeline_resource__en")
-    assert resource.value == "nurses_backfill"
+    assert resource.value == "nurses_backfill", "at first: what runs short first"
+    assert app.selectbox(key="timeline_scope__en").value == "city|all"
     resource.set_value("observation_places").run()
     where = app.selectbox(key="timeline_scope__en")
     assert where.value == "city|all"
     where.set_value("district|D1").run()
     assert not app.exception
     layers = _spec(app)["layer"]
-    assert [layer["mark"]["type"] for layer in layers] == ["line", "rule", "text"]
+    assert [layer["mark"]["type"] for layer in layers] == ["bar", "line", "line", "rule", "text"]
     marked = [d.to_dict("records") for d in _datasets(app) if "amount" not in d.columns]
     assert marked == [[{"day": 3, "label": "short from day 3"}]]
 

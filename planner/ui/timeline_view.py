@@ -101,8 +101,9 @@ SCOPES: dict[str, Pair] = {
 RESOURCE_KEY = "timeline_resource"
 SCOPE_KEY = "timeline_scope"
 """Session keys of the chart's choices (codes, the same in every language; widgets are bound per language)."""
-COLOURS = {"needed": "#dc1e1e", "planned": "#1e9e5a"}
+COLOURS = {"needed": "#dc1e1e", "planned": "#1e9e5a", "short": "#f4a3a3"}
 SITE_ROW_PX = 14
+SITE_LABEL_PX = 320
 
 
 def text(key: str, language: str, **fields: object) -> str:
@@ -200,30 +201,40 @@ def first_out_sentence(table: pd.DataFrame, language: str, names: Mapping[str, s
 def series_chart(
     rows: pd.DataFrame, first_short: int | None, resource: str, scope: str, language: str
 ) -> alt.LayerChart | alt.FacetChart:
-    """Needed and planned by day as lines; the first short day as a dashed rule with its label."""
+    """Needed (solid) and planned (dashed) by day, the shortfall as bars, the first short day as a rule."""
     needed, planned = measure_labels(resource, scope, language)
-    long = rows.melt(id_vars="day", value_vars=["needed", "planned"], var_name="measure", value_name="amount")
-    long["label"] = long["measure"].map({"needed": needed, "planned": planned})
+    short = text("short", language)
+    long = rows.melt(id_vars="day", value_vars=["short", "planned", "needed"], var_name="measure", value_name="amount")
+    long["label"] = long["measure"].map({"needed": needed, "planned": planned, "short": short})
     day = text("day", language)
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("day:Q", title=day, axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("amount:Q", title=resource_label(resource, language)),
-            color=alt.Color(
-                "label:N",
-                title="",
-                scale=alt.Scale(domain=[needed, planned], range=[COLOURS["needed"], COLOURS["planned"]]),
+    base = alt.Chart(long).encode(
+        x=alt.X(
+            "day:Q",
+            title=day,
+            axis=alt.Axis(tickMinStep=1),
+            scale=alt.Scale(domain=[int(rows["day"].min()), int(rows["day"].max())], nice=False)
+            if not rows.empty
+            else alt.Undefined,
+        ),
+        y=alt.Y("amount:Q", title=resource_label(resource, language)),
+        color=alt.Color(
+            "label:N",
+            title="",
+            scale=alt.Scale(
+                domain=[needed, planned, short], range=[COLOURS["needed"], COLOURS["planned"], COLOURS["short"]]
             ),
-            tooltip=[
-                alt.Tooltip("day:Q", title=day),
-                alt.Tooltip("label:N", title=""),
-                alt.Tooltip("amount:Q", title="", format=",.1f"),
-            ],
-        )
+        ),
+        tooltip=[
+            alt.Tooltip("day:Q", title=day),
+            alt.Tooltip("label:N", title=""),
+            alt.Tooltip("amount:Q", title="", format=",.1f"),
+        ],
     )
-    layers: list[alt.Chart] = [lines]
+    layers: list[alt.Chart] = [
+        base.transform_filter(alt.datum.measure == "short").mark_bar(opacity=0.6, size=14, clip=True),
+        base.transform_filter(alt.datum.measure == "planned").mark_line(point=True, strokeDash=[6, 3]),
+        base.transform_filter(alt.datum.measure == "needed").mark_line(point=True),
+    ]
     if first_short is not None:
         marker = pd.DataFrame({"day": [first_short], "label": [text("run_out_rule", language, day=first_short)]})
         layers.append(alt.Chart(marker).mark_rule(color=COLOURS["needed"], strokeDash=[6, 4]).encode(x="day:Q"))
@@ -277,8 +288,8 @@ def site_heatmap(
         alt.Chart(frame, title=text("occupancy_site", language))
         .mark_rect()
         .encode(
-            x=alt.X("day:O", title=day),
-            y=alt.Y("site:N", title="", sort=order),
+            x=alt.X("day:O", title=day, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("site:N", title="", sort=order, axis=alt.Axis(labelLimit=SITE_LABEL_PX)),
             color=alt.Color("share:Q", title=share, scale=alt.Scale(domain=[0, 1], scheme="orangered")),
             tooltip=[
                 alt.Tooltip("site:N", title=text("where", language)),
@@ -293,11 +304,14 @@ def site_heatmap(
     )
 
 
-def _choose(options: list[str], name: str, label: str, language: str, format_func: Callable[[Any], str]) -> str:
-    """A select box bound to session value ``name`` (kept across languages); the first option by default."""
+def _choose(
+    options: list[str], name: str, label: str, language: str, format_func: Callable[[Any], str], default: str = ""
+) -> str:
+    """A select box bound to session value ``name`` (kept across languages); ``default`` (or the first option)
+    until the reader picks one."""
     session = st.session_state
     if session.get(name) not in options:
-        session[name] = options[0]
+        session[name] = default if default in options else options[0]
     key = state.bind_widget(session, name, language)
     chosen = st.selectbox(
         label,
@@ -310,8 +324,10 @@ def _choose(options: list[str], name: str, label: str, language: str, format_fun
     return str(chosen)
 
 
-def draw_series(frame: pd.DataFrame, language: str, names: Mapping[str, str]) -> None:
-    """Select boxes for resource and scope, then its chart."""
+def draw_series(
+    frame: pd.DataFrame, language: str, names: Mapping[str, str], start: tuple[str, str, str] = ("", "", "")
+) -> None:
+    """Select boxes for resource and scope (at first ``start``: resource, scope, scope_id), then its chart."""
     st.subheader(text("chart", language))
     left, right = st.columns(2)
     with left:
@@ -321,16 +337,19 @@ def draw_series(frame: pd.DataFrame, language: str, names: Mapping[str, str]) ->
             text("resource", language),
             language,
             lambda r: resource_label(str(r), language),
+            start[0],
         )
     pairs = td.scopes(frame, resource)
     codes = [f"{scope}|{scope_id}" for scope, scope_id in pairs]
 
     def where(code: object) -> str:
         scope, _, scope_id = str(code).partition("|")
-        return f"{place_label(scope, scope_id, language, names)} · {scope_label(scope, language)}"
+        place = place_label(scope, scope_id, language, names)
+        return place if scope == "city" else f"{place} · {scope_label(scope, language)}"
 
     with right:
-        scope, _, scope_id = _choose(codes, SCOPE_KEY, text("where", language), language, where).partition("|")
+        chosen = _choose(codes, SCOPE_KEY, text("where", language), language, where, "|".join(start[1:]))
+        scope, _, scope_id = chosen.partition("|")
     rows, first_short = td.series(frame, resource, scope, scope_id)
     st.altair_chart(series_chart(rows, first_short, resource, scope, language))
 
@@ -376,7 +395,9 @@ def render_timeline(plan: Plan, language: str, located: pd.DataFrame, district: 
     sentence = first_out_sentence(table, language, names)
     (st.warning if sentence else st.success)(sentence or text("never_short", language))
     st.dataframe(headline_frame(table, language, names), hide_index=True, key="timeline_headline")
-    draw_series(frame, language, names)
+    first = table.iloc[0] if not table.empty else None
+    start = ("", "", "") if first is None else (str(first["resource"]), str(first["scope"]), str(first["scope_id"]))
+    draw_series(frame, language, names, start)
     draw_occupancy(plan, language, names, district_of, district)
     st.subheader(text("run_out_table", language))
     shown = run_out_frame(td.run_out_table(run_out, timeline, district_of), language, names)
