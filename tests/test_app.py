@@ -84,6 +84,7 @@ def test_default_run_shows_kpis_of_the_sample_city(default_app: AppTest) -> None
     assert default_app.title[0].value.startswith("epiplan")
     assert [tab.label for tab in default_app.tabs] == [
         "Overview",
+        "Day by day",
         "Observation",
         "Ambulances",
         "Nurses",
@@ -235,7 +236,7 @@ def test_the_language_switch_shows_chinese_labels() -> None:
     app.segmented_control(key=state.LANGUAGE).set_value("zh").run()
     _no_exception(app)
     assert app.title[0].value == "epiplan — 区级疫情防控资源统筹方案"
-    assert [tab.label for tab in app.tabs][:3] == ["总览", "集中健康观察", "120 急救"]
+    assert [tab.label for tab in app.tabs][:4] == ["总览", "逐日计划", "集中健康观察", "120 急救"]
     assert "集中健康观察已安置人数" in _metrics(app)
     level = app.radio(key=state.widget_key(state.LEVEL, "zh"))
     assert level.options == ["非疫情流行", "疫情流行", "疫情流行严重"]

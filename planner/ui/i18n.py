@@ -136,6 +136,7 @@ LABELS: dict[str, Pair] = {
     "status_line": ("Solver status: {statuses}", "求解状态：{statuses}"),
     # tabs
     "tab_overview": ("Overview", "总览"),
+    "tab_timeline": ("Day by day", "逐日计划"),
     "tab_observation": ("Observation", "集中健康观察"),
     "tab_ambulance": ("Ambulances", "120 急救"),
     "tab_nursing": ("Nurses", "护理人员"),

@@ -1,8 +1,8 @@
 """The main area's frame: title, dataset problems, and one tab per view.
 
-Overview (``planner.ui.overview``), Observation, Ambulances, Nurses, Drugs (``planner.ui.stage_tabs``), Map
-(here), Compare (``planner.ui.compare_tab``) and Risk (``planner.ui.risk``). The KPI cards
-(``planner.ui.overview``) and the downloads (``planner.ui.downloads``) sit above the tabs.
+Overview (``planner.ui.overview``), Day by day (``planner.ui.timeline_view``), Observation, Ambulances, Nurses,
+Drugs (``planner.ui.stage_tabs``), Map (here), Compare (``planner.ui.compare_tab``) and Risk (``planner.ui.risk``).
+The KPI cards (``planner.ui.overview``) and the downloads (``planner.ui.downloads``) sit above the tabs.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from planner.ui.risk_view import render_risk
 from planner.ui.sidebar import Inputs
 from planner.ui.stage_tabs import draw_ambulance, draw_drugs, draw_nursing, draw_observation
 from planner.ui.testing_view import draw_testing
+from planner.ui.timeline_view import draw_timeline
 
 MAP_HEIGHT_PX = 860
 MAP_LAYERS = "map_layers"
@@ -132,6 +133,7 @@ VIEW = "view"
 """Session key of the view the reader is on (a code from :data:`VIEWS`, the same in every language)."""
 VIEWS: tuple[str, ...] = (
     "overview",
+    "timeline",
     "observation",
     "ambulance",
     "nursing",
@@ -193,6 +195,8 @@ def _draw_view(
         if border is not None:
             draw_border(border, language, names)
         draw_overview(plan, language, names)
+    elif view == "timeline":
+        draw_timeline(plan, inputs, located)
     elif view == "observation":
         draw_observation(plan, inputs, located)
     elif view == "ambulance":
