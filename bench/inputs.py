@@ -164,7 +164,12 @@ def build_instance(
     scenario: Scenario,
     limits: ArcLimits = ArcLimits(),  # noqa: B008 - frozen dataclass
 ) -> BenchInstance:
-    """Needs and the observation, ambulance and drug stage inputs, exactly as ``make_plan`` builds them."""
+    """Needs and the observation, ambulance and drug stage inputs, exactly as ``make_plan`` builds them.
+
+    The baselines are formulations of the snapshot (every need at once), so the instance is the scenario's
+    snapshot; ``bench.daily_plan`` measures the day-by-day plan.
+    """
+    scenario = scenario.model_copy(update={"plan": "snapshot"})
     seconds: dict[str, float] = {}
 
     def timed(name: str, build: Callable[[], Any]) -> Any:

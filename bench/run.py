@@ -175,7 +175,7 @@ def run_bench(
     dataset = dataset_from_frames(frames, name=f"{options.scale}-seed{options.seed}")
     read = time.perf_counter() - start - generated
     rules = load_preset(DEFAULT_PRESET)
-    scenario = make_scenario(level=options.level)
+    scenario = make_scenario(level=options.level, plan="snapshot")  # the baselines formulate the snapshot
 
     say(f"epiplan: {options.repeat} run(s) at {options.scale}")
     epiplan, plan = run_epiplan(dataset, rules, scenario, options.repeat, options.time_limit_s)

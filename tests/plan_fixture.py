@@ -311,7 +311,7 @@ def make_plan_fixture() -> Plan:
         dataset_sha256=FIXTURE_SHA256,
         rules=load_rules(),
         scenario=Scenario.model_validate(
-            {"level": "prevalent", "closed_sites": ["ST2"], "demand_multipliers": {"D1": 1.5}}
+            {"level": "prevalent", "plan": "snapshot", "closed_sites": ["ST2"], "demand_multipliers": {"D1": 1.5}}
         ),
         needs=make_needs(),
         results=stages,

@@ -21,7 +21,7 @@ def test_mip_plan_reproduces_epiplans_figures_on_the_tiny_dataset() -> None:
     # The same unmet / covered / 1:1 / fill / shortfall figures as make_plan on the same inputs.
     dataset = dataset_from_frames(tiny_frames(), name="tiny")
     rules = load_preset(DEFAULT_PRESET)
-    scenario = make_scenario(level="severe")
+    scenario = make_scenario(level="severe", plan="snapshot")
     plan = make_plan(dataset, rules, scenario)
     mip = mip_plan(build_instance(dataset, rules, scenario), OPTIONS)
     assert all(result.status == Status.OPTIMAL for result in mip.stages.values())

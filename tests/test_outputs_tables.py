@@ -18,7 +18,7 @@ def test_plan_tables_in_stable_order_with_full_columns(plan: Plan) -> None:
     assert set(CONTRACT) <= set(tables)
     assert {"observation_streets", "observation_marginal", "nursing_pools", "drugs_depots"} <= set(tables)
     sites = tables["observation_sites"]
-    assert list(sites.columns[:6]) == list(CONTRACT["observation_sites"])
+    assert list(sites.columns[: len(CONTRACT["observation_sites"])]) == list(CONTRACT["observation_sites"])
     assert sites["name"].tolist() == ["安定门观察点", FORMULA_TEXT]
     assert list(tables["rules"].columns) == ["field", "value", "unit", "source", "label", "label_zh"]
     assert tables["rules"]["field"].tolist() == ["preset", *RULE_FIELDS]

@@ -24,7 +24,7 @@ from planner.outputs.tables import plan_tables
 from planner.pipeline import make_plan
 from planner.rules.limits import FACTOR_MAX, MULTIPLIER_MAX
 from planner.rules.rules import RULE_FIELDS, load_rules
-from planner.rules.scenario import make_scenario
+from planner.rules.scenario import DAILY_HORIZON_MAX, make_scenario
 
 OVERFLOW = 2.0**53
 """No figure of a plan of data within the limits comes near this (int64 wrap-around gives -9.2e18)."""
@@ -72,9 +72,16 @@ def scenarios(draw: st.DrawFn, frames: dict[str, pd.DataFrame]) -> dict[str, Any
     share = st.sampled_from([0.0, 1.0]) | st.floats(0, 1)
     sites = [*frames["sites"]["site_id"].astype(str), "NOT-A-SITE"]
     districts = [*frames["districts"]["district_id"].astype(str), "NOT-A-DISTRICT"]
+    plan = draw(st.sampled_from(["daily", "snapshot"]))
+    longest = DAILY_HORIZON_MAX if plan == "daily" else 365
+    horizon = draw(st.sampled_from([1, longest]) | st.integers(1, longest))
+    peak = draw(st.none() | st.integers(0, horizon))
     return {
         "level": draw(st.sampled_from(["normal", "prevalent", "severe"])),
-        "horizon_days": draw(st.sampled_from([1, 365]) | st.integers(1, 365)),
+        "plan": plan,
+        "horizon_days": horizon,
+        "peak_day": peak,
+        "wave_days": None if peak is None else draw(st.none() | st.integers(peak + 1, peak + 400)),
         "attack_rate": draw(share),
         "severe_share": draw(share),
         "staff_absence": draw(share),
@@ -116,6 +123,9 @@ def test_anything_within_the_limits_plans_without_a_crash_or_an_impossible_figur
     rules = load_rules(overrides=overrides)
     plan = make_plan(dataset, rules, make_scenario(**knobs), time_limit_s=1.0)
     assert _figures(plan) == []
+    occupancy = plan.stage("observation").table("occupancy")
+    assert (occupancy["persons"] <= occupancy["capacity"]).all()  # no site over capacity on any day
+    assert plan.timeline.empty == (knobs["plan"] == "snapshot")
     assert all(value >= 0 for value in plan.needs.drugs["need"]) and all(plan.needs.nursing["required"] >= 0)
     document = json.loads(to_json_bytes(plan))
     assert validate_plan_json(document) == []

@@ -15,7 +15,7 @@ from planner.stages import ambulance
 
 
 def test_inputs_keep_stations_of_the_home_district_and_the_fleet_after_the_factor() -> None:
-    context = plan_context(tiny_dataset(), load_rules(), Scenario(fleet_factor=0.5))
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot", fleet_factor=0.5))
     inputs = ambulance.build_inputs(context)
     pairs = set(zip(inputs.arcs["station_id"], inputs.arcs["home_id"], strict=True))
     assert pairs == {("A1", "H001"), ("A1", "H002"), ("A2", "H003")}
@@ -68,7 +68,7 @@ def test_homes_not_covered_are_explained(reason: str, en: str) -> None:
         }
     )
     result = StageResult("ambulance", Status.OPTIMAL, 0, 0, 0, 0, {"handshakes": handshakes})
-    rows = ambulance.explanations(result, plan_context(tiny_dataset(), load_rules(), Scenario()), namer)
+    rows = ambulance.explanations(result, plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot")), namer)
     assert rows[0]["en"] == en
     if reason == "station_workload":
         assert rows[0]["zh"] == "松柏养老院未覆盖：可达的急救站（1号站）运力已满"

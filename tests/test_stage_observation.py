@@ -20,7 +20,7 @@ def _rows(rule_id: str, overrides: tuple[tuple[str, object], ...] = ()) -> dict[
 
 
 def test_inputs_mark_closed_sites_and_keep_every_arc_within_the_limit() -> None:
-    context = plan_context(tiny_dataset(), load_rules(), Scenario(closed_sites=("ST2",)))
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot", closed_sites=("ST2",)))
     inputs = observation.build_inputs(context)
     assert inputs.sites.set_index("site_id")["status"].to_dict() == {"ST1": "open", "ST2": "closed"}
     assert set(inputs.arcs["site_id"]) == {"ST1"}  # no arc to a closed site
@@ -100,7 +100,7 @@ def test_full_sites_are_named() -> None:
         {"home_id": ["H1"], "group": ["other"], "persons": [7], "reason": ["rooms_used_up"], "binding_sites": ["S1,S2"]}
     )
     result = StageResult("observation", Status.OPTIMAL, 0, 0, 0, 0, {"unmet": unmet})
-    context = plan_context(tiny_dataset(), load_rules(), Scenario())
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot"))
     rows = observation.explanations(result, context, namer)
     assert rows[0]["en"] == "7 other persons of Pine Home: every room within 120 min is taken (Hotel, School)"
     assert rows[0]["zh"] == "松柏养老院：7名其他人员无房可住，120分钟内观察点已满（酒店、学校）"

@@ -19,7 +19,7 @@ def _plan(level: str = "prevalent", rules: dict[str, object] | None = None, **ch
     return make_plan(
         dataset_from_frames(frames, name="tiny"),
         load_rules(overrides=rules or {}),
-        make_scenario(level=level),
+        make_scenario(level=level, plan="snapshot"),
         time_limit_s=5,
     )
 

@@ -71,8 +71,10 @@ INTEGRALITY_TOLERANCE = 1e-6
 SIMPLEX_STRATEGY = 1
 """HiGHS's serial dual simplex: the fastest of dual (serial, PAMI), primal and interior point on the city's LPs
 (1.4-2.3 s against 2.0-2.7 s, 3-6 s and over 6 s per LP)."""
-RESOLVE_STRATEGY = 4
-"""Re-solves after columns enter: the basis stays primal feasible, so primal simplex goes on from it."""
+PRIMAL_STRATEGY = 4
+"""Re-solves of the unmet phase after columns enter: the basis stays primal feasible and primal simplex goes on
+from it (0.1-0.3 s against 0.5 s for dual on the city); the cost phase re-solves faster with dual (0.1 s against
+1-4 s)."""
 FEASIBLE_SOLUTION = 2
 """HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
@@ -129,6 +131,9 @@ class DailyModel:
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
         self.solved = False
+        self.resolve_strategy = SIMPLEX_STRATEGY
+        self.unmet_limits: tuple[float, float] | None = None
+        """Unmet disabled and unmet persons an earlier phase's optimum allows (its rows in the model)."""
 
     def _pairs(self) -> tuple[IntArray, IntArray]:
         """Every allowed (cohort, arc): the full model's columns ``x_cs``."""
@@ -240,10 +245,18 @@ class DailyModel:
             self.solver.changeColsIntegrality(len(chosen), chosen, np.full(len(chosen), kind, np.uint8))
         self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
         self.solver.setOptionValue("mip_rel_gap", 0.0)
-        self.solver.setOptionValue("simplex_strategy", RESOLVE_STRATEGY if self.solved else SIMPLEX_STRATEGY)
+        self.solver.setOptionValue("simplex_strategy", self.resolve_strategy if self.solved else SIMPLEX_STRATEGY)
         self.solved = True
         self.solver.run()
         return str(self.solver.modelStatusToString(self.solver.getModelStatus()))
+
+    def holds(self, unmet: IntArray) -> bool:
+        """Whether unmet persons per cohort ``unmet`` keep within :attr:`unmet_limits`."""
+        if self.unmet_limits is None:
+            return True
+        disabled = self.instance.disabled[self.cohorts.group]
+        limit_disabled, limit = self.unmet_limits
+        return bool(unmet[disabled].sum() <= limit_disabled and unmet.sum() <= limit)
 
     def values(self) -> FloatArray:
         return np.asarray(self.solver.getSolution().col_value, dtype=float)
@@ -252,8 +265,12 @@ class DailyModel:
         return float(self.solver.getInfo().objective_function_value)
 
 
-def solve_phase(model: DailyModel, start: IntArray, deadline: float, integral_objective: bool) -> PhaseOutcome:
-    """Price the LP over every pair, then the MIP on the priced columns (module docstring: Method)."""
+def solve_phase(
+    model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
+) -> PhaseOutcome:
+    """Price the LP over every pair, then the MIP on the priced columns for at most ``mip_seconds`` (module
+    docstring: Method)."""
+    model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start)
     rounds = 0
     while True:
@@ -273,11 +290,12 @@ def solve_phase(model: DailyModel, start: IntArray, deadline: float, integral_ob
     target = _rounded(bound, integral_objective)
     if not integral:
         values = repair(model, values)
-        best = _outcome(model, values).objective
+        repaired = _outcome(model, values)
+        best = repaired.objective if model.holds(repaired.unmet) else math.inf
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
-            values = _improved_by_mip(model, values, best, bound, deadline)
+            values = _improved_by_mip(model, values, best, bound, min(deadline, time.perf_counter() + mip_seconds))
     outcome = _outcome(model, values)
-    proven = priced and _meets(outcome.objective, target)
+    proven = priced and _meets(outcome.objective, target) and model.holds(outcome.unmet)
     outcome.bound = target if priced else -math.inf
     outcome.proven = proven
     outcome.stats = {
@@ -309,7 +327,8 @@ def _improved_by_mip(model: DailyModel, values: FloatArray, best: float, bound: 
     if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
         return values
     found = np.rint(model.values())
-    return found if _outcome(model, found).objective < best else values
+    plan = _outcome(model, found)
+    return found if plan.objective < best and model.holds(plan.unmet) else values
 
 
 def best_per_cohort(cohort: IntArray, reduced: FloatArray, negative: npt.NDArray[np.bool_]) -> IntArray:

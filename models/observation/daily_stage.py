@@ -21,6 +21,9 @@ STAY_COLUMNS = ["home_id", "group", "cause", "site_id", "arrival_day", "departur
 OCCUPANCY_COLUMNS = ["site_id", "day", "persons", "persons_disabled", "capacity"]
 UNMET_SHARE = 0.6
 """Share of the time limit the unmet phases (i)-(ii) may use; the cost phase gets the rest."""
+MIP_SHARE = 0.25
+"""Share of the time limit each phase's MIP may use after its priced LP: the LP bound and a repaired plan come
+first, the MIP improves the plan within this budget (a longer limit buys proofs on hard instances)."""
 
 
 def daily_tables() -> dict[str, pd.DataFrame]:
@@ -69,8 +72,9 @@ def solve_daily_observation(
         return StageResult.from_phases(STAGE, phases, tables, time.perf_counter() - start, {})
     deadline_unmet = start + UNMET_SHARE * options.time_limit_s
     with stopwatch() as solve:
-        unmet_plan = _unmet_phase(instance, arrays, deadline_unmet)
-        cost_plan = _cost_phase(instance, arrays, unmet_plan, start + 0.95 * options.time_limit_s)
+        mip_seconds = MIP_SHARE * options.time_limit_s
+        unmet_plan = _unmet_phase(instance, arrays, deadline_unmet, mip_seconds)
+        cost_plan = _cost_phase(instance, arrays, unmet_plan, start + 0.95 * options.time_limit_s, mip_seconds)
         if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
             cost_plan = _held_plan(instance, unmet_plan)
     tables = _tables(instance, frame, arrays, cost_plan, sites_per_street_min, barrier_free_for_disabled)
@@ -128,17 +132,19 @@ def _cohort_arrays(frame: pd.DataFrame, instance: Instance, horizon: int) -> Coh
     )
 
 
-def _unmet_phase(instance: Instance, cohorts: Cohorts, deadline: float) -> PhaseOutcome:
+def _unmet_phase(instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float) -> PhaseOutcome:
     """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``."""
     usable = (instance.sites["usable"].to_numpy(bool)) & (instance.capacity > 0)
     model = DailyModel(instance, cohorts, np.zeros(len(instance.sites), bool), usable.astype(float))
     weight = float(cohorts.persons.sum() + 1)
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
-    return solve_phase(model, start_pairs(model), deadline, integral_objective=True)
+    return solve_phase(model, start_pairs(model), deadline, integral_objective=True, mip_seconds=mip_seconds)
 
 
-def _cost_phase(instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float) -> PhaseOutcome:
+def _cost_phase(
+    instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float, mip_seconds: float
+) -> PhaseOutcome:
     """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held."""
     sites = instance.sites
     must = sites["must_open"].to_numpy(bool) & (instance.capacity > 0)
@@ -151,7 +157,9 @@ def _cost_phase(instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadli
         (free_count + np.arange(count), np.ones(count), float(held.unmet.sum())),
     ]
     model.build(np.zeros(count), instance.arcs["minutes"].to_numpy(float), sites["opening_cost"].to_numpy(float), extra)
-    return solve_phase(model, start_pairs(model, held.columns[held.placed > 0]), deadline, integral_objective=False)
+    model.unmet_limits = (float(held.unmet[disabled].sum()), float(held.unmet.sum()))
+    starts = start_pairs(model, held.columns[held.placed > 0])
+    return solve_phase(model, starts, deadline, integral_objective=False, mip_seconds=mip_seconds)
 
 
 def _tables(
