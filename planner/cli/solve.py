@@ -99,9 +99,9 @@ def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
 def _named_option(problem: str, options: Mapping[str, Any]) -> str:
     """``peak_day: ...`` -> ``--peak-day 400: peak_day: ...`` when an option set the knob."""
     for knob, value in options.items():
-        if problem.startswith(f"{knob}:") or problem.startswith(f"scenario: {knob}:"):
+        if problem.startswith(f"{knob}:"):
             shown = KNOB_OPTIONS[knob] if knob == "plan" else f"{KNOB_OPTIONS[knob]} {value}"
-            return f"{shown}: {problem.removeprefix('scenario: ')}"
+            return f"{shown}: {problem}"
     return problem
 
 

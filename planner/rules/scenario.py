@@ -275,6 +275,8 @@ def _problem(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "not a scenario knob"
+    if field == "scenario" and message.split(":", 1)[0] in Scenario.model_fields:
+        return message  # a check of several knobs names the knob it is about (``horizon_days: ...``)
     return f"{field}: {message}"
 
 
