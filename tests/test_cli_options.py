@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
 
 from planner.cli.main import main
 from planner.cli.options import OptionError, bad_outputs, positive_count, read_yaml_mapping, seconds
+from planner.cli.solve import add_solve_arguments, scenario_from_arguments
+from planner.rules.scenario import Scenario, ScenarioError
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "-inf", "1e308", "ten", ""])
@@ -102,3 +105,75 @@ def test_solve_refuses_a_bad_time_limit_with_exit_2(
     assert code == 2
     assert "argument --time-limit: expected seconds > 0" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _solve_scenario(argv: list[str]) -> Scenario:
+    parser = argparse.ArgumentParser()
+    add_solve_arguments(parser)
+    return scenario_from_arguments(parser.parse_args(["--data", "d", *argv]))
+
+
+def test_snapshot_peak_day_and_wave_days_set_the_scenario_over_its_file(tmp_path: Path) -> None:
+    assert _solve_scenario([]).plan == "daily"
+    assert _solve_scenario(["--snapshot"]).plan == "snapshot"
+    shaped = _solve_scenario(["--peak-day", "0", "--wave-days", "9"])
+    assert (shaped.plan, shaped.peak_day, shaped.wave_days) == ("daily", 0, 9)
+    path = tmp_path / "s.yaml"
+    path.write_text("level: severe\nplan: daily\nhorizon_days: 90\npeak_day: 20\nattack_rate: 0.5\n", encoding="utf-8")
+    long = _solve_scenario(["--scenario", str(path), "--snapshot", "--peak-day", "30", "--level", "normal"])
+    assert (long.plan, long.horizon_days, long.peak_day, long.level, long.attack_rate) == (
+        "snapshot",
+        90,
+        30,
+        "normal",
+        0.5,
+    )
+    with pytest.raises(ScenarioError, match="the daily plan covers at most 60 days"):
+        _solve_scenario(["--scenario", str(path)])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--peak-day", "-1"], "argument --peak-day: expected a whole number >= 0, got '-1'"),
+        (["--peak-day", "x"], "argument --peak-day: expected a whole number >= 0, got 'x'"),
+        (["--wave-days", "0"], "argument --wave-days: expected a whole number > 0, got '0'"),
+    ],
+)
+def test_solve_refuses_a_bad_curve_option_with_exit_2(
+    argv: list[str], message: str, tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p.json"
+    assert main(["solve", "--data", str(tiny_dataset_dir), *argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--peak-day", "400"], "epiplan: --peak-day 400: peak_day: Input should be less than or equal to 365"),
+        (["--peak-day", "5", "--wave-days", "3"], "epiplan: --wave-days 3: wave_days: expected more than peak_day (5)"),
+    ],
+)
+def test_solve_names_the_option_the_scenario_refuses_with_exit_2(
+    argv: list[str], message: str, tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p.json"
+    assert main(["solve", "--data", str(tiny_dataset_dir), *argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_solve_snapshot_plans_a_horizon_longer_than_the_daily_limit(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text("plan: daily\nhorizon_days: 90\n", encoding="utf-8")
+    out = tmp_path / "p.json"
+    argv = ["solve", "--data", str(tiny_dataset_dir), "--scenario", str(scenario), "--out", str(out)]
+    assert main(argv) == 2 and not out.exists()
+    assert "horizon_days: the daily plan covers at most 60 days, got 90" in capsys.readouterr().out
+    assert main([*argv, "--snapshot"]) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert (document["scenario"]["plan"], document["scenario"]["horizon_days"]) == ("snapshot", 90)

@@ -53,6 +53,17 @@ def positive_count(text: str) -> int:
     return value
 
 
+def day_count(text: str) -> int:
+    """``argparse`` type of a day or a number of days that may be 0 (``--peak-day 0``: the wave starts at its peak)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
     """The mapping a small YAML file holds; raises :class:`OptionError` naming ``what`` file and the cause.
 
@@ -144,6 +155,7 @@ __all__ = [
     "OUTPUT_SUFFIXES",
     "OptionError",
     "bad_outputs",
+    "day_count",
     "out_problem",
     "positive_count",
     "read_yaml_mapping",

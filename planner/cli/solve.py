@@ -1,9 +1,11 @@
 """``epiplan solve``: plan a dataset and write the plan as JSON, Excel and/or a zip of CSVs.
 
 The workbook is the coordinator's, in ``--lang`` (``en`` or ``zh``); the JSON and the CSVs keep their English
-keys. ``--district ID`` writes that district's part of the plan (its homes, sites, stations, pools, depots and
-what crosses its border, ``planner.report.district``). An ``--out`` into a folder that does not exist is an
-error unless ``--mkdir`` asks for it.
+keys. ``--snapshot`` plans every need of the horizon at once instead of day by day (the scenario's ``plan``);
+``--peak-day N`` and ``--wave-days N`` shape the day-by-day plan's epidemic curve (``planner.needs.curve``); each
+overrides the scenario file's knob. ``--district ID`` writes that district's part of the plan (its homes, sites,
+stations, pools, depots and what crosses its border, ``planner.report.district``). An ``--out`` into a folder
+that does not exist is an error unless ``--mkdir`` asks for it.
 
 Exit 0 when every stage produced a plan (shortfalls included), 2 on invalid input
 (the problem table is printed and no file is written, not even a partial one),
@@ -29,9 +31,12 @@ from planner.cli.main import (
     register,
     rules_from_argument,
 )
-from planner.cli.options import bad_outputs, read_yaml_mapping, seconds
+from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
-from planner.rules.scenario import Scenario, make_scenario
+from planner.rules.scenario import Scenario, ScenarioError, make_scenario
+
+KNOB_OPTIONS: dict[str, str] = {"plan": "--snapshot", "peak_day": "--peak-day", "wave_days": "--wave-days"}
+"""Scenario knobs set by an option of ``epiplan solve`` (overriding the scenario file's)."""
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +46,25 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_rules_arguments(parser, level_default=None)  # unset: the scenario file's level, else prevalent
     parser.add_argument("--scenario", help="a scenario YAML (knob: value); --level, when given, overrides its level")
+    parser.add_argument(
+        "--snapshot",
+        action="store_const",
+        const="snapshot",
+        dest="plan",
+        help="plan every need of the horizon at once (the snapshot plan) instead of day by day (the default)",
+    )
+    parser.add_argument(
+        "--peak-day",
+        type=day_count,
+        metavar="N",
+        help="day (0 = the first) of the epidemic curve's peak in the day-by-day plan; default: mid-horizon",
+    )
+    parser.add_argument(
+        "--wave-days",
+        type=positive_count,
+        metavar="N",
+        help="days by which 95 %% of the wave has happened (more than --peak-day); default: the horizon",
+    )
     parser.add_argument(
         "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
     )
@@ -57,19 +81,28 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
-    """The scenario of ``--scenario`` with ``--level`` applied when given (its unset knobs follow the new level)."""
-    if not args.scenario:
-        return make_scenario(level=args.level or "prevalent")
-    scenario = make_scenario(**read_yaml_mapping(args.scenario, "scenario"))
+    """The scenario of ``--scenario`` with ``--level``, ``--snapshot``, ``--peak-day`` and ``--wave-days`` applied
+    when given; knobs the file leaves unset follow the level (the given one, else the file's, else prevalent).
+
+    A knob an option sets that the scenario refuses (``--peak-day 400``) is a :class:`ScenarioError` naming the
+    option."""
+    knobs = read_yaml_mapping(args.scenario, "scenario") if args.scenario else {}
     if args.level is not None:
-        return make_scenario(**{**scenario.model_dump(), "level": args.level, **_unset_level_knobs(scenario)})
-    return scenario
+        knobs["level"] = args.level
+    options = {knob: value for knob in KNOB_OPTIONS if (value := getattr(args, knob, None)) is not None}
+    try:
+        return make_scenario(**{**knobs, **options})
+    except ScenarioError as exc:
+        raise ScenarioError([_named_option(problem, options) for problem in exc.problems]) from None
 
 
-def _unset_level_knobs(scenario: Scenario) -> dict[str, Any]:
-    """Knobs that followed the old level's defaults: reset so the new level's defaults apply."""
-    explicit = scenario.model_fields_set
-    return {k: None for k in ("attack_rate", "severe_share", "staff_absence", "rotation_share") if k not in explicit}
+def _named_option(problem: str, options: Mapping[str, Any]) -> str:
+    """``peak_day: ...`` -> ``--peak-day 400: peak_day: ...`` when an option set the knob."""
+    for knob, value in options.items():
+        if problem.startswith(f"{knob}:"):
+            shown = KNOB_OPTIONS[knob] if knob == "plan" else f"{KNOB_OPTIONS[knob]} {value}"
+            return f"{shown}: {problem}"
+    return problem
 
 
 def stage_table(plan: Any) -> str:

@@ -53,7 +53,7 @@ from planner.dataset.sample_institutions import (
     make_stations,
 )
 from planner.dataset.sample_testing import add_testing
-from planner.dataset.schema import DRUGS, TABLES
+from planner.dataset.schema import DRUGS, TABLES, empty_table
 from planner.rules.rules import Rules, load_rules
 
 SCALES: tuple[str, ...] = ("city", "province", "national")
@@ -137,7 +137,7 @@ def generate(scale: str = "city", seed: int = 7) -> dict[str, pd.DataFrame]:
     -------
     dict[str, pandas.DataFrame]
         One frame per table, in ``TABLES`` order, columns exactly ``TABLES[name].all_columns()``;
-        ids are strings, ``travel_minutes`` is empty.
+        ids are strings, ``travel_minutes`` and ``forecast`` are empty.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
@@ -165,6 +165,7 @@ def generate(scale: str = "city", seed: int = 7) -> dict[str, pd.DataFrame]:
         {"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object), "minutes": pd.Series(dtype=float)}
     )
     add_testing(frames, geo, seed)
+    frames["forecast"] = empty_table("forecast")  # no forecast: the epidemic curve plans the sample
     return {name: frames[name] for name in TABLES}
 
 

@@ -1,8 +1,8 @@
 """The district dataset: table specifications and the immutable ``Dataset``.
 
-A dataset is ten tables (DESIGN §3) and the optional testing tables ``labs`` and
-``sampling_sites``. Each table has an id column, required and
-optional columns of a known kind, and foreign keys into other tables. The
+A dataset is ten tables (DESIGN §3), the optional testing tables ``labs`` and ``sampling_sites`` and the
+optional ``forecast`` of new infections by day (issue 12). Each table has an id column (the forecast has none),
+required and optional columns of a known kind, and foreign keys into other tables. The
 specifications here are the single source of truth for reading, validating,
 generating (``planner.dataset.sample``) and exporting datasets.
 
@@ -132,6 +132,11 @@ PACKS_MAX = 10_000_000
 DRUG_COLUMN_LIMITS: dict[str, float] = {"on_hand_": PACKS_MAX, "daily_use_": 40_000, "stock_": 100_000_000}
 """Per drug prefix: packs on hand; packs used per day (x 365 days of hospital stock stays below 2**24 packs);
 packs in stock at one depot."""
+FORECAST_DAY_MAX = 365
+"""Last day (0-based) a forecast row may name: the longest horizon of a scenario; the scenario's own horizon
+is checked against it by ``Scenario.validate_against``."""
+FORECAST_INFECTIONS_MAX = 10_000_000
+"""New infections on one day in one district or care home."""
 STOCK_TOTAL_MAX = 10_000_000_000
 """Packs of one drug class over all depots (x a stock factor of 10 stays below 2**38)."""
 
@@ -339,6 +344,19 @@ TABLES: dict[str, TableSpec] = {
             entity="a sampling site",
         ),
         TableSpec(
+            "forecast",
+            None,
+            (
+                _c("day", "count", maximum=FORECAST_DAY_MAX),
+                _c("new_infections", "count", maximum=FORECAST_INFECTIONS_MAX),
+                _c("district_id", "id", False, ""),
+                _c("home_id", "id", False, ""),
+            ),
+            (ForeignKey("district_id", "districts"), ForeignKey("home_id", "care_homes")),
+            required=False,
+            entity="a day's forecast",
+        ),
+        TableSpec(
             "travel_minutes",
             None,
             (
@@ -355,13 +373,22 @@ TABLES: dict[str, TableSpec] = {
 except ``care_homes.designated_hospital_id``)."""
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+HASHED_WHEN_GIVEN: frozenset[str] = frozenset({"forecast"})
+"""Optional tables that are part of the content hash only when they have rows."""
+ROW_INDEX = "row"
+"""Name of the index of a table that keeps the row of each entry in its file (``Dataset.forecast``)."""
+ROWS_KEPT: frozenset[str] = frozenset({"forecast"})
+"""Tables whose frame is indexed by the row of each entry in its file (:data:`ROW_INDEX`)."""
 
 _DTYPES: dict[str, str] = {"count": "int64", "number": "float64", "lat": "float64", "lon": "float64", "bool": "bool"}
 
 
 def empty_table(name: str) -> pd.DataFrame:
     """Table ``name`` with no rows, its columns in their final dtypes (an optional table left out)."""
-    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES.get(c.kind, object)) for c in TABLES[name].all_columns()})
+    frame = pd.DataFrame({c.name: pd.Series(dtype=_DTYPES.get(c.kind, object)) for c in TABLES[name].all_columns()})
+    if name in ROWS_KEPT:
+        frame.index = pd.Index([], dtype="int64", name=ROW_INDEX)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -387,6 +414,10 @@ class Dataset:
     travel_minutes: pd.DataFrame
     labs: pd.DataFrame = field(default_factory=lambda: empty_table("labs"))
     sampling_sites: pd.DataFrame = field(default_factory=lambda: empty_table("sampling_sites"))
+    forecast: pd.DataFrame = field(default_factory=lambda: empty_table("forecast"))
+    """New infections by day (``day, district_id, home_id, new_infections``; one id per row). Its index is the
+    row of each entry in its file (named ``row``), so a check made later (the scenario's horizon) can locate it:
+    see :func:`forecast_rows`."""
     name: str = "dataset"
     sha256: str = field(default="")
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
@@ -402,9 +433,22 @@ class Dataset:
         return {name: self.table(name) for name in TABLE_NAMES}
 
     def content_hash(self) -> str:
-        """SHA-256 of the tables' contents (stable across reads of the same data)."""
+        """SHA-256 of the tables' contents (stable across reads of the same data).
+
+        A table of :data:`HASHED_WHEN_GIVEN` counts only when it has rows, so adding it to the schema left the
+        hash of every dataset without it unchanged."""
         digest = hashlib.sha256()
         for name, frame in self.tables().items():
+            if name in HASHED_WHEN_GIVEN and frame.empty:
+                continue
             digest.update(name.encode())
             digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         return digest.hexdigest()
+
+
+def forecast_rows(forecast: pd.DataFrame) -> list[int]:
+    """The row of each forecast entry in its file: the index when it is the file's rows (a read dataset), else
+    the row a CSV of the frame would give it (first row = 2)."""
+    if forecast.index.name == ROW_INDEX:
+        return [int(row) for row in forecast.index]
+    return list(range(2, len(forecast) + 2))

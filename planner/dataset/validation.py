@@ -23,9 +23,19 @@ from planner.dataset.crosscheck import (
     check_totals,
     check_travel_pairs,
 )
+from planner.dataset.forecast import check_forecast
 from planner.dataset.problems import Problem, report_bad_rows
 from planner.dataset.reading import RawTable, Source
-from planner.dataset.schema import SITE_STATUSES, TABLES, ColumnSpec, Dataset, ForeignKey, TableSpec
+from planner.dataset.schema import (
+    ROW_INDEX,
+    ROWS_KEPT,
+    SITE_STATUSES,
+    TABLES,
+    ColumnSpec,
+    Dataset,
+    ForeignKey,
+    TableSpec,
+)
 
 TRUE_WORDS: frozenset[str] = frozenset({"true", "1", "1.0", "yes", "y", "t", "是"})
 FALSE_WORDS: frozenset[str] = frozenset({"false", "0", "0.0", "no", "n", "f", "否"})
@@ -404,6 +414,8 @@ def validate(source: Source) -> tuple[Dataset | None, list[Problem]]:
             tables[name] = _convert_table(raw, spec, problems)
             _check_duplicates(tables[name], problems)
     _check_rows(tables, problems)
+    forecast = source.tables.get("forecast")
+    check_forecast(tables, forecast.columns if forecast is not None else (), problems)
     _check_foreign_keys(tables, source.label, problems)
     _check_dataset_level(tables, problems)
     check_shared_ids(tables, problems)
@@ -417,10 +429,15 @@ def validate(source: Source) -> tuple[Dataset | None, list[Problem]]:
 
 
 def _final_frame(spec: TableSpec, table: ConvertedTable | None) -> pd.DataFrame:
-    """The typed table with exactly the spec's columns, in order, on a fresh index."""
+    """The typed table with exactly the spec's columns, in order, on a fresh index (the forecast's index: the row
+    of each entry in its file, ``Dataset.forecast``)."""
     if table is None:
-        return pd.DataFrame({c.name: _default_values(c, 0) for c in spec.all_columns()})
-    return pd.DataFrame({c.name: table.values[c.name] for c in spec.all_columns()})
+        frame = pd.DataFrame({c.name: _default_values(c, 0) for c in spec.all_columns()})
+    else:
+        frame = pd.DataFrame({c.name: table.values[c.name] for c in spec.all_columns()})
+    if spec.name in ROWS_KEPT:
+        frame.index = pd.Index(table.rows if table is not None else [], dtype=np.int64, name=ROW_INDEX)
+    return frame
 
 
 def _dataset(frames: dict[str, pd.DataFrame], name: str, warnings: tuple[Problem, ...] = ()) -> Dataset:

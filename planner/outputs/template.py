@@ -48,6 +48,11 @@ TABLE_WORDS: dict[str, tuple[str, str]] = {
     "depots": ("Depots (drug and supplies reserves)", "药品物资储备库"),
     "labs": ("NAT labs, optional (daily nucleic acid tests)", "核酸检测实验室（可选）"),
     "sampling_sites": ("Candidate sampling points, optional", "候选便民采样点（可选）"),
+    "forecast": (
+        "Forecast of new infections by day, optional (one district_id or one home_id per row; day 0 = the first day "
+        "of the plan); replaces the epidemic curve there",
+        "逐日新增感染预测（可选；每行填 district_id 或 home_id 之一；第0天为计划首日），用于替代该处的默认流行曲线",
+    ),
     "travel_minutes": ("Travel times, optional (else from coordinates)", "路程时间（可选；不填则按坐标估算）"),
 }
 WORDS: dict[str, tuple[str, str]] = {
@@ -83,6 +88,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "depots": {"depot_id": "DP0001", "district_id": "110106", "name": "Fengtai depot", "stock_antipyretic": 50000},
     "labs": {"lab_id": "LB0001", "district_id": "110106", "nat_tests_per_day": 50000},
     "sampling_sites": {"site_id": "SP0001", "street_id": "110106001", "desks": 4},
+    "forecast": {"day": 0, "district_id": "110106", "new_infections": 120},
     "travel_minutes": {"from_id": "AS0001", "to_id": "CH0001", "minutes": 12.5},
 }
 """A few telling example cells per table (the other cells of the example row are left blank or filled by kind)."""

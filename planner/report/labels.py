@@ -297,6 +297,7 @@ COLUMNS: dict[str, Pair] = {
     "max_ambulances": ("Most ambulances", "最多可驻急救车"),
     "from_id": ("From", "起点"),
     "to_id": ("To", "终点"),
+    "new_infections": ("New infections", "新增感染"),
     # plan columns beyond the contract
     "binding_districts": ("Districts in reach (used up)", "可达的区（已用尽）"),
     "binding_pools": ("Pools in reach (used up)", "可达的护理队伍（已用尽）"),
@@ -428,7 +429,7 @@ UNITS: dict[str, Pair] = {
         ("persons", "persons_disabled", "residents", "staff", "disabled", "new_admissions", "capacity"),
         ("persons", "人"),
     ),
-    **dict.fromkeys(("population", "service_population"), ("persons", "人")),
+    **dict.fromkeys(("population", "service_population", "new_infections"), ("persons", "人")),
     **dict.fromkeys(("rooms", "free_rooms"), ("rooms", "间")),
     **dict.fromkeys(("nurses", "used", "spare", "nurses_required"), ("nurses", "人")),
     **dict.fromkeys(

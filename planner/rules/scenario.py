@@ -17,7 +17,8 @@ whom a containment preset isolates centrally (``inbound_isolation_days`` > 0); t
 district's streets by population (``planner.needs.isolation``).
 
 District ids can only be checked against a dataset: :meth:`Scenario.validate_against` lists the unknown ones
-(the command line and the app call it before solving).
+(the command line and the app call it before solving), and the dataset's ``forecast`` rows whose day is beyond the
+horizon.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ from pydantic import (
     model_validator,
 )
 
-from planner.dataset.schema import Dataset
+from planner.dataset.problems import MAX_PROBLEMS_PER_KIND
+from planner.dataset.schema import Dataset, forecast_rows
 from planner.rules.limits import ARRIVALS_MAX, FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
 from planner.rules.rules import RULE_FIELDS, Rules, RulesError
 
@@ -227,10 +229,12 @@ class Scenario(BaseModel):
         return rules.with_overrides(self.rule_overrides) if self.rule_overrides else rules
 
     def validate_against(self, dataset: Dataset) -> list[str]:
-        """Every district id of ``district_levels`` or ``inbound_arrivals`` that ``dataset`` does not have.
+        """Every district id of ``district_levels`` or ``inbound_arrivals`` that ``dataset`` does not have, and
+        every row of the dataset's ``forecast`` whose day is beyond the horizon.
 
         A level or arrivals for a district that is not there would plan something else than the user meant: an
-        error. (``demand_multipliers`` for an unknown district only scales nobody: a warning of the plan.)
+        error. (``demand_multipliers`` for an unknown district only scales nobody: a warning of the plan.) So is
+        a forecast day the plan would not cover: its infections would silently drop out of the plan.
         """
         known = set(dataset.districts["district_id"].astype(str))
         problems = []
@@ -238,6 +242,25 @@ class Scenario(BaseModel):
             for district in getattr(self, knob):
                 if str(district) not in known:
                     problems.append(f"{knob}.{district}: unknown district (the dataset has {len(known)} districts)")
+        return problems + self._forecast_beyond_horizon(dataset)
+
+    def _forecast_beyond_horizon(self, dataset: Dataset) -> list[str]:
+        """``forecast row 12, day: 20 is outside the horizon (days 0-13)``, at most
+        :data:`~planner.dataset.problems.MAX_PROBLEMS_PER_KIND` rows and a line for the rest."""
+        forecast = dataset.forecast
+        if forecast.empty:
+            return []
+        days = forecast["day"].to_numpy()
+        outside = (days < 0) | (days >= self.horizon_days)
+        rows = [row for row, bad in zip(forecast_rows(forecast), outside, strict=True) if bad]
+        span = f"days 0-{self.horizon_days - 1}"
+        problems = [
+            f"forecast row {row}, day: {day} is outside the horizon ({span})"
+            for row, day in zip(rows[:MAX_PROBLEMS_PER_KIND], days[outside][:MAX_PROBLEMS_PER_KIND], strict=True)
+        ]
+        if len(rows) > MAX_PROBLEMS_PER_KIND:
+            more = len(rows) - MAX_PROBLEMS_PER_KIND
+            problems.append(f"forecast, day: ... and {more:,} more rows outside the horizon ({span})")
         return problems
 
     def to_dict(self) -> dict[str, Any]:
@@ -252,6 +275,8 @@ def _problem(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "not a scenario knob"
+    if field == "scenario" and message.split(":", 1)[0] in Scenario.model_fields:
+        return message  # a check of several knobs names the knob it is about (``horizon_days: ...``)
     return f"{field}: {message}"
 
 

@@ -107,6 +107,28 @@ LABELS: dict[str, Pair] = {
     "stock_factor": ("Depot stock factor", "储备库库存系数"),
     "fleet_factor": ("Ambulance fleet factor", "急救车队系数"),
     "horizon_days": ("Planning horizon (days)", "规划周期（天）"),
+    "horizon_help": (
+        "Days planned: at most {most} for the day-by-day plan; the snapshot plan takes longer horizons.",
+        "规划的天数：逐日计划最多 {most} 天；更长的周期请用快照计划。",
+    ),
+    "plan_kind": ("Plan", "计划方式"),
+    "plan_daily": ("Day by day", "逐日计划"),
+    "plan_snapshot": ("Snapshot", "快照计划"),
+    "plan_help": (
+        "Day by day: infections follow the epidemic curve (or the dataset's forecast) and every day's rooms, nurses, "
+        "ambulances and stock are planned. Snapshot: every need of the horizon at once, to compare.",
+        "逐日计划：感染按流行曲线（或数据中的预测表）逐日发生，逐日安排房间、护理人员、急救车和药品。"
+        "快照计划：整个周期的需求同时计算，便于对比。",
+    ),
+    "curve": ("Epidemic curve (day-by-day plan)", "流行曲线（逐日计划）"),
+    "peak_day": ("Peak day (0 = the first day)", "高峰日（0 为首日）"),
+    "peak_day_auto": ("mid-horizon", "周期中点"),
+    "wave_days": ("Wave length (days to 95 % of infections)", "流行持续天数（95% 感染发生的天数）"),
+    "wave_days_auto": ("the horizon", "规划周期"),
+    "curve_snapshot": (
+        "The snapshot plan has no curve: every need of the horizon at once.",
+        "快照计划不使用流行曲线：整个周期的需求同时计算。",
+    ),
     "closed_sites": ("Closed observation sites", "关闭的集中健康观察点"),
     "choose": ("Choose", "请选择"),
     "demand": ("Demand by district (× attack rate)", "分区需求系数（乘以感染率）"),

@@ -29,7 +29,7 @@ from planner.outputs.template import template_bytes
 from planner.report.labels import RULE_KINDS, pick
 from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
-from planner.rules.scenario import Scenario, ScenarioError, make_scenario
+from planner.rules.scenario import DAILY_HORIZON_MAX, PLAN_KINDS, Scenario, ScenarioError, make_scenario
 from planner.ui import i18n, state
 from planner.ui.data import choose_dataset
 from planner.ui.places import display_names
@@ -194,15 +194,20 @@ def effective_multipliers(stored: Mapping[str, float], edited: Mapping[str, floa
 
 
 def build_scenario(
-    session: SessionView, rule_overrides: Mapping[str, Any], multipliers: Mapping[str, float]
+    session: SessionView,
+    rule_overrides: Mapping[str, Any],
+    multipliers: Mapping[str, float],
+    dataset: Dataset | None = None,
 ) -> tuple[Scenario | None, list[str]]:
-    """The scenario of the widgets, or ``None`` and the problems."""
+    """The scenario of the widgets, or ``None`` and the problems; with ``dataset``, what the scenario cannot plan
+    on it too (``Scenario.validate_against``: forecast days beyond the horizon, unknown districts)."""
     knobs = state.scenario_knobs(session)
     try:
         scenario = make_scenario(**knobs, rule_overrides=dict(rule_overrides), demand_multipliers=dict(multipliers))
     except ScenarioError as exc:
         return None, exc.problems
-    return scenario, []
+    problems = scenario.validate_against(dataset) if dataset is not None else []
+    return (None, problems) if problems else (scenario, [])
 
 
 def current_edits(session: SessionView, dataset: Dataset, district: str | None = None) -> tuple[Edits, list[str]]:
@@ -422,7 +427,9 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
         for knob, top, step in PERCENT_SLIDERS:
             top = slider_top(top, step, session.get(keys[knob]))  # a loaded scenario may go beyond the usual range
             st.slider(i18n.t(knob, language), 0.0, top, step=step, format="%.0f%%", key=keys[knob])
-        st.number_input(i18n.t("horizon_days", language), min_value=1, max_value=365, step=1, key=state.HORIZON)
+        limit = i18n.t("horizon_help", language, most=DAILY_HORIZON_MAX)
+        st.number_input(i18n.t("horizon_days", language), 1, 365, step=1, key=state.HORIZON, help=limit)
+    _draw_plan_kind(session, language)
     sites = dataset.sites
     site_ids = sites["site_id"].astype(str).tolist()
     names = dict(zip(site_ids, display_names(sites, language), strict=True))
@@ -461,6 +468,27 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
     most = slider_top(300.0, 1.0, session.get(state.TIME_LIMIT))
     st.number_input(i18n.t("time_limit", language), min_value=0.1, max_value=most, step=1.0, key=state.TIME_LIMIT)
     return effective_multipliers(stored, demand_edits(shown, session.get(key)))
+
+
+def _draw_plan_kind(session: Session, language: str) -> None:
+    """Day-by-day or snapshot plan; the day-by-day plan's curve (empty: the default peak and wave length)."""
+    st.radio(
+        i18n.t("plan_kind", language),
+        PLAN_KINDS,
+        key=state.bind_widget(session, state.PLAN, language),
+        horizontal=True,
+        format_func=lambda kind: i18n.t(f"plan_{kind}", language),
+        on_change=_on_widget_change,
+        args=(state.PLAN, language),
+        help=i18n.t("plan_help", language),
+    )
+    snapshot = session[state.PLAN] == "snapshot"
+    with st.expander(i18n.t("curve", language), expanded=False):
+        for key, low, high in ((state.PEAK_DAY, 0, 365), (state.WAVE_DAYS, 1, 730)):
+            label, auto = i18n.t(key, language), i18n.t(f"{key}_auto", language)
+            st.number_input(label, low, high, value=None, step=1, key=key, placeholder=auto, disabled=snapshot)
+        if snapshot:
+            st.caption(i18n.t("curve_snapshot", language))
 
 
 def _on_undo() -> None:
@@ -550,7 +578,7 @@ def draw_sidebar() -> Inputs:
         preset, rules, overrides, _rule_problems = _draw_rules(session, language)
         st.subheader(i18n.t("knobs", language))
         multipliers = _draw_knobs(session, dataset, language)
-        scenario, scenario_problems = build_scenario(session, overrides, multipliers)
+        scenario, scenario_problems = build_scenario(session, overrides, multipliers, dataset)
         edits, edit_problems = current_edits(session, dataset, district)
         # kept: an editor's state goes when its view is not drawn (another tab open, a dialog closed)
         session[state.STORED_EDITS] = edits

@@ -29,6 +29,7 @@ Session = MutableMapping[Any, Any]
 SessionView = Mapping[Any, Any]
 
 SCENARIO_SCHEMA = "epiplan.scenario/1"
+DEFAULT_PLAN = str(Scenario.model_fields["plan"].default)
 DEFAULT_TIME_LIMIT_S = 10.0
 
 # --- session keys (widget keys are plain strings; the data editors add a generation number) ---------------------
@@ -36,6 +37,13 @@ LANGUAGE = "language"
 PRESET = "preset"
 LEVEL = "level"
 HORIZON = "horizon_days"
+PLAN = "plan"
+"""The plan kind: ``daily`` (the day-by-day plan, the default) or ``snapshot`` (every need of the horizon at once)."""
+PEAK_DAY = "peak_day"
+WAVE_DAYS = "wave_days"
+"""The day-by-day plan's epidemic curve (``planner.needs.curve``): a whole number of days, or None for the default
+(mid-horizon peak; the wave over the horizon)."""
+CURVE_KEYS: tuple[str, ...] = (PEAK_DAY, WAVE_DAYS)
 KNOB_KEYS: dict[str, str] = {knob: f"knob_{knob}" for knob in (*LEVEL_KNOBS, "stock_factor", "fleet_factor")}
 """Session keys of the knob sliders; each holds its knob in percent (15.0 for an attack rate of 0.15, 100.0 for a
 stock factor of 1.0): a coordinator reads shares as percentages."""
@@ -180,6 +188,9 @@ def init_session(session: Session) -> None:
         PRESET: DEFAULT_PRESET,
         LEVEL: "prevalent",
         HORIZON: 14,
+        PLAN: DEFAULT_PLAN,
+        PEAK_DAY: None,
+        WAVE_DAYS: None,
         CLOSED_SITES: [],
         DISTRICT: "",
         TIME_LIMIT: DEFAULT_TIME_LIMIT_S,
@@ -201,10 +212,17 @@ def reset_knobs_to_level(session: Session) -> None:
 
 
 def scenario_knobs(session: SessionView) -> dict[str, Any]:
-    """The scenario knobs the widgets show; level knobs equal to the level default are left out."""
+    """The scenario knobs the widgets show; level knobs equal to the level default, the default plan kind and
+    curve knobs left empty are left out (the curve's only when the plan is daily)."""
     level = str(session[LEVEL])
     defaults = knob_defaults(level)
     knobs: dict[str, Any] = {"level": level, "horizon_days": int(session[HORIZON])}
+    plan = str(session.get(PLAN, DEFAULT_PLAN))
+    if plan != DEFAULT_PLAN:
+        knobs["plan"] = plan
+    for key in CURVE_KEYS if plan == "daily" else ():
+        if session.get(key) is not None:
+            knobs[key] = int(session[key])
     for knob, key in KNOB_KEYS.items():
         widget_value = float(session[key])
         if abs(widget_value - defaults[key]) > 1e-9:
@@ -222,6 +240,9 @@ def load_spec(session: Session, spec: ScenarioSpec) -> None:
     session[PRESET] = spec.preset
     session[LEVEL] = scenario.level
     session[HORIZON] = scenario.horizon_days
+    session[PLAN] = scenario.plan
+    session[PEAK_DAY] = scenario.peak_day
+    session[WAVE_DAYS] = scenario.wave_days
     for knob, key in KNOB_KEYS.items():
         session[key] = to_percent(getattr(scenario, knob))
     session[CLOSED_SITES] = list(scenario.closed_sites)
