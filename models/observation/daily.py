@@ -71,6 +71,9 @@ INTEGRALITY_TOLERANCE = 1e-6
 SIMPLEX_STRATEGY = 1
 """HiGHS's serial dual simplex: the fastest of dual (serial, PAMI), primal and interior point on the city's LPs
 (1.4-2.3 s against 2.0-2.7 s, 3-6 s and over 6 s per LP)."""
+MIP_MAX_NODES = 200
+"""Branch-and-bound nodes of a phase's MIP: a limit that does not depend on the machine, so the same input gives the
+same plan whenever the time limit does not bind first."""
 PRIMAL_STRATEGY = 4
 """Re-solves of the unmet phase after columns enter: the basis stays primal feasible and primal simplex goes on
 from it (0.1-0.3 s against 0.5 s for dual on the city); the cost phase re-solves faster with dual (0.1 s against
@@ -245,6 +248,7 @@ class DailyModel:
             self.solver.changeColsIntegrality(len(chosen), chosen, np.full(len(chosen), kind, np.uint8))
         self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
         self.solver.setOptionValue("mip_rel_gap", 0.0)
+        self.solver.setOptionValue("mip_max_nodes", MIP_MAX_NODES)
         self.solver.setOptionValue("simplex_strategy", self.resolve_strategy if self.solved else SIMPLEX_STRATEGY)
         self.solved = True
         self.solver.run()
