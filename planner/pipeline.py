@@ -25,7 +25,7 @@ from planner.report.compliance import compliance_checklist
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
 from planner.report.plan import Plan
-from planner.report.timeline import build_timeline
+from planner.report.timeline import build_timeline, timeline_kpis
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 from planner.stages.base import DEFAULT_LIMITS, ArcLimits, PlanContext
@@ -111,7 +111,7 @@ def make_plan(
         scenario=scenario,
         needs=context.needs,
         results=results,
-        kpis=compute_kpis(context, results, compliance),
+        kpis={**compute_kpis(context, results, compliance), **timeline_kpis(timeline, run_out)},
         compliance=compliance,
         explanations=explanations,
         marginal_values=marginal_values,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.needs.daily import Stays, cohorts_of, daily_needs, home_curves
+from planner.needs.daily import Stays, cohorts_of, daily_needs, forecast_scale, home_curves
 from planner.rules.scenario import make_scenario
 
 HOMES = pd.DataFrame(
@@ -95,3 +95,22 @@ def test_no_day_needs_more_than_everyone_at_once() -> None:
     peak = needs.nursing.groupby("need_id")["required"].max()
     assert (peak <= NURSING.set_index("need_id")["required"].reindex(peak.index)).all()
     assert np.all(needs.cohorts["stay_days"] >= 1)
+
+
+def test_a_home_forecast_sets_how_many_of_its_cases_need_a_place() -> None:
+    homes = HOMES.assign(infected=[4, 3], residents=[10, 10])
+    forecast = pd.DataFrame({"day": [0, 2], "district_id": ["", ""], "home_id": ["A", "A"], "new_infections": [4, 4]})
+    scale = forecast_scale(homes, make_scenario(plan="daily", horizon_days=3), forecast, pd.Series({"D1": 100.0}))
+    assert scale.tolist() == [2.0, 1.0]  # A: 8 forecast against 4; B: no forecast
+    needs = daily_needs(homes, OBSERVATION, NURSING, CURVES, STAYS, nurses_per_transferred_disabled=1.0, scale=scale)
+    mild = needs.cohorts[needs.cohorts["cause"] == "mild"].groupby("home_id")["persons"].sum().to_dict()
+    assert mild == {"A": 8, "B": 3}  # rotated staff do not follow the forecast
+    assert needs.cohorts[needs.cohorts["cause"] == "rotation"]["persons"].sum() == 2
+    assert needs.transfers.groupby("home_id")["transfers"].sum().to_dict() == {"A": 4, "B": 0}
+
+
+def test_a_district_forecast_is_an_incidence_per_inhabitant() -> None:
+    homes = HOMES.assign(infected=[2, 1], residents=[10, 20])
+    forecast = pd.DataFrame({"day": [1], "district_id": ["D2"], "home_id": [""], "new_infections": [50]})
+    scale = forecast_scale(homes, make_scenario(plan="daily", horizon_days=3), forecast, pd.Series({"D2": 100.0}))
+    assert scale.tolist() == [1.0, 10.0]  # D2: 50 per 100 inhabitants -> 10 of B's 20 residents, against 1

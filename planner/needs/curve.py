@@ -9,9 +9,10 @@ at ``wave_days``. Day ``d`` (0-based) holds the mass of the interval ``[d, d + 1
 sum to 1 over the horizon, so the scenario's attack rate is the share infected *within the horizon* and the
 totals of the day-by-day plan equal those of the snapshot.
 
-A district's own forecast (``forecast`` table: ``day, district_id, new_infections``) replaces the curve for
-that district: its incidence per inhabitant ``new_infections / population`` applies to the district's care-home
-residents (``planner.needs.daily``).
+A district's or a home's own forecast (``forecast`` table: ``day, district_id`` or ``home_id``,
+``new_infections``) replaces the curve there: its counts, normalised over the horizon, give the days' shares
+(``planner.needs.daily.home_curves``), and their total how many are infected (a district's as an incidence per
+inhabitant applied to its homes' residents, ``planner.needs.daily.forecast_scale``).
 
 Whole persons per day come from **cumulative rounding**: ``N(d) = r(total * F(d))`` with ``F`` the cumulative
 share and ``r(x) = floor(x + 0.5)``; the daily counts ``N(d) - N(d - 1)`` are never negative and add up to

@@ -3,8 +3,10 @@
 Every care home has a curve: the share of the horizon's infections that happen on each day
 (``planner.needs.curve.wave_shares`` from the scenario's ``peak_day`` and ``wave_days``, or its district's or
 its own ``forecast`` rows, normalised over the horizon). How many persons need something comes from the
-snapshot (``planner.needs.needs``: the attack rate and the rules); **when** they need it comes from the curve,
-so the day-by-day totals equal the snapshot's exactly (cumulative rounding, ``planner.needs.curve.spread``):
+snapshot (``planner.needs.needs``: the attack rate and the rules) — scaled, where a forecast names a home or its
+district, to the forecast's infections (:func:`forecast_scale`) —; **when** they need it comes from the curve,
+so without a forecast the day-by-day totals equal the snapshot's exactly (cumulative rounding,
+``planner.needs.curve.spread``):
 
 - observation **cohorts**: each row of the snapshot's observation table (origin, group, cause) arrives over the
   days by its origin's curve (a street's inbound arrivals by its district's) and stays the cause's length of stay
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.needs.curve import FloatArray, IntArray, present, spread, wave_shares
+from planner.needs.curve import FloatArray, IntArray, present, round_persons, spread, wave_shares
 from planner.needs.rounding import ceil_target
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
@@ -129,6 +131,33 @@ def home_curves(homes: pd.DataFrame, scenario: Scenario, forecast: pd.DataFrame 
     return frame
 
 
+def forecast_scale(
+    homes: pd.DataFrame, scenario: Scenario, forecast: pd.DataFrame | None, population: pd.Series
+) -> FloatArray:
+    """How many more (or fewer) infections a forecast gives each home than the attack rate: ``forecast infected /
+    snapshot infected`` (1 where no forecast names the home or its district, or where the snapshot has none).
+
+    A home's own rows count its infections over the horizon; a district's rows give an incidence per inhabitant
+    (``sum new_infections / population``) that applies to the residents of its homes (at most all of them).
+    """
+    scale = np.ones(len(homes))
+    if forecast is None or forecast.empty:
+        return scale
+    rows = forecast[(forecast["day"] >= 0) & (forecast["day"] < scenario.horizon_days)]
+    infected = homes["infected"].to_numpy(np.float64)
+    residents = homes["residents"].to_numpy(np.float64)
+    by_district = rows[rows["district_id"].fillna("").astype(str) != ""].groupby("district_id")["new_infections"].sum()
+    incidence = (by_district / population.reindex(by_district.index)).dropna()
+    district = homes["district_id"].astype(str)
+    forecast_infected = np.minimum(residents, np.floor(residents * district.map(incidence).to_numpy(np.float64) + 0.5))
+    by_home = rows[rows["home_id"].fillna("").astype(str) != ""].groupby("home_id")["new_infections"].sum()
+    own = homes["home_id"].astype(str).map(by_home).to_numpy(np.float64)
+    forecast_infected = np.where(np.isnan(own), forecast_infected, own)
+    given = ~np.isnan(forecast_infected) & (infected > 0)
+    scale[given] = forecast_infected[given] / infected[given]
+    return scale
+
+
 def _forecast_shares(shares: FloatArray, ids: pd.Series, forecast: pd.DataFrame, key: str, horizon: int) -> FloatArray:
     rows = forecast[forecast[key].fillna("").astype(str) != ""]
     rows = rows[(rows["day"] >= 0) & (rows["day"] < horizon)]
@@ -153,11 +182,15 @@ def daily_needs(
     stays: Stays,
     *,
     nurses_per_transferred_disabled: float,
+    scale: FloatArray | None = None,
 ) -> DailyNeeds:
     """The day-by-day needs of the snapshot tables ``homes``, ``observation`` and ``nursing`` (``Needs``).
 
-    ``curves`` from :func:`home_curves` (same homes, same order).
+    ``curves`` from :func:`home_curves` (same homes, same order); ``scale`` per home (:func:`forecast_scale`)
+    multiplies what follows from infections (mild cases and contacts placed, transfers, self-care and 1:1 care).
     """
+    if scale is not None and not np.allclose(scale, 1.0):
+        homes, observation, nursing = _scaled(homes, observation, nursing, scale)
     horizon = curves.shape[1] - 2
     shares = curves.drop(columns=["home_id", "district_id"]).to_numpy(np.float64)
     return DailyNeeds(
@@ -168,6 +201,36 @@ def daily_needs(
         transfers=_transfers(homes, shares),
         nursing=_nursing(homes, nursing, shares, stays, nurses_per_transferred_disabled),
     )
+
+
+INFECTION_CAUSES = ("mild", "contact")
+"""Observation causes that follow a home's infections (a forecast scales them)."""
+INFECTION_NEEDS = ("self_care", "transfer_1to1")
+"""Nursing needs at care homes that follow a home's infections."""
+
+
+def _scaled(
+    homes: pd.DataFrame, observation: pd.DataFrame, nursing: pd.DataFrame, scale: FloatArray
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The snapshot tables with what follows from infections scaled per home, whole persons (``r(x)``)."""
+    by_home = pd.Series(scale, index=homes["home_id"].astype(str).to_numpy())
+    homes = homes.assign(
+        transfers=round_persons(homes["transfers"].to_numpy(np.float64) * scale),
+        transfers_disabled=round_persons(homes["transfers_disabled"].to_numpy(np.float64) * scale),
+    )
+    factor = observation["home_id"].astype(str).map(by_home).fillna(1.0).to_numpy(np.float64)
+    infection = observation["cause"].isin(INFECTION_CAUSES).to_numpy()
+    persons = observation["persons"].to_numpy(np.float64)
+    observation = observation.assign(
+        persons=np.where(infection, round_persons(persons * factor), persons).astype(np.int64)
+    )
+    at_home = (nursing["destination_kind"] == "care_home") & nursing["need"].isin(INFECTION_NEEDS)
+    factor = nursing["destination_id"].astype(str).map(by_home).fillna(1.0).to_numpy(np.float64)
+    required = nursing["required"].to_numpy(np.float64)
+    nursing = nursing.assign(
+        required=np.where(at_home.to_numpy(), round_persons(required * factor), required).astype(np.int64)
+    )
+    return homes, observation, nursing
 
 
 def _origin_shares(observation: pd.DataFrame, homes: pd.DataFrame, shares: FloatArray) -> FloatArray:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from planner.dataset import travel
 from planner.dataset.schema import Dataset
-from planner.needs.daily import DailyNeeds, Stays, daily_needs, home_curves
+from planner.needs.daily import DailyNeeds, Stays, daily_needs, forecast_scale, home_curves
 from planner.needs.isolation import close_contacts, inbound_arrivals
 from planner.needs.rounding import ROUNDING_DECIMALS, ceil_target, column_or_zero, round_persons, street_districts
 from planner.needs.targets import drug_targets, icu_needs, nursing_reserve, sampling_points
@@ -169,13 +169,16 @@ def _daily(
     """The day-by-day needs when the scenario plans by day."""
     if scenario.plan != "daily":
         return None
+    forecast = getattr(dataset, "forecast", None)
+    population = dataset.districts.set_index(dataset.districts["district_id"].astype(str))["population"]
     return daily_needs(
         homes,
         observation,
         nursing,
-        home_curves(homes, scenario, getattr(dataset, "forecast", None)),
+        home_curves(homes, scenario, forecast),
         Stays.of(rules),
         nurses_per_transferred_disabled=rules.nurses_per_transferred_disabled,
+        scale=forecast_scale(homes, scenario, forecast, population.astype(float)),
     )
 
 

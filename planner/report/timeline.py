@@ -65,6 +65,25 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     return timeline, run_out_of(timeline)
 
 
+def timeline_kpis(timeline: pd.DataFrame, run_out: pd.DataFrame) -> dict[str, object]:
+    """Headline figures of a daily plan: per resource, the day the most is needed (summed over its scopes; for
+    stock the day of the most use) and the first day it runs short anywhere; empty for a snapshot."""
+    if timeline.empty:
+        return {}
+    main = timeline[timeline["scope"].isin(["city", "district", "institution"])]
+    main = main[~((main["scope"] == "district") & main["resource"].str.startswith("observation"))]
+    totals = main.groupby(["resource", "day"])["needed"].sum().reset_index()
+    stock = totals["resource"].str.startswith("stock:")
+    totals.loc[stock, "needed"] = totals[stock].groupby("resource")["needed"].diff().fillna(totals.loc[stock, "needed"])
+    peak = totals.loc[totals.groupby("resource")["needed"].idxmax()]
+    first = run_out.groupby("resource")["first_short_day"].min()
+    return {
+        "peak_day": {str(r): int(d) for r, d in zip(peak["resource"], peak["day"], strict=True)},
+        "peak_needed": {str(r): round(float(n), 4) for r, n in zip(peak["resource"], peak["needed"], strict=True)},
+        "first_short_day": {str(r): int(d) for r, d in first.items()},
+    }
+
+
 def run_out_of(timeline: pd.DataFrame) -> pd.DataFrame:
     """The first day with ``short > 0`` per resource and scope."""
     short = timeline[timeline["short"] > 1e-9]
