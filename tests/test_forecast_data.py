@@ -12,8 +12,11 @@ import pytest
 
 from planner.cli.main import main
 from planner.dataset.io import check_dataset, dataset_from_frames, read_dataset, write_dataset
+from planner.dataset.limits import ReadLimits
 from planner.dataset.problems import Problem
+from planner.dataset.reading import read_path
 from planner.dataset.schema import empty_table, forecast_rows
+from planner.dataset.validation import validate
 from planner.outputs.template import save_template
 from planner.rules.rules import load_preset
 from planner.rules.scenario import check_scenario, make_scenario
@@ -135,6 +138,16 @@ def test_a_bad_forecast_row_is_a_located_error(
     errors = _errors(write_tables(tmp_path / "bad", tiny_tables))
     assert _located(errors) == {("forecast.csv", 6, expected_column)}, errors
     assert words in errors[0].message
+
+
+def test_a_forecast_with_more_rows_than_the_limit_is_refused(
+    tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables
+) -> None:
+    tiny_tables["forecast"] = _forecast(*[(str(day), "D1", "", "1") for day in range(5)])
+    folder = write_tables(tmp_path / "long", tiny_tables)
+    _, problems = validate(read_path(folder, ReadLimits(rows=4)))
+    too_many = "more than 4 data rows, the limit for one table (EPIPLAN_MAX_ROWS)"
+    assert [p for p in problems if p.is_error] == [Problem("forecast.csv", None, None, too_many)]
 
 
 def test_a_forecast_without_either_id_column_is_one_problem(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,10 +15,11 @@ from streamlit.testing.v1 import AppTest
 from ui_fixtures import tiny_dataset
 
 from planner.rules.scenario import make_scenario
-from planner.ui import state
+from planner.ui import overview, state
 from planner.ui.sidebar import Inputs, build_scenario
 from planner.ui.state import ScenarioSpec
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 120
 INPUTS = "test_inputs"
 
@@ -178,3 +180,15 @@ def test_a_daily_horizon_over_60_days_shows_the_problem_and_the_snapshot_plans_i
     assert _inputs(app).ready and not app.error
     scenario = _inputs(app).scenario
     assert scenario is not None and (scenario.plan, scenario.horizon_days) == ("snapshot", 90)
+
+
+def test_the_app_solves_the_snapshot_plan_when_asked() -> None:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    app.run()
+    _no_exception(app)
+    app.radio(key=state.widget_key(state.PLAN, "en")).set_value("snapshot").run()
+    _no_exception(app)
+    key = app.session_state[overview.SHOWN_PLAN][0]
+    plan = app.session_state[state.PLAN_CACHE].get(key)
+    assert plan is not None and plan.scenario.plan == "snapshot"
+    assert app.metric, "the snapshot plan's key figures are shown"
