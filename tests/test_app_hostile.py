@@ -42,7 +42,7 @@ def _upload_scenario(app: AppTest, text: str) -> AppTest:
 
 
 def test_a_scenario_beyond_the_sliders_range_widens_them_and_is_planned() -> None:
-    app = _upload_scenario(_app(), "fleet_factor: 2.5\nstock_factor: 4\ntime_limit_s: 600\n")
+    app = _upload_scenario(_app(), "fleet_factor: 2.5\nstock_factor: 4\ntime_limit_s: 600\nplan: snapshot\n")
     assert app.session_state[state.KNOB_KEYS["fleet_factor"]] == 250.0
     slider = app.slider(key=state.KNOB_KEYS["fleet_factor"])
     assert slider.value == 250.0 and slider.max >= 250.0

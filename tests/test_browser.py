@@ -369,4 +369,4 @@ def _walk_through(page: Any, app_url: str, tmp_path: Path) -> None:
     time.sleep(1)
     page.screenshot(path=str(ARTIFACTS / "05-overview-zh.png"))
     checked = page.get_by_test_id("stSidebar").locator("input[type=radio]:checked")
-    expect(checked).to_have_count(1)
+    expect(checked).to_have_count(2)  # one choice in each radio group: the level and the plan kind

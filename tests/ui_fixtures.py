@@ -30,10 +30,10 @@ STREET_RULES: tuple[tuple[str, Any], ...] = (("sites_per_street_min", 1), ("barr
 def tiny_plan(
     level: str = "severe", closed_sites: tuple[str, ...] = (), overrides: tuple[tuple[str, Any], ...] = ()
 ) -> Plan:
-    """A real plan of the tiny dataset (solved once per level, closed sites and rule overrides)."""
+    """A real snapshot plan of the tiny dataset (solved once per level, closed sites and rule overrides)."""
     from planner.pipeline import make_plan
 
-    scenario = make_scenario(level=level, closed_sites=closed_sites)
+    scenario = make_scenario(level=level, plan="snapshot", closed_sites=closed_sites)  # hand-checked figures
     return make_plan(tiny_dataset(), load_rules(overrides=dict(overrides)), scenario, time_limit_s=5.0)
 
 
