@@ -325,13 +325,14 @@ def team_explanations(result: StageResult, namer: Namer) -> list[Row]:
     figures = short[["unsampled", "extra_teams", "teams_available", "teams_needed"]].to_numpy(np.int64)
     for district_id, (unsampled, extra, available, needed) in zip(short["district_id"], figures, strict=True):
         en_name, zh_name = namer.both(str(district_id))
+        more = f"{extra} more {'team' if extra == 1 else 'teams'}"
         rows.append(
             {
                 "stage": NAME,
                 "entity_id": str(district_id),
                 "reason": "sampling_teams_short",
                 "en": f"{en_name}: {unsampled:,} care-home NAT samples a day with no sampling team "
-                f"({available} teams, {needed} needed); {extra} more {'team' if extra == 1 else 'teams'} would take them",
+                f"({available} teams, {needed} needed); {more} would take them",
                 "zh": f"{zh_name}：养老机构每日{unsampled:,}份核酸样本无上门采样队伍"
                 f"（现有{available}支，需{needed}支），再增加{extra}支采样队伍即可",
             }
