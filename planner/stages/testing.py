@@ -326,13 +326,14 @@ def team_explanations(result: StageResult, namer: Namer) -> list[Row]:
     for district_id, (unsampled, extra, available, needed) in zip(short["district_id"], figures, strict=True):
         en_name, zh_name = namer.both(str(district_id))
         more = f"{extra} more {'team' if extra == 1 else 'teams'}"
+        have = f"{available} {'team' if available == 1 else 'teams'}"
         rows.append(
             {
                 "stage": NAME,
                 "entity_id": str(district_id),
                 "reason": "sampling_teams_short",
                 "en": f"{en_name}: {unsampled:,} care-home NAT samples a day with no sampling team "
-                f"({available} teams, {needed} needed); {more} would take them",
+                f"({have}, {needed} needed); {more} would take them",
                 "zh": f"{zh_name}：养老机构每日{unsampled:,}份核酸样本无上门采样队伍"
                 f"（现有{available}支，需{needed}支），再增加{extra}支采样队伍即可",
             }
