@@ -177,7 +177,6 @@ def solve_mip(cost: IntArray, desks: IntArray, p: int, seconds: float, seed: int
     solver.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
     solver.setOptionValue("time_limit", max(float(seconds), MIN_MIP_SECONDS))
     solver.setOptionValue("random_seed", int(seed) % 2_147_483_647)
-    solver.setOptionValue("threads", 1)
     solver.passModel(mip_model(cost, desks, p, highs))
     solution = highs.HighsSolution()
     solution.col_value = _start_values(cost, start)
