@@ -22,10 +22,12 @@ Variables ``y_j in {0, 1}`` (point opened), ``x_ij in {0, 1}`` (demand point i w
 Objective, lexicographic: (i) minimise ``sum_i w_i * min_{j open} dist_ij`` (population-weighted walking
 distance); (ii) maximise ``sum_j desks_j * y_j``. More open points never lengthen a walk, so ``p_s`` takes
 the largest allowed count; a street with fewer than ``kmin`` candidates opens all of them and is reported
-short (reason ``too_few_candidates``). Method: every street is independent; its ``C(|J_s|, p_s)`` subsets are
-enumerated exactly (vectorised) when there are at most :data:`ENUMERATION_LIMIT` of them, which proves the
-optimum; a larger street keeps the best of a greedy start and single swaps and is reported ``feasible``
-with bound 0 (no gap claimed).
+short (reason ``too_few_candidates``). Method: every street is independent and solved exactly by
+``models.testing_median`` on integer person-metres: its ``C(|J_s|, p_s)`` subsets are enumerated (vectorised)
+when there are at most :data:`ENUMERATION_LIMIT` of them; a larger street is a MIP in HiGHS within the stage's
+time limit, ``optimal`` only when HiGHS proves it, else ``feasible`` with HiGHS's bound (the phase's bound is
+the sum of the streets' bounds). Each street row also carries its daily need in the full round
+``ceil(P_s / T)`` against its points' capacity, and the difference (``short_per_day``).
 
 Phase 2: NAT samples to labs (a min-cost flow)
 ----------------------------------------------
@@ -44,13 +46,18 @@ Sampling days of a district = ``sum_s P_s / sum_{j open} c_j``; lab days of the 
 ``(sum_s P_s / q) / sum_l K_l``; days needed = the larger over districts and labs. When above ``T`` the
 binding resource is named and its extra daily capacity (``P / T - capacity``) where it binds.
 
+Phase 4: sampling teams to care homes (a min-cost flow, ``models.testing_teams``)
+---------------------------------------------------------------------------------
+Each district's teams (``teams_d * tests_per_team_day`` samples a day) -> the NAT samples a day of the homes
+sampled on site; lexicographic: unsampled tests, then tests sampled by backup districts, then test-km. Exact.
+
 Output tables: ``points``, ``streets``, ``labs``, ``round`` (one row), ``districts`` (sampling capacity
-against the round's daily need), ``flows`` (street -> lab tubes per day).
+against the round's daily need), ``flows`` (street -> lab tubes per day), ``teams``, ``team_homes`` and
+``team_districts`` (phase 4).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -60,13 +67,13 @@ import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status
 from models.flow import min_cost_flow
+from models.geo import km
+from models.testing_median import ENUMERATION_LIMIT, METRES_PER_KM, best_subset
+from models.testing_teams import TeamParams, assign_teams
 
 NAME = "testing"
-ENUMERATION_LIMIT = 20_000
-"""Largest number of subsets enumerated per street (6 candidates choose 5 is 6)."""
 LABS_PER_STREET = 8
 SHORTFALL_COST = 10**9
-EARTH_KM = 6371.0
 NO_CAPACITY_DAYS = 9999.0
 """Days reported when a resource has no capacity at all (finite, so the plan's JSON stays plain)."""
 
@@ -83,38 +90,8 @@ class TestingParams:
     hours_per_day: float
     round_days: float
     persons_per_tube: int
-
-
-def km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle km between points (broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
-
-
-def best_subset(dist: np.ndarray, weights: np.ndarray, desks: np.ndarray, p: int) -> tuple[np.ndarray, bool]:
-    """The p columns of ``dist`` (demand x candidate) minimising weighted min distance, ties by most desks.
-
-    Returns the chosen column indices and whether the choice is proven optimal (enumerated).
-    """
-    n = dist.shape[1]
-    if p >= n:
-        return np.arange(n), True
-    if p <= 0:
-        return np.zeros(0, dtype=np.int64), True
-    if math.comb(n, p) <= ENUMERATION_LIMIT:
-        combos = np.array(list(itertools.combinations(range(n), p)), dtype=np.int64)
-        cost = (dist[:, combos].min(axis=2) * weights[:, None]).sum(axis=0)
-        cost = np.round(cost, 9)
-        order = np.lexsort((-desks[combos].sum(axis=1), cost))
-        return combos[order[0]], True
-    chosen: list[int] = []
-    for _ in range(p):
-        rest = [j for j in range(n) if j not in chosen]
-        costs = [(dist[:, [*chosen, j]].min(axis=1) * weights).sum() for j in rest]
-        chosen.append(rest[int(np.argmin(costs))])
-    return np.array(sorted(chosen), dtype=np.int64), False
+    tests_per_team_day: int = 400
+    backup_districts: int = 0
 
 
 def _ranges(keys: np.ndarray, streets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,10 +101,30 @@ def _ranges(keys: np.ndarray, streets: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return order, np.searchsorted(ordered, streets, "left"), np.searchsorted(ordered, streets, "right")
 
 
+@dataclass(frozen=True)
+class PointsSummary:
+    """Phase 1 over every street: person-km walked (exact to the person-metre), its bound, what was proven."""
+
+    person_km: float
+    bound_km: float
+    proven: bool
+    streets_enumerated: int
+    streets_mip: int
+    streets_mip_proven: int
+
+
 def choose_points(
-    streets: pd.DataFrame, candidates: pd.DataFrame, demand: pd.DataFrame, params: TestingParams
-) -> tuple[pd.DataFrame, pd.DataFrame, bool, float]:
-    """Phase 1: the open points and one row per street; whether all are proven, and the total person-km."""
+    streets: pd.DataFrame,
+    candidates: pd.DataFrame,
+    demand: pd.DataFrame,
+    params: TestingParams,
+    deadline: float | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, PointsSummary]:
+    """Phase 1: the open points and one row per street, and the phase's summary.
+
+    ``deadline`` (``time.perf_counter()`` seconds) limits the MIPs of streets too large to enumerate.
+    """
     capacity_per_desk = params.tests_per_desk_hour * params.hours_per_day
     street_ids = streets["street_id"].astype(str).to_numpy()
     c_order, c_lo, c_hi = _ranges(candidates["street_id"].astype(str).to_numpy(), street_ids)
@@ -141,7 +138,8 @@ def choose_points(
     picked_rows: list[np.ndarray] = []
     picked_pop: list[np.ndarray] = []
     counts = np.zeros(len(streets), dtype=np.int64)
-    proven, total = True, 0.0
+    cost = bound = 0
+    methods: dict[str, int] = {"enumeration": 0, "mip": 0, "mip_proven": 0}
     for s in range(len(streets)):
         lo, hi = c_lo[s], c_hi[s]
         p = min(params.points_max, hi - lo)
@@ -150,12 +148,14 @@ def choose_points(
         else:
             lat, lon, weights = s_lat[s : s + 1], s_lon[s : s + 1], s_pop[s : s + 1].astype(float)
         dist = km(lat[:, None], lon[:, None], c_lat[None, lo:hi], c_lon[None, lo:hi])
-        chosen, exact = best_subset(dist, weights, c_desks[lo:hi], p)
-        proven &= exact
+        choice = best_subset(dist, weights, c_desks[lo:hi], p, deadline, seed)
+        chosen = choice.columns
+        cost, bound = cost + choice.cost, bound + choice.bound
+        methods[choice.method] = methods.get(choice.method, 0) + 1
+        methods["mip_proven"] += int(choice.method == "mip" and choice.proven)
         counts[s] = len(chosen)
         if len(chosen):
             near = dist[:, chosen]
-            total += float((near.min(axis=1) * weights).sum())
             share = np.bincount(near.argmin(axis=1), weights, len(chosen))
             scale = s_pop[s] / weights.sum() if weights.sum() > 0 else 0.0
             picked_rows.append(lo + chosen)
@@ -176,6 +176,7 @@ def choose_points(
         np.repeat(np.arange(len(streets)), counts), points["tests_per_day"].to_numpy(float), len(streets)
     )
     met = counts >= params.points_min
+    need = np.ceil(s_pop / params.round_days).astype(np.int64)
     street_rows = pd.DataFrame(
         {
             "street_id": streets["street_id"].to_numpy(),
@@ -187,9 +188,19 @@ def choose_points(
             "met": met,
             "reason": np.where(met, "", "too_few_candidates"),
             "tests_per_day": tests.astype(np.int64),
+            "need_per_day": need,
+            "short_per_day": np.maximum(need - tests.astype(np.int64), 0),
         }
     )
-    return points, street_rows, proven, total
+    summary = PointsSummary(
+        person_km=cost / METRES_PER_KM,
+        bound_km=bound / METRES_PER_KM,
+        proven=cost == bound and methods["mip"] == methods["mip_proven"],
+        streets_enumerated=methods["enumeration"],
+        streets_mip=methods["mip"],
+        streets_mip_proven=methods["mip_proven"],
+    )
+    return points, street_rows, summary
 
 
 def route_samples(
@@ -286,6 +297,19 @@ def full_round(streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams)
     return round_row, districts
 
 
+def team_phase(
+    districts: pd.DataFrame | None, homes: pd.DataFrame | None, params: TestingParams
+) -> tuple[dict[str, pd.DataFrame], list[Phase], int]:
+    """Phase 4 (``models.testing_teams``): the tables, phases and arc count; empty inputs give empty tables."""
+    empty_districts = pd.DataFrame({"district_id": [], "lat": [], "lon": [], "teams": []})
+    empty_homes = pd.DataFrame({"home_id": [], "district_id": [], "lat": [], "lon": [], "tests_per_day": []})
+    team_params = TeamParams(params.tests_per_team_day, params.backup_districts)
+    outcome = assign_teams(
+        empty_districts if districts is None else districts, empty_homes if homes is None else homes, team_params
+    )
+    return outcome.tables, outcome.phases, outcome.arcs
+
+
 def solve_testing(
     streets: pd.DataFrame,
     candidates: pd.DataFrame,
@@ -293,8 +317,10 @@ def solve_testing(
     labs: pd.DataFrame,
     params: TestingParams,
     options: SolveOptions | None = None,
+    districts: pd.DataFrame | None = None,
+    homes: pd.DataFrame | None = None,
 ) -> StageResult:
-    """Solve the three phases (see the module docstring); never raises on shortfall.
+    """Solve the four phases (see the module docstring); never raises on shortfall.
 
     Parameters
     ----------
@@ -309,41 +335,52 @@ def solve_testing(
     params
         The rules' numbers.
     options
-        Limits; phase 1 enumerates within :data:`ENUMERATION_LIMIT` so its time is bounded.
+        Limits: the MIPs of streets with more than :data:`ENUMERATION_LIMIT` subsets share ``time_limit_s``.
+    districts
+        district_id, lat, lon (the teams' base), teams; none: no sampling teams.
+    homes
+        home_id, district_id, lat, lon, tests_per_day (NAT samples a day taken on site); none: no such homes.
     """
-    del options  # every phase is exact and bounded in size; nothing iterates against a clock
+    options = options or SolveOptions()
     start = time.perf_counter()
-    points, street_rows, proven, person_km = choose_points(streets, candidates, demand, params)
+    deadline = start + options.time_limit_s
+    points, street_rows, summary = choose_points(streets, candidates, demand, params, deadline, options.seed)
     loads, flows, unrouted, tube_km = route_samples(streets, labs, params)
-    round_row, districts = full_round(street_rows, labs, params)
+    round_row, district_rows = full_round(street_rows, labs, params)
+    team_tables, team_phases, team_arcs = team_phase(districts, homes, params)
+    walk_status = Status.OPTIMAL if summary.proven else Status.FEASIBLE
     phases = [
-        Phase(
-            "walking_person_km",
-            "min",
-            person_km,
-            person_km if proven else 0.0,
-            Status.OPTIMAL if proven else Status.FEASIBLE,
-        ),
+        Phase("walking_person_km", "min", summary.person_km, summary.bound_km, walk_status),
         Phase("tubes_unrouted", "min", float(unrouted), float(unrouted), Status.OPTIMAL),
         Phase("tube_km_x10", "min", float(tube_km), float(tube_km), Status.OPTIMAL),
+        *team_phases,
     ]
     tables = {
         "points": points,
         "streets": street_rows,
         "labs": loads,
         "round": round_row,
-        "districts": districts,
+        "districts": district_rows,
         "flows": flows,
+        **team_tables,
     }
     seconds = time.perf_counter() - start
     arcs = len(streets) * min(LABS_PER_STREET, len(labs)) + len(labs) + len(streets) if len(labs) else 0
+    unsampled = int(team_tables["team_homes"]["unsampled"].sum())
     stats = {
         "streets": len(streets),
         "candidates": len(candidates),
         "labs": len(labs),
         "unrouted_per_day": unrouted,
-        "variables": len(candidates) + arcs,  # y per candidate (enumerated) and one flow per arc
-        "arcs": arcs,
+        "streets_enumerated": summary.streets_enumerated,
+        "streets_mip": summary.streets_mip,
+        "streets_mip_proven": summary.streets_mip_proven,
+        "walking_bound_km": summary.bound_km,
+        "care_homes_on_site": len(team_tables["team_homes"]),
+        "care_home_tests_unsampled_per_day": unsampled,
+        "team_arcs": team_arcs,
+        "variables": len(candidates) + arcs + team_arcs,  # y per candidate, one flow per arc
+        "arcs": arcs + team_arcs,
         "build_seconds": 0.0,  # nothing to build apart from the inputs: the phases enumerate and solve directly
         "solve_seconds": seconds,
     }
@@ -351,7 +388,9 @@ def solve_testing(
 
 
 __all__ = [
+    "ENUMERATION_LIMIT",
     "NAME",
+    "PointsSummary",
     "TestingParams",
     "best_subset",
     "choose_points",
@@ -359,4 +398,5 @@ __all__ = [
     "km",
     "route_samples",
     "solve_testing",
+    "team_phase",
 ]

@@ -229,7 +229,10 @@ def make_needs() -> Needs:
 
 
 def make_testing() -> StageResult:
-    """Street S1 has two of its three points (one candidate short); lab L1 takes 100 tubes of its 80 + 20 unrouted."""
+    """Street S1 has two of its three points (one candidate short); lab L1 takes 100 tubes of its 80 + 20 unrouted.
+
+    D1's one sampling team (400 samples a day) takes 300 at ``007`` and, as backup, 100 of H003's 150 in D2 (no
+    team): 50 unsampled, one more team in D2 would take them."""
     tables = {
         "points": _frame(
             {
@@ -254,6 +257,41 @@ def make_testing() -> StageResult:
         ),
         "labs": _frame({"lab_id": ["L1"], "load_per_day": [80], "capacity_per_day": [80]}),
         "round": _frame({"days_needed": [2.5], "days_required": [2.0], "met": [False], "binding": ["labs"]}),
+        "teams": _frame(
+            {
+                "district_id": ["D1", "D1"],
+                "home_id": [LEADING_ZERO_ID, "H003"],
+                "home_district_id": ["D1", "D2"],
+                "tests_per_day": [300, 100],
+                "teams": [0.75, 0.25],
+                "km": [1.2, 4.5],
+                "backup": [False, True],
+            }
+        ),
+        "team_homes": _frame(
+            {
+                "home_id": [LEADING_ZERO_ID, "H003"],
+                "district_id": ["D1", "D2"],
+                "tests_per_day": [300, 150],
+                "sampled": [300, 100],
+                "unsampled": [0, 50],
+            }
+        ),
+        "team_districts": _frame(
+            {
+                "district_id": ["D1", "D2"],
+                "teams_available": [1, 0],
+                "capacity_per_day": [400, 0],
+                "tests_needed": [300, 150],
+                "tests_sampled": [300, 100],
+                "unsampled": [0, 50],
+                "teams_needed": [1, 1],
+                "teams_short": [0, 1],
+                "extra_teams": [0, 1],
+                "lent": [100, 0],
+                "borrowed": [0, 100],
+            }
+        ),
     }
     phases = [Phase("walking_person_km", "min", 12.5, 12.5, Status.OPTIMAL)]
     return StageResult.from_phases("testing", phases, tables, seconds=0.01)

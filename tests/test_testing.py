@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.base import Status
-from models.testing import TestingParams, best_subset, choose_points, full_round, route_samples, solve_testing
+from models.base import SolveOptions, Status
+from models.testing import TestingParams, choose_points, full_round, route_samples, solve_testing
 
 DEG_KM = 6371.0 * np.pi / 180
 
@@ -44,17 +42,19 @@ def _demand() -> pd.DataFrame:
 def test_a_street_with_four_candidates_opens_the_hand_solved_pair() -> None:
     # Pairs without D leave weight 3 eight or more degrees away; {C, D} walks weight 1 two degrees (2),
     # {B, D} walks 1 + 2 (3), {A, D} walks weight 2 two degrees (4): {C, D} is the optimum, 2 degrees.
-    points, streets, proven, person_km = choose_points(_street(), _four_candidates(), _demand(), _params())
+    points, streets, summary = choose_points(_street(), _four_candidates(), _demand(), _params())
     assert points["point_id"].tolist() == ["C", "D"]
     assert points["tests_per_day"].tolist() == [3 * 720, 4 * 720]
     assert points["population"].tolist() == [300, 300]  # weights 1 + 2 walk to C, 3 to D, scaled to 600
-    assert proven
-    assert abs(person_km - 2 * DEG_KM) < 1e-6
+    assert summary.proven and summary.streets_enumerated == 1 and summary.streets_mip == 0
+    assert summary.person_km == summary.bound_km == round(2 * DEG_KM, 3)  # exact to the person-metre
     assert streets[["points", "met", "reason"]].iloc[0].tolist() == [2, True, ""]
+    # the round's need a day at the street: 600 residents in 1 day against 7 * 720 samples a day
+    assert streets[["tests_per_day", "need_per_day", "short_per_day"]].iloc[0].tolist() == [5040, 600, 0]
 
 
 def test_too_few_candidates_opens_all_and_says_why() -> None:
-    points, streets, _, _ = choose_points(_street(), _four_candidates().head(2), _demand(), _params(3, 5))
+    points, streets, _ = choose_points(_street(), _four_candidates().head(2), _demand(), _params(3, 5))
     assert points["point_id"].tolist() == ["A", "B"]
     assert streets[["points", "required_min", "met", "reason"]].iloc[0].tolist() == [2, 3, False, "too_few_candidates"]
 
@@ -107,24 +107,58 @@ def test_solve_reports_optimal_phases() -> None:
     )
     result = solve_testing(_street(), _four_candidates(), _demand(), labs, _params())
     assert result.status == Status.OPTIMAL
-    assert [p.name for p in result.phases] == ["walking_person_km", "tubes_unrouted", "tube_km_x10"]
+    assert [p.name for p in result.phases] == [
+        "walking_person_km",
+        "tubes_unrouted",
+        "tube_km_x10",
+        "care_home_tests_unsampled",
+        "care_home_tests_by_backup",
+        "team_test_km_x10",
+    ]
     assert bool(result.table("round")["met"].iloc[0])
+    assert result.table("teams").empty and result.table("team_homes").empty  # no homes sampled on site
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.floats(0, 5), min_size=1, max_size=6),
-    st.lists(st.floats(0, 5), min_size=1, max_size=4),
-    st.integers(1, 6),
-)
-def test_enumeration_matches_brute_force(cands: list[float], dem: list[float], p: int) -> None:
-    dist = np.abs(np.array(dem)[:, None] - np.array(cands)[None, :])
-    weights = np.ones(len(dem))
-    chosen, proven = best_subset(dist, weights, np.ones(len(cands), dtype=np.int64), p)
-    k = min(p, len(cands))
-    brute = min((dist[:, list(c)].min(axis=1) * weights).sum() for c in itertools.combinations(range(len(cands)), k))
-    assert proven and len(chosen) == k
-    assert abs((dist[:, chosen].min(axis=1) * weights).sum() - brute) < 1e-6
+def _many_candidates(count: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    return pd.DataFrame(
+        {
+            "candidate_id": [f"K{i:02d}" for i in range(count)],
+            "street_id": "S1",
+            "lat": rng.uniform(0, 0.05, count),
+            "lon": rng.uniform(0, 0.05, count),
+            "desks": rng.integers(1, 5, count),
+        }
+    )
+
+
+def test_a_street_too_large_to_enumerate_is_solved_by_the_mip_and_proven() -> None:
+    rng = np.random.default_rng(12)
+    demand = pd.DataFrame(
+        {"street_id": "S1", "lat": rng.uniform(0, 0.05, 8), "lon": rng.uniform(0, 0.05, 8), "weight": 75.0}
+    )
+    params = _params(3, 5)
+    _, streets, summary = choose_points(_street(), _many_candidates(), demand, params)
+    assert summary.streets_mip == summary.streets_mip_proven == 1 and summary.proven
+    assert summary.person_km == summary.bound_km
+    labs = pd.DataFrame({"lab_id": [], "district_id": [], "lat": [], "lon": [], "nat_tests_per_day": []})
+    result = solve_testing(_street(), _many_candidates(), demand, labs, params, SolveOptions(5.0))
+    assert result.phases[0].status == Status.OPTIMAL and result.stats["streets_mip"] == 1
+    assert int(streets["points"].iloc[0]) == 5
+
+
+def test_sampling_teams_to_homes_run_as_the_fourth_phase() -> None:
+    districts = pd.DataFrame({"district_id": ["D1"], "lat": [0.0], "lon": [0.0], "teams": [1]})
+    homes = pd.DataFrame(
+        {"home_id": ["H1", "H2"], "district_id": ["D1", "D1"], "lat": [0.0, 0.0], "lon": [0.01, 0.02],
+         "tests_per_day": [300, 200]}
+    )  # fmt: skip
+    params = TestingParams(2, 2, 60.0, 12.0, 1.0, 1, tests_per_team_day=400)
+    labs = pd.DataFrame({"lab_id": [], "district_id": [], "lat": [], "lon": [], "nat_tests_per_day": []})
+    result = solve_testing(_street(), _four_candidates(), _demand(), labs, params, None, districts, homes)
+    assert result.phases[3].objective == 100  # one team of 400 for 500 samples a day
+    assert result.table("team_homes")["unsampled"].tolist() == [0, 100]  # the nearer home is served first
+    assert result.stats["care_home_tests_unsampled_per_day"] == 100
 
 
 @settings(max_examples=40, deadline=None)

@@ -32,6 +32,7 @@ CHECKLIST_ORDER: tuple[str, ...] = (
     "sampling_points",
     "testing_points_per_street",
     "full_round_days",
+    "care_home_sampling_visits",
     "antigen_test_kits",
 )
 """The order a coordinator reads the checklist in: people, drugs, beds, transfers, sites, testing. Rules not

@@ -17,17 +17,28 @@ KPI_LABELS: dict[str, Pair] = {
     "full_round_met": ("Full round within the rule's days", "全员检测按时完成"),
     "full_round_binding": ("Full round limited by", "全员检测的制约资源"),
     "tubes_unrouted_per_day": ("NAT tubes a day beyond lab capacity", "每日超出实验室能力的核酸样本（管）"),
+    "care_home_tests_on_site_per_day": ("Care-home NAT samples a day taken on site", "养老机构每日上门核酸采样数"),
+    "care_home_tests_unsampled_per_day": (
+        "Care-home NAT samples a day with no sampling team",
+        "养老机构每日无上门采样队伍的核酸样本",
+    ),
+    "sampling_teams_short": ("More sampling teams needed", "需增加的上门采样队伍"),
 }
 
 RULE_IDS: dict[str, Pair] = {
     "testing_points_per_street": ("3 to 5 planned sampling points per street/town", "每个街道（乡镇）规划3至5个采样点"),
     "full_round_days": ("Everyone sampled and tested within the round's days", "在规定天数内完成全员核酸检测"),
+    "care_home_sampling_visits": (
+        "Sampling personnel take a care home's NAT samples on site",
+        "核酸采样人员上门为养老机构采样",
+    ),
 }
 
 REASONS: dict[str, Pair] = {
     "too_few_candidates": ("too few candidate points", "候选采样点不足"),
     "labs": ("labs", "检测实验室"),
     "sampling_points": ("sampling points", "采样点"),
+    "sampling_teams_short": ("too few sampling teams", "上门采样队伍不足"),
 }
 
 TABLES: dict[str, Pair] = {
@@ -37,6 +48,9 @@ TABLES: dict[str, Pair] = {
     "testing_round": ("Full round", "全员检测"),
     "testing_districts": ("Sampling by district", "各区采样能力"),
     "testing_flows": ("Samples to labs", "样本送检"),
+    "testing_teams": ("Sampling teams to care homes", "上门采样队伍派驻"),
+    "testing_team_homes": ("Care homes sampled on site", "上门采样的养老机构"),
+    "testing_team_districts": ("Sampling teams by district", "各区上门采样队伍"),
 }
 
 COLUMNS: dict[str, Pair] = {
@@ -61,4 +75,18 @@ COLUMNS: dict[str, Pair] = {
     "need_per_day": ("Need a day", "每日需求"),
     "tubes_per_day": ("Tubes a day", "每日样本（管）"),
     "sampling_teams": ("Sampling teams", "采样队伍"),
+    "short_per_day": ("Short a day", "每日缺口"),
+    "teams": ("Teams (team-days a day)", "采样队伍（支·日）"),
+    "home_district_id": ("Home's district", "机构所在区"),
+    "backup": ("Backup team", "跨区支援"),
+    "sampled": ("Sampled a day", "每日已采样"),
+    "unsampled": ("Unsampled a day", "每日未采样"),
+    "teams_available": ("Teams available", "现有队伍"),
+    "teams_needed": ("Teams needed", "所需队伍"),
+    "teams_short": ("Teams short", "队伍缺口"),
+    "extra_teams": ("More teams to cover the unsampled", "需增加队伍"),
+    "tests_needed": ("Samples needed a day", "每日需采样"),
+    "tests_sampled": ("Samples taken a day", "每日已采样"),
+    "lent": ("Samples a day in other districts", "支援外区（每日）"),
+    "borrowed": ("Samples a day by other districts", "外区支援（每日）"),
 }

@@ -54,6 +54,8 @@ RULE_LIMITS: dict[str, tuple[float, float]] = {
     "test_cover_days": (0.0, 365.0),
     "outbreak_tests_per_person": (0.0, 100.0),
     "tests_per_desk_hour": (0.0, 10_000.0),
+    "tests_per_sampling_team_day": (0.0, 100_000.0),
+    "sampling_team_backup_districts": (0.0, 10_000.0),
     "nat_persons_per_tube": (0.0, 100.0),
     "full_round_days": (0.0, 365.0),
     "full_round_city_population_max": (0.0, 100_000_000.0),

@@ -148,6 +148,8 @@ class Rules(BaseModel):
     antigen_tests_per_admission: NonNegative
     test_cover_days: PositiveWhole
     care_home_sampling_teams: bool
+    tests_per_sampling_team_day: PositiveWhole
+    sampling_team_backup_districts: Whole
     outbreak_tests_per_person: NonNegative
     # --- sampling points, labs and the full round
     sampling_points_per_street_min: Whole
