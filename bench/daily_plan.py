@@ -42,7 +42,7 @@ def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limi
         "observation_gap": observation.gap,
         "peak_day_places_needed": float(city["needed"].max()) if not city.empty else 0.0,
         "snapshot_places_needed": int(snapshot.kpis["observation_persons"]),
-        "peak_day_1to1_nurses": int(daily.needs.daily.nursing.groupby("day")["required"].sum().max())
+        "peak_day_nurses_required": int(daily.needs.daily.nursing.groupby("day")["required"].sum().max())
         if daily.needs.daily is not None and not daily.needs.daily.nursing.empty
         else 0,
         "snapshot_nurses_required": int(snapshot.needs.nursing["required"].sum()),
