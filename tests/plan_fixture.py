@@ -62,6 +62,7 @@ def make_observation() -> StageResult:
                 "arrival_day": [0, 1, 2],
                 "departure_day": [7, 8, 9],
                 "persons": [2, 3, 1],
+                "cause": ["mild", "mild", "rotation"],
             }
         ),
         "assignments": _frame(

@@ -32,6 +32,7 @@ from models.observation.daily_stage import daily_tables, solve_daily_observation
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.needs.isolation import INBOUND_PREFIX
+from planner.needs.needs import CAUSES
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
@@ -66,6 +67,7 @@ CONTRACT: Contract = {
         "arrival_day": "count",
         "departure_day": "count",
         "persons": "count",
+        "cause": CAUSES,
     },
 }
 
