@@ -149,3 +149,15 @@ def test_no_site_over_capacity_and_every_stay_its_length(case: tuple[pd.DataFram
     for row in stays.itertuples():
         present[row.arrival_day : min(row.departure_day, days)] += row.persons
     assert present.tolist() == occupancy.groupby("day")["persons"].sum().reindex(range(days), fill_value=0).tolist()
+
+
+def test_two_candidates_each_too_small_both_open() -> None:
+    """Three persons, two candidates of 2 places at 10 each: the LP opens one and a half; the plan opens both
+    (20) and places all three (3 x 5 minutes): 35, the optimum by hand."""
+    cohorts = _cohorts([("A", "other", 0, 2, 3)])
+    arcs = pd.DataFrame({"home_id": ["A", "A"], "site_id": ["X0", "X1"], "minutes": [5.0, 5.0]})
+    sites = _sites([2, 2], ["candidate", "candidate"], [10.0, 10.0])
+    result = _solve(cohorts, sites, arcs, 2)
+    assert result.table("cohort_unmet").empty
+    assert result.objective == 35.0
+    assert result.bound <= 35.0 and result.status in (Status.OPTIMAL, Status.FEASIBLE)

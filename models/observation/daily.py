@@ -296,6 +296,8 @@ def solve_phase(
         values = repair(model, values)
         repaired = _outcome(model, values)
         best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        if lp_solved and len(model.free_sites) and not _meets(best, target):
+            values, best = _open_where_the_lp_opens(model, lp_values, values, best, deadline)
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
             values = _improved_by_mip(model, values, best, bound, min(deadline, time.perf_counter() + mip_seconds))
     outcome = _outcome(model, values)
@@ -314,6 +316,47 @@ def solve_phase(
 def _meets(objective: float, bound: float) -> bool:
     """``objective`` within :data:`RELATIVE_TOLERANCE` of the full model's ``bound``: proven optimal."""
     return objective <= bound + RELATIVE_TOLERANCE * max(1.0, abs(bound))
+
+
+def _open_where_the_lp_opens(
+    model: DailyModel, lp_values: FloatArray, values: FloatArray, best: float, deadline: float
+) -> tuple[FloatArray, float]:
+    """A primal plan from the LP's facility decision: open every candidate the LP opens at all, solve the LP with
+    the open sites fixed (its vertices are mostly whole persons; repaired when not), then close the candidates the
+    LP opened only in part, least open first, while closing lowers the cost and keeps the held unmet optimum.
+    Returns the better of this plan and ``values`` (objective ``best``); the candidates are left free again."""
+    free = len(model.free_sites)
+    columns = np.arange(free, dtype=np.int32)
+    opened = (lp_values[:free] > INTEGRALITY_TOLERANCE).astype(float)
+
+    def plan_with(open_sites: FloatArray) -> tuple[FloatArray, float] | None:
+        model.solver.changeColsBounds(free, columns, open_sites, open_sites)
+        model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+        if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+            return None
+        found = model.values()
+        if not np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
+            found = repair(model, np.floor(found + INTEGRALITY_TOLERANCE))
+        plan = _outcome(model, np.rint(found))
+        return (np.rint(found), plan.objective) if model.holds(plan.unmet) else None
+
+    found = plan_with(opened)
+    if found is not None:
+        partly = np.flatnonzero(
+            (lp_values[:free] > INTEGRALITY_TOLERANCE) & (lp_values[:free] < 1 - INTEGRALITY_TOLERANCE)
+        )
+        for site in partly[np.argsort(lp_values[partly], kind="stable")]:
+            if time.perf_counter() >= deadline:
+                break
+            trial = opened.copy()
+            trial[site] = 0.0
+            closed = plan_with(trial)
+            if closed is not None and closed[1] < found[1]:
+                opened, found = trial, closed
+        if found[1] < best:
+            values, best = found
+    model.solver.changeColsBounds(free, columns, np.zeros(free), np.ones(free))
+    return values, best
 
 
 def _improved_by_mip(model: DailyModel, values: FloatArray, best: float, bound: float, deadline: float) -> FloatArray:
