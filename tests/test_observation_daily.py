@@ -102,6 +102,8 @@ def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     days = draw(st.integers(2, 6))
     site_count = draw(st.integers(1, 3))
     rooms = draw(st.lists(st.integers(0, 4), min_size=site_count, max_size=site_count))
+    status = draw(st.lists(st.sampled_from(["open", "candidate"]), min_size=site_count, max_size=site_count))
+    cost = draw(st.lists(st.sampled_from([0.0, 7.0, 40.0]), min_size=site_count, max_size=site_count))
     rows = draw(
         st.lists(
             st.tuples(
@@ -129,7 +131,7 @@ def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
         .groupby(["home_id", "group", "arrival_day", "stay_days"], as_index=False)
         .agg(street_id=("street_id", "first"), cause=("cause", "first"), persons=("persons", "sum"))
     )
-    return cohorts, _sites(rooms), arcs, days
+    return cohorts, _sites(rooms, status, cost), arcs, days
 
 
 @settings(max_examples=40, deadline=None)
@@ -139,6 +141,9 @@ def test_no_site_over_capacity_and_every_stay_its_length(case: tuple[pd.DataFram
     result = _solve(cohorts, sites, arcs, days)
     occupancy = result.table("occupancy")
     assert (occupancy["persons"] <= occupancy["capacity"]).all()
+    open_sites = set(result.table("sites").query("open")["site_id"])
+    assert set(result.table("stays")["site_id"]) <= open_sites  # nobody at a closed site
+    assert result.bound <= result.objective + 1e-6 * max(1.0, abs(result.objective))
     stays = result.table("stays")
     lengths = cohorts.groupby(["home_id", "group", "arrival_day"])["stay_days"].agg(set)
     for row in stays.itertuples():

@@ -34,7 +34,11 @@ Each phase is a HiGHS MIP over a restricted set of columns ``x_cs``: every cohor
 :data:`START_ARCS` cheapest arcs. The LP relaxation is priced over **every** arc: a column's reduced cost is
 ``cost - pi_c - sum_{t present} mu_st`` (``pi`` the duals of (1), ``mu <= 0`` of (2)); every column with a
 negative reduced cost enters and the LP is solved again until none is left, so the LP value is the relaxation
-of the full model: a bound on it. The MIP then runs on the priced columns. A phase is ``optimal`` when its MIP
+of the full model: a bound on it. A primal plan comes from the LP: rounded down (persons at candidates that
+round to closed moved out) and repaired (unmet persons placed where a site has room on every day of their stay);
+in the cost phase also by opening every candidate the LP opens, re-solving with the sites fixed and closing the
+partly open ones while that pays. The MIP then runs on the priced columns, with reduced-cost fixing, for a
+share of the time limit. A phase is ``optimal`` when its MIP
 value meets that full-model bound (within 1e-9 relative; the unmet phases' objectives are integers, so the bound
 is rounded up), else ``feasible`` with the bound and the gap. When HiGHS stops without a solution, the LP's
 values rounded down (and the rest unmet) are the plan: still feasible, since rounding down never fills a site
@@ -254,6 +258,17 @@ class DailyModel:
         self.solver.run()
         return str(self.solver.modelStatusToString(self.solver.getModelStatus()))
 
+    def rounded_down(self, values: FloatArray) -> FloatArray:
+        """``values`` rounded down, persons at the candidates that round down to closed moved out (a plan: rounding
+        down never fills an open site more, and a closed site holds nobody)."""
+        rounded = np.floor(values + INTEGRALITY_TOLERANCE)
+        free = len(self.free_sites)
+        open_sites = self.fixed_open.copy()
+        open_sites[self.free_sites] = rounded[:free]
+        closed = open_sites[self.instance.arc_site[self.pair_arc[self.columns]]] < 0.5
+        rounded[self.base_columns :][closed] = 0.0
+        return rounded
+
     def holds(self, unmet: IntArray) -> bool:
         """Whether unmet persons per cohort ``unmet`` keep within :attr:`unmet_limits`."""
         if self.unmet_limits is None:
@@ -290,7 +305,7 @@ def solve_phase(
     lp_values = model.values()
     lp_solved = model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION
     integral = lp_solved and bool(np.all(np.abs(lp_values - np.rint(lp_values)) < INTEGRALITY_TOLERANCE))
-    values = np.rint(lp_values) if integral else np.floor(lp_values + INTEGRALITY_TOLERANCE) * lp_solved
+    values = np.rint(lp_values) if integral else model.rounded_down(lp_values) * lp_solved
     target = _rounded(bound, integral_objective)
     if not integral:
         values = repair(model, values)
@@ -336,7 +351,7 @@ def _open_where_the_lp_opens(
             return None
         found = model.values()
         if not np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
-            found = repair(model, np.floor(found + INTEGRALITY_TOLERANCE))
+            found = repair(model, model.rounded_down(found))
         plan = _outcome(model, np.rint(found))
         return (np.rint(found), plan.objective) if model.holds(plan.unmet) else None
 
