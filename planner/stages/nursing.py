@@ -2,9 +2,11 @@
 
 Inputs (:class:`NursingInputs`): the pools, every nursing need (the needs' 1:1 at receiving hospitals, backfill
 and self-care at homes, plus 1:1 at the observation sites where the observation stage placed disabled
-persons) and pool -> need arcs (every pool of the need's district and the k nearest of any district). The
-model is ``models.nursing`` (tiers served in order by max flows, then a min-cost flow). Reports: 1:1
-coverage, unmet needs by tier, the district reserve against its rule, and where one more nurse helps.
+persons), every pool -> need pair (any pool may serve any need, DESIGN §5.3: their minutes priced on demand,
+``all_pairs``) and the arcs the solve starts from (every pool of the need's district and the k nearest of any
+district). The model is ``models.nursing`` (tiers served in order, then the least minutes and crossings,
+proven over every pair). Reports: 1:1 coverage, unmet needs by tier, the district reserve against its rule,
+and where more nurses help.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.nursing import solve_nursing
+from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.needs.needs import site_transfer_needs
 from planner.stages import probes
@@ -44,12 +47,14 @@ CONTRACT: Contract = {
 
 @dataclass(frozen=True)
 class NursingInputs:
-    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), arcs."""
+    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), seed arcs, the
+    crossing penalty and every pool -> destination pair (None: the arcs are the model)."""
 
     pools: pd.DataFrame
     needs: pd.DataFrame
     arcs: pd.DataFrame
     crossing_penalty_minutes: float
+    all_pairs: AllPairs | None = None
 
 
 def nursing_needs(context: PlanContext) -> pd.DataFrame:
@@ -65,7 +70,7 @@ def nursing_needs(context: PlanContext) -> pd.DataFrame:
 
 
 def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:
-    """Pool -> need arcs: every pool of the need's district plus the k nearest pools of any district."""
+    """Pool -> need seed arcs: every pool of the need's district plus the k nearest pools of any district."""
     pools = context.dataset.pools
     destinations = needs[["need_id", "destination_id", "district_id"]]
     same_district = destinations.merge(pools[["pool_id", "district_id"]], on="district_id")[
@@ -82,14 +87,23 @@ def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:
     return pairs[["pool_id", "need_id", "minutes"]].reset_index(drop=True)
 
 
+def every_pool_pair(context: PlanContext, needs: pd.DataFrame) -> AllPairs:
+    """The minutes of every pool -> destination pair, priced on demand (minutes from the pool)."""
+    pool_ids = context.dataset.pools["pool_id"]
+    destinations = needs["destination_id"].drop_duplicates()
+    costs = context.locations.arc_costs(pool_ids, destinations)
+    return AllPairs(costs, pd.Index(pool_ids), pd.Index(destinations))
+
+
 def build_inputs(context: PlanContext) -> NursingInputs:
-    """Pools, every need (1:1 at sites from the observation result) and their arcs."""
+    """Pools, every need (1:1 at sites from the observation result), the seed arcs and every pair."""
     needs = nursing_needs(context)
     return NursingInputs(
         pools=context.dataset.pools[["pool_id", "district_id", "nurses"]],
         needs=needs[NEED_COLUMNS],
         arcs=nursing_arcs(context, needs),
         crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+        all_pairs=every_pool_pair(context, needs),
     )
 
 
@@ -100,6 +114,7 @@ def solve(inputs: NursingInputs, options: SolveOptions) -> StageResult:
         inputs.needs,
         inputs.arcs,
         crossing_penalty_minutes=inputs.crossing_penalty_minutes,
+        all_pairs=inputs.all_pairs,
         options=options,
     )
 
