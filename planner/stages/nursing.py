@@ -180,16 +180,21 @@ def explanations(result: StageResult, _context: PlanContext, namer: Namer) -> li
     return rows
 
 
-def nurse_sentences(row: Mapping[str, Any], district: tuple[str, str]) -> tuple[str, str]:
-    """What more nurses in a district's pools buy, in English and Chinese."""
+def nurse_sentences(row: Mapping[str, Any], district: tuple[str, str], others: int = 0) -> tuple[str, str]:
+    """What more nurses in a district's pools buy, in English and Chinese; ``others``: how many other districts'
+    pools would buy the same."""
     en_name, zh_name = district
+    en_where, zh_where = f"{en_name}'s pools", f"{zh_name}护理应急支援队伍"
+    if others:
+        en_where += f" (or in any of {others} other districts)"
+        zh_where = f"{zh_name}（或其他{others}个区中任一区）护理应急支援队伍"
     nurses = int(row["nurses"])
     met = [(tier, int(row[tier])) for tier in TIER_WORDS if int(row.get(tier, 0))]
     en_parts = ", ".join(f"{n:,} {TIER_WORDS[t][0]}" for t, n in met)
     zh_parts = "、".join(f"{TIER_WORDS[t][1]}{n:,}人" for t, n in met)
     return (
-        f"{nurses:,} more nurses in {en_name}'s pools meet {en_parts} needs left unmet",
-        f"{zh_name}护理应急支援队伍增加{nurses:,}名护理人员可满足未满足的需求：{zh_parts}",
+        f"{nurses:,} more nurses in {en_where} meet {en_parts} needs left unmet",
+        f"{zh_where}增加{nurses:,}名护理人员可满足未满足的需求：{zh_parts}",
     )
 
 
@@ -200,10 +205,11 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     """
     if int(result.table("needs")["unmet"].sum()) == 0:
         return []
-    effects = probes.nurse_probes(build_inputs(context), solve, tuple(TIER_WORDS))
+    effects = probes.nurse_probes(build_inputs(context), tuple(TIER_WORDS))
     rows: list[Row] = []
     for effect in records(effects):
-        en, zh = nurse_sentences(effect, namer.both(str(effect["district_id"])))
+        others = len([d for d in str(effect["same_as"]).split(",") if d])
+        en, zh = nurse_sentences(effect, namer.both(str(effect["district_id"])), others)
         rows.append(
             {
                 "stage": NAME,
