@@ -5,8 +5,9 @@ Sets
 ``P``  reserve pools ``p`` with ``nurses_p`` nurses in district ``district_p``.
 ``N``  needs ``n`` with ``required_n > 0`` nurses at a destination in district ``district_n``,
        each of one tier ``tier_n`` (``transfer_1to1`` before ``backfill`` before ``self_care``).
-``A``  arcs ``(p, n)`` a pool may serve (the pipeline keeps the need's own district and the
-       nearest others; in principle any pool may serve any need), with travel ``minutes_pn``.
+``A``  arcs ``(p, n)`` a pool may serve, with travel ``minutes_pn``: every pair when the caller passes
+       ``all_pairs`` (DESIGN §5.3: any pool may serve any need; the ``arcs`` table, the need's own
+       district and the nearest pools, then only seeds the solve), else exactly the pairs of ``arcs``.
 
 Variables
 ---------
@@ -15,23 +16,36 @@ Variables
 
 Constraints
 -----------
-(1) pool capacity   ``sum_n nurses_pn <= nurses_p``              (:func:`add_pool_supply`)
-(2) assignment      ``nurses_pn`` only on arcs of ``A``            (:func:`add_assignment_arcs`)
-(3) need size       ``sum_p nurses_pn + unmet_n = required_n``    (:func:`add_need_sizes`)
+(1) pool capacity   ``sum_n nurses_pn <= nurses_p``              (:func:`add_pool_supply`; cost phase: pool
+                    supply, the rest to a spare node, :func:`cheapest_assignment`)
+(2) assignment      ``nurses_pn`` only on arcs of ``A``, at most ``required_n`` (:func:`add_assignment_arcs`;
+                    with every pair allowed the pairs a proof needs, :func:`cheapest_assignment`)
+(3) need size       ``sum_p nurses_pn + unmet_n = required_n``    (:func:`add_need_sizes`; cost phase: the
+                    need's outlet to its tier, capacity ``required_n``)
 (4) tier totals     in the final phase, ``sum_{n in tier k} sum_p nurses_pn = served_k``,
-                    the optimum of phase ``k``                    (:func:`add_tier_totals`)
+                    the optimum of phase ``k``                    (:func:`cheapest_assignment`: class totals)
 
 Lexicographic objective
 -----------------------
 Phases ``1 .. K``: maximise the nurses assigned to tier ``k`` with tiers ``1 .. k-1`` held at
-their optimum; phase ``K + 1``: minimise ``sum cost_pn * nurses_pn``, with
+their optimum (equivalently: minimise the unmet 1:1 nurses first, then the unmet backfill, then the
+unmet self-care); phase ``K + 1``: minimise ``sum cost_pn * nurses_pn`` in exact minutes, with
 ``cost_pn = minutes_pn + crossing_penalty_minutes * [district_p != district_n]`` (territorial
 responsibility: a pool serves its own district first).
 
 Method and proof of exactness
 -----------------------------
-Let ``F_k`` be the maximum flow from the pools into the needs of tiers ``1 .. k`` (network
-source -> pool (1) -> need (2) -> sink (3), sink arcs of higher tiers closed). Tier ``k`` can
+**Tier phases, every pair allowed** (``all_pairs``). The network source -> pool (``nurses_p``) -> need
+(``required_n``) -> sink is complete bipartite. A cut keeping pools ``P1`` and needs ``N1`` on the source
+side costs ``nurses(P - P1) + sum_{p in P1, n notin N1} required_n + required(N1)``: with ``P1`` and
+``N - N1`` both non-empty the middle term alone is at least ``required(N - N1)``, so every cut costs at
+least ``min(nurses(P), required(N))``, and the two trivial cuts attain it. With the sink arcs of tiers
+``1 .. k`` open this gives ``F_k = min(sum nurses, sum_{tiers <= k} required)`` without any arc, and
+``served_k = F_k - F_{k-1}`` as below (:func:`tier_maxima`).
+
+**Tier phases, only the listed arcs** (no ``all_pairs``): let ``F_k`` be the maximum flow from the pools
+into the needs of tiers ``1 .. k`` (network source -> pool (1) -> need (2) -> sink (3), sink arcs of higher
+tiers closed). Tier ``k`` can
 receive at most ``F_k - F_{k-1}`` once tiers ``1 .. k-1`` receive ``F_{k-1}``, because tiers
 ``1 .. k`` together receive at most ``F_k``. The bound is attained: start from a maximum flow
 for tiers ``1 .. k-1`` and open the tier-``k`` sink arcs; each augmenting path is a simple path
@@ -39,10 +53,22 @@ source -> ... -> sink, so it ends with exactly one need -> sink arc traversed fo
 decreases the flow on any need -> sink arc; tiers ``1 .. k-1`` keep ``F_{k-1}`` and the total
 reaches ``F_k``. Hence the lexicographic optimum of the tier totals is
 ``served_k = F_k - F_{k-1}``, computed by ``K`` maximum flows on one network whose sink arcs are
-switched on tier by tier. The last phase is one min-cost flow whose tier nodes demand exactly
-``served_k`` (4), which is feasible by the argument above, so its optimum is the lexicographic
-optimum. All flows are integral; no big-M weights are needed, so no ``int64`` overflow can occur
-(unit costs are minutes in 1/100 minute, see :mod:`models.flow`).
+switched on tier by tier.
+
+**Cost phase.** One min-cost flow whose tier nodes demand exactly ``served_k`` (4), feasible by the
+argument above, so its optimum is the lexicographic optimum; the tier totals are fixed as constraints, no
+big-M weights are combined. It is the transportation problem of :mod:`models.transport` (pools supply
+``nurses_p``, the rest to a spare node; need ``n`` passes at most ``required_n`` to its tier's class).
+With every pair allowed the ``arcs`` table only seeds a restricted network; cut-off needs get arcs until
+the tier totals can be met, then node potentials price every left-out pair and each one with a negative
+reduced cost enters, until none is left: the restricted optimum is then the all-pairs optimum (proof in
+:mod:`models.pricing`; a pair's cost, minutes plus the penalty, is at least its minutes, so the pricing
+radius on minutes misses no pair). Costs are integers at a resolution that keeps the plan within ``1e-6``
+relative of the optimum for the unrounded minutes, refined when the certified gap is larger, without
+``int64`` overflow (:class:`models.pricing.CostScale`). The cost phase reports its objective and a
+certified lower bound on the full model in exact minutes; the stage is ``optimal`` only when pricing left
+no negative pair and that gap is within ``1e-6``; stopped by the time limit it is ``feasible`` with the
+bound. All flows are integral.
 
 Marginal value of a nurse
 -------------------------
@@ -50,22 +76,25 @@ The final flow is a maximum flow for every tier prefix at once. One more nurse a
 raises ``F_k`` by one exactly when the residual network restricted to needs of tiers ``1 .. k``
 has a path from ``p`` to an unmet need of those tiers (forward along any arc, backward along an
 arc carrying nurses). ``marginal_tier`` is the first such tier and ``marginal_value`` the persons of
-that tier one more nurse would cover (1), or 0 (and ``""``) when every need it can reach is met.
+that tier one more nurse would cover (1), or 0 (and ``""``) when every need it can reach is met. With
+every pair allowed every pool reaches every need: the first tier with an unmet need, for every pool.
 
 Output tables
 -------------
 ``needs``        need_id, destination_id, need, required, assigned, unmet, district_id, reason,
-                 binding_pools, binding_districts (``;``-joined; the pools in reach, all used up);
+                 binding_pools, binding_districts (``;``-joined; the pools of the need's listed arcs —
+                 with every pair allowed the seeds, its own district's and the nearest — all used up);
                  reason ``pools_used_up`` (arcs exist, their pools are exhausted) or
-                 ``no_pool_in_reach`` (no arc); ``""`` when met.
+                 ``no_pool_in_reach`` (no arc; with every pair allowed: no pool at all); ``""`` when met.
 ``assignments``  pool_id, need_id, nurses, minutes, pool_district_id, need_district_id,
-                 crosses_district, cost_minutes (nurses * (minutes + penalty if crossing)).
+                 crosses_district, cost_minutes (nurses * (minutes + penalty if crossing), exact minutes).
 ``pools``        pool_id, district_id, nurses, used, spare, marginal_tier, marginal_value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import time
 
 import numpy as np
 import numpy.typing as npt
@@ -79,11 +108,12 @@ from models.flow import (
     IntArray,
     MaxFlow,
     Network,
-    cost_units,
     dedupe_arcs,
     positions,
     suppliers_reaching_unmet,
 )
+from models.pricing import AllPairs, CompleteArcs
+from models.transport import TransportProblem, TransportSolution, solve_transport
 
 STAGE = "nursing"
 DEFAULT_TIERS: tuple[str, ...] = ("transfer_1to1", "backfill", "self_care")
@@ -114,7 +144,7 @@ ASSIGNMENT_COLUMNS = [
 POOL_COLUMNS = ["pool_id", "district_id", "nurses", "used", "spare", "marginal_tier", "marginal_value"]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class NursingInstance:
     """Pools, the needs with ``required > 0`` and the arcs between them, as arrays.
 
@@ -132,8 +162,30 @@ class NursingInstance:
     arc_need: IntArray
     arc_minutes: FloatArray
     arc_crosses: BoolArray
-    arc_cost: IntArray
     crossing_penalty_minutes: float
+    complete: CompleteArcs | None = None
+    """Every pool -> need pair (then the arcs above only seed the solve), or None: the arcs are the model."""
+
+    @property
+    def arc_cost_minutes(self) -> FloatArray:
+        """Minutes plus the crossing penalty of every listed arc."""
+        return self.arc_minutes + self.crossing_penalty_minutes * self.arc_crosses
+
+    def pair_minutes(self, pool: IntArray, need: IntArray) -> FloatArray:
+        """Travel minutes (no penalty) of pairs: from the full model's costs, else of the listed arcs."""
+        if self.complete is not None:
+            complete = self.complete
+            return complete.costs.minutes(complete.supplier_location[pool], complete.demand_location[need])
+        keys = self.arc_pool * max(self.num_needs, 1) + self.arc_need
+        order = np.argsort(keys, kind="stable")
+        found = order[np.searchsorted(keys[order], pool * max(self.num_needs, 1) + need)]
+        return self.arc_minutes[found]
+
+    def pair_crosses(self, pool: IntArray, need: IntArray) -> BoolArray:
+        """Whether pairs cross a district line."""
+        pool_district = self.pools["district_id"].to_numpy()
+        need_district = self.needs["district_id"].to_numpy()
+        return np.asarray(pool_district[pool] != need_district[need], dtype=bool)
 
     @property
     def num_pools(self) -> int:
@@ -152,14 +204,26 @@ class NursingInstance:
         return self.needs["required"].to_numpy(dtype=np.int64)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class NursingSolution:
-    """The optimal flow: nurses on every arc and the lexicographic phase values."""
+    """The lexicographic phase values and the cost phase's final arcs with their nurses."""
 
-    arc_nurses: IntArray
+    assignment: TransportSolution
     served_per_tier: list[int]
     seconds_max_flow: float
     seconds_min_cost: float
+
+    @property
+    def arc_pool(self) -> IntArray:
+        return self.assignment.supplier
+
+    @property
+    def arc_need(self) -> IntArray:
+        return self.assignment.demand
+
+    @property
+    def arc_nurses(self) -> IntArray:
+        return self.assignment.flow
 
 
 def solve_nursing(
@@ -169,6 +233,7 @@ def solve_nursing(
     *,
     tiers: tuple[str, ...] = DEFAULT_TIERS,
     crossing_penalty_minutes: float,
+    all_pairs: AllPairs | None = None,
     options: SolveOptions = SolveOptions(),  # noqa: B008 - frozen dataclass, safe default
 ) -> StageResult:
     """Assign reserve nurses to needs, tiers strictly in order, then the least travel and crossing cost.
@@ -180,25 +245,31 @@ def solve_nursing(
     needs
         ``need_id, destination_id, need, district_id, required`` (extra columns are kept).
     arcs
-        ``pool_id, need_id, minutes``; unknown ids are ignored, duplicate pairs keep the fastest.
+        ``pool_id, need_id, minutes``; unknown ids are ignored, duplicate pairs keep the fastest. With
+        ``all_pairs`` they only seed the solve.
     tiers
         Need tiers in service order; every ``need`` value must be one of them.
     crossing_penalty_minutes
         Cost added per nurse sent across a district line (from the rules).
+    all_pairs
+        The minutes of every pool -> destination pair (every pool and every need's ``destination_id``
+        must have a location there): the model then allows every pair and proves its plan optimal over
+        all of them (module docstring). None: the model's arcs are those of ``arcs``.
     options
-        Accepted for a uniform stage interface; the flows are exact and need no time limit.
+        The time limit bounds the pricing rounds (never reached on the benchmark instances); past it the
+        plan is kept with status ``feasible`` and a certified bound.
 
     Returns
     -------
     StageResult
-        Status optimal, phases ``"<tier> assigned"`` (max) per tier then ``"cost"`` (min, minutes),
-        tables ``needs``, ``assignments``, ``pools`` (module docstring).
+        Phases ``"<tier> assigned"`` (max) per tier then ``"cost"`` (min, exact minutes, with its
+        certified bound); status ``optimal`` when proven for the model; tables ``needs``,
+        ``assignments``, ``pools`` (module docstring); stats with the arcs seeded, added and priced.
     """
-    del options  # exact combinatorial algorithms, polynomial time
     with stopwatch() as clock:
-        instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes)
+        instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes, all_pairs)
         try:
-            solution = solve_instance(instance)
+            solution = solve_instance(instance, time.perf_counter() + options.time_limit_s)
         except FlowError as error:
             solution = None
             failure = str(error)
@@ -210,14 +281,18 @@ def solve_nursing(
         for tier, served in zip(instance.tiers, solution.served_per_tier, strict=True)
     ]
     total_cost = float(tables["assignments"]["cost_minutes"].sum())
-    phases.append(Phase("cost", "min", total_cost, total_cost, Status.OPTIMAL))
+    assignment = solution.assignment
+    phases.append(Phase("cost", "min", total_cost, min(total_cost, assignment.bound), assignment.status))
+    transport_stats = {key: value for key, value in assignment.stats.items() if not key.endswith("_seconds")}
     stats = {
-        "arcs": int(instance.arc_pool.size),
+        "all_pairs": all_pairs is not None,
+        **transport_stats,
         "nodes": instance.num_pools + instance.num_needs + len(instance.tiers) + 1,
         "pools": instance.num_pools,
         "needs": instance.num_needs,
         "max_flow_seconds": solution.seconds_max_flow,
         "min_cost_seconds": solution.seconds_min_cost,
+        "pricing_seconds": float(assignment.stats.get("pricing_seconds", 0.0)),
         "seconds": clock["seconds"],
     }
     return StageResult.from_phases(STAGE, phases, tables, clock["seconds"], stats)
@@ -232,8 +307,9 @@ def build_instance(
     arcs: pd.DataFrame,
     tiers: tuple[str, ...],
     crossing_penalty_minutes: float,
+    all_pairs: AllPairs | None = None,
 ) -> NursingInstance:
-    """Index pools, needs and arcs; compute arc costs.
+    """Index pools, needs and arcs; with ``all_pairs`` the full model's costs (minutes and penalty).
 
     Raises
     ------
@@ -265,8 +341,18 @@ def build_instance(
     pool_district = pool_table["district_id"].to_numpy()
     need_district = active["district_id"].to_numpy()
     arc_crosses = np.asarray(pool_district[arc_pool] != need_district[arc_need], dtype=bool)
-    penalty_units = int(cost_units([crossing_penalty_minutes])[0])
-    arc_cost: IntArray = cost_units(arc_minutes) + np.where(arc_crosses, penalty_units, 0).astype(np.int64)
+    complete = None
+    if all_pairs is not None:
+        pool_location, need_location = all_pairs.locations(pool_table["pool_id"], active["destination_id"])
+        districts = pd.Index(pd.unique(np.concatenate([pool_district, need_district])))
+        complete = CompleteArcs(
+            all_pairs.costs,
+            pool_location,
+            need_location,
+            np.asarray(districts.get_indexer(pd.Index(pool_district)), dtype=np.int64),
+            np.asarray(districts.get_indexer(pd.Index(need_district)), dtype=np.int64),
+            float(crossing_penalty_minutes),
+        )
     return NursingInstance(
         pools=pool_table,
         needs=active,
@@ -277,8 +363,8 @@ def build_instance(
         arc_need=arc_need,
         arc_minutes=arc_minutes,
         arc_crosses=arc_crosses,
-        arc_cost=arc_cost,
         crossing_penalty_minutes=float(crossing_penalty_minutes),
+        complete=complete,
     )
 
 
@@ -301,12 +387,9 @@ def add_pool_supply(network: Network, instance: NursingInstance, *, source: int 
 
 
 def add_assignment_arcs(network: Network, instance: NursingInstance) -> IntArray:
-    """(2) Assignment: arc pool -> need per ``(p, n)`` in ``A``, capacity ``required_n``, unit cost ``cost_pn``."""
+    """(2) Assignment: arc pool -> need per listed ``(p, n)``, capacity ``required_n`` (the tier maxima)."""
     return network.add_arcs(
-        instance.arc_pool,
-        need_nodes(instance)[instance.arc_need],
-        instance.required[instance.arc_need],
-        instance.arc_cost,
+        instance.arc_pool, need_nodes(instance)[instance.arc_need], instance.required[instance.arc_need]
     )
 
 
@@ -320,33 +403,26 @@ def add_need_sizes(
     return network.add_arcs(need_nodes(instance), heads, capacities)
 
 
-def add_unused_nurses(network: Network, instance: NursingInstance, unused_node: int, assigned_total: int) -> IntArray:
-    """(1) Pool capacity, slack part: pool -> unused node absorbs the nurses not assigned."""
-    pool_nodes = np.arange(instance.num_pools, dtype=np.int64)
-    network.add_supplies([unused_node], [-(int(instance.nurses.sum()) - assigned_total)])
-    return network.add_arcs(pool_nodes, unused_node, instance.nurses)
-
-
-def add_tier_totals(network: Network, tier_nodes: IntArray, served_per_tier: list[int]) -> None:
-    """(4) Tier totals: tier node ``k`` demands exactly ``served_k``, the optimum of phase ``k``."""
-    network.add_supplies(tier_nodes, -np.asarray(served_per_tier, dtype=np.int64))
-
-
 # --------------------------------------------------------------------------- phases
 
 
-def solve_instance(instance: NursingInstance) -> NursingSolution:
-    """Phases ``1 .. K`` by maximum flows, then the cost phase by one min-cost flow."""
+def solve_instance(instance: NursingInstance, deadline: float | None = None) -> NursingSolution:
+    """Phases ``1 .. K`` (maximum flows, or the totals with every pair allowed), then the cost phase."""
     with stopwatch() as max_flow_clock:
         served = tier_maxima(instance)
     with stopwatch() as min_cost_clock:
-        arc_nurses = cheapest_assignment(instance, served)
-    return NursingSolution(arc_nurses, served, max_flow_clock["seconds"], min_cost_clock["seconds"])
+        assignment = cheapest_assignment(instance, served, deadline)
+    return NursingSolution(assignment, served, max_flow_clock["seconds"], min_cost_clock["seconds"])
 
 
 def tier_maxima(instance: NursingInstance) -> list[int]:
-    """``served_k = F_k - F_{k-1}``: maximum flows with the sink arcs opened tier by tier (module docstring)."""
+    """``served_k = F_k - F_{k-1}``: maximum flows with the sink arcs opened tier by tier (module docstring);
+    with every pair allowed ``F_k = min(sum nurses, sum_{tiers <= k} required)``."""
     num_tiers = len(instance.tiers)
+    if instance.complete is not None:
+        per_tier = np.bincount(instance.tier_of_need, weights=instance.required, minlength=num_tiers)
+        prefix = np.minimum(int(instance.nurses.sum()), np.cumsum(per_tier.astype(np.int64)))
+        return [int(value) for value in np.diff(np.r_[0, prefix])]
     if instance.arc_pool.size == 0:
         return [0] * num_tiers
     source = instance.num_pools + instance.num_needs
@@ -367,20 +443,43 @@ def tier_maxima(instance: NursingInstance) -> list[int]:
     return [int(value) for value in np.diff(prefix_maxima)]
 
 
-def cheapest_assignment(instance: NursingInstance, served_per_tier: list[int]) -> IntArray:
-    """Phase ``K + 1``: the min-cost flow with every tier total fixed at its optimum; nurses per arc."""
-    if instance.arc_pool.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    num_tiers = len(instance.tiers)
-    tier_nodes = instance.num_pools + instance.num_needs + np.arange(num_tiers, dtype=np.int64)
-    unused_node = int(tier_nodes[-1]) + 1
-    network = Network(unused_node + 1)
-    add_pool_supply(network, instance, source=None)
-    assignment_arcs = add_assignment_arcs(network, instance)
-    add_need_sizes(network, instance, heads=tier_nodes[instance.tier_of_need], capacities=instance.required)
-    add_unused_nurses(network, instance, unused_node, sum(served_per_tier))
-    add_tier_totals(network, tier_nodes, served_per_tier)
-    return network.min_cost_flow().flows[assignment_arcs]
+def unmet_per_tier(instance: NursingInstance, nurses: npt.ArrayLike) -> IntArray:
+    """Nurses left unmet per tier at the lexicographic optimum when the pools hold ``nurses`` (one per pool).
+
+    Only the tier phases (:func:`tier_maxima`), no cost phase and no tables: what a marginal-value probe asks
+    ("how many more needs of each tier would be met"), for an instance built once. With every pair allowed it
+    is closed-form.
+    """
+    counts = np.asarray(nurses, dtype=np.int64)
+    if counts.shape != (instance.num_pools,) or (counts < 0).any():
+        raise ValueError("Expected one non-negative nurse count per pool.")
+    served = tier_maxima(dataclasses.replace(instance, pools=instance.pools.assign(nurses=counts)))
+    required = np.bincount(instance.tier_of_need, weights=instance.required, minlength=len(instance.tiers))
+    return np.asarray(required, dtype=np.int64) - np.asarray(served, dtype=np.int64)
+
+
+def cheapest_assignment(
+    instance: NursingInstance, served_per_tier: list[int], deadline: float | None = None
+) -> TransportSolution:
+    """Phase ``K + 1``: the min-cost flow with every tier total fixed at its optimum (4).
+
+    Outlets: need ``n`` to its tier's class (capacity ``required_n``, class total ``served_k``); unused
+    nurses stay at their pools. :mod:`models.transport` solves it over the listed arcs or, with every pair
+    allowed, proves it over all of them.
+    """
+    problem = TransportProblem(
+        supply=instance.nurses,
+        num_demands=instance.num_needs,
+        outlet_demand=np.arange(instance.num_needs, dtype=np.int64),
+        outlet_class=instance.tier_of_need,
+        outlet_capacity=instance.required,
+        class_demand=np.asarray(served_per_tier, dtype=np.int64),
+        seed_supplier=instance.arc_pool,
+        seed_demand=instance.arc_need,
+        seed_minutes=instance.arc_cost_minutes,
+        complete=instance.complete,
+    )
+    return solve_transport(problem, deadline)
 
 
 # --------------------------------------------------------------------------- tables
@@ -397,19 +496,24 @@ def empty_tables() -> dict[str, pd.DataFrame]:
 
 def solution_tables(instance: NursingInstance, solution: NursingSolution) -> dict[str, pd.DataFrame]:
     """The ``needs``, ``assignments`` and ``pools`` tables of an optimal flow."""
-    assigned = np.bincount(instance.arc_need, weights=solution.arc_nurses, minlength=instance.num_needs)
+    assigned = np.bincount(solution.arc_need, weights=solution.arc_nurses, minlength=instance.num_needs)
     unmet = instance.required - assigned.astype(np.int64)
     return {
-        "needs": needs_table(instance, assigned.astype(np.int64), unmet),
-        "assignments": assignments_table(instance, solution.arc_nurses),
-        "pools": pools_table(instance, solution.arc_nurses, unmet),
+        "needs": needs_table(instance, solution, assigned.astype(np.int64), unmet),
+        "assignments": assignments_table(instance, solution),
+        "pools": pools_table(instance, solution, unmet),
     }
 
 
-def needs_table(instance: NursingInstance, assigned: IntArray, unmet: IntArray) -> pd.DataFrame:
+def needs_table(
+    instance: NursingInstance, solution: NursingSolution, assigned: IntArray, unmet: IntArray
+) -> pd.DataFrame:
     """One row per input need: assigned, unmet, reason and the pools in reach when short."""
-    arcs_per_need = np.bincount(instance.arc_need, minlength=instance.num_needs)
-    reason = np.where(unmet > 0, np.where(arcs_per_need > 0, "pools_used_up", "no_pool_in_reach"), "")
+    if instance.complete is not None:
+        in_reach = np.full(instance.num_needs, instance.num_pools > 0)
+    else:
+        in_reach = np.bincount(instance.arc_need, minlength=instance.num_needs) > 0
+    reason = np.where(unmet > 0, np.where(in_reach, "pools_used_up", "no_pool_in_reach"), "")
     pool_names, district_names = binding_pools(instance, unmet)
     active = pd.DataFrame(
         {
@@ -434,7 +538,11 @@ def needs_table(instance: NursingInstance, assigned: IntArray, unmet: IntArray) 
 
 
 def binding_pools(instance: NursingInstance, unmet: IntArray) -> tuple[list[str], list[str]]:
-    """For every short need with arcs: the pools in reach and their districts (all used up), ``;``-joined."""
+    """For every short need with listed arcs: their pools and districts (all used up), ``;``-joined.
+
+    With every pair allowed the listed arcs are the seeds (the need's own district and its nearest pools):
+    a need left short means every pool is used up, these are the ones nearby.
+    """
     short_arc = np.flatnonzero(unmet[instance.arc_need] > 0)
     pool_ids: npt.NDArray[np.str_] = np.asarray(instance.pools["pool_id"], dtype=str)
     pool_districts: npt.NDArray[np.str_] = np.asarray(instance.pools["district_id"], dtype=str)
@@ -462,16 +570,16 @@ def joined_per_need(need: IntArray, names: npt.NDArray[np.str_], num_needs: int)
     return texts
 
 
-def assignments_table(instance: NursingInstance, arc_nurses: IntArray) -> pd.DataFrame:
+def assignments_table(instance: NursingInstance, solution: NursingSolution) -> pd.DataFrame:
     """One row per arc carrying nurses."""
-    used = np.flatnonzero(arc_nurses > 0)
+    used = np.flatnonzero(solution.arc_nurses > 0)
     pools = instance.pools
     needs = instance.needs
-    pool_of_arc = instance.arc_pool[used]
-    need_of_arc = instance.arc_need[used]
-    nurses = arc_nurses[used]
-    minutes = instance.arc_minutes[used]
-    crosses = instance.arc_crosses[used]
+    pool_of_arc = solution.arc_pool[used]
+    need_of_arc = solution.arc_need[used]
+    nurses = solution.arc_nurses[used]
+    minutes = instance.pair_minutes(pool_of_arc, need_of_arc)
+    crosses = instance.pair_crosses(pool_of_arc, need_of_arc)
     table = pd.DataFrame(
         {
             "pool_id": pools["pool_id"].to_numpy()[pool_of_arc],
@@ -488,10 +596,10 @@ def assignments_table(instance: NursingInstance, arc_nurses: IntArray) -> pd.Dat
     return table.iloc[order].reset_index(drop=True)
 
 
-def pools_table(instance: NursingInstance, arc_nurses: IntArray, unmet: IntArray) -> pd.DataFrame:
+def pools_table(instance: NursingInstance, solution: NursingSolution, unmet: IntArray) -> pd.DataFrame:
     """One row per pool: nurses used, spare, and the marginal value of one more nurse."""
-    used = np.bincount(instance.arc_pool, weights=arc_nurses, minlength=instance.num_pools).astype(np.int64)
-    marginal_tier = marginal_tiers(instance, arc_nurses, unmet)
+    used = np.bincount(solution.arc_pool, weights=solution.arc_nurses, minlength=instance.num_pools).astype(np.int64)
+    marginal_tier = marginal_tiers(instance, solution, unmet)
     table = instance.pools.copy()
     table["used"] = used
     table["spare"] = instance.nurses - used
@@ -500,19 +608,25 @@ def pools_table(instance: NursingInstance, arc_nurses: IntArray, unmet: IntArray
     return table[POOL_COLUMNS + [c for c in table.columns if c not in POOL_COLUMNS]]
 
 
-def marginal_tiers(instance: NursingInstance, arc_nurses: IntArray, unmet: IntArray) -> IntArray:
-    """Per pool: the first tier one more nurse there would raise (residual path to an unmet need), else -1."""
+def marginal_tiers(instance: NursingInstance, solution: NursingSolution, unmet: IntArray) -> IntArray:
+    """Per pool: the first tier one more nurse there would raise (residual path to an unmet need), else -1.
+
+    With every pair allowed each pool reaches each need directly: the first tier with an unmet need.
+    """
     first_tier = np.full(instance.num_pools, -1, dtype=np.int64)
-    tier_of_arc = instance.tier_of_need[instance.arc_need]
+    tier_of_arc = instance.tier_of_need[solution.arc_need]
     for tier in range(len(instance.tiers)):
         unmet_in_prefix = (unmet > 0) & (instance.tier_of_need <= tier)
         if not unmet_in_prefix.any():
             continue
+        if instance.complete is not None:
+            first_tier[first_tier < 0] = tier
+            continue
         in_prefix = tier_of_arc <= tier
         reaches = suppliers_reaching_unmet(
-            instance.arc_pool[in_prefix],
-            instance.arc_need[in_prefix],
-            arc_nurses[in_prefix],
+            solution.arc_pool[in_prefix],
+            solution.arc_need[in_prefix],
+            solution.arc_nurses[in_prefix],
             unmet_in_prefix,
             instance.num_pools,
         )

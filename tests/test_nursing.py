@@ -1,7 +1,9 @@
 """Nursing stage: tiers strictly in order, territorial penalty, exact cost, marginal nurses.
 
 Hand-made instances with the optimum worked out by hand, then property tests against an
-independent lexicographic MILP (scipy HiGHS) and against re-solving with one more nurse.
+independent lexicographic MILP (scipy HiGHS) and against re-solving with one more nurse. With every
+pair allowed (``all_pairs``) the nearest pools seed the solve and the plan must equal the MILP over
+every pair: a tiny instance where the nearest pools strand nurses, and random ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from models.base import Status
 from models.flow import FlowError
 from models.nursing import solve_nursing
+from models.pricing import AllPairs, MatrixArcCosts
 
 TIERS = ("transfer_1to1", "backfill", "self_care")
 
@@ -291,7 +294,7 @@ def test_marginal_value_matches_one_more_nurse(instance: tuple[pd.DataFrame, pd.
 def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     import models.nursing
 
-    def broken(instance: object) -> None:
+    def broken(*_args: object) -> None:
         raise FlowError("SimpleMinCostFlow returned BAD_RESULT.")
 
     monkeypatch.setattr(models.nursing, "solve_instance", broken)
@@ -299,3 +302,81 @@ def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) 
     assert result.status is Status.ERROR
     assert "BAD_RESULT" in result.message
     assert list(result.table("needs").columns)[:3] == ["need_id", "destination_id", "need"]
+
+
+# --------------------------------------------------------------------------- every pair allowed
+
+
+def every_pair(pools: pd.DataFrame, needs: pd.DataFrame, matrix: np.ndarray) -> AllPairs:
+    """Every pool -> destination pair of ``matrix`` (rows: pools, columns: the needs' destinations in order)."""
+    return AllPairs(MatrixArcCosts(matrix), pd.Index(pools["pool_id"]), pd.Index(pd.unique(needs["destination_id"])))
+
+
+def nearest_arcs(pools: pd.DataFrame, needs: pd.DataFrame, matrix: np.ndarray, k: int) -> pd.DataFrame:
+    """Each need's ``k`` nearest pools, as an arcs table."""
+    destinations = list(pd.unique(needs["destination_id"]))
+    rows = []
+    for need in needs.itertuples():
+        column = destinations.index(need.destination_id)
+        for row in np.argsort(matrix[:, column], kind="stable")[:k]:
+            rows.append((pools["pool_id"].iloc[row], need.need_id, float(matrix[row, column])))
+    return arcs_frame(rows)
+
+
+def test_nearest_pools_strand_nurses_that_every_pair_sends() -> None:
+    # P1 is the nearest pool of both needs but has 1 nurse; P2 (far, other district) has 5. Needs 2 + 2.
+    pools = pools_frame([("P1", "A", 1), ("P2", "B", 5)])
+    needs = needs_frame([("transfer_1to1:H1", "transfer_1to1", "A", 2), ("backfill:H2", "backfill", "A", 2)])
+    matrix = np.array([[3.0, 4.0], [25.0, 45.5]])
+    listed = solve_nursing(pools, needs, nearest_arcs(pools, needs, matrix, 1), crossing_penalty_minutes=10.0)
+    assert [phase.objective for phase in listed.phases[:2]] == [1.0, 0.0]  # P2's nurses stranded
+    priced = solve_nursing(
+        pools,
+        needs,
+        nearest_arcs(pools, needs, matrix, 1),
+        crossing_penalty_minutes=10.0,
+        all_pairs=every_pair(pools, needs, matrix),
+    )
+    brute = solve_nursing(pools, needs, nearest_arcs(pools, needs, matrix, 2), crossing_penalty_minutes=10.0)
+    assert priced.status is Status.OPTIMAL
+    assert [phase.objective for phase in priced.phases[:3]] == [2.0, 2.0, 0.0]
+    # P1's nurse to H2 (4); P2 sends 2 to H1 (2 x (25 + 10)) and 1 to H2 (45.5 + 10): 129.5, where
+    # P1 -> H1 would cost 3 + 35 + 2 x 55.5 = 149
+    assert priced.phases[3].objective == pytest.approx(brute.phases[3].objective) == 4 + 70 + 55.5
+    assignments = priced.table("assignments")
+    assert assignments["pool_id"].tolist() == ["P2", "P1", "P2"]
+    assert assignments["crosses_district"].tolist() == [True, False, True]
+    assert assignments["minutes"].tolist() == [25.0, 4.0, 45.5]
+
+
+@st.composite
+def complete_instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int, int]:
+    """Pools and needs as above (some needs sharing a destination), minutes with up to 6 decimals, k seeds."""
+    pools, needs, _, penalty = draw(instances())
+    sharing = draw(st.booleans())
+    if sharing and len(needs) > 1:  # two needs of different tiers at one destination
+        needs.loc[needs.index[-1], "destination_id"] = needs["destination_id"].iloc[0]
+    destinations = len(pd.unique(needs["destination_id"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    decimals = draw(st.integers(0, 6))
+    matrix = np.round(np.random.default_rng(seed).random((len(pools), destinations)) * 40, decimals)
+    return pools, needs, matrix, penalty, draw(st.integers(1, len(pools)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(complete_instances())
+def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int, int]) -> None:
+    pools, needs, matrix, penalty, k = instance
+    result = solve_nursing(
+        pools,
+        needs,
+        nearest_arcs(pools, needs, matrix, k),
+        crossing_penalty_minutes=float(penalty),
+        all_pairs=every_pair(pools, needs, matrix),
+    )
+    totals, cost = lexicographic_milp(pools, needs, nearest_arcs(pools, needs, matrix, len(pools)), penalty)
+    assert result.status is Status.OPTIMAL
+    assert [round(phase.objective) for phase in result.phases[:3]] == totals
+    assert result.phases[3].objective == pytest.approx(cost, rel=1e-6, abs=1e-6)
+    assert result.phases[3].bound <= cost + 1e-6
+    assert ((result.table("pools")["marginal_value"] > 0) == (result.table("needs")["unmet"].sum() > 0)).all()

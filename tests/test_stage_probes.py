@@ -79,3 +79,15 @@ def test_ambulances_cover_homes_left_for_want_of_ambulance_time() -> None:
     assert [(r["resource_id"], r["units"]) for r in rows] == [("D2", 1.0)]
     assert rows[0]["en"] == "1 more ambulance in Xicheng covers 1 more care home (0.2 transfers a day)"
     assert rows[0]["zh"] == "西城区增加1辆急救车可多覆盖1家养老机构（每日转诊0.2人次）"
+
+
+def test_any_districts_pools_meet_the_same_needs_so_one_row_names_them_all() -> None:
+    # every pool may serve every need (DESIGN §5.3): more nurses in either district meet every unmet need
+    plan = _plan(level="severe", pools={"nurses": ["0", "1"]})
+    rows = _rows(plan, "nursing")
+    assert len(rows) == 1
+    assert "(or in any of 1 other districts)" in str(rows[0]["en"]) and "或其他1个区中任一区" in str(rows[0]["zh"])
+    needs = plan.stage("nursing").table("needs").groupby("district_id")["required"].sum()
+    pools = plan.stage("nursing").table("pools").groupby("district_id")["nurses"].sum()
+    deficit = needs.sub(pools, fill_value=0)
+    assert rows[0]["resource_id"] == deficit.idxmax(), "named first: the district whose needs exceed its pools most"

@@ -2,9 +2,11 @@
 
 Inputs (:class:`NursingInputs`): the pools, every nursing need (the needs' 1:1 at receiving hospitals, backfill
 and self-care at homes, plus 1:1 at the observation sites where the observation stage placed disabled
-persons) and pool -> need arcs (every pool of the need's district and the k nearest of any district). The
-model is ``models.nursing`` (tiers served in order by max flows, then a min-cost flow). Reports: 1:1
-coverage, unmet needs by tier, the district reserve against its rule, and where one more nurse helps.
+persons), every pool -> need pair (any pool may serve any need, DESIGN §5.3: their minutes priced on demand,
+``all_pairs``) and the arcs the solve starts from (every pool of the need's district and the k nearest of any
+district). The model is ``models.nursing`` (tiers served in order, then the least minutes and crossings,
+proven over every pair). Reports: 1:1 coverage, unmet needs by tier, the district reserve against its rule,
+and where more nurses help.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.nursing import solve_nursing
+from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.needs.needs import site_transfer_needs
 from planner.stages import probes
@@ -45,12 +48,14 @@ CONTRACT: Contract = {
 
 @dataclass(frozen=True)
 class NursingInputs:
-    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), arcs."""
+    """What ``models.nursing.solve_nursing`` gets: pools, needs (with the 1:1 needs at sites), seed arcs, the
+    crossing penalty and every pool -> destination pair (None: the arcs are the model)."""
 
     pools: pd.DataFrame
     needs: pd.DataFrame
     arcs: pd.DataFrame
     crossing_penalty_minutes: float
+    all_pairs: AllPairs | None = None
 
 
 def nursing_needs(context: PlanContext) -> pd.DataFrame:
@@ -87,7 +92,7 @@ def peak_needs(context: PlanContext) -> pd.DataFrame:
 
 
 def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:
-    """Pool -> need arcs: every pool of the need's district plus the k nearest pools of any district."""
+    """Pool -> need seed arcs: every pool of the need's district plus the k nearest pools of any district."""
     pools = context.dataset.pools
     destinations = needs[["need_id", "destination_id", "district_id"]]
     same_district = destinations.merge(pools[["pool_id", "district_id"]], on="district_id")[
@@ -104,14 +109,23 @@ def nursing_arcs(context: PlanContext, needs: pd.DataFrame) -> pd.DataFrame:
     return pairs[["pool_id", "need_id", "minutes"]].reset_index(drop=True)
 
 
+def every_pool_pair(context: PlanContext, needs: pd.DataFrame) -> AllPairs:
+    """The minutes of every pool -> destination pair, priced on demand (minutes from the pool)."""
+    pool_ids = context.dataset.pools["pool_id"]
+    destinations = needs["destination_id"].drop_duplicates()
+    costs = context.locations.arc_costs(pool_ids, destinations)
+    return AllPairs(costs, pd.Index(pool_ids), pd.Index(destinations))
+
+
 def build_inputs(context: PlanContext) -> NursingInputs:
-    """Pools, every need (1:1 at sites from the observation result) and their arcs."""
+    """Pools, every need (1:1 at sites from the observation result), the seed arcs and every pair."""
     needs = nursing_needs(context)
     return NursingInputs(
         pools=context.dataset.pools[["pool_id", "district_id", "nurses"]],
         needs=needs[NEED_COLUMNS],
         arcs=nursing_arcs(context, needs),
         crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+        all_pairs=every_pool_pair(context, needs),
     )
 
 
@@ -122,6 +136,7 @@ def solve(inputs: NursingInputs, options: SolveOptions) -> StageResult:
         inputs.needs,
         inputs.arcs,
         crossing_penalty_minutes=inputs.crossing_penalty_minutes,
+        all_pairs=inputs.all_pairs,
         options=options,
     )
 
@@ -187,16 +202,21 @@ def explanations(result: StageResult, _context: PlanContext, namer: Namer) -> li
     return rows
 
 
-def nurse_sentences(row: Mapping[str, Any], district: tuple[str, str]) -> tuple[str, str]:
-    """What more nurses in a district's pools buy, in English and Chinese."""
+def nurse_sentences(row: Mapping[str, Any], district: tuple[str, str], others: int = 0) -> tuple[str, str]:
+    """What more nurses in a district's pools buy, in English and Chinese; ``others``: how many other districts'
+    pools would buy the same."""
     en_name, zh_name = district
+    en_where, zh_where = f"{en_name}'s pools", f"{zh_name}护理应急支援队伍"
+    if others:
+        en_where += f" (or in any of {others} other districts)"
+        zh_where = f"{zh_name}（或其他{others}个区中任一区）护理应急支援队伍"
     nurses = int(row["nurses"])
     met = [(tier, int(row[tier])) for tier in TIER_WORDS if int(row.get(tier, 0))]
     en_parts = ", ".join(f"{n:,} {TIER_WORDS[t][0]}" for t, n in met)
     zh_parts = "、".join(f"{TIER_WORDS[t][1]}{n:,}人" for t, n in met)
     return (
-        f"{nurses:,} more nurses in {en_name}'s pools meet {en_parts} needs left unmet",
-        f"{zh_name}护理应急支援队伍增加{nurses:,}名护理人员可满足未满足的需求：{zh_parts}",
+        f"{nurses:,} more nurses in {en_where} meet {en_parts} needs left unmet",
+        f"{zh_where}增加{nurses:,}名护理人员可满足未满足的需求：{zh_parts}",
     )
 
 
@@ -207,10 +227,11 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     """
     if int(result.table("needs")["unmet"].sum()) == 0:
         return []
-    effects = probes.nurse_probes(build_inputs(context), solve, tuple(TIER_WORDS))
+    effects = probes.nurse_probes(build_inputs(context), tuple(TIER_WORDS))
     rows: list[Row] = []
     for effect in records(effects):
-        en, zh = nurse_sentences(effect, namer.both(str(effect["district_id"])))
+        others = len([d for d in str(effect["same_as"]).split(",") if d])
+        en, zh = nurse_sentences(effect, namer.both(str(effect["district_id"])), others)
         rows.append(
             {
                 "stage": NAME,

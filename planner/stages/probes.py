@@ -10,7 +10,7 @@ each level of the lexicographic objective moves:
   The rooms it takes are those persons divided by the persons per room (rounded up); disabled persons need
   barrier-free rooms.
 - nurses (:func:`nurse_probes`): the pools of a district get as many more nurses as there are unmet needs; the
-  nursing model (tiers in order, exact max flows) is solved again and the unmet needs per tier compared.
+  nursing model's tier phases (tiers in order, exact) are solved again and the unmet needs per tier compared.
 - packs (:func:`pack_probes`): a depot gets as many more packs of a drug as the drug's shortfall; the drug's
   class is solved again (``models.drugs``: lowest fill rate of care homes and clinics, then the shortfall,
   then pack-minutes). Depots that reach the same institutions buy the same, so one solve serves them all.
@@ -125,43 +125,54 @@ def collapse_equal(frame: pd.DataFrame, effect: list[str], name: str) -> pd.Data
 # --- nursing ----------------------------------------------------------------------------------------------------
 
 
-def nurse_probes(
-    inputs: Any, solve: Callable[[Any, SolveOptions], StageResult], tiers: tuple[str, ...]
-) -> pd.DataFrame:
+def nurse_probes(inputs: Any, tiers: tuple[str, ...]) -> pd.DataFrame:
     """Per district with pools: the unmet needs its pools could meet with more nurses, by tier.
+
+    The nursing model's instance is built once; each district's probe asks only its tier phases with the
+    district's pools raised (``models.nursing.unmet_per_tier``: closed-form when every pool may serve every
+    need, else one maximum flow per tier), never the cost phase: the probe reads only the unmet needs.
 
     Parameters
     ----------
     inputs
         The nursing stage's inputs (``planner.stages.nursing.NursingInputs``).
-    solve
-        The stage's solve function.
     tiers
         The need tiers in service order.
 
     Returns
     -------
     pandas.DataFrame
-        ``district_id, nurses`` (the nurses it takes: one per need met) and one column per tier (needs met),
-        ranked by the tiers in order.
+        ``district_id, nurses`` (the nurses it takes: one per need met), one column per tier (needs met) and
+        ``same_as`` (the other districts whose pools would meet exactly the same, comma-joined), one row per
+        distinct effect, ranked by the tiers in order; among equals, the district whose own needs exceed its
+        pools' nurses the most comes first. When every pool may serve every need, every district's pools meet
+        the same: one row.
     """
-    columns = ["district_id", "nurses", *tiers]
-    base = solve(inputs, PROBE_OPTIONS).table("needs")
-    unmet = base.groupby("need")["unmet"].sum()
+    from models.nursing import build_instance, unmet_per_tier
+
+    columns = ["district_id", "nurses", *tiers, "same_as"]
+    instance = build_instance(
+        inputs.pools, inputs.needs, inputs.arcs, tiers, inputs.crossing_penalty_minutes, inputs.all_pairs
+    )
+    nurses = instance.nurses
+    unmet = unmet_per_tier(instance, nurses)
     total = int(unmet.sum())
     if total == 0:
         return pd.DataFrame(columns=columns)
-    pools = inputs.pools
+    pool_district = instance.pools["district_id"].astype(str).to_numpy()
+    required = instance.needs.groupby(instance.needs["district_id"].astype(str))["required"].sum()
+    held = pd.Series(nurses).groupby(pool_district).sum()
     rows = []
-    for district in sorted(pools["district_id"].astype(str).unique()):
-        more = pools["nurses"].where(pools["district_id"].astype(str) != district, pools["nurses"] + total)
-        probe = dataclasses.replace(inputs, pools=pools.assign(nurses=more))
-        after = solve(probe, PROBE_OPTIONS).table("needs").groupby("need")["unmet"].sum()
-        gains = {tier: int(unmet.get(tier, 0) - after.get(tier, 0)) for tier in tiers}
+    for district in sorted(set(pool_district)):
+        after = unmet_per_tier(instance, nurses + total * (pool_district == district))
+        gains = {tier: int(before - now) for tier, before, now in zip(tiers, unmet, after, strict=True)}
         if sum(gains.values()) > 0:
-            rows.append({"district_id": district, "nurses": sum(gains.values()), **gains})
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values([*tiers], ascending=False, kind="stable").reset_index(drop=True)
+            deficit = int(required.get(district, 0)) - int(held.get(district, 0))
+            rows.append({"district_id": district, "nurses": sum(gains.values()), **gains, "deficit": deficit})
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows).sort_values([*tiers, "deficit"], ascending=False, kind="stable")
+    return collapse_equal(frame, ["nurses", *tiers], "district_id")[columns]
 
 
 # --- drugs ------------------------------------------------------------------------------------------------------
