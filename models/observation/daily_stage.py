@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
-from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, solve_phase, start_pairs
+from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
+from models.observation.daily_solve import solve_phase
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
 from models.observation.tables import assignments_table, empty_tables, sites_table, streets_table, unmet_table
 

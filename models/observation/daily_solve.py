@@ -1,0 +1,236 @@
+"""Solving one phase of the day-by-day observation model: price the LP over every pair, then a plan from it.
+
+Formulation: ``models.observation.daily``. The plan, in order of cost: the LP rounded down and repaired; in the
+cost phase the LP's facility decision; a **fix-and-solve** MIP that fixes every column the LP sets to a whole
+number and leaves free only the cohorts the LP splits (tiny: 5-90 cohorts at city); then the MIP over every priced
+column with reduced-cost fixing. Each step runs only while the plan is not yet within
+:data:`~models.observation.daily.RELATIVE_TOLERANCE` of the full model's LP bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from models.observation.daily import (
+    FEASIBLE_SOLUTION,
+    INTEGRALITY_TOLERANCE,
+    PRICING_ROUNDS,
+    PRIMAL_STRATEGY,
+    REDUCED_COST_TOLERANCE,
+    RELATIVE_TOLERANCE,
+    SIMPLEX_STRATEGY,
+    DailyModel,
+    FloatArray,
+    IntArray,
+    PhaseOutcome,
+    best_per_cohort,
+    outcome,
+)
+from models.observation.instance import members
+
+
+def solve_phase(
+    model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
+) -> PhaseOutcome:
+    """Price the LP over every pair, then the MIP on the priced columns for at most ``mip_seconds`` (module
+    docstring: Method)."""
+    model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
+    model.add_pairs(start)
+    rounds = 0
+    while True:
+        model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+        bound = model.objective()
+        reduced = model.reduced_costs()
+        entering = best_per_cohort(model.pair_cohort, reduced, (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
+        rounds += 1
+        if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
+            break
+        model.add_pairs(entering)
+    priced = not len(entering)
+    lp_values = model.values()
+    lp_reduced = np.asarray(model.solver.getSolution().col_dual, dtype=float)
+    lp_solved = model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION
+    integral = lp_solved and bool(np.all(np.abs(lp_values - np.rint(lp_values)) < INTEGRALITY_TOLERANCE))
+    values = np.rint(lp_values) if integral else model.rounded_down(lp_values) * lp_solved
+    target = _rounded(bound, integral_objective)
+    if not integral:
+        values = repair(model, values)
+        repaired = outcome(model, values)
+        best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        if lp_solved and len(model.free_sites) and not _meets(best, target):
+            values, best = _open_where_the_lp_opens(model, lp_values, values, best, deadline)
+        if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
+            values, best = _fixed_and_solved(model, lp_values, values, best, target, deadline)
+        if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
+            values = _improved_by_mip(
+                model, values, best, bound, lp_reduced, min(deadline, time.perf_counter() + mip_seconds)
+            )
+    plan = outcome(model, values)
+    proven = priced and _meets(plan.objective, target) and model.holds(plan.unmet)
+    plan.bound = target if priced else -math.inf
+    plan.proven = proven
+    plan.stats = {
+        "pricing_rounds": rounds,
+        "columns": len(model.columns),
+        "pairs": len(model.pair_cohort),
+        "lp_integral": integral,
+    }
+    return plan
+
+
+def _meets(objective: float, bound: float) -> bool:
+    """``objective`` within :data:`RELATIVE_TOLERANCE` of the full model's ``bound``: proven optimal."""
+    return objective <= bound + RELATIVE_TOLERANCE * max(1.0, abs(bound))
+
+
+def _open_where_the_lp_opens(
+    model: DailyModel, lp_values: FloatArray, values: FloatArray, best: float, deadline: float
+) -> tuple[FloatArray, float]:
+    """A primal plan from the LP's facility decision: open every candidate the LP opens at all, solve the LP with
+    the open sites fixed (its vertices are mostly whole persons; repaired when not), then close the candidates the
+    LP opened only in part, least open first, while closing lowers the cost and keeps the held unmet optimum.
+    Returns the better of this plan and ``values`` (objective ``best``); the candidates are left free again."""
+    free = len(model.free_sites)
+    columns = np.arange(free, dtype=np.int32)
+    opened = (lp_values[:free] > INTEGRALITY_TOLERANCE).astype(float)
+
+    def plan_with(open_sites: FloatArray) -> tuple[FloatArray, float] | None:
+        model.solver.changeColsBounds(free, columns, open_sites, open_sites)
+        model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+        if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+            return None
+        found = model.values()
+        if not np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
+            found = repair(model, model.rounded_down(found))
+        plan = outcome(model, np.rint(found))
+        return (np.rint(found), plan.objective) if model.holds(plan.unmet) else None
+
+    found = plan_with(opened)
+    if found is not None:
+        partly = np.flatnonzero(
+            (lp_values[:free] > INTEGRALITY_TOLERANCE) & (lp_values[:free] < 1 - INTEGRALITY_TOLERANCE)
+        )
+        for site in partly[np.argsort(lp_values[partly], kind="stable")]:
+            if time.perf_counter() >= deadline:
+                break
+            trial = opened.copy()
+            trial[site] = 0.0
+            closed = plan_with(trial)
+            if closed is not None and closed[1] < found[1]:
+                opened, found = trial, closed
+        if found[1] < best:
+            values, best = found
+    model.solver.changeColsBounds(free, columns, np.zeros(free), np.ones(free))
+    return values, best
+
+
+def _fixed_and_solved(
+    model: DailyModel, lp_values: FloatArray, values: FloatArray, best: float, target: float, deadline: float
+) -> tuple[FloatArray, float]:
+    """Fix-and-solve: the MIP with every column the LP sets to a whole number fixed there, except a neighbourhood of
+    what the LP leaves fractional, first the cohorts the LP splits, then every cohort the LP places at a site where
+    it splits one. The LP's values stay feasible for it, so its optimum is near the LP bound; with a few hundred free
+    columns it solves in a fraction of a second. Returns the best of its plans and ``values`` (objective ``best``);
+    the bounds are restored."""
+    placed = lp_values[model.base_columns :]
+    cohort = model.pair_cohort[model.columns]
+    site = model.instance.arc_site[model.pair_arc[model.columns]]
+    fractional = np.abs(placed - np.rint(placed)) > INTEGRALITY_TOLERANCE
+    touched = np.zeros(model.site_count, bool)
+    touched[site[fractional]] = True
+    for neighbours in (fractional, touched[site] & (placed > INTEGRALITY_TOLERANCE)):
+        if _meets(best, target) or time.perf_counter() >= deadline:
+            break
+        loose = np.zeros(len(model.cohorts.group), bool)
+        loose[cohort[neighbours]] = True
+        found = _solved_around(model, lp_values, loose[cohort], deadline)
+        if found is not None:
+            plan = outcome(model, found)
+            if plan.objective < best and model.holds(plan.unmet):
+                values, best = found, plan.objective
+    return values, best
+
+
+def _solved_around(
+    model: DailyModel, lp_values: FloatArray, loose_columns: npt.NDArray[np.bool_], deadline: float
+) -> FloatArray | None:
+    """The MIP with the columns outside ``loose_columns`` and the candidates the LP opens whole fixed at the LP's
+    values; its plan, or None when it found none. The bounds are restored."""
+    free = len(model.free_sites)
+    opening, placed = lp_values[:free], lp_values[model.base_columns :]
+    cohort = model.pair_cohort[model.columns]
+    loose = np.concatenate([np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE, loose_columns])
+    columns = np.concatenate([np.arange(free), model.base_columns + np.arange(len(placed))]).astype(np.int32)
+    upper = np.concatenate([np.ones(free), model.cohorts.persons[cohort].astype(float)])
+    whole = np.rint(np.concatenate([opening, placed]))
+    model.solver.changeColsBounds(len(columns), columns, np.where(loose, 0.0, whole), np.where(loose, upper, whole))
+    model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
+    found = np.rint(model.values()) if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
+    model.solver.changeColsBounds(len(columns), columns, np.zeros(len(columns)), upper)
+    return found
+
+
+def _improved_by_mip(
+    model: DailyModel, values: FloatArray, best: float, bound: float, lp_reduced: FloatArray, deadline: float
+) -> FloatArray:
+    """The MIP on the priced columns against the plan ``values`` (objective ``best``), with reduced-cost fixing: a
+    column at 0 in the LP whose reduced cost exceeds ``best - bound`` is 0 in every plan better than ``best`` (any
+    such plan costs at least ``bound + reduced cost``), so it is fixed at 0. Returns the better plan."""
+    columns = np.arange(model.base_columns, len(lp_reduced))
+    fixed = columns[lp_reduced[columns] > best - bound + REDUCED_COST_TOLERANCE]
+    if len(fixed):
+        zeros = np.zeros(len(fixed))
+        model.solver.changeColsBounds(len(fixed), fixed.astype(np.int32), zeros, zeros)
+    model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
+    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+        return values
+    found = np.rint(model.values())
+    plan = outcome(model, found)
+    return found if plan.objective < best and model.holds(plan.unmet) else values
+
+
+def _rounded(bound: float, integral_objective: bool) -> float:
+    """An integral objective's bound rounded up (the unmet phases count persons)."""
+    return float(math.ceil(bound - 1e-6)) if integral_objective else bound
+
+
+def repair(model: DailyModel, values: FloatArray) -> FloatArray:
+    """``values`` (rounded down) with unmet persons placed where a site has room on every day of their stay.
+
+    Cohorts in order of their unmet cost (disabled first), each on its columns in order of cost; only columns
+    already in the model, so the plan stays a plan of the model.
+    """
+    values = values.copy()
+    free_count = len(model.free_sites)
+    open_sites = model.fixed_open.copy()
+    open_sites[model.free_sites] = np.rint(values[:free_count])
+    placed = values[model.base_columns :]
+    cohort, arc = model.pair_cohort[model.columns], model.pair_arc[model.columns]
+    site = model.instance.arc_site[arc]
+    first, end = model.cohorts.arrival[cohort], model.cohorts.end[cohort]
+    load = np.zeros((model.site_count, model.days + 1))
+    np.add.at(load, (site, first), placed)
+    np.add.at(load, (site, end), -placed)
+    room = model.instance.capacity[:, None] * open_sites[:, None] - np.cumsum(load, axis=1)[:, : model.days]
+    unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
+    cost = np.asarray(model.solver.getLp().col_cost_)
+    unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]
+    columns_of = members(cohort, len(model.cohorts.group))
+    for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")]:
+        left = float(unmet[c])
+        for column in columns_of[c][np.argsort(model.arc_cost[arc[columns_of[c]]], kind="stable")]:
+            s, a, e = site[column], first[column], end[column]
+            fits = float(np.floor(room[s, a:e].min())) if e > a else left
+            amount = min(left, max(fits, 0.0))
+            if amount > 0:
+                placed[column] += amount
+                room[s, a:e] -= amount
+                left -= amount
+            if left <= 0:
+                break
+    values[model.base_columns :] = placed
+    return values

@@ -1,0 +1,146 @@
+"""A phase of the day-by-day observation model (``models.observation.daily_solve``): its plans against brute force.
+
+Every placement of every cohort's persons and every choice of candidates is enumerated on tiny instances; a stage
+that says ``optimal`` must reach the lexicographic optimum (unmet disabled, unmet, then opening cost plus minutes),
+and no plan may ever be better than that optimum (a plan under it would break a constraint).
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.base import SolveOptions, Status
+from models.observation.daily_stage import solve_daily_observation
+
+DAYS = 4
+
+
+@cache
+def _splits(persons: int, parts: int) -> tuple[tuple[int, ...], ...]:
+    """Every way to share ``persons`` among ``parts`` places (the last part is the unmet)."""
+    if parts == 1:
+        return ((persons,),)
+    return tuple((first, *rest) for first in range(persons + 1) for rest in _splits(persons - first, parts - 1))
+
+
+def _brute_force(
+    cohorts: list[tuple[int, bool, int, int, int]],
+    capacity: list[int],
+    candidate: list[bool],
+    opening: list[float],
+    minutes: np.ndarray,
+) -> tuple[int, int, float]:
+    """Lexicographic optimum (unmet disabled, unmet, cost) over every plan; ``minutes[home, site]``."""
+    best = (10**9, 10**9, float("inf"))
+    sites = len(capacity)
+    for opened in itertools.product(*[(False, True) if c else (True,) for c in candidate]):
+        fixed = sum(opening[s] for s in range(sites) if candidate[s] and opened[s])
+        for plan in itertools.product(*[_splits(persons, sites + 1) for *_, persons in cohorts]):
+            load = np.zeros((sites, DAYS), np.int64)
+            unmet_disabled = unmet = 0
+            cost = fixed
+            for (home, disabled, arrival, stay, _), split in zip(cohorts, plan, strict=True):
+                for site in range(sites):
+                    load[site, arrival : min(arrival + stay, DAYS)] += split[site]
+                    cost += minutes[home, site] * split[site]
+                unmet += split[-1]
+                unmet_disabled += split[-1] if disabled else 0
+            usable = np.array([capacity[s] if opened[s] else 0 for s in range(sites)])
+            if np.all(load <= usable[:, None]) and (unmet_disabled, unmet, cost) < best:
+                best = (unmet_disabled, unmet, cost)
+    return best
+
+
+@st.composite
+def instances(
+    draw: st.DrawFn,
+) -> tuple[list[tuple[int, bool, int, int, int]], list[int], list[bool], list[float], np.ndarray]:
+    homes = draw(st.integers(1, 2))
+    sites = draw(st.integers(1, 2))
+    cohorts = [
+        (
+            draw(st.integers(0, homes - 1)),
+            draw(st.booleans()),
+            draw(st.integers(0, DAYS - 1)),
+            draw(st.integers(1, 3)),
+            draw(st.integers(1, 2)),
+        )
+        for _ in range(draw(st.integers(1, 4)))
+    ]
+    capacity = [draw(st.integers(1, 3)) for _ in range(sites)]
+    candidate = [draw(st.booleans()) for _ in range(sites)]
+    opening = [float(draw(st.integers(0, 30))) for _ in range(sites)]
+    minutes = np.array([[float(draw(st.integers(1, 20))) for _ in range(sites)] for _ in range(homes)])
+    return cohorts, capacity, candidate, opening, minutes
+
+
+def _solve(cohorts, capacity, candidate, opening, minutes):  # type: ignore[no-untyped-def]
+    homes, sites = minutes.shape
+    frame = pd.DataFrame(
+        {
+            "home_id": [f"H{c[0]}" for c in cohorts],
+            "street_id": ["S"] * len(cohorts),
+            "group": ["disabled" if c[1] else "other" for c in cohorts],
+            "cause": [f"cause{i}" for i in range(len(cohorts))],
+            "arrival_day": [c[2] for c in cohorts],
+            "stay_days": [c[3] for c in cohorts],
+            "persons": [c[4] for c in cohorts],
+        }
+    )
+    site_frame = pd.DataFrame(
+        {
+            "site_id": [f"X{s}" for s in range(sites)],
+            "street_id": ["S"] * sites,
+            "rooms": capacity,
+            "barrier_free": [True] * sites,
+            "status": ["candidate" if c else "open" for c in candidate],
+            "opening_cost": opening,
+        }
+    )
+    arcs = pd.DataFrame(
+        [(f"H{h}", f"X{s}", minutes[h, s]) for h in range(homes) for s in range(sites)],
+        columns=["home_id", "site_id", "minutes"],
+    )
+    return solve_daily_observation(
+        frame,
+        site_frame,
+        arcs,
+        horizon_days=DAYS,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=False,
+        options=SolveOptions(time_limit_s=10),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances())
+def test_an_optimal_phase_reaches_the_brute_force_optimum_and_no_plan_is_under_it(case) -> None:  # type: ignore[no-untyped-def]
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    result = _solve(*case)
+    found = (result.stats["unmet_disabled"], result.stats["unmet"], result.objective)
+    assert found[:2] >= (unmet_disabled, unmet)
+    if found[:2] == (unmet_disabled, unmet):
+        assert result.objective >= cost - 1e-6
+    if result.status is Status.OPTIMAL:
+        assert found[:2] == (unmet_disabled, unmet)
+        assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
+
+
+def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
+    """Two sites of one place (1 and 2 minutes away), three persons present on days 0-1, 1-2 and 0-2: all three are
+    there on day 1, so two are placed, one at each site (3 minutes), and one is unmet."""
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
+    minutes = np.array([[1.0, 2.0]])
+    unmet_disabled, unmet, cost = _brute_force(cohorts, [1, 1], [False, False], [0.0, 0.0], minutes)
+    result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], minutes)
+    assert (unmet_disabled, unmet) == (0, 1)
+    assert cost == 3.0
+    assert result.status is Status.OPTIMAL
+    assert (result.stats["unmet"], result.objective) == (unmet, cost)
