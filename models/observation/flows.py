@@ -17,22 +17,12 @@ from models.observation.location import Core
 
 def max_placed(instance: Instance, groups: BoolArray) -> int | None:
     """Most persons of the ``groups`` that every non-closed site, open, can take (a maximum flow); None on failure."""
-    from ortools.graph.python import max_flow
-
-    group_count, site_count = len(instance.groups), len(instance.sites)
-    source, sink = group_count + site_count, group_count + site_count + 1
-    persons = instance.persons
-    on_arc = groups[instance.arc_group]
-    tails = np.concatenate(
-        [np.full(int(groups.sum()), source), instance.arc_group[on_arc], group_count + np.arange(site_count)]
-    )
-    heads = np.concatenate([np.flatnonzero(groups), group_count + instance.arc_site[on_arc], np.full(site_count, sink)])
-    capacities = np.concatenate([persons[groups], persons[instance.arc_group[on_arc]], instance.capacity])
-    flow = max_flow.SimpleMaxFlow()
-    flow.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64))
-    if flow.solve(source, sink) != flow.OPTIMAL:
+    network = _placement_network(instance, groups)
+    try:
+        flows = network.flows()
+    except RuntimeError:
         return None
-    return int(flow.optimal_flow())
+    return int(flows[network.tails == network.source].sum())
 
 
 def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
@@ -43,6 +33,118 @@ def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
     if placed_disabled is None or placed_all is None:
         return None
     return int(persons[disabled].sum()) - placed_disabled, int(persons.sum()) - placed_all
+
+
+def gains_with_unlimited_rooms(instance: Instance, groups: BoolArray, site_sets: list[IntArray]) -> IntArray:
+    """Per set of sites: how many more persons of the ``groups`` are placed when those sites get unlimited rooms.
+
+    Exact, from one maximum flow: raising capacities only adds augmenting paths to the old flow's residual graph,
+    and every such path runs through nodes the source reaches in that graph (the source side ``R`` of the minimum
+    cut) and ends at a raised site in ``R``. So a set without a site in ``R`` gains nothing (no solve), and the
+    others' gain is the maximum flow, in the residual graph restricted to the components of ``R`` they touch, from
+    the source to their sites.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    network = _placement_network(instance, groups)
+    flows = network.flows()
+    residual_tail, residual_head, residual = network.residual(flows)
+    nodes = network.nodes
+    graph = coo_matrix((np.ones(len(residual_tail)), (residual_tail, residual_head)), shape=(nodes, nodes)).tocsr()
+    reached = np.zeros(nodes, bool)
+    reached[breadth_first_order(graph, network.source, directed=True, return_predecessors=False)] = True
+    inner = reached[residual_tail] & reached[residual_head] & (residual_tail < network.source)
+    inner &= residual_head < network.source
+    components = connected_components(
+        coo_matrix((np.ones(int(inner.sum())), (residual_tail[inner], residual_head[inner])), shape=(nodes, nodes)),
+        directed=False,
+    )[1]
+    gains = np.zeros(len(site_sets), np.int64)
+    for position, sites in enumerate(site_sets):
+        raised = network.site_node(sites)
+        raised = raised[reached[raised]]
+        if len(raised):
+            touched = np.isin(components, np.unique(components[raised])) & reached
+            gains[position] = network.augmenting(touched, raised, residual_tail, residual_head, residual)
+    return gains
+
+
+@dataclass(frozen=True)
+class _PlacementNetwork:
+    """``max_placed``'s network as arrays: source -> group -> site -> sink; nodes: groups, sites, source, sink."""
+
+    tails: IntArray
+    heads: IntArray
+    capacities: IntArray
+    group_count: int
+    source: int
+
+    @property
+    def sink(self) -> int:
+        return self.source + 1
+
+    @property
+    def nodes(self) -> int:
+        return self.source + 2
+
+    def site_node(self, sites: IntArray) -> IntArray:
+        return self.group_count + np.asarray(sites, np.int64)
+
+    def flows(self) -> IntArray:
+        from ortools.graph.python import max_flow
+
+        flow = max_flow.SimpleMaxFlow()
+        ids = flow.add_arcs_with_capacity(
+            self.tails.astype(np.int32), self.heads.astype(np.int32), self.capacities.astype(np.int64)
+        )
+        if flow.solve(self.source, self.sink) != flow.OPTIMAL:
+            raise RuntimeError("maximum flow failed")
+        return np.asarray(flow.flows(ids), dtype=np.int64)
+
+    def residual(self, flows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+        """Residual arcs (tail, head, capacity): forward where an arc has room, backward where it carries flow."""
+        forward, backward = flows < self.capacities, flows > 0
+        return (
+            np.concatenate([self.tails[forward], self.heads[backward]]),
+            np.concatenate([self.heads[forward], self.tails[backward]]),
+            np.concatenate([(self.capacities - flows)[forward], flows[backward]]),
+        )
+
+    def augmenting(
+        self, touched: BoolArray, raised: IntArray, tails: IntArray, heads: IntArray, residual: IntArray
+    ) -> int:
+        """Maximum flow from the source to the ``raised`` sites over the residual arcs among ``touched`` nodes."""
+        from ortools.graph.python import max_flow
+
+        sink = self.sink
+        keep = (touched[heads] | (heads == self.source)) & (touched[tails] | (tails == self.source))
+        keep &= (heads != sink) & (tails != sink)
+        big = int(self.capacities[self.heads != sink].sum()) + 1
+        flow = max_flow.SimpleMaxFlow()
+        flow.add_arcs_with_capacity(
+            np.concatenate([tails[keep], raised]).astype(np.int32),
+            np.concatenate([heads[keep], np.full(len(raised), sink)]).astype(np.int32),
+            np.concatenate([residual[keep], np.full(len(raised), big)]).astype(np.int64),
+        )
+        if flow.solve(self.source, sink) != flow.OPTIMAL:
+            raise RuntimeError("maximum flow failed")
+        return int(flow.optimal_flow())
+
+
+def _placement_network(instance: Instance, groups: BoolArray) -> _PlacementNetwork:
+    group_count, site_count = len(instance.groups), len(instance.sites)
+    source, sink = group_count + site_count, group_count + site_count + 1
+    persons = instance.persons
+    on_arc = groups[instance.arc_group]
+    tails = np.concatenate(
+        [np.full(int(groups.sum()), source), instance.arc_group[on_arc], group_count + np.arange(site_count)]
+    )
+    heads = np.concatenate([np.flatnonzero(groups), group_count + instance.arc_site[on_arc], np.full(site_count, sink)])
+    capacities = np.concatenate([persons[groups], persons[instance.arc_group[on_arc]], instance.capacity])
+    return _PlacementNetwork(
+        tails.astype(np.int64), heads.astype(np.int64), capacities.astype(np.int64), group_count, source
+    )
 
 
 FLOW_SCALE_RANGE = (6, 15)

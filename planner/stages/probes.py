@@ -5,8 +5,10 @@ each probe adds *enough* of a resource in one place, solves the stage's objectiv
 each level of the lexicographic objective moves:
 
 - rooms (:func:`room_probes`): every usable observation site of a district gets unlimited rooms; the
-  unmet optimum of phases (i)-(ii) (disabled persons first, then everyone) is two maximum flows
-  (``models.observation.flows.solve_unmet_optimum``), so the persons the district's rooms can place are exact.
+  unmet optimum of phases (i)-(ii) (disabled persons first, then everyone) is two maximum flows, and what a
+  district's unlimited rooms add is read from their residual graphs
+  (``models.observation.flows.gains_with_unlimited_rooms``: districts the minimum cut separates from the unmet
+  persons gain nothing without a solve), so the persons the district's rooms can place are exact.
   The rooms it takes are those persons divided by the persons per room (rounded up); disabled persons need
   barrier-free rooms.
 - nurses (:func:`nurse_probes`): the pools of a district get as many more nurses as there are unmet needs; the
@@ -61,7 +63,7 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
         ranked: disabled persons first, then all persons, then fewer rooms; among equals, the district where
         more of the persons left without a room live comes first.
     """
-    from models.observation.flows import solve_unmet_optimum
+    from models.observation.flows import gains_with_unlimited_rooms, solve_unmet_optimum
     from models.observation.instance import prepare
 
     columns = ["district_id", "disabled", "other", "rooms", "barrier_free_rooms", "same_as"]
@@ -76,20 +78,24 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
     before = solve_unmet_optimum(instance)
     if before is None or before[1] == 0:
         return pd.DataFrame(columns=columns)
-    unmet_disabled, unmet_all = before
+    unmet_disabled = before[0]
     sites = instance.sites
     districts = sites["street_id"].map(street_district).fillna("").astype(str)
     groups = instance.groups
     living = groups["persons"].groupby(groups["street_id"].map(street_district).astype(str)).sum()
     per_room = max(1, int(inputs.persons_per_room))
+    probed = sorted(d for d in districts[sites["usable"]].unique() if d)
+    site_sets = [np.flatnonzero(sites["usable"].to_numpy(bool) & (districts == d).to_numpy()) for d in probed]
+    everyone = np.ones(len(groups), bool)
+    gained = gains_with_unlimited_rooms(instance, everyone, site_sets)
+    disabled_mask = instance.disabled
+    gained_disabled = (
+        gains_with_unlimited_rooms(instance, disabled_mask, site_sets)
+        if unmet_disabled > 0
+        else np.zeros(len(probed), np.int64)
+    )
     rows = []
-    for district in sorted(d for d in districts[sites["usable"]].unique() if d):
-        boosted = sites["usable"] & (districts == district)
-        capacity = sites["capacity"].where(~boosted, sites["capacity"] + unmet_all * per_room)
-        after = solve_unmet_optimum(dataclasses.replace(instance, sites=sites.assign(capacity=capacity)))
-        if after is None:
-            continue
-        disabled, total = unmet_disabled - after[0], unmet_all - after[1]
+    for district, total, disabled in zip(probed, gained, gained_disabled, strict=True):
         if total <= 0:
             continue
         rows.append(
