@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from conftest import tiny_frames
 
 from planner.dataset.io import dataset_from_frames
@@ -91,3 +92,29 @@ def test_any_districts_pools_meet_the_same_needs_so_one_row_names_them_all() -> 
     pools = plan.stage("nursing").table("pools").groupby("district_id")["nurses"].sum()
     deficit = needs.sub(pools, fill_value=0)
     assert rows[0]["resource_id"] == deficit.idxmax(), "named first: the district whose needs exceed its pools most"
+
+
+def test_with_every_depot_pair_allowed_every_depot_buys_the_same_so_one_solve_names_them_all() -> None:
+    """22 more depots, further and further away: each institution's arcs seed its 20 nearest only, but any depot may
+    serve any institution, so more packs at any of them place the same packs and lift the same fill rate; each
+    drug's rows name one depot and the 22 others as buying the same."""
+    frames = tiny_frames()
+    first = frames["depots"].iloc[[0]]
+    more = [
+        first.assign(depot_id=f"W{k}", district_id="D2", name=f"Depot {k}", lat=f"{39.93 + 0.05 * k:.3f}")
+        for k in range(2, 24)
+    ]
+    frames["depots"] = pd.concat([frames["depots"], *more], ignore_index=True)
+    plan = make_plan(
+        dataset_from_frames(frames, name="tiny"),
+        load_rules(),
+        make_scenario(level="prevalent", plan="snapshot"),
+        time_limit_s=5,
+    )
+    rows = _rows(plan, "drugs")
+    drugs = {str(r["resource_id"]).split(":")[1] for r in rows}
+    assert len(drugs) == 5
+    for drug in drugs:
+        depots = {str(r["resource_id"]).split(":")[0] for r in rows if str(r["resource_id"]).endswith(f":{drug}")}
+        assert len(depots) == 1, drug
+    assert all("(or any of 22 other depots)" in str(r["en"]) for r in rows)

@@ -15,7 +15,10 @@ each level of the lexicographic objective moves:
   nursing model's tier phases (tiers in order, exact) are solved again and the unmet needs per tier compared.
 - packs (:func:`pack_probes`): a depot gets as many more packs of a drug as the drug's shortfall; the drug's
   class is solved again (``models.drugs``: lowest fill rate of care homes and clinics, then the shortfall,
-  then pack-minutes). Depots that reach the same institutions buy the same, so one solve serves them all.
+  then pack-minutes). Depots that reach the same institutions buy the same, so one solve serves them all; with
+  every pair allowed (``all_pairs``, the pipeline's model) every depot reaches every institution, so the packs
+  placed and the fill rates are the same for every depot (``models.drugs``: both are closed-form in the class's
+  total stock) and one solve, at the depot nearest the institutions it seeds, serves the class.
 - ambulances (:func:`ambulance_probes`): a district with homes not covered for want of ambulance time gets
   one, two, four more ambulances (:data:`AMBULANCE_STEPS`) until the covered transfers stop growing.
 
@@ -246,7 +249,8 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
         amounts = [step, shortfall] if 0 < step < shortfall and before < 1.0 else [shortfall]
         by_reach: dict[tuple[str, ...], list[str]] = {}
         for depot in candidates["depot_id"].astype(str):
-            by_reach.setdefault(reach.get(depot, ()), []).append(depot)
+            key = () if getattr(inputs, "all_pairs", None) is not None else reach.get(depot, ())
+            by_reach.setdefault(key, []).append(depot)
         for same in by_reach.values():
             minutes = arcs[arcs["depot_id"].isin(same)].groupby("depot_id")["minutes"].mean()
             ordered = sorted(same, key=lambda d: (float(minutes.get(d, np.inf)), d))
