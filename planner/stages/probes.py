@@ -226,11 +226,11 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
     Returns
     -------
     pandas.DataFrame
-        ``drug, depot_id, packs, fill_before, fill_after, shortfall_before, pack_minutes, same_as`` (other
+        ``drug, depot_id, packs, fill_before, fill_after, shortfall_before, same_as`` (other
         depots that buy exactly the same, comma-joined): per drug, ranked by the lowest fill rate reached, then
         the packs placed, then pack-minutes.
     """
-    columns = ["drug", "depot_id", "packs", "fill_before", "fill_after", "shortfall_before", "pack_minutes", "same_as"]
+    columns = ["drug", "depot_id", "packs", "fill_before", "fill_after", "shortfall_before", "same_as"]
     fill = result.table("fill").set_index("drug")
     solved_targets = result.table("targets")
     depots = result.table("depots")
@@ -259,9 +259,8 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
                 in_depot = stock["depot_id"].astype(str) == ordered[0]
                 more = stock["stock"].where(~in_depot, stock["stock"] + amount)
                 probe = dataclasses.replace(inputs, depots=stock.assign(stock=more), targets=targets, arcs=arcs)
-                solved = solve(probe, PROBE_OPTIONS)
-                after = solved.table("fill").iloc[0]
-                placed = shortfall - int(after["shortfall"])
+                placed, fill_after = _pack_effect(probe, solved_targets[solved_targets["drug"] == drug], solve)
+                placed = min(placed, shortfall)
                 if placed > 0 and (not rows or placed > int(rows[-1]["packs"])):
                     rows.append(
                         {
@@ -269,9 +268,8 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
                             "depot_id": ordered[0],
                             "packs": placed,
                             "fill_before": before,
-                            "fill_after": lowest_fill(solved.table("targets")),
+                            "fill_after": fill_after,
                             "shortfall_before": shortfall,
-                            "pack_minutes": float(after["pack_minutes"]),
                             "same_as": ",".join(ordered[1:]),
                         }
                     )
@@ -279,6 +277,29 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
                 groups.append(rows)
     groups.sort(key=lambda rows: (-(rows[-1]["fill_after"] - rows[-1]["fill_before"]), -rows[-1]["packs"]))
     return pd.DataFrame([row for rows in groups for row in rows], columns=columns)
+
+
+def _pack_effect(
+    probe: Any, targets: pd.DataFrame, solve: Callable[[Any, SolveOptions], StageResult]
+) -> tuple[int, float]:
+    """Packs the ``probe``'s class places beyond the solved plan's (``targets``) and its lowest fill rate.
+
+    With every pair allowed both are closed-form in the class's total stock (``models.drugs.complete_phases``:
+    ``F = min(stock, need)`` and ``t* = largest_rate_within(need of the priority institutions, stock)``), so no
+    solve is needed; on listed arcs the stage's model is solved again.
+    """
+    if getattr(probe, "all_pairs", None) is None:
+        solved = solve(probe, PROBE_OPTIONS)
+        after = solved.table("fill").iloc[0]
+        return int(targets["shortfall"].sum()) - int(after["shortfall"]), lowest_fill(solved.table("targets"))
+    from models.drugs import largest_rate_within
+
+    stock = int(probe.depots["stock"].sum())
+    need = targets["need"].to_numpy(np.int64)
+    placed_before = int(targets["allocated"].sum())
+    priority = targets["priority"].to_numpy(bool) & (need > 0)
+    rate = largest_rate_within(need[priority], stock).value if priority.any() else 1.0
+    return min(stock, int(need.sum())) - placed_before, rate
 
 
 # --- ambulances -------------------------------------------------------------------------------------------------
