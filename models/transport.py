@@ -152,14 +152,17 @@ class ArcSet:
         """Add the pairs not yet present (the first of repeated pairs); returns how many were new."""
         keys = np.asarray(supplier, np.int64) * self.num_demands + np.asarray(demand, np.int64)
         keys, first = np.unique(keys, return_index=True)
-        fresh = ~np.isin(keys, self._keys, assume_unique=True)
+        where = np.searchsorted(self._keys, keys)  # both sorted: a binary search each, no re-sort of the set
+        present = where < self._keys.size
+        present[present] = self._keys[where[present]] == keys[present]
+        fresh = ~present
         if not fresh.any():
             return 0
         take = first[fresh]
         self.supplier = np.concatenate([self.supplier, np.asarray(supplier, np.int64)[take]])
         self.demand = np.concatenate([self.demand, np.asarray(demand, np.int64)[take]])
         self.minutes = np.concatenate([self.minutes, np.asarray(minutes, np.float64)[take]])
-        self._keys = np.union1d(self._keys, keys[fresh])
+        self._keys = np.insert(self._keys, where[fresh], keys[fresh])
         return int(take.size)
 
     def keep(self, mask: np.ndarray) -> int:

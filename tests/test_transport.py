@@ -213,3 +213,17 @@ def test_arc_set_adds_once_and_prunes() -> None:
     keep = worth_keeping(arcs.demand, np.array([0, 0, 0]), np.array([5, 1, 7]))
     assert keep.tolist() == [True, True, True]  # each demand keeps its cheapest arcs
     assert arcs.keep(np.array([True, False, True])) == 1 and arcs.keys.tolist() == [2, 4]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 19)), max_size=25), max_size=8))
+def test_arc_set_keeps_each_pair_once_and_its_keys_sorted(batches: list[list[tuple[int, int]]]) -> None:
+    arcs, seen = ArcSet(20), set()
+    for batch in batches:
+        supplier = np.array([pair[0] for pair in batch], np.int64)
+        demand = np.array([pair[1] for pair in batch], np.int64)
+        added = arcs.add(supplier, demand, np.ones(len(batch)))
+        assert added == len(set(batch) - seen)
+        seen |= set(batch)
+        assert arcs.keys.tolist() == sorted(s * 20 + d for s, d in seen)
+        assert len(arcs) == len(seen)
