@@ -12,8 +12,9 @@ import pytest
 from plan_fixture import FIXTURE_SHA256, LEADING_ZERO_ID
 
 from models.base import StageResult
+from planner.outputs import plan_json
 from planner.outputs.contract import CONTRACT, contract_location
-from planner.outputs.plan_json import plan_to_json
+from planner.outputs.plan_json import plan_to_json, to_json_bytes
 from planner.outputs.schema import validate_plan_json
 from planner.report.plan import Plan
 from planner.rules.rules import RULE_FIELDS
@@ -147,3 +148,13 @@ def test_missing_contract_column_is_named(plan: Plan) -> None:
     )
     with pytest.raises(ValueError, match="barrier_free"):
         plan_to_json(plan.with_result("observation", observation))
+
+
+def test_a_large_document_is_written_compact_and_reads_back_the_same(
+    plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indented = to_json_bytes(plan)
+    monkeypatch.setattr(plan_json, "INDENTED_RECORDS_MAX", 1)
+    compact = to_json_bytes(plan)
+    assert compact.count(b"\n") == 1 and indented.count(b"\n") > 100
+    assert json.loads(compact) == json.loads(indented)

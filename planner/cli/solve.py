@@ -133,7 +133,7 @@ def kpi_table(plan: Any, language: str = "en", shown: Mapping[str, str] | None =
 
 def run_solve(args: argparse.Namespace) -> int:
     """Validate, solve, print the stage table and KPIs, write the outputs."""
-    from planner.dataset.names import names
+    from planner.dataset.names import district_of, names
     from planner.outputs.files import write_plan
     from planner.pipeline import make_plan
     from planner.report.district import border_flows, district_plan
@@ -167,7 +167,7 @@ def run_solve(args: argparse.Namespace) -> int:
     print()
     print(kpi_table(plan, args.lang, shown))
     try:
-        written = write_plan(plan, args.out, args.lang, shown, border)  # all of them or none
+        written = write_plan(plan, args.out, args.lang, shown, border, district_of(dataset))  # all or none
     except OSError as exc:
         where = exc.filename or ", ".join(args.out)
         print(f"epiplan: cannot write {where}: {exc.strerror or exc}; no file was written")

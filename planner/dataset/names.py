@@ -29,6 +29,26 @@ def names(dataset: Dataset, language: str = "en") -> dict[str, str]:
     return mapping
 
 
+def district_of(dataset: Dataset) -> dict[str, str]:
+    """Entity id -> the district it lies in (its ``district_id``, or its street's); a district maps to itself."""
+    street_district = dataset.streets.set_index("street_id")["district_id"].astype(str)
+    mapping: dict[str, str] = {}
+    for table, spec in TABLES.items():
+        frame: pd.DataFrame = dataset.table(table)
+        if spec.id_column is None or spec.id_column not in frame:
+            continue
+        if "district_id" in frame:
+            found = frame["district_id"].astype(str)
+        elif "street_id" in frame:
+            found = frame["street_id"].astype(str).map(street_district)
+        else:
+            continue
+        ids = frame[spec.id_column].astype(str)
+        known = found.notna().to_numpy()
+        mapping.update(zip(ids[known], found[known], strict=True))
+    return mapping
+
+
 @dataclass(frozen=True)
 class Namer:
     """Display names in both languages (an id without a name shows as itself)."""

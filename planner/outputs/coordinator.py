@@ -126,9 +126,9 @@ def coordinator_table(name: str, frame: pd.DataFrame, naming: Naming) -> pd.Data
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
-def total_columns(name: str, frame: pd.DataFrame, language: str) -> dict[str, float]:
-    """Header -> total of every column whose unit adds up (persons, rooms, nurses, packs, ...)."""
-    totals: dict[str, float] = {}
+def additive_columns(name: str, frame: pd.DataFrame) -> list[str]:
+    """The numeric columns of ``frame`` whose unit adds up (persons, rooms, nurses, packs, ...)."""
+    chosen: list[str] = []
     for column in frame.columns:
         key = str(column)
         unit = UNITS.get(f"{name}.{key}") or UNITS.get(key)
@@ -138,8 +138,13 @@ def total_columns(name: str, frame: pd.DataFrame, language: str) -> dict[str, fl
             continue
         if pd.api.types.is_bool_dtype(frame[column]):
             continue
-        totals[header(key, language, name)] = float(frame[column].sum())
-    return totals
+        chosen.append(key)
+    return chosen
 
 
-__all__ = ["Naming", "coordinator_table", "total_columns"]
+def total_columns(name: str, frame: pd.DataFrame, language: str) -> dict[str, float]:
+    """Header -> total of every column whose unit adds up (persons, rooms, nurses, packs, ...)."""
+    return {header(key, language, name): float(frame[key].sum()) for key in additive_columns(name, frame)}
+
+
+__all__ = ["Naming", "additive_columns", "coordinator_table", "total_columns"]

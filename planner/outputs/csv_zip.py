@@ -124,6 +124,16 @@ def write_zip(plan: Plan, target: IO[bytes]) -> None:
         archive.writestr("datapackage.json", package.encode("utf-8"))
 
 
+def write_tables_zip(tables: Mapping[str, pd.DataFrame], target: IO[bytes]) -> None:
+    """Some tables (one CSV each) and their ``datapackage.json`` into a zip file object: the full tables a
+    workbook summarises by district (``planner.outputs.by_district``)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            archive.writestr(f"{name}.csv", csv_bytes(frame))
+        package = json.dumps(_datapackage(tables), ensure_ascii=False, indent=2)
+        archive.writestr("datapackage.json", package.encode("utf-8"))
+
+
 def to_zip_bytes(plan: Plan) -> bytes:
     """The CSV zip as bytes (for a download button)."""
     buffer = io.BytesIO()

@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from planner.outputs.csv_zip import write_zip
+from planner.outputs.by_district import details_path_name, oversized
+from planner.outputs.csv_zip import write_tables_zip, write_zip
 from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import write_workbook
 from planner.signals import deferred
 
@@ -112,9 +114,13 @@ def _json_writer(
 
 
 def _xlsx_writer(
-    plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: pd.DataFrame | None = None
+    plan: Plan,
+    language: str = "en",
+    names: Mapping[str, str] | None = None,
+    border: pd.DataFrame | None = None,
+    district_of: Mapping[str, str] | None = None,
 ) -> Writer:
-    return lambda handle: write_workbook(plan, handle, language, names, border)
+    return lambda handle: write_workbook(plan, handle, language, names, border, district_of)
 
 
 def _zip_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
@@ -191,9 +197,14 @@ def write_plan(
     language: str = "en",
     names: Mapping[str, str] | None = None,
     border: pd.DataFrame | None = None,
+    district_of: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the plan to one or several files, the format chosen by each file's suffix: all of them or none;
     the workbook in ``language`` with ``names`` beside ids (the JSON and the CSVs keep their English keys).
+
+    With ``district_of`` (id -> district), a workbook shows the tables longer than
+    :data:`~planner.outputs.by_district.SHEET_ROWS_MAX` rows by district and their full rows go, as CSV, into
+    ``<workbook>.details.zip`` beside it (written and returned with the others).
 
     Raises
     ------
@@ -213,7 +224,11 @@ def write_plan(
     staged: list[tuple[Path, Path]] = []
     try:
         for target in targets:
-            writer = _MAKERS[target.suffix.lower()](plan, language, names, border)
+            if target.suffix.lower() == ".xlsx":
+                writer = _xlsx_writer(plan, language, names, border, district_of)
+                staged.extend(_details_beside(plan, target) if district_of is not None else [])
+            else:
+                writer = _MAKERS[target.suffix.lower()](plan, language, names, border)
             staged.append((_stage(target, writer), target))
         return replace_all(staged)
     except BaseException:
@@ -223,6 +238,16 @@ def write_plan(
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+
+
+def _details_beside(plan: Plan, workbook: Path) -> list[tuple[Path, Path]]:
+    """The staged details zip of a workbook's summarised tables, if it has any."""
+    tables = plan_tables(plan)
+    long = {name: tables[name] for name in oversized(tables)}
+    if not long:
+        return []
+    target = workbook.with_name(details_path_name(workbook.name))
+    return [(_stage(target, lambda handle: write_tables_zip(long, handle)), target)]
 
 
 __all__ = [

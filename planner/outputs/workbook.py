@@ -21,7 +21,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from planner.outputs.coordinator import Naming, coordinator_table, total_columns
+from planner.outputs.by_district import SHEET_ROWS_MAX, summarised_by_district
+from planner.outputs.coordinator import Naming, additive_columns, coordinator_table, total_columns
 from planner.outputs.cover import write_cover
 from planner.outputs.sheets import (
     TOTAL_WORDS,
@@ -78,19 +79,24 @@ COVER_ONLY: frozenset[str] = frozenset({"kpis", "scenario", "rules", "stages", "
 
 
 def workbook_tables(
-    plan: Plan, naming: Naming, border: pd.DataFrame | None = None
+    plan: Plan, naming: Naming, border: pd.DataFrame | None = None, district_of: Mapping[str, str] | None = None
 ) -> list[tuple[str, pd.DataFrame, dict[str, float]]]:
     """``(table name, coordinator table, totals)`` of every sheet after the cover: compliance, each stage's
     tables in the registry's order, the explanations and what more resources would buy; for a district's part
-    (``planner.report.district``), what crosses its border."""
+    (``planner.report.district``), what crosses its border. With ``district_of`` (id -> district), a table of
+    more than :data:`~planner.outputs.by_district.SHEET_ROWS_MAX` rows is summarised by district
+    (``planner.outputs.by_district``; its full rows go to the details zip beside the workbook)."""
     tables = plan_tables(plan)
     if border is not None:
         tables = {"border": border, **tables}
     order = ["compliance", *(n for n in tables if n not in COVER_ONLY and n != "compliance")]
-    return [
-        (name, coordinator_table(name, tables[name], naming), total_columns(name, tables[name], naming.language))
-        for name in order
-    ]
+    sheets = []
+    for name in order:
+        raw = tables[name]
+        if district_of is not None and len(raw) > SHEET_ROWS_MAX:
+            raw = summarised_by_district(raw, district_of, additive_columns(name, raw))
+        sheets.append((name, coordinator_table(name, raw, naming), total_columns(name, raw, naming.language)))
+    return sheets
 
 
 def write_workbook(
@@ -99,11 +105,13 @@ def write_workbook(
     language: str = "en",
     names: Mapping[str, str] | None = None,
     border: pd.DataFrame | None = None,
+    district_of: Mapping[str, str] | None = None,
 ) -> None:
     """The plan a coordinator forwards, in ``language``: a cover sheet (``planner.outputs.cover``), then the
     compliance checklist, each stage's tables, the explanations and the marginal values, one sheet each, with
     names beside ids (``names``: id -> display name in that language); ``border``: a district's flows across its
-    border (``planner.report.district.border_flows``), on a sheet after the checklist."""
+    border (``planner.report.district.border_flows``), on a sheet after the checklist; ``district_of`` (id ->
+    district): long tables summarised by district (:func:`workbook_tables`)."""
     import xlsxwriter
 
     naming = Naming(language, dict(names or {}))
@@ -114,7 +122,7 @@ def write_workbook(
     styles = formats(workbook)
     used = {table_label("summary", language).lower()}
     write_cover(workbook, styles, plan, naming, table_label("summary", language))
-    for name, frame, totals in workbook_tables(plan, naming, border):
+    for name, frame, totals in workbook_tables(plan, naming, border, district_of):
         write_table_sheet(workbook, styles, sheet_name(table_label(name, language), used), name, frame, totals)
     workbook.close()
 

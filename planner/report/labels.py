@@ -169,6 +169,7 @@ VALUES: dict[str, dict[str, Pair]] = {
 }
 
 COLUMNS: dict[str, Pair] = {
+    "detail_rows": ("Rows in the detail CSV", "明细行数（见CSV）"),
     "day": ("Day", "第几天"),
     "resource": ("Resource", "资源"),
     "needed": ("Needed", "需要"),
