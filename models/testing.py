@@ -32,13 +32,14 @@ the sum of the streets' bounds). Each street row also carries its daily need in 
 Phase 2: NAT samples to labs (a min-cost flow)
 ----------------------------------------------
 Supply ``a_s = ceil(P_s / (T * q))`` tubes a day at each street (the full round's daily load); arcs street ->
-each of its :data:`LABS_PER_STREET` nearest labs with cost ``round(10 * km)`` and unbounded capacity; lab ->
-sink with capacity ``K_l``; street -> sink shortfall arc at cost :data:`SHORTFALL_COST`. Constraints:
+**every** lab with cost ``round(10 * km)`` and unbounded capacity; lab -> sink with capacity ``K_l``; street ->
+sink shortfall arc at ``models.testing_routes.SHORTFALL_COST``. Constraints:
 
 4. flow conservation at every street and lab; 5. lab load ``<= K_l``.
 
-Objective, lexicographic: minimise tubes unrouted, then tube-km. The network is solved exactly
-(OR-Tools ``SimpleMinCostFlow``; integral data give an integral optimum), so it is optimal.
+Objective, lexicographic: minimise tubes unrouted, then tube-km. Solved exactly by pricing
+(``models.testing_routes``: each street's nearest labs first, every left-out pair priced with the optimum's node
+potentials until none has a negative reduced cost), so it is optimal over every pair.
 
 Phase 3: the full round (closed form)
 -------------------------------------
@@ -66,14 +67,12 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status
-from models.flow import min_cost_flow
 from models.geo import km
 from models.testing_median import ENUMERATION_LIMIT, METRES_PER_KM, best_subset
+from models.testing_routes import Routes, route_tubes
 from models.testing_teams import TeamParams, assign_teams
 
 NAME = "testing"
-LABS_PER_STREET = 8
-SHORTFALL_COST = 10**9
 NO_CAPACITY_DAYS = 9999.0
 """Days reported when a resource has no capacity at all (finite, so the plan's JSON stays plain)."""
 
@@ -205,39 +204,17 @@ def choose_points(
 
 def route_samples(
     streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams
-) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-    """Phase 2: tubes a day from streets to labs (min-cost flow); lab loads, flows, unrouted tubes, tube-km x10."""
+) -> tuple[pd.DataFrame, pd.DataFrame, Routes | None, int]:
+    """Phase 2: tubes a day from streets to labs over every pair (``models.testing_routes``): lab loads, flows,
+    the optimum (None without labs) and the tubes a day to route."""
     per_day = np.ceil(streets["population"].to_numpy(dtype=float) / (params.round_days * params.persons_per_tube))
     supply = per_day.astype(np.int64)
-    n_s, n_l = len(streets), len(labs)
     capacity = labs["nat_tests_per_day"].to_numpy(dtype=np.int64)
-    if n_l == 0:
+    if len(labs) == 0:
         loads = labs.assign(load_per_day=0, capacity_per_day=capacity)
-        return loads, pd.DataFrame(columns=["street_id", "lab_id", "tubes_per_day"]), int(supply.sum()), 0
-    dist = km(
-        streets["lat"].to_numpy()[:, None],
-        streets["lon"].to_numpy()[:, None],
-        labs["lat"].to_numpy()[None, :],
-        labs["lon"].to_numpy()[None, :],
-    )
-    k = min(LABS_PER_STREET, n_l)
-    near = np.argsort(dist, axis=1, kind="stable")[:, :k]
-    s_idx = np.repeat(np.arange(n_s), k)
-    l_idx = near.ravel()
-    sink = n_s + n_l
-    big = int(supply.sum())
-    tails = np.concatenate([s_idx, n_s + np.arange(n_l), np.arange(n_s)])
-    heads = np.concatenate([n_s + l_idx, np.full(n_l, sink), np.full(n_s, sink)])
-    caps = np.concatenate([np.full(len(s_idx), big), capacity, supply])
-    costs = np.concatenate(
-        [np.round(10 * dist[s_idx, l_idx]).astype(np.int64), np.zeros(n_l, np.int64), np.full(n_s, SHORTFALL_COST)]
-    )
-    supplies = np.concatenate([supply, np.zeros(n_l, np.int64), [-big]])
-    solution = min_cost_flow(tails, heads, caps, costs, supplies)
-    flows = solution.flows
-    arc_flow = flows[: len(s_idx)]
-    unrouted = int(flows[len(s_idx) + n_l :].sum())
-    load = np.bincount(l_idx, arc_flow, n_l).astype(np.int64)
+        return loads, pd.DataFrame(columns=["street_id", "lab_id", "tubes_per_day"]), None, int(supply.sum())
+    routes = route_tubes(streets, labs, supply)
+    load = np.bincount(routes.lab, routes.tubes, len(labs)).astype(np.int64)
     loads = pd.DataFrame(
         {
             "lab_id": labs["lab_id"].to_numpy(),
@@ -246,16 +223,15 @@ def route_samples(
             "capacity_per_day": capacity,
         }
     )
-    used = arc_flow > 0
+    used = routes.tubes > 0
     routed = pd.DataFrame(
         {
-            "street_id": streets["street_id"].to_numpy()[s_idx[used]],
-            "lab_id": labs["lab_id"].to_numpy()[l_idx[used]],
-            "tubes_per_day": arc_flow[used],
+            "street_id": streets["street_id"].to_numpy()[routes.street[used]],
+            "lab_id": labs["lab_id"].to_numpy()[routes.lab[used]],
+            "tubes_per_day": routes.tubes[used],
         }
     )
-    tube_km = int((arc_flow * costs[: len(s_idx)]).sum())
-    return loads, routed, unrouted, tube_km
+    return loads, routed, routes, int(supply.sum())
 
 
 def full_round(streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -345,14 +321,24 @@ def solve_testing(
     start = time.perf_counter()
     deadline = start + options.time_limit_s
     points, street_rows, summary = choose_points(streets, candidates, demand, params, deadline, options.seed)
-    loads, flows, unrouted, tube_km = route_samples(streets, labs, params)
+    loads, flows, routes, tubes = route_samples(streets, labs, params)
+    unrouted = routes.unrouted if routes is not None else tubes
+    tube_km = routes.tube_km_x10 if routes is not None else 0
+    route_status = Status.OPTIMAL if routes is None or routes.proven else Status.FEASIBLE
+    route_bound = float(tube_km) if route_status is Status.OPTIMAL else 0.0
     round_row, district_rows = full_round(street_rows, labs, params)
     team_tables, team_phases, team_arcs = team_phase(districts, homes, params)
     walk_status = Status.OPTIMAL if summary.proven else Status.FEASIBLE
     phases = [
         Phase("walking_person_km", "min", summary.person_km, summary.bound_km, walk_status),
-        Phase("tubes_unrouted", "min", float(unrouted), float(unrouted), Status.OPTIMAL),
-        Phase("tube_km_x10", "min", float(tube_km), float(tube_km), Status.OPTIMAL),
+        Phase(
+            "tubes_unrouted",
+            "min",
+            float(unrouted),
+            float(unrouted) if routes is None or routes.proven else 0.0,
+            route_status,
+        ),
+        Phase("tube_km_x10", "min", float(tube_km), route_bound, route_status),
         *team_phases,
     ]
     tables = {
@@ -365,13 +351,15 @@ def solve_testing(
         **team_tables,
     }
     seconds = time.perf_counter() - start
-    arcs = len(streets) * min(LABS_PER_STREET, len(labs)) + len(labs) + len(streets) if len(labs) else 0
+    arcs = routes.arcs + len(labs) + len(streets) if routes is not None else 0
     unsampled = int(team_tables["team_homes"]["unsampled"].sum())
     stats = {
         "streets": len(streets),
         "candidates": len(candidates),
         "labs": len(labs),
         "unrouted_per_day": unrouted,
+        "route_pricing_rounds": routes.rounds if routes is not None else 0,
+        "street_lab_pairs": len(streets) * len(labs),
         "streets_enumerated": summary.streets_enumerated,
         "streets_mip": summary.streets_mip,
         "streets_mip_proven": summary.streets_mip_proven,
