@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from plan_fixture import make_plan_fixture
 
 from planner.dataset.schema import DRUGS
-from planner.outputs.contract import CONTRACT, contract_frame, json_to_tables
+from planner.outputs.contract import CONTRACT, contract_frame, json_column, json_to_tables, json_value
 from planner.outputs.csv_zip import read_csv_zip, to_zip_bytes
 from planner.outputs.plan_json import to_json_bytes
 from planner.outputs.schema import validate_plan_json
@@ -133,3 +133,18 @@ def test_pipeline_plan_of_the_tiny_dataset_validates_and_round_trips() -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(plan)))
     assert workbook.sheetnames[:2] == ["Summary", "Compliance"]
     assert set(read_csv_zip(to_zip_bytes(plan))) == set(tables)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**9), 10**9)), min_size=1, max_size=8
+    ),
+    st.sampled_from(["id", "optional_id", "text", "count", "minutes", "number", "bool"]),
+)
+def test_a_column_converts_cell_by_cell_alike(cells: list[float | int], kind: str) -> None:
+    texts = [pd.Series([str(c) for c in cells])] if kind in ("id", "optional_id", "text") else []
+    for series in (pd.Series(cells), pd.Series(cells, dtype=float), *texts):
+        if kind == "bool":
+            series = series.astype(bool)
+        assert json_column(series, kind) == [json_value(cell, kind) for cell in series.tolist()]  # type: ignore[arg-type]
