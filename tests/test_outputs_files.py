@@ -73,7 +73,7 @@ def test_failing_xlsx_write_keeps_the_old_file(plan: Plan, tmp_path: Path, monke
 
 
 def test_failing_json_write_leaves_nothing(plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(_plan: Plan) -> dict[str, Any]:
+    def crash(_plan: Plan, lazy: bool = False) -> dict[str, Any]:
         raise ValueError("bad plan")
 
     monkeypatch.setattr(plan_json, "plan_to_json", crash)

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from planner.outputs.by_district import details_path_name, oversized
 from planner.outputs.csv_zip import write_tables_zip, write_zip
-from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.plan_json import write_json as write_json_document
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import write_workbook
 from planner.signals import deferred
@@ -110,7 +110,7 @@ def _bytes_writer(payload: bytes) -> Writer:
 def _json_writer(
     plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None
 ) -> Writer:
-    return _bytes_writer(to_json_bytes(plan))
+    return lambda handle: write_json_document(plan, handle)
 
 
 def _xlsx_writer(
