@@ -76,42 +76,53 @@ def _blocks(streets: int, labs: int) -> list[slice]:
     return [slice(first, min(first + step, streets)) for first in range(0, streets, step)]
 
 
-def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame) -> tuple[IntArray, IntArray, IntArray]:
-    """Each street's :data:`START_LABS` nearest labs: (street, lab, cost)."""
+def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Each street's :data:`START_LABS` nearest labs: (street, lab, cost), and each street's largest start cost."""
     count = min(START_LABS, len(labs))
     parts = []
     for rows in _blocks(len(streets), len(labs)):
         cost = _costs(streets, labs, rows)
-        nearest = (
-            np.argpartition(cost, count - 1, axis=1)[:, :count]
-            if count < len(labs)
-            else np.tile(np.arange(len(labs)), (cost.shape[0], 1))
-        )
+        if count < len(labs):
+            nearest = np.argpartition(cost, count - 1, axis=1)[:, :count]
+        else:
+            nearest = np.tile(np.arange(len(labs)), (cost.shape[0], 1))
         street = np.repeat(np.arange(rows.start, rows.stop), count)
         lab = nearest.ravel()
         parts.append((street, lab, cost[street - rows.start, lab]))
-    return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(3))  # type: ignore[return-value]
+    street, lab, cost = (np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(3))
+    reach = np.zeros(len(streets), np.int64)
+    np.maximum.at(reach, street, cost)
+    return street, lab, cost, reach
 
 
 def _negative_pairs(
-    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: set[int]
+    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: set[int], reach: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Every left-out pair with ``c_sl - p_s + p_l < 0``: (street, lab, cost)."""
-    street_count = len(streets)
+    """Every left-out pair with ``c_sl - p_s + p_l < 0``: (street, lab, cost).
+
+    A pair is negative only if ``c_sl < p_s - p_l <= p_s - min_l p_l``; when that is at most ``reach_s`` (the
+    cost of the street's furthest start lab), every lab that near is a start arc, so the street has no negative
+    left-out pair and is skipped.
+    """
+    street_count, lab_count = len(streets), len(labs)
+    lab_potential = potential[street_count : street_count + lab_count]
+    priced = np.flatnonzero(potential[:street_count] - lab_potential.min(initial=0) > reach)
     found = []
-    for rows in _blocks(street_count, len(labs)):
-        cost = _costs(streets, labs, rows)
-        reduced = cost - potential[rows][:, None] + potential[street_count : street_count + len(labs)][None, :]
-        street, lab = np.nonzero(reduced < 0)
-        street = street + rows.start
-        keys = street * len(labs) + lab
+    for rows in _blocks(len(priced), lab_count):
+        chosen = priced[rows]
+        cost = _costs(streets.iloc[chosen], labs, slice(None))
+        reduced = cost - potential[chosen][:, None] + lab_potential[None, :]
+        position, lab = np.nonzero(reduced < 0)
+        street = chosen[position]
+        keys = street * lab_count + lab
         fresh = np.array([key not in inside for key in keys.tolist()], bool)
         if fresh.any():
-            found.append((street[fresh], lab[fresh], cost[street[fresh] - rows.start, lab[fresh]]))
+            found.append((street[fresh], lab[fresh], cost[position[fresh], lab[fresh]]))
     if not found:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    return tuple(np.concatenate([part[i] for part in found]).astype(np.int64) for i in range(3))  # type: ignore[return-value]
+    street, lab, cost = (np.concatenate([part[i] for part in found]).astype(np.int64) for i in range(3))
+    return street, lab, cost
 
 
 def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> Routes:
@@ -128,7 +139,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
     """
     street_count, lab_count = len(streets), len(labs)
     capacity = labs["nat_tests_per_day"].to_numpy(np.int64)
-    street, lab, cost = _start_arcs(streets, labs)
+    street, lab, cost, reach = _start_arcs(streets, labs)
     inside = set((street * lab_count + lab).tolist())
     sink, total = street_count + lab_count, int(supply.sum())
     rounds, proven = 0, False
@@ -143,7 +154,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         if rounds >= PRICING_ROUNDS:
             break
         potential = residual_potentials(sink + 1, tails, heads, caps, costs, flows)
-        more_street, more_lab, more_cost = _negative_pairs(streets, labs, potential, inside)
+        more_street, more_lab, more_cost = _negative_pairs(streets, labs, potential, inside, reach)
         if not len(more_street):
             proven = True
             break
