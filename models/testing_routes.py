@@ -12,8 +12,8 @@ Constraints: (4) ``sum_l f_sl + u_s = a_s``; (5) ``sum_s f_sl <= K_l``.
 Objective, lexicographic: (i) minimise ``sum u_s`` (tubes unrouted), (ii) tube-km ``sum c_sl f_sl``; one
 min-cost flow with the unrouted arc at :data:`SHORTFALL_COST`, above any path's cost, is exactly that order.
 
-Method: the network starts with each street's :data:`START_LABS` nearest labs (found a block of streets at a
-time, so memory stays bounded), is solved exactly (OR-Tools ``SimpleMinCostFlow``), and node potentials ``p``
+Method: the network starts with each street's :data:`START_LABS` nearest labs (a k-d tree on the unit sphere,
+so no street x lab matrix is ever held), is solved exactly (OR-Tools ``SimpleMinCostFlow``), and node potentials ``p``
 of its optimum are derived (``models.pricing.residual_potentials``). A left-out pair has reduced cost
 ``c_sl - p_s + p_l``; every pair with a negative one enters and the flow is solved again, until none is left.
 Then the potentials certify the restricted optimum as optimal for the network of every pair (LP duality), so
@@ -23,21 +23,20 @@ the phase is ``optimal`` for the full model; the integral data give an integral 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from models.flow import min_cost_flow
-from models.geo import km
+from models.geo import EARTH_KM, km
 from models.pricing import residual_potentials
 
 START_LABS = 8
 """Nearest labs each street starts with (a start, not a restriction: every other pair is priced)."""
 SHORTFALL_COST = 10**9
 """Cost of a tube no lab takes: above the cost of any street -> lab path (half the Earth's circumference x10)."""
-BLOCK_PAIRS = 4_000_000
-"""Pairs whose distances are held at once while the start arcs are found and pairs are priced."""
 PRICING_ROUNDS = 100
 IntArray = npt.NDArray[np.int64]
 
@@ -60,69 +59,62 @@ class Routes:
         return int((self.tubes * self.cost).sum())
 
 
-def _costs(streets: pd.DataFrame, labs: pd.DataFrame, rows: slice) -> npt.NDArray[np.int64]:
-    """``round(10 * km)`` from the streets of ``rows`` to every lab."""
+def _unit_vectors(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Points on the unit sphere: the chord between two is monotone in their great-circle distance."""
+    lat, lon = np.radians(frame["lat"].to_numpy(float)), np.radians(frame["lon"].to_numpy(float))
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _pair_costs(streets: pd.DataFrame, labs: pd.DataFrame, street: IntArray, lab: IntArray) -> IntArray:
+    """``round(10 * km)`` of the pairs ``(street[k], lab[k])``."""
     distance = km(
-        streets["lat"].to_numpy(float)[rows, None],
-        streets["lon"].to_numpy(float)[rows, None],
-        labs["lat"].to_numpy(float)[None, :],
-        labs["lon"].to_numpy(float)[None, :],
+        streets["lat"].to_numpy(float)[street],
+        streets["lon"].to_numpy(float)[street],
+        labs["lat"].to_numpy(float)[lab],
+        labs["lon"].to_numpy(float)[lab],
     )
     return np.asarray(np.round(10 * distance), dtype=np.int64)
 
 
-def _blocks(streets: int, labs: int) -> list[slice]:
-    step = max(1, BLOCK_PAIRS // max(labs, 1))
-    return [slice(first, min(first + step, streets)) for first in range(0, streets, step)]
-
-
-def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Each street's :data:`START_LABS` nearest labs: (street, lab, cost), and each street's largest start cost."""
+def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame, tree: Any) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Each street's :data:`START_LABS` nearest labs (a k-d tree on the unit sphere): (street, lab, cost), and each
+    street's largest start cost."""
     count = min(START_LABS, len(labs))
-    parts = []
-    for rows in _blocks(len(streets), len(labs)):
-        cost = _costs(streets, labs, rows)
-        if count < len(labs):
-            nearest = np.argpartition(cost, count - 1, axis=1)[:, :count]
-        else:
-            nearest = np.tile(np.arange(len(labs)), (cost.shape[0], 1))
-        street = np.repeat(np.arange(rows.start, rows.stop), count)
-        lab = nearest.ravel()
-        parts.append((street, lab, cost[street - rows.start, lab]))
-    street, lab, cost = (np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(3))
+    _, nearest = tree.query(_unit_vectors(streets), k=count)
+    lab = np.asarray(nearest, np.int64).reshape(len(streets), count).ravel()
+    street = np.repeat(np.arange(len(streets), dtype=np.int64), count)
+    cost = _pair_costs(streets, labs, street, lab)
     reach = np.zeros(len(streets), np.int64)
     np.maximum.at(reach, street, cost)
     return street, lab, cost, reach
 
 
 def _negative_pairs(
-    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: set[int], reach: IntArray
+    streets: pd.DataFrame, labs: pd.DataFrame, tree: Any, potential: IntArray, inside: set[int], reach: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Every left-out pair with ``c_sl - p_s + p_l < 0``: (street, lab, cost).
 
-    A pair is negative only if ``c_sl < p_s - p_l <= p_s - min_l p_l``; when that is at most ``reach_s`` (the
-    cost of the street's furthest start lab), every lab that near is a start arc, so the street has no negative
-    left-out pair and is skipped.
+    A pair is negative only if ``c_sl < R_s = p_s - min_l p_l``. When ``R_s`` is at most ``reach_s`` (the cost of
+    the street's furthest start lab) every lab that near is a start arc, so the street is skipped; the others ask
+    the tree for the labs within ``10 km < R_s + 0.5`` (``round(10 km) < R_s``) and check those exactly.
     """
     street_count, lab_count = len(streets), len(labs)
     lab_potential = potential[street_count : street_count + lab_count]
-    priced = np.flatnonzero(potential[:street_count] - lab_potential.min(initial=0) > reach)
-    found = []
-    for rows in _blocks(len(priced), lab_count):
-        chosen = priced[rows]
-        cost = _costs(streets.iloc[chosen], labs, slice(None))
-        reduced = cost - potential[chosen][:, None] + lab_potential[None, :]
-        position, lab = np.nonzero(reduced < 0)
-        street = chosen[position]
-        keys = street * lab_count + lab
-        fresh = np.array([key not in inside for key in keys.tolist()], bool)
-        if fresh.any():
-            found.append((street[fresh], lab[fresh], cost[position[fresh], lab[fresh]]))
-    if not found:
+    radius = potential[:street_count] - lab_potential.min(initial=0)
+    priced = np.flatnonzero(radius > reach)
+    if not len(priced):
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    street, lab, cost = (np.concatenate([part[i] for part in found]).astype(np.int64) for i in range(3))
-    return street, lab, cost
+    half_angle = np.minimum((radius[priced] + 0.5) / 10.0 / (2 * EARTH_KM), np.pi / 2)
+    found = tree.query_ball_point(_unit_vectors(streets.iloc[priced]), 2 * np.sin(half_angle) + 1e-12)
+    counts = np.array([len(labs_near) for labs_near in found], np.int64)
+    street = np.repeat(priced, counts)
+    lab = np.concatenate([np.asarray(labs_near, np.int64) for labs_near in found]) if counts.sum() else street[:0]
+    cost = _pair_costs(streets, labs, street, lab)
+    negative = cost - potential[street] + lab_potential[lab] < 0
+    keys = (street * lab_count + lab)[negative]
+    fresh = np.array([key not in inside for key in keys.tolist()], bool)
+    return street[negative][fresh], lab[negative][fresh], cost[negative][fresh]
 
 
 def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> Routes:
@@ -139,7 +131,10 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
     """
     street_count, lab_count = len(streets), len(labs)
     capacity = labs["nat_tests_per_day"].to_numpy(np.int64)
-    street, lab, cost, reach = _start_arcs(streets, labs)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(_unit_vectors(labs))
+    street, lab, cost, reach = _start_arcs(streets, labs, tree)
     inside = set((street * lab_count + lab).tolist())
     sink, total = street_count + lab_count, int(supply.sum())
     rounds, proven = 0, False
@@ -154,7 +149,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         if rounds >= PRICING_ROUNDS:
             break
         potential = residual_potentials(sink + 1, tails, heads, caps, costs, flows)
-        more_street, more_lab, more_cost = _negative_pairs(streets, labs, potential, inside, reach)
+        more_street, more_lab, more_cost = _negative_pairs(streets, labs, tree, potential, inside, reach)
         if not len(more_street):
             proven = True
             break
@@ -167,4 +162,4 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
     return Routes(street, lab, arc_flow, cost, unrouted, rounds, len(street), proven)
 
 
-__all__ = ["BLOCK_PAIRS", "SHORTFALL_COST", "START_LABS", "Routes", "route_tubes"]
+__all__ = ["SHORTFALL_COST", "START_LABS", "Routes", "route_tubes"]
