@@ -15,9 +15,10 @@ min-cost flow with the unrouted arc at :data:`SHORTFALL_COST`, above any path's 
 Method: the network starts with each street's :data:`START_LABS` nearest labs (a k-d tree on the unit sphere,
 so no street x lab matrix is ever held), is solved exactly (OR-Tools ``SimpleMinCostFlow``), and node potentials ``p``
 of its optimum are derived (``models.pricing.residual_potentials``). A left-out pair has reduced cost
-``c_sl - p_s + p_l``; every pair with a negative one enters and the flow is solved again, until none is left.
-Then the potentials certify the restricted optimum as optimal for the network of every pair (LP duality), so
-the phase is ``optimal`` for the full model; the integral data give an integral optimum.
+``c_sl - p_s + p_l``; pairs with a negative one enter (at most :data:`ENTERING_PER_STREET` per street a round,
+found by :data:`POTENTIAL_BANDS` k-d tree queries) and the flow is solved again, until none is left. Then the
+potentials certify the restricted optimum as optimal for the network of every pair (LP duality), so the phase is
+``optimal`` for the full model; the integral data give an integral optimum.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ START_LABS = 8
 SHORTFALL_COST = 10**9
 """Cost of a tube no lab takes: above the cost of any street -> lab path (half the Earth's circumference x10)."""
 PRICING_ROUNDS = 100
+POTENTIAL_BANDS = 16
+"""Bands of lab potentials a pricing pass asks the k-d tree about (a tighter radius per band)."""
+ENTERING_PER_STREET = 4
+"""Most negative left-out pairs a street gains per round (pricing ends only when none is negative)."""
 IntArray = npt.NDArray[np.int64]
 
 
@@ -90,31 +95,51 @@ def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame, tree: Any) -> tuple[I
 
 
 def _negative_pairs(
-    streets: pd.DataFrame, labs: pd.DataFrame, tree: Any, potential: IntArray, inside: set[int], reach: IntArray
+    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: set[int], reach: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Every left-out pair with ``c_sl - p_s + p_l < 0``: (street, lab, cost).
+    """The left-out pairs with ``c_sl - p_s + p_l < 0``, at most :data:`ENTERING_PER_STREET` per street (the most
+    negative): (street, lab, cost); empty when none is left.
 
-    A pair is negative only if ``c_sl < R_s = p_s - min_l p_l``. When ``R_s`` is at most ``reach_s`` (the cost of
-    the street's furthest start lab) every lab that near is a start arc, so the street is skipped; the others ask
-    the tree for the labs within ``10 km < R_s + 0.5`` (``round(10 km) < R_s``) and check those exactly.
+    The labs are cut into :data:`POTENTIAL_BANDS` bands of ``p_l``. A pair of a band is negative only if
+    ``c_sl < R_sb = p_s - min_band p_l``. When ``R_sb`` is at most ``reach_s`` (the cost of the street's furthest
+    start lab) every lab that near is a start arc, so the street skips the band; the others ask the band's k-d tree
+    for its labs within ``10 km < R_sb + 0.5`` (``round(10 km) < R_sb``) and check those exactly.
     """
+    from scipy.spatial import cKDTree
+
     street_count, lab_count = len(streets), len(labs)
     lab_potential = potential[street_count : street_count + lab_count]
-    radius = potential[:street_count] - lab_potential.min(initial=0)
-    priced = np.flatnonzero(radius > reach)
-    if not len(priced):
-        empty = np.zeros(0, np.int64)
-        return empty, empty, empty
-    half_angle = np.minimum((radius[priced] + 0.5) / 10.0 / (2 * EARTH_KM), np.pi / 2)
-    found = tree.query_ball_point(_unit_vectors(streets.iloc[priced]), 2 * np.sin(half_angle) + 1e-12)
-    counts = np.array([len(labs_near) for labs_near in found], np.int64)
-    street = np.repeat(priced, counts)
-    lab = np.concatenate([np.asarray(labs_near, np.int64) for labs_near in found]) if counts.sum() else street[:0]
+    street_potential = potential[:street_count]
+    points = _unit_vectors(streets)
+    order = np.argsort(lab_potential, kind="stable")
+    parts: list[tuple[IntArray, IntArray]] = []
+    for band in np.array_split(order, min(POTENTIAL_BANDS, lab_count)):
+        radius = street_potential - lab_potential[band].min()
+        priced = np.flatnonzero(radius > reach)
+        if not len(priced):
+            continue
+        half_angle = (radius[priced] + 0.5) / 10.0 / (2 * EARTH_KM)
+        whole = half_angle >= np.pi / 2  # every lab of the band is that near
+        parts.append((np.repeat(priced[whole], len(band)), np.tile(band, int(whole.sum()))))
+        if (~whole).any():
+            found = cKDTree(_unit_vectors(labs.iloc[band])).query_ball_point(
+                points[priced[~whole]], 2 * np.sin(half_angle[~whole]) + 1e-12
+            )
+            counts = np.array([len(near) for near in found], np.int64)
+            if counts.sum():
+                near = np.concatenate([np.asarray(labs_near, np.int64) for labs_near in found])
+                parts.append((np.repeat(priced[~whole], counts), band[near]))
+    street = np.concatenate([part[0] for part in parts]) if parts else np.zeros(0, np.int64)
+    lab = np.concatenate([part[1] for part in parts]) if parts else np.zeros(0, np.int64)
     cost = _pair_costs(streets, labs, street, lab)
-    negative = cost - potential[street] + lab_potential[lab] < 0
-    keys = (street * lab_count + lab)[negative]
-    fresh = np.array([key not in inside for key in keys.tolist()], bool)
-    return street[negative][fresh], lab[negative][fresh], cost[negative][fresh]
+    reduced = cost - street_potential[street] + lab_potential[lab]
+    negative = np.flatnonzero(reduced < 0)
+    negative = negative[[key not in inside for key in (street * lab_count + lab)[negative].tolist()]]
+    ranked = negative[np.lexsort((reduced[negative], street[negative]))]
+    first = np.r_[True, street[ranked][1:] != street[ranked][:-1]] if len(ranked) else np.zeros(0, bool)
+    rank = np.arange(len(ranked)) - np.maximum.accumulate(np.where(first, np.arange(len(ranked)), 0))
+    chosen = ranked[rank < ENTERING_PER_STREET]
+    return street[chosen], lab[chosen], cost[chosen]
 
 
 def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> Routes:
@@ -149,7 +174,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         if rounds >= PRICING_ROUNDS:
             break
         potential = residual_potentials(sink + 1, tails, heads, caps, costs, flows)
-        more_street, more_lab, more_cost = _negative_pairs(streets, labs, tree, potential, inside, reach)
+        more_street, more_lab, more_cost = _negative_pairs(streets, labs, potential, inside, reach)
         if not len(more_street):
             proven = True
             break
