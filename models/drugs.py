@@ -269,8 +269,9 @@ def solve_drugs(
         there): the model then allows every pair and proves its plan optimal over all of them (module
         docstring). None: the model's arcs are those of ``arcs``.
     options
-        The time limit bounds the pricing rounds (never reached on the benchmark instances); past it a
-        class keeps its plan with status ``feasible`` and a certified bound.
+        The time limit bounds the pricing rounds, shared equally by the classes still to solve
+        (:func:`class_deadline`); past its share a class keeps its plan with status ``feasible`` and a
+        certified bound.
 
     Returns
     -------
@@ -285,7 +286,10 @@ def solve_drugs(
             instances = build_instances(depots, targets, arcs, priority_kinds, all_pairs)
         deadline = time.perf_counter() + options.time_limit_s
         try:
-            solutions: list[DrugSolution] | None = [solve_drug(instance, deadline) for instance in instances]
+            solutions: list[DrugSolution] | None = [
+                solve_drug(instance, class_deadline(deadline, len(instances) - position))
+                for position, instance in enumerate(instances)
+            ]
         except FlowError as error:
             solutions = None
             failure = str(error)
@@ -501,6 +505,13 @@ def solve_drug(instance: DrugInstance, deadline: float | None = None) -> DrugSol
         fill_floor = np.where(instance.in_max_min, lowest_fill.floors(instance.need), 0)
     shipments = cheapest_shipments(instance, fill_floor, allocated_total, deadline)
     return DrugSolution(lowest_fill, fill_floor, shipments, solves, max_flow_clock["seconds"])
+
+
+def class_deadline(deadline: float, classes_left: int) -> float:
+    """A class's share of the time left: the same for each class still to solve (a large first class cannot use
+    up the others' pricing time)."""
+    now = time.perf_counter()
+    return now + max(deadline - now, 0.0) / max(classes_left, 1)
 
 
 def complete_phases(instance: DrugInstance) -> tuple[Fraction, int, int]:

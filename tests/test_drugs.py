@@ -8,6 +8,7 @@ every pair: tiny instances where the nearest depots strand stock, and random one
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction as Exact
 
 import numpy as np
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
-from models.drugs import largest_rate_within, solve_drugs
+from models.drugs import class_deadline, largest_rate_within, solve_drugs
 from models.flow import FlowError
 from models.pricing import AllPairs, MatrixArcCosts
 
@@ -382,3 +383,10 @@ def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.Da
     assert objectives[1] == shortfall
     assert objectives[2] == pytest.approx(pack_minutes, rel=1e-6, abs=1e-6)
     assert result.phases[2].bound <= pack_minutes + 1e-6
+
+
+def test_each_class_left_gets_an_equal_share_of_the_time_left() -> None:
+    now = time.perf_counter()
+    share = class_deadline(now + 10.0, 5) - now
+    assert 1.9 < share <= 2.0 + 1e-3
+    assert class_deadline(now - 1.0, 3) <= time.perf_counter()  # past the deadline: no time left
