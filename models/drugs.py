@@ -301,7 +301,9 @@ def solve_drugs(
     shortfall = float(fill["shortfall"].sum())
     pack_minutes = float(tables["allocations"]["pack_minutes"].sum())
     shipments = [solution.shipments for solution in solutions]
-    pack_minutes_bound = min(pack_minutes, float(sum(shipment.bound for shipment in shipments)))
+    # pack-minutes are never negative: a class's bound is at least 0 (a Lagrangian bound from early potentials can
+    # be far below it)
+    pack_minutes_bound = min(pack_minutes, float(sum(max(0.0, shipment.bound) for shipment in shipments)))
     phases = [
         Phase("lowest_fill_rate", "max", lowest, lowest, Status.OPTIMAL),
         Phase("shortfall", "min", shortfall, shortfall, Status.OPTIMAL),
