@@ -144,13 +144,3 @@ def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
     assert cost == 3.0
     assert result.status is Status.OPTIMAL
     assert (result.stats["unmet"], result.objective) == (unmet, cost)
-
-
-def test_the_linking_rows_prove_a_candidate_not_worth_opening_for_one_person() -> None:
-    """One person, 1 minute from a candidate of 10 places that costs 100 to open, 50 minutes from an open site.
-    Without the linking rows the LP opens a tenth of the candidate (bound 11); with ``x <= min(n, cap) y`` its bound
-    is the plan's 50 (the open site), so the stage proves it."""
-    result = _solve([(0, False, 0, 2, 1)], [10, 1], [True, False], [100.0, 0.0], np.array([[1.0, 50.0]]))
-    assert result.status is Status.OPTIMAL
-    assert result.objective == 50.0
-    assert result.stats["cost_phase"]["linking_rows"] >= 1

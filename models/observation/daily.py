@@ -20,9 +20,7 @@ Constraints
 1. cover: ``sum_s x_cs + u_c = n_c`` for every cohort;
 2. daily capacity: ``sum_{c present on t} x_cs <= cap_s * y_s`` for every site and day;
 3. barrier-free: disabled cohorts only on arcs to barrier-free sites (the arc set);
-4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model);
-5. linking (implied by 2 for whole plans; tightens the LP): ``x_cs <= min(n_c, cap_s) y_s`` for candidates ``s``,
-   added as cutting planes where the LP breaks them.
+4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model).
 
 Objective, lexicographic
 ------------------------
@@ -83,10 +81,6 @@ PRIMAL_STRATEGY = 4
 """Re-solves of the unmet phase after columns enter: the basis stays primal feasible and primal simplex goes on
 from it (0.1-0.3 s against 0.5 s for dual on the city); the cost phase re-solves faster with dual (0.1 s against
 1-4 s)."""
-LINK_TOLERANCE = 1e-6
-"""How far an LP value may pass a linking row (5) before the row is added."""
-CUT_ROUNDS = 30
-"""Rounds of linking rows (5) a phase adds at most."""
 FEASIBLE_SOLUTION = 2
 """HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
@@ -142,8 +136,6 @@ class DailyModel:
         self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
-        self.linked = np.zeros(0, bool)
-        """Columns (in model order) with their linking row (5)."""
         self.solved = False
         self.resolve_strategy = SIMPLEX_STRATEGY
         self.unmet_limits: tuple[float, float] | None = None
@@ -240,38 +232,6 @@ class DailyModel:
         )
         self.columns = np.concatenate([self.columns, pairs])
         self.inside[pairs] = True
-
-    def add_violated_links(self, values: FloatArray) -> int:
-        """(5) the strong linking ``x_cs <= min(n_c, cap_s) y_s`` of the columns at candidate sites whose LP values
-        break it (a cutting plane: valid for every plan, since a closed site holds nobody and a cohort at a site is at
-        most its persons and the site's places); returns how many rows were added. Pricing stays exact: the rows of
-        the columns not yet in the model have dual 0."""
-        free = len(self.free_sites)
-        if not free or not len(self.columns):
-            return 0
-        position = np.full(self.site_count, -1, np.int64)
-        position[self.free_sites] = np.arange(free)
-        site = self.instance.arc_site[self.pair_arc[self.columns]]
-        cohort = self.pair_cohort[self.columns]
-        upper = np.minimum(self.cohorts.persons[cohort], self.instance.capacity[site]).astype(float)
-        at_candidate = position[site] >= 0
-        opening = np.where(at_candidate, values[np.maximum(position[site], 0)], 1.0)
-        placed = values[self.base_columns : self.base_columns + len(self.columns)]
-        if len(self.linked) < len(self.columns):
-            self.linked = np.concatenate([self.linked, np.zeros(len(self.columns) - len(self.linked), bool)])
-        violated = np.flatnonzero(at_candidate & ~self.linked & (placed > upper * opening + LINK_TOLERANCE))
-        if not len(violated):
-            return 0
-        index = np.empty(2 * len(violated), np.int32)
-        index[0::2] = self.base_columns + violated
-        index[1::2] = position[site[violated]]
-        value = np.empty(2 * len(violated))
-        value[0::2], value[1::2] = 1.0, -upper[violated]
-        starts = np.arange(0, 2 * len(violated), 2, dtype=np.int32)
-        lower, zero = np.full(len(violated), -np.inf), np.zeros(len(violated))
-        self.solver.addRows(len(violated), lower, zero, len(index), starts, index, value)
-        self.linked[violated] = True
-        return len(violated)
 
     def reduced_costs(self) -> FloatArray:
         """Reduced cost of every (cohort, arc) pair at the last LP's duals: ``cost - pi_c - rho_k``."""

@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 
 from models.observation.daily import (
-    CUT_ROUNDS,
     FEASIBLE_SOLUTION,
     INTEGRALITY_TOLERANCE,
     PRICING_ROUNDS,
@@ -33,9 +32,6 @@ from models.observation.daily import (
 )
 from models.observation.instance import members
 
-FIX_SHARE = 0.5
-"""Share of a phase's MIP budget its fix-and-solve MIPs may use."""
-
 
 def solve_phase(
     model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
@@ -44,21 +40,16 @@ def solve_phase(
     docstring: Method)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start)
-    rounds = cuts = 0
+    rounds = 0
     while True:
         model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
         bound = model.objective()
         reduced = model.reduced_costs()
         entering = best_per_cohort(model.pair_cohort, reduced, (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
         rounds += 1
-        if rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
+        if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
             break
-        if len(entering):
-            model.add_pairs(entering)
-        elif cuts < CUT_ROUNDS and model.add_violated_links(model.values()):
-            cuts += 1
-        else:
-            break
+        model.add_pairs(entering)
     priced = not len(entering)
     lp_values = model.values()
     lp_reduced = np.asarray(model.solver.getSolution().col_dual, dtype=float)
@@ -73,8 +64,7 @@ def solve_phase(
         if lp_solved and len(model.free_sites) and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp_values, values, best, deadline)
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
-            fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
-            values, best = _fixed_and_solved(model, lp_values, values, best, target, fix_deadline)
+            values, best = _fixed_and_solved(model, lp_values, values, best, target, deadline)
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
             values = _improved_by_mip(
                 model, values, best, bound, lp_reduced, min(deadline, time.perf_counter() + mip_seconds)
@@ -88,8 +78,6 @@ def solve_phase(
         "columns": len(model.columns),
         "pairs": len(model.pair_cohort),
         "lp_integral": integral,
-        "linking_rounds": cuts,
-        "linking_rows": int(model.linked.sum()),
     }
     return plan
 
