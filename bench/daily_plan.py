@@ -20,7 +20,7 @@ from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
 
-def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limit: float = 60.0) -> dict[str, Any]:
+def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limit: float = 10.0) -> dict[str, Any]:
     """One daily plan and one snapshot of the synthetic ``scale`` over ``horizon`` days."""
     dataset = dataset_from_frames(generate(scale, seed), name=f"{scale}-{seed}")
     rules = load_rules()
@@ -40,6 +40,7 @@ def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limi
         "stage_seconds": {name: round(result.seconds, 3) for name, result in daily.stages().items()},
         "status": {name: str(result.status) for name, result in daily.stages().items()},
         "observation_gap": observation.gap,
+        "time_limit_s": limit,
         "peak_day_places_needed": float(city["needed"].max()) if not city.empty else 0.0,
         "snapshot_places_needed": int(snapshot.kpis["observation_persons"]),
         "peak_day_nurses_required": int(daily.needs.daily.nursing.groupby("day")["required"].sum().max())
@@ -57,12 +58,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", action="append", choices=("city", "province"))
     parser.add_argument("--horizon", action="append", type=int)
     parser.add_argument("--level", default="severe")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds a stage (the CLI's default)")
     args = parser.parse_args(argv)
     cases = [(s, h) for s in (args.scale or ["city"]) for h in (args.horizon or [14, 60])]
     if not args.scale and not args.horizon:
         cases.append(("province", 14))
     for scale, horizon in cases:
-        print(json.dumps(measure(scale, horizon, args.level)))
+        print(json.dumps(measure(scale, horizon, args.level, limit=args.time_limit)))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ from models.observation.daily import (
 )
 from models.observation.instance import members
 
+FIX_SHARE = 0.5
+"""Share of a phase's MIP budget its fix-and-solve MIPs may use."""
+
 
 def solve_phase(
     model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
@@ -64,7 +67,8 @@ def solve_phase(
         if lp_solved and len(model.free_sites) and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp_values, values, best, deadline)
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
-            values, best = _fixed_and_solved(model, lp_values, values, best, target, deadline)
+            fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
+            values, best = _fixed_and_solved(model, lp_values, values, best, target, fix_deadline)
         if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
             values = _improved_by_mip(
                 model, values, best, bound, lp_reduced, min(deadline, time.perf_counter() + mip_seconds)
