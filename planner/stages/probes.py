@@ -243,13 +243,18 @@ def pack_probes(inputs: Any, result: StageResult, solve: Callable[[Any, SolveOpt
             continue
         targets = inputs.targets[(inputs.targets["drug"] == drug) & (inputs.targets["need"] > 0)]
         arcs = inputs.arcs[inputs.arcs["institution_id"].isin(targets["institution_id"])]
-        reach = arcs.groupby("depot_id")["institution_id"].agg(lambda ids: tuple(sorted(map(str, ids))))
+        every_pair = getattr(inputs, "all_pairs", None) is not None
+        reach = (
+            pd.Series(dtype=object)
+            if every_pair
+            else arcs.groupby("depot_id")["institution_id"].agg(lambda ids: tuple(sorted(map(str, ids))))
+        )
         stock = inputs.depots[inputs.depots["drug"] == drug]
         _step, step = step_packs(solved_targets[solved_targets["drug"] == drug], before)
         amounts = [step, shortfall] if 0 < step < shortfall and before < 1.0 else [shortfall]
         by_reach: dict[tuple[str, ...], list[str]] = {}
         for depot in candidates["depot_id"].astype(str):
-            key = () if getattr(inputs, "all_pairs", None) is not None else reach.get(depot, ())
+            key = () if every_pair else reach.get(depot, ())
             by_reach.setdefault(key, []).append(depot)
         for same in by_reach.values():
             minutes = arcs[arcs["depot_id"].isin(same)].groupby("depot_id")["minutes"].mean()
