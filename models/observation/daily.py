@@ -37,12 +37,13 @@ negative reduced cost enters and the LP is solved again until none is left, so t
 of the full model: a bound on it. A primal plan comes from the LP: rounded down (persons at candidates that
 round to closed moved out) and repaired (unmet persons placed where a site has room on every day of their stay);
 in the cost phase also by opening every candidate the LP opens, re-solving with the sites fixed and closing the
-partly open ones while that pays. The MIP then runs on the priced columns, with reduced-cost fixing, for a
-share of the time limit. A phase is ``optimal`` when its MIP
-value meets that full-model bound (within 1e-9 relative; the unmet phases' objectives are integers, so the bound
-is rounded up), else ``feasible`` with the bound and the gap. When HiGHS stops without a solution, the LP's
-values rounded down (and the rest unmet) are the plan: still feasible, since rounding down never fills a site
-more.
+partly open ones while that pays; then a fix-and-solve MIP (every column the LP sets to a whole number fixed, the
+cohorts it splits free). Only if the plan is still short of the bound does the MIP run on every priced column,
+with reduced-cost fixing, for a share of the time limit (``models.observation.daily_solve``). A phase is
+``optimal`` when its plan meets that full-model bound (within :data:`RELATIVE_TOLERANCE`; the unmet phases'
+objectives are integers, so the bound is rounded up), else ``feasible`` with the bound and the gap. When HiGHS
+stops without a solution, the LP's values rounded down (and the rest unmet) are the plan: still feasible, since
+rounding down never fills a site more.
 
 Output tables: ``stays`` (home_id, group, cause, site_id, arrival_day, departure_day = arrival_day + stay,
 persons), ``occupancy`` (site_id, day, persons, persons_disabled, capacity; open sites), ``cohort_unmet`` (home_id,
