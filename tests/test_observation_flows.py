@@ -44,7 +44,8 @@ def test_two_homes_sharing_a_full_site_gain_from_the_site_they_reach() -> None:
     instance = _instance([(3, False), (2, False)], [1, 1], [(0, 0), (1, 0), (1, 1)])
     assert solve_unmet_optimum(instance) == (0, 3)
     everyone = np.ones(2, bool)
-    gains = gains_with_unlimited_rooms(instance, everyone, [np.array([0]), np.array([1]), np.array([0, 1])])
+    placed, gains = gains_with_unlimited_rooms(instance, everyone, [np.array([0]), np.array([1]), np.array([0, 1])])
+    assert placed == 2
     assert gains.tolist() == [3, 1, 3]
 
 
@@ -70,7 +71,8 @@ def test_gains_equal_a_new_maximum_flow_with_the_sites_raised(case: tuple[Instan
     instance, site_sets, groups = case
     before = max_placed(instance, groups)
     assert before is not None
-    gains = gains_with_unlimited_rooms(instance, groups, site_sets)
+    placed, gains = gains_with_unlimited_rooms(instance, groups, site_sets)
+    assert placed == before
     for sites, gain in zip(site_sets, gains, strict=True):
         capacity = instance.sites["capacity"].to_numpy().copy()
         capacity[sites] += 1000

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from models.flow import FlowError, MaxFlow
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.location import Core
 
@@ -19,10 +20,9 @@ def max_placed(instance: Instance, groups: BoolArray) -> int | None:
     """Most persons of the ``groups`` that every non-closed site, open, can take (a maximum flow); None on failure."""
     network = _placement_network(instance, groups)
     try:
-        flows = network.flows()
-    except RuntimeError:
+        return MaxFlow(network.tails, network.heads, network.capacities).solve(network.source, network.sink)
+    except FlowError:
         return None
-    return int(flows[network.tails == network.source].sum())
 
 
 def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
@@ -35,27 +35,34 @@ def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
     return int(persons[disabled].sum()) - placed_disabled, int(persons.sum()) - placed_all
 
 
-def gains_with_unlimited_rooms(instance: Instance, groups: BoolArray, site_sets: list[IntArray]) -> IntArray:
-    """Per set of sites: how many more persons of the ``groups`` are placed when those sites get unlimited rooms.
+def gains_with_unlimited_rooms(
+    instance: Instance, groups: BoolArray, site_sets: list[IntArray]
+) -> tuple[int, IntArray]:
+    """Persons of the ``groups`` placed, and per set of sites how many more are placed when those sites get
+    unlimited rooms.
 
     Exact, from one maximum flow: raising capacities only adds augmenting paths to the old flow's residual graph,
     and every such path runs through nodes the source reaches in that graph (the source side ``R`` of the minimum
     cut) and ends at a raised site in ``R``. So a set without a site in ``R`` gains nothing (no solve), and the
     others' gain is the maximum flow, in the residual graph restricted to the components of ``R`` they touch, from
     the source to their sites.
+
+    Raises
+    ------
+    FlowError
+        If a maximum flow is not reported optimal.
     """
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
+    from scipy.sparse.csgraph import connected_components
 
     network = _placement_network(instance, groups)
-    flows = network.flows()
-    residual_tail, residual_head, residual = network.residual(flows)
-    nodes = network.nodes
-    graph = coo_matrix((np.ones(len(residual_tail)), (residual_tail, residual_head)), shape=(nodes, nodes)).tocsr()
-    reached = np.zeros(nodes, bool)
-    reached[breadth_first_order(graph, network.source, directed=True, return_predecessors=False)] = True
+    solver = MaxFlow(network.tails, network.heads, network.capacities)
+    placed = solver.solve(network.source, network.sink)
+    reached = solver.source_side(network.nodes)
+    residual_tail, residual_head, residual = network.residual(solver.flows())
     inner = reached[residual_tail] & reached[residual_head] & (residual_tail < network.source)
     inner &= residual_head < network.source
+    nodes = network.nodes
     components = connected_components(
         coo_matrix((np.ones(int(inner.sum())), (residual_tail[inner], residual_head[inner])), shape=(nodes, nodes)),
         directed=False,
@@ -67,7 +74,7 @@ def gains_with_unlimited_rooms(instance: Instance, groups: BoolArray, site_sets:
         if len(raised):
             touched = np.isin(components, np.unique(components[raised])) & reached
             gains[position] = network.augmenting(touched, raised, residual_tail, residual_head, residual)
-    return gains
+    return placed, gains
 
 
 @dataclass(frozen=True)
@@ -91,17 +98,6 @@ class _PlacementNetwork:
     def site_node(self, sites: IntArray) -> IntArray:
         return self.group_count + np.asarray(sites, np.int64)
 
-    def flows(self) -> IntArray:
-        from ortools.graph.python import max_flow
-
-        flow = max_flow.SimpleMaxFlow()
-        ids = flow.add_arcs_with_capacity(
-            self.tails.astype(np.int32), self.heads.astype(np.int32), self.capacities.astype(np.int64)
-        )
-        if flow.solve(self.source, self.sink) != flow.OPTIMAL:
-            raise RuntimeError("maximum flow failed")
-        return np.asarray(flow.flows(ids), dtype=np.int64)
-
     def residual(self, flows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
         """Residual arcs (tail, head, capacity): forward where an arc has room, backward where it carries flow."""
         forward, backward = flows < self.capacities, flows > 0
@@ -115,21 +111,15 @@ class _PlacementNetwork:
         self, touched: BoolArray, raised: IntArray, tails: IntArray, heads: IntArray, residual: IntArray
     ) -> int:
         """Maximum flow from the source to the ``raised`` sites over the residual arcs among ``touched`` nodes."""
-        from ortools.graph.python import max_flow
-
         sink = self.sink
         keep = (touched[heads] | (heads == self.source)) & (touched[tails] | (tails == self.source))
         keep &= (heads != sink) & (tails != sink)
         big = int(self.capacities[self.heads != sink].sum()) + 1
-        flow = max_flow.SimpleMaxFlow()
-        flow.add_arcs_with_capacity(
-            np.concatenate([tails[keep], raised]).astype(np.int32),
-            np.concatenate([heads[keep], np.full(len(raised), sink)]).astype(np.int32),
-            np.concatenate([residual[keep], np.full(len(raised), big)]).astype(np.int64),
-        )
-        if flow.solve(self.source, sink) != flow.OPTIMAL:
-            raise RuntimeError("maximum flow failed")
-        return int(flow.optimal_flow())
+        return MaxFlow(
+            np.concatenate([tails[keep], raised]),
+            np.concatenate([heads[keep], np.full(len(raised), sink)]),
+            np.concatenate([residual[keep], np.full(len(raised), big)]),
+        ).solve(self.source, sink)
 
 
 def _placement_network(instance: Instance, groups: BoolArray) -> _PlacementNetwork:

@@ -66,7 +66,8 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
         ranked: disabled persons first, then all persons, then fewer rooms; among equals, the district where
         more of the persons left without a room live comes first.
     """
-    from models.observation.flows import gains_with_unlimited_rooms, solve_unmet_optimum
+    from models.flow import FlowError
+    from models.observation.flows import gains_with_unlimited_rooms
     from models.observation.instance import prepare
 
     columns = ["district_id", "disabled", "other", "rooms", "barrier_free_rooms", "same_as"]
@@ -78,10 +79,6 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
         inputs.sites_per_street_min,
         inputs.barrier_free_for_disabled,
     )
-    before = solve_unmet_optimum(instance)
-    if before is None or before[1] == 0:
-        return pd.DataFrame(columns=columns)
-    unmet_disabled = before[0]
     sites = instance.sites
     districts = sites["street_id"].map(street_district).fillna("").astype(str)
     groups = instance.groups
@@ -89,14 +86,13 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
     per_room = max(1, int(inputs.persons_per_room))
     probed = sorted(d for d in districts[sites["usable"]].unique() if d)
     site_sets = [np.flatnonzero(sites["usable"].to_numpy(bool) & (districts == d).to_numpy()) for d in probed]
-    everyone = np.ones(len(groups), bool)
-    gained = gains_with_unlimited_rooms(instance, everyone, site_sets)
-    disabled_mask = instance.disabled
-    gained_disabled = (
-        gains_with_unlimited_rooms(instance, disabled_mask, site_sets)
-        if unmet_disabled > 0
-        else np.zeros(len(probed), np.int64)
-    )
+    try:  # a district gains nothing while everyone of a group is placed (no augmenting path: no solve)
+        placed, gained = gains_with_unlimited_rooms(instance, np.ones(len(groups), bool), site_sets)
+        _, gained_disabled = gains_with_unlimited_rooms(instance, instance.disabled, site_sets)
+    except FlowError:
+        return pd.DataFrame(columns=columns)
+    if placed == int(instance.persons.sum()):
+        return pd.DataFrame(columns=columns)
     rows = []
     for district, total, disabled in zip(probed, gained, gained_disabled, strict=True):
         if total <= 0:
