@@ -561,9 +561,27 @@ def _keep_best(suppliers: list[IntArray], demands: list[IntArray], reduced: list
     values = np.concatenate(reduced)
     order = np.lexsort((values, demand))
     supplier, demand, values = supplier[order], demand[order], values[order]
-    starts = np.r_[True, demand[1:] != demand[:-1]]
-    rank = np.arange(demand.size) - np.maximum.accumulate(np.where(starts, np.arange(demand.size), 0))
-    keep = np.lexsort((values, rank))[:budget]
+    keep = np.lexsort((values, ranks_within_groups(demand)))[:budget]
     suppliers[:] = [supplier[keep]]
     demands[:] = [demand[keep]]
     reduced[:] = [values[keep]]
+
+
+def ranks_within_groups(group: IntArray) -> IntArray:
+    """Each entry's position within its run of equal values of ``group`` (sorted by group): 0, 1, ... per run."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[True, group[1:] != group[:-1]]
+    return np.arange(len(group)) - np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
+
+
+def most_negative_per_group(
+    group: IntArray, reduced: FloatArray | IntArray, negative: npt.NDArray[np.bool_], per_group: int
+) -> IntArray:
+    """Positions (sorted) of the ``negative`` entries, at most ``per_group`` per group, the most negative first:
+    a few columns per round keep a restricted problem small; pricing ends only when none is negative."""
+    chosen = np.flatnonzero(negative)
+    if not len(chosen):
+        return chosen
+    order = chosen[np.lexsort((reduced[chosen], group[chosen]))]
+    return np.sort(order[ranks_within_groups(group[order]) < per_group])

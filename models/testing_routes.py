@@ -32,7 +32,7 @@ import pandas as pd
 
 from models.flow import min_cost_flow
 from models.geo import EARTH_KM, km
-from models.pricing import residual_potentials
+from models.pricing import is_member, most_negative_per_group, residual_potentials
 
 START_LABS = 8
 """Nearest labs each street starts with (a start, not a restriction: every other pair is priced)."""
@@ -95,7 +95,7 @@ def _start_arcs(streets: pd.DataFrame, labs: pd.DataFrame, tree: Any) -> tuple[I
 
 
 def _negative_pairs(
-    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: set[int], reach: IntArray
+    streets: pd.DataFrame, labs: pd.DataFrame, potential: IntArray, inside: IntArray, reach: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
     """The left-out pairs with ``c_sl - p_s + p_l < 0``, at most :data:`ENTERING_PER_STREET` per street (the most
     negative): (street, lab, cost); empty when none is left.
@@ -103,7 +103,8 @@ def _negative_pairs(
     The labs are cut into :data:`POTENTIAL_BANDS` bands of ``p_l``. A pair of a band is negative only if
     ``c_sl < R_sb = p_s - min_band p_l``. When ``R_sb`` is at most ``reach_s`` (the cost of the street's furthest
     start lab) every lab that near is a start arc, so the street skips the band; the others ask the band's k-d tree
-    for its labs within ``10 km < R_sb + 0.5`` (``round(10 km) < R_sb``) and check those exactly.
+    for its labs within ``10 km < R_sb + 0.5`` (``round(10 km) < R_sb``) and check those exactly. ``inside``: the
+    sorted keys ``street * labs + lab`` of the pairs in the network.
     """
     from scipy.spatial import cKDTree
 
@@ -133,12 +134,8 @@ def _negative_pairs(
     lab = np.concatenate([part[1] for part in parts]) if parts else np.zeros(0, np.int64)
     cost = _pair_costs(streets, labs, street, lab)
     reduced = cost - street_potential[street] + lab_potential[lab]
-    negative = np.flatnonzero(reduced < 0)
-    negative = negative[[key not in inside for key in (street * lab_count + lab)[negative].tolist()]]
-    ranked = negative[np.lexsort((reduced[negative], street[negative]))]
-    first = np.r_[True, street[ranked][1:] != street[ranked][:-1]] if len(ranked) else np.zeros(0, bool)
-    rank = np.arange(len(ranked)) - np.maximum.accumulate(np.where(first, np.arange(len(ranked)), 0))
-    chosen = ranked[rank < ENTERING_PER_STREET]
+    negative = (reduced < 0) & ~is_member(street * lab_count + lab, inside)
+    chosen = most_negative_per_group(street, reduced, negative, ENTERING_PER_STREET)
     return street[chosen], lab[chosen], cost[chosen]
 
 
@@ -160,7 +157,6 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
 
     tree = cKDTree(_unit_vectors(labs))
     street, lab, cost, reach = _start_arcs(streets, labs, tree)
-    inside = set((street * lab_count + lab).tolist())
     sink, total = street_count + lab_count, int(supply.sum())
     rounds, proven = 0, False
     while True:
@@ -174,6 +170,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         if rounds >= PRICING_ROUNDS:
             break
         potential = residual_potentials(sink + 1, tails, heads, caps, costs, flows)
+        inside = np.sort(street * lab_count + lab)
         more_street, more_lab, more_cost = _negative_pairs(streets, labs, potential, inside, reach)
         if not len(more_street):
             proven = True
@@ -181,7 +178,6 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         street = np.concatenate([street, more_street])
         lab = np.concatenate([lab, more_lab])
         cost = np.concatenate([cost, more_cost])
-        inside.update((more_street * lab_count + more_lab).tolist())
     arc_flow = flows[: len(street)]
     unrouted = int(flows[len(street) + lab_count :].sum())
     return Routes(street, lab, arc_flow, cost, unrouted, rounds, len(street), proven)

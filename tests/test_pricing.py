@@ -23,7 +23,9 @@ from models.pricing import (
     MatrixArcCosts,
     check_potentials,
     cost_scale,
+    most_negative_per_group,
     price,
+    ranks_within_groups,
     residual_arcs,
     residual_potentials,
     shortest_distances,
@@ -197,3 +199,12 @@ def test_pricing_keeps_the_most_negative_pairs_within_the_budget() -> None:
     # every pair is negative: supplier 1 (-9) beats supplier 0 (-5) for each demand, one pair per demand first
     assert found.negative == 6 and found.supplier.tolist() == [1, 1, 1]
     assert sorted(found.demand.tolist()) == [0, 1, 2]
+
+
+def test_the_most_negative_entries_per_group_enter_at_most_k_each() -> None:
+    group = np.array([0, 1, 0, 0, 1, 2], np.int64)
+    reduced = np.array([-1.0, -5.0, -3.0, -2.0, 4.0, -1.0])
+    assert most_negative_per_group(group, reduced, reduced < 0, 2).tolist() == [1, 2, 3, 5]
+    assert most_negative_per_group(group, reduced, reduced < 0, 1).tolist() == [1, 2, 5]
+    assert most_negative_per_group(group, reduced, reduced < -10, 1).tolist() == []
+    assert ranks_within_groups(np.array([4, 4, 4, 7, 9, 9], np.int64)).tolist() == [0, 1, 2, 0, 0, 1]

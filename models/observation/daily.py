@@ -284,18 +284,6 @@ class DailyModel:
         return float(self.solver.getInfo().objective_function_value)
 
 
-def best_per_cohort(cohort: IntArray, reduced: FloatArray, negative: npt.NDArray[np.bool_]) -> IntArray:
-    """The pairs with a negative reduced cost, at most :data:`ENTERING_PER_COHORT` per cohort (the most negative):
-    a few columns per round keep the LP small; pricing ends only when no pair is negative."""
-    chosen = np.flatnonzero(negative)
-    if not len(chosen):
-        return chosen
-    order = chosen[np.lexsort((reduced[chosen], cohort[chosen]))]
-    first = np.r_[True, cohort[order][1:] != cohort[order][:-1]]
-    rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-    return np.sort(order[rank < ENTERING_PER_COHORT])
-
-
 def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
     """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective."""
     free, count = len(model.free_sites), len(model.cohorts.group)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.observation.daily import (
+    ENTERING_PER_COHORT,
     FEASIBLE_SOLUTION,
     INTEGRALITY_TOLERANCE,
     PRICING_ROUNDS,
@@ -27,10 +28,10 @@ from models.observation.daily import (
     FloatArray,
     IntArray,
     PhaseOutcome,
-    best_per_cohort,
     outcome,
 )
 from models.observation.instance import members
+from models.pricing import most_negative_per_group
 
 FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
@@ -48,7 +49,8 @@ def solve_phase(
         model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
         bound = model.objective()
         reduced = model.reduced_costs()
-        entering = best_per_cohort(model.pair_cohort, reduced, (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside)
+        negative = (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside
+        entering = most_negative_per_group(model.pair_cohort, reduced, negative, ENTERING_PER_COHORT)
         rounds += 1
         if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
             break
