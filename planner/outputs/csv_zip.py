@@ -115,21 +115,20 @@ def _datapackage(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
 
 def write_zip(plan: Plan, target: IO[bytes]) -> None:
     """One CSV per table, ``plan.json`` and ``datapackage.json`` into a zip file object."""
-    tables = plan_tables(plan)
+    write_tables_zip(plan_tables(plan), target, {"plan.json": to_json_bytes(plan)})
+
+
+def write_tables_zip(
+    tables: Mapping[str, pd.DataFrame], target: IO[bytes], extra: Mapping[str, bytes] | None = None
+) -> None:
+    """One CSV per table, the ``extra`` files (name -> bytes) and the tables' ``datapackage.json`` into a zip
+    file object: the plan's zip, or the full tables a workbook summarises by district
+    (``planner.outputs.by_district``)."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, frame in tables.items():
             archive.writestr(f"{name}.csv", csv_bytes(frame))
-        archive.writestr("plan.json", to_json_bytes(plan))
-        package = json.dumps(_datapackage(tables), ensure_ascii=False, indent=2)
-        archive.writestr("datapackage.json", package.encode("utf-8"))
-
-
-def write_tables_zip(tables: Mapping[str, pd.DataFrame], target: IO[bytes]) -> None:
-    """Some tables (one CSV each) and their ``datapackage.json`` into a zip file object: the full tables a
-    workbook summarises by district (``planner.outputs.by_district``)."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, frame in tables.items():
-            archive.writestr(f"{name}.csv", csv_bytes(frame))
+        for name, payload in (extra or {}).items():
+            archive.writestr(name, payload)
         package = json.dumps(_datapackage(tables), ensure_ascii=False, indent=2)
         archive.writestr("datapackage.json", package.encode("utf-8"))
 

@@ -119,8 +119,9 @@ def _xlsx_writer(
     names: Mapping[str, str] | None = None,
     border: pd.DataFrame | None = None,
     district_of: Mapping[str, str] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Writer:
-    return lambda handle: write_workbook(plan, handle, language, names, border, district_of)
+    return lambda handle: write_workbook(plan, handle, language, names, border, district_of, tables)
 
 
 def _zip_writer(plan: Plan, language: str = "en", names: Mapping[str, str] | None = None, border: Any = None) -> Writer:
@@ -224,9 +225,10 @@ def write_plan(
     staged: list[tuple[Path, Path]] = []
     try:
         for target in targets:
-            if target.suffix.lower() == ".xlsx":
-                writer = _xlsx_writer(plan, language, names, border, district_of)
-                staged.extend(_details_beside(plan, target) if district_of is not None else [])
+            if target.suffix.lower() == ".xlsx" and district_of is not None:
+                tables = plan_tables(plan)  # once, for the workbook and the details beside it
+                staged.extend(_details_beside(tables, target))
+                writer = _xlsx_writer(plan, language, names, border, district_of, tables)
             else:
                 writer = _MAKERS[target.suffix.lower()](plan, language, names, border)
             staged.append((_stage(target, writer), target))
@@ -240,9 +242,8 @@ def write_plan(
         raise
 
 
-def _details_beside(plan: Plan, workbook: Path) -> list[tuple[Path, Path]]:
+def _details_beside(tables: Mapping[str, pd.DataFrame], workbook: Path) -> list[tuple[Path, Path]]:
     """The staged details zip of a workbook's summarised tables, if it has any."""
-    tables = plan_tables(plan)
     long = {name: tables[name] for name in oversized(tables)}
     if not long:
         return []

@@ -79,14 +79,19 @@ COVER_ONLY: frozenset[str] = frozenset({"kpis", "scenario", "rules", "stages", "
 
 
 def workbook_tables(
-    plan: Plan, naming: Naming, border: pd.DataFrame | None = None, district_of: Mapping[str, str] | None = None
+    plan: Plan,
+    naming: Naming,
+    border: pd.DataFrame | None = None,
+    district_of: Mapping[str, str] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[tuple[str, pd.DataFrame, dict[str, float]]]:
     """``(table name, coordinator table, totals)`` of every sheet after the cover: compliance, each stage's
     tables in the registry's order, the explanations and what more resources would buy; for a district's part
     (``planner.report.district``), what crosses its border. With ``district_of`` (id -> district), a table of
     more than :data:`~planner.outputs.by_district.SHEET_ROWS_MAX` rows is summarised by district
-    (``planner.outputs.by_district``; its full rows go to the details zip beside the workbook)."""
-    tables = plan_tables(plan)
+    (``planner.outputs.by_district``; its full rows go to the details zip beside the workbook). ``tables``: the
+    plan's tables when the caller has them already (``planner.outputs.tables.plan_tables``)."""
+    tables = dict(plan_tables(plan) if tables is None else tables)
     if border is not None:
         tables = {"border": border, **tables}
     order = ["compliance", *(n for n in tables if n not in COVER_ONLY and n != "compliance")]
@@ -106,12 +111,14 @@ def write_workbook(
     names: Mapping[str, str] | None = None,
     border: pd.DataFrame | None = None,
     district_of: Mapping[str, str] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """The plan a coordinator forwards, in ``language``: a cover sheet (``planner.outputs.cover``), then the
     compliance checklist, each stage's tables, the explanations and the marginal values, one sheet each, with
     names beside ids (``names``: id -> display name in that language); ``border``: a district's flows across its
     border (``planner.report.district.border_flows``), on a sheet after the checklist; ``district_of`` (id ->
-    district): long tables summarised by district (:func:`workbook_tables`)."""
+    district): long tables summarised by district (:func:`workbook_tables`); ``tables``: the plan's tables, if
+    the caller has them."""
     import xlsxwriter
 
     naming = Naming(language, dict(names or {}))
@@ -122,7 +129,7 @@ def write_workbook(
     styles = formats(workbook)
     used = {table_label("summary", language).lower()}
     write_cover(workbook, styles, plan, naming, table_label("summary", language))
-    for name, frame, totals in workbook_tables(plan, naming, border, district_of):
+    for name, frame, totals in workbook_tables(plan, naming, border, district_of, tables):
         write_table_sheet(workbook, styles, sheet_name(table_label(name, language), used), name, frame, totals)
     workbook.close()
 
