@@ -518,9 +518,14 @@ def class_deadline(deadline: float, classes_left: int) -> float:
 
 def complete_phases(instance: DrugInstance) -> tuple[Fraction, int, int]:
     """Phases (i)-(ii) with every pair allowed: ``t*`` and ``F`` from the totals (no flow needed)."""
-    stock_total = int(instance.stock.sum())
-    rate = largest_rate_within(instance.need[instance.in_max_min], stock_total)
-    return rate, min(stock_total, int(instance.need.sum())), 0
+    rate, allocated = complete_optima(instance.need, instance.in_max_min, int(instance.stock.sum()))
+    return rate, allocated, 0
+
+
+def complete_optima(need: IntArray, in_max_min: npt.NDArray[np.bool_], stock_total: int) -> tuple[Fraction, int]:
+    """``t* = largest_rate_within(need of the max-min institutions, stock)`` and ``F = min(stock, need)``: the
+    optima of phases (i)-(ii) when every pair is allowed (module docstring)."""
+    return largest_rate_within(need[in_max_min], stock_total), min(stock_total, int(need.sum()))
 
 
 def listed_arc_phases(instance: DrugInstance) -> tuple[Fraction, int, int]:

@@ -17,8 +17,8 @@ each level of the lexicographic objective moves:
   class is solved again (``models.drugs``: lowest fill rate of care homes and clinics, then the shortfall,
   then pack-minutes). Depots that reach the same institutions buy the same, so one solve serves them all; with
   every pair allowed (``all_pairs``, the pipeline's model) every depot reaches every institution, so the packs
-  placed and the fill rates are the same for every depot (``models.drugs``: both are closed-form in the class's
-  total stock) and one solve, at the depot nearest the institutions it seeds, serves the class.
+  placed and the fill rates are the same for every depot and closed-form in the class's total stock
+  (``models.drugs.complete_optima``): no solve at all.
 - ambulances (:func:`ambulance_probes`): a district with homes not covered for want of ambulance time gets
   one, two, four more ambulances (:data:`AMBULANCE_STEPS`) until the covered transfers stop growing.
 
@@ -285,22 +285,19 @@ def _pack_effect(
 ) -> tuple[int, float]:
     """Packs the ``probe``'s class places beyond the solved plan's (``targets``) and its lowest fill rate.
 
-    With every pair allowed both are closed-form in the class's total stock (``models.drugs.complete_phases``:
-    ``F = min(stock, need)`` and ``t* = largest_rate_within(need of the priority institutions, stock)``), so no
-    solve is needed; on listed arcs the stage's model is solved again.
+    With every pair allowed both are closed-form in the class's total stock (``models.drugs.complete_optima``), so
+    no solve is needed; on listed arcs the stage's model is solved again.
     """
     if getattr(probe, "all_pairs", None) is None:
         solved = solve(probe, PROBE_OPTIONS)
         after = solved.table("fill").iloc[0]
         return int(targets["shortfall"].sum()) - int(after["shortfall"]), lowest_fill(solved.table("targets"))
-    from models.drugs import largest_rate_within
+    from models.drugs import complete_optima
 
-    stock = int(probe.depots["stock"].sum())
     need = targets["need"].to_numpy(np.int64)
-    placed_before = int(targets["allocated"].sum())
     priority = targets["priority"].to_numpy(bool) & (need > 0)
-    rate = largest_rate_within(need[priority], stock).value if priority.any() else 1.0
-    return min(stock, int(need.sum())) - placed_before, rate
+    rate, allocated = complete_optima(need, priority, int(probe.depots["stock"].sum()))
+    return allocated - int(targets["allocated"].sum()), rate.value
 
 
 # --- ambulances -------------------------------------------------------------------------------------------------
