@@ -153,12 +153,17 @@ def _fixed_and_solved(
             break
         loose = np.zeros(len(model.cohorts.group), bool)
         loose[cohort[neighbours]] = True
-        found = _solved_around(model, lp_values, loose[cohort], deadline)
-        if found is not None:
-            plan = outcome(model, found)
-            if plan.objective < best and model.holds(plan.unmet):
-                values, best = found, plan.objective
+        values, best = _better(model, _solved_around(model, lp_values, loose[cohort], deadline), values, best)
     return values, best
+
+
+def _better(model: DailyModel, found: FloatArray | None, values: FloatArray, best: float) -> tuple[FloatArray, float]:
+    """``found`` and its objective when it is a plan that costs less than ``best`` and keeps the held unmet
+    optimum, else ``values`` and ``best``."""
+    if found is None:
+        return values, best
+    plan = outcome(model, found)
+    return (found, plan.objective) if plan.objective < best and model.holds(plan.unmet) else (values, best)
 
 
 def _solved_around(
@@ -192,11 +197,8 @@ def _improved_by_mip(
         zeros = np.zeros(len(fixed))
         model.solver.changeColsBounds(len(fixed), fixed.astype(np.int32), zeros, zeros)
     model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
-    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
-        return values
-    found = np.rint(model.values())
-    plan = outcome(model, found)
-    return found if plan.objective < best and model.holds(plan.unmet) else values
+    found = np.rint(model.values()) if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
+    return _better(model, found, values, best)[0]
 
 
 def _rounded(bound: float, integral_objective: bool) -> float:
