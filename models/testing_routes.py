@@ -32,7 +32,7 @@ import pandas as pd
 
 from models.flow import min_cost_flow
 from models.geo import EARTH_KM, km
-from models.pricing import is_member, most_negative_per_group, residual_potentials
+from models.pricing import IntArray, is_member, most_negative_per_group, residual_potentials
 
 START_LABS = 8
 """Nearest labs each street starts with (a start, not a restriction: every other pair is priced)."""
@@ -43,7 +43,6 @@ POTENTIAL_BANDS = 16
 """Bands of lab potentials a pricing pass asks the k-d tree about (a tighter radius per band)."""
 ENTERING_PER_STREET = 4
 """Most negative left-out pairs a street gains per round (pricing ends only when none is negative)."""
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,12 @@ class Routes:
     cost: IntArray
     unrouted: int
     rounds: int
-    arcs: int
     proven: bool
+
+    @property
+    def arcs(self) -> int:
+        """Street -> lab arcs in the final network."""
+        return len(self.street)
 
     @property
     def tube_km_x10(self) -> int:
@@ -180,7 +183,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         cost = np.concatenate([cost, more_cost])
     arc_flow = flows[: len(street)]
     unrouted = int(flows[len(street) + lab_count :].sum())
-    return Routes(street, lab, arc_flow, cost, unrouted, rounds, len(street), proven)
+    return Routes(street, lab, arc_flow, cost, unrouted, rounds, proven)
 
 
 __all__ = ["SHORTFALL_COST", "START_LABS", "Routes", "route_tubes"]
