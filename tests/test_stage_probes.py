@@ -94,7 +94,7 @@ def test_any_districts_pools_meet_the_same_needs_so_one_row_names_them_all() -> 
     assert rows[0]["resource_id"] == deficit.idxmax(), "named first: the district whose needs exceed its pools most"
 
 
-def test_with_every_depot_pair_allowed_every_depot_buys_the_same_so_one_solve_names_them_all() -> None:
+def test_with_every_depot_pair_allowed_every_depot_buys_the_same_so_one_row_names_them_all() -> None:
     """22 more depots, further and further away: each institution's arcs seed its 20 nearest only, but any depot may
     serve any institution, so more packs at any of them place the same packs and lift the same fill rate; each
     drug's rows name one depot and the 22 others as buying the same."""
