@@ -418,9 +418,7 @@ def drug_instance(
 ) -> DrugInstance:
     """The instance of one class: its depots (stock summed per depot), institutions and arcs with need > 0."""
     depot_universe, institution_universe = universes
-    drug_depots = depot_rows.groupby("depot_id", sort=False, as_index=False).agg(
-        district_id=("district_id", "first"), stock=("stock", "sum")
-    )
+    drug_depots = depot_stock(depot_rows)
     drug_depots["drug"] = drug
     depot_local = local_index(positions(drug_depots["depot_id"], depot_universe), depot_universe.size)
     institution_local = local_index(
@@ -453,6 +451,16 @@ def drug_instance(
         priority=priority,
         in_max_min=priority & stocked_reach,
         complete=complete,
+    )
+
+
+def depot_stock(depot_rows: pd.DataFrame) -> pd.DataFrame:
+    """``depot_id, district_id, stock`` of one class: a depot listed twice has its stock summed (first district)."""
+    if not depot_rows["depot_id"].duplicated().any():
+        frame = depot_rows[["depot_id", "district_id", "stock"]].reset_index(drop=True)
+        return frame.astype({"stock": np.int64})
+    return depot_rows.groupby("depot_id", sort=False, as_index=False).agg(
+        district_id=("district_id", "first"), stock=("stock", "sum")
     )
 
 
@@ -696,14 +704,17 @@ def targets_table(
         in_reach = np.full(instance.num_institutions, instance.num_depots > 0)
     else:
         in_reach = np.bincount(instance.arc_institution, minlength=instance.num_institutions) > 0
-    table = instance.institutions.copy()
-    table["allocated"] = allocated
-    table["shortfall"] = shortfall
-    table["fill_rate"] = np.where(need > 0, allocated / np.maximum(need, 1), 1.0)
-    table["reason"] = np.where(shortfall > 0, np.where(in_reach, "stock_short", "no_depot_in_reach"), "")
-    table["priority"] = instance.priority
-    table["in_max_min"] = instance.in_max_min
-    table["fill_floor"] = solution.fill_floor
+    solved = {
+        "allocated": allocated,
+        "shortfall": shortfall,
+        "fill_rate": np.where(need > 0, allocated / np.maximum(need, 1), 1.0),
+        "reason": np.where(shortfall > 0, np.where(in_reach, "stock_short", "no_depot_in_reach"), ""),
+        "priority": instance.priority,
+        "in_max_min": instance.in_max_min,
+        "fill_floor": solution.fill_floor,
+    }
+    given = instance.institutions.drop(columns=[c for c in solved if c in instance.institutions.columns])
+    table = pd.concat([given.reset_index(drop=True), pd.DataFrame(solved)], axis=1)
     return table[TARGET_COLUMNS + [c for c in table.columns if c not in TARGET_COLUMNS]]
 
 

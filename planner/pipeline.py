@@ -98,7 +98,7 @@ def make_plan(
     for index, stage in enumerate(STAGES):
         if progress is not None:
             progress(stage.name, index, len(STAGES))
-        context = context.with_result(stage.name, stage.run(context, options))
+        context = stage.run_into(context, options)
     results = context.results
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)

@@ -7,7 +7,7 @@ one candidate), 2 ambulance stations, 2 reserve pools and 1 depot. Every cell is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,3 +153,14 @@ def document(plan: Plan) -> dict[str, Any]:
     from planner.outputs.plan_json import plan_to_json
 
     return plan_to_json(plan)
+
+
+@pytest.fixture(scope="module")
+def pricing_from_the_seed() -> Iterator[None]:
+    """Transportation cost phases start from the caller's seed arcs however few pairs there are, so that tiny
+    instances exercise the feasibility repair and the pricing (``models.transport.EVERY_PAIR_MAX`` off)."""
+    import models.transport
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(models.transport, "EVERY_PAIR_MAX", 0)
+        yield

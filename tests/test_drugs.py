@@ -23,6 +23,8 @@ from models.drugs import class_deadline, largest_rate_within, solve_drugs
 from models.flow import FlowError
 from models.pricing import AllPairs, MatrixArcCosts
 
+pytestmark = pytest.mark.usefixtures("pricing_from_the_seed")
+
 KINDS = ("care_home", "clinic", "hospital")
 
 

@@ -22,6 +22,8 @@ from models.base import SolveOptions, Status
 from models.nursing import build_instance, solve_nursing, unmet_per_tier
 from models.pricing import AllPairs, MatrixArcCosts
 
+pytestmark = pytest.mark.usefixtures("pricing_from_the_seed")
+
 TIERS = ("transfer_1to1", "backfill", "self_care")
 Instance = tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int, pd.DataFrame]
 

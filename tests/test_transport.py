@@ -15,10 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+import models.transport
 from models.base import Status
 from models.flow import FlowError
 from models.pricing import CompleteArcs, MatrixArcCosts
 from models.transport import ArcSet, TransportProblem, bridging_pairs, solve_transport, worth_keeping
+
+pytestmark = pytest.mark.usefixtures("pricing_from_the_seed")
 
 
 def problem_on(
@@ -91,6 +94,20 @@ def test_nearest_arcs_strand_supply_and_repair_plus_pricing_reach_the_optimum() 
         (int(s), int(d)): int(f) for s, d, f in zip(solution.supplier, solution.demand, solution.flow, strict=True) if f
     }
     assert shipped == {(0, 0): 2, (0, 1): 2, (1, 2): 2, (1, 3): 2}
+
+
+def test_a_small_problem_starts_from_every_pair_and_needs_no_pricing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same stranding instance with the default: 2 x 4 pairs is below EVERY_PAIR_MAX, one flow over all of them
+    monkeypatch.setattr(models.transport, "EVERY_PAIR_MAX", 8)
+    matrix = np.array([[1.0, 2.0, 3.0, 4.0], [30.0, 20.0, 10.0, 5.0]])
+    problem = problem_on(matrix, [4, 10], [(d, 0, 2) for d in range(4)], [8])
+    solution = solve_transport(problem)
+    assert solution.stats["arcs_seed"] == 8 and solution.stats["pricing_rounds"] == 0
+    assert solution.stats["arcs_feasibility"] == 0 and solution.stats["arcs_priced_in"] == 0
+    assert solution.status is Status.OPTIMAL and solution.bound == pytest.approx(solution.objective)
+    assert solution.objective == pytest.approx(2 * (1 + 2 + 10 + 5))
+    monkeypatch.setattr(models.transport, "EVERY_PAIR_MAX", 7)  # one pair more than allowed: from the seed
+    assert solve_transport(problem).stats["arcs_seed"] == 4
 
 
 def test_pricing_replaces_a_seeded_plan_that_is_feasible_but_dear() -> None:

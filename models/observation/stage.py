@@ -10,7 +10,14 @@ import pandas as pd
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.observation.facility import solve_facility_location
 from models.observation.flows import solve_unmet_optimum
-from models.observation.instance import DEFAULT_OPTIONS, STAGE, TABLES_SECONDS_PER_ARC, TABLES_SHARE, prepare
+from models.observation.instance import (
+    DEFAULT_OPTIONS,
+    STAGE,
+    TABLES_SECONDS_PER_ARC,
+    TABLES_SHARE,
+    Instance,
+    prepare,
+)
 from models.observation.tables import (
     assignments_table,
     empty_tables,
@@ -32,6 +39,7 @@ def solve_observation(
     options: SolveOptions = DEFAULT_OPTIONS,
     cost_arcs_per_group: int | None = None,
     minutes_per_yuan: float = 1.0,
+    prepared: Instance | None = None,
 ) -> StageResult:
     """Open observation sites and place every home's groups (package docstring: formulation and method).
 
@@ -53,6 +61,9 @@ def solve_observation(
     minutes_per_yuan
         Minutes one yuan of opening cost is worth in the phase (iii) objective (1.0: the design's yuan-equivalent
         minutes).
+    prepared
+        What ``models.observation.instance.prepare`` returns for these tables and rules, when the caller has it
+        already (the pipeline's room probes read the same instance); built here otherwise.
 
     Returns
     -------
@@ -63,7 +74,9 @@ def solve_observation(
     """
     start = time.perf_counter()
     with stopwatch() as build:
-        instance = prepare(groups, sites, arcs, persons_per_room, sites_per_street_min, barrier_free_for_disabled)
+        instance = prepared or prepare(
+            groups, sites, arcs, persons_per_room, sites_per_street_min, barrier_free_for_disabled
+        )
     reserve = max(TABLES_SHARE * options.time_limit_s, TABLES_SECONDS_PER_ARC * len(instance.arcs))
     deadline = start + options.time_limit_s - reserve
     with stopwatch() as solve:

@@ -212,7 +212,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     hand = result.table("handshakes")
     if hand["covered"].astype(bool).all():
         return []
-    effects = probes.ambulance_probes(build_inputs(context), result, solve)
+    effects = probes.ambulance_probes(context.inputs_of("ambulance", build_inputs), result, solve)
     rows: list[Row] = []
     for effect in records(effects):
         en_name, zh_name = namer.both(str(effect["district_id"]))

@@ -18,7 +18,7 @@ and one line in the registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
@@ -74,7 +74,8 @@ DEFAULT_LIMITS = ArcLimits()
 class PlanContext:
     """What a stage may read: the plan's inputs and the results of the stages before it.
 
-    ``rules`` has the scenario's overrides applied; ``results`` holds the earlier stages' results by name.
+    ``rules`` has the scenario's overrides applied; ``results`` holds the earlier stages' results by name and
+    ``inputs`` the inputs their models were solved on, so the reports read them instead of building them again.
     """
 
     dataset: Dataset
@@ -84,6 +85,7 @@ class PlanContext:
     locations: Locations
     limits: ArcLimits = field(default_factory=ArcLimits)
     results: Mapping[str, StageResult] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
 
     def result(self, stage: str) -> StageResult:
         """The result of an earlier stage; raises ``KeyError`` naming the stage when it has not run."""
@@ -91,17 +93,18 @@ class PlanContext:
             raise KeyError(f"stage {stage!r} has not run before this one (ran: {', '.join(self.results) or 'none'})")
         return self.results[stage]
 
-    def with_result(self, stage: str, result: StageResult) -> PlanContext:
-        """A copy that also holds ``result`` of ``stage``."""
-        return PlanContext(
-            self.dataset,
-            self.rules,
-            self.scenario,
-            self.needs,
-            self.locations,
-            self.limits,
-            {**self.results, stage: result},
-        )
+    def with_result(self, stage: str, result: StageResult, inputs: Any = None) -> PlanContext:
+        """A copy that also holds ``result`` of ``stage`` (and the ``inputs`` it was solved on, when given)."""
+        solved_on = dict(self.inputs)
+        solved_on.pop(stage, None)
+        if inputs is not None:
+            solved_on[stage] = inputs
+        return replace(self, results={**self.results, stage: result}, inputs=solved_on)
+
+    def inputs_of(self, stage: str, build: Callable[[PlanContext], InputsT]) -> InputsT:
+        """The inputs ``stage`` was solved on, or ``build(self)`` when the context does not hold them."""
+        held = self.inputs.get(stage)
+        return held if held is not None else build(self)
 
 
 def no_rows(_result: StageResult, _context: PlanContext, _namer: Namer) -> list[Row]:
@@ -125,6 +128,11 @@ class Stage(Generic[InputsT]):
     def run(self, context: PlanContext, options: SolveOptions) -> StageResult:
         """Build the inputs from ``context`` and solve them."""
         return self.solve(self.build_inputs(context), options)
+
+    def run_into(self, context: PlanContext, options: SolveOptions) -> PlanContext:
+        """``context`` with this stage's result and the inputs it was solved on."""
+        inputs = self.build_inputs(context)
+        return context.with_result(self.name, self.solve(inputs, options), inputs)
 
 
 def compliance_rows(

@@ -243,7 +243,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     """
     if int(result.table("targets")["shortfall"].sum()) == 0:
         return []
-    effects = probes.pack_probes(build_inputs(context), result, solve)
+    effects = probes.pack_probes(context.inputs_of("drugs", build_inputs), result, solve)
     rows: list[Row] = []
     for effect in records(effects):
         others = len([d for d in str(effect["same_as"]).split(",") if d])

@@ -227,7 +227,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     """
     if int(result.table("needs")["unmet"].sum()) == 0:
         return []
-    effects = probes.nurse_probes(build_inputs(context), tuple(TIER_WORDS))
+    effects = probes.nurse_probes(context.inputs_of("nursing", build_inputs), tuple(TIER_WORDS))
     rows: list[Row] = []
     for effect in records(effects):
         others = len([d for d in str(effect["same_as"]).split(",") if d])

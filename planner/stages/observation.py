@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ import pandas as pd
 from models.base import SolveOptions, StageResult
 from models.observation import solve_observation
 from models.observation.daily_stage import daily_tables, solve_daily_observation
+from models.observation.instance import Instance, prepare
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.needs.isolation import INBOUND_PREFIX
@@ -86,6 +88,19 @@ class ObservationInputs:
     cohorts: pd.DataFrame | None = None
     """The daily plan's cohorts (``planner.needs.daily``); None plans the snapshot."""
     horizon_days: int = 1
+
+    @cached_property
+    def instance(self) -> Instance:
+        """The snapshot model's sets and data (``models.observation.instance.prepare``), built once: the solve
+        and the room probes read the same."""
+        return prepare(
+            self.groups,
+            self.sites,
+            self.arcs,
+            self.persons_per_room,
+            self.sites_per_street_min,
+            self.barrier_free_for_disabled,
+        )
 
 
 def usable_site_streets(context: PlanContext) -> set[str]:
@@ -217,6 +232,7 @@ def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
         barrier_free_for_disabled=inputs.barrier_free_for_disabled,
         options=options,
         cost_arcs_per_group=inputs.cost_arcs_per_group,
+        prepared=inputs.instance,
     )
     empty = daily_tables()
     result = replace(result, tables={**result.tables, "stays": empty["stays"], "occupancy": empty["occupancy"]})
@@ -421,7 +437,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     if unmet.empty or int(unmet["persons"].sum()) == 0:
         return []
     street_district = context.dataset.streets.set_index("street_id")["district_id"].astype(str)
-    effects = probes.room_probes(build_inputs(context), street_district)
+    effects = probes.room_probes(context.inputs_of("observation", build_inputs), street_district)
     by_group = unmet.groupby("group")["persons"].sum()
     short = {group: int(by_group.get(group, 0)) for group in GROUP_WORDS}
     rows: list[Row] = []

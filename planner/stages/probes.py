@@ -68,17 +68,9 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
     """
     from models.flow import FlowError
     from models.observation.flows import gains_with_unlimited_rooms
-    from models.observation.instance import prepare
 
     columns = ["district_id", "disabled", "other", "rooms", "barrier_free_rooms", "same_as"]
-    instance = prepare(
-        inputs.groups,
-        inputs.sites,
-        inputs.arcs,
-        inputs.persons_per_room,
-        inputs.sites_per_street_min,
-        inputs.barrier_free_for_disabled,
-    )
+    instance = inputs.instance
     sites = instance.sites
     districts = sites["street_id"].map(street_district).fillna("").astype(str)
     groups = instance.groups
