@@ -12,6 +12,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +145,15 @@ def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
     assert cost == 3.0
     assert result.status is Status.OPTIMAL
     assert (result.stats["unmet"], result.objective) == (unmet, cost)
+
+
+def test_the_linking_rows_prove_a_plan_the_weak_lp_bound_leaves_open() -> None:
+    """One person and one candidate of 10 places (opening 100, 1 minute): the daily capacity rows let the LP open a
+    tenth of it (bound 10 + 1), the linking row ``x <= min(1, 10) y`` makes it open whole, which proves the plan
+    (101) without a MIP."""
+    cohorts = [(0, False, 0, 2, 1)]
+    result = _solve(cohorts, [10], [True], [100.0], np.array([[1.0]]))
+    cost = result.phases[-1]
+    assert result.status is Status.OPTIMAL
+    assert cost.objective == pytest.approx(101.0) and cost.bound == pytest.approx(101.0)
+    assert result.stats["cost_phase"]["linking_rows"] == 1 and result.stats["cost_phase"]["linking_rounds"] == 1

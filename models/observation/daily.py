@@ -20,7 +20,9 @@ Constraints
 1. cover: ``sum_s x_cs + u_c = n_c`` for every cohort;
 2. daily capacity: ``sum_{c present on t} x_cs <= cap_s * y_s`` for every site and day;
 3. barrier-free: disabled cohorts only on arcs to barrier-free sites (the arc set);
-4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model).
+4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model);
+5. linking (implied by 2 for whole plans; tightens the LP): ``x_cs <= min(n_c, cap_s) y_s`` for candidates ``s``,
+   added as cutting planes where the LP breaks them, only to strengthen the bound once a plan is in hand.
 
 Objective, lexicographic
 ------------------------
@@ -37,9 +39,11 @@ negative reduced cost enters and the LP is solved again until none is left, so t
 of the full model: a bound on it. A primal plan comes from the LP: rounded down (persons at candidates that
 round to closed moved out) and repaired (unmet persons placed where a site has room on every day of their stay);
 in the cost phase also by opening every candidate the LP opens, re-solving with the sites fixed and closing the
-partly open ones while that pays; then a fix-and-solve MIP (every column the LP sets to a whole number fixed, the
-cohorts it splits free). Only if the plan is still short of the bound does the MIP run on every priced column,
-with reduced-cost fixing, for a share of the time limit (``models.observation.daily_solve``). A phase is
+partly open ones while that pays. If the plan is still short of the bound, the linking rows (5) the LP breaks are
+added round after round, pricing after each round, which raises the bound (city, prevalent: a gap of 0.14 % became
+0.02 %) and gives a second LP to open sites from; then a fix-and-solve MIP (every column the LP sets to a whole
+number fixed, the cohorts it splits free). Only if the plan is still short of the bound does the MIP run on every
+priced column, with reduced-cost fixing, for a share of the time limit (``models.observation.daily_solve``). A phase is
 ``optimal`` when its plan meets that full-model bound (within :data:`RELATIVE_TOLERANCE`; the unmet phases'
 objectives are integers, so the bound is rounded up), else ``feasible`` with the bound and the gap. When HiGHS
 stops without a solution, the LP's values rounded down (and the rest unmet) are the plan: still feasible, since
@@ -54,6 +58,7 @@ group, cause, arrival_day, departure_day, persons); per-arc totals over the hori
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +87,10 @@ PRIMAL_STRATEGY = 4
 """Re-solves of the unmet phase after columns enter: the basis stays primal feasible and primal simplex goes on
 from it (0.1-0.3 s against 0.5 s for dual on the city); the cost phase re-solves faster with dual (0.1 s against
 1-4 s)."""
+LINK_TOLERANCE = 1e-6
+"""How far an LP value may pass a linking row (5) before the row is added."""
+CUT_ROUNDS = 30
+"""Rounds of linking rows (5) a phase adds at most."""
 FEASIBLE_SOLUTION = 2
 """HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
@@ -132,11 +141,19 @@ class DailyModel:
         self.fixed_open = fixed_open
         self.solver = self.highs.Highs()
         self.solver.setOptionValue("output_flag", False)
+        self.stop_at = math.inf
+        """``time.perf_counter()`` at which a MIP run is interrupted: HiGHS checks its own time limit only between
+        steps, and one round of cut separation at the root took 12 s past a 0.6 s limit on the city."""
+        self.solver.cbMipInterrupt.subscribe(self._interrupt)
         self.site_count, self.days = len(instance.sites), cohorts.horizon
         self.arc_cost = np.zeros(len(instance.arcs))
         self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
+        self.linked = np.zeros(0, bool)
+        """Columns (in model order) with their linking row (5)."""
+        self.link_entering = False
+        """Whether a column that enters comes with its linking row (5): once the first rows are in."""
         self.solved = False
         self.resolve_strategy = SIMPLEX_STRATEGY
         self.unmet_limits: tuple[float, float] | None = None
@@ -233,6 +250,60 @@ class DailyModel:
         )
         self.columns = np.concatenate([self.columns, pairs])
         self.inside[pairs] = True
+        if self.link_entering:
+            self._add_links(np.arange(len(self.columns) - len(pairs), len(self.columns)))
+
+    def add_violated_links(self, values: FloatArray) -> int:
+        """(5) the strong linking ``x_cs <= min(n_c, cap_s) y_s`` of the columns at candidate sites whose LP values
+        break it (a cutting plane: valid for every plan, since a closed site holds nobody and a cohort at a site is at
+        most its persons and the site's places); returns how many rows were added. From then on every column that
+        enters comes with its row (:attr:`link_entering`), so that new columns cannot undo the rows. Pricing stays
+        exact: a column not yet in the model has no row, and with the row's dual at 0 its reduced cost is the same."""
+        if not len(self.free_sites) or not len(self.columns):
+            return 0
+        _, upper, opening = self._link_terms(np.arange(len(self.columns)), values)
+        placed = values[self.base_columns : self.base_columns + len(self.columns)]
+        self.linked = np.concatenate([self.linked, np.zeros(len(self.columns) - len(self.linked), bool)])
+        violated = np.flatnonzero(
+            (opening >= 0) & ~self.linked & (placed > upper * np.maximum(opening, 0) + LINK_TOLERANCE)
+        )
+        self.link_entering = True
+        return self._add_links(violated)
+
+    def _link_terms(
+        self, columns: IntArray, values: FloatArray | None = None
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Per column (model order): its site's position among the candidates (-1: not a candidate), its bound
+        ``min(n_c, cap_s)``, and the site's opening in ``values`` (-1 at a site that is not a candidate)."""
+        position = np.full(self.site_count, -1, np.int64)
+        position[self.free_sites] = np.arange(len(self.free_sites))
+        site = self.instance.arc_site[self.pair_arc[self.columns[columns]]]
+        cohort = self.pair_cohort[self.columns[columns]]
+        upper = np.minimum(self.cohorts.persons[cohort], self.instance.capacity[site]).astype(float)
+        candidate = position[site]
+        opening = np.full(len(columns), -1.0)
+        if values is not None:
+            opening = np.where(candidate >= 0, values[np.maximum(candidate, 0)], -1.0)
+        return candidate, upper, opening
+
+    def _add_links(self, columns: IntArray) -> int:
+        """Rows (5) of ``columns`` (model order) at candidate sites; returns how many were added."""
+        candidate, upper, _ = self._link_terms(columns)
+        chosen = candidate >= 0
+        columns, candidate, upper = columns[chosen], candidate[chosen], upper[chosen]
+        if not len(columns):
+            return 0
+        index = np.empty(2 * len(columns), np.int32)
+        index[0::2] = self.base_columns + columns
+        index[1::2] = candidate
+        value = np.empty(2 * len(columns))
+        value[0::2], value[1::2] = 1.0, -upper
+        starts = np.arange(0, 2 * len(columns), 2, dtype=np.int32)
+        lower, zero = np.full(len(columns), -np.inf), np.zeros(len(columns))
+        self.solver.addRows(len(columns), lower, zero, len(index), starts, index, value)
+        self.linked = np.concatenate([self.linked, np.zeros(len(self.columns) - len(self.linked), bool)])
+        self.linked[columns] = True
+        return len(columns)
 
     def reduced_costs(self) -> FloatArray:
         """Reduced cost of every (cohort, arc) pair at the last LP's duals: ``cost - pi_c - rho_k``."""
@@ -242,6 +313,9 @@ class DailyModel:
         cohort, arc = self.pair_cohort, self.pair_arc
         slot = self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
         return self.arc_cost[arc] - cover[cohort] - link[slot]
+
+    def _interrupt(self, event: Any) -> None:
+        event.interrupt(time.perf_counter() >= self.stop_at)
 
     def run(self, seconds: float, integer: bool) -> str:
         if integer:  # columns enter continuous; the MIP is the last run of a phase's model
@@ -255,6 +329,7 @@ class DailyModel:
         self.solver.setOptionValue("mip_max_nodes", MIP_MAX_NODES)
         self.solver.setOptionValue("simplex_strategy", self.resolve_strategy if self.solved else SIMPLEX_STRATEGY)
         self.solved = True
+        self.stop_at = time.perf_counter() + max(seconds, 1e-3)
         self.solver.run()
         return str(self.solver.modelStatusToString(self.solver.getModelStatus()))
 

@@ -1,7 +1,8 @@
 """Solving one phase of the day-by-day observation model: price the LP over every pair, then a plan from it.
 
 Formulation: ``models.observation.daily``. The plan, in order of cost: the LP rounded down and repaired; in the
-cost phase the LP's facility decision; a **fix-and-solve** MIP that fixes every column the LP sets to a whole
+cost phase the LP's facility decision, then the same from the LP with the linking rows (5) it breaks (a higher
+bound); a **fix-and-solve** MIP that fixes every column the LP sets to a whole
 number and leaves free only the cohorts the LP splits (tiny: 5-90 cohorts at city); then the MIP over every priced
 column with reduced-cost fixing. Each step runs only while the plan is not yet within
 :data:`~models.observation.daily.RELATIVE_TOLERANCE` of the full model's LP bound.
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from models.observation.daily import (
+    CUT_ROUNDS,
     ENTERING_PER_COHORT,
     FEASIBLE_SOLUTION,
     INTEGRALITY_TOLERANCE,
@@ -37,17 +40,75 @@ FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
 
 
+@dataclass(frozen=True)
+class PricedLp:
+    """The LP over the model's columns after pricing: its value (a bound on the full model when ``priced``), the
+    columns' values and reduced costs, whether HiGHS solved it, and the pricing rounds it took."""
+
+    bound: float
+    priced: bool
+    values: FloatArray
+    reduced: FloatArray
+    solved: bool
+    rounds: int
+
+    @property
+    def integral(self) -> bool:
+        return self.solved and bool(np.all(np.abs(self.values - np.rint(self.values)) < INTEGRALITY_TOLERANCE))
+
+
 def solve_phase(
     model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
 ) -> PhaseOutcome:
-    """Price the LP over every pair, then the MIP on the priced columns for at most ``mip_seconds`` (module
-    docstring: Method)."""
+    """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
+    the priced columns for at most ``mip_seconds`` (module docstring: Method)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start)
+    lp = _priced_lp(model, deadline)
+    rounds = lp.rounds
+    values = np.rint(lp.values) if lp.integral else model.rounded_down(lp.values) * lp.solved
+    target = _rounded(lp.bound, integral_objective)
+    cuts = 0
+    if not lp.integral:
+        values = repair(model, values)
+        repaired = outcome(model, values)
+        best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        if lp.solved and len(model.free_sites) and not _meets(best, target):
+            values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
+        if lp.priced and len(model.free_sites) and not _meets(best, target) and time.perf_counter() < deadline:
+            strengthened, cuts = _strengthened(model, deadline)
+            rounds += strengthened.rounds
+            values = np.concatenate([values, np.zeros(model.solver.getNumCol() - len(values))])  # columns entered
+            if strengthened.priced and strengthened.solved:
+                lp, target = strengthened, max(target, _rounded(strengthened.bound, integral_objective))
+                if not _meets(best, target):
+                    values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
+        if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
+            fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
+            values, best = _fixed_and_solved(model, lp.values, values, best, target, fix_deadline)
+        if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
+            values = _improved_by_mip(
+                model, values, best, lp.bound, lp.reduced, min(deadline, time.perf_counter() + mip_seconds)
+            )
+    plan = outcome(model, values)
+    plan.bound = target if lp.priced else -math.inf
+    plan.proven = lp.priced and _meets(plan.objective, target) and model.holds(plan.unmet)
+    plan.stats = {
+        "pricing_rounds": rounds,
+        "columns": len(model.columns),
+        "pairs": len(model.pair_cohort),
+        "lp_integral": lp.integral,
+        "linking_rounds": cuts,
+        "linking_rows": int(model.linked.sum()),
+    }
+    return plan
+
+
+def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
+    """The LP solved and priced over every pair until no column has a negative reduced cost (or time is up)."""
     rounds = 0
     while True:
         model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
-        bound = model.objective()
         reduced = model.reduced_costs()
         negative = (reduced < -REDUCED_COST_TOLERANCE) & ~model.inside
         entering = most_negative_per_group(model.pair_cohort, reduced, negative, ENTERING_PER_COHORT)
@@ -55,37 +116,28 @@ def solve_phase(
         if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
             break
         model.add_pairs(entering)
-    priced = not len(entering)
-    lp_values = model.values()
-    lp_reduced = np.asarray(model.solver.getSolution().col_dual, dtype=float)
-    lp_solved = model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION
-    integral = lp_solved and bool(np.all(np.abs(lp_values - np.rint(lp_values)) < INTEGRALITY_TOLERANCE))
-    values = np.rint(lp_values) if integral else model.rounded_down(lp_values) * lp_solved
-    target = _rounded(bound, integral_objective)
-    if not integral:
-        values = repair(model, values)
-        repaired = outcome(model, values)
-        best = repaired.objective if model.holds(repaired.unmet) else math.inf
-        if lp_solved and len(model.free_sites) and not _meets(best, target):
-            values, best = _open_where_the_lp_opens(model, lp_values, values, best, deadline)
-        if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
-            fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
-            values, best = _fixed_and_solved(model, lp_values, values, best, target, fix_deadline)
-        if lp_solved and not _meets(best, target) and time.perf_counter() < deadline:
-            values = _improved_by_mip(
-                model, values, best, bound, lp_reduced, min(deadline, time.perf_counter() + mip_seconds)
-            )
-    plan = outcome(model, values)
-    proven = priced and _meets(plan.objective, target) and model.holds(plan.unmet)
-    plan.bound = target if priced else -math.inf
-    plan.proven = proven
-    plan.stats = {
-        "pricing_rounds": rounds,
-        "columns": len(model.columns),
-        "pairs": len(model.pair_cohort),
-        "lp_integral": integral,
-    }
-    return plan
+    return PricedLp(
+        model.objective(),
+        not len(entering),
+        model.values(),
+        np.asarray(model.solver.getSolution().col_dual, dtype=float),
+        model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION,
+        rounds,
+    )
+
+
+def _strengthened(model: DailyModel, deadline: float) -> tuple[PricedLp, int]:
+    """The priced LP with the linking rows (5) its values break, round after round, priced again after each round
+    (so that its value stays a bound on the full model), until none is broken; and the rounds of rows added."""
+    lp = PricedLp(model.objective(), True, model.values(), np.zeros(0), True, 0)
+    cuts = rounds = 0
+    while cuts < CUT_ROUNDS and time.perf_counter() < deadline and model.add_violated_links(lp.values):
+        cuts += 1
+        lp = _priced_lp(model, deadline)
+        rounds += lp.rounds
+        if not lp.solved:
+            break
+    return replace(lp, rounds=rounds), cuts
 
 
 def _meets(objective: float, bound: float) -> bool:
