@@ -228,12 +228,39 @@ class CompleteArcs:
         return float(self.costs.max_minutes()) + max(self.penalty_minutes, 0.0)
 
     def near(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
-        """Model pairs among which is every pair of ``supplier`` x ``demand`` whose *minutes* are within the radius.
+        """Model pairs among which is every pair of ``supplier`` x ``demand`` whose *cost* is within the radius.
 
-        The cost is at least the minutes, so this holds every pair whose cost is within the radius too.
+        Without a penalty the cost is the minutes. With one, a pair that crosses groups costs its minutes plus the
+        penalty, so it can be within the radius only if its minutes are within ``radius - penalty``: the pairs of
+        each group are searched with the full radius and the crossing pairs with the smaller one (at the province's
+        nursing the radius is mostly the penalty, and this examines a tenth of the pairs).
         """
+        radius = np.asarray(radius, np.float64)
+        supplier, demand = np.asarray(supplier, np.int64), np.asarray(demand, np.int64)
+        if not (self.penalty_minutes > 0 and self.supplier_group.size):
+            return self._near_minutes(supplier, radius, demand)
+        cross_supplier, cross_demand = self._near_minutes(supplier, radius - self.penalty_minutes, demand)
+        crosses = self.supplier_group[cross_supplier] != self.demand_group[cross_demand]
+        found_supplier, found_demand = [cross_supplier[crosses]], [cross_demand[crosses]]
+        demand_group = self.demand_group[demand]
+        for group in np.unique(self.supplier_group[supplier]):
+            of_supplier = self.supplier_group[supplier] == group
+            of_demand = demand[demand_group == group]
+            if of_demand.size:
+                pair_supplier, pair_demand = self._near_minutes(supplier[of_supplier], radius[of_supplier], of_demand)
+                found_supplier.append(pair_supplier)
+                found_demand.append(pair_demand)
+        return np.concatenate(found_supplier), np.concatenate(found_demand)
+
+    def _near_minutes(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
+        """Model pairs among which is every pair of ``supplier`` x ``demand`` whose minutes are within the radius."""
+        usable = radius >= 0
+        if not usable.any() or demand.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        supplier, radius = supplier[usable], radius[usable]
         locations = np.unique(self.demand_location[demand])
-        found = self.costs.near(self.supplier_location[supplier], np.asarray(radius, np.float64), locations)
+        found = self.costs.near(self.supplier_location[supplier], radius, locations)
         return self.model_pairs(supplier, demand, found)
 
     def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
@@ -426,12 +453,45 @@ def tight_potentials(num_nodes: int, tails: IntArray, heads: IntArray, costs: In
     return np.asarray(label, dtype=np.int64), total[:num_nodes]
 
 
+VECTOR_PASSES = 200
+"""Bellman-Ford passes :func:`shortest_distances` makes over all arcs at once (numpy) before it hands the graph to
+scipy's Bellman-Ford; the province's nursing networks settle in 10-40 passes, about 20 ms against 0.3 s."""
+
+
 def shortest_distances(num_nodes: int, tail: IntArray, head: IntArray, weight: IntArray) -> IntArray:
     """Bellman-Ford distances from a virtual root joined to every node at cost 0 (so every distance is <= 0).
 
-    Parallel arcs keep their cheapest (scipy's sparse matrices would add them up). Distances are sums of at
-    most ``num_nodes`` integer weights below ``2**53`` in magnitude (:func:`cost_scale`): exact in float64.
+    Passes over every arc at once (``dist[v] = min(dist[v], min over arcs u -> v of dist[u] + w)``) until none
+    changes: exact integers, and settled after at most as many passes as the longest shortest path has arcs. A
+    graph that has not settled after :data:`VECTOR_PASSES` passes goes to scipy's Bellman-Ford, which also
+    detects a negative cycle.
+
+    Raises
+    ------
+    ValueError
+        If the graph has a negative cycle (the flow whose residual network it is was not optimal).
     """
+    tail, head = np.asarray(tail, np.int64), np.asarray(head, np.int64)
+    weight = np.asarray(weight, np.int64)
+    order = np.argsort(head, kind="stable")
+    tail, head, weight = tail[order], head[order], weight[order]
+    targets, starts = np.unique(head, return_index=True)
+    distance = np.zeros(num_nodes, dtype=np.int64)
+    if tail.size == 0:
+        return distance
+    for _ in range(VECTOR_PASSES):
+        best = np.minimum.reduceat(distance[tail] + weight, starts)
+        improved = best < distance[targets]
+        if not improved.any():
+            return distance
+        distance[targets[improved]] = best[improved]
+    return _scipy_distances(num_nodes, tail, head, weight)
+
+
+def _scipy_distances(num_nodes: int, tail: IntArray, head: IntArray, weight: IntArray) -> IntArray:
+    """:func:`shortest_distances` by scipy's Bellman-Ford. Parallel arcs keep their cheapest (scipy's sparse
+    matrices would add them up). Distances are sums of at most ``num_nodes`` integer weights below ``2**53`` in
+    magnitude (:func:`cost_scale`): exact in float64."""
     root = num_nodes
     tail = np.concatenate([tail, np.full(num_nodes, root)]).astype(np.int64)
     head = np.concatenate([head, np.arange(num_nodes)]).astype(np.int64)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import models.pricing
 from models.flow import min_cost_flow
 from models.pricing import (
     EXACT_FLOAT,
@@ -68,8 +69,10 @@ def test_complete_arcs_share_a_location_and_add_the_penalty() -> None:
     )
     assert arcs.cost_minutes(np.array([0, 0, 1]), np.array([0, 1, 1])).tolist() == [5.0, 15.0, 2.0]
     assert arcs.max_cost_minutes() == 19.0
-    supplier, demand = arcs.near(np.array([1]), np.array([3.0]), np.array([0, 1, 2]))
-    assert sorted(demand.tolist()) == [0, 1] and supplier.tolist() == [1, 1]
+    # near is by cost: demand 0 shares demand 1's location (2 minutes) but crosses groups (cost 12)
+    for radius, reached in ((3.0, [1]), (9.0, [1, 2]), (12.5, [0, 1, 2])):
+        supplier, demand = arcs.near(np.array([1]), np.array([radius]), np.array([0, 1, 2]))
+        assert sorted(demand.tolist()) == reached and set(supplier.tolist()) == {1}
     supplier, demand = arcs.nearest(np.array([2]), np.array([0, 1]), 1)
     assert (supplier.tolist(), demand.tolist()) == ([1], [2])
     supplier, demand = arcs.nearest_demands(np.array([0]), np.array([0, 1, 2]), 1)
@@ -137,6 +140,40 @@ def test_potentials_refuse_a_flow_that_is_not_optimal() -> None:
 def test_shortest_distances_keep_the_cheapest_parallel_arc() -> None:
     distances = shortest_distances(3, np.array([0, 0, 1]), np.array([1, 1, 2]), np.array([5, -2, -1]))
     assert distances.tolist() == [0, -2, -3]
+
+
+def _reference_distances(nodes: int, arcs: list[tuple[int, int, int]]) -> list[int] | None:
+    """Textbook Bellman-Ford from a root joined to every node at 0; None on a negative cycle."""
+    distance = [0] * nodes
+    for _ in range(nodes + 1):
+        changed = False
+        for u, v, w in arcs:
+            if distance[u] + w < distance[v]:
+                distance[v], changed = distance[u] + w, True
+        if not changed:
+            return distance
+    return None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 12), st.data())
+def test_shortest_distances_equal_bellman_ford_and_refuse_a_negative_cycle(nodes: int, data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    arcs = data.draw(st.integers(0, 3 * nodes))
+    tail, head, weight = rng.integers(0, nodes, arcs), rng.integers(0, nodes, arcs), rng.integers(-5, 20, arcs)
+    expected = _reference_distances(nodes, list(zip(tail.tolist(), head.tolist(), weight.tolist(), strict=True)))
+    if expected is None:
+        with pytest.raises(ValueError, match="negative cycle"):
+            shortest_distances(nodes, tail, head, weight)
+    else:
+        assert shortest_distances(nodes, tail, head, weight).tolist() == expected
+
+
+def test_a_long_path_settles_in_scipy_after_the_vector_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a chain 0 -> 1 -> ... -> 9 of weight -1 needs 9 passes; with 3 allowed, scipy finishes it
+    monkeypatch.setattr(models.pricing, "VECTOR_PASSES", 3)
+    tail, head = np.arange(9), np.arange(1, 10)
+    assert shortest_distances(10, tail, head, np.full(9, -1)).tolist() == [-k for k in range(10)]
 
 
 def dense_prices(
