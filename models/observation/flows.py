@@ -44,37 +44,53 @@ def gains_with_unlimited_rooms(
     Exact, from one maximum flow: raising capacities only adds augmenting paths to the old flow's residual graph,
     and every such path runs through nodes the source reaches in that graph (the source side ``R`` of the minimum
     cut) and ends at a raised site in ``R``. So a set without a site in ``R`` gains nothing (no solve), and the
-    others' gain is the maximum flow, in the residual graph restricted to the components of ``R`` they touch, from
-    the source to their sites.
+    others' gain is the maximum flow from the source to their sites in the residual graph restricted to the nodes
+    of ``R`` that reach one of those sites (a backward search from them): every augmenting path lies there.
 
     Raises
     ------
     FlowError
         If a maximum flow is not reported optimal.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse import csr_matrix
 
     network = _placement_network(instance, groups)
     solver = MaxFlow(network.tails, network.heads, network.capacities)
     placed = solver.solve(network.source, network.sink)
     reached = solver.source_side(network.nodes)
     residual_tail, residual_head, residual = network.residual(solver.flows())
-    inner = reached[residual_tail] & reached[residual_head] & (residual_tail < network.source)
-    inner &= residual_head < network.source
+    inner = reached[residual_tail] & reached[residual_head] & (residual_tail != network.sink)
+    inner &= (residual_head != network.sink) & (residual_head != network.source)  # no augmenting path re-enters it
     nodes = network.nodes
-    components = connected_components(
-        coo_matrix((np.ones(int(inner.sum())), (residual_tail[inner], residual_head[inner])), shape=(nodes, nodes)),
-        directed=False,
-    )[1]
+    backward = csr_matrix(
+        (np.ones(int(inner.sum()), np.int8), (residual_head[inner], residual_tail[inner])), shape=(nodes, nodes)
+    )
     gains = np.zeros(len(site_sets), np.int64)
     for position, sites in enumerate(site_sets):
         raised = network.site_node(sites)
         raised = raised[reached[raised]]
         if len(raised):
-            touched = np.isin(components, np.unique(components[raised])) & reached
-            gains[position] = network.augmenting(touched, raised, residual_tail, residual_head, residual)
+            touched = _reaching(backward, raised)
+            if touched[network.source]:
+                gains[position] = network.augmenting(touched, raised, residual_tail, residual_head, residual)
     return placed, gains
+
+
+def _reaching(backward: Any, targets: IntArray) -> BoolArray:
+    """Nodes with a path to one of ``targets`` in the graph whose reverse is ``backward`` (a CSR matrix)."""
+    seen = np.zeros(backward.shape[0], bool)
+    seen[targets] = True
+    frontier = np.unique(targets)
+    indptr, indices = backward.indptr, backward.indices
+    while frontier.size:
+        starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
+        if not counts.sum():
+            break
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        neighbours = indices[np.repeat(starts, counts) + offsets]
+        frontier = np.unique(neighbours[~seen[neighbours]])
+        seen[frontier] = True
+    return seen
 
 
 @dataclass(frozen=True)
