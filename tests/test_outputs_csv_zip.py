@@ -10,7 +10,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.outputs.csv_zip import escape_csv_text, read_csv_zip, to_zip_bytes, unescape_csv_text
+from planner.outputs.csv_zip import (
+    csv_cell,
+    csv_column,
+    escape_csv_text,
+    read_csv_zip,
+    to_zip_bytes,
+    unescape_csv_text,
+)
 from planner.outputs.plan_json import plan_to_json
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import is_formula_like
@@ -70,3 +77,18 @@ def test_csv_escape_round_trips_and_never_leaves_a_formula(text: str) -> None:
     escaped = escape_csv_text(text)
     assert unescape_csv_text(escaped) == text
     assert not is_formula_like(escaped)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.lists(st.booleans()),
+        st.lists(st.integers(-(2**62), 2**62)),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True)),
+        st.lists(st.text()),
+        st.lists(st.one_of(st.none(), st.text(), st.integers(-5, 5), st.floats(allow_nan=True), st.booleans())),
+    )
+)
+def test_a_column_at_a_time_writes_what_each_cell_writes(values: list[object]) -> None:
+    for column in (pd.Series(values), pd.Series(values, dtype=object)):
+        assert csv_column(column) == [csv_cell(value) for value in column.tolist()]

@@ -8,9 +8,13 @@ import re
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plan_fixture import FIXTURE_SHA256, FORMULA_TEXT, LEADING_ZERO_ID, PHONE_TEXT
 
+from planner.outputs.sheets import SheetWriter, formats
 from planner.outputs.workbook import to_xlsx_bytes
 from planner.report.plan import Plan
 
@@ -100,3 +104,39 @@ def test_explanations_and_marginal_values_in_the_workbooks_language(chinese: Any
     said = [row[-1] for row in _rows(chinese["缺口说明"])[1:]]
     assert "养老机构H003：1人在可达范围内无空余房间。" in said
     assert all(not CJK.search(str(row[-1])) for row in _rows(english["Why short"])[1:])
+
+
+def _sheet_of(frame: pd.DataFrame, by_column: bool) -> tuple[list[list[Any]], dict[int, int]]:
+    """Cells (value, number format) and column widths of ``frame`` written column by column or cell by cell."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    writer = SheetWriter(workbook.add_worksheet("t"), formats(workbook))
+    if by_column:
+        for col in range(len(frame.columns)):
+            writer.write_column(1, col, frame.iloc[:, col])
+    else:
+        for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+            writer.write_row(row, values)
+    widths = dict(writer.widths)
+    writer.finish()
+    workbook.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["t"]
+    cells = [[(cell.value, cell.number_format) for cell in row] for row in sheet.iter_rows()]
+    return cells, widths
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 6), st.data())
+def test_a_column_written_at_once_equals_it_written_cell_by_cell(rows: int, data: st.DataObject) -> None:
+    floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
+    frame = pd.DataFrame(
+        {
+            "count": data.draw(st.lists(st.integers(-(10**12), 10**12), min_size=rows, max_size=rows)),
+            "real": pd.Series(data.draw(st.lists(floats, min_size=rows, max_size=rows)), dtype=float),
+            "flag": pd.Series(data.draw(st.lists(st.booleans(), min_size=rows, max_size=rows)), dtype=bool),
+            "text": data.draw(st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=rows, max_size=rows)),
+        }
+    )
+    assert _sheet_of(frame, by_column=True) == _sheet_of(frame, by_column=False)

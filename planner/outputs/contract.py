@@ -246,7 +246,7 @@ def typed_column(values: pd.Series, spec: ColumnSpec) -> pd.Series:
     """A contract column with a normalised dtype (text: object; count: int64; real: float64; bool: bool)."""
     kind = column_kind(spec)
     if kind in (*ID_KINDS, "text"):
-        return values.map(lambda v: None if is_missing(v) else json_value(v, kind)).astype(object)
+        return pd.Series(json_column(values, kind), index=values.index, dtype=object)  # None where missing
     if kind == "bool":
         missing = values.map(is_missing)
         flags = values.map(lambda v: None if is_missing(v) else _bool(v))

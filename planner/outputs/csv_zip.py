@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner.outputs.contract import plain
 from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.sheets import FORMULA_PREFIXES
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import is_formula_like
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from planner.report.plan import Plan
 
 CSV_ESCAPE = "'"
+ESCAPED_STARTS = (*FORMULA_PREFIXES, CSV_ESCAPE)
+"""Text starting with one of these gets the escape (:func:`escape_csv_text`)."""
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with BOM: Excel in Chinese locales reads BOM-less CSV as GBK."""
 _FIELD_TYPES = {"boolean": "boolean", "integer": "integer", "floating": "number", "mixed-integer-float": "number"}
@@ -58,7 +61,7 @@ def _field_type(column: pd.Series) -> str:
     return _FIELD_TYPES.get(pd.api.types.infer_dtype(column, skipna=True), "string")
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     """One cell as CSV text: blanks for missing, ``true``/``false``, exact numbers, escaped text."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -74,11 +77,25 @@ def _csv_cell(value: Any) -> str:
     return escape_csv_text(text)
 
 
+def csv_column(column: pd.Series) -> list[str]:
+    """A column's cells as :func:`csv_cell` writes them, a column at a time where its dtype allows (booleans,
+    integers, floats and plain text without missing values); other columns cell by cell."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"  # extension dtypes may hold pd.NA
+    if kind == "b":
+        return np.where(column.to_numpy(bool), "true", "false").tolist()
+    if kind in "iu":
+        return [str(value) for value in column.to_numpy().tolist()]
+    if kind == "f":
+        return ["" if value != value else repr(value) for value in column.to_numpy(np.float64).tolist()]
+    values = column.tolist()
+    if all(type(value) is str for value in values):
+        return [escape_csv_text(value) if value.startswith(ESCAPED_STARTS) else value for value in values]
+    return [csv_cell(value) for value in values]
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8-with-BOM CSV text, every cell a value."""
-    cells = pd.DataFrame(
-        {index: [_csv_cell(value) for value in frame[column].tolist()] for index, column in enumerate(frame.columns)}
-    )
+    cells = pd.DataFrame({index: csv_column(frame[column]) for index, column in enumerate(frame.columns)})
     cells.columns = pd.Index([escape_csv_text(str(column)) for column in frame.columns])
     buffer = io.StringIO()
     cells.to_csv(buffer, index=False, lineterminator="\r\n")

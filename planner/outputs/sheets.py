@@ -75,6 +75,32 @@ class SheetWriter:
             self.worksheet.write_string(row, col, text, self.formats[style])
             self.track(col, text)
 
+    def write_column(self, first_row: int, col: int, column: pd.Series) -> None:
+        """Write ``column`` downwards from ``first_row``: what :meth:`write` writes for each cell, with the type
+        decided once for a column of numbers or booleans (a numpy dtype) instead of once a cell."""
+        kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+        if kind == "b":
+            write_boolean = self.worksheet.write_boolean
+            for row, value in enumerate(column.tolist(), start=first_row):
+                write_boolean(row, col, value, None)
+            if len(column):
+                self.track(col, "FALSE")
+            return
+        if kind not in "iuf":
+            for row, value in enumerate(column.tolist(), start=first_row):
+                self.write(row, col, value)
+            return
+        values = column.tolist()
+        finite = np.isfinite(column.to_numpy(np.float64))
+        write_number, number = self.worksheet.write_number, self.formats["number"]
+        for position in np.flatnonzero(finite).tolist():
+            write_number(first_row + position, col, values[position], number)
+        if finite.any():
+            widest = max(_display_width(f"{value:g}") for value in set(column[finite].tolist()))
+            self.track(col, "0" * widest)
+        for position in np.flatnonzero(~finite).tolist():  # NaN stays blank, an infinity is text
+            self.write(first_row + position, col, values[position])
+
     def write_row(self, row: int, values: Iterable[Any], bold: bool = False) -> None:
         """Write ``values`` into ``row``, one per column from the first."""
         for col, value in enumerate(values):

@@ -58,8 +58,8 @@ def write_table_sheet(
     for col, column in enumerate(frame.columns):
         worksheet.write_string(0, col, str(column), formats["header"])
         writer.track(col, str(column)[:24])
-    for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        writer.write_row(row, values)
+    for col in range(len(frame.columns)):
+        writer.write_column(1, col, frame.iloc[:, col])
     if totals and len(frame):
         last = len(frame) + 1
         writer.write(last, 0, TOTAL_WORDS[1 if is_chinese(frame) else 0], bold=True)
