@@ -154,6 +154,12 @@ class DailyModel:
         """Columns (in model order) with their linking row (5)."""
         self.link_entering = False
         """Whether a column that enters comes with its linking row (5): once the first rows are in."""
+        self.integer = False
+        """Whether the open and placement columns are integer (the last run was a MIP)."""
+        self.candidates_open = False
+        """Whether the free candidates are held open (phases (i)-(ii): every usable site open, nothing to decide)."""
+        self.lp_basis: Any = None
+        """HiGHS's basis after the last priced LP: the next phase on the same model starts from it."""
         self.solved = False
         self.resolve_strategy = SIMPLEX_STRATEGY
         self.unmet_limits: tuple[float, float] | None = None
@@ -219,6 +225,42 @@ class DailyModel:
             self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
         self._add_street_rows()
 
+    def open_every_candidate(self) -> None:
+        """Hold every free candidate open (the unmet phases: opening is charged only in phase (iii))."""
+        free = len(self.free_sites)
+        self.candidates_open = True
+        self.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), np.ones(free), np.ones(free))
+
+    def site_lower(self) -> FloatArray:
+        """The lower bounds of the free candidates' columns in this phase."""
+        return np.full(len(self.free_sites), 1.0 if self.candidates_open else 0.0)
+
+    def continue_with(
+        self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any]
+    ) -> None:
+        """The next phase on the same columns and rows: its costs, the candidates free, every column continuous
+        within its bounds again, the ``extra`` rows holding the earlier phase's optimum, and the LP warm-started
+        from the earlier phase's priced basis (the columns it priced in are a good start for this phase too)."""
+        free, count = len(self.free_sites), len(self.cohorts.group)
+        columns = np.arange(self.solver.getNumCol(), dtype=np.int32)
+        continuous = int(self.highs.HighsVarType.kContinuous)
+        self.solver.changeColsIntegrality(len(columns), columns, np.full(len(columns), continuous, np.uint8))
+        self.integer = self.candidates_open = False
+        placed = np.arange(self.base_columns, len(columns), dtype=np.int32)
+        upper = self.cohorts.persons[self.pair_cohort[self.columns]].astype(float)
+        self.solver.changeColsBounds(free, columns[:free], np.zeros(free), np.ones(free))
+        self.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), upper)
+        self.arc_cost = arc_cost
+        slots = self.base_columns - free - count
+        costs = np.concatenate(
+            [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
+        )
+        self.solver.changeColsCost(len(columns), columns, costs)
+        if self.lp_basis is not None:
+            self.solver.setBasis(self.lp_basis)
+        for row_cols, row_vals, row_upper in extra:
+            self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
+
     def _add_street_rows(self) -> None:
         sites = self.instance.sites
         position = np.full(self.site_count, -1, np.int64)
@@ -267,7 +309,7 @@ class DailyModel:
         violated = np.flatnonzero(
             (opening >= 0) & ~self.linked & (placed > upper * np.maximum(opening, 0) + LINK_TOLERANCE)
         )
-        self.link_entering = True
+        self.link_entering = self.link_entering or bool(len(violated))
         return self._add_links(violated)
 
     def _link_terms(
@@ -318,12 +360,14 @@ class DailyModel:
         event.interrupt(time.perf_counter() >= self.stop_at)
 
     def run(self, seconds: float, integer: bool) -> str:
-        if integer:  # columns enter continuous; the MIP is the last run of a phase's model
+        """Solve the LP, or the MIP (the open and placement columns integer), within ``seconds``."""
+        if integer != self.integer:  # columns enter continuous; they are made integer for a MIP run and back after
             chosen = np.concatenate(
                 [np.arange(len(self.free_sites)), np.arange(self.base_columns, self.solver.getNumCol())]
             ).astype(np.int32)
-            kind = int(self.highs.HighsVarType.kInteger)
+            kind = int(self.highs.HighsVarType.kInteger if integer else self.highs.HighsVarType.kContinuous)
             self.solver.changeColsIntegrality(len(chosen), chosen, np.full(len(chosen), kind, np.uint8))
+            self.integer = integer
         self.solver.setOptionValue("time_limit", float(self.solver.getRunTime()) + max(seconds, 1e-3))
         self.solver.setOptionValue("mip_rel_gap", 0.0)
         self.solver.setOptionValue("mip_max_nodes", MIP_MAX_NODES)

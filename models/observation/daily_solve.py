@@ -73,13 +73,14 @@ def solve_phase(
         values = repair(model, values)
         repaired = outcome(model, values)
         best = repaired.objective if model.holds(repaired.unmet) else math.inf
-        if lp.solved and len(model.free_sites) and not _meets(best, target):
+        deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
+        if lp.solved and deciding and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
-        if lp.priced and len(model.free_sites) and not _meets(best, target) and time.perf_counter() < deadline:
-            strengthened, cuts = _strengthened(model, deadline)
+        if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
+            strengthened, cuts = _strengthened(model, lp, deadline)
             rounds += strengthened.rounds
             values = np.concatenate([values, np.zeros(model.solver.getNumCol() - len(values))])  # columns entered
-            if strengthened.priced and strengthened.solved:
+            if cuts and strengthened.priced and strengthened.solved:
                 lp, target = strengthened, max(target, _rounded(strengthened.bound, integral_objective))
                 if not _meets(best, target):
                     values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
@@ -116,6 +117,7 @@ def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
         if not len(entering) or rounds >= PRICING_ROUNDS or time.perf_counter() >= deadline:
             break
         model.add_pairs(entering)
+    model.lp_basis = model.solver.getBasis()
     return PricedLp(
         model.objective(),
         not len(entering),
@@ -126,10 +128,10 @@ def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
     )
 
 
-def _strengthened(model: DailyModel, deadline: float) -> tuple[PricedLp, int]:
-    """The priced LP with the linking rows (5) its values break, round after round, priced again after each round
-    (so that its value stays a bound on the full model), until none is broken; and the rounds of rows added."""
-    lp = PricedLp(model.objective(), True, model.values(), np.zeros(0), True, 0)
+def _strengthened(model: DailyModel, lp: PricedLp, deadline: float) -> tuple[PricedLp, int]:
+    """The priced ``lp`` with the linking rows (5) its values break, round after round, priced again after each
+    round (so that its value stays a bound on the full model), until none is broken; and the rounds of rows added.
+    Without a broken row it is ``lp`` itself (whatever the model solved since)."""
     cuts = rounds = 0
     while cuts < CUT_ROUNDS and time.perf_counter() < deadline and model.add_violated_links(lp.values):
         cuts += 1
@@ -148,27 +150,16 @@ def _meets(objective: float, bound: float) -> bool:
 def _open_where_the_lp_opens(
     model: DailyModel, lp_values: FloatArray, values: FloatArray, best: float, deadline: float
 ) -> tuple[FloatArray, float]:
-    """A primal plan from the LP's facility decision: open every candidate the LP opens at all, solve the LP with
-    the open sites fixed (its vertices are mostly whole persons; repaired when not), then close the candidates the
-    LP opened only in part, least open first, while closing lowers the cost and keeps the held unmet optimum.
-    Returns the better of this plan and ``values`` (objective ``best``); the candidates are left free again."""
+    """A primal plan from the LP's facility decision: open every candidate the LP opens at all, then close the
+    candidates the LP opened only in part, least open first, while closing lowers the LP's cost with the sites
+    fixed (which keeps the held unmet optimum: its rows are in the LP); then the plan of whole persons at those
+    sites (:func:`_whole_plan_at`). Returns the better of this plan and ``values`` (objective ``best``); the
+    candidates' bounds are restored."""
     free = len(model.free_sites)
     columns = np.arange(free, dtype=np.int32)
     opened = (lp_values[:free] > INTEGRALITY_TOLERANCE).astype(float)
-
-    def plan_with(open_sites: FloatArray) -> tuple[FloatArray, float] | None:
-        model.solver.changeColsBounds(free, columns, open_sites, open_sites)
-        model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
-        if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
-            return None
-        found = model.values()
-        if not np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
-            found = repair(model, model.rounded_down(found))
-        plan = outcome(model, np.rint(found))
-        return (np.rint(found), plan.objective) if model.holds(plan.unmet) else None
-
-    found = plan_with(opened)
-    if found is not None:
+    cost = _fixed_sites_lp(model, opened, deadline)
+    if cost is not None:
         partly = np.flatnonzero(
             (lp_values[:free] > INTEGRALITY_TOLERANCE) & (lp_values[:free] < 1 - INTEGRALITY_TOLERANCE)
         )
@@ -177,13 +168,42 @@ def _open_where_the_lp_opens(
                 break
             trial = opened.copy()
             trial[site] = 0.0
-            closed = plan_with(trial)
-            if closed is not None and closed[1] < found[1]:
-                opened, found = trial, closed
-        if found[1] < best:
-            values, best = found
-    model.solver.changeColsBounds(free, columns, np.zeros(free), np.ones(free))
+            trial_cost = _fixed_sites_lp(model, trial, deadline)
+            if trial_cost is not None and trial_cost < cost:
+                opened, cost = trial, trial_cost
+        values, best = _better(model, _whole_plan_at(model, opened, deadline), values, best)
+    model.solver.changeColsBounds(free, columns, model.site_lower(), np.ones(free))
     return values, best
+
+
+def _fixed_sites_lp(model: DailyModel, open_sites: FloatArray, deadline: float) -> float | None:
+    """The LP's cost with the free candidates fixed at ``open_sites`` (None when it has no solution)."""
+    free = len(model.free_sites)
+    model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), open_sites, open_sites)
+    model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+    return model.objective() if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
+
+
+def _whole_plan_at(model: DailyModel, open_sites: FloatArray, deadline: float) -> FloatArray | None:
+    """A plan of whole persons with the free candidates fixed at ``open_sites``: the LP's when it is whole, else
+    the better of the LP rounded down and repaired and the fix-and-solve MIP that leaves free only the cohorts the
+    LP splits."""
+    free = len(model.free_sites)
+    model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), open_sites, open_sites)
+    model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
+    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+        return None
+    found = model.values()
+    if np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
+        return np.rint(found)
+    rounded = repair(model, model.rounded_down(found))
+    placed = found[model.base_columns :]
+    cohort = model.pair_cohort[model.columns]
+    split = np.zeros(len(model.cohorts.group), bool)
+    split[cohort[np.abs(placed - np.rint(placed)) > INTEGRALITY_TOLERANCE]] = True
+    whole = _solved_around(model, found, split[cohort], deadline) if time.perf_counter() < deadline else None
+    best, _ = _better(model, whole, rounded, outcome(model, rounded).objective)
+    return best
 
 
 def _fixed_and_solved(
@@ -229,11 +249,12 @@ def _solved_around(
     loose = np.concatenate([np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE, loose_columns])
     columns = np.concatenate([np.arange(free), model.base_columns + np.arange(len(placed))]).astype(np.int32)
     upper = np.concatenate([np.ones(free), model.cohorts.persons[cohort].astype(float)])
+    lower = np.concatenate([model.site_lower(), np.zeros(len(placed))])
     whole = np.rint(np.concatenate([opening, placed]))
-    model.solver.changeColsBounds(len(columns), columns, np.where(loose, 0.0, whole), np.where(loose, upper, whole))
+    model.solver.changeColsBounds(len(columns), columns, np.where(loose, lower, whole), np.where(loose, upper, whole))
     model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
     found = np.rint(model.values()) if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
-    model.solver.changeColsBounds(len(columns), columns, np.zeros(len(columns)), upper)
+    model.solver.changeColsBounds(len(columns), columns, lower, upper)
     return found
 
 

@@ -74,8 +74,9 @@ def solve_daily_observation(
     deadline_unmet = start + UNMET_SHARE * options.time_limit_s
     with stopwatch() as solve:
         mip_seconds = MIP_SHARE * options.time_limit_s
-        unmet_plan = _unmet_phase(instance, arrays, deadline_unmet, mip_seconds)
-        cost_plan = _cost_phase(instance, arrays, unmet_plan, start + 0.95 * options.time_limit_s, mip_seconds)
+        unmet_plan, model = _unmet_phase(instance, arrays, deadline_unmet, mip_seconds)
+        cost_deadline = start + 0.95 * options.time_limit_s
+        cost_plan = _cost_phase(model, instance, arrays, unmet_plan, cost_deadline, mip_seconds)
         if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
             cost_plan = _held_plan(instance, unmet_plan)
     tables = _tables(instance, frame, arrays, cost_plan, sites_per_street_min, barrier_free_for_disabled)
@@ -133,31 +134,41 @@ def _cohort_arrays(frame: pd.DataFrame, instance: Instance, horizon: int) -> Coh
     )
 
 
-def _unmet_phase(instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float) -> PhaseOutcome:
-    """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``."""
-    usable = (instance.sites["usable"].to_numpy(bool)) & (instance.capacity > 0)
-    model = DailyModel(instance, cohorts, np.zeros(len(instance.sites), bool), usable.astype(float))
+def _unmet_phase(
+    instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float
+) -> tuple[PhaseOutcome, DailyModel]:
+    """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``. The model has the cost
+    phase's columns (its free candidates held open here), so that phase goes on from this one's priced LP."""
+    model = _phase_model(instance, cohorts)
     weight = float(cohorts.persons.sum() + 1)
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
-    return solve_phase(model, start_pairs(model), deadline, integral_objective=True, mip_seconds=mip_seconds)
+    model.open_every_candidate()
+    plan = solve_phase(model, start_pairs(model), deadline, integral_objective=True, mip_seconds=mip_seconds)
+    return plan, model
 
 
-def _cost_phase(
-    instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float, mip_seconds: float
-) -> PhaseOutcome:
-    """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held."""
+def _phase_model(instance: Instance, cohorts: Cohorts) -> DailyModel:
+    """The model of both phases: the candidates a plan may open or not are its free sites."""
     sites = instance.sites
     must = sites["must_open"].to_numpy(bool) & (instance.capacity > 0)
     free = (sites["free_candidate"].to_numpy(bool) | sites["choice_street"].to_numpy(bool)) & ~must
-    model = DailyModel(instance, cohorts, free, must.astype(float))
-    count, free_count = len(cohorts.group), int(free.sum())
+    return DailyModel(instance, cohorts, free, must.astype(float))
+
+
+def _cost_phase(
+    model: DailyModel, instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float, mip_seconds: float
+) -> PhaseOutcome:
+    """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held, on the unmet phase's model
+    (its columns and its priced basis)."""
+    count, free_count = len(cohorts.group), len(model.free_sites)
     disabled = np.flatnonzero(instance.disabled[cohorts.group])
     extra = [
         (free_count + disabled, np.ones(len(disabled)), float(held.unmet[disabled].sum())),
         (free_count + np.arange(count), np.ones(count), float(held.unmet.sum())),
     ]
-    model.build(np.zeros(count), instance.arcs["minutes"].to_numpy(float), sites["opening_cost"].to_numpy(float), extra)
+    opening = instance.sites["opening_cost"].to_numpy(float)
+    model.continue_with(np.zeros(count), instance.arcs["minutes"].to_numpy(float), opening, extra)
     model.unmet_limits = (float(held.unmet[disabled].sum()), float(held.unmet.sum()))
     starts = start_pairs(model, held.columns[held.placed > 0])
     return solve_phase(model, starts, deadline, integral_objective=False, mip_seconds=mip_seconds)
