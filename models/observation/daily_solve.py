@@ -58,10 +58,16 @@ class PricedLp:
 
 
 def solve_phase(
-    model: DailyModel, start: IntArray, deadline: float, integral_objective: bool, mip_seconds: float = math.inf
+    model: DailyModel,
+    start: IntArray,
+    deadline: float,
+    integral_objective: bool,
+    mip_seconds: float = math.inf,
+    known_bound: float = -math.inf,
 ) -> PhaseOutcome:
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
-    the priced columns for at most ``mip_seconds`` (module docstring: Method)."""
+    the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
+    model found without the LP; the phase's bound is the better of the two."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start)
     lp = _priced_lp(model, deadline)
@@ -92,8 +98,8 @@ def solve_phase(
                 model, values, best, lp.bound, lp.reduced, min(deadline, time.perf_counter() + mip_seconds)
             )
     plan = outcome(model, values)
-    plan.bound = target if lp.priced else -math.inf
-    plan.proven = lp.priced and _meets(plan.objective, target) and model.holds(plan.unmet)
+    plan.bound = max(target if lp.priced else -math.inf, known_bound)
+    plan.proven = _meets(plan.objective, plan.bound) and model.holds(plan.unmet)
     plan.stats = {
         "pricing_rounds": rounds,
         "columns": len(model.columns),

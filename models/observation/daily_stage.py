@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
+from models.flow import FlowError
 from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
 from models.observation.daily_solve import solve_phase
+from models.observation.flows import placed_per_day
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
 from models.observation.tables import assignments_table, empty_tables, sites_table, streets_table, unmet_table
 
@@ -144,8 +146,47 @@ def _unmet_phase(
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
     model.open_every_candidate()
-    plan = solve_phase(model, start_pairs(model), deadline, integral_objective=True, mip_seconds=mip_seconds)
+    known = unmet_lower_bound(instance, cohorts, weight)
+    plan = solve_phase(model, start_pairs(model), deadline, True, mip_seconds=mip_seconds, known_bound=known)
     return plan, model
+
+
+def unmet_lower_bound(instance: Instance, cohorts: Cohorts, weight: float) -> float:
+    """A bound on ``W * unmet disabled + unmet`` that needs no LP: a person present on day ``t`` is unmet unless
+    placed on ``t``, so at least ``present_t - F_t`` persons are unmet (``F_t`` the maximum flow of that day's
+    persons into every usable site), for every day and for the disabled alone. Valid for the full model; it
+    states the gap where the priced LP does not finish (the province)."""
+    present = np.zeros((len(instance.groups), cohorts.horizon + 1), np.int64)
+    np.add.at(present, (cohorts.group, cohorts.arrival), cohorts.persons)
+    np.add.at(present, (cohorts.group, cohorts.end), -cohorts.persons)
+    present = np.cumsum(present, axis=1)[:, : cohorts.horizon]
+    bounds = []
+    for groups in (instance.disabled, np.ones(len(instance.groups), bool)):
+        if not groups.any():
+            bounds.append(0)
+            continue
+        try:
+            placed = placed_per_day(instance, groups, present)
+        except FlowError:
+            return -np.inf
+        bounds.append(int(max(0, (present[groups].sum(axis=0) - placed).max(initial=0))))
+    return float(weight * bounds[0] + bounds[1])
+
+
+def cost_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:
+    """A bound on phase (iii) that needs no LP: at least ``P - U`` persons are placed, each at no less than their
+    group's cheapest arc (opening costs are at least 0)."""
+    cheapest = np.full(len(instance.groups), np.inf)
+    np.minimum.at(cheapest, instance.arc_group, instance.arcs["minutes"].to_numpy(float))
+    minutes = cheapest[cohorts.group]
+    order = np.argsort(minutes, kind="stable")
+    persons = cohorts.persons[order]
+    to_place = int(persons.sum()) - int(unmet_allowed)
+    taken = np.minimum(persons, np.maximum(to_place - (np.cumsum(persons) - persons), 0))
+    chosen = taken > 0
+    if not np.isfinite(minutes[order][chosen]).all():
+        return 0.0
+    return float(np.dot(taken[chosen], minutes[order][chosen]))
 
 
 def _phase_model(instance: Instance, cohorts: Cohorts) -> DailyModel:
@@ -171,7 +212,8 @@ def _cost_phase(
     model.continue_with(np.zeros(count), instance.arcs["minutes"].to_numpy(float), opening, extra)
     model.unmet_limits = (float(held.unmet[disabled].sum()), float(held.unmet.sum()))
     starts = start_pairs(model, held.columns[held.placed > 0])
-    return solve_phase(model, starts, deadline, integral_objective=False, mip_seconds=mip_seconds)
+    known = cost_lower_bound(instance, cohorts, int(held.unmet.sum()))
+    return solve_phase(model, starts, deadline, False, mip_seconds=mip_seconds, known_bound=known)
 
 
 def _tables(

@@ -35,6 +35,25 @@ def solve_unmet_optimum(instance: Instance) -> tuple[int, int] | None:
     return int(persons[disabled].sum()) - placed_disabled, int(persons.sum()) - placed_all
 
 
+def placed_per_day(instance: Instance, groups: BoolArray, present: IntArray) -> IntArray:
+    """Per day ``t``, the most persons of the ``groups`` present that day (``present[g, t]``) that every usable
+    site, open, can hold on that day: one maximum flow per day on one network (only the source arcs change).
+
+    Raises
+    ------
+    FlowError
+        If a maximum flow is not reported optimal.
+    """
+    network = _placement_network(instance, groups)
+    solver = MaxFlow(network.tails, network.heads, network.capacities)
+    source_arcs = np.arange(int(groups.sum()))
+    placed = np.zeros(present.shape[1], np.int64)
+    for day in range(present.shape[1]):
+        solver.set_capacities(source_arcs, present[groups, day])
+        placed[day] = solver.solve(network.source, network.sink)
+    return placed
+
+
 def gains_with_unlimited_rooms(
     instance: Instance, groups: BoolArray, site_sets: list[IntArray]
 ) -> tuple[int, IntArray]:
