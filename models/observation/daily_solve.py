@@ -76,6 +76,8 @@ def solve_phase(
     target = _rounded(lp.bound, integral_objective)
     cuts = 0
     if not lp.integral:
+        if not lp.solved:  # no LP to round: the greedy repair alone, with every arc for the disabled (they weigh most)
+            values = _with_every_arc_of_the_disabled(model, values)
         values = repair(model, values)
         repaired = outcome(model, values)
         best = repaired.objective if model.holds(repaired.unmet) else math.inf
@@ -146,6 +148,14 @@ def _strengthened(model: DailyModel, lp: PricedLp, deadline: float) -> tuple[Pri
         if not lp.solved:
             break
     return replace(lp, rounds=rounds), cuts
+
+
+def _with_every_arc_of_the_disabled(model: DailyModel, values: FloatArray) -> FloatArray:
+    """``values`` with every pair of the disabled cohorts in the model (at 0), so that the repair may place them
+    at any barrier-free site in reach, not only their cheapest few."""
+    disabled = model.instance.disabled[model.cohorts.group]
+    model.add_pairs(np.flatnonzero(disabled[model.pair_cohort] & ~model.inside))
+    return np.concatenate([values, np.zeros(model.solver.getNumCol() - len(values))])
 
 
 def _meets(objective: float, bound: float) -> bool:
