@@ -242,9 +242,9 @@ class CompleteArcs:
         cross_supplier, cross_demand = self._near_minutes(supplier, radius - self.penalty_minutes, demand)
         crosses = self.supplier_group[cross_supplier] != self.demand_group[cross_demand]
         found_supplier, found_demand = [cross_supplier[crosses]], [cross_demand[crosses]]
-        demand_group = self.demand_group[demand]
-        for group in np.unique(self.supplier_group[supplier]):
-            of_supplier = self.supplier_group[supplier] == group
+        supplier_group, demand_group = self.supplier_group[supplier], self.demand_group[demand]
+        for group in np.unique(supplier_group):
+            of_supplier = supplier_group == group
             of_demand = demand[demand_group == group]
             if of_demand.size:
                 pair_supplier, pair_demand = self._near_minutes(supplier[of_supplier], radius[of_supplier], of_demand)

@@ -138,6 +138,9 @@ class DailyModel:
             raise RuntimeError("the daily observation model needs highspy")
         self.highs: Any = highs
         self.free_sites = np.flatnonzero(free)
+        self.candidate_position = np.full(len(instance.sites), -1, np.int64)
+        """Each site's position among the free candidates (their columns); -1 for the other sites."""
+        self.candidate_position[self.free_sites] = np.arange(len(self.free_sites))
         self.fixed_open = fixed_open
         self.solver = self.highs.Highs()
         self.solver.setOptionValue("output_flag", False)
@@ -151,7 +154,7 @@ class DailyModel:
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
         self.linked = np.zeros(0, bool)
-        """Columns (in model order) with their linking row (5)."""
+        """Per column (in model order): whether it has its linking row (5)."""
         self.link_entering = False
         """Whether a column that enters comes with its linking row (5): once the first rows are in."""
         self.integer = False
@@ -221,8 +224,7 @@ class DailyModel:
         lp.a_matrix_.value_ = np.concatenate(value)
         self.solver.passModel(lp)
         self.base_columns = free + count + slots
-        for row_cols, row_vals, row_upper in extra:
-            self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
+        self._add_held_rows(extra)
         self._add_street_rows()
 
     def open_every_candidate(self) -> None:
@@ -258,13 +260,16 @@ class DailyModel:
         self.solver.changeColsCost(len(columns), columns, costs)
         if self.lp_basis is not None:
             self.solver.setBasis(self.lp_basis)
-        for row_cols, row_vals, row_upper in extra:
+        self._add_held_rows(extra)
+
+    def _add_held_rows(self, rows: list[Any]) -> None:
+        """Rows ``sum of the columns <= upper`` holding an earlier phase's optimum: (columns, values, upper) each."""
+        for row_cols, row_vals, row_upper in rows:
             self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
 
     def _add_street_rows(self) -> None:
         sites = self.instance.sites
-        position = np.full(self.site_count, -1, np.int64)
-        position[self.free_sites] = np.arange(len(self.free_sites))
+        position = self.candidate_position
         for street, row in self.instance.streets[self.instance.streets["choice"]].iterrows():
             chosen = np.flatnonzero((sites["street_id"].to_numpy() == street) & (position >= 0))
             if len(chosen):
@@ -291,6 +296,7 @@ class DailyModel:
             np.ones(len(index)),
         )
         self.columns = np.concatenate([self.columns, pairs])
+        self.linked = np.concatenate([self.linked, np.zeros(len(pairs), bool)])
         self.inside[pairs] = True
         if self.link_entering:
             self._add_links(np.arange(len(self.columns) - len(pairs), len(self.columns)))
@@ -305,7 +311,6 @@ class DailyModel:
             return 0
         _, upper, opening = self._link_terms(np.arange(len(self.columns)), values)
         placed = values[self.base_columns : self.base_columns + len(self.columns)]
-        self.linked = np.concatenate([self.linked, np.zeros(len(self.columns) - len(self.linked), bool)])
         violated = np.flatnonzero(
             (opening >= 0) & ~self.linked & (placed > upper * np.maximum(opening, 0) + LINK_TOLERANCE)
         )
@@ -317,12 +322,10 @@ class DailyModel:
     ) -> tuple[IntArray, FloatArray, FloatArray]:
         """Per column (model order): its site's position among the candidates (-1: not a candidate), its bound
         ``min(n_c, cap_s)``, and the site's opening in ``values`` (-1 at a site that is not a candidate)."""
-        position = np.full(self.site_count, -1, np.int64)
-        position[self.free_sites] = np.arange(len(self.free_sites))
         site = self.instance.arc_site[self.pair_arc[self.columns[columns]]]
         cohort = self.pair_cohort[self.columns[columns]]
         upper = np.minimum(self.cohorts.persons[cohort], self.instance.capacity[site]).astype(float)
-        candidate = position[site]
+        candidate = self.candidate_position[site]
         opening = np.full(len(columns), -1.0)
         if values is not None:
             opening = np.where(candidate >= 0, values[np.maximum(candidate, 0)], -1.0)
@@ -343,7 +346,6 @@ class DailyModel:
         starts = np.arange(0, 2 * len(columns), 2, dtype=np.int32)
         lower, zero = np.full(len(columns), -np.inf), np.zeros(len(columns))
         self.solver.addRows(len(columns), lower, zero, len(index), starts, index, value)
-        self.linked = np.concatenate([self.linked, np.zeros(len(self.columns) - len(self.linked), bool)])
         self.linked[columns] = True
         return len(columns)
 
@@ -395,6 +397,10 @@ class DailyModel:
         disabled = self.instance.disabled[self.cohorts.group]
         limit_disabled, limit = self.unmet_limits
         return bool(unmet[disabled].sum() <= limit_disabled and unmet.sum() <= limit)
+
+    def padded(self, values: FloatArray) -> FloatArray:
+        """``values`` of the columns as they were, and 0 for the columns that entered since."""
+        return np.concatenate([values, np.zeros(self.solver.getNumCol() - len(values))])
 
     def values(self) -> FloatArray:
         return np.asarray(self.solver.getSolution().col_value, dtype=float)

@@ -87,7 +87,7 @@ def solve_phase(
         if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
             strengthened, cuts = _strengthened(model, lp, deadline)
             rounds += strengthened.rounds
-            values = np.concatenate([values, np.zeros(model.solver.getNumCol() - len(values))])  # columns entered
+            values = model.padded(values)  # the columns that entered with the rows
             if cuts and strengthened.priced and strengthened.solved:
                 lp, target = strengthened, max(target, _rounded(strengthened.bound, integral_objective))
                 if not _meets(best, target):
@@ -155,7 +155,7 @@ def _with_every_arc_of_the_disabled(model: DailyModel, values: FloatArray) -> Fl
     at any barrier-free site in reach, not only their cheapest few."""
     disabled = model.instance.disabled[model.cohorts.group]
     model.add_pairs(np.flatnonzero(disabled[model.pair_cohort] & ~model.inside))
-    return np.concatenate([values, np.zeros(model.solver.getNumCol() - len(values))])
+    return model.padded(values)
 
 
 def _meets(objective: float, bound: float) -> bool:
@@ -204,10 +204,7 @@ def _whole_plan_at(model: DailyModel, open_sites: FloatArray, deadline: float) -
     """A plan of whole persons with the free candidates fixed at ``open_sites``: the LP's when it is whole, else
     the better of the LP rounded down and repaired and the fix-and-solve MIP that leaves free only the cohorts the
     LP splits."""
-    free = len(model.free_sites)
-    model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), open_sites, open_sites)
-    model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
-    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+    if _fixed_sites_lp(model, open_sites, deadline) is None:
         return None
     found = model.values()
     if np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):

@@ -20,7 +20,7 @@ def max_placed(instance: Instance, groups: BoolArray) -> int | None:
     """Most persons of the ``groups`` that every non-closed site, open, can take (a maximum flow); None on failure."""
     network = _placement_network(instance, groups)
     try:
-        return MaxFlow(network.tails, network.heads, network.capacities).solve(network.source, network.sink)
+        return network.max_flow().solve(network.source, network.sink)
     except FlowError:
         return None
 
@@ -45,7 +45,7 @@ def placed_per_day(instance: Instance, groups: BoolArray, present: IntArray) -> 
         If a maximum flow is not reported optimal.
     """
     network = _placement_network(instance, groups)
-    solver = MaxFlow(network.tails, network.heads, network.capacities)
+    solver = network.max_flow()
     source_arcs = np.arange(int(groups.sum()))
     placed = np.zeros(present.shape[1], np.int64)
     for day in range(present.shape[1]):
@@ -74,7 +74,7 @@ def gains_with_unlimited_rooms(
     from scipy.sparse import csr_matrix
 
     network = _placement_network(instance, groups)
-    solver = MaxFlow(network.tails, network.heads, network.capacities)
+    solver = network.max_flow()
     placed = solver.solve(network.source, network.sink)
     reached = solver.source_side(network.nodes)
     residual_tail, residual_head, residual = network.residual(solver.flows())
@@ -129,6 +129,10 @@ class _PlacementNetwork:
     @property
     def nodes(self) -> int:
         return self.source + 2
+
+    def max_flow(self) -> MaxFlow:
+        """A maximum-flow solver on this network."""
+        return MaxFlow(self.tails, self.heads, self.capacities)
 
     def site_node(self, sites: IntArray) -> IntArray:
         return self.group_count + np.asarray(sites, np.int64)
