@@ -25,7 +25,6 @@ import pandas as pd
 
 from planner.outputs.contract import plain
 from planner.outputs.plan_json import to_json_bytes
-from planner.outputs.sheets import FORMULA_PREFIXES
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import is_formula_like
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from planner.report.plan import Plan
 
 CSV_ESCAPE = "'"
-ESCAPED_STARTS = (*FORMULA_PREFIXES, CSV_ESCAPE)
-"""Text starting with one of these gets the escape (:func:`escape_csv_text`)."""
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with BOM: Excel in Chinese locales reads BOM-less CSV as GBK."""
 _FIELD_TYPES = {"boolean": "boolean", "integer": "integer", "floating": "number", "mixed-integer-float": "number"}
@@ -89,7 +86,7 @@ def csv_column(column: pd.Series) -> list[str]:
         return ["" if value != value else repr(value) for value in column.to_numpy(np.float64).tolist()]
     values = column.tolist()
     if all(type(value) is str for value in values):
-        return [escape_csv_text(value) if value.startswith(ESCAPED_STARTS) else value for value in values]
+        return [escape_csv_text(value) for value in values]
     return [csv_cell(value) for value in values]
 
 
