@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from functools import cache
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.base import SolveOptions, Status
+from models.observation import daily_stage
 from models.observation.daily_stage import solve_daily_observation
 
 DAYS = 4
@@ -186,3 +188,73 @@ def test_bounds_without_the_lp_count_each_days_overflow_and_the_cheapest_arcs() 
     assert unmet_lower_bound(instance, cohorts, weight=3.0) == 1.0  # no disabled person must be unmet; one person
     assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 3.0
     assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 8.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_the_two_phase_route_alone_also_reaches_the_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """With the phases never tried as one model (every instance over the pair limit), the unmet phase's MIP and
+    then the cost phase give the same guarantees."""
+    with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0):
+        result = _solve(*case)
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    assert "at_lp_free_bound" not in result.stats["unmet_phase"]
+    found = (result.stats["unmet_disabled"], result.stats["unmet"])
+    assert found >= (unmet_disabled, unmet)
+    if result.status is Status.OPTIMAL:
+        assert found == (unmet_disabled, unmet)
+        assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
+
+
+def test_a_plan_at_the_bounds_without_an_lp_proves_the_unmet_phases_in_one_model() -> None:
+    """Two places, three persons at once on day 1 (the case above): the day's maximum flow says one is unmet, the
+    weighted model's plan leaves one unmet, so phases (i)-(ii) are proven by that bound and (iii) in the same model."""
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
+    result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
+    assert result.stats["unmet_phase"] == {"at_lp_free_bound": True}
+    assert result.status is Status.OPTIMAL
+    assert [phase.objective for phase in result.phases] == [1.0, 3.0]
+
+
+def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase() -> None:
+    """Sites X and Y of one place. P1 (home H0, reaching both) stays days 0-2; P2 (H1, only X) is there on day 0,
+    P3 (H2, only Y) on day 2. Each day's maximum flow places everyone, but P1 would have to move from Y to X: one
+    person is unmet. The one-model route's LP already leaves someone unmet, so the phases run in turn: 1 unmet,
+    2 minutes (P2 and P3 placed, or P1 and P3)."""
+    frame = pd.DataFrame(
+        {
+            "home_id": ["H0", "H1", "H2"],
+            "street_id": ["S"] * 3,
+            "group": ["other"] * 3,
+            "cause": ["mild"] * 3,
+            "arrival_day": [0, 0, 2],
+            "stay_days": [3, 1, 1],
+            "persons": [1, 1, 1],
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["X", "Y"],
+            "street_id": ["S", "S"],
+            "rooms": [1, 1],
+            "barrier_free": [True, True],
+            "status": ["open", "open"],
+            "opening_cost": [0.0, 0.0],
+        }
+    )
+    arcs = pd.DataFrame(
+        {"home_id": ["H0", "H0", "H1", "H2"], "site_id": ["X", "Y", "X", "Y"], "minutes": [1.0, 1.0, 1.0, 1.0]}
+    )
+    result = solve_daily_observation(
+        frame,
+        sites,
+        arcs,
+        horizon_days=3,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=False,
+        options=SolveOptions(time_limit_s=10),
+    )
+    assert "at_lp_free_bound" not in result.stats["unmet_phase"]
+    assert result.status is Status.OPTIMAL
+    assert (result.stats["unmet"], result.objective) == (1, 2.0)

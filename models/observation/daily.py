@@ -30,6 +30,14 @@ Objective, lexicographic
 ``W * sum_{c disabled} u_c + sum_c u_c``, ``W = sum_c n_c + 1`` (exactly lexicographic);
 (iii) minimise ``sum_s f_s y_s + sum_cs m_{g(c)s} x_cs`` with (i) and (ii) held at their optima.
 
+Two exact shortcuts come first (``models.observation.daily_stage``). Cohorts that rows (2) cannot tell apart are
+merged and the days reduced to those some stay ends on (``models.observation.daily_merge``). Then, when the LP-free
+bounds on unmet persons (one maximum flow per day) are met by a plan, (i)-(ii) need no LP of their own: one model
+charges each unmet person a penalty ``P`` above any one person's minutes and site (``P * (sum_c n_c + 1)`` for the
+disabled), takes only plans within those bounds, and subtracts the bounds' penalties from its objective, so its
+objective is (iii)'s and its LP value a bound on (iii) over the plans at the unmet optimum. When its LP leaves more
+unmet than the bounds, or no plan meets them, the phases run in turn as above.
+
 Method
 ------
 Each phase is a HiGHS MIP over a restricted set of columns ``x_cs``: every cohort starts with its group's
@@ -91,6 +99,8 @@ LINK_TOLERANCE = 1e-6
 """How far an LP value may pass a linking row (5) before the row is added."""
 CUT_ROUNDS = 30
 """Rounds of linking rows (5) a phase adds at most."""
+LP_LIMIT_TOLERANCE = 1e-4
+"""How far the LP's unmet persons may pass :attr:`DailyModel.unmet_limits` (rounding in the solver)."""
 FEASIBLE_SOLUTION = 2
 """HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
@@ -166,7 +176,10 @@ class DailyModel:
         self.solved = False
         self.resolve_strategy = SIMPLEX_STRATEGY
         self.unmet_limits: tuple[float, float] | None = None
-        """Unmet disabled and unmet persons an earlier phase's optimum allows (its rows in the model)."""
+        """Unmet disabled and unmet persons an earlier phase's optimum allows (its rows in the model), or the bounds
+        on them a plan must meet (the weighted model of ``daily_stage``: not rows, a penalty)."""
+        self.offset = 0.0
+        """Subtracted from every objective: the penalties of the unmet persons the limits allow (weighted model)."""
 
     def _pairs(self) -> tuple[IntArray, IntArray]:
         """Every allowed (cohort, arc): the full model's columns ``x_cs``."""
@@ -176,9 +189,11 @@ class DailyModel:
         arc = np.concatenate([arcs_of[g] for g in self.cohorts.group]) if len(cohort) else np.zeros(0, np.int64)
         return cohort, arc.astype(np.int64)
 
-    def build(self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any]) -> None:
+    def build(
+        self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any], offset: float = 0.0
+    ) -> None:
         """Rows (1), (2) (through the slots), (4) and the open, unmet and slot columns; ``extra`` rows hold earlier
-        phases' optima.
+        phases' optima; ``offset`` is subtracted from the objective (:attr:`offset`).
 
         A **slot** ``k = (s, a, e)`` is a site with a stay window: ``z_k = sum of x_cs`` of the cohorts present on
         days ``a .. e - 1`` (link rows ``sum x - z_k = 0``), and (2) reads ``sum_{k of s present on t} z_k <= cap_s
@@ -198,6 +213,7 @@ class DailyModel:
         lp.num_col_, lp.num_row_ = free + count + slots, count + sites * days + slots
         lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
         lp.col_lower_ = np.zeros(free + count + slots)
+        self.offset, lp.offset_ = offset, -offset
         lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
         lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(sites * days, -np.inf), np.zeros(slots)])
         lp.row_upper_ = np.concatenate([cohorts.persons.astype(float), fixed.ravel(), np.zeros(slots)])
@@ -390,13 +406,18 @@ class DailyModel:
         rounded[self.base_columns :][closed] = 0.0
         return rounded
 
-    def holds(self, unmet: IntArray) -> bool:
+    def lp_holds(self, values: FloatArray) -> bool:
+        """Whether the LP's unmet persons (``values``) keep within :attr:`unmet_limits` (a plan can only if so)."""
+        free, count = len(self.free_sites), len(self.cohorts.group)
+        return self.holds(values[free : free + count], LP_LIMIT_TOLERANCE)
+
+    def holds(self, unmet: IntArray | FloatArray, tolerance: float = 0.0) -> bool:
         """Whether unmet persons per cohort ``unmet`` keep within :attr:`unmet_limits`."""
         if self.unmet_limits is None:
             return True
         disabled = self.instance.disabled[self.cohorts.group]
         limit_disabled, limit = self.unmet_limits
-        return bool(unmet[disabled].sum() <= limit_disabled and unmet.sum() <= limit)
+        return bool(unmet[disabled].sum() <= limit_disabled + tolerance and unmet.sum() <= limit + tolerance)
 
     def padded(self, values: FloatArray) -> FloatArray:
         """``values`` of the columns as they were, and 0 for the columns that entered since."""
@@ -420,7 +441,8 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
     opening = model.solver.getLp().col_cost_[:free]
     unmet_cost = np.asarray(model.solver.getLp().col_cost_[free : free + count])
     objective = float(
-        np.dot(opening, open_sites[model.free_sites])
+        -model.offset
+        + np.dot(opening, open_sites[model.free_sites])
         + np.dot(unmet_cost, unmet)
         + np.dot(model.arc_cost[model.pair_arc[model.columns]], placed)
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.flow import FlowError
 from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
+from models.observation.daily_merge import merge_cohorts, spread
 from models.observation.daily_solve import solve_phase
 from models.observation.flows import placed_per_day
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
@@ -24,6 +25,9 @@ STAY_COLUMNS = ["home_id", "group", "cause", "site_id", "arrival_day", "departur
 OCCUPANCY_COLUMNS = ["site_id", "day", "persons", "persons_disabled", "capacity"]
 UNMET_SHARE = 0.6
 """Share of the time limit the unmet phases (i)-(ii) may use; the cost phase gets the rest."""
+AT_THE_BOUNDS_MAX_PAIRS = 1_500_000
+"""Pairs (cohort, arc) above which the phases are not first tried as one model (:func:`_at_the_unmet_bounds`): its
+priced LP must finish to be of use (the city has 0.4 million pairs, the province 5.4 million)."""
 MIP_SHARE = 0.25
 """Share of the time limit each phase's MIP may use after its priced LP: the LP bound and a repaired plan come
 first, the MIP improves the plan within this budget (a longer limit buys proofs on hard instances)."""
@@ -69,6 +73,7 @@ def solve_daily_observation(
         )
         instance = prepare(groups, sites, arcs, persons_per_room, sites_per_street_min, barrier_free_for_disabled)
         arrays = _cohort_arrays(frame, instance, horizon_days)
+        merged = merge_cohorts(arrays)
     if not len(arrays.group):
         tables = _tables(instance, frame, arrays, None, sites_per_street_min, barrier_free_for_disabled)
         phases = [Phase(name, "min", 0.0, 0.0, Status.OPTIMAL) for name in ("unmet_persons", "cost")]
@@ -76,11 +81,17 @@ def solve_daily_observation(
     deadline_unmet = start + UNMET_SHARE * options.time_limit_s
     with stopwatch() as solve:
         mip_seconds = MIP_SHARE * options.time_limit_s
-        unmet_plan, model = _unmet_phase(instance, arrays, deadline_unmet, mip_seconds)
         cost_deadline = start + 0.95 * options.time_limit_s
-        cost_plan = _cost_phase(model, instance, arrays, unmet_plan, cost_deadline, mip_seconds)
-        if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
-            cost_plan = _held_plan(instance, unmet_plan)
+        limits = unmet_lower_bounds(instance, merged.cohorts)
+        plans = _at_the_unmet_bounds(instance, merged.cohorts, limits, cost_deadline, mip_seconds)
+        if plans is None:
+            unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds)
+            cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds)
+            if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
+                cost_plan = _held_plan(instance, unmet_plan)
+        else:
+            unmet_plan, cost_plan = plans
+        cost_plan = spread(cost_plan, merged, arrays)
     tables = _tables(instance, frame, arrays, cost_plan, sites_per_street_min, barrier_free_for_disabled)
     disabled = instance.disabled[arrays.group]
     weight = float(arrays.persons.sum() + 1)
@@ -96,6 +107,8 @@ def solve_daily_observation(
     ]
     stats = {
         "cohorts": len(arrays.group),
+        "merged_cohorts": len(merged.cohorts.group),
+        "capacity_days": len(merged.last_days),
         "arcs": len(instance.arcs),
         "unmet_weight_disabled": weight,
         "unmet_disabled": int(cost_plan.unmet[disabled].sum()),
@@ -136,8 +149,41 @@ def _cohort_arrays(frame: pd.DataFrame, instance: Instance, horizon: int) -> Coh
     )
 
 
+def _at_the_unmet_bounds(
+    instance: Instance, cohorts: Cohorts, limits: tuple[int, int] | None, deadline: float, mip_seconds: float
+) -> tuple[PhaseOutcome, PhaseOutcome] | None:
+    """Phases (i)-(iii) in one model when a plan meets the LP-free bounds on unmet persons (``limits``): those
+    phases are then proven without their own LP. The model charges each unmet person a penalty above any one
+    person's minutes and site (each disabled one above every other unmet person together) and takes only plans
+    within ``limits``; for those its objective less the limits' penalties is the cost, and its LP value less them
+    a bound on the cost of every plan at the unmet optimum. None, after one priced LP, when the LP leaves more
+    unmet than ``limits``, and for models of more than :data:`AT_THE_BOUNDS_MAX_PAIRS` pairs (the province's LP
+    does not finish)."""
+    if limits is None:
+        return None
+    model = _phase_model(instance, cohorts)
+    if len(model.pair_cohort) > AT_THE_BOUNDS_MAX_PAIRS:
+        return None
+    minutes = instance.arcs["minutes"].to_numpy(float)
+    opening = instance.sites["opening_cost"].to_numpy(float)
+    penalty = float(minutes.max(initial=0.0) + opening.max(initial=0.0) + 1.0)
+    disabled_penalty = penalty * float(cohorts.persons.sum() + 1)
+    unmet_cost = np.where(instance.disabled[cohorts.group], disabled_penalty, penalty)
+    offset = disabled_penalty * limits[0] + penalty * (limits[1] - limits[0])
+    model.build(unmet_cost, minutes, opening, [], offset=offset)
+    model.unmet_limits = (float(limits[0]), float(limits[1]))
+    known = cost_lower_bound(instance, cohorts, limits[1])
+    cost = solve_phase(model, start_pairs(model), deadline, False, mip_seconds=mip_seconds, known_bound=known)
+    if not model.holds(cost.unmet):
+        return None
+    weight = float(cohorts.persons.sum() + 1)
+    objective = weight * limits[0] + limits[1]
+    unmet = replace(cost, objective=objective, bound=objective, proven=True, stats={"at_lp_free_bound": True})
+    return unmet, cost
+
+
 def _unmet_phase(
-    instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float
+    instance: Instance, cohorts: Cohorts, limits: tuple[int, int] | None, deadline: float, mip_seconds: float
 ) -> tuple[PhaseOutcome, DailyModel]:
     """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``. The model has the cost
     phase's columns (its free candidates held open here), so that phase goes on from this one's priced LP."""
@@ -146,16 +192,22 @@ def _unmet_phase(
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
     model.open_every_candidate()
-    known = unmet_lower_bound(instance, cohorts, weight)
+    known = -np.inf if limits is None else weight * limits[0] + limits[1]
     plan = solve_phase(model, start_pairs(model), deadline, True, mip_seconds=mip_seconds, known_bound=known)
     return plan, model
 
 
 def unmet_lower_bound(instance: Instance, cohorts: Cohorts, weight: float) -> float:
-    """A bound on ``W * unmet disabled + unmet`` that needs no LP: a person present on day ``t`` is unmet unless
-    placed on ``t``, so at least ``present_t - F_t`` persons are unmet (``F_t`` the maximum flow of that day's
-    persons into every usable site), for every day and for the disabled alone. Valid for the full model; it
-    states the gap where the priced LP does not finish (the province)."""
+    """A bound on ``W * unmet disabled + unmet`` that needs no LP (:func:`unmet_lower_bounds`); valid for the full
+    model, it states the gap where the priced LP does not finish (the province)."""
+    bounds = unmet_lower_bounds(instance, cohorts)
+    return -np.inf if bounds is None else float(weight * bounds[0] + bounds[1])
+
+
+def unmet_lower_bounds(instance: Instance, cohorts: Cohorts) -> tuple[int, int] | None:
+    """Unmet disabled and unmet persons every plan leaves at least, without an LP: a person present on day ``t``
+    is unmet unless placed on ``t``, so at least ``present_t - F_t`` persons are unmet (``F_t`` the maximum flow of
+    that day's persons into every usable site), for every day and for the disabled alone. None when a flow fails."""
     present = np.zeros((len(instance.groups), cohorts.horizon + 1), np.int64)
     np.add.at(present, (cohorts.group, cohorts.arrival), cohorts.persons)
     np.add.at(present, (cohorts.group, cohorts.end), -cohorts.persons)
@@ -168,9 +220,9 @@ def unmet_lower_bound(instance: Instance, cohorts: Cohorts, weight: float) -> fl
         try:
             placed = placed_per_day(instance, groups, present)
         except FlowError:
-            return -np.inf
+            return None
         bounds.append(int(max(0, (present[groups].sum(axis=0) - placed).max(initial=0))))
-    return float(weight * bounds[0] + bounds[1])
+    return bounds[0], bounds[1]
 
 
 def cost_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:
