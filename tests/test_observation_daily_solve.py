@@ -8,6 +8,7 @@ and no plan may ever be better than that optimum (a plan under it would break a 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from functools import cache
 from unittest.mock import patch
 
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.base import SolveOptions, Status
-from models.observation import daily_stage
+from models.observation import daily_solve, daily_stage
 from models.observation.daily_stage import solve_daily_observation
 
 DAYS = 4
@@ -258,3 +259,23 @@ def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase()
     assert "at_lp_free_bound" not in result.stats["unmet_phase"]
     assert result.status is Status.OPTIMAL
     assert (result.stats["unmet"], result.objective) == (1, 2.0)
+
+
+def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three overlapping stays again, as if no LP finished in time (the province): the rolling placement's plan
+    (the stay on days 0-2 at the 1-minute site, the one on days 0-1 at the other, the third unmet: 3 minutes) is
+    the plan; one unmet person meets the maximum-flow bound (proven), the cost only the cheapest-arc bound (2)."""
+    real = daily_solve._priced_lp
+
+    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
+        lp = real(model, deadline)
+        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
+
+    monkeypatch.setattr(daily_solve, "_priced_lp", unfinished)
+    monkeypatch.setattr(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0)
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
+    result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
+    unmet_phase, cost_phase = result.phases
+    assert unmet_phase.objective == 1.0 and unmet_phase.status is Status.OPTIMAL
+    assert (cost_phase.objective, cost_phase.bound) == (3.0, 2.0)
+    assert result.status is Status.FEASIBLE

@@ -189,6 +189,11 @@ class DailyModel:
         arc = np.concatenate([arcs_of[g] for g in self.cohorts.group]) if len(cohort) else np.zeros(0, np.int64)
         return cohort, arc.astype(np.int64)
 
+    def pairs_of(self, cohort: IntArray, arc: IntArray) -> IntArray:
+        """Positions of the pairs (cohort, arc) in the pair list (every one must be allowed)."""
+        stride = len(self.instance.arcs)
+        return np.searchsorted(self.pair_cohort * stride + self.pair_arc, cohort * stride + arc).astype(np.int64)
+
     def build(
         self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any], offset: float = 0.0
     ) -> None:

@@ -68,12 +68,14 @@ def solve_phase(
     integral_objective: bool,
     mip_seconds: float = math.inf,
     known_bound: float = -math.inf,
+    incumbent: tuple[IntArray, IntArray] | None = None,
 ) -> PhaseOutcome:
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
-    model found without the LP; the phase's bound is the better of the two."""
+    model found without the LP; the phase's bound is the better of the two. ``incumbent``: a plan found without
+    the LP (pairs, persons), repaired and kept when better than the LP's."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
-    model.add_pairs(start)
+    model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
     lp = _priced_lp(model, deadline)
     rounds = lp.rounds
     values = np.rint(lp.values) if lp.integral else model.rounded_down(lp.values) * lp.solved
@@ -86,6 +88,8 @@ def solve_phase(
         values = repair(model, values)
         repaired = outcome(model, values)
         best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        if incumbent is not None:
+            values, best = _better(model, repair(model, _incumbent_values(model, *incumbent)), values, best)
         deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
         if lp.solved and deciding and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
@@ -165,6 +169,18 @@ def _with_every_arc_of_the_disabled(model: DailyModel, values: FloatArray) -> Fl
     disabled = model.instance.disabled[model.cohorts.group]
     model.add_pairs(np.flatnonzero(disabled[model.pair_cohort] & ~model.inside))
     return model.padded(values)
+
+
+def _incumbent_values(model: DailyModel, pairs: IntArray, persons: IntArray) -> FloatArray:
+    """The model's values of a plan given as pairs and persons: the candidates it uses (and those the phase holds
+    open) open. Every pair must be a column of the model."""
+    values = np.zeros(model.solver.getNumCol())
+    order = np.argsort(model.columns, kind="stable")
+    values[model.base_columns + order[np.searchsorted(model.columns, pairs, sorter=order)]] = persons
+    used = np.zeros(model.site_count, bool)
+    used[model.instance.arc_site[model.pair_arc[pairs]]] = True
+    values[: len(model.free_sites)] = np.maximum(model.site_lower(), used[model.free_sites])
+    return values
 
 
 def _meets(objective: float, bound: float) -> bool:

@@ -9,12 +9,14 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.flow import FlowError
 from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
 from models.observation.daily_merge import merge_cohorts, spread
+from models.observation.daily_rolling import RollingPlan, rolling_plan
 from models.observation.daily_solve import solve_phase
 from models.observation.flows import placed_per_day
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
@@ -85,7 +87,10 @@ def solve_daily_observation(
         limits = unmet_lower_bounds(instance, merged.cohorts)
         plans = _at_the_unmet_bounds(instance, merged.cohorts, limits, cost_deadline, mip_seconds)
         if plans is None:
-            unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds)
+            rolling = None
+            if _pair_count(instance, merged.cohorts) > AT_THE_BOUNDS_MAX_PAIRS:  # its LP is not expected to finish
+                rolling = rolling_plan(instance, merged.cohorts, np.logical_or(*_site_roles(instance)))
+            unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds, rolling)
             cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds)
             if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
                 cost_plan = _held_plan(instance, unmet_plan)
@@ -159,11 +164,9 @@ def _at_the_unmet_bounds(
     a bound on the cost of every plan at the unmet optimum. None, after one priced LP, when the LP leaves more
     unmet than ``limits``, and for models of more than :data:`AT_THE_BOUNDS_MAX_PAIRS` pairs (the province's LP
     does not finish)."""
-    if limits is None:
+    if limits is None or _pair_count(instance, cohorts) > AT_THE_BOUNDS_MAX_PAIRS:
         return None
     model = _phase_model(instance, cohorts)
-    if len(model.pair_cohort) > AT_THE_BOUNDS_MAX_PAIRS:
-        return None
     minutes = instance.arcs["minutes"].to_numpy(float)
     opening = instance.sites["opening_cost"].to_numpy(float)
     penalty = float(minutes.max(initial=0.0) + opening.max(initial=0.0) + 1.0)
@@ -182,18 +185,32 @@ def _at_the_unmet_bounds(
     return unmet, cost
 
 
+def _pair_count(instance: Instance, cohorts: Cohorts) -> int:
+    """Pairs (cohort, arc) of the full model."""
+    return int(np.bincount(instance.arc_group, minlength=len(instance.groups))[cohorts.group].sum())
+
+
 def _unmet_phase(
-    instance: Instance, cohorts: Cohorts, limits: tuple[int, int] | None, deadline: float, mip_seconds: float
+    instance: Instance,
+    cohorts: Cohorts,
+    limits: tuple[int, int] | None,
+    deadline: float,
+    mip_seconds: float,
+    rolling: RollingPlan | None,
 ) -> tuple[PhaseOutcome, DailyModel]:
     """Phases (i)-(ii) in one MIP: every usable site open, ``W * unmet disabled + unmet``. The model has the cost
-    phase's columns (its free candidates held open here), so that phase goes on from this one's priced LP."""
+    phase's columns (its free candidates held open here), so that phase goes on from this one's priced LP.
+    ``rolling``: a plan found without the LP (``models.observation.daily_rolling``), the phase's incumbent."""
     model = _phase_model(instance, cohorts)
     weight = float(cohorts.persons.sum() + 1)
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
     model.open_every_candidate()
     known = -np.inf if limits is None else weight * limits[0] + limits[1]
-    plan = solve_phase(model, start_pairs(model), deadline, True, mip_seconds=mip_seconds, known_bound=known)
+    incumbent = None if rolling is None else (model.pairs_of(rolling.cohort, rolling.arc), rolling.persons)
+    plan = solve_phase(
+        model, start_pairs(model), deadline, True, mip_seconds=mip_seconds, known_bound=known, incumbent=incumbent
+    )
     return plan, model
 
 
@@ -241,11 +258,17 @@ def cost_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -
     return float(np.dot(taken[chosen], minutes[order][chosen]))
 
 
-def _phase_model(instance: Instance, cohorts: Cohorts) -> DailyModel:
-    """The model of both phases: the candidates a plan may open or not are its free sites."""
+def _site_roles(instance: Instance) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Sites open in every plan (with places), and the candidates a plan may open or not (its free sites)."""
     sites = instance.sites
     must = sites["must_open"].to_numpy(bool) & (instance.capacity > 0)
     free = (sites["free_candidate"].to_numpy(bool) | sites["choice_street"].to_numpy(bool)) & ~must
+    return must, free
+
+
+def _phase_model(instance: Instance, cohorts: Cohorts) -> DailyModel:
+    """The model of both phases: the candidates a plan may open or not are its free sites."""
+    must, free = _site_roles(instance)
     return DailyModel(instance, cohorts, free, must.astype(float))
 
 
@@ -253,7 +276,7 @@ def _cost_phase(
     model: DailyModel, instance: Instance, cohorts: Cohorts, held: PhaseOutcome, deadline: float, mip_seconds: float
 ) -> PhaseOutcome:
     """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held, on the unmet phase's model
-    (its columns and its priced basis)."""
+    (its columns and its priced basis); the unmet phase's plan is its incumbent."""
     count, free_count = len(cohorts.group), len(model.free_sites)
     disabled = np.flatnonzero(instance.disabled[cohorts.group])
     extra = [
@@ -263,9 +286,11 @@ def _cost_phase(
     opening = instance.sites["opening_cost"].to_numpy(float)
     model.continue_with(np.zeros(count), instance.arcs["minutes"].to_numpy(float), opening, extra)
     model.unmet_limits = (float(held.unmet[disabled].sum()), float(held.unmet.sum()))
-    starts = start_pairs(model, held.columns[held.placed > 0])
+    used = held.placed > 0
+    starts = start_pairs(model, held.columns[used])
     known = cost_lower_bound(instance, cohorts, int(held.unmet.sum()))
-    return solve_phase(model, starts, deadline, False, mip_seconds=mip_seconds, known_bound=known)
+    incumbent = (held.columns[used], held.placed[used])
+    return solve_phase(model, starts, deadline, False, mip_seconds=mip_seconds, known_bound=known, incumbent=incumbent)
 
 
 def _tables(
