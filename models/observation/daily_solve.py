@@ -85,6 +85,7 @@ def solve_phase(
     if not lp.integral and not hopeless:
         if not lp.solved:  # no LP to round: the greedy repair alone, with every arc for the disabled (they weigh most)
             values = _with_every_arc_of_the_disabled(model, values)
+            values[: len(model.free_sites)] = model.site_lower()  # the candidates the phase holds open
         values = repair(model, values)
         repaired = outcome(model, values)
         best = repaired.objective if model.holds(repaired.unmet) else math.inf
