@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.observation.daily import Cohorts
-from models.observation.daily_rolling import rolling_plan
+from models.observation.daily_rolling import RollingPlan, rolling_plan
 from models.observation.instance import Instance, prepare
 
 
@@ -45,14 +45,23 @@ def _cohorts(rows: list[tuple[int, int, int, int]], horizon: int) -> Cohorts:
 
 
 def test_each_window_takes_the_cheapest_room_left_on_every_day_of_its_stay() -> None:
-    """Sites X0 (1 place, 1 minute) and X1 (2 places, 5 minutes). Two persons on days 0-2, then two on days 1-3:
-    the first two fill X0 and one place of X1; of the next two, one gets X1's last place, one is unmet (X0 is taken
-    until day 2)."""
+    """Sites X0 (1 place, 1 minute) and X1 (2 places, 5 minutes). Two persons on days 0-2, two on days 1-3; the later
+    window goes first: X0 and one place of X1. Of the earlier two, one gets X1's last place, one is unmet (X0 is
+    taken on days 1-2)."""
     instance = _instance([[1.0, 5.0]], [1, 2], [False])
     plan = rolling_plan(instance, _cohorts([(0, 0, 3, 2), (0, 1, 3, 2)], horizon=4), np.ones(2, bool))
     placed = sorted(zip(plan.cohort.tolist(), plan.arc.tolist(), plan.persons.tolist(), strict=True))
-    assert placed == [(0, 0, 1), (0, 1, 1), (1, 1, 1)]
-    assert plan.unmet.tolist() == [0, 1]
+    assert placed == [(0, 1, 1), (1, 0, 1), (1, 1, 1)]
+    assert plan.unmet.tolist() == [1, 0]
+
+
+def test_a_start_plan_is_kept_and_its_persons_hold_their_places() -> None:
+    """The start places cohort 0 (days 0-2) at X0, the only place; cohort 1 (days 2-3) finds no room on day 2."""
+    instance = _instance([[1.0]], [1], [False])
+    cohorts = _cohorts([(0, 0, 3, 1), (0, 2, 2, 1)], horizon=4)
+    start = RollingPlan(np.array([0]), np.array([0]), np.array([1]), np.array([0, 0]), np.array([True, False]))
+    plan = rolling_plan(instance, cohorts, np.ones(1, bool), start)
+    assert plan.cohort.tolist() == [0] and plan.unmet.tolist() == [0, 1] and plan.covered.all()
 
 
 def test_the_disabled_are_placed_before_anyone_else() -> None:
