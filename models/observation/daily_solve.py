@@ -83,12 +83,14 @@ def solve_phase(
     cuts = 0
     hopeless = lp.solved and not model.lp_holds(lp.values)  # no plan keeps within the limits (weighted model)
     if not lp.integral and not hopeless:
-        if not lp.solved:  # no LP to round: the greedy repair alone, with every arc for the disabled (they weigh most)
-            values = _with_every_arc_of_the_disabled(model, values)
-            values[: len(model.free_sites)] = model.site_lower()  # the candidates the phase holds open
-        values = repair(model, values)
-        repaired = outcome(model, values)
-        best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        best = math.inf
+        if lp.solved or incumbent is None:  # with neither an LP nor an incumbent, the greedy repair alone
+            if not lp.solved:  # every arc for the disabled (they weigh most)
+                values = _with_every_arc_of_the_disabled(model, values)
+                values[: len(model.free_sites)] = model.site_lower()  # the candidates the phase holds open
+            values = repair(model, values)
+            repaired = outcome(model, values)
+            best = repaired.objective if model.holds(repaired.unmet) else math.inf
         if incumbent is not None:
             values, best = _better(model, repair(model, _incumbent_values(model, *incumbent)), values, best)
         deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
