@@ -8,6 +8,7 @@ and no plan may ever be better than that optimum (a plan under it would break a 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import replace
 from functools import cache
 from unittest.mock import patch
@@ -279,3 +280,39 @@ def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept(monkeypatch: pytes
     assert unmet_phase.objective == 1.0 and unmet_phase.status is Status.OPTIMAL
     assert (cost_phase.objective, cost_phase.bound) == (3.0, 2.0)
     assert result.status is Status.FEASIBLE
+
+
+def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
+    """Every pair is a column from the start, so pricing finds nothing to add; an LP the solver reports stopped (by
+    its time limit) is still no bound: its value may lie above the optimum."""
+    from models.observation.daily import Cohorts, start_pairs
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [2]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["X0"],
+            "street_id": ["S"],
+            "rooms": [1],
+            "barrier_free": [True],
+            "status": ["open"],
+            "opening_cost": [0.0],
+        }
+    )
+    arcs = pd.DataFrame({"home_id": ["H0"], "site_id": ["X0"], "minutes": [3.0]})
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    cohorts = Cohorts(
+        group=np.zeros(1, np.int64),
+        arrival=np.zeros(1, np.int64),
+        stay=np.ones(1, np.int64),
+        persons=np.array([2]),
+        horizon=1,
+    )
+    model = daily_stage._phase_model(instance, cohorts)
+    model.build(np.ones(1), np.zeros(1), np.zeros(1), [])
+    model.add_pairs(start_pairs(model))
+    finished = daily_solve._priced_lp(model, math.inf)
+    assert finished.priced and finished.bound == 1.0
+    time_limit = model.highs.HighsModelStatus.kTimeLimit
+    model.solver.getModelStatus = lambda: time_limit
+    assert not daily_solve._priced_lp(model, math.inf).priced

@@ -1,0 +1,125 @@
+"""Closing candidates a day-by-day plan opened, where their persons fit elsewhere: a local search for the cost phase.
+
+When the cost phase has no LP to choose sites from (the province), its plan opens every candidate the unmet phase's
+plan used. **Close**: the open candidates in order of the persons they hold (fewest first); each one's persons are
+moved, cohort by cohort, to the cheapest other open sites with room on every day of their stay; the candidate is
+closed when all of them fit and the minutes added are less than its opening cost. The plan stays a plan: occupancy
+stays within the places of open sites on every day, no person is left unmet who was placed, and a street keeps the
+candidates its minimum asks for (4). It is a heuristic: the plan's cost only goes down. Province, 14 days:
+prevalent 7.09 -> 2.69 million (230 -> 57 candidates open) in 0.4 s; severe, where nearly every place is taken,
+7.94 -> 7.77 million.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from models.observation.daily import DailyModel, FloatArray
+from models.observation.instance import IntArray, members
+
+
+def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> FloatArray:
+    """``values`` with the candidates closed whose persons fit elsewhere at less than their opening cost (module
+    docstring); the moved persons' pairs enter the model as columns."""
+    free = len(model.free_sites)
+    placed = np.rint(values[model.base_columns :]).astype(np.int64)
+    if not free or not placed.any():
+        return values
+    column_site = model.instance.arc_site[model.pair_arc[model.columns]]
+    open_sites = model.fixed_open > 0.5
+    open_sites[model.free_sites] = values[:free] > 0.5
+    search = _Search(model, placed, open_sites)
+    held = np.bincount(column_site, weights=placed, minlength=model.site_count)
+    candidates = model.free_sites[open_sites[model.free_sites]]
+    for site in candidates[np.argsort(held[candidates], kind="stable")]:
+        if time.perf_counter() >= deadline:
+            break
+        if search.street_allows_closing(site):
+            search.try_closing(site, np.flatnonzero((column_site == site) & (search.placed > 0)))
+    if not search.moves:
+        return values
+    moved_cohort, moved_arc, moved = (np.array(column, np.int64) for column in zip(*search.moves, strict=True))
+    pairs = model.pairs_of(moved_cohort, moved_arc)
+    model.add_pairs(pairs)
+    result = model.padded(values)
+    result[model.base_columns : model.base_columns + len(search.placed)] = search.placed
+    order = np.argsort(model.columns, kind="stable")
+    np.add.at(result, model.base_columns + order[np.searchsorted(model.columns, pairs, sorter=order)], moved)
+    result[:free] = search.open_sites[model.free_sites]
+    return result
+
+
+class _Search:
+    """The plan being improved: persons per column, open sites, occupancy per site and day, moves made."""
+
+    def __init__(self, model: DailyModel, placed: IntArray, open_sites: np.ndarray) -> None:
+        self.model, self.placed, self.open_sites = model, placed.copy(), open_sites.copy()
+        instance, cohorts = model.instance, model.cohorts
+        self.cohort = model.pair_cohort[model.columns]
+        self.arc = model.pair_arc[model.columns]
+        self.first, self.end = cohorts.arrival[self.cohort], cohorts.end[self.cohort]
+        self.minutes = instance.arcs["minutes"].to_numpy(float)
+        self.opening = instance.sites["opening_cost"].to_numpy(float)
+        self.arcs_of = members(instance.arc_group, len(instance.groups))
+        change = np.zeros((model.site_count, model.days + 1), np.int64)
+        site = instance.arc_site[self.arc]
+        np.add.at(change, (site, self.first), placed)
+        np.add.at(change, (site, self.end), -placed)
+        self.load = np.cumsum(change, axis=1)[:, : model.days]
+        self.moves: list[tuple[int, int, int]] = []
+        street = instance.sites["street_id"].to_numpy()
+        choice = instance.streets[instance.streets["choice"]]
+        self.street_of = street
+        self.deficit = dict(zip(choice.index, choice["deficit"].astype(int), strict=True))
+
+    def street_allows_closing(self, site: int) -> bool:
+        """Whether the site's street keeps its minimum of candidates open without it (4)."""
+        street = self.street_of[site]
+        if street not in self.deficit:
+            return True
+        position = self.model.candidate_position
+        same = (self.street_of == street) & (position >= 0) & self.open_sites
+        return int(same.sum()) - 1 >= self.deficit[street]
+
+    def try_closing(self, site: int, columns: IntArray) -> None:
+        """Close ``site`` when every person of ``columns`` fits at other open sites for less than its opening."""
+        load = self.load.copy()
+        for column in columns:
+            load[site, self.first[column] : self.end[column]] -= self.placed[column]
+        capacity = self.model.instance.capacity * self.open_sites
+        capacity[site] = 0
+        moves: list[tuple[int, int, int]] = []
+        added = 0.0
+        for column in columns:
+            found = self._moved(int(column), load, capacity)
+            if found is None:
+                return
+            moves += found
+            added += sum(self.minutes[arc] * persons for _, arc, persons in found)
+            added -= self.minutes[self.arc[column]] * self.placed[column]
+        if added >= self.opening[site]:
+            return
+        self.load, self.open_sites[site] = load, False
+        self.placed[columns] = 0
+        self.moves += moves
+
+    def _moved(self, column: int, load: IntArray, capacity: IntArray) -> list[tuple[int, int, int]] | None:
+        """The column's persons at the cheapest open sites with room on every day of their stay (``load`` updated),
+        or None when they do not all fit."""
+        cohort, first, end = int(self.cohort[column]), int(self.first[column]), int(self.end[column])
+        arcs = self.arcs_of[int(self.model.cohorts.group[cohort])]
+        sites = self.model.instance.arc_site[arcs]
+        room = capacity[sites] - load[sites, first:end].max(axis=1)
+        left, found = int(self.placed[column]), []
+        for index in np.argsort(self.minutes[arcs], kind="stable"):
+            if room[index] <= 0:
+                continue
+            take = min(left, int(room[index]))
+            load[sites[index], first:end] += take
+            found.append((cohort, int(arcs[index]), take))
+            left -= take
+            if not left:
+                return found
+        return None

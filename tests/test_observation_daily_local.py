@@ -1,0 +1,85 @@
+"""Closing candidates a day-by-day plan opened where their persons fit elsewhere
+(``models.observation.daily_local``), seen through the stage when no LP finishes in time (the province's case)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.base import SolveOptions, Status
+from models.observation import daily_solve, daily_stage
+from models.observation.daily_stage import solve_daily_observation
+
+
+@pytest.fixture
+def no_lp_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every priced LP as if stopped by the time limit, and every model treated as too large for its LP."""
+    real = daily_solve._priced_lp
+
+    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
+        lp = real(model, deadline)
+        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
+
+    monkeypatch.setattr(daily_solve, "_priced_lp", unfinished)
+    monkeypatch.setattr(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0)
+
+
+def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
+    """Two persons on days 0-1 from H0; open site X0 (street T, 10 minutes), candidates X1 (1 minute) and X2 (50
+    minutes) on street S, each opening at 100."""
+    cohorts = pd.DataFrame(
+        {
+            "home_id": ["H0"],
+            "street_id": ["T"],
+            "group": ["other"],
+            "cause": ["mild"],
+            "arrival_day": [0],
+            "stay_days": [2],
+            "persons": [2],
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["X0", "X1", "X2"],
+            "street_id": ["T", "S", "S"],
+            "rooms": [5, 5, 5],
+            "barrier_free": [True] * 3,
+            "status": ["open", "candidate", "candidate"],
+            "opening_cost": [0.0, 100.0, 100.0],
+        }
+    )
+    arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 1.0, 50.0]})
+    return solve_daily_observation(
+        cohorts,
+        sites,
+        arcs,
+        horizon_days=3,
+        persons_per_room=1,
+        sites_per_street_min=sites_per_street_min,
+        barrier_free_for_disabled=False,
+        options=SolveOptions(time_limit_s=10),
+    )
+
+
+@pytest.mark.usefixtures("no_lp_finishes")
+def test_a_candidate_whose_persons_fit_elsewhere_for_less_than_its_opening_is_closed() -> None:
+    """The unmet phase places both at the 1-minute candidate (every site open there); moving them to X0 adds 18
+    minutes and saves 100: closed, cost 20 (the optimum; the bound without an LP: 2, the cheapest arcs)."""
+    result = _solve(0)
+    cost = result.phases[-1]
+    assert (cost.objective, cost.bound) == (20.0, 2.0)
+    assert result.status is Status.FEASIBLE
+    sites = result.table("sites").set_index("site_id")
+    assert bool(sites.loc["X1", "open"]) is False and int(sites.loc["X0", "persons"]) == 2
+
+
+@pytest.mark.usefixtures("no_lp_finishes")
+def test_a_candidate_its_street_needs_stays_open() -> None:
+    """The rule asks for one site on street S, which has none open: X1 or X2. X1 is the one open, so it stays,
+    cost 102 (the optimum: X2 would cost 100 and 20 minutes at X0)."""
+    result = _solve(1)
+    assert result.phases[-1].objective == 102.0
+    assert bool(result.table("sites").set_index("site_id").loc["X1", "open"]) is True
