@@ -18,6 +18,8 @@ forward leave 27,437. City: 2,643 against the optimum 2,568.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +44,15 @@ class RollingPlan:
 
 
 def rolling_plan(
-    instance: Instance, cohorts: Cohorts, usable: BoolArray, start: RollingPlan | None = None
+    instance: Instance,
+    cohorts: Cohorts,
+    usable: BoolArray,
+    start: RollingPlan | None = None,
+    deadline: float = math.inf,
 ) -> RollingPlan:
     """The rolling placement of the ``cohorts`` that ``start`` does not cover, at the ``usable`` sites, around the
-    persons ``start`` places (module docstring); ``start`` and the cohorts placed here together."""
+    persons ``start`` places (module docstring); ``start`` and the cohorts placed here together. Windows not
+    reached by ``deadline`` (``time.perf_counter()``) stay unmet: still a plan."""
     arcs_of = members(instance.arc_group, len(instance.groups))
     arc_units = np.rint(instance.arcs["minutes"].to_numpy(float) * COST_UNITS_PER_MINUTE).astype(np.int64)
     unmet_units = int(arc_units.max(initial=0)) + 1
@@ -68,7 +75,7 @@ def rolling_plan(
     for group_disabled in (True, False):
         for window in reversed(range(windows.shape[1])):  # the latest arrivals first, shorter stays first
             chosen = np.flatnonzero((window_of == window) & (disabled == group_disabled) & ~covered)
-            if not len(chosen):
+            if not len(chosen) or time.perf_counter() >= deadline:
                 continue
             first, end = int(windows[0, window]), int(-windows[1, window])
             room = np.maximum(capacity - load[:, first:end].max(axis=1, initial=0), 0)
