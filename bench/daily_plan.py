@@ -40,6 +40,12 @@ def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limi
         "stage_seconds": {name: round(result.seconds, 3) for name, result in daily.stages().items()},
         "status": {name: str(result.status) for name, result in daily.stages().items()},
         "observation_gap": observation.gap,
+        "observation_phases": {
+            phase.name: {"objective": phase.objective, "bound": phase.bound, "status": str(phase.status)}
+            for phase in observation.phases
+        },
+        "unmet_persons": observation.stats.get("unmet"),
+        "unmet_disabled": observation.stats.get("unmet_disabled"),
         "time_limit_s": limit,
         "peak_day_places_needed": float(city["needed"].max()) if not city.empty else 0.0,
         "snapshot_places_needed": int(snapshot.kpis["observation_persons"]),
