@@ -22,16 +22,19 @@ suppliers) and grows it only as a proof requires:
    (:func:`models.pricing.residual_potentials`), and a pricing pass over every left-out pair
    (:func:`models.pricing.price`). Pairs with a negative reduced cost are added and the flow re-solved; when
    none is left the restricted optimum is the all-arcs optimum (proof in :mod:`models.pricing`). Each round
-   adds at least one arc, so this ends too; a round or time cap only stops it early, then the status is
-   ``feasible`` with the Lagrangian bound of the last pass.
+   adds at least one arc, so this ends too. The rounds also end once the plan is within
+   :data:`models.pricing.RELATIVE_TOLERANCE` of the Lagrangian bound of the last pass, which counts every
+   left-out negative pair at its capacity (a bound on the all-arcs optimum whatever is left out): the last few
+   rounds add one to four arcs and change the cost by less than that (province drugs: 0.26 s of 4.1 s). A round
+   or time cap only stops it early, then the status is ``feasible`` with that bound.
 
 Assignment arcs get capacity ``min(a_s, inflow_d)`` (``inflow_d`` = the demand's outlet capacity), which no
 feasible flow exceeds (tight capacities make OR-Tools' solver markedly faster). The potentials are derived
 with capacity ``inflow_d + 1`` instead: the feasible flows, hence the optimum, are the same, and that residual
 network is a superset, so its potentials certify the flow for both; pricing skips the restricted pairs
 anyway (:attr:`ArcSet.keys`). Objective and bound are reported in exact minutes
-(:meth:`models.pricing.CostScale.lower_bound`); the status is ``optimal`` when pricing found no negative pair
-and the certified gap is at most :data:`models.pricing.RELATIVE_TOLERANCE`.
+(:meth:`models.pricing.CostScale.lower_bound`); the status is ``optimal`` when the certified gap is at most
+:data:`models.pricing.RELATIVE_TOLERANCE`.
 
 Without a complete arc set (``complete=None``) the seed arcs are the whole model: one min-cost flow, no
 feasibility repair (the caller's earlier phases ran on the same arcs), no pricing.
@@ -214,8 +217,8 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
         if not refine or (deadline is not None and time.perf_counter() >= deadline):
             break
         scale = CostScale(min(finest.units_per_minute, scale.units_per_minute * REFINE_FACTOR))
-    status = Status.OPTIMAL if outcome.converged and outcome.gap <= RELATIVE_TOLERANCE else Status.FEASIBLE
-    stats = log.stats(len(arcs), outcome.converged, scale)
+    status = Status.OPTIMAL if outcome.gap <= RELATIVE_TOLERANCE else Status.FEASIBLE
+    stats = {**log.stats(len(arcs), status is Status.OPTIMAL, scale), "priced_out": outcome.converged}
     return TransportSolution(
         arcs.supplier, arcs.demand, arcs.minutes, outcome.flow, status, outcome.objective, outcome.bound, stats
     )
@@ -306,9 +309,11 @@ def price_rounds(
         rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
         exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
         converged = found.supplier.size == 0
+        bound = min(max(rounded_bound, exact_bound), objective)
+        close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
-        if converged or log.pricing_rounds >= MAX_PRICING_ROUNDS or out_of_time:
-            return RoundsOutcome(flow, objective, min(max(rounded_bound, exact_bound), objective), converged)
+        if converged or close_enough or log.pricing_rounds >= MAX_PRICING_ROUNDS or out_of_time:
+            return RoundsOutcome(flow, objective, bound, converged)
         assert complete is not None  # without it nothing is priced: converged
         if log.pricing_rounds == 1:
             reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]

@@ -244,3 +244,20 @@ def test_arc_set_keeps_each_pair_once_and_its_keys_sorted(batches: list[list[tup
         seen |= set(batch)
         assert arcs.keys.tolist() == sorted(s * 20 + d for s, d in seen)
         assert len(arcs) == len(seen)
+
+
+@pytest.mark.parametrize(("cheaper", "priced_in"), [(999_999.5, False), (999_990.0, True)])
+def test_pricing_stops_once_the_plan_is_within_the_tolerance_of_every_pairs_bound(
+    cheaper: float, priced_in: bool
+) -> None:
+    """One unit from the seeded S0 (1,000,000 minutes) or the left-out S1: 0.5 minutes cheaper is within 1e-6 of
+    the bound that counts S1's negative reduced cost, so the plan is optimal as it is; 10 minutes cheaper is not,
+    and S1 is priced in."""
+    matrix = np.array([[1_000_000.0], [cheaper]])
+    problem = problem_on(matrix, [1, 1], [(0, 0, 1)], [1])
+    problem = TransportProblem(**{**problem.__dict__, "seed_supplier": np.array([0]), "seed_demand": np.array([0])})
+    solution = solve_transport(problem)
+    assert solution.status is Status.OPTIMAL
+    assert solution.stats["priced_out"] is priced_in
+    assert solution.objective == pytest.approx(cheaper if priced_in else 1_000_000.0)
+    assert solution.bound <= cheaper + 1e-6 and solution.objective - solution.bound <= 1e-6 * solution.objective
