@@ -163,35 +163,6 @@ def test_the_linking_rows_prove_a_plan_the_weak_lp_bound_leaves_open() -> None:
     assert result.stats["cost_phase"]["linking_rows"] == 1 and result.stats["cost_phase"]["linking_rounds"] == 1
 
 
-def test_bounds_without_the_lp_count_each_days_overflow_and_the_cheapest_arcs() -> None:
-    """One place; one person on days 0-2 (3 minutes away), one on days 1-3 (5 minutes): on days 1 and 2 both are
-    there, so at least one is unmet; placing the other costs at least 3 minutes (both placed: 8)."""
-    from models.observation.daily import Cohorts
-    from models.observation.daily_stage import cost_lower_bound, unmet_lower_bound
-    from models.observation.instance import prepare
-
-    groups = pd.DataFrame(
-        {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["other", "disabled"], "persons": [1, 1]}
-    )
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X0"],
-            "street_id": ["S"],
-            "rooms": [1],
-            "barrier_free": [True],
-            "status": ["open"],
-            "opening_cost": [0.0],
-        }
-    )
-    arcs = pd.DataFrame({"home_id": ["H0", "H1"], "site_id": ["X0", "X0"], "minutes": [3.0, 5.0]})
-    instance = prepare(groups, sites, arcs, 1, 0, True)
-    one = np.ones(2, np.int64)
-    cohorts = Cohorts(group=np.array([0, 1]), arrival=np.array([0, 1]), stay=3 * one, persons=one, horizon=4)
-    assert unmet_lower_bound(instance, cohorts, weight=3.0) == 1.0  # no disabled person must be unmet; one person
-    assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 3.0
-    assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 8.0
-
-
 @settings(max_examples=40, deadline=None)
 @given(instances())
 def test_the_two_phase_route_alone_also_reaches_the_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]

@@ -9,16 +9,14 @@ import time
 from dataclasses import replace
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
-from models.flow import FlowError
 from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
+from models.observation.daily_bounds import cost_lower_bound, site_roles, unmet_lower_bounds
 from models.observation.daily_merge import merge_cohorts, spread
 from models.observation.daily_rolling import RollingPlan, rolling_plan
 from models.observation.daily_solve import solve_phase
-from models.observation.flows import placed_per_day
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
 from models.observation.tables import assignments_table, empty_tables, sites_table, streets_table, unmet_table
 
@@ -94,7 +92,7 @@ def solve_daily_observation(
             if _pair_count(instance, merged.cohorts) > AT_THE_BOUNDS_MAX_PAIRS:  # its LP is not expected to finish
                 disabled_deadline = min(deadline_unmet, time.perf_counter() + DISABLED_SHARE * options.time_limit_s)
                 first = _disabled_first(instance, merged.cohorts, disabled_deadline, mip_seconds)
-                usable = np.logical_or(*_site_roles(instance))
+                usable = np.logical_or(*site_roles(instance))
                 rolling = rolling_plan(instance, merged.cohorts, usable, first, deadline_unmet)
             unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds, rolling)
             cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds)
@@ -248,61 +246,9 @@ def _unmet_phase(
     return plan, model
 
 
-def unmet_lower_bound(instance: Instance, cohorts: Cohorts, weight: float) -> float:
-    """A bound on ``W * unmet disabled + unmet`` that needs no LP (:func:`unmet_lower_bounds`); valid for the full
-    model, it states the gap where the priced LP does not finish (the province)."""
-    bounds = unmet_lower_bounds(instance, cohorts)
-    return -np.inf if bounds is None else float(weight * bounds[0] + bounds[1])
-
-
-def unmet_lower_bounds(instance: Instance, cohorts: Cohorts) -> tuple[int, int] | None:
-    """Unmet disabled and unmet persons every plan leaves at least, without an LP: a person present on day ``t``
-    is unmet unless placed on ``t``, so at least ``present_t - F_t`` persons are unmet (``F_t`` the maximum flow of
-    that day's persons into every usable site), for every day and for the disabled alone. None when a flow fails."""
-    present = np.zeros((len(instance.groups), cohorts.horizon + 1), np.int64)
-    np.add.at(present, (cohorts.group, cohorts.arrival), cohorts.persons)
-    np.add.at(present, (cohorts.group, cohorts.end), -cohorts.persons)
-    present = np.cumsum(present, axis=1)[:, : cohorts.horizon]
-    bounds = []
-    for groups in (instance.disabled, np.ones(len(instance.groups), bool)):
-        if not groups.any():
-            bounds.append(0)
-            continue
-        try:
-            placed = placed_per_day(instance, groups, present)
-        except FlowError:
-            return None
-        bounds.append(int(max(0, (present[groups].sum(axis=0) - placed).max(initial=0))))
-    return bounds[0], bounds[1]
-
-
-def cost_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:
-    """A bound on phase (iii) that needs no LP: at least ``P - U`` persons are placed, each at no less than their
-    group's cheapest arc (opening costs are at least 0)."""
-    cheapest = np.full(len(instance.groups), np.inf)
-    np.minimum.at(cheapest, instance.arc_group, instance.arcs["minutes"].to_numpy(float))
-    minutes = cheapest[cohorts.group]
-    order = np.argsort(minutes, kind="stable")
-    persons = cohorts.persons[order]
-    to_place = int(persons.sum()) - int(unmet_allowed)
-    taken = np.minimum(persons, np.maximum(to_place - (np.cumsum(persons) - persons), 0))
-    chosen = taken > 0
-    if not np.isfinite(minutes[order][chosen]).all():
-        return 0.0
-    return float(np.dot(taken[chosen], minutes[order][chosen]))
-
-
-def _site_roles(instance: Instance) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Sites open in every plan (with places), and the candidates a plan may open or not (its free sites)."""
-    sites = instance.sites
-    must = sites["must_open"].to_numpy(bool) & (instance.capacity > 0)
-    free = (sites["free_candidate"].to_numpy(bool) | sites["choice_street"].to_numpy(bool)) & ~must
-    return must, free
-
-
 def _phase_model(instance: Instance, cohorts: Cohorts) -> DailyModel:
     """The model of both phases: the candidates a plan may open or not are its free sites."""
-    must, free = _site_roles(instance)
+    must, free = site_roles(instance)
     return DailyModel(instance, cohorts, free, must.astype(float))
 
 

@@ -1,0 +1,61 @@
+"""Bounds on the day-by-day observation model that need no LP (``models.observation.daily_bounds``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.observation.daily import Cohorts
+from models.observation.daily_bounds import cost_lower_bound, unmet_lower_bound, unmet_lower_bounds
+from models.observation.instance import prepare
+
+
+def test_bounds_without_the_lp_count_each_days_overflow_and_the_cheapest_arcs() -> None:
+    """One place; one person on days 0-2 (3 minutes away), one on days 1-3 (5 minutes): on days 1 and 2 both are
+    there, so at least one is unmet; placing the other costs at least 3 minutes (both placed: 8)."""
+    groups = pd.DataFrame(
+        {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["other", "disabled"], "persons": [1, 1]}
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["X0"],
+            "street_id": ["S"],
+            "rooms": [1],
+            "barrier_free": [True],
+            "status": ["open"],
+            "opening_cost": [0.0],
+        }
+    )
+    arcs = pd.DataFrame({"home_id": ["H0", "H1"], "site_id": ["X0", "X0"], "minutes": [3.0, 5.0]})
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    one = np.ones(2, np.int64)
+    cohorts = Cohorts(group=np.array([0, 1]), arrival=np.array([0, 1]), stay=3 * one, persons=one, horizon=4)
+    assert unmet_lower_bound(instance, cohorts, weight=3.0) == 1.0  # no disabled person must be unmet; one person
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 3.0
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 8.0
+
+
+def test_the_peak_days_persons_beyond_the_open_places_pay_for_candidate_places() -> None:
+    """Three persons of H0 on days 0-1 (1 minute to each site); X0 is open with one place, candidate X1 (two places)
+    opens at 10 and candidate X2 (four places) at 40. With none unmet two must be at a candidate: two places of
+    X1, 10 (10 per place at X2 costs more); with one unmet, one place of X1: 5. Minutes: 3 and 2."""
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["X0", "X1", "X2"],
+            "street_id": ["S"] * 3,
+            "rooms": [1, 2, 4],
+            "barrier_free": [True] * 3,
+            "status": ["open", "candidate", "candidate"],
+            "opening_cost": [0.0, 10.0, 40.0],
+        }
+    )
+    arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [1.0, 1.0, 1.0]})
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    cohorts = Cohorts(
+        group=np.zeros(1, np.int64), arrival=np.zeros(1, np.int64), stay=np.array([2]), persons=np.array([3]), horizon=2
+    )
+    assert unmet_lower_bounds(instance, cohorts) == (0, 0)
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 3.0 + 10.0
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 2.0 + 5.0
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=3) == 0.0
