@@ -440,10 +440,12 @@ class DailyModel:
 
 
 def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
-    """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective."""
+    """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective; a choice street with
+    fewer candidates open than (4) asks gets its cheapest others opened (a plan rounded or repaired keeps (4))."""
     free, count = len(model.free_sites), len(model.cohorts.group)
     open_sites = model.fixed_open > 0.5
     open_sites[model.free_sites] = values[:free] > 0.5
+    open_sites = with_street_minimums(model, open_sites)
     placed = np.rint(values[model.base_columns :]).astype(np.int64)
     per_cohort = np.bincount(model.pair_cohort[model.columns], weights=placed, minlength=count).astype(np.int64)
     unmet = model.cohorts.persons - per_cohort
@@ -468,6 +470,21 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
         False,
         {},
     )
+
+
+def with_street_minimums(model: DailyModel, open_sites: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """``open_sites`` with, on each choice street short of its deficit (4), its cheapest closed candidates open."""
+    sites, streets = model.instance.sites, model.instance.streets
+    street_of = sites["street_id"].to_numpy()
+    opening = sites["opening_cost"].to_numpy(float)
+    candidate = model.candidate_position >= 0
+    for street, deficit in streets.loc[streets["choice"], "deficit"].items():
+        on_street = candidate & (street_of == street)
+        missing = int(deficit) - int((on_street & open_sites).sum())
+        if missing > 0:
+            closed = np.flatnonzero(on_street & ~open_sites)
+            open_sites[closed[np.argsort(opening[closed], kind="stable")[:missing]]] = True
+    return open_sites
 
 
 def start_pairs(model: DailyModel, extra: IntArray | None = None) -> IntArray:

@@ -92,8 +92,10 @@ def solve_daily_observation(
             if _pair_count(instance, merged.cohorts) > AT_THE_BOUNDS_MAX_PAIRS:  # its LP is not expected to finish
                 disabled_deadline = min(deadline_unmet, time.perf_counter() + DISABLED_SHARE * options.time_limit_s)
                 first = _disabled_first(instance, merged.cohorts, disabled_deadline, mip_seconds)
-                usable = np.logical_or(*site_roles(instance))
-                rolling = rolling_plan(instance, merged.cohorts, usable, first, deadline_unmet)
+                must, free = site_roles(instance)
+                opening = instance.sites["opening_cost"].to_numpy(float)
+                per_place = np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
+                rolling = rolling_plan(instance, merged.cohorts, must | free, first, deadline_unmet, per_place)
             unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds, rolling)
             cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds)
             if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
