@@ -77,12 +77,12 @@ def test_a_candidate_whose_persons_fit_elsewhere_for_less_than_its_opening_is_cl
 
 
 @pytest.mark.usefixtures("no_lp_finishes")
-def test_a_candidate_its_street_needs_stays_open() -> None:
+def test_a_candidate_its_street_needs_stays_open_and_persons_move_to_it() -> None:
     """The rule asks for one site on street S, which has none open: X1 or X2 must open whatever the plan, and the
-    cheaper X1 does. (The optimum, 102, also moves both persons there; this plan, made without an LP, keeps them
-    at X0: 120, its gap stated.)"""
+    cheaper X1 does. The rolling placement put both persons at X0 (X1 was not open yet); once X1 is open they move
+    there: 100 + 2, the optimum."""
     result = _solve(1)
     sites = result.table("sites").set_index("site_id")
     assert bool(sites.loc["X1", "open"]) is True and bool(sites.loc["X2", "open"]) is False
-    cost = result.phases[-1]
-    assert 102.0 <= cost.objective <= 120.0 and cost.bound <= 102.0
+    assert int(sites.loc["X1", "persons"]) == 2
+    assert result.phases[-1].objective == 102.0

@@ -1,11 +1,13 @@
-"""Closing candidates a day-by-day plan opened, where their persons fit elsewhere: a local search for the cost phase.
+"""Closing candidates a day-by-day plan opened and moving persons nearer: a local search for the cost phase.
 
 When the cost phase has no LP to choose sites from (the province), its plan opens every candidate the unmet phase's
 plan used. **Close**: the open candidates in order of the persons they hold (fewest first); each one's persons are
 moved, cohort by cohort, to the cheapest other open sites with room on every day of their stay; the candidate is
 closed when all of them fit and the minutes added are less than its opening cost. The plan stays a plan: occupancy
 stays within the places of open sites on every day, no person is left unmet who was placed, and a street keeps the
-candidates its minimum asks for (4). It is a heuristic: the plan's cost only goes down. Province, 14 days:
+candidates its minimum asks for (4). Then **move**: the columns placed further than their group's nearest open
+site, most minutes to save first, each to the cheapest open sites with room on every day of its stay. It is a
+heuristic: the plan's cost only goes down. Province, 14 days (closing alone):
 prevalent 7.09 -> 2.69 million (230 -> 57 candidates open) in 0.4 s; severe, where nearly every place is taken,
 7.94 -> 7.77 million.
 """
@@ -16,7 +18,7 @@ import time
 
 import numpy as np
 
-from models.observation.daily import DailyModel, FloatArray
+from models.observation.daily import DailyModel, FloatArray, with_street_minimums
 from models.observation.instance import IntArray, members
 
 
@@ -30,7 +32,7 @@ def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> 
     column_site = model.instance.arc_site[model.pair_arc[model.columns]]
     open_sites = model.fixed_open > 0.5
     open_sites[model.free_sites] = values[:free] > 0.5
-    search = _Search(model, placed, open_sites)
+    search = _Search(model, placed, with_street_minimums(model, open_sites))
     held = np.bincount(column_site, weights=placed, minlength=model.site_count)
     candidates = model.free_sites[open_sites[model.free_sites]]
     for site in candidates[np.argsort(held[candidates], kind="stable")]:
@@ -38,6 +40,10 @@ def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> 
             break
         if search.street_allows_closing(site):
             search.try_closing(site, np.flatnonzero((column_site == site) & (search.placed > 0)))
+    for column in search.columns_to_move():
+        if time.perf_counter() >= deadline:
+            break
+        search.try_moving(int(column))
     if not search.moves:
         return values
     moved_cohort, moved_arc, moved = (np.array(column, np.int64) for column in zip(*search.moves, strict=True))
@@ -104,6 +110,35 @@ class _Search:
         self.load, self.open_sites[site] = load, False
         self.placed[columns] = 0
         self.moves += moves
+
+    def columns_to_move(self) -> IntArray:
+        """Columns placed further than their group's nearest open site, the most minutes to save first."""
+        instance = self.model.instance
+        open_arc = self.open_sites[instance.arc_site]
+        nearest = np.full(len(instance.groups), np.inf)
+        np.minimum.at(nearest, instance.arc_group[open_arc], self.minutes[open_arc])
+        saving = (self.minutes[self.arc] - nearest[instance.arc_group[self.arc]]) * self.placed
+        chosen = np.flatnonzero(saving > 0)
+        return chosen[np.argsort(-saving[chosen], kind="stable")]
+
+    def try_moving(self, column: int) -> None:
+        """Move the column's persons to the cheapest open sites with room on every day of their stay (their own
+        site among them) when that costs fewer minutes."""
+        site, first, end = self.model.instance.arc_site[self.arc[column]], self.first[column], self.end[column]
+        persons = int(self.placed[column])
+        if not persons:
+            return
+        self.load[site, first:end] -= persons
+        capacity = self.model.instance.capacity * self.open_sites
+        found = self._moved(column, self.load, capacity)
+        before = self.minutes[self.arc[column]] * persons
+        if found is not None and sum(self.minutes[arc] * moved for _, arc, moved in found) < before - 1e-9:
+            self.placed[column] = 0
+            self.moves += found
+            return
+        for _, arc, moved in found or []:
+            self.load[self.model.instance.arc_site[arc], first:end] -= moved
+        self.load[site, first:end] += persons
 
     def _moved(self, column: int, load: IntArray, capacity: IntArray) -> list[tuple[int, int, int]] | None:
         """The column's persons at the cheapest open sites with room on every day of their stay (``load`` updated),
