@@ -88,14 +88,7 @@ def solve_daily_observation(
         limits = unmet_lower_bounds(instance, merged.cohorts)
         plans = _at_the_unmet_bounds(instance, merged.cohorts, limits, cost_deadline, mip_seconds)
         if plans is None:
-            rolling = None
-            if _pair_count(instance, merged.cohorts) > AT_THE_BOUNDS_MAX_PAIRS:  # its LP is not expected to finish
-                disabled_deadline = min(deadline_unmet, time.perf_counter() + DISABLED_SHARE * options.time_limit_s)
-                first = _disabled_first(instance, merged.cohorts, disabled_deadline, mip_seconds)
-                must, free = site_roles(instance)
-                opening = instance.sites["opening_cost"].to_numpy(float)
-                per_place = np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
-                rolling = rolling_plan(instance, merged.cohorts, must | free, first, deadline_unmet, per_place)
+            rolling = _rolling_start(instance, merged.cohorts, deadline_unmet, options.time_limit_s, mip_seconds)
             unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds, rolling)
             cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds)
             if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
@@ -189,6 +182,23 @@ def _at_the_unmet_bounds(
     objective = weight * limits[0] + limits[1]
     unmet = replace(cost, objective=objective, bound=objective, proven=True, stats={"at_lp_free_bound": True})
     return unmet, cost
+
+
+def _rolling_start(
+    instance: Instance, cohorts: Cohorts, deadline: float, time_limit_s: float, mip_seconds: float
+) -> RollingPlan | None:
+    """The unmet phase's incumbent where its LP is not expected to finish (more than
+    :data:`AT_THE_BOUNDS_MAX_PAIRS` pairs): phase (i) alone, then the rolling placement around it, a candidate no
+    one is at yet charged its opening per place. None for smaller models."""
+    if _pair_count(instance, cohorts) <= AT_THE_BOUNDS_MAX_PAIRS:
+        return None
+    first = _disabled_first(
+        instance, cohorts, min(deadline, time.perf_counter() + DISABLED_SHARE * time_limit_s), mip_seconds
+    )
+    must, free = site_roles(instance)
+    opening = instance.sites["opening_cost"].to_numpy(float)
+    per_place = np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
+    return rolling_plan(instance, cohorts, must | free, first, deadline, per_place)
 
 
 def _disabled_first(instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float) -> RollingPlan | None:
