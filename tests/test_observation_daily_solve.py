@@ -179,6 +179,41 @@ def test_the_two_phase_route_alone_also_reaches_the_brute_force_optimum(case) ->
         assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
 
 
+def _unfinished(real):  # type: ignore[no-untyped-def]
+    """``_priced_lp`` as if every LP stopped at its time limit (no values, no bound)."""
+
+    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
+        lp = real(model, deadline)
+        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
+
+    return unfinished
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances())
+def test_without_any_lp_the_plan_is_a_plan_and_no_bound_passes_the_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """The route of models too large for their LP (the province) on every tiny instance: the disabled in their own
+    model, the rolling placement, closing and moving. Its plan never beats the optimum (it would break a
+    constraint), no site is over its places on any day, and no bound passes the optimum."""
+    with (
+        patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
+        patch.object(daily_solve, "_priced_lp", _unfinished(daily_solve._priced_lp)),
+    ):
+        result = _solve(*case)
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    found = (result.stats["unmet_disabled"], result.stats["unmet"])
+    assert found >= (unmet_disabled, unmet)
+    if found == (unmet_disabled, unmet):
+        assert result.objective >= cost - 1e-6
+    occupancy = result.table("occupancy")
+    assert (occupancy["persons"] <= occupancy["capacity"]).all()
+    unmet_phase, cost_phase = result.phases
+    weight = result.stats["unmet_weight_disabled"]
+    assert unmet_phase.bound <= weight * unmet_disabled + unmet + 1e-9
+    if found == (unmet_disabled, unmet):
+        assert cost_phase.bound <= cost + 1e-6
+
+
 def test_a_plan_at_the_bounds_without_an_lp_proves_the_unmet_phases_in_one_model() -> None:
     """Two places, three persons at once on day 1 (the case above): the day's maximum flow says one is unmet, the
     weighted model's plan leaves one unmet, so phases (i)-(ii) are proven by that bound and (iii) in the same model."""
