@@ -125,6 +125,14 @@ class Cohorts:
         """First day after the last day a cohort is present within the horizon."""
         return np.minimum(self.arrival + self.stay, self.horizon)
 
+    def present(self, cohort: IntArray, key: IntArray, amount: npt.NDArray[Any], keys: int) -> npt.NDArray[Any]:
+        """Per key ``0 .. keys - 1`` and day: the ``amount`` of each stay of ``cohort`` (counted at its ``key``)
+        present that day (difference arrays over the stays)."""
+        change = np.zeros((keys, self.horizon + 1), amount.dtype)
+        np.add.at(change, (key, self.arrival[cohort]), amount)
+        np.add.at(change, (key, self.end[cohort]), -amount)
+        return np.cumsum(change, axis=1)[:, : self.horizon]
+
 
 @dataclass
 class PhaseOutcome:

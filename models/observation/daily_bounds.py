@@ -63,10 +63,7 @@ def unmet_lower_bounds(instance: Instance, cohorts: Cohorts) -> tuple[int, int] 
 
 def _present_per_day(instance: Instance, cohorts: Cohorts) -> npt.NDArray[np.int64]:
     """Persons of each group present on each day."""
-    present = np.zeros((len(instance.groups), cohorts.horizon + 1), np.int64)
-    np.add.at(present, (cohorts.group, cohorts.arrival), cohorts.persons)
-    np.add.at(present, (cohorts.group, cohorts.end), -cohorts.persons)
-    return np.cumsum(present, axis=1)[:, : cohorts.horizon]
+    return cohorts.present(np.arange(len(cohorts.group)), cohorts.group, cohorts.persons, len(instance.groups))
 
 
 def cost_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:

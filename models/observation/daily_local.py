@@ -69,11 +69,7 @@ class _Search:
         self.minutes = instance.arcs["minutes"].to_numpy(float)
         self.opening = instance.sites["opening_cost"].to_numpy(float)
         self.arcs_of = members(instance.arc_group, len(instance.groups))
-        change = np.zeros((model.site_count, model.days + 1), np.int64)
-        site = instance.arc_site[self.arc]
-        np.add.at(change, (site, self.first), placed)
-        np.add.at(change, (site, self.end), -placed)
-        self.load = np.cumsum(change, axis=1)[:, : model.days]
+        self.load = cohorts.present(self.cohort, instance.arc_site[self.arc], placed, model.site_count)
         self.moves: list[tuple[int, int, int]] = []
         street = instance.sites["street_id"].to_numpy()
         choice = instance.streets[instance.streets["choice"]]

@@ -67,18 +67,14 @@ def rolling_plan(
         place_units = np.rint(opening_per_place * COST_UNITS_PER_MINUTE).astype(np.int64)
     unmet_units = int(arc_units.max(initial=0)) + int(place_units.max(initial=0)) + 1
     capacity = np.where(usable, instance.capacity, 0).astype(np.int64)
-    load = np.zeros((len(capacity), cohorts.horizon + 1), np.int64)
+    load = np.zeros((len(capacity), cohorts.horizon), np.int64)
     covered = np.zeros(len(cohorts.group), bool)
     unmet = cohorts.persons.copy()
     parts: list[tuple[IntArray, IntArray, IntArray]] = []
     if start is not None:
-        site = instance.arc_site[start.arc]
-        np.add.at(load, (site, cohorts.arrival[start.cohort]), start.persons)
-        np.add.at(load, (site, cohorts.end[start.cohort]), -start.persons)
-        load = np.cumsum(load, axis=1)
+        load = cohorts.present(start.cohort, instance.arc_site[start.arc], start.persons, len(capacity))
         covered, unmet = start.covered.copy(), np.where(start.covered, start.unmet, unmet)
         parts.append((start.cohort, start.arc, start.persons))
-    load = load[:, : cohorts.horizon]
     windows, window_of = np.unique(np.stack([cohorts.arrival, -cohorts.end]), axis=1, return_inverse=True)
     window_of = window_of.ravel()
     disabled = instance.disabled[cohorts.group]

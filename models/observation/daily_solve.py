@@ -340,10 +340,9 @@ def repair(model: DailyModel, values: FloatArray) -> FloatArray:
     cohort, arc = model.pair_cohort[model.columns], model.pair_arc[model.columns]
     site = model.instance.arc_site[arc]
     first, end = model.cohorts.arrival[cohort], model.cohorts.end[cohort]
-    load = np.zeros((model.site_count, model.days + 1))
-    np.add.at(load, (site, first), placed)
-    np.add.at(load, (site, end), -placed)
-    room = model.instance.capacity[:, None] * open_sites[:, None] - np.cumsum(load, axis=1)[:, : model.days]
+    room = model.instance.capacity[:, None] * open_sites[:, None] - model.cohorts.present(
+        cohort, site, placed, model.site_count
+    )
     unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
     cost = np.asarray(model.solver.getLp().col_cost_)
     unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]

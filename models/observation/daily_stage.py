@@ -354,11 +354,7 @@ def _occupancy(
     site_count, days = len(instance.sites), cohorts.horizon
     site = instance.arc_site[arc]
     disabled = instance.disabled[cohorts.group[cohort]]
-    change = np.zeros((2, site_count, days + 1), np.int64)
-    for layer, weight in ((0, placed), (1, np.where(disabled, placed, 0))):
-        np.add.at(change[layer], (site, cohorts.arrival[cohort]), weight)
-        np.add.at(change[layer], (site, cohorts.end[cohort]), -weight)
-    present = np.cumsum(change, axis=2)[:, :, :days]
+    present = [cohorts.present(cohort, site, weight, site_count) for weight in (placed, np.where(disabled, placed, 0))]
     shown = np.flatnonzero(open_sites)
     return pd.DataFrame(
         {
