@@ -206,6 +206,11 @@ class DailyModel:
         stride = len(self.instance.arcs)
         return np.searchsorted(self.pair_cohort * stride + self.pair_arc, cohort * stride + arc).astype(np.int64)
 
+    def column_of(self, pairs: IntArray) -> IntArray:
+        """Each pair's position among the placement columns (every pair must be a column)."""
+        order = np.argsort(self.columns, kind="stable")
+        return order[np.searchsorted(self.columns, pairs, sorter=order)]
+
     def build(
         self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any], offset: float = 0.0
     ) -> None:

@@ -51,8 +51,7 @@ def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> 
     model.add_pairs(pairs)
     result = model.padded(values)
     result[model.base_columns : model.base_columns + len(search.placed)] = search.placed
-    order = np.argsort(model.columns, kind="stable")
-    np.add.at(result, model.base_columns + order[np.searchsorted(model.columns, pairs, sorter=order)], moved)
+    np.add.at(result, model.base_columns + model.column_of(pairs), moved)
     result[:free] = search.open_sites[model.free_sites]
     return result
 

@@ -184,8 +184,7 @@ def _incumbent_values(model: DailyModel, pairs: IntArray, persons: IntArray) -> 
     """The model's values of a plan given as pairs and persons: the candidates it uses (and those the phase holds
     open) open. Every pair must be a column of the model."""
     values = np.zeros(model.solver.getNumCol())
-    order = np.argsort(model.columns, kind="stable")
-    values[model.base_columns + order[np.searchsorted(model.columns, pairs, sorter=order)]] = persons
+    values[model.base_columns + model.column_of(pairs)] = persons
     used = np.zeros(model.site_count, bool)
     used[model.instance.arc_site[model.pair_arc[pairs]]] = True
     values[: len(model.free_sites)] = np.maximum(model.site_lower(), used[model.free_sites])
