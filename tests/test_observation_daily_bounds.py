@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from models.observation.daily import Cohorts
-from models.observation.daily_bounds import cost_lower_bound, unmet_lower_bound, unmet_lower_bounds
+from models.observation.daily_bounds import cost_lower_bound, unmet_lower_bounds, weighted_unmet
 from models.observation.instance import prepare
 
 
@@ -30,7 +30,9 @@ def test_bounds_without_the_lp_count_each_days_overflow_and_the_cheapest_arcs() 
     instance = prepare(groups, sites, arcs, 1, 0, True)
     one = np.ones(2, np.int64)
     cohorts = Cohorts(group=np.array([0, 1]), arrival=np.array([0, 1]), stay=3 * one, persons=one, horizon=4)
-    assert unmet_lower_bound(instance, cohorts, weight=3.0) == 1.0  # no disabled person must be unmet; one person
+    assert (
+        weighted_unmet(unmet_lower_bounds(instance, cohorts), weight=3.0) == 1.0
+    )  # no disabled person must be unmet; one person
     assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 3.0
     assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 8.0
 

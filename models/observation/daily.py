@@ -125,6 +125,11 @@ class Cohorts:
         """First day after the last day a cohort is present within the horizon."""
         return np.minimum(self.arrival + self.stay, self.horizon)
 
+    @property
+    def unmet_weight(self) -> float:
+        """``W = sum_c n_c + 1``: one disabled person unmet weighs more than every other person unmet together."""
+        return float(self.persons.sum() + 1)
+
     def present(self, cohort: IntArray, key: IntArray, amount: npt.NDArray[Any], keys: int) -> npt.NDArray[Any]:
         """Per key ``0 .. keys - 1`` and day: the ``amount`` of each stay of ``cohort`` (counted at its ``key``)
         present that day (difference arrays over the stays)."""

@@ -36,11 +36,10 @@ def site_roles(instance: Instance) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
     return must, free
 
 
-def unmet_lower_bound(instance: Instance, cohorts: Cohorts, weight: float) -> float:
-    """A bound on ``W * unmet disabled + unmet`` that needs no LP (:func:`unmet_lower_bounds`); valid for the full
-    model, it states the gap where the priced LP does not finish (the province)."""
-    bounds = unmet_lower_bounds(instance, cohorts)
-    return -np.inf if bounds is None else float(weight * bounds[0] + bounds[1])
+def weighted_unmet(unmet: tuple[int, int] | None, weight: float) -> float:
+    """``W * unmet disabled + unmet`` of ``unmet`` (disabled, all), the unmet phases' objective; -inf for none (the
+    bounds of :func:`unmet_lower_bounds` when a flow failed: no bound)."""
+    return -np.inf if unmet is None else float(weight * unmet[0] + unmet[1])
 
 
 def unmet_lower_bounds(instance: Instance, cohorts: Cohorts) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
-from models.observation.daily_bounds import cost_lower_bound, site_roles, unmet_lower_bounds
+from models.observation.daily_bounds import cost_lower_bound, site_roles, unmet_lower_bounds, weighted_unmet
 from models.observation.daily_merge import merge_cohorts, spread
 from models.observation.daily_rolling import RollingPlan, rolling_plan
 from models.observation.daily_solve import solve_phase
@@ -98,7 +98,7 @@ def solve_daily_observation(
         cost_plan = spread(cost_plan, merged, arrays)
     tables = _tables(instance, frame, arrays, cost_plan, sites_per_street_min, barrier_free_for_disabled)
     disabled = instance.disabled[arrays.group]
-    weight = float(arrays.persons.sum() + 1)
+    weight = arrays.unmet_weight
     phases = [
         Phase(
             "unmet_persons",
@@ -169,7 +169,7 @@ def _at_the_unmet_bounds(
     minutes = instance.arcs["minutes"].to_numpy(float)
     opening = instance.sites["opening_cost"].to_numpy(float)
     penalty = float(minutes.max(initial=0.0) + opening.max(initial=0.0) + 1.0)
-    disabled_penalty = penalty * float(cohorts.persons.sum() + 1)
+    disabled_penalty = penalty * cohorts.unmet_weight
     unmet_cost = np.where(instance.disabled[cohorts.group], disabled_penalty, penalty)
     offset = disabled_penalty * limits[0] + penalty * (limits[1] - limits[0])
     model.build(unmet_cost, minutes, opening, [], offset=offset)
@@ -178,8 +178,7 @@ def _at_the_unmet_bounds(
     cost = solve_phase(model, start_pairs(model), deadline, False, mip_seconds=mip_seconds, known_bound=known)
     if not model.holds(cost.unmet):
         return None
-    weight = float(cohorts.persons.sum() + 1)
-    objective = weight * limits[0] + limits[1]
+    objective = weighted_unmet(limits, cohorts.unmet_weight)
     unmet = replace(cost, objective=objective, bound=objective, proven=True, stats={"at_lp_free_bound": True})
     return unmet, cost
 
@@ -219,7 +218,7 @@ def _disabled_first(instance: Instance, cohorts: Cohorts, deadline: float, mip_s
     )
     model = _phase_model(instance, own)
     minutes = instance.arcs["minutes"].to_numpy(float)
-    weight = float(minutes.max(initial=0.0) + 1.0) * float(own.persons.sum() + 1)
+    weight = float(minutes.max(initial=0.0) + 1.0) * own.unmet_weight
     model.build(np.full(len(chosen), weight), minutes, np.zeros(len(instance.sites)), [])
     model.open_every_candidate()
     plan = solve_phase(model, start_pairs(model), deadline, False, mip_seconds=mip_seconds)
@@ -246,11 +245,11 @@ def _unmet_phase(
     phase's columns (its free candidates held open here), so that phase goes on from this one's priced LP.
     ``rolling``: a plan found without the LP (``models.observation.daily_rolling``), the phase's incumbent."""
     model = _phase_model(instance, cohorts)
-    weight = float(cohorts.persons.sum() + 1)
+    weight = cohorts.unmet_weight
     unmet_cost = np.where(instance.disabled[cohorts.group], weight + 1.0, 1.0)
     model.build(unmet_cost, np.zeros(len(instance.arcs)), np.zeros(len(instance.sites)), [])
     model.open_every_candidate()
-    known = -np.inf if limits is None else weight * limits[0] + limits[1]
+    known = weighted_unmet(limits, weight)
     incumbent = None if rolling is None else (model.pairs_of(rolling.cohort, rolling.arc), rolling.persons)
     plan = solve_phase(
         model, start_pairs(model), deadline, True, mip_seconds=mip_seconds, known_bound=known, incumbent=incumbent
