@@ -6,25 +6,12 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from observation_tables import site_table
 
 from models.base import SolveOptions, Status
 from models.observation.daily_stage import solve_daily_observation
 
 OPTIONS = SolveOptions(time_limit_s=10)
-
-
-def _sites(rooms: list[int], status: list[str] | None = None, cost: list[float] | None = None) -> pd.DataFrame:
-    count = len(rooms)
-    return pd.DataFrame(
-        {
-            "site_id": [f"X{i}" for i in range(count)],
-            "street_id": ["S"] * count,
-            "rooms": rooms,
-            "barrier_free": [True] * count,
-            "status": status or ["open"] * count,
-            "opening_cost": cost or [0.0] * count,
-        }
-    )
 
 
 def _cohorts(rows: list[tuple[str, str, int, int, int]]) -> pd.DataFrame:
@@ -59,7 +46,7 @@ def test_two_homes_one_site_three_day_stays() -> None:
     two fill the site until day 2, and A's second two arrive on day 3): unmet 1, A's four placed (40 minutes)."""
     cohorts = _cohorts([("A", "other", 0, 3, 2), ("B", "other", 1, 3, 1), ("A", "other", 3, 3, 2)])
     arcs = pd.DataFrame({"home_id": ["A", "B"], "site_id": ["X0", "X0"], "minutes": [10.0, 20.0]})
-    result = _solve(cohorts, _sites([2]), arcs, 6)
+    result = _solve(cohorts, site_table([2]), arcs, 6)
     assert result.status is Status.OPTIMAL
     assert result.objective == 40.0
     stays = result.table("stays")
@@ -74,7 +61,7 @@ def test_two_homes_one_site_three_day_stays() -> None:
 def test_disabled_persons_placed_first_even_at_a_higher_cost() -> None:
     cohorts = _cohorts([("A", "other", 0, 2, 1), ("B", "disabled", 0, 2, 1)])
     arcs = pd.DataFrame({"home_id": ["A", "B"], "site_id": ["X0", "X0"], "minutes": [1.0, 50.0]})
-    result = _solve(cohorts, _sites([1]), arcs, 2)
+    result = _solve(cohorts, site_table([1]), arcs, 2)
     assert result.table("stays")["home_id"].tolist() == ["B"]
     assert result.phases[0].objective == 1.0  # one unmet other person, no unmet disabled
 
@@ -83,7 +70,7 @@ def test_a_candidate_opens_only_when_it_places_someone_cheaper() -> None:
     """Open site X0 holds 1; candidate X1 (cost 100) would hold the second person: placing comes first."""
     cohorts = _cohorts([("A", "other", 0, 2, 2)])
     arcs = pd.DataFrame({"home_id": ["A", "A"], "site_id": ["X0", "X1"], "minutes": [5.0, 5.0]})
-    result = _solve(cohorts, _sites([1, 1], ["open", "candidate"], [0.0, 100.0]), arcs, 2)
+    result = _solve(cohorts, site_table([1, 1], ["open", "candidate"], [0.0, 100.0]), arcs, 2)
     assert result.status is Status.OPTIMAL
     assert result.objective == 110.0
     assert result.table("sites").set_index("site_id")["open"].to_dict() == {"X0": True, "X1": True}
@@ -93,7 +80,7 @@ def test_a_site_reused_after_a_stay_ends() -> None:
     """One place, two cohorts of one person back to back (days 0-1 and 2-3): both placed."""
     cohorts = _cohorts([("A", "other", 0, 2, 1), ("A", "other", 2, 2, 1)])
     arcs = pd.DataFrame({"home_id": ["A"], "site_id": ["X0"], "minutes": [3.0]})
-    result = _solve(cohorts, _sites([1]), arcs, 4)
+    result = _solve(cohorts, site_table([1]), arcs, 4)
     assert result.table("cohort_unmet").empty and result.objective == 6.0
 
 
@@ -131,7 +118,7 @@ def instances(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
         .groupby(["home_id", "group", "arrival_day", "stay_days"], as_index=False)
         .agg(street_id=("street_id", "first"), cause=("cause", "first"), persons=("persons", "sum"))
     )
-    return cohorts, _sites(rooms, status, cost), arcs, days
+    return cohorts, site_table(rooms, status, cost), arcs, days
 
 
 @settings(max_examples=40, deadline=None)
@@ -161,7 +148,7 @@ def test_two_candidates_each_too_small_both_open() -> None:
     (20) and places all three (3 x 5 minutes): 35, the optimum by hand."""
     cohorts = _cohorts([("A", "other", 0, 2, 3)])
     arcs = pd.DataFrame({"home_id": ["A", "A"], "site_id": ["X0", "X1"], "minutes": [5.0, 5.0]})
-    sites = _sites([2, 2], ["candidate", "candidate"], [10.0, 10.0])
+    sites = site_table([2, 2], ["candidate", "candidate"], [10.0, 10.0])
     result = _solve(cohorts, sites, arcs, 2)
     assert result.table("cohort_unmet").empty
     assert result.objective == 35.0

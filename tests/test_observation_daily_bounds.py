@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from observation_tables import site_table
 
 from models.observation.daily import Cohorts
 from models.observation.daily_bounds import cost_lower_bound, unmet_lower_bounds, weighted_unmet
@@ -16,16 +17,7 @@ def test_bounds_without_the_lp_count_each_days_overflow_and_the_cheapest_arcs() 
     groups = pd.DataFrame(
         {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["other", "disabled"], "persons": [1, 1]}
     )
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X0"],
-            "street_id": ["S"],
-            "rooms": [1],
-            "barrier_free": [True],
-            "status": ["open"],
-            "opening_cost": [0.0],
-        }
-    )
+    sites = site_table([1])
     arcs = pd.DataFrame({"home_id": ["H0", "H1"], "site_id": ["X0", "X0"], "minutes": [3.0, 5.0]})
     instance = prepare(groups, sites, arcs, 1, 0, True)
     one = np.ones(2, np.int64)
@@ -42,16 +34,7 @@ def test_the_peak_days_persons_beyond_the_open_places_pay_for_candidate_places()
     opens at 10 and candidate X2 (four places) at 40. With none unmet two must be at a candidate: two places of
     X1, 10 (10 per place at X2 costs more); with one unmet, one place of X1: 5. Minutes: 3 and 2."""
     groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X0", "X1", "X2"],
-            "street_id": ["S"] * 3,
-            "rooms": [1, 2, 4],
-            "barrier_free": [True] * 3,
-            "status": ["open", "candidate", "candidate"],
-            "opening_cost": [0.0, 10.0, 40.0],
-        }
-    )
+    sites = site_table([1, 2, 4], ["open", "candidate", "candidate"], [0.0, 10.0, 40.0])
     arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [1.0, 1.0, 1.0]})
     instance = prepare(groups, sites, arcs, 1, 0, True)
     cohorts = Cohorts(

@@ -3,28 +3,21 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
 
-import numpy as np
 import pandas as pd
 import pytest
+from observation_tables import site_table, without_an_lp
 
 from models.base import SolveOptions, Status
-from models.observation import daily_solve, daily_stage
 from models.observation.daily_stage import solve_daily_observation
 
 
 @pytest.fixture
-def no_lp_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_lp_finishes() -> Iterator[None]:
     """Every priced LP as if stopped by the time limit, and every model treated as too large for its LP."""
-    real = daily_solve._priced_lp
-
-    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
-        lp = real(model, deadline)
-        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
-
-    monkeypatch.setattr(daily_solve, "_priced_lp", unfinished)
-    monkeypatch.setattr(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0)
+    with without_an_lp():
+        yield
 
 
 def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
@@ -41,16 +34,7 @@ def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
             "persons": [2],
         }
     )
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X0", "X1", "X2"],
-            "street_id": ["T", "S", "S"],
-            "rooms": [5, 5, 5],
-            "barrier_free": [True] * 3,
-            "status": ["open", "candidate", "candidate"],
-            "opening_cost": [0.0, 100.0, 100.0],
-        }
-    )
+    sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 100.0], ["T", "S", "S"])
     arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 1.0, 50.0]})
     return solve_daily_observation(
         cohorts,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from observation_tables import site_table
 
 from models.observation.daily import Cohorts
 from models.observation.daily_rolling import RollingPlan, rolling_plan
@@ -22,16 +23,7 @@ def _instance(minutes: list[list[float | None]], rooms: list[int], disabled: lis
             "persons": [1] * len(minutes),
         }
     )
-    sites = pd.DataFrame(
-        {
-            "site_id": [f"X{s}" for s in range(len(rooms))],
-            "street_id": ["S"] * len(rooms),
-            "rooms": rooms,
-            "barrier_free": [True] * len(rooms),
-            "status": ["open"] * len(rooms),
-            "opening_cost": [0.0] * len(rooms),
-        }
-    )
+    sites = site_table(rooms)
     arcs = pd.DataFrame(
         [(f"H{h}", f"X{s}", m) for h, row in enumerate(minutes) for s, m in enumerate(row) if m is not None],
         columns=["home_id", "site_id", "minutes"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import replace
 from functools import cache
 from unittest.mock import patch
 
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from observation_tables import site_table, without_an_lp
 
 from models.base import SolveOptions, Status
 from models.observation import daily_solve, daily_stage
@@ -98,16 +98,7 @@ def _solve(cohorts, capacity, candidate, opening, minutes):  # type: ignore[no-u
             "persons": [c[4] for c in cohorts],
         }
     )
-    site_frame = pd.DataFrame(
-        {
-            "site_id": [f"X{s}" for s in range(sites)],
-            "street_id": ["S"] * sites,
-            "rooms": capacity,
-            "barrier_free": [True] * sites,
-            "status": ["candidate" if c else "open" for c in candidate],
-            "opening_cost": opening,
-        }
-    )
+    site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
     arcs = pd.DataFrame(
         [(f"H{h}", f"X{s}", minutes[h, s]) for h in range(homes) for s in range(sites)],
         columns=["home_id", "site_id", "minutes"],
@@ -179,26 +170,13 @@ def test_the_two_phase_route_alone_also_reaches_the_brute_force_optimum(case) ->
         assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
 
 
-def _unfinished(real):  # type: ignore[no-untyped-def]
-    """``_priced_lp`` as if every LP stopped at its time limit (no values, no bound)."""
-
-    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
-        lp = real(model, deadline)
-        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
-
-    return unfinished
-
-
 @settings(max_examples=60, deadline=None)
 @given(instances())
 def test_without_any_lp_the_plan_is_a_plan_and_no_bound_passes_the_optimum(case) -> None:  # type: ignore[no-untyped-def]
     """The route of models too large for their LP (the province) on every tiny instance: the disabled in their own
     model, the rolling placement, closing and moving. Its plan never beats the optimum (it would break a
     constraint), no site is over its places on any day, and no bound passes the optimum."""
-    with (
-        patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
-        patch.object(daily_solve, "_priced_lp", _unfinished(daily_solve._priced_lp)),
-    ):
+    with without_an_lp():
         result = _solve(*case)
     unmet_disabled, unmet, cost = _brute_force(*case)
     found = (result.stats["unmet_disabled"], result.stats["unmet"])
@@ -225,8 +203,8 @@ def test_a_plan_at_the_bounds_without_an_lp_proves_the_unmet_phases_in_one_model
 
 
 def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase() -> None:
-    """Sites X and Y of one place. P1 (home H0, reaching both) stays days 0-2; P2 (H1, only X) is there on day 0,
-    P3 (H2, only Y) on day 2. Each day's maximum flow places everyone, but P1 would have to move from Y to X: one
+    """Sites X0 and X1 of one place. P1 (home H0, reaching both) stays days 0-2; P2 (H1, only X0) is there on day 0,
+    P3 (H2, only X1) on day 2. Each day's maximum flow places everyone, but P1 would have to move from X1 to X0: one
     person is unmet. The one-model route's LP already leaves someone unmet, so the phases run in turn: 1 unmet,
     2 minutes (P2 and P3 placed, or P1 and P3)."""
     frame = pd.DataFrame(
@@ -240,22 +218,12 @@ def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase()
             "persons": [1, 1, 1],
         }
     )
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X", "Y"],
-            "street_id": ["S", "S"],
-            "rooms": [1, 1],
-            "barrier_free": [True, True],
-            "status": ["open", "open"],
-            "opening_cost": [0.0, 0.0],
-        }
-    )
     arcs = pd.DataFrame(
-        {"home_id": ["H0", "H0", "H1", "H2"], "site_id": ["X", "Y", "X", "Y"], "minutes": [1.0, 1.0, 1.0, 1.0]}
+        {"home_id": ["H0", "H0", "H1", "H2"], "site_id": ["X0", "X1", "X0", "X1"], "minutes": [1.0, 1.0, 1.0, 1.0]}
     )
     result = solve_daily_observation(
         frame,
-        sites,
+        site_table([1, 1]),
         arcs,
         horizon_days=3,
         persons_per_room=1,
@@ -268,20 +236,13 @@ def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase()
     assert (result.stats["unmet"], result.objective) == (1, 2.0)
 
 
-def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept() -> None:
     """The three overlapping stays again, as if no LP finished in time (the province): the rolling placement's plan
     (the stay on days 0-2 at the 1-minute site, the one on days 0-1 at the other, the third unmet: 3 minutes) is
     the plan; one unmet person meets the maximum-flow bound (proven), the cost only the cheapest-arc bound (2)."""
-    real = daily_solve._priced_lp
-
-    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
-        lp = real(model, deadline)
-        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
-
-    monkeypatch.setattr(daily_solve, "_priced_lp", unfinished)
-    monkeypatch.setattr(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0)
     cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
-    result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
+    with without_an_lp():
+        result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
     unmet_phase, cost_phase = result.phases
     assert unmet_phase.objective == 1.0 and unmet_phase.status is Status.OPTIMAL
     assert (cost_phase.objective, cost_phase.bound) == (3.0, 2.0)
@@ -295,18 +256,8 @@ def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
     from models.observation.instance import prepare
 
     groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [2]})
-    sites = pd.DataFrame(
-        {
-            "site_id": ["X0"],
-            "street_id": ["S"],
-            "rooms": [1],
-            "barrier_free": [True],
-            "status": ["open"],
-            "opening_cost": [0.0],
-        }
-    )
     arcs = pd.DataFrame({"home_id": ["H0"], "site_id": ["X0"], "minutes": [3.0]})
-    instance = prepare(groups, sites, arcs, 1, 0, True)
+    instance = prepare(groups, site_table([1]), arcs, 1, 0, True)
     cohorts = Cohorts(
         group=np.zeros(1, np.int64),
         arrival=np.zeros(1, np.int64),

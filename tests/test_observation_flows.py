@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from observation_tables import site_table
 
 from models.observation.flows import gains_with_unlimited_rooms, max_placed, solve_unmet_optimum
 from models.observation.instance import Instance, prepare
@@ -22,16 +23,7 @@ def _instance(persons: list[tuple[int, bool]], rooms: list[int], arcs: list[tupl
             "persons": [count for count, _ in persons],
         }
     )
-    sites = pd.DataFrame(
-        {
-            "site_id": [f"X{s}" for s in range(len(rooms))],
-            "street_id": ["S"] * len(rooms),
-            "rooms": rooms,
-            "barrier_free": [True] * len(rooms),
-            "status": ["open"] * len(rooms),
-            "opening_cost": [0.0] * len(rooms),
-        }
-    )
+    sites = site_table(rooms)
     arc_frame = pd.DataFrame(
         {"home_id": [f"H{g}" for g, _ in arcs], "site_id": [f"X{s}" for _, s in arcs], "minutes": [1.0] * len(arcs)}
     )
