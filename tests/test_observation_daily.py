@@ -153,3 +153,26 @@ def test_two_candidates_each_too_small_both_open() -> None:
     assert result.table("cohort_unmet").empty
     assert result.objective == 35.0
     assert result.bound <= 35.0 and result.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def test_the_same_mip_is_run_once_until_the_model_changes() -> None:
+    """``first_mip`` records the bounds a MIP ran with: the same bounds again are no new MIP, other bounds are, and
+    new costs (the next phase) make every MIP new again."""
+    from models.observation.daily import Cohorts, DailyModel, start_pairs
+    from models.observation.daily_bounds import site_roles
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [2]})
+    arcs = pd.DataFrame({"home_id": ["H0"], "site_id": ["X0"], "minutes": [3.0]})
+    instance = prepare(groups, site_table([1]), arcs, 1, 0, True)
+    cohorts = Cohorts(np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), np.array([2]), 1)
+    must, free = site_roles(instance)
+    model = DailyModel(instance, cohorts, free, must.astype(float))
+    model.build(np.ones(1), np.zeros(1), np.zeros(1), [])
+    model.add_pairs(start_pairs(model))
+    lower, upper = np.zeros(2), np.array([1.0, 2.0])
+    assert model.first_mip(lower, upper)
+    assert not model.first_mip(lower, upper)
+    assert model.first_mip(lower, np.array([1.0, 1.0]))
+    model.continue_with(np.ones(1), np.ones(1), np.zeros(1), [])
+    assert model.first_mip(lower, upper)

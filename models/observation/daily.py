@@ -197,6 +197,8 @@ class DailyModel:
         on them a plan must meet (the weighted model of ``daily_stage``: not rows, a penalty)."""
         self.offset = 0.0
         """Subtracted from every objective: the penalties of the unmet persons the limits allow (weighted model)."""
+        self.mips_run: set[bytes] = set()
+        """The column bounds of every MIP run since the costs last changed (:meth:`first_mip`)."""
 
     def _pairs(self) -> tuple[IntArray, IntArray]:
         """Every allowed (cohort, arc): the full model's columns ``x_cs``."""
@@ -266,6 +268,7 @@ class DailyModel:
         lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
         lp.a_matrix_.value_ = np.concatenate(value)
         self.solver.passModel(lp)
+        self.mips_run.clear()
         self.base_columns = free + count + slots
         self._add_held_rows(extra)
         self._add_street_rows()
@@ -301,6 +304,7 @@ class DailyModel:
             [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
         )
         self.solver.changeColsCost(len(columns), columns, costs)
+        self.mips_run.clear()
         if self.lp_basis is not None:
             self.solver.setBasis(self.lp_basis)
         self._add_held_rows(extra)
@@ -400,6 +404,17 @@ class DailyModel:
         cohort, arc = self.pair_cohort, self.pair_arc
         slot = self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
         return self.arc_cost[arc] - cover[cohort] - link[slot]
+
+    def first_mip(self, lower: FloatArray, upper: FloatArray) -> bool:
+        """Whether the MIP with these bounds on the first columns has not run on the model as it stands (its rows,
+        columns and costs); it is recorded as run. The fix-and-solve neighbourhoods of two plans can coincide (the
+        sites the LP opens whole are the sites it opens): the same MIP twice finds the same plan twice."""
+        key = np.array([self.solver.getNumRow(), self.solver.getNumCol()], np.int64).tobytes()
+        key += np.ascontiguousarray(lower).tobytes() + np.ascontiguousarray(upper).tobytes()
+        if key in self.mips_run:
+            return False
+        self.mips_run.add(key)
+        return True
 
     def _interrupt(self, event: Any) -> None:
         event.interrupt(time.perf_counter() >= self.stop_at)

@@ -288,7 +288,8 @@ def _solved_around(
     model: DailyModel, lp_values: FloatArray, loose_columns: npt.NDArray[np.bool_], deadline: float
 ) -> FloatArray | None:
     """The MIP with the columns outside ``loose_columns`` and the candidates the LP opens whole fixed at the LP's
-    values; its plan, or None when it found none. The bounds are restored."""
+    values; its plan, or None when it found none or ran before (:meth:`DailyModel.first_mip`). The bounds are
+    restored."""
     free = len(model.free_sites)
     opening, placed = lp_values[:free], lp_values[model.base_columns :]
     cohort = model.pair_cohort[model.columns]
@@ -297,7 +298,10 @@ def _solved_around(
     upper = np.concatenate([np.ones(free), model.cohorts.persons[cohort].astype(float)])
     lower = np.concatenate([model.site_lower(), np.zeros(len(placed))])
     whole = np.rint(np.concatenate([opening, placed]))
-    model.solver.changeColsBounds(len(columns), columns, np.where(loose, lower, whole), np.where(loose, upper, whole))
+    mip_lower, mip_upper = np.where(loose, lower, whole), np.where(loose, upper, whole)
+    if not model.first_mip(mip_lower, mip_upper):
+        return None
+    model.solver.changeColsBounds(len(columns), columns, mip_lower, mip_upper)
     model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
     found = np.rint(model.values()) if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
     model.solver.changeColsBounds(len(columns), columns, lower, upper)
