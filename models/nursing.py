@@ -298,6 +298,34 @@ def solve_nursing(
     return StageResult.from_phases(STAGE, phases, tables, clock["seconds"], stats)
 
 
+def nurses_assigned(
+    pools: pd.DataFrame,
+    needs: pd.DataFrame,
+    arcs: pd.DataFrame,
+    *,
+    tiers: tuple[str, ...] = DEFAULT_TIERS,
+    crossing_penalty_minutes: float,
+    deadline: float | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Nurses assigned to each row of ``needs`` and sent from each row of ``pools`` in the plan of
+    :func:`solve_nursing` on the listed arcs (the tiers in order, then the least cost), without its tables: what
+    a day of the timeline counts. Zeros when the flow cannot be solved (every need then shows as short).
+
+    Parameters are those of :func:`solve_nursing`; ``need_id`` is unique in ``needs``.
+    """
+    instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes)
+    assigned, sent = np.zeros(len(needs), np.int64), np.zeros(instance.num_pools, np.int64)
+    try:
+        solution = solve_instance(instance, deadline)
+    except FlowError:
+        return assigned, sent
+    per_need = np.bincount(solution.arc_need, weights=solution.arc_nurses, minlength=instance.num_needs)
+    row = positions(instance.needs["need_id"], pd.Index(needs["need_id"]))
+    assigned[row] = per_need.astype(np.int64)
+    sent[:] = np.bincount(solution.arc_pool, weights=solution.arc_nurses, minlength=instance.num_pools)
+    return assigned, sent
+
+
 # --------------------------------------------------------------------------- instance
 
 

@@ -17,7 +17,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
 from models.flow import FlowError
-from models.nursing import solve_nursing
+from models.nursing import nurses_assigned, solve_nursing
 from models.pricing import AllPairs, MatrixArcCosts
 
 TIERS = ("transfer_1to1", "backfill", "self_care")
@@ -187,6 +187,46 @@ def test_unknown_tier_is_rejected() -> None:
         solve_nursing(pools_frame([("P1", "A", 1)]), needs, arcs_frame([]), crossing_penalty_minutes=0.0)
 
 
+def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
+    # The instance above: H1, H2 and C1 get one nurse each, C2 and C3 none; P1 sends all three. A need of
+    # nothing (Z) counts 0.
+    pools = pools_frame([("P1", "A", 3), ("P2", "B", 0)])
+    needs = needs_frame(
+        [
+            ("backfill:C3", "backfill", "A", 2),
+            ("transfer_1to1:H1", "transfer_1to1", "A", 1),
+            ("backfill:C1", "backfill", "A", 1),
+            ("self_care:Z", "self_care", "A", 0),
+            ("backfill:C2", "backfill", "A", 1),
+            ("transfer_1to1:H2", "transfer_1to1", "A", 1),
+        ]
+    )
+    arcs = arcs_frame(
+        [
+            ("P1", "transfer_1to1:H1", 30.0),
+            ("P1", "transfer_1to1:H2", 40.0),
+            ("P1", "backfill:C1", 5.0),
+            ("P1", "backfill:C2", 9.0),
+        ]
+    )
+    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
+    assert assigned.tolist() == [0, 1, 1, 0, 0, 1]
+    assert sent.tolist() == [3, 0]
+
+
+def test_nurses_assigned_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.nursing
+
+    def broken(*_args: object) -> None:
+        raise FlowError("SimpleMinCostFlow returned BAD_RESULT.")
+
+    monkeypatch.setattr(models.nursing, "solve_instance", broken)
+    needs = needs_frame([("backfill:C1", "backfill", "A", 2)])
+    arcs = arcs_frame([("P1", "backfill:C1", 5.0)])
+    assigned, sent = nurses_assigned(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
+    assert assigned.tolist() == [0] and sent.tolist() == [0]
+
+
 # --------------------------------------------------------------------------- properties
 
 
@@ -267,6 +307,10 @@ def test_matches_lexicographic_milp(instance: tuple[pd.DataFrame, pd.DataFrame, 
     totals, cost = lexicographic_milp(pools, needs, arcs, penalty)
     assert [round(phase.objective) for phase in result.phases[:3]] == totals
     assert result.phases[3].objective == pytest.approx(cost, abs=1e-6)
+    # The counts without the tables are the tables' counts.
+    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=float(penalty))
+    assert assigned.tolist() == needs_out.loc[needs["need_id"], "assigned"].tolist()
+    assert sent.tolist() == pools_out.loc[pools["pool_id"], "used"].tolist()
     # 1:1 honoured wherever the nurses suffice for it.
     one_to_one = needs_out[needs_out["need"] == "transfer_1to1"]
     if totals[0] == one_to_one["required"].sum():

@@ -24,13 +24,14 @@ snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from models.base import SolveOptions, StageResult
-from models.nursing import solve_nursing
+from models.base import StageResult
+from models.nursing import nurses_assigned
 from planner.needs.needs import site_transfer_needs
 from planner.report.plan import RUN_OUT_COLUMNS, TIMELINE_COLUMNS
 from planner.stages import nursing as nursing_stage
@@ -176,24 +177,24 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
     pools["nurses"] = np.floor(pools["nurses"] * context.rules.nurse_work_days_per_week / DAYS_PER_WEEK).astype(
         np.int64
     )
+    needs = needs.reset_index(drop=True)
     arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
-    options = SolveOptions(time_limit_s=NURSING_SECONDS_PER_DAY)
-    need_parts, pool_parts = [], []
-    for day_key, day_needs in needs.groupby("day", sort=True):
-        day = int(str(day_key))
-        result = solve_nursing(
+    need_ids = pd.Index(pd.unique(needs["need_id"]))
+    arc_need = need_ids.get_indexer(pd.Index(arcs["need_id"]))
+    need_code = need_ids.get_indexer(pd.Index(needs["need_id"]))
+    assigned = np.zeros(len(needs), np.int64)
+    pool_parts = []
+    for day_key, rows in sorted(needs.groupby("day").indices.items()):
+        day_needs = needs.iloc[rows]
+        assigned[rows], sent = nurses_assigned(
             pools,
-            day_needs[nursing_stage.NEED_COLUMNS].reset_index(drop=True),
-            arcs[arcs["need_id"].isin(day_needs["need_id"])],
+            day_needs[nursing_stage.NEED_COLUMNS],
+            arcs[np.isin(arc_need, need_code[rows])],
             crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
-            options=options,
+            deadline=time.perf_counter() + NURSING_SECONDS_PER_DAY,
         )
-        table = result.table("needs").drop(columns=["district_id"], errors="ignore")
-        table = table.merge(day_needs[["need_id", "district_id"]].drop_duplicates("need_id"), on="need_id", how="left")
-        need_parts.append(table.assign(day=day))
-        sent = result.table("assignments").groupby("pool_id")["nurses"].sum()
-        pool_parts.append(pools.assign(day=day, sent=pools["pool_id"].map(sent).fillna(0)))
-    by_need = pd.concat(need_parts, ignore_index=True)
+        pool_parts.append(pools.assign(day=int(str(day_key)), sent=sent))
+    by_need = needs.assign(assigned=assigned)
     grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
     parts = [
         _rows(
