@@ -243,11 +243,8 @@ def _whole_plan_at(model: DailyModel, open_sites: FloatArray, deadline: float) -
     if np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
         return np.rint(found)
     rounded = repair(model, model.rounded_down(found))
-    placed = found[model.base_columns :]
-    cohort = model.pair_cohort[model.columns]
-    split = np.zeros(len(model.cohorts.group), bool)
-    split[cohort[np.abs(placed - np.rint(placed)) > INTEGRALITY_TOLERANCE]] = True
-    whole = _solved_around(model, found, split[cohort], deadline) if time.perf_counter() < deadline else None
+    around = _neighbourhoods(model, found)[-1]
+    whole = _solved_around(model, found, around, deadline) if time.perf_counter() < deadline else None
     best, _ = _better(model, whole, rounded, outcome(model, rounded).objective)
     return best
 
@@ -260,19 +257,28 @@ def _fixed_and_solved(
     it splits one. The LP's values stay feasible for it, so its optimum is near the LP bound; with a few hundred free
     columns it solves in a fraction of a second. Returns the best of its plans and ``values`` (objective ``best``);
     the bounds are restored."""
+    for loose in _neighbourhoods(model, lp_values):
+        if _meets(best, target) or time.perf_counter() >= deadline:
+            break
+        values, best = _better(model, _solved_around(model, lp_values, loose, deadline), values, best)
+    return values, best
+
+
+def _neighbourhoods(model: DailyModel, lp_values: FloatArray) -> tuple[npt.NDArray[np.bool_], ...]:
+    """The columns of the cohorts the LP splits, then of every cohort the LP places at a site where it splits one
+    (the first within the second)."""
     placed = lp_values[model.base_columns :]
     cohort = model.pair_cohort[model.columns]
     site = model.instance.arc_site[model.pair_arc[model.columns]]
     fractional = np.abs(placed - np.rint(placed)) > INTEGRALITY_TOLERANCE
     touched = np.zeros(model.site_count, bool)
     touched[site[fractional]] = True
+    columns = []
     for neighbours in (fractional, touched[site] & (placed > INTEGRALITY_TOLERANCE)):
-        if _meets(best, target) or time.perf_counter() >= deadline:
-            break
         loose = np.zeros(len(model.cohorts.group), bool)
         loose[cohort[neighbours]] = True
-        values, best = _better(model, _solved_around(model, lp_values, loose[cohort], deadline), values, best)
-    return values, best
+        columns.append(loose[cohort])
+    return tuple(columns)
 
 
 def _better(model: DailyModel, found: FloatArray | None, values: FloatArray, best: float) -> tuple[FloatArray, float]:
