@@ -85,15 +85,15 @@ def solve_phase(
     target = _rounded(lp.bound, integral_objective)
     cuts = 0
     hopeless = lp.solved and not model.lp_holds(lp.values)  # no plan keeps within the limits (weighted model)
+    deferred = None  # the LP rounded down: repaired only when the plans from the LP's sites prove nothing
     if not lp.integral and not hopeless:
         best = math.inf
-        if lp.solved or incumbent is None:  # with neither an LP nor an incumbent, the greedy repair alone
-            if not lp.solved:  # every arc for the disabled (they weigh most)
-                values = _with_every_arc_of_the_disabled(model, values)
-                values[: len(model.free_sites)] = model.site_lower()  # the candidates the phase holds open
-            values = repair(model, values)
-            repaired = outcome(model, values)
-            best = repaired.objective if model.holds(repaired.unmet) else math.inf
+        if lp.solved:
+            deferred = values
+        elif incumbent is None:  # with neither an LP nor an incumbent, the greedy repair alone
+            values = _with_every_arc_of_the_disabled(model, values)  # every arc for the disabled (they weigh most)
+            values[: len(model.free_sites)] = model.site_lower()  # the candidates the phase holds open
+            values, best = _repaired(model, values, values, best)
         if incumbent is not None:
             values, best = _better(model, repair(model, _incumbent_values(model, *incumbent)), values, best)
         deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
@@ -112,6 +112,8 @@ def solve_phase(
         if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
             fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
             values, best = _fixed_and_solved(model, lp.values, values, best, target, fix_deadline)
+        if deferred is not None and not _meets(best, target):
+            values, best = _repaired(model, model.padded(deferred), model.padded(values), best)
         if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
             values = _improved_by_mip(
                 model, values, best, lp.bound, lp.reduced, min(deadline, time.perf_counter() + mip_seconds)
@@ -239,12 +241,14 @@ def _whole_plan_at(model: DailyModel, open_sites: FloatArray, deadline: float) -
     LP splits."""
     if _fixed_sites_lp(model, open_sites, deadline) is None:
         return None
-    found = model.values()
+    found, bound = model.values(), model.objective()
     if np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
         return np.rint(found)
-    rounded = repair(model, model.rounded_down(found))
     around = _neighbourhoods(model, found)[-1]
     whole = _solved_around(model, found, around, deadline) if time.perf_counter() < deadline else None
+    if whole is not None and _meets(outcome(model, whole).objective, bound):  # nothing at these sites costs less
+        return whole
+    rounded = repair(model, model.rounded_down(found))
     best, _ = _better(model, whole, rounded, outcome(model, rounded).objective)
     return best
 
@@ -279,6 +283,16 @@ def _neighbourhoods(model: DailyModel, lp_values: FloatArray) -> tuple[npt.NDArr
         loose[cohort[neighbours]] = True
         columns.append(loose[cohort])
     return tuple(columns)
+
+
+def _repaired(model: DailyModel, rounded: FloatArray, values: FloatArray, best: float) -> tuple[FloatArray, float]:
+    """The greedy repair of ``rounded`` when it is better than ``values`` (objective ``best``), or when there is no
+    plan yet (``best`` infinite: the repair is the plan, held or not)."""
+    repaired = repair(model, rounded)
+    if math.isfinite(best):
+        return _better(model, repaired, values, best)
+    plan = outcome(model, repaired)
+    return repaired, plan.objective if model.holds(plan.unmet) else math.inf
 
 
 def _better(model: DailyModel, found: FloatArray | None, values: FloatArray, best: float) -> tuple[FloatArray, float]:
