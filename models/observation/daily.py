@@ -83,6 +83,9 @@ from models.observation.location import highs_module
 
 START_ARCS = 4
 """Cheapest arcs per group every cohort starts with (never a restriction: the other arcs are priced)."""
+SEEDED_START_ARCS = 2
+"""Cheapest arcs per group beside the peak day relaxation's arcs (``models.observation.daily_seed``, which has
+the measurements)."""
 PRICING_ROUNDS = 200
 ENTERING_PER_COHORT = 2
 """Columns a cohort may gain per pricing round."""
@@ -468,6 +471,26 @@ class DailyModel:
     def values(self) -> FloatArray:
         return np.asarray(self.solver.getSolution().col_value, dtype=float)
 
+    def set_incumbent(self, values: FloatArray, open_sites: npt.NDArray[np.bool_]) -> None:
+        """The plan of ``values`` (whole persons in the placement columns) with the sites ``open_sites`` open as
+        the next MIP's starting incumbent: its unmet and slot columns are made up so that (1) and the link rows
+        hold."""
+        free, count = len(self.free_sites), len(self.cohorts.group)
+        full = np.zeros(self.solver.getNumCol())
+        full[: len(values)] = values
+        full[:free] = open_sites[self.free_sites]
+        placed = full[self.base_columns :]
+        cohort = self.pair_cohort[self.columns]
+        slot = self.instance.arc_site[self.pair_arc[self.columns]] * self.windows + self.window_of[cohort]
+        full[free : free + count] = self.cohorts.persons - np.bincount(cohort, weights=placed, minlength=count)
+        full[free + count : self.base_columns] = np.bincount(
+            slot, weights=placed, minlength=self.base_columns - free - count
+        )
+        solution = self.highs.HighsSolution()
+        solution.col_value = full
+        solution.value_valid = True
+        self.solver.setSolution(solution)
+
     def objective(self) -> float:
         return float(self.solver.getInfo().objective_function_value)
 
@@ -520,9 +543,9 @@ def with_street_minimums(model: DailyModel, open_sites: npt.NDArray[np.bool_]) -
     return open_sites
 
 
-def start_pairs(model: DailyModel, extra: IntArray | None = None) -> IntArray:
-    """Each cohort's pairs on its group's :data:`START_ARCS` cheapest arcs (and ``extra`` pairs)."""
+def start_pairs(model: DailyModel, extra: IntArray | None = None, cheapest: int = START_ARCS) -> IntArray:
+    """Each cohort's pairs on its group's ``cheapest`` arcs (and ``extra`` pairs)."""
     minutes = model.instance.arcs["minutes"].to_numpy(float)
     rank = pd.Series(minutes).groupby(model.instance.arc_group).rank(method="first").to_numpy()
-    chosen = np.flatnonzero(rank[model.pair_arc] <= START_ARCS)
+    chosen = np.flatnonzero(rank[model.pair_arc] <= cheapest)
     return chosen if extra is None else np.union1d(chosen, extra)

@@ -339,6 +339,8 @@ def _improved_by_mip(
     if len(fixed):
         zeros = np.zeros(len(fixed))
         model.solver.changeColsBounds(len(fixed), fixed.astype(np.int32), zeros, zeros)
+    if math.isfinite(best):  # the MIP starts from the plan it is to beat
+        model.set_incumbent(values, outcome(model, values).open_sites)
     model.run(max(deadline - time.perf_counter(), 1e-3), integer=True)
     found = np.rint(model.values()) if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
     return _better(model, found, values, best)[0]

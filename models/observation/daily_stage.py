@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
-from models.observation.daily import Cohorts, DailyModel, PhaseOutcome, start_pairs
+from models.observation.daily import SEEDED_START_ARCS, Cohorts, DailyModel, PhaseOutcome, start_pairs
 from models.observation.daily_bounds import cost_lower_bound, site_roles, unmet_lower_bounds, weighted_unmet
 from models.observation.daily_merge import merge_cohorts, spread
 from models.observation.daily_rolling import RollingPlan, rolling_plan
+from models.observation.daily_seed import peak_day_pairs
 from models.observation.daily_solve import solve_phase
 from models.observation.instance import DEFAULT_OPTIONS, STAGE, Instance, prepare
 from models.observation.tables import assignments_table, empty_tables, sites_table, streets_table, unmet_table
@@ -175,7 +176,8 @@ def _at_the_unmet_bounds(
     model.build(unmet_cost, minutes, opening, [], offset=offset)
     model.unmet_limits = (float(limits[0]), float(limits[1]))
     known = cost_lower_bound(instance, cohorts, limits[1])
-    cost = solve_phase(model, start_pairs(model), deadline, False, mip_seconds=mip_seconds, known_bound=known)
+    start = start_pairs(model, peak_day_pairs(model), cheapest=SEEDED_START_ARCS)
+    cost = solve_phase(model, start, deadline, False, mip_seconds=mip_seconds, known_bound=known)
     if not model.holds(cost.unmet):
         return None
     objective = weighted_unmet(limits, cohorts.unmet_weight)
