@@ -176,3 +176,39 @@ def test_the_same_mip_is_run_once_until_the_model_changes() -> None:
     assert model.first_mip(lower, np.array([1.0, 1.0]))
     model.continue_with(np.ones(1), np.ones(1), np.zeros(1), [])
     assert model.first_mip(lower, upper)
+
+
+def test_every_column_of_a_plan_keeps_every_row() -> None:
+    """A plan given by its placement columns alone (2 of 3 persons at X1 on days 0-1, one unmet) becomes values of
+    every column that keep every row of the model: the unmet and slot columns are made up."""
+    from models.observation.daily import Cohorts, DailyModel
+    from models.observation.daily_bounds import site_roles
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
+    arcs = pd.DataFrame({"home_id": ["H0", "H0"], "site_id": ["X0", "X1"], "minutes": [3.0, 5.0]})
+    sites = site_table([1, 2], ["open", "candidate"], [0.0, 7.0])
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    cohorts = Cohorts(np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, 2, np.int64), np.array([3]), 2)
+    must, free = site_roles(instance)
+    model = DailyModel(instance, cohorts, free, must.astype(float))
+    model.build(np.full(1, 100.0), np.array([3.0, 5.0]), np.array([0.0, 7.0]), [])
+    model.add_pairs(np.arange(len(model.pair_cohort)))
+    at_x1 = model.base_columns + model.column_of(model.pairs_of(np.array([0]), np.array([1])))
+    values = np.zeros(model.solver.getNumCol())
+    values[at_x1] = 2.0
+    full = model.every_column(values, np.array([False, True]))
+    lp = model.solver.getLp()
+    matrix = np.zeros((lp.num_row_, lp.num_col_))
+    starts = np.asarray(lp.a_matrix_.start_)
+    for column in range(lp.num_col_):
+        rows = np.asarray(lp.a_matrix_.index_[starts[column] : starts[column + 1]])
+        matrix[rows, column] = np.asarray(lp.a_matrix_.value_[starts[column] : starts[column + 1]])
+    activity = matrix @ full
+    broken = full.copy()
+    broken[2 : model.base_columns] = 0.0
+    lower, upper = np.asarray(lp.row_lower_) - 1e-9, np.asarray(lp.row_upper_) + 1e-9
+    assert not np.all((matrix @ broken >= lower) & (matrix @ broken <= upper))  # without the slots a row breaks
+    assert np.all(activity >= np.asarray(lp.row_lower_) - 1e-9) and np.all(activity <= np.asarray(lp.row_upper_) + 1e-9)
+    assert full[0] == 1.0 and full[1] == 1.0  # X1 open, one person unmet
+    assert np.all(full >= np.asarray(lp.col_lower_)) and np.all(full <= np.asarray(lp.col_upper_))

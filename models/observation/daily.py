@@ -472,9 +472,16 @@ class DailyModel:
         return np.asarray(self.solver.getSolution().col_value, dtype=float)
 
     def set_incumbent(self, values: FloatArray, open_sites: npt.NDArray[np.bool_]) -> None:
-        """The plan of ``values`` (whole persons in the placement columns) with the sites ``open_sites`` open as
-        the next MIP's starting incumbent: its unmet and slot columns are made up so that (1) and the link rows
-        hold."""
+        """The plan of ``values`` with the sites ``open_sites`` open (:meth:`every_column`) as the next MIP's
+        starting incumbent."""
+        solution = self.highs.HighsSolution()
+        solution.col_value = self.every_column(values, open_sites)
+        solution.value_valid = True
+        self.solver.setSolution(solution)
+
+    def every_column(self, values: FloatArray, open_sites: npt.NDArray[np.bool_]) -> FloatArray:
+        """The values of every column for the plan of ``values`` (persons in the placement columns) with the sites
+        ``open_sites`` open: the unmet and slot columns made up so that (1) and the slots' link rows hold."""
         free, count = len(self.free_sites), len(self.cohorts.group)
         full = np.zeros(self.solver.getNumCol())
         full[: len(values)] = values
@@ -486,10 +493,7 @@ class DailyModel:
         full[free + count : self.base_columns] = np.bincount(
             slot, weights=placed, minlength=self.base_columns - free - count
         )
-        solution = self.highs.HighsSolution()
-        solution.col_value = full
-        solution.value_valid = True
-        self.solver.setSolution(solution)
+        return full
 
     def objective(self) -> float:
         return float(self.solver.getInfo().objective_function_value)
