@@ -87,32 +87,11 @@ def instances(
 
 def _solve(cohorts, capacity, candidate, opening, minutes):  # type: ignore[no-untyped-def]
     homes, sites = minutes.shape
-    frame = pd.DataFrame(
-        {
-            "home_id": [f"H{c[0]}" for c in cohorts],
-            "street_id": ["S"] * len(cohorts),
-            "group": ["disabled" if c[1] else "other" for c in cohorts],
-            "cause": [f"cause{i}" for i in range(len(cohorts))],
-            "arrival_day": [c[2] for c in cohorts],
-            "stay_days": [c[3] for c in cohorts],
-            "persons": [c[4] for c in cohorts],
-        }
-    )
-    site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
     arcs = pd.DataFrame(
         [(f"H{h}", f"X{s}", minutes[h, s]) for h in range(homes) for s in range(sites)],
         columns=["home_id", "site_id", "minutes"],
     )
-    return solve_daily_observation(
-        frame,
-        site_frame,
-        arcs,
-        horizon_days=DAYS,
-        persons_per_room=1,
-        sites_per_street_min=0,
-        barrier_free_for_disabled=False,
-        options=SolveOptions(time_limit_s=10),
-    )
+    return _solve_with_arcs(cohorts, capacity, candidate, opening, arcs)
 
 
 @settings(max_examples=60, deadline=None)
@@ -273,3 +252,52 @@ def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
     time_limit = model.highs.HighsModelStatus.kTimeLimit
     model.solver.getModelStatus = lambda: time_limit
     assert not daily_solve._priced_lp(model, math.inf).priced
+
+
+def test_branching_on_the_openings_proves_what_the_strong_lp_leaves_open() -> None:
+    """Three candidates (opening 10, room for everyone) on a triangle: home ``i`` reaches candidates ``i`` and
+    ``i + 1`` at no minutes. The strong LP opens each candidate half and splits each home between its two: 15. Every
+    plan opens two: 20. The LP's rounding finds 20; the branch-and-price on the openings proves it (both branches of
+    a candidate reach 20), so the phase is optimal, not feasible with a bound of 15."""
+    cohorts = [(home, False, 0, 2, 2) for home in range(3)]
+    minutes = np.full((3, 3), np.inf)
+    for home in range(3):
+        minutes[home, home] = minutes[home, (home + 1) % 3] = 0.0
+    frame = pd.DataFrame(
+        [(f"H{h}", f"X{s}", 0.0) for h in range(3) for s in range(3) if np.isfinite(minutes[h, s])],
+        columns=["home_id", "site_id", "minutes"],
+    )
+    result = _solve_with_arcs(cohorts, [6, 6, 6], [True] * 3, [10.0] * 3, frame)
+    assert result.stats["unmet"] == 0
+    assert result.objective == pytest.approx(20.0)
+    assert result.status is Status.OPTIMAL
+    assert int(result.table("sites")["open"].sum()) == 2
+    with patch.object(daily_solve, "BRANCH_MAX_NODES", 0):
+        unbranched = _solve_with_arcs(cohorts, [6, 6, 6], [True] * 3, [10.0] * 3, frame)
+    assert unbranched.objective == pytest.approx(20.0) and unbranched.status is Status.FEASIBLE
+    assert unbranched.phases[-1].bound == pytest.approx(15.0)
+
+
+def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "home_id": [f"H{c[0]}" for c in cohorts],
+            "street_id": ["S"] * len(cohorts),
+            "group": ["disabled" if c[1] else "other" for c in cohorts],
+            "cause": [f"cause{i}" for i in range(len(cohorts))],
+            "arrival_day": [c[2] for c in cohorts],
+            "stay_days": [c[3] for c in cohorts],
+            "persons": [c[4] for c in cohorts],
+        }
+    )
+    site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
+    return solve_daily_observation(
+        frame,
+        site_frame,
+        arcs,
+        horizon_days=DAYS,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=False,
+        options=SolveOptions(time_limit_s=10),
+    )

@@ -547,6 +547,17 @@ def with_street_minimums(model: DailyModel, open_sites: npt.NDArray[np.bool_]) -
     return open_sites
 
 
+def street_minimums_reachable(model: DailyModel, candidate_upper: FloatArray) -> bool:
+    """Whether every choice street can still open the candidates (4) asks for when each free candidate opens at
+    most ``candidate_upper`` (0 or 1)."""
+    street_of = model.instance.sites["street_id"].to_numpy()[model.free_sites]
+    streets = model.instance.streets
+    for street, deficit in streets.loc[streets["choice"], "deficit"].items():
+        if int(np.sum(candidate_upper[street_of == street] > 0.5)) < int(deficit):
+            return False
+    return True
+
+
 def start_pairs(model: DailyModel, extra: IntArray | None = None, cheapest: int = START_ARCS) -> IntArray:
     """Each cohort's pairs on its group's ``cheapest`` arcs (and ``extra`` pairs)."""
     minutes = model.instance.arcs["minutes"].to_numpy(float)
