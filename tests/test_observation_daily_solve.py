@@ -108,6 +108,19 @@ def test_an_optimal_phase_reaches_the_brute_force_optimum_and_no_plan_is_under_i
         assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
 
 
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.integers(1, 3))
+def test_a_branch_and_price_cut_short_still_leaves_a_plan_and_a_true_bound(case, nodes) -> None:  # type: ignore[no-untyped-def]
+    """With the branch-and-price stopped after 1-3 nodes, the MIPs after it run on the columns it priced in; the plan
+    and the bound stay true."""
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    with patch.object(daily_solve, "BRANCH_MAX_NODES", nodes):
+        result = _solve(*case)
+    if (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet):
+        assert result.objective >= cost - 1e-6
+        assert result.phases[-1].bound <= cost + 1e-6 * max(1.0, cost)
+
+
 def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
     """Two sites of one place (1 and 2 minutes away), three persons present on days 0-1, 1-2 and 0-2: all three are
     there on day 1, so two are placed, one at each site (3 minutes), and one is unmet."""
