@@ -212,3 +212,31 @@ def test_every_column_of_a_plan_keeps_every_row() -> None:
     assert np.all(activity >= np.asarray(lp.row_lower_) - 1e-9) and np.all(activity <= np.asarray(lp.row_upper_) + 1e-9)
     assert full[0] == 1.0 and full[1] == 1.0  # X1 open, one person unmet
     assert np.all(full >= np.asarray(lp.col_lower_)) and np.all(full <= np.asarray(lp.col_upper_))
+
+
+def test_a_broken_linking_row_brings_the_rows_of_every_column_at_its_candidate() -> None:
+    """Two cohorts at candidate X0 (and open site X1): the LP's values place 2 persons of cohort 0 at X0 opened 0.5,
+    which breaks ``x <= 2 * 0.5``; cohort 1's column at X0 (0 placed) keeps its row but gets it too. The open site's
+    columns get none; values that break nothing add nothing."""
+    from models.observation.daily import Cohorts, DailyModel
+    from models.observation.daily_bounds import site_roles
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
+    arcs = pd.DataFrame({"home_id": ["H0", "H0"], "site_id": ["X0", "X1"], "minutes": [1.0, 5.0]})
+    instance = prepare(groups, site_table([4, 4], ["candidate", "open"], [7.0, 0.0]), arcs, 1, 0, True)
+    cohorts = Cohorts(np.zeros(2, np.int64), np.array([0, 1]), np.ones(2, np.int64), np.array([2, 1]), 2)
+    must, free = site_roles(instance)
+    model = DailyModel(instance, cohorts, free, must.astype(float))
+    model.build(np.full(2, 100.0), np.array([1.0, 5.0]), np.array([7.0, 0.0]), [])
+    model.add_pairs(np.arange(len(model.pair_cohort)))
+    rows = model.solver.getNumRow()
+    values = np.zeros(model.solver.getNumCol())
+    values[0] = 0.5
+    at_x0 = model.base_columns + model.column_of(model.pairs_of(np.array([0, 1]), np.array([0, 0])))
+    assert model.add_violated_links(values) == 0  # nobody at X0
+    values[at_x0[0]] = 2.0
+    assert model.add_violated_links(values) == 2
+    assert model.solver.getNumRow() == rows + 2
+    assert model.linked.sum() == 2
+    assert model.add_violated_links(values) == 0  # the rows are in

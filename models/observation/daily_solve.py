@@ -126,7 +126,7 @@ def solve_phase(
         if lp.solved and deciding and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
         if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
-            values, best, target = _branched(model, values, best, target, deadline)
+            values, best, target = _branched(model, values, best, lp, target, deadline)
         if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
             fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
             lp_values = model.padded(lp.values)  # the columns that entered in the branch-and-price at 0
@@ -315,10 +315,11 @@ def _repaired(model: DailyModel, rounded: FloatArray, values: FloatArray, best: 
 
 
 def _branched(
-    model: DailyModel, values: FloatArray, best: float, bound: float, deadline: float
+    model: DailyModel, values: FloatArray, best: float, root: PricedLp, bound: float, deadline: float
 ) -> tuple[FloatArray, float, float]:
-    """Branch-and-price on the free candidates' opening columns from the priced root (bound ``bound``) against the
-    plan ``values`` (objective ``best``), best bound first (module docstring: Method). Returns the best plan, its
+    """Branch-and-price on the free candidates' opening columns from the priced ``root`` LP (bound ``bound``, the
+    root node's LP: not solved again) against the plan ``values`` (objective ``best``), best bound first (module
+    docstring: Method). Returns the best plan, its
     objective and the bound on the full model: the least bound of the nodes left open and of the leaves whose plan
     stays above their LP. The candidates' bounds are restored."""
     free = len(model.free_sites)
@@ -330,7 +331,7 @@ def _branched(
         if not nodes or _meets(best, nodes[0][0]) or time.perf_counter() >= deadline:
             break
         node_bound, _, lower, upper = heapq.heappop(nodes)
-        lp = _node_lp(model, lower, upper, deadline)
+        lp = root if count == 1 else _node_lp(model, lower, upper, deadline)
         if lp is None or not lp.priced:  # stopped, or infeasible without every column: the node stays as it was
             leaves.append(node_bound)
             continue
