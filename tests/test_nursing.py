@@ -47,6 +47,18 @@ def by_id(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.set_index(column)
 
 
+def hand_arcs() -> pd.DataFrame:
+    """P1 to the two 1:1 needs (30, 40 min) and to two of the three backfill needs (5, 9 min)."""
+    return arcs_frame(
+        [
+            ("P1", "transfer_1to1:H1", 30.0),
+            ("P1", "transfer_1to1:H2", 40.0),
+            ("P1", "backfill:C1", 5.0),
+            ("P1", "backfill:C2", 9.0),
+        ]
+    )
+
+
 def test_tier_order_decides_a_pool_shortage() -> None:
     # 3 nurses; two 1:1 needs far away (30, 40 min), two backfill needs near (5, 9 min), one
     # backfill need out of reach. Tier 1 first: both 1:1 met (2 nurses) although they cost
@@ -61,14 +73,7 @@ def test_tier_order_decides_a_pool_shortage() -> None:
             ("backfill:C3", "backfill", "A", 2),
         ]
     )
-    arcs = arcs_frame(
-        [
-            ("P1", "transfer_1to1:H1", 30.0),
-            ("P1", "transfer_1to1:H2", 40.0),
-            ("P1", "backfill:C1", 5.0),
-            ("P1", "backfill:C2", 9.0),
-        ]
-    )
+    arcs = hand_arcs()
     result = solve_nursing(pools, needs, arcs, crossing_penalty_minutes=60.0)
     assert result.status is Status.OPTIMAL
     assert [(phase.name, phase.objective) for phase in result.phases] == [
@@ -201,14 +206,7 @@ def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
             ("transfer_1to1:H2", "transfer_1to1", "A", 1),
         ]
     )
-    arcs = arcs_frame(
-        [
-            ("P1", "transfer_1to1:H1", 30.0),
-            ("P1", "transfer_1to1:H2", 40.0),
-            ("P1", "backfill:C1", 5.0),
-            ("P1", "backfill:C2", 9.0),
-        ]
-    )
+    arcs = hand_arcs()
     assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
     assert assigned.tolist() == [0, 1, 1, 0, 0, 1]
     assert sent.tolist() == [3, 0]
