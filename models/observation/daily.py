@@ -22,7 +22,7 @@ Constraints
 3. barrier-free: disabled cohorts only on arcs to barrier-free sites (the arc set);
 4. street minimum: ``sum_{s candidate of street k} y_s >= deficit_k`` (as in the snapshot model);
 5. linking (implied by 2 for whole plans; tightens the LP): ``x_cs <= min(n_c, cap_s) y_s`` for candidates ``s``,
-   added as cutting planes where the LP breaks them, only to strengthen the bound once a plan is in hand.
+   added as cutting planes (every column's at a candidate where the LP breaks one), only to strengthen the bound.
 
 Objective, lexicographic
 ------------------------
@@ -45,17 +45,20 @@ fit elsewhere (``models.observation.daily_local``).
 Method
 ------
 Each phase is a HiGHS MIP over a restricted set of columns ``x_cs``: every cohort starts with its group's
-:data:`START_ARCS` cheapest arcs. The LP relaxation is priced over **every** arc: a column's reduced cost is
+:data:`START_ARCS` cheapest arcs (the weighted model: :data:`SEEDED_START_ARCS` and the arcs of the peak day's
+relaxation, ``daily_seed``). The LP relaxation is priced over **every** arc: a column's reduced cost is
 ``cost - pi_c - sum_{t present} mu_st`` (``pi`` the duals of (1), ``mu <= 0`` of (2)); every column with a
 negative reduced cost enters and the LP is solved again until none is left, so the LP value is the relaxation
 of the full model: a bound on it. A primal plan comes from the LP: rounded down (persons at candidates that
-round to closed moved out) and repaired (unmet persons placed where a site has room on every day of their stay);
-in the cost phase also by opening every candidate the LP opens, re-solving with the sites fixed and closing the
-partly open ones while that pays. If the plan is still short of the bound, the linking rows (5) the LP breaks are
-added round after round, pricing after each round, which raises the bound (city, prevalent: a gap of 0.14 % became
-0.02 %) and gives a second LP to open sites from; then a fix-and-solve MIP (every column the LP sets to a whole
-number fixed, the cohorts it splits free). Only if the plan is still short of the bound does the MIP run on every
-priced column, with reduced-cost fixing, for a share of the time limit (``models.observation.daily_solve``). A phase is
+round to closed moved out) and repaired (unmet persons placed where a site has room on every day of their stay).
+In the cost phase, while the plan is short of the bound, the linking rows (5) the LP breaks are added round after
+round, pricing after each round, which raises the bound; then the plan of the LP's sites (every candidate the LP
+opens, re-solved with the sites fixed, the partly open ones closed while that pays); then branch-and-price on the
+opening columns (each node's LP priced over every pair: a bound on the plans of its box; this proves the prevalent
+city, where the strong LP stays 1-7 % under the plan); then a fix-and-solve MIP (every column the LP sets to a
+whole number fixed, the cohorts it splits free). Only if the plan is still short of the bound does the MIP run on
+every priced column, from the best plan and with reduced-cost fixing, for a share of the time limit
+(``models.observation.daily_solve``). A phase is
 ``optimal`` when its plan meets that full-model bound (within :data:`RELATIVE_TOLERANCE`; the unmet phases'
 objectives are integers, so the bound is rounded up), else ``feasible`` with the bound and the gap. When HiGHS
 stops without a solution, the LP's values rounded down (and the rest unmet) are the plan: still feasible, since

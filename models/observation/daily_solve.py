@@ -17,8 +17,8 @@ cost exceeds the incumbent less the node's bound; the node branches on the candi
 fractional (``min(y, 1 - y) * f``; the most fractional proved 4 of seeds 2-5 and 7, this rule all five), open first,
 a child that leaves a street short of (4) dropped. A node whose LP opens whole sites gives the plan at those sites;
 if that plan stays above the node's bound the node is a leaf that keeps its bound. The phase's bound is the least
-bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven (before: 1-7
-% gaps, seed 7 0.017 %), 0.9-9.5 s.
+bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven in 0.7-6.9 s
+(before: gaps of 1-7 %, seed 7 0.017 %).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
 BRANCH_MAX_NODES = 200
 """Nodes of the branch-and-price on the opening columns: a limit that does not depend on the machine (the prevalent
-city's seeds 2-5 and 7 closed in 3-49 nodes)."""
+city's seeds 1-5, 7 and 8 close in 3-19 nodes)."""
 
 
 @dataclass(frozen=True)
@@ -318,10 +318,9 @@ def _branched(
     model: DailyModel, values: FloatArray, best: float, root: PricedLp, bound: float, deadline: float
 ) -> tuple[FloatArray, float, float]:
     """Branch-and-price on the free candidates' opening columns from the priced ``root`` LP (bound ``bound``, the
-    root node's LP: not solved again) against the plan ``values`` (objective ``best``), best bound first (module
-    docstring: Method). Returns the best plan, its
-    objective and the bound on the full model: the least bound of the nodes left open and of the leaves whose plan
-    stays above their LP. The candidates' bounds are restored."""
+    root node's LP: not solved again) against the plan ``values`` (objective ``best``), least bound first (module
+    docstring). Returns the best plan, its objective and the bound on the full model: the least bound of the nodes
+    left open and of the leaves whose plan stays above their LP. The candidates' bounds are restored."""
     free = len(model.free_sites)
     root_lower, root_upper = model.site_lower(), np.ones(free)
     opening_cost = np.asarray(model.solver.getLp().col_cost_[:free], dtype=float)
