@@ -228,8 +228,8 @@ def _open_where_the_lp_opens(
     free = len(model.free_sites)
     columns = np.arange(free, dtype=np.int32)
     opened = (lp_values[:free] > INTEGRALITY_TOLERANCE).astype(float)
-    cost = _fixed_sites_lp(model, opened, deadline)
-    if cost is not None:
+    solved = _fixed_sites_lp(model, opened, deadline)
+    if solved is not None:
         partly = np.flatnonzero(
             (lp_values[:free] > INTEGRALITY_TOLERANCE) & (lp_values[:free] < 1 - INTEGRALITY_TOLERANCE)
         )
@@ -238,29 +238,34 @@ def _open_where_the_lp_opens(
                 break
             trial = opened.copy()
             trial[site] = 0.0
-            trial_cost = _fixed_sites_lp(model, trial, deadline)
-            if trial_cost is not None and trial_cost < cost:
-                opened, cost = trial, trial_cost
-        values, best = _better(model, _whole_plan_at(model, opened, deadline), values, best)
+            trial_solved = _fixed_sites_lp(model, trial, deadline)
+            if trial_solved is not None and trial_solved[0] < solved[0]:
+                opened, solved = trial, trial_solved
+        values, best = _better(model, _whole_plan_at(model, opened, deadline, solved), values, best)
     model.solver.changeColsBounds(free, columns, model.site_lower(), np.ones(free))
     return values, best
 
 
-def _fixed_sites_lp(model: DailyModel, open_sites: FloatArray, deadline: float) -> float | None:
-    """The LP's cost with the free candidates fixed at ``open_sites`` (None when it has no solution)."""
+def _fixed_sites_lp(model: DailyModel, open_sites: FloatArray, deadline: float) -> tuple[float, FloatArray] | None:
+    """The LP's cost and values with the free candidates fixed at ``open_sites`` (None when it has no solution)."""
     free = len(model.free_sites)
     model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), open_sites, open_sites)
     model.run(max(deadline - time.perf_counter(), 1e-3), integer=False)
-    return model.objective() if model.solver.getInfo().primal_solution_status == FEASIBLE_SOLUTION else None
-
-
-def _whole_plan_at(model: DailyModel, open_sites: FloatArray, deadline: float) -> FloatArray | None:
-    """A plan of whole persons with the free candidates fixed at ``open_sites``: the LP's when it is whole, else
-    the better of the LP rounded down and repaired and the fix-and-solve MIP that leaves free only the cohorts the
-    LP splits."""
-    if _fixed_sites_lp(model, open_sites, deadline) is None:
+    if model.solver.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
         return None
-    found, bound = model.values(), model.objective()
+    return model.objective(), model.values()
+
+
+def _whole_plan_at(
+    model: DailyModel, open_sites: FloatArray, deadline: float, solved: tuple[float, FloatArray] | None = None
+) -> FloatArray | None:
+    """A plan of whole persons with the free candidates fixed at ``open_sites``: the LP's when it is whole, else
+    the better of the LP rounded down and repaired and the MIP around what the LP splits. ``solved``: that LP's
+    cost and values when they are in hand (not solved again)."""
+    solved = solved if solved is not None else _fixed_sites_lp(model, open_sites, deadline)
+    if solved is None:
+        return None
+    bound, found = solved[0], model.padded(solved[1])
     if np.all(np.abs(found - np.rint(found)) < INTEGRALITY_TOLERANCE):
         return np.rint(found)
     around = _neighbourhoods(model, found)[-1]
@@ -340,7 +345,8 @@ def _branched(
         opening = lp.values[:free]
         split = np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE
         if not split.any():  # whole sites: the plan there; a plan above the node's LP leaves the node as a leaf
-            values, best = _better(model, _whole_plan_at(model, np.rint(opening), deadline), values, best)
+            at_sites = _whole_plan_at(model, np.rint(opening), deadline, (lp.bound, lp.values))
+            values, best = _better(model, at_sites, values, best)
             values = model.padded(values)
             leaves += [] if _meets(best, node_bound) else [node_bound]
             continue
