@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from observation_tables import site_table
@@ -240,3 +241,19 @@ def test_a_broken_linking_row_brings_the_rows_of_every_column_at_its_candidate()
     assert model.solver.getNumRow() == rows + 2
     assert model.linked.sum() == 2
     assert model.add_violated_links(values) == 0  # the rows are in
+
+
+def test_the_penalties_the_limits_allow_cancel_exactly_at_any_magnitude() -> None:
+    """The weighted model's penalties reach 1e14: a plan at the limits pays exactly 0 for its unmet persons, one
+    person beyond them exactly one penalty (the sum of the costs less the sum of the allowed penalties does not)."""
+    from models.observation.daily import penalties_beyond
+
+    disabled, other = 46280168780241.63, 2831097166.085346
+    unmet_cost = np.array([disabled, other, other, disabled, other, disabled, other])
+    unmet = np.array([1, 4, 2, 0, 6, 0, 2])
+    allowed = ((disabled, 1), (other, 14))
+    assert penalties_beyond(unmet_cost, unmet, allowed) == 0.0
+    assert penalties_beyond(unmet_cost, unmet + np.array([0, 1, 0, 0, 0, 0, 0]), allowed) == other
+    assert penalties_beyond(unmet_cost, unmet, ()) == pytest.approx(float(np.dot(unmet_cost, unmet)), rel=1e-15)
+    assert penalties_beyond(unmet_cost, unmet, ((1.5, 2),)) == pytest.approx(np.dot(unmet_cost, unmet) - 3.0, rel=1e-15)
+    assert float(np.dot(unmet_cost, unmet)) - (disabled * 1 + other * 14) != 0.0  # what the plain sums give

@@ -203,6 +203,8 @@ class DailyModel:
         on them a plan must meet (the weighted model of ``daily_stage``: not rows, a penalty)."""
         self.offset = 0.0
         """Subtracted from every objective: the penalties of the unmet persons the limits allow (weighted model)."""
+        self.offset_terms: tuple[tuple[float, int], ...] = ()
+        """The offset as (unmet cost, persons) pairs: a plan's objective subtracts them cost by cost (exact)."""
         self.mips_run: set[bytes] = set()
         """The column bounds of every MIP run since the costs last changed (:meth:`first_mip`)."""
 
@@ -225,10 +227,16 @@ class DailyModel:
         return order[np.searchsorted(self.columns, pairs, sorter=order)]
 
     def build(
-        self, unmet_cost: FloatArray, arc_cost: FloatArray, opening: FloatArray, extra: list[Any], offset: float = 0.0
+        self,
+        unmet_cost: FloatArray,
+        arc_cost: FloatArray,
+        opening: FloatArray,
+        extra: list[Any],
+        offset: tuple[tuple[float, int], ...] = (),
     ) -> None:
         """Rows (1), (2) (through the slots), (4) and the open, unmet and slot columns; ``extra`` rows hold earlier
-        phases' optima; ``offset`` is subtracted from the objective (:attr:`offset`).
+        phases' optima; ``offset``: (unmet cost, persons) pairs whose penalties are subtracted from the objective
+        (:attr:`offset`, :attr:`offset_terms`).
 
         A **slot** ``k = (s, a, e)`` is a site with a stay window: ``z_k = sum of x_cs`` of the cohorts present on
         days ``a .. e - 1`` (link rows ``sum x - z_k = 0``), and (2) reads ``sum_{k of s present on t} z_k <= cap_s
@@ -248,7 +256,9 @@ class DailyModel:
         lp.num_col_, lp.num_row_ = free + count + slots, count + sites * days + slots
         lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
         lp.col_lower_ = np.zeros(free + count + slots)
-        self.offset, lp.offset_ = offset, -offset
+        self.offset_terms = offset
+        self.offset = float(sum(cost * persons for cost, persons in offset))
+        lp.offset_ = -self.offset
         lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
         lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(sites * days, -np.inf), np.zeros(slots)])
         lp.row_upper_ = np.concatenate([cohorts.persons.astype(float), fixed.ravel(), np.zeros(slots)])
@@ -506,7 +516,9 @@ class DailyModel:
         return full
 
     def objective(self) -> float:
-        return float(self.solver.getInfo().objective_function_value)
+        """The last run's objective; never below 0 (every cost is; what HiGHS reports below is the rounding of a
+        large offset)."""
+        return max(0.0, float(self.solver.getInfo().objective_function_value))
 
 
 def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
@@ -522,9 +534,8 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
     opening = model.solver.getLp().col_cost_[:free]
     unmet_cost = np.asarray(model.solver.getLp().col_cost_[free : free + count])
     objective = float(
-        -model.offset
-        + np.dot(opening, open_sites[model.free_sites])
-        + np.dot(unmet_cost, unmet)
+        np.dot(opening, open_sites[model.free_sites])
+        + penalties_beyond(unmet_cost, unmet, model.offset_terms)
         + np.dot(model.arc_cost[model.pair_arc[model.columns]], placed)
     )
     columns = model.columns.copy()
@@ -555,6 +566,23 @@ def with_street_minimums(model: DailyModel, open_sites: npt.NDArray[np.bool_]) -
             closed = np.flatnonzero(on_street & ~open_sites)
             open_sites[closed[np.argsort(opening[closed], kind="stable")[:missing]]] = True
     return open_sites
+
+
+def penalties_beyond(unmet_cost: FloatArray, unmet: IntArray, allowed: tuple[tuple[float, int], ...]) -> float:
+    """``sum_c cost_c * unmet_c`` less the penalties of the ``allowed`` (unmet cost, persons) pairs, summed per
+    distinct cost: the persons are subtracted before the cost multiplies them, so a plan at the limits pays exactly
+    0 (the weighted model's penalties reach 1e14, where the difference of the two sums in floating point does not
+    vanish: -0.016 on a drawn instance)."""
+    costs, inverse = np.unique(unmet_cost, return_inverse=True)
+    persons = np.bincount(inverse.ravel(), weights=unmet, minlength=len(costs))
+    rest = 0.0
+    for cost, count in allowed:
+        where = int(np.searchsorted(costs, cost))
+        if where < len(costs) and costs[where] == cost:
+            persons[where] -= count
+        else:
+            rest -= cost * count
+    return float(np.dot(costs, persons)) + rest
 
 
 def street_minimums_reachable(model: DailyModel, candidate_upper: FloatArray) -> bool:

@@ -172,8 +172,9 @@ def _at_the_unmet_bounds(
     penalty = float(minutes.max(initial=0.0) + opening.max(initial=0.0) + 1.0)
     disabled_penalty = penalty * cohorts.unmet_weight
     unmet_cost = np.where(instance.disabled[cohorts.group], disabled_penalty, penalty)
-    offset = disabled_penalty * limits[0] + penalty * (limits[1] - limits[0])
-    model.build(unmet_cost, minutes, opening, [], offset=offset)
+    model.build(
+        unmet_cost, minutes, opening, [], offset=((disabled_penalty, limits[0]), (penalty, limits[1] - limits[0]))
+    )
     model.unmet_limits = (float(limits[0]), float(limits[1]))
     known = cost_lower_bound(instance, cohorts, limits[1])
     start = start_pairs(model, peak_day_pairs(model), cheapest=SEEDED_START_ARCS)
