@@ -75,6 +75,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -201,10 +202,9 @@ class DailyModel:
         self.unmet_limits: tuple[float, float] | None = None
         """Unmet disabled and unmet persons an earlier phase's optimum allows (its rows in the model), or the bounds
         on them a plan must meet (the weighted model of ``daily_stage``: not rows, a penalty)."""
-        self.offset = 0.0
-        """Subtracted from every objective: the penalties of the unmet persons the limits allow (weighted model)."""
         self.offset_terms: tuple[tuple[float, int], ...] = ()
-        """The offset as (unmet cost, persons) pairs: a plan's objective subtracts them cost by cost (exact)."""
+        """Subtracted from every objective: the penalties of the unmet persons the limits allow (weighted model), as
+        (unmet cost, persons) pairs; a plan's objective subtracts them cost by cost (exact), the LP's as one offset."""
         self.mips_run: set[bytes] = set()
         """The column bounds of every MIP run since the costs last changed (:meth:`first_mip`)."""
 
@@ -236,7 +236,7 @@ class DailyModel:
     ) -> None:
         """Rows (1), (2) (through the slots), (4) and the open, unmet and slot columns; ``extra`` rows hold earlier
         phases' optima; ``offset``: (unmet cost, persons) pairs whose penalties are subtracted from the objective
-        (:attr:`offset`, :attr:`offset_terms`).
+        (:attr:`offset_terms`).
 
         A **slot** ``k = (s, a, e)`` is a site with a stay window: ``z_k = sum of x_cs`` of the cohorts present on
         days ``a .. e - 1`` (link rows ``sum x - z_k = 0``), and (2) reads ``sum_{k of s present on t} z_k <= cap_s
@@ -257,8 +257,7 @@ class DailyModel:
         lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
         lp.col_lower_ = np.zeros(free + count + slots)
         self.offset_terms = offset
-        self.offset = float(sum(cost * persons for cost, persons in offset))
-        lp.offset_ = -self.offset
+        lp.offset_ = -float(sum(cost * persons for cost, persons in offset))
         lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
         lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(sites * days, -np.inf), np.zeros(slots)])
         lp.row_upper_ = np.concatenate([cohorts.persons.astype(float), fixed.ravel(), np.zeros(slots)])
@@ -330,14 +329,24 @@ class DailyModel:
         for row_cols, row_vals, row_upper in rows:
             self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
 
+    @cached_property
+    def street_rows(self) -> tuple[tuple[IntArray, int], ...]:
+        """Constraint (4) of each choice street with candidates: their positions among the free sites, and how many
+        of them must open (its deficit). Rows, rounding, branching and the local search all read it here."""
+        street_of = self.instance.sites["street_id"].to_numpy()[self.free_sites]
+        streets = self.instance.streets
+        rows = []
+        for street, deficit in streets.loc[streets["choice"], "deficit"].items():
+            positions = np.flatnonzero(street_of == street)
+            if len(positions):
+                rows.append((positions, int(deficit)))
+        return tuple(rows)
+
     def _add_street_rows(self) -> None:
-        sites = self.instance.sites
-        position = self.candidate_position
-        for street, row in self.instance.streets[self.instance.streets["choice"]].iterrows():
-            chosen = np.flatnonzero((sites["street_id"].to_numpy() == street) & (position >= 0))
-            if len(chosen):
-                need = float(row["deficit"])
-                self.solver.addRow(need, np.inf, len(chosen), position[chosen].astype(np.int32), np.ones(len(chosen)))
+        for positions, deficit in self.street_rows:
+            self.solver.addRow(
+                float(deficit), np.inf, len(positions), positions.astype(np.int32), np.ones(len(positions))
+            )
 
     def add_pairs(self, pairs: IntArray) -> None:
         """Columns ``x_cs`` for ``pairs`` not yet in: +1 in the cohort's row (1) and in its slot's link row."""
@@ -531,8 +540,8 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
     placed = np.rint(values[model.base_columns :]).astype(np.int64)
     per_cohort = np.bincount(model.pair_cohort[model.columns], weights=placed, minlength=count).astype(np.int64)
     unmet = model.cohorts.persons - per_cohort
-    opening = model.solver.getLp().col_cost_[:free]
-    unmet_cost = np.asarray(model.solver.getLp().col_cost_[free : free + count])
+    costs = np.asarray(model.solver.getLp().col_cost_)  # one copy of the LP, not two
+    opening, unmet_cost = costs[:free], costs[free : free + count]
     objective = float(
         np.dot(opening, open_sites[model.free_sites])
         + penalties_beyond(unmet_cost, unmet, model.offset_terms)
@@ -555,15 +564,12 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
 
 def with_street_minimums(model: DailyModel, open_sites: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """``open_sites`` with, on each choice street short of its deficit (4), its cheapest closed candidates open."""
-    sites, streets = model.instance.sites, model.instance.streets
-    street_of = sites["street_id"].to_numpy()
-    opening = sites["opening_cost"].to_numpy(float)
-    candidate = model.candidate_position >= 0
-    for street, deficit in streets.loc[streets["choice"], "deficit"].items():
-        on_street = candidate & (street_of == street)
-        missing = int(deficit) - int((on_street & open_sites).sum())
+    opening = model.instance.sites["opening_cost"].to_numpy(float)
+    for positions, deficit in model.street_rows:
+        on_street = model.free_sites[positions]
+        missing = deficit - int(open_sites[on_street].sum())
         if missing > 0:
-            closed = np.flatnonzero(on_street & ~open_sites)
+            closed = on_street[~open_sites[on_street]]
             open_sites[closed[np.argsort(opening[closed], kind="stable")[:missing]]] = True
     return open_sites
 
@@ -588,12 +594,7 @@ def penalties_beyond(unmet_cost: FloatArray, unmet: IntArray, allowed: tuple[tup
 def street_minimums_reachable(model: DailyModel, candidate_upper: FloatArray) -> bool:
     """Whether every choice street can still open the candidates (4) asks for when each free candidate opens at
     most ``candidate_upper`` (0 or 1)."""
-    street_of = model.instance.sites["street_id"].to_numpy()[model.free_sites]
-    streets = model.instance.streets
-    for street, deficit in streets.loc[streets["choice"], "deficit"].items():
-        if int(np.sum(candidate_upper[street_of == street] > 0.5)) < int(deficit):
-            return False
-    return True
+    return all(int(np.sum(candidate_upper[positions] > 0.5)) >= deficit for positions, deficit in model.street_rows)
 
 
 def start_pairs(model: DailyModel, extra: IntArray | None = None, cheapest: int = START_ARCS) -> IntArray:

@@ -70,19 +70,17 @@ class _Search:
         self.arcs_of = members(instance.arc_group, len(instance.groups))
         self.load = cohorts.present(self.cohort, instance.arc_site[self.arc], placed, model.site_count)
         self.moves: list[tuple[int, int, int]] = []
-        street = instance.sites["street_id"].to_numpy()
-        choice = instance.streets[instance.streets["choice"]]
-        self.street_of = street
-        self.deficit = dict(zip(choice.index, choice["deficit"].astype(int), strict=True))
+        self.street_row = np.full(len(model.free_sites), -1)  # per free candidate: its choice street's row (4)
+        for row, (positions, _) in enumerate(model.street_rows):
+            self.street_row[positions] = row
 
     def street_allows_closing(self, site: int) -> bool:
         """Whether the site's street keeps its minimum of candidates open without it (4)."""
-        street = self.street_of[site]
-        if street not in self.deficit:
+        position = int(self.model.candidate_position[site])
+        if position < 0 or self.street_row[position] < 0:
             return True
-        position = self.model.candidate_position
-        same = (self.street_of == street) & (position >= 0) & self.open_sites
-        return int(same.sum()) - 1 >= self.deficit[street]
+        positions, deficit = self.model.street_rows[self.street_row[position]]
+        return int(self.open_sites[self.model.free_sites[positions]].sum()) - 1 >= deficit
 
     def try_closing(self, site: int, columns: IntArray) -> None:
         """Close ``site`` when every person of ``columns`` fits at other open sites for less than its opening."""
