@@ -225,6 +225,14 @@ class NursingSolution:
     def arc_nurses(self) -> IntArray:
         return self.assignment.flow
 
+    def nurses_per_need(self, num_needs: int) -> IntArray:
+        """Nurses assigned to each need (the instance's active needs)."""
+        return np.bincount(self.arc_need, weights=self.arc_nurses, minlength=num_needs).astype(np.int64)
+
+    def nurses_per_pool(self, num_pools: int) -> IntArray:
+        """Nurses each pool sends."""
+        return np.bincount(self.arc_pool, weights=self.arc_nurses, minlength=num_pools).astype(np.int64)
+
 
 def solve_nursing(
     pools: pd.DataFrame,
@@ -319,11 +327,10 @@ def nurses_assigned(
         solution = solve_instance(instance, deadline)
     except FlowError:
         return assigned, sent
-    per_need = np.bincount(solution.arc_need, weights=solution.arc_nurses, minlength=instance.num_needs)
-    row = positions(instance.needs["need_id"], pd.Index(needs["need_id"]))
-    assigned[row] = per_need.astype(np.int64)
-    sent[:] = np.bincount(solution.arc_pool, weights=solution.arc_nurses, minlength=instance.num_pools)
-    return assigned, sent
+    assigned[positions(instance.needs["need_id"], pd.Index(needs["need_id"]))] = solution.nurses_per_need(
+        instance.num_needs
+    )
+    return assigned, solution.nurses_per_pool(instance.num_pools)
 
 
 # --------------------------------------------------------------------------- instance
@@ -524,10 +531,10 @@ def empty_tables() -> dict[str, pd.DataFrame]:
 
 def solution_tables(instance: NursingInstance, solution: NursingSolution) -> dict[str, pd.DataFrame]:
     """The ``needs``, ``assignments`` and ``pools`` tables of an optimal flow."""
-    assigned = np.bincount(solution.arc_need, weights=solution.arc_nurses, minlength=instance.num_needs)
-    unmet = instance.required - assigned.astype(np.int64)
+    assigned = solution.nurses_per_need(instance.num_needs)
+    unmet = instance.required - assigned
     return {
-        "needs": needs_table(instance, solution, assigned.astype(np.int64), unmet),
+        "needs": needs_table(instance, solution, assigned, unmet),
         "assignments": assignments_table(instance, solution),
         "pools": pools_table(instance, solution, unmet),
     }
@@ -626,7 +633,7 @@ def assignments_table(instance: NursingInstance, solution: NursingSolution) -> p
 
 def pools_table(instance: NursingInstance, solution: NursingSolution, unmet: IntArray) -> pd.DataFrame:
     """One row per pool: nurses used, spare, and the marginal value of one more nurse."""
-    used = np.bincount(solution.arc_pool, weights=solution.arc_nurses, minlength=instance.num_pools).astype(np.int64)
+    used = solution.nurses_per_pool(instance.num_pools)
     marginal_tier = marginal_tiers(instance, solution, unmet)
     table = instance.pools.copy()
     table["used"] = used
