@@ -36,6 +36,14 @@ def site_roles(instance: Instance) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
     return must, free
 
 
+def opening_per_place(instance: Instance) -> npt.NDArray[np.float64]:
+    """A free candidate's opening shared by its places (``f_s / cap_s``), 0 at every other site: what the flows
+    that place persons without deciding the sites charge a person there (the rolling placement, the LP's start)."""
+    _, free = site_roles(instance)
+    opening = instance.sites["opening_cost"].to_numpy(float)
+    return np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
+
+
 def weighted_unmet(unmet: tuple[int, int] | None, weight: float) -> float:
     """``W * unmet disabled + unmet`` of ``unmet`` (disabled, all), the unmet phases' objective; -inf for none (the
     bounds of :func:`unmet_lower_bounds` when a flow failed: no bound)."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from models.flow import min_cost_flow
 from models.observation.daily import DailyModel
-from models.observation.daily_bounds import site_roles
+from models.observation.daily_bounds import opening_per_place, site_roles
 from models.observation.instance import IntArray
 
 UNITS_PER_MINUTE = 100
@@ -37,8 +37,7 @@ def peak_day_pairs(model: DailyModel) -> IntArray:
     if not len(cohorts.group) or not len(instance.arc_group):
         return np.zeros(0, np.int64)
     must, free = site_roles(instance)
-    opening = instance.sites["opening_cost"].to_numpy(float)
-    per_place = np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
+    per_place = opening_per_place(instance)
     arc_units = np.rint(
         (instance.arcs["minutes"].to_numpy(float) + per_place[instance.arc_site]) * UNITS_PER_MINUTE
     ).astype(np.int64)

@@ -13,7 +13,13 @@ import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
 from models.observation.daily import SEEDED_START_ARCS, Cohorts, DailyModel, PhaseOutcome, start_pairs
-from models.observation.daily_bounds import cost_lower_bound, site_roles, unmet_lower_bounds, weighted_unmet
+from models.observation.daily_bounds import (
+    cost_lower_bound,
+    opening_per_place,
+    site_roles,
+    unmet_lower_bounds,
+    weighted_unmet,
+)
 from models.observation.daily_merge import merge_cohorts, spread
 from models.observation.daily_rolling import RollingPlan, rolling_plan
 from models.observation.daily_seed import peak_day_pairs
@@ -198,9 +204,7 @@ def _rolling_start(
         instance, cohorts, min(deadline, time.perf_counter() + DISABLED_SHARE * time_limit_s), mip_seconds
     )
     must, free = site_roles(instance)
-    opening = instance.sites["opening_cost"].to_numpy(float)
-    per_place = np.where(free, opening / np.maximum(instance.capacity, 1), 0.0)
-    return rolling_plan(instance, cohorts, must | free, first, deadline, per_place)
+    return rolling_plan(instance, cohorts, must | free, first, deadline, opening_per_place(instance))
 
 
 def _disabled_first(instance: Instance, cohorts: Cohorts, deadline: float, mip_seconds: float) -> RollingPlan | None:
