@@ -10,7 +10,7 @@ import pytest
 from planner.dataset.io import read_dataset
 from planner.pipeline import make_plan
 from planner.report.plan import Plan
-from planner.report.timeline import run_out_of
+from planner.report.timeline import run_out_of, with_shortfalls
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
@@ -30,6 +30,26 @@ def test_a_stock_that_runs_out_on_day_3() -> None:
     assert run_out_of(timeline).to_dict("records") == [
         {"resource": "stock:antipyretic", "scope": "institution", "scope_id": "H1", "first_short_day": 3}
     ]
+
+
+def test_a_stock_short_by_less_than_the_files_show_is_not_a_run_out_day() -> None:
+    # day 0: 3e-6 packs used of none on hand (the delivery comes on day 1): the files write 0.0 needed, 0.0 short
+    timeline = pd.DataFrame(
+        {
+            "day": [0, 1, 2],
+            "resource": ["stock:antipyretic"] * 3,
+            "scope": ["institution"] * 3,
+            "scope_id": ["C1"] * 3,
+            "needed": [3e-6, 0.5, 2.00004],
+            "planned": [0.0, 2.0, 2.0],
+        }
+    )
+    rows = with_shortfalls(timeline)
+    assert rows["needed"].tolist() == [0.0, 0.5, 2.0]
+    assert rows["short"].tolist() == [0.0, 0.0, 0.0]
+    assert run_out_of(rows).empty
+    timeline.loc[2, "needed"] = 2.00006  # 0.0001 short as written: day 2
+    assert run_out_of(with_shortfalls(timeline))["first_short_day"].tolist() == [2]
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +123,19 @@ def test_no_day_needs_more_places_than_the_snapshot(daily_plan: Plan, tmp_path: 
     ]
     assert city["needed"].max() <= snapshot.kpis["observation_persons"]
     assert snapshot.timeline.empty and snapshot.stage("observation").table("stays").empty
+
+
+def test_the_files_run_out_days_are_the_first_short_days_of_the_files_timeline(daily_plan: Plan) -> None:
+    import json
+
+    from planner.outputs.plan_json import to_json_bytes
+
+    document = json.loads(to_json_bytes(daily_plan))
+    first: dict[tuple[str, str, str], int] = {}
+    for row in document["timeline"]:
+        assert row["short"] == pytest.approx(max(0.0, row["needed"] - row["planned"]), abs=1e-9)
+        if row["short"] > 0:
+            key = (row["resource"], row["scope"], row["scope_id"])
+            first[key] = min(first.get(key, row["day"]), row["day"])
+    written = {(r["resource"], r["scope"], r["scope_id"]): r["first_short_day"] for r in document["run_out"]}
+    assert written == first

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.report.plan import NUMBER_DECIMALS
 from planner.stages.base import ColumnKind, ColumnSpec
 from planner.stages.registry import STAGE_NAMES, STAGES
 
 MINUTES_DECIMALS = 1
-NUMBER_DECIMALS = 4
 GAP_DECIMALS = 6
 SECONDS_DECIMALS = 3
 

@@ -25,6 +25,9 @@ from planner.rules.scenario import Scenario
 
 TIMELINE_COLUMNS: tuple[str, ...] = ("day", "resource", "scope", "scope_id", "needed", "planned", "short")
 RUN_OUT_COLUMNS: tuple[str, ...] = ("resource", "scope", "scope_id", "first_short_day")
+NUMBER_DECIMALS = 4
+"""Decimals of a number in the plan's files (``planner.outputs.contract``); the timeline is rounded to them before its
+shortfalls are read, so its run-out days are those of the rows a coordinator or a checker reads."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,4 +115,4 @@ def _plan_from_fields(values: dict[str, Any]) -> Plan:
     return Plan(**values)
 
 
-__all__ = ["RUN_OUT_COLUMNS", "TIMELINE_COLUMNS", "Plan"]
+__all__ = ["NUMBER_DECIMALS", "RUN_OUT_COLUMNS", "TIMELINE_COLUMNS", "Plan"]

@@ -2,7 +2,8 @@
 
 Built after the stages from their results and the day-by-day needs (``planner.needs.daily``); empty for a
 snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.report.plan.TIMELINE_COLUMNS`),
-``short = max(needed - planned, 0)``:
+``short = max(needed - planned, 0)``, every number rounded as the plan's files write it
+(:data:`planner.report.plan.NUMBER_DECIMALS`), so that what is short is what a reader of the files sees short:
 
 - ``observation_places`` / ``observation_places_disabled``: at a **site**, persons present against its capacity
   (the stays of the observation stage); per **district** of origin and for the **city**, persons who need a
@@ -33,7 +34,7 @@ import pandas as pd
 from models.base import StageResult
 from models.nursing import nurses_assigned
 from planner.needs.needs import site_transfer_needs
-from planner.report.plan import RUN_OUT_COLUMNS, TIMELINE_COLUMNS
+from planner.report.plan import NUMBER_DECIMALS, RUN_OUT_COLUMNS, TIMELINE_COLUMNS
 from planner.stages import nursing as nursing_stage
 from planner.stages.base import PlanContext
 
@@ -61,9 +62,17 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     timeline = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if timeline.empty:
         return empty_timeline()
-    timeline["short"] = np.maximum(timeline["needed"] - timeline["planned"], 0.0)
-    timeline = timeline.loc[:, list(TIMELINE_COLUMNS)].reset_index(drop=True)
+    timeline = with_shortfalls(timeline).loc[:, list(TIMELINE_COLUMNS)].reset_index(drop=True)
     return timeline, run_out_of(timeline)
+
+
+def with_shortfalls(timeline: pd.DataFrame) -> pd.DataFrame:
+    """``timeline`` with ``needed`` and ``planned`` rounded as the plan's files write them and ``short = max(needed -
+    planned, 0)`` of the rounded values: a stock short by a millionth of a pack on day 0 is not a run-out day that
+    no row of the files shows."""
+    rounded = {column: timeline[column].astype(float).round(NUMBER_DECIMALS) for column in ("needed", "planned")}
+    short = np.maximum(rounded["needed"] - rounded["planned"], 0.0)
+    return timeline.assign(**rounded, short=short)
 
 
 def timeline_kpis(timeline: pd.DataFrame, run_out: pd.DataFrame) -> dict[str, object]:
@@ -87,7 +96,7 @@ def timeline_kpis(timeline: pd.DataFrame, run_out: pd.DataFrame) -> dict[str, ob
 
 def run_out_of(timeline: pd.DataFrame) -> pd.DataFrame:
     """The first day with ``short > 0`` per resource and scope."""
-    short = timeline[timeline["short"] > 1e-9]
+    short = timeline[timeline["short"] > 0]
     first = short.groupby(["resource", "scope", "scope_id"], as_index=False, sort=True)["day"].min()
     return pd.DataFrame(first).rename(columns={"day": "first_short_day"}).loc[:, list(RUN_OUT_COLUMNS)]
 
