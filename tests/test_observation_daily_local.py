@@ -70,3 +70,47 @@ def test_a_candidate_its_street_needs_stays_open_and_persons_move_to_it() -> Non
     assert bool(sites.loc["X1", "open"]) is True and bool(sites.loc["X2", "open"]) is False
     assert int(sites.loc["X1", "persons"]) == 2
     assert result.phases[-1].objective == 102.0
+
+
+@pytest.mark.usefixtures("no_lp_finishes")
+def test_a_candidate_closes_only_when_the_persons_moved_there_fit_elsewhere_too() -> None:
+    """The rolling placement puts H0 (1 person) at candidate X1 and H1 (2 persons) at candidate X2 (1 minute plus
+    the opening per place, 20, against 50 and 30 minutes to the open X0). Closing X1 moves H0's person to X2 (2
+    minutes instead of 1). Closing X2 must then move H0's person too: before, only H1's moved (60 - 2 < 100), X2 was
+    closed, and H0's person stayed at a closed site. With both to move (60 + 50 - 4 >= 100) X2 stays open: 100 + 2 +
+    2 = 104, the optimum (X0 for everyone: 110)."""
+    cohorts = pd.DataFrame(
+        {
+            "home_id": ["H0", "H1"],
+            "street_id": ["T", "T"],
+            "group": ["other", "other"],
+            "cause": ["mild", "mild"],
+            "arrival_day": [0, 0],
+            "stay_days": [2, 2],
+            "persons": [1, 2],
+        }
+    )
+    sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 100.0], ["T", "S", "S"])
+    arcs = pd.DataFrame(
+        {
+            "home_id": ["H0", "H0", "H0", "H1", "H1"],
+            "site_id": ["X0", "X1", "X2", "X0", "X2"],
+            "minutes": [50.0, 1.0, 2.0, 30.0, 1.0],
+        }
+    )
+    result = solve_daily_observation(
+        cohorts,
+        sites,
+        arcs,
+        horizon_days=3,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=False,
+        options=SolveOptions(time_limit_s=10),
+    )
+    sites_out = result.table("sites").set_index("site_id")
+    stays = result.table("stays")
+    assert set(stays["site_id"]) <= set(sites_out.index[sites_out["open"].astype(bool)])
+    assert not bool(sites_out.loc["X1", "open"]) and bool(sites_out.loc["X2", "open"])
+    assert int(sites_out.loc["X2", "persons"]) == 3
+    assert result.phases[-1].objective == 104.0

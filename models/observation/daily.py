@@ -531,13 +531,15 @@ class DailyModel:
 
 
 def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
-    """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective; a choice street with
-    fewer candidates open than (4) asks gets its cheapest others opened (a plan rounded or repaired keeps (4))."""
+    """Plan of ``values`` (integers; unmet made up so that (1) holds) and its objective; a site that holds persons is
+    open, and a choice street with fewer candidates open than (4) asks gets its cheapest others opened (a plan
+    rounded or repaired keeps both)."""
     free, count = len(model.free_sites), len(model.cohorts.group)
     open_sites = model.fixed_open > 0.5
     open_sites[model.free_sites] = values[:free] > 0.5
-    open_sites = with_street_minimums(model, open_sites)
     placed = np.rint(values[model.base_columns :]).astype(np.int64)
+    open_sites[model.instance.arc_site[model.pair_arc[model.columns[placed > 0]]]] = True  # a site with persons is open
+    open_sites = with_street_minimums(model, open_sites)
     per_cohort = np.bincount(model.pair_cohort[model.columns], weights=placed, minlength=count).astype(np.int64)
     unmet = model.cohorts.persons - per_cohort
     costs = np.asarray(model.solver.getLp().col_cost_)  # one copy of the LP, not two

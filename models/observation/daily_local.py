@@ -44,9 +44,10 @@ def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> 
         if time.perf_counter() >= deadline:
             break
         search.try_moving(int(column))
-    if not search.moves:
+    moves = search.moves()
+    if not moves:
         return values
-    moved_cohort, moved_arc, moved = (np.array(column, np.int64) for column in zip(*search.moves, strict=True))
+    moved_cohort, moved_arc, moved = (np.array(column, np.int64) for column in zip(*moves, strict=True))
     pairs = model.pairs_of(moved_cohort, moved_arc)
     model.add_pairs(pairs)
     result = model.padded(values)
@@ -57,19 +58,19 @@ def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> 
 
 
 class _Search:
-    """The plan being improved: persons per column, open sites, occupancy per site and day, moves made."""
+    """The plan being improved: persons per column, open sites, occupancy per site and day, and the persons moved
+    (per site they were moved to: (cohort, arc) -> persons; they leave again when that site closes)."""
 
     def __init__(self, model: DailyModel, placed: IntArray, open_sites: np.ndarray) -> None:
         self.model, self.placed, self.open_sites = model, placed.copy(), open_sites.copy()
         instance, cohorts = model.instance, model.cohorts
         self.cohort = model.pair_cohort[model.columns]
         self.arc = model.pair_arc[model.columns]
-        self.first, self.end = cohorts.arrival[self.cohort], cohorts.end[self.cohort]
         self.minutes = instance.arcs["minutes"].to_numpy(float)
         self.opening = instance.sites["opening_cost"].to_numpy(float)
         self.arcs_of = members(instance.arc_group, len(instance.groups))
         self.load = cohorts.present(self.cohort, instance.arc_site[self.arc], placed, model.site_count)
-        self.moves: list[tuple[int, int, int]] = []
+        self.moved_in: dict[int, dict[tuple[int, int], int]] = {}
         self.street_row = np.full(len(model.free_sites), -1)  # per free candidate: its choice street's row (4)
         for row, (positions, _) in enumerate(model.street_rows):
             self.street_row[positions] = row
@@ -83,26 +84,29 @@ class _Search:
         return int(self.open_sites[self.model.free_sites[positions]].sum()) - 1 >= deficit
 
     def try_closing(self, site: int, columns: IntArray) -> None:
-        """Close ``site`` when every person of ``columns`` fits at other open sites for less than its opening."""
+        """Close ``site`` when every person there (those of ``columns`` and those moved there before) fits at other
+        open sites for less than its opening."""
+        here = [(int(self.cohort[column]), int(self.arc[column]), int(self.placed[column])) for column in columns]
+        here += [(cohort, arc, persons) for (cohort, arc), persons in self.moved_in.get(site, {}).items()]
         load = self.load.copy()
-        for column in columns:
-            load[site, self.first[column] : self.end[column]] -= self.placed[column]
+        for cohort, _, persons in here:
+            load[site, self._days(cohort)] -= persons
         capacity = self.model.instance.capacity * self.open_sites
         capacity[site] = 0
         moves: list[tuple[int, int, int]] = []
         added = 0.0
-        for column in columns:
-            found = self._moved(int(column), load, capacity)
+        for cohort, arc, persons in here:
+            found = self._moved(cohort, persons, load, capacity)
             if found is None:
                 return
             moves += found
-            added += sum(self.minutes[arc] * persons for _, arc, persons in found)
-            added -= self.minutes[self.arc[column]] * self.placed[column]
+            added += sum(self.minutes[to] * moved for _, to, moved in found) - self.minutes[arc] * persons
         if added >= self.opening[site]:
             return
         self.load, self.open_sites[site] = load, False
         self.placed[columns] = 0
-        self.moves += moves
+        self.moved_in.pop(site, None)
+        self._record(moves)
 
     def columns_to_move(self) -> IntArray:
         """Columns placed further than their group's nearest open site, the most minutes to save first."""
@@ -117,35 +121,50 @@ class _Search:
     def try_moving(self, column: int) -> None:
         """Move the column's persons to the cheapest open sites with room on every day of their stay (their own
         site among them) when that costs fewer minutes."""
-        site, first, end = self.model.instance.arc_site[self.arc[column]], self.first[column], self.end[column]
-        persons = int(self.placed[column])
+        site, cohort = self.model.instance.arc_site[self.arc[column]], int(self.cohort[column])
+        persons, days = int(self.placed[column]), self._days(cohort)
         if not persons:
             return
-        self.load[site, first:end] -= persons
+        self.load[site, days] -= persons
         capacity = self.model.instance.capacity * self.open_sites
-        found = self._moved(column, self.load, capacity)
+        found = self._moved(cohort, persons, self.load, capacity)
         before = self.minutes[self.arc[column]] * persons
         if found is not None and sum(self.minutes[arc] * moved for _, arc, moved in found) < before - 1e-9:
             self.placed[column] = 0
-            self.moves += found
+            self._record(found)
             return
         for _, arc, moved in found or []:
-            self.load[self.model.instance.arc_site[arc], first:end] -= moved
-        self.load[site, first:end] += persons
+            self.load[self.model.instance.arc_site[arc], days] -= moved
+        self.load[site, days] += persons
 
-    def _moved(self, column: int, load: IntArray, capacity: IntArray) -> list[tuple[int, int, int]] | None:
-        """The column's persons at the cheapest open sites with room on every day of their stay (``load`` updated),
-        or None when they do not all fit."""
-        cohort, first, end = int(self.cohort[column]), int(self.first[column]), int(self.end[column])
+    def moves(self) -> list[tuple[int, int, int]]:
+        """Every (cohort, arc, persons) moved and still where it was moved to."""
+        return [(cohort, arc, persons) for held in self.moved_in.values() for (cohort, arc), persons in held.items()]
+
+    def _record(self, moves: list[tuple[int, int, int]]) -> None:
+        for cohort, arc, persons in moves:
+            held = self.moved_in.setdefault(int(self.model.instance.arc_site[arc]), {})
+            held[(cohort, arc)] = held.get((cohort, arc), 0) + persons
+
+    def _days(self, cohort: int) -> slice:
+        """The days of the cohort's stay."""
+        return slice(int(self.model.cohorts.arrival[cohort]), int(self.model.cohorts.end[cohort]))
+
+    def _moved(
+        self, cohort: int, persons: int, load: IntArray, capacity: IntArray
+    ) -> list[tuple[int, int, int]] | None:
+        """``persons`` of ``cohort`` at the cheapest open sites with room on every day of their stay (``load``
+        updated), or None when they do not all fit."""
+        days = self._days(cohort)
         arcs = self.arcs_of[int(self.model.cohorts.group[cohort])]
         sites = self.model.instance.arc_site[arcs]
-        room = capacity[sites] - load[sites, first:end].max(axis=1)
-        left, found = int(self.placed[column]), []
+        room = capacity[sites] - load[sites, days].max(axis=1, initial=0)
+        left, found = persons, []
         for index in np.argsort(self.minutes[arcs], kind="stable"):
             if room[index] <= 0:
                 continue
             take = min(left, int(room[index]))
-            load[sites[index], first:end] += take
+            load[sites[index], days] += take
             found.append((cohort, int(arcs[index]), take))
             left -= take
             if not left:
