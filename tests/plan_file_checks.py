@@ -45,7 +45,8 @@ def occupancy(plan: Plan) -> dict[str, list[float]]:
 
 def stay_problems(plan: Plan, folder: Path) -> list[str]:
     """Stays: the rule's length, within the horizon, at open sites, barrier-free for the disabled, within the
-    capacity (rooms x persons per room) on every day."""
+    capacity (rooms x persons per room; the stricter ``contact_persons_per_room`` when close contacts are isolated)
+    on every day."""
     rules, horizon = plan["rules"], plan["scenario"]["horizon_days"]
     sites = {site["site_id"]: site for site in plan["observation"]["sites"]}
     rooms = {row["site_id"]: int(row["rooms"]) for row in read_table(folder, "sites")}
@@ -61,8 +62,11 @@ def stay_problems(plan: Plan, folder: Path) -> list[str]:
             problems.append(f"stay at a site not open: {stay}")
         elif stay["group"] == "disabled" and rules["barrier_free_for_disabled"] and not site["barrier_free"]:
             problems.append(f"disabled persons at a site without barrier-free rooms: {stay}")
+    per_room = rules["persons_per_room"]
+    if rules["contact_central_isolation_days"] > 0:  # close contacts placed: the stricter room rule for every room
+        per_room = min(per_room, rules["contact_persons_per_room"])
     for site_id, present in occupancy(plan).items():
-        capacity = rooms[site_id] * rules["persons_per_room"]
+        capacity = rooms[site_id] * per_room
         if sites[site_id]["capacity"] != capacity or max(present) > capacity:
             problems.append(f"site {site_id}: {max(present)} present, capacity {capacity} ({sites[site_id]})")
     return problems
