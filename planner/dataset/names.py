@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,20 +13,38 @@ from planner.dataset.schema import TABLES, Dataset
 def names(dataset: Dataset, language: str = "en") -> dict[str, str]:
     """Entity id -> display name in ``language`` (``en`` or ``zh``; ``name_zh`` falls back to ``name``)."""
     mapping: dict[str, str] = {}
+    for ids, english, chinese in _table_names(dataset, with_chinese=language == "zh"):
+        mapping.update(zip(ids, english if chinese is None else chinese, strict=True))
+    return mapping
+
+
+def names_in_both(dataset: Dataset) -> tuple[dict[str, str], dict[str, str]]:
+    """(English, Chinese) entity id -> display name (:func:`names` of both languages in one pass)."""
+    english_names: dict[str, str] = {}
+    chinese_names: dict[str, str] = {}
+    for ids, english, chinese in _table_names(dataset, with_chinese=True):
+        english_names.update(zip(ids, english, strict=True))
+        chinese_names.update(zip(ids, english if chinese is None else chinese, strict=True))
+    return english_names, chinese_names
+
+
+def _table_names(dataset: Dataset, with_chinese: bool) -> Iterator[tuple[pd.Series, pd.Series, pd.Series | None]]:
+    """Per table with ids: the ids, their English names (the id where the name is empty) and, when asked, their
+    Chinese names (the English name where ``name_zh`` is empty; None without a ``name_zh`` column)."""
     for table, spec in TABLES.items():
         if spec.id_column is None:
             continue
         frame: pd.DataFrame = dataset.table(table)
         ids = frame[spec.id_column].astype(str)
-        english = (
-            frame["name"].astype(str).where(frame["name"].astype(str).str.len() > 0, ids) if "name" in frame else ids
-        )
-        shown = english
-        if language == "zh" and "name_zh" in frame:
-            chinese = frame["name_zh"].astype(str)
-            shown = chinese.where(chinese.str.len() > 0, english)
-        mapping.update(zip(ids, shown, strict=True))
-    return mapping
+        english = ids
+        if "name" in frame:
+            named = frame["name"].astype(str)
+            english = named.where(named.str.len() > 0, ids)
+        chinese = None
+        if with_chinese and "name_zh" in frame:
+            named_zh = frame["name_zh"].astype(str)
+            chinese = named_zh.where(named_zh.str.len() > 0, english)
+        yield ids, english, chinese
 
 
 def district_of(dataset: Dataset) -> dict[str, str]:
@@ -59,7 +77,7 @@ class Namer:
     @classmethod
     def of(cls, dataset: Dataset) -> Namer:
         """The names of every entity of ``dataset``."""
-        return cls(names(dataset, "en"), names(dataset, "zh"))
+        return cls(*names_in_both(dataset))
 
     def both(self, entity_id: str) -> tuple[str, str]:
         """(English name, Chinese name) of ``entity_id``."""

@@ -145,13 +145,21 @@ def compliance_rows(
     sense: str = "at_least",
 ) -> pd.DataFrame:
     """Checklist rows of one rule: ``planned >= required`` (``at_least``) or ``<=`` (``at_most``) per scope."""
-    frame = pd.DataFrame({"scope_id": scope_ids.astype(str).to_numpy(), "planned": np.asarray(planned, dtype=float)})
-    frame["required"] = np.broadcast_to(np.asarray(required, dtype=float), len(frame))
-    frame["met"] = (
-        frame["planned"] >= frame["required"] if sense == "at_least" else frame["planned"] <= frame["required"]
-    )
-    frame["rule_id"], frame["scope"], frame["sense"], frame["source"] = rule_id, scope, sense, source
-    return frame[list(COMPLIANCE_COLUMNS)]
+    planned_values = np.asarray(planned, dtype=float)
+    rows = len(planned_values)
+    required_values = np.broadcast_to(np.asarray(required, dtype=float), rows).copy()
+    met = planned_values >= required_values if sense == "at_least" else planned_values <= required_values
+    columns = {
+        "rule_id": np.full(rows, rule_id, dtype=object),
+        "scope": np.full(rows, scope, dtype=object),
+        "scope_id": scope_ids.astype(str).to_numpy(dtype=object),
+        "sense": np.full(rows, sense, dtype=object),
+        "required": required_values,
+        "planned": planned_values,
+        "met": met,
+        "source": np.full(rows, source, dtype=object),
+    }
+    return pd.DataFrame({name: columns[name] for name in COMPLIANCE_COLUMNS})
 
 
 def share(part: float, whole: float) -> float:
