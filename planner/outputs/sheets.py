@@ -96,7 +96,10 @@ class SheetWriter:
         for position in np.flatnonzero(finite).tolist():
             write_number(first_row + position, col, values[position], number)
         if finite.any():
-            widest = max(_display_width(f"{value:g}") for value in set(column[finite].tolist()))
+            shown = column.to_numpy(np.float64)[finite]
+            widest = max(_display_width(f"{value:g}") for value in set(shown.tolist()))
+            if np.any((shown == 0) & np.signbit(shown)):  # a set keeps 0.0 or -0.0, not both; -0 is written "-0"
+                widest = max(widest, len("-0"))
             self.track(col, "0" * widest)
         for position in np.flatnonzero(~finite).tolist():  # NaN stays blank, an infinity is text
             self.write(first_row + position, col, values[position])
