@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from tiny_plan import tiny_dataset, tiny_plan
 
+from models.base import SolveOptions
 from planner.pipeline import plan_context
+from planner.rules.scenario import Scenario
 from planner.stages import nursing
+from planner.stages.registry import stage
 
 
 def _rows(rule_id: str) -> dict[str, tuple[float, float, bool]]:
@@ -59,3 +63,21 @@ def test_district_nursing_reserve_is_ten_percent_of_residents_rounded_up() -> No
 
 def test_one_to_one_per_receiving_institution() -> None:
     assert _rows("one_to_one_nursing") == {"HP1": (1, 1, True), "H002": (4, 4, True), "ST1": (2, 2, True)}
+
+
+def test_nurses_on_duty_a_day_are_the_week_s_work_days_share_rounded_down() -> None:
+    pools = pd.DataFrame({"pool_id": ["P1", "P2", "P3"], "district_id": ["D"] * 3, "nurses": [7, 13, 0]})
+    assert nursing.nurses_on_duty(pools, 6)["nurses"].tolist() == [6, 11, 0]
+    assert nursing.nurses_on_duty(pools, 7)["nurses"].tolist() == [7, 13, 0]
+
+
+def test_a_daily_plan_asks_the_nurses_on_duty_a_day_and_the_snapshot_every_nurse() -> None:
+    plan = tiny_plan()
+    snapshot = plan_context(tiny_dataset(), plan.rules, plan.scenario).with_result(
+        "observation", plan.stage("observation")
+    )
+    assert nursing.build_inputs(snapshot).pools["nurses"].tolist() == tiny_dataset().pools["nurses"].tolist()
+    daily_scenario = Scenario(level="prevalent", plan="daily", horizon_days=10)
+    daily = stage("observation").run_into(plan_context(tiny_dataset(), plan.rules, daily_scenario), SolveOptions(5))
+    on_duty = [int(n * plan.rules.nurse_work_days_per_week // 7) for n in tiny_dataset().pools["nurses"]]
+    assert nursing.build_inputs(daily).pools["nurses"].tolist() == on_duty

@@ -38,7 +38,6 @@ from planner.report.plan import NUMBER_DECIMALS, RUN_OUT_COLUMNS, TIMELINE_COLUM
 from planner.stages import nursing as nursing_stage
 from planner.stages.base import PlanContext
 
-DAYS_PER_WEEK = 7
 NURSE_RESOURCE = {"transfer_1to1": "nurses_1to1", "backfill": "nurses_backfill", "self_care": "nurses_self_care"}
 NURSING_SECONDS_PER_DAY = 1.0
 
@@ -182,10 +181,7 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
     needs = pd.concat([daily.nursing, at_sites], ignore_index=True)
     if needs.empty:
         return pd.DataFrame()
-    pools = context.dataset.pools[["pool_id", "district_id", "nurses"]].copy()
-    pools["nurses"] = np.floor(pools["nurses"] * context.rules.nurse_work_days_per_week / DAYS_PER_WEEK).astype(
-        np.int64
-    )
+    pools = nursing_stage.nurses_on_duty(context.dataset.pools, context.rules.nurse_work_days_per_week)
     needs = needs.reset_index(drop=True)
     arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
     need_ids = pd.Index(pd.unique(needs["need_id"]))

@@ -2,7 +2,8 @@
 
 Inputs (:class:`NursingInputs`): the pools, every nursing need (the needs' 1:1 at receiving hospitals, backfill
 and self-care at homes, plus 1:1 at the observation sites where the observation stage placed disabled
-persons), every pool -> need pair (any pool may serve any need, DESIGN §5.3: their minutes priced on demand,
+persons; a daily plan asks each need's peak day of the nurses on duty on a day, ``nurse_work_days_per_week`` of
+7), every pool -> need pair (any pool may serve any need, DESIGN §5.3: their minutes priced on demand,
 ``all_pairs``) and the arcs the solve starts from (every pool of the need's district and the k nearest of any
 district). The model is ``models.nursing`` (tiers served in order, then the least minutes and crossings,
 proven over every pair). Reports: 1:1 coverage, unmet needs by tier, the district reserve against its rule,
@@ -117,11 +118,26 @@ def every_pool_pair(context: PlanContext, needs: pd.DataFrame) -> AllPairs:
     return AllPairs(costs, pd.Index(pool_ids), pd.Index(destinations))
 
 
+DAYS_PER_WEEK = 7
+
+
+def nurses_on_duty(pools: pd.DataFrame, work_days_per_week: float) -> pd.DataFrame:
+    """``pool_id, district_id, nurses`` with the nurses on duty on a day: ``floor(nurses * work_days_per_week /
+    7)`` (a nurse serves one need a day and rests the other days of the week)."""
+    on_duty = pools[["pool_id", "district_id", "nurses"]].copy()
+    on_duty["nurses"] = np.floor(on_duty["nurses"] * work_days_per_week / DAYS_PER_WEEK).astype(np.int64)
+    return on_duty
+
+
 def build_inputs(context: PlanContext) -> NursingInputs:
-    """Pools, every need (1:1 at sites from the observation result), the seed arcs and every pair."""
+    """Pools (a daily plan: the nurses on duty on a day, :func:`nurses_on_duty`; the snapshot: every nurse), every
+    need (1:1 at sites from the observation result), the seed arcs and every pair."""
     needs = nursing_needs(context)
+    pools = context.dataset.pools[["pool_id", "district_id", "nurses"]]
+    if context.needs.daily is not None:
+        pools = nurses_on_duty(pools, context.rules.nurse_work_days_per_week)
     return NursingInputs(
-        pools=context.dataset.pools[["pool_id", "district_id", "nurses"]],
+        pools=pools,
         needs=needs[NEED_COLUMNS],
         arcs=nursing_arcs(context, needs),
         crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
