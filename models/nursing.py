@@ -314,14 +314,16 @@ def nurses_assigned(
     tiers: tuple[str, ...] = DEFAULT_TIERS,
     crossing_penalty_minutes: float,
     deadline: float | None = None,
+    all_pairs: AllPairs | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Nurses assigned to each row of ``needs`` and sent from each row of ``pools`` in the plan of
-    :func:`solve_nursing` on the listed arcs (the tiers in order, then the least cost), without its tables: what
-    a day of the timeline counts. Zeros when the flow cannot be solved (every need then shows as short).
+    :func:`solve_nursing` (the tiers in order, then the least cost; over every pair with ``all_pairs``, else on the
+    listed arcs), without its tables: what a day of the timeline counts. Zeros when the flow cannot be solved
+    (every need then shows as short).
 
     Parameters are those of :func:`solve_nursing`; ``need_id`` is unique in ``needs``.
     """
-    instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes)
+    instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes, all_pairs)
     assigned, sent = np.zeros(len(needs), np.int64), np.zeros(instance.num_pools, np.int64)
     try:
         solution = solve_instance(instance, deadline)

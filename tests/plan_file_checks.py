@@ -101,9 +101,10 @@ def timeline_problems(plan: Plan) -> list[str]:
 
 
 def nursing_problems(plan: Plan, folder: Path) -> list[str]:
-    """Nursing: assignments add up to each need's assigned, never above required nor above a pool's nurses; with
-    every pool allowed for every need, a tier is served only when the tiers before it are, and no need is short
-    while nurses are left."""
+    """Nursing: assignments add up to each need's assigned, never above required nor above a pool's nurses (a daily
+    plan: those on duty a day, ``floor(nurses * nurse_work_days_per_week / 7)``); with every pool allowed for every
+    need, a tier is served only when the tiers before it are, and no need is short while nurses are left; the
+    stage (each need's peak day) is never less short of 1:1 nurses than the timeline on any one day."""
     nursing, problems = plan["nursing"], []
     per_need: Counter[str] = Counter()
     per_pool: Counter[str] = Counter()
@@ -113,7 +114,8 @@ def nursing_problems(plan: Plan, folder: Path) -> list[str]:
     for need in nursing["needs"]:
         if per_need[need["need_id"]] != need["assigned"] or need["assigned"] > need["required"]:
             problems.append(f"need assigned {need['assigned']}, assignments {per_need[need['need_id']]}: {need}")
-    nurses = {row["pool_id"]: int(row["nurses"]) for row in read_table(folder, "pools")}
+    share = plan["rules"]["nurse_work_days_per_week"] / 7 if plan["scenario"]["plan"] == "daily" else 1
+    nurses = {row["pool_id"]: math.floor(int(row["nurses"]) * share) for row in read_table(folder, "pools")}
     problems += [
         f"pool {pool} sends {sent} of {nurses[pool]}" for pool, sent in per_pool.items() if sent > nurses[pool]
     ]
@@ -126,6 +128,13 @@ def nursing_problems(plan: Plan, folder: Path) -> list[str]:
     for index, tier in enumerate(NURSING_TIERS):
         if short[tier] and (left > 0 or any(served[later] for later in NURSING_TIERS[index + 1 :])):
             problems.append(f"tier {tier} short by {short[tier]} with {left} nurses left, served {served}")
+    short_by_day: Counter[int] = Counter()
+    for row in plan["timeline"]:
+        if row["resource"] == "nurses_1to1" and row["scope"] == "district":
+            short_by_day[row["day"]] += row["short"]
+    if short_by_day and max(short_by_day.values()) > short["transfer_1to1"] + TOLERANCE:
+        # the stage asks each need's peak day of the same nurses: never less short than any one day
+        problems.append(f"1:1 short {short['transfer_1to1']} in the stage, {max(short_by_day.values())} on a day")
     return problems
 
 

@@ -422,3 +422,16 @@ def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.Da
     assert result.phases[3].objective == pytest.approx(cost, rel=1e-6, abs=1e-6)
     assert result.phases[3].bound <= cost + 1e-6
     assert ((result.table("pools")["marginal_value"] > 0) == (result.table("needs")["unmet"].sum() > 0)).all()
+
+
+def test_nurses_assigned_over_every_pair_reaches_a_pool_the_listed_arcs_miss() -> None:
+    # One 1:1 need at H1 (district A); the listed arcs reach only P1, which has no nurse; P2 (20 minutes) has two.
+    # On the listed arcs nothing is assigned; every pair allowed (as the stage plans), P2 sends one.
+    pools = pools_frame([("P1", "A", 0), ("P2", "B", 2)])
+    needs = needs_frame([("transfer_1to1:H1", "transfer_1to1", "A", 1)])
+    arcs = arcs_frame([("P1", "transfer_1to1:H1", 5.0)])
+    listed = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0)
+    assert (listed[0].tolist(), listed[1].tolist()) == ([0], [0, 0])
+    complete = every_pair(pools, needs, np.array([[5.0], [20.0]]))
+    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
+    assert (assigned.tolist(), sent.tolist()) == ([1], [0, 1])

@@ -9,9 +9,10 @@ snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.re
   (the stays of the observation stage); per **district** of origin and for the **city**, persons who need a
   place that day against those placed (the unmet cohorts are the shortfall);
 - ``nurses_1to1``, ``nurses_backfill``, ``nurses_self_care`` per **district**: nurses required that day against
-  those assigned by that day's nursing model (``models.nursing`` on the day's needs, pools at
-  ``floor(nurses * nurse_work_days_per_week / 7)`` nurses a day, a nurse serving one need a day; 1:1 at sites
-  from the disabled persons present); ``nurses`` per **pool**: nurses sent against nurses on duty;
+  those assigned by that day's nursing model (``models.nursing`` on the day's needs over every pool -> need pair,
+  as the stage, pools at ``floor(nurses * nurse_work_days_per_week / 7)`` nurses a day, a nurse serving one need
+  a day; 1:1 at sites from the disabled persons present); ``nurses`` per **pool**: nurses sent against nurses on
+  duty;
 - ``ambulance_transfers`` per **district**: transfers that day against the transfers of covered homes (the fleet
   is planned on each home's peak day, so a covered home is covered every day);
 - ``stock:<drug>`` per **institution**: cumulative use against stock on hand plus the drug stage's delivery from
@@ -184,6 +185,7 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
     pools = nursing_stage.nurses_on_duty(context.dataset.pools, context.rules.nurse_work_days_per_week)
     needs = needs.reset_index(drop=True)
     arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
+    every_pair = nursing_stage.every_pool_pair(context, needs)  # any pool may serve any need, as in the stage
     need_ids = pd.Index(pd.unique(needs["need_id"]))
     arc_need = need_ids.get_indexer(pd.Index(arcs["need_id"]))
     need_code = need_ids.get_indexer(pd.Index(needs["need_id"]))
@@ -197,6 +199,7 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
             arcs[np.isin(arc_need, need_code[rows])],
             crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
             deadline=time.perf_counter() + NURSING_SECONDS_PER_DAY,
+            all_pairs=every_pair,
         )
         pool_parts.append(pools.assign(day=int(str(day_key)), sent=sent))
     by_need = needs.assign(assigned=assigned)
