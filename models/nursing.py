@@ -113,7 +113,7 @@ from models.flow import (
     suppliers_reaching_unmet,
 )
 from models.pricing import AllPairs, CompleteArcs
-from models.transport import TransportProblem, TransportSolution, solve_transport
+from models.transport import MAX_PRICING_ROUNDS, TransportProblem, TransportSolution, solve_transport
 
 STAGE = "nursing"
 DEFAULT_TIERS: tuple[str, ...] = ("transfer_1to1", "backfill", "self_care")
@@ -306,6 +306,16 @@ def solve_nursing(
     return StageResult.from_phases(STAGE, phases, tables, clock["seconds"], stats)
 
 
+@dataclasses.dataclass(frozen=True)
+class DayNurses:
+    """What one day of the timeline counts: nurses assigned to each row of the needs, sent from each row of the
+    pools, and the arcs that carry them (``pool_id, need_id, minutes``: where the next day's solve may start)."""
+
+    assigned: IntArray
+    sent: IntArray
+    used_arcs: pd.DataFrame
+
+
 def nurses_assigned(
     pools: pd.DataFrame,
     needs: pd.DataFrame,
@@ -315,24 +325,36 @@ def nurses_assigned(
     crossing_penalty_minutes: float,
     deadline: float | None = None,
     all_pairs: AllPairs | None = None,
-) -> tuple[IntArray, IntArray]:
+    pricing_rounds: int = MAX_PRICING_ROUNDS,
+) -> DayNurses:
     """Nurses assigned to each row of ``needs`` and sent from each row of ``pools`` in the plan of
     :func:`solve_nursing` (the tiers in order, then the least cost; over every pair with ``all_pairs``, else on the
     listed arcs), without its tables: what a day of the timeline counts. Zeros when the flow cannot be solved
-    (every need then shows as short).
+    (every need then shows as short). ``pricing_rounds`` caps the cost phase's pricing: the tiers' totals stay
+    exact (they need no pricing), the least cost is then not proven.
 
     Parameters are those of :func:`solve_nursing`; ``need_id`` is unique in ``needs``.
     """
     instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes, all_pairs)
     assigned, sent = np.zeros(len(needs), np.int64), np.zeros(instance.num_pools, np.int64)
+    used = pd.DataFrame({"pool_id": [], "need_id": [], "minutes": []})
     try:
-        solution = solve_instance(instance, deadline)
+        solution = solve_instance(instance, deadline, pricing_rounds)
     except FlowError:
-        return assigned, sent
+        return DayNurses(assigned, sent, used)
     assigned[positions(instance.needs["need_id"], pd.Index(needs["need_id"]))] = solution.nurses_per_need(
         instance.num_needs
     )
-    return assigned, solution.nurses_per_pool(instance.num_pools)
+    carrying = solution.arc_nurses > 0
+    pool, need = solution.arc_pool[carrying], solution.arc_need[carrying]
+    used = pd.DataFrame(
+        {
+            "pool_id": instance.pools["pool_id"].to_numpy()[pool],
+            "need_id": instance.needs["need_id"].to_numpy()[need],
+            "minutes": instance.pair_minutes(pool, need),
+        }
+    )
+    return DayNurses(assigned, solution.nurses_per_pool(instance.num_pools), used)
 
 
 # --------------------------------------------------------------------------- instance
@@ -443,12 +465,15 @@ def add_need_sizes(
 # --------------------------------------------------------------------------- phases
 
 
-def solve_instance(instance: NursingInstance, deadline: float | None = None) -> NursingSolution:
-    """Phases ``1 .. K`` (maximum flows, or the totals with every pair allowed), then the cost phase."""
+def solve_instance(
+    instance: NursingInstance, deadline: float | None = None, pricing_rounds: int = MAX_PRICING_ROUNDS
+) -> NursingSolution:
+    """Phases ``1 .. K`` (maximum flows, or the totals with every pair allowed), then the cost phase (at most
+    ``pricing_rounds`` rounds of pricing)."""
     with stopwatch() as max_flow_clock:
         served = tier_maxima(instance)
     with stopwatch() as min_cost_clock:
-        assignment = cheapest_assignment(instance, served, deadline)
+        assignment = cheapest_assignment(instance, served, deadline, pricing_rounds)
     return NursingSolution(assignment, served, max_flow_clock["seconds"], min_cost_clock["seconds"])
 
 
@@ -496,13 +521,16 @@ def unmet_per_tier(instance: NursingInstance, nurses: npt.ArrayLike) -> IntArray
 
 
 def cheapest_assignment(
-    instance: NursingInstance, served_per_tier: list[int], deadline: float | None = None
+    instance: NursingInstance,
+    served_per_tier: list[int],
+    deadline: float | None = None,
+    pricing_rounds: int = MAX_PRICING_ROUNDS,
 ) -> TransportSolution:
     """Phase ``K + 1``: the min-cost flow with every tier total fixed at its optimum (4).
 
     Outlets: need ``n`` to its tier's class (capacity ``required_n``, class total ``served_k``); unused
     nurses stay at their pools. :mod:`models.transport` solves it over the listed arcs or, with every pair
-    allowed, proves it over all of them.
+    allowed, proves it over all of them (at most ``pricing_rounds`` rounds of pricing: then ``feasible``).
     """
     problem = TransportProblem(
         supply=instance.nurses,
@@ -515,6 +543,7 @@ def cheapest_assignment(
         seed_demand=instance.arc_need,
         seed_minutes=instance.arc_cost_minutes,
         complete=instance.complete,
+        pricing_rounds=pricing_rounds,
     )
     return solve_transport(problem, deadline)
 

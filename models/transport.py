@@ -42,6 +42,7 @@ feasibility repair (the caller's earlier phases ran on the same arcs), no pricin
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,7 @@ class TransportProblem:
     ``outlet_demand`` / ``outlet_class`` / ``outlet_capacity``: one entry per outlet arc ``d -> k``.
     ``seed_supplier`` / ``seed_demand``: the arcs to start from (model rows). ``seed_minutes``: their costs, used
     only without ``complete`` (then the seeds are the model); with ``complete`` every cost comes from it.
+    ``pricing_rounds``: the rounds of pricing at most (:data:`MAX_PRICING_ROUNDS` unless a caller needs less).
     """
 
     supply: IntArray
@@ -100,6 +102,9 @@ class TransportProblem:
     seed_demand: IntArray
     seed_minutes: FloatArray | None = None
     complete: CompleteArcs | None = None
+    pricing_rounds: int = MAX_PRICING_ROUNDS
+    """Pricing rounds at most: a cap stops the rounds with a plan that meets the class totals and its bound; 0
+    prices nothing (a plan that meets the totals, no bound) unless the arcs are every pair."""
 
     @property
     def num_suppliers(self) -> int:
@@ -288,6 +293,10 @@ def price_rounds(
         solved = min_cost_flow(*network)
         flow = solved.flows[: len(arcs)]
         log.seconds["min_cost_seconds"] += time.perf_counter() - started
+        objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
+        every_pair = complete is None or len(arcs) == problem.num_suppliers * problem.num_demands
+        if not every_pair and problem.pricing_rounds <= 0:  # not priced: a plan meeting the totals, no bound
+            return RoundsOutcome(flow, objective, -math.inf, False)
         started = time.perf_counter()
         # the same flow is optimal with looser assignment capacities (no feasible flow reaches inflow_d + 1), whose
         # residual network is a superset: its potentials certify both, and leave every flow-carrying arc tight
@@ -297,7 +306,8 @@ def price_rounds(
         supplier_potential = potential[: problem.num_suppliers]
         demand_potential = potential[problem.num_suppliers : problem.num_suppliers + problem.num_demands]
         found = NOTHING_PRICED
-        if complete is not None and len(arcs) < problem.num_suppliers * problem.num_demands:
+        if not every_pair:
+            assert complete is not None
             found = price(
                 complete,
                 scale,
@@ -309,14 +319,13 @@ def price_rounds(
             log.pricing_rounds += 1
         log.seconds["pricing_seconds"] += time.perf_counter() - started
         log.pairs_priced += found.examined
-        objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
         rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
         exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
         converged = found.supplier.size == 0
         bound = min(max(rounded_bound, exact_bound), objective)
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
-        if converged or close_enough or log.pricing_rounds >= MAX_PRICING_ROUNDS or out_of_time:
+        if converged or close_enough or log.pricing_rounds >= problem.pricing_rounds or out_of_time:
             return RoundsOutcome(flow, objective, bound, converged)
         assert complete is not None  # without it nothing is priced: converged
         if log.pricing_rounds == 1:

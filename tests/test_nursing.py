@@ -207,9 +207,12 @@ def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
         ]
     )
     arcs = hand_arcs()
-    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
-    assert assigned.tolist() == [0, 1, 1, 0, 0, 1]
-    assert sent.tolist() == [3, 0]
+    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
+    assert day.assigned.tolist() == [0, 1, 1, 0, 0, 1]
+    assert day.sent.tolist() == [3, 0]
+    # the arcs that carry them: P1 to H1, C1 and H2
+    assert sorted(day.used_arcs["need_id"]) == ["backfill:C1", "transfer_1to1:H1", "transfer_1to1:H2"]
+    assert set(day.used_arcs["pool_id"]) == {"P1"}
 
 
 def test_nurses_assigned_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,8 +224,8 @@ def test_nurses_assigned_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(models.nursing, "solve_instance", broken)
     needs = needs_frame([("backfill:C1", "backfill", "A", 2)])
     arcs = arcs_frame([("P1", "backfill:C1", 5.0)])
-    assigned, sent = nurses_assigned(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
-    assert assigned.tolist() == [0] and sent.tolist() == [0]
+    day = nurses_assigned(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
+    assert day.assigned.tolist() == [0] and day.sent.tolist() == [0] and day.used_arcs.empty
 
 
 # --------------------------------------------------------------------------- properties
@@ -306,9 +309,9 @@ def test_matches_lexicographic_milp(instance: tuple[pd.DataFrame, pd.DataFrame, 
     assert [round(phase.objective) for phase in result.phases[:3]] == totals
     assert result.phases[3].objective == pytest.approx(cost, abs=1e-6)
     # The counts without the tables are the tables' counts.
-    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=float(penalty))
-    assert assigned.tolist() == needs_out.loc[needs["need_id"], "assigned"].tolist()
-    assert sent.tolist() == pools_out.loc[pools["pool_id"], "used"].tolist()
+    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=float(penalty))
+    assert day.assigned.tolist() == needs_out.loc[needs["need_id"], "assigned"].tolist()
+    assert day.sent.tolist() == pools_out.loc[pools["pool_id"], "used"].tolist()
     # 1:1 honoured wherever the nurses suffice for it.
     one_to_one = needs_out[needs_out["need"] == "transfer_1to1"]
     if totals[0] == one_to_one["required"].sum():
@@ -431,7 +434,10 @@ def test_nurses_assigned_over_every_pair_reaches_a_pool_the_listed_arcs_miss() -
     needs = needs_frame([("transfer_1to1:H1", "transfer_1to1", "A", 1)])
     arcs = arcs_frame([("P1", "transfer_1to1:H1", 5.0)])
     listed = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0)
-    assert (listed[0].tolist(), listed[1].tolist()) == ([0], [0, 0])
+    assert (listed.assigned.tolist(), listed.sent.tolist()) == ([0], [0, 0])
     complete = every_pair(pools, needs, np.array([[5.0], [20.0]]))
-    assigned, sent = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
-    assert (assigned.tolist(), sent.tolist()) == ([1], [0, 1])
+    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
+    assert (day.assigned.tolist(), day.sent.tolist()) == ([1], [0, 1])
+    # unpriced (the timeline's days): the tiers stay exact, the arc P2 -> H1 added to meet them
+    unpriced = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete, pricing_rounds=0)
+    assert (unpriced.assigned.tolist(), unpriced.sent.tolist()) == ([1], [0, 1])

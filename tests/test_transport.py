@@ -7,6 +7,7 @@ it); costs with many decimals where rounding to 0.01 minute picks the wrong plan
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -261,3 +262,24 @@ def test_pricing_stops_once_the_plan_is_within_the_tolerance_of_every_pairs_boun
     assert solution.stats["priced_out"] is priced_in
     assert solution.objective == pytest.approx(cheaper if priced_in else 1_000_000.0)
     assert solution.bound <= cheaper + 1e-6 and solution.objective - solution.bound <= 1e-6 * solution.objective
+
+
+def test_a_pricing_cap_keeps_a_plan_meeting_the_totals_and_says_what_is_proven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(models.transport, "EVERY_PAIR_MAX", 0)
+    matrix = np.random.default_rng(3).random((6, 40)) * 100
+    problem = problem_on(matrix, [20] * 6, [(d, 0, 3) for d in range(40)], [100])
+    optimum = all_pairs_optimum(matrix, problem)
+    unpriced = solve_transport(TransportProblem(**{**problem.__dict__, "pricing_rounds": 0}))
+    assert int(unpriced.flow.sum()) == 100 and unpriced.stats["pricing_rounds"] == 0
+    assert unpriced.status is Status.FEASIBLE and unpriced.bound == -math.inf
+    assert unpriced.objective >= optimum * (1 - 1e-9)
+    once = solve_transport(TransportProblem(**{**problem.__dict__, "pricing_rounds": 1}))
+    assert once.stats["pricing_rounds"] == 1 and once.bound <= optimum * (1 + 1e-9)
+    proven = solve_transport(problem)
+    assert proven.status is Status.OPTIMAL and proven.objective == pytest.approx(optimum)
+    # a problem whose seed is every pair needs no pricing: proven even at 0
+    monkeypatch.setattr(models.transport, "EVERY_PAIR_MAX", 240)
+    every = solve_transport(TransportProblem(**{**problem.__dict__, "pricing_rounds": 0}))
+    assert every.status is Status.OPTIMAL and every.objective == pytest.approx(optimum)
