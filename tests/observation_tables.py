@@ -15,6 +15,7 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
+from models.base import SolveOptions, StageResult
 from models.observation import daily_solve, daily_stage
 
 
@@ -50,3 +51,24 @@ def without_an_lp() -> Iterator[None]:
 
     with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0), patch.object(daily_solve, "_priced_lp", unfinished):
         yield
+
+
+def solve_daily(
+    cohorts: pd.DataFrame,
+    sites: pd.DataFrame,
+    arcs: pd.DataFrame,
+    horizon_days: int,
+    sites_per_street_min: int = 0,
+    barrier_free_for_disabled: bool = False,
+) -> StageResult:
+    """``solve_daily_observation`` with one person per room and 10 s: the hand instances' settings."""
+    return daily_stage.solve_daily_observation(
+        cohorts,
+        sites,
+        arcs,
+        horizon_days=horizon_days,
+        persons_per_room=1,
+        sites_per_street_min=sites_per_street_min,
+        barrier_free_for_disabled=barrier_free_for_disabled,
+        options=SolveOptions(time_limit_s=10),
+    )

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from observation_tables import site_table, without_an_lp
+from observation_tables import site_table, solve_daily, without_an_lp
 
-from models.base import SolveOptions, Status
-from models.observation.daily_stage import solve_daily_observation
+from models.base import Status
 
 
 @pytest.fixture
@@ -36,16 +35,7 @@ def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
     )
     sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 100.0], ["T", "S", "S"])
     arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 1.0, 50.0]})
-    return solve_daily_observation(
-        cohorts,
-        sites,
-        arcs,
-        horizon_days=3,
-        persons_per_room=1,
-        sites_per_street_min=sites_per_street_min,
-        barrier_free_for_disabled=False,
-        options=SolveOptions(time_limit_s=10),
-    )
+    return solve_daily(cohorts, sites, arcs, 3, sites_per_street_min)
 
 
 @pytest.mark.usefixtures("no_lp_finishes")
@@ -98,16 +88,7 @@ def test_a_candidate_closes_only_when_the_persons_moved_there_fit_elsewhere_too(
             "minutes": [50.0, 1.0, 2.0, 30.0, 1.0],
         }
     )
-    result = solve_daily_observation(
-        cohorts,
-        sites,
-        arcs,
-        horizon_days=3,
-        persons_per_room=1,
-        sites_per_street_min=0,
-        barrier_free_for_disabled=False,
-        options=SolveOptions(time_limit_s=10),
-    )
+    result = solve_daily(cohorts, sites, arcs, 3)
     sites_out = result.table("sites").set_index("site_id")
     stays = result.table("stays")
     assert set(stays["site_id"]) <= set(sites_out.index[sites_out["open"].astype(bool)])

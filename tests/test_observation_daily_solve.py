@@ -17,11 +17,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from observation_tables import site_table, without_an_lp
+from observation_tables import site_table, solve_daily, without_an_lp
 
-from models.base import SolveOptions, Status
+from models.base import Status
 from models.observation import daily_solve, daily_stage
-from models.observation.daily_stage import solve_daily_observation
 
 DAYS = 4
 
@@ -213,16 +212,7 @@ def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase()
     arcs = pd.DataFrame(
         {"home_id": ["H0", "H0", "H1", "H2"], "site_id": ["X0", "X1", "X0", "X1"], "minutes": [1.0, 1.0, 1.0, 1.0]}
     )
-    result = solve_daily_observation(
-        frame,
-        site_table([1, 1]),
-        arcs,
-        horizon_days=3,
-        persons_per_room=1,
-        sites_per_street_min=0,
-        barrier_free_for_disabled=False,
-        options=SolveOptions(time_limit_s=10),
-    )
+    result = solve_daily(frame, site_table([1, 1]), arcs, 3)
     assert "at_lp_free_bound" not in result.stats["unmet_phase"]
     assert result.status is Status.OPTIMAL
     assert (result.stats["unmet"], result.objective) == (1, 2.0)
@@ -304,13 +294,4 @@ def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: igno
         }
     )
     site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
-    return solve_daily_observation(
-        frame,
-        site_frame,
-        arcs,
-        horizon_days=DAYS,
-        persons_per_room=1,
-        sites_per_street_min=0,
-        barrier_free_for_disabled=False,
-        options=SolveOptions(time_limit_s=10),
-    )
+    return solve_daily(frame, site_frame, arcs, DAYS)
