@@ -205,6 +205,24 @@ def testing_problems(plan: Plan) -> list[str]:
     return problems
 
 
+def checklist_problems(plan: Plan) -> list[str]:
+    """The checklist: within each rule, ``met`` reads one sense (``planned >= required`` or ``<=``) on every row;
+    the ambulances' covered homes are within the transfer limit."""
+    problems = []
+    senses: dict[str, set[str]] = defaultdict(lambda: {"at_least", "at_most"})
+    for row in plan["compliance"]:
+        holds = {"at_least": row["planned"] >= row["required"], "at_most": row["planned"] <= row["required"]}
+        senses[row["rule_id"]] &= {sense for sense, value in holds.items() if value == row["met"]}
+    problems += [f"rule {rule}: met reads no one sense on its rows" for rule, left in senses.items() if not left]
+    limit = plan["rules"]["transfer_minutes_max"]
+    problems += [
+        f"covered beyond the transfer limit: {handshake}"
+        for handshake in plan["ambulance"]["handshakes"]
+        if handshake["covered"] and handshake["trip_minutes"] > limit + TOLERANCE
+    ]
+    return problems
+
+
 def plan_file_problems(plan: Plan, folder: Path) -> list[str]:
     """Every violation of a day-by-day plan file against its dataset folder."""
     return [
@@ -213,4 +231,5 @@ def plan_file_problems(plan: Plan, folder: Path) -> list[str]:
         *nursing_problems(plan, folder),
         *drug_problems(plan, folder),
         *testing_problems(plan),
+        *checklist_problems(plan),
     ]
