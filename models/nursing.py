@@ -308,12 +308,11 @@ def solve_nursing(
 
 @dataclasses.dataclass(frozen=True)
 class DayNurses:
-    """What one day of the timeline counts: nurses assigned to each row of the needs, sent from each row of the
-    pools, and the arcs that carry them (``pool_id, need_id, minutes``: where the next day's solve may start)."""
+    """What one day of the timeline counts: nurses assigned to each row of the needs and sent from each row of the
+    pools."""
 
     assigned: IntArray
     sent: IntArray
-    used_arcs: pd.DataFrame
 
 
 def nurses_assigned(
@@ -336,25 +335,15 @@ def nurses_assigned(
     Parameters are those of :func:`solve_nursing`; ``need_id`` is unique in ``needs``.
     """
     instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes, all_pairs)
-    assigned, sent = np.zeros(len(needs), np.int64), np.zeros(instance.num_pools, np.int64)
-    used = pd.DataFrame({"pool_id": [], "need_id": [], "minutes": []})
+    assigned = np.zeros(len(needs), np.int64)
     try:
         solution = solve_instance(instance, deadline, pricing_rounds)
     except FlowError:
-        return DayNurses(assigned, sent, used)
+        return DayNurses(assigned, np.zeros(instance.num_pools, np.int64))
     assigned[positions(instance.needs["need_id"], pd.Index(needs["need_id"]))] = solution.nurses_per_need(
         instance.num_needs
     )
-    carrying = solution.arc_nurses > 0
-    pool, need = solution.arc_pool[carrying], solution.arc_need[carrying]
-    used = pd.DataFrame(
-        {
-            "pool_id": instance.pools["pool_id"].to_numpy()[pool],
-            "need_id": instance.needs["need_id"].to_numpy()[need],
-            "minutes": instance.pair_minutes(pool, need),
-        }
-    )
-    return DayNurses(assigned, solution.nurses_per_pool(instance.num_pools), used)
+    return DayNurses(assigned, solution.nurses_per_pool(instance.num_pools))
 
 
 # --------------------------------------------------------------------------- instance
