@@ -91,12 +91,13 @@ class SheetWriter:
                 self.write(row, col, value)
             return
         values = column.tolist()
-        finite = np.isfinite(column.to_numpy(np.float64))
+        numbers = column.to_numpy(np.float64)
+        finite = np.isfinite(numbers)
         write_number, number = self.worksheet.write_number, self.formats["number"]
         for position in np.flatnonzero(finite).tolist():
             write_number(first_row + position, col, values[position], number)
         if finite.any():
-            shown = column.to_numpy(np.float64)[finite]
+            shown = numbers[finite]
             widest = max(_display_width(f"{value:g}") for value in set(shown.tolist()))
             if np.any((shown == 0) & np.signbit(shown)):  # a set keeps 0.0 or -0.0, not both; -0 is written "-0"
                 widest = max(widest, len("-0"))

@@ -45,7 +45,7 @@ NURSING_PRICING_ROUNDS = 0
 """Pricing rounds of a day's nursing cost phase: none. Its tiers' totals are exact over every pair without pricing
 (closed-form; arcs are added until the seed network meets them); pricing would only prove the least minutes, which
 the timeline does not report. Where every pair fits one min-cost flow (the city) the day is solved over every pair
-anyway. Province, severe, 14 days: the timeline's nursing 2.0 s; proving every day took 7.7 s (4-5 rounds a day),
+anyway. Province, severe, 14 days: the timeline's nursing 1.9 s; proving every day took 7.7-9 s (4-5 rounds a day),
 one round a day 4.4 s."""
 
 
