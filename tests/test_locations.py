@@ -78,6 +78,23 @@ def test_near_returns_every_pair_within_each_origins_radius(seed: int) -> None:
     assert costs.max_minutes() >= minutes.max()
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_near_with_labels_returns_every_pair_of_one_label_within_the_radius(seed: int) -> None:
+    costs = random_costs(seed)
+    rng = np.random.default_rng(seed)
+    supplier, demand = np.arange(30), np.concatenate([np.arange(200), np.arange(0, 200, 3)])  # some listed twice
+    supplier_label, demand_label = rng.integers(0, 4, 30), rng.integers(0, 4, demand.size)
+    radius = rng.random(30) * 150
+    found_supplier, found_demand = costs.near(supplier, radius, demand, supplier_label, demand_label)
+    found = set(zip(found_supplier.tolist(), found_demand.tolist(), strict=True))
+    every = np.repeat(supplier, demand.size), np.tile(np.arange(demand.size), supplier.size)
+    same = supplier_label[every[0]] == demand_label[every[1]]
+    within = costs.minutes(every[0], demand[every[1]]) <= radius[every[0]]
+    assert set(zip(every[0][same & within].tolist(), demand[every[1]][same & within].tolist(), strict=True)) <= found
+    labels = {(s, d) for s, d in zip(every[0][same].tolist(), demand[every[1]][same].tolist(), strict=True)}
+    assert found <= labels  # only pairs of one label
+
+
 def test_nearest_queries_take_the_closest_first() -> None:
     costs = random_costs(4)
     supplier, demand = costs.nearest(np.array([3, 9]), np.arange(30), 2)

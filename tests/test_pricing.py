@@ -79,6 +79,36 @@ def test_complete_arcs_share_a_location_and_add_the_penalty() -> None:
     assert supplier.tolist() == [0, 0] and sorted(demand.tolist()) == [0, 1]
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_near_finds_every_pair_within_its_cost_across_and_within_groups(data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    suppliers, demands, places = (
+        data.draw(st.integers(1, 6)),
+        data.draw(st.integers(1, 12)),
+        data.draw(st.integers(1, 5)),
+    )
+    groups = data.draw(st.integers(1, 3))
+    arcs = CompleteArcs(
+        MatrixArcCosts(np.round(rng.random((suppliers, places)) * 40, 2)),
+        supplier_location=np.arange(suppliers),
+        demand_location=rng.integers(0, places, demands),  # a place may hold demands of several groups
+        supplier_group=rng.integers(0, groups, suppliers),
+        demand_group=rng.integers(0, groups, demands),
+        penalty_minutes=float(data.draw(st.sampled_from([0.0, 5.0, 30.0]))),
+    )
+    supplier = np.flatnonzero(rng.random(suppliers) < 0.8)
+    demand = np.flatnonzero(rng.random(demands) < 0.8)
+    radius = rng.random(supplier.size) * 60 - 5
+    found_supplier, found_demand = arcs.near(supplier, radius, demand)
+    found = set(zip(found_supplier.tolist(), found_demand.tolist(), strict=True))
+    every_supplier, every_demand = np.repeat(supplier, demand.size), np.tile(demand, supplier.size)
+    cost = arcs.cost_minutes(every_supplier, every_demand)
+    within = cost <= np.repeat(radius, demand.size)
+    assert set(zip(every_supplier[within].tolist(), every_demand[within].tolist(), strict=True)) <= found
+    assert len(found) == found_supplier.size  # no pair twice
+
+
 def test_cost_scale_is_a_safe_power_of_two() -> None:
     scale = cost_scale(100.0, 1_000, 10_000, finest=2**14)
     assert scale.units_per_minute == 2**14

@@ -35,6 +35,9 @@ LOCATED_TABLES: tuple[tuple[str, str, str], ...] = (
 LOCATION_COLUMNS: tuple[str, ...] = ("id", "kind", "street_id", "district_id", "lat", "lon", "speed_kmh")
 EARTH_RADIUS_KM = travel.EARTH_RADIUS_KM
 RADIUS_SLACK = 1e-9
+LABEL_GAP = 4.0
+"""Distance between points of different labels in :meth:`ArcCostsFromLocations.near`'s search: beyond any chord
+(at most 2 on the unit sphere, plus the slack), so a ball around a point holds only points of its label."""
 """Relative slack on KD-tree radii: candidates are a superset, the caller checks the exact minutes."""
 
 
@@ -215,8 +218,17 @@ class GeoArcCosts:
             minutes[hit] = self.overrides[position[hit], 2]
         return minutes
 
-    def near(self, supplier: np.ndarray, radius: np.ndarray, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every pair of ``supplier`` x ``demand`` within the supplier's radius in minutes (perhaps a few more)."""
+    def near(
+        self,
+        supplier: np.ndarray,
+        radius: np.ndarray,
+        demand: np.ndarray,
+        supplier_label: np.ndarray | None = None,
+        demand_label: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair of ``supplier`` x ``demand`` within the supplier's radius in minutes (perhaps a few more);
+        with labels, every such pair whose labels are equal (one search: the label is a fourth coordinate, labels
+        :data:`LABEL_GAP` apart)."""
         supplier, demand = np.asarray(supplier, np.int64), np.asarray(demand, np.int64)
         radius = np.asarray(radius, dtype=np.float64)
         usable = radius >= 0
@@ -224,10 +236,14 @@ class GeoArcCosts:
         angle = np.minimum(km / EARTH_RADIUS_KM, np.pi)
         chord = 2.0 * np.sin(angle / 2.0) * (1.0 + RADIUS_SLACK) + RADIUS_SLACK
         chord = np.where(usable, chord, -1.0)
-        tree = cKDTree(self.destination_xyz[demand])
-        counts = tree.query_ball_point(self.origin_xyz[supplier], r=np.maximum(chord, 0.0), return_length=True)
+        points, queries = self.destination_xyz[demand], self.origin_xyz[supplier]
+        if supplier_label is not None and demand_label is not None:
+            points = np.column_stack([points, LABEL_GAP * np.asarray(demand_label, np.float64)])
+            queries = np.column_stack([queries, LABEL_GAP * np.asarray(supplier_label, np.float64)])
+        tree = cKDTree(points)
+        counts = tree.query_ball_point(queries, r=np.maximum(chord, 0.0), return_length=True)
         counts = np.where(usable, counts, 0)
-        found: list[Any] = tree.query_ball_point(self.origin_xyz[supplier[counts > 0]], r=chord[counts > 0])
+        found: list[Any] = tree.query_ball_point(queries[counts > 0], r=chord[counts > 0])
         lengths = np.fromiter((len(hits) for hits in found), dtype=np.int64, count=len(found))
         pair_demand = demand[np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(lengths.sum()))]
         pair_supplier = np.repeat(supplier[counts > 0], lengths)
