@@ -64,52 +64,80 @@ def gains_with_unlimited_rooms(
     and every such path runs through nodes the source reaches in that graph (the source side ``R`` of the minimum
     cut) and ends at a raised site in ``R``. So a set without a site in ``R`` gains nothing (no solve), and the
     others' gain is the maximum flow from the source to their sites in the residual graph restricted to the nodes
-    of ``R`` that reach one of those sites (a backward search from them): every augmenting path lies there.
+    of ``R`` that reach one of those sites (a backward search from them): every augmenting path lies there. The
+    residual arcs inside ``R`` are listed once by head, so each set reads only the arcs into the nodes it touches.
 
     Raises
     ------
     FlowError
         If a maximum flow is not reported optimal.
     """
-    from scipy.sparse import csr_matrix
-
     network = _placement_network(instance, groups)
     solver = network.max_flow()
     placed = solver.solve(network.source, network.sink)
     reached = solver.source_side(network.nodes)
-    residual_tail, residual_head, residual = network.residual(solver.flows())
-    inner = reached[residual_tail] & reached[residual_head] & (residual_tail != network.sink)
-    inner &= (residual_head != network.sink) & (residual_head != network.source)  # no augmenting path re-enters it
-    nodes = network.nodes
-    backward = csr_matrix(
-        (np.ones(int(inner.sum()), np.int8), (residual_head[inner], residual_tail[inner])), shape=(nodes, nodes)
-    )
+    inside = _ResidualInside.of(network, reached, solver.flows())
     gains = np.zeros(len(site_sets), np.int64)
     for position, sites in enumerate(site_sets):
         raised = network.site_node(sites)
         raised = raised[reached[raised]]
         if len(raised):
-            touched = _reaching(backward, raised)
+            touched = inside.reaching(raised)
             if touched[network.source]:
-                gains[position] = network.augmenting(touched, raised, residual_tail, residual_head, residual)
+                gains[position] = inside.augmenting(touched, raised, network)
     return placed, gains
 
 
-def _reaching(backward: Any, targets: IntArray) -> BoolArray:
-    """Nodes with a path to one of ``targets`` in the graph whose reverse is ``backward`` (a CSR matrix)."""
-    seen = np.zeros(backward.shape[0], bool)
-    seen[targets] = True
-    frontier = np.unique(targets)
-    indptr, indices = backward.indptr, backward.indices
-    while frontier.size:
-        starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
-        if not counts.sum():
-            break
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        neighbours = indices[np.repeat(starts, counts) + offsets]
-        frontier = np.unique(neighbours[~seen[neighbours]])
-        seen[frontier] = True
-    return seen
+@dataclass(frozen=True)
+class _ResidualInside:
+    """The residual arcs with both ends in the source side ``R`` of a minimum cut, none at the sink and none into
+    the source (no augmenting path uses them), sorted by head: the arcs into node ``v`` are positions
+    ``start[v] .. start[v + 1] - 1`` of ``tails``, ``heads`` and ``residual``; ``unlimited`` exceeds any flow."""
+
+    start: IntArray
+    tails: IntArray
+    heads: IntArray
+    residual: IntArray
+    unlimited: int
+
+    @classmethod
+    def of(cls, network: _PlacementNetwork, reached: BoolArray, flows: IntArray) -> _ResidualInside:
+        tails, heads, residual = network.residual(flows)
+        inner = reached[tails] & reached[heads] & (tails != network.sink)
+        inner &= (heads != network.sink) & (heads != network.source)
+        order = np.argsort(heads[inner], kind="stable")
+        counts = np.bincount(heads[inner], minlength=network.nodes)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        unlimited = int(network.capacities[network.heads != network.sink].sum()) + 1
+        return cls(start, tails[inner][order], heads[inner][order], residual[inner][order], unlimited)
+
+    def _into(self, nodes: IntArray) -> IntArray:
+        """Positions of the arcs into ``nodes``."""
+        counts = self.start[nodes + 1] - self.start[nodes]
+        total = int(counts.sum())
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(self.start[nodes], counts) + offsets
+
+    def reaching(self, targets: IntArray) -> BoolArray:
+        """Nodes with a path to one of ``targets`` over these arcs (a backward search, a frontier at a time)."""
+        seen = np.zeros(len(self.start) - 1, bool)
+        seen[targets] = True
+        frontier = np.unique(targets)
+        while frontier.size:
+            tails = self.tails[self._into(frontier)]
+            frontier = np.unique(tails[~seen[tails]])
+            seen[frontier] = True
+        return seen
+
+    def augmenting(self, touched: BoolArray, raised: IntArray, network: _PlacementNetwork) -> int:
+        """Maximum flow from the source to the ``raised`` sites over the arcs among the ``touched`` nodes."""
+        positions = self._into(np.flatnonzero(touched))
+        positions = positions[touched[self.tails[positions]]]
+        return MaxFlow(
+            np.concatenate([self.tails[positions], raised]),
+            np.concatenate([self.heads[positions], np.full(len(raised), network.sink)]),
+            np.concatenate([self.residual[positions], np.full(len(raised), self.unlimited)]),
+        ).solve(network.source, network.sink)
 
 
 @dataclass(frozen=True)
@@ -145,20 +173,6 @@ class _PlacementNetwork:
             np.concatenate([self.heads[forward], self.tails[backward]]),
             np.concatenate([(self.capacities - flows)[forward], flows[backward]]),
         )
-
-    def augmenting(
-        self, touched: BoolArray, raised: IntArray, tails: IntArray, heads: IntArray, residual: IntArray
-    ) -> int:
-        """Maximum flow from the source to the ``raised`` sites over the residual arcs among ``touched`` nodes."""
-        sink = self.sink
-        keep = (touched[heads] | (heads == self.source)) & (touched[tails] | (tails == self.source))
-        keep &= (heads != sink) & (tails != sink)
-        big = int(self.capacities[self.heads != sink].sum()) + 1
-        return MaxFlow(
-            np.concatenate([tails[keep], raised]),
-            np.concatenate([heads[keep], np.full(len(raised), sink)]),
-            np.concatenate([residual[keep], np.full(len(raised), big)]),
-        ).solve(self.source, sink)
 
 
 def _placement_network(instance: Instance, groups: BoolArray) -> _PlacementNetwork:

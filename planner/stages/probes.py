@@ -76,8 +76,10 @@ def room_probes(inputs: Any, street_district: pd.Series) -> pd.DataFrame:
     groups = instance.groups
     living = groups["persons"].groupby(groups["street_id"].map(street_district).astype(str)).sum()
     per_room = max(1, int(inputs.persons_per_room))
-    probed = sorted(d for d in districts[sites["usable"]].unique() if d)
-    site_sets = [np.flatnonzero(sites["usable"].to_numpy(bool) & (districts == d).to_numpy()) for d in probed]
+    usable = np.flatnonzero(sites["usable"].to_numpy(bool) & (districts != "").to_numpy())
+    by_district = pd.Series(usable).groupby(districts.to_numpy()[usable]).agg(list)  # sorted by district
+    probed = [str(district) for district in by_district.index]
+    site_sets = [np.asarray(positions, np.int64) for positions in by_district]
     try:  # a district gains nothing while everyone of a group is placed (no augmenting path: no solve)
         placed, gained = gains_with_unlimited_rooms(instance, np.ones(len(groups), bool), site_sets)
         _, gained_disabled = gains_with_unlimited_rooms(instance, instance.disabled, site_sets)
