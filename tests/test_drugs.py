@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
-from models.drugs import class_deadline, largest_rate_within, solve_drugs
+from models.drugs import (
+    build_instances,
+    class_deadline,
+    largest_rate_within,
+    nearest_ranks,
+    seeded_by_earlier,
+    solve_drug,
+    solve_drugs,
+)
 from models.flow import FlowError
 from models.pricing import AllPairs, MatrixArcCosts
 
@@ -385,6 +393,59 @@ def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.Da
     assert objectives[1] == shortfall
     assert objectives[2] == pytest.approx(pack_minutes, rel=1e-6, abs=1e-6)
     assert result.phases[2].bound <= pack_minutes + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(complete_instances(), st.data())
+def test_a_class_seeded_by_the_class_before_still_equals_the_all_arcs_milp(
+    instance: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, int], data: st.DataObject
+) -> None:
+    depots, targets, matrix, k = instance
+    second_depots = depots.assign(drug="antiviral", stock=[data.draw(st.integers(0, 12)) for _ in range(len(depots))])
+    second_targets = targets.assign(drug="antiviral", need=[data.draw(st.integers(0, 8)) for _ in range(len(targets))])
+    second_targets["target"] = second_targets["need"] + 5
+    both_depots = pd.concat([depots, second_depots], ignore_index=True)
+    both_targets = pd.concat([targets, second_targets], ignore_index=True)
+    result = solve_drugs(
+        both_depots,
+        both_targets,
+        nearest_arcs(depots, targets, k=k, matrix=matrix),
+        all_pairs=every_pair(depots, targets, matrix),
+    )
+    assert result.status is Status.OPTIMAL
+    fill = result.table("fill").set_index("drug")
+    for drug, (class_depots, class_targets) in {
+        "cough": (depots, targets),
+        "antiviral": (second_depots, second_targets),
+    }.items():
+        _, shortfall, pack_minutes = lexicographic_milp(
+            class_depots, class_targets, all_arcs(class_depots, class_targets, matrix)
+        )
+        if drug in fill.index:
+            assert fill.at[drug, "shortfall"] == shortfall
+            assert fill.at[drug, "pack_minutes"] == pytest.approx(pack_minutes, rel=1e-6, abs=1e-6)
+
+
+def test_the_next_class_starts_from_the_arcs_the_class_before_ended_with() -> None:
+    # the nearest depot D1 holds no cough packs: cough ships from D2, far; antiviral starts from that arc too
+    depots = depots_frame([("D1", "cough", 0), ("D2", "cough", 5), ("D1", "antiviral", 1), ("D2", "antiviral", 1)])
+    targets = targets_frame([("H1", "care_home", "cough", 3), ("H1", "care_home", "antiviral", 2)])
+    matrix = np.array([[1.0], [50.0]])
+    pairs = every_pair(depots, targets, matrix)
+    cough, antiviral = build_instances(depots, targets, nearest_arcs(depots, targets, matrix, 1), ("care_home",), pairs)
+    assert (cough.arc_depot.tolist(), antiviral.arc_depot.tolist()) == ([0], [0])  # D1 alone, the nearest
+    solved = solve_drug(cough)
+    assert solved.shipments.flow[solved.shipments.supplier == 1].sum() == 3
+    seeded = seeded_by_earlier(antiviral, cough, solved.shipments)
+    assert sorted(zip(seeded.arc_depot.tolist(), seeded.arc_institution.tolist(), strict=True)) == [(0, 0), (1, 0)]
+    assert seeded.arc_minutes.tolist() == [1.0, 50.0]
+    listed = build_instances(depots, targets, nearest_arcs(depots, targets, matrix, 1), ("care_home",))[1]
+    assert seeded_by_earlier(listed, cough, solved.shipments) is listed  # the listed arcs are the model: kept
+
+
+def test_nearest_ranks_count_from_each_institutions_fastest_arc() -> None:
+    ranks = nearest_ranks(np.array([1, 0, 1, 1, 0]), np.array([5.0, 2.0, 1.0, 9.0, 3.0]))
+    assert ranks.tolist() == [1, 0, 0, 2, 1]
 
 
 def test_each_class_left_gets_an_equal_share_of_the_time_left() -> None:
