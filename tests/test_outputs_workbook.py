@@ -107,7 +107,7 @@ def test_explanations_and_marginal_values_in_the_workbooks_language(chinese: Any
 
 
 def _sheet_of(frame: pd.DataFrame, by_column: bool) -> tuple[list[list[Any]], dict[int, int]]:
-    """Cells (value, number format) and column widths of ``frame`` written column by column or cell by cell."""
+    """Cells (value, number format, quote prefix) and column widths of ``frame`` written column by column or cell by cell."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -123,7 +123,7 @@ def _sheet_of(frame: pd.DataFrame, by_column: bool) -> tuple[list[list[Any]], di
     writer.finish()
     workbook.close()
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["t"]
-    cells = [[(cell.value, cell.number_format) for cell in row] for row in sheet.iter_rows()]
+    cells = [[(cell.value, cell.number_format, cell.quotePrefix) for cell in row] for row in sheet.iter_rows()]
     return cells, widths
 
 
@@ -137,6 +137,7 @@ def test_a_column_written_at_once_equals_it_written_cell_by_cell(rows: int, data
             "real": pd.Series(data.draw(st.lists(floats, min_size=rows, max_size=rows)), dtype=float),
             "flag": pd.Series(data.draw(st.lists(st.booleans(), min_size=rows, max_size=rows)), dtype=bool),
             "text": data.draw(st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=rows, max_size=rows)),
+            "words": data.draw(st.lists(st.text("=+-@'\t东a1 ", max_size=6), min_size=rows, max_size=rows)),
         }
     )
     assert _sheet_of(frame, by_column=True) == _sheet_of(frame, by_column=False)

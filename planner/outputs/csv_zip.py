@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner.outputs.contract import plain
 from planner.outputs.plan_json import to_json_bytes
+from planner.outputs.sheets import FORMULA_PREFIXES, starting_with
 from planner.outputs.tables import plan_tables
 from planner.outputs.workbook import is_formula_like
 
@@ -86,7 +87,9 @@ def csv_column(column: pd.Series) -> list[str]:
         return ["" if value != value else repr(value) for value in column.to_numpy(np.float64).tolist()]
     values = column.tolist()
     if all(type(value) is str for value in values):
-        return [escape_csv_text(value) for value in values]
+        for position in np.flatnonzero(starting_with(values, (*FORMULA_PREFIXES, CSV_ESCAPE))).tolist():
+            values[position] = CSV_ESCAPE + values[position]
+        return values
     return [csv_cell(value) for value in values]
 
 
