@@ -129,7 +129,7 @@ from models.flow import (
     suppliers_reaching_unmet,
 )
 from models.pricing import AllPairs, CompleteArcs
-from models.transport import TransportProblem, TransportSolution, solve_transport
+from models.transport import TransportProblem, TransportSolution, solve_transport, starts_from_every_pair
 
 STAGE = "drugs"
 DEFAULT_PRIORITY_KINDS: tuple[str, ...] = ("care_home", "clinic")
@@ -344,9 +344,10 @@ def seeded_by_earlier(instance: DrugInstance, earlier: DrugInstance, shipments: 
     The classes share depots and institutions, and where one class's packs go, and the arcs its pricing added, are
     near where the next class's go: its first min-cost flow is smaller and needs fewer rounds. Only with every pair
     allowed (``instance.complete``): pricing then proves the plan over every pair whatever the start; a class whose
-    listed arcs are its model is returned as it is."""
-    if instance.complete is None:
-        return instance
+    listed arcs are its model, or small enough to start from every pair (``models.transport.EVERY_PAIR_MAX``), is
+    returned as it is."""
+    if instance.complete is None or starts_from_every_pair(instance.num_depots, instance.num_institutions):
+        return instance  # the listed arcs are the model, or the rounds start from every pair
     depot = pd.Index(instance.depots["depot_id"]).get_indexer(
         pd.Index(earlier.depots["depot_id"].to_numpy()[shipments.supplier])
     )

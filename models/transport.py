@@ -233,10 +233,15 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
     )
 
 
+def starts_from_every_pair(num_suppliers: int, num_demands: int) -> bool:
+    """Whether a problem this size starts from every pair (at most :data:`EVERY_PAIR_MAX`), not from its seed."""
+    return num_suppliers * num_demands <= EVERY_PAIR_MAX
+
+
 def seed_pairs(problem: TransportProblem) -> tuple[IntArray, IntArray]:
     """The arcs the rounds start from: the caller's seed, or every pair when there are at most
     :data:`EVERY_PAIR_MAX` (one min-cost flow over them is faster than rounds of pricing)."""
-    if problem.num_suppliers * problem.num_demands > EVERY_PAIR_MAX:
+    if not starts_from_every_pair(problem.num_suppliers, problem.num_demands):
         return problem.seed_supplier, problem.seed_demand
     supplier, demand = np.divmod(np.arange(problem.num_suppliers * problem.num_demands), problem.num_demands)
     return supplier.astype(np.int64), demand.astype(np.int64)
