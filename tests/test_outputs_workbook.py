@@ -107,7 +107,8 @@ def test_explanations_and_marginal_values_in_the_workbooks_language(chinese: Any
 
 
 def _sheet_of(frame: pd.DataFrame, by_column: bool) -> tuple[list[list[Any]], dict[int, int]]:
-    """Cells (value, number format, quote prefix) and column widths of ``frame`` written column by column or cell by cell."""
+    """Cells (value, number format, quote prefix) and column widths of ``frame`` written column by column or cell
+    by cell."""
     import xlsxwriter
 
     buffer = io.BytesIO()
