@@ -40,6 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix
 
+from models.base import highs_solver
+
 IntArray = npt.NDArray[np.int64]
 
 ENUMERATION_LIMIT = 20_000
@@ -171,8 +173,7 @@ def solve_mip(cost: IntArray, desks: IntArray, p: int, seconds: float, seed: int
     highs = _highs()
     if highs is None:  # pragma: no cover - highspy is a dependency
         return Choice(start, plan_cost(cost, start), int(desks[start].sum()), 0, False, "heuristic", 1.0)
-    solver = highs.Highs()
-    solver.setOptionValue("output_flag", False)
+    solver = highs_solver(highs)
     solver.setOptionValue("mip_rel_gap", 0.0)
     solver.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
     solver.setOptionValue("time_limit", max(float(seconds), MIN_MIP_SECONDS))

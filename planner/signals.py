@@ -2,9 +2,11 @@
 
 Python raises :class:`KeyboardInterrupt` on SIGINT only between two bytecodes of the main thread, so a
 solver busy in C++ would finish its whole time limit first. :func:`watching` therefore also routes every
-SIGINT and SIGTERM through :func:`signal.set_wakeup_fd` to a small thread that stops the running searches
-(``models.base.stop_searches``); the solver returns, and the handler's exception unwinds the run. CP-SAT's
-own SIGINT handler is off (``models.base.cp_sat_solver``), so Ctrl-C keeps working after a solve.
+SIGINT and SIGTERM through :func:`signal.set_wakeup_fd` to a small thread that stops the running CP-SAT
+searches and HiGHS runs (``models.base.stop_searches``); the solver returns, and the handler's exception unwinds
+the run. CP-SAT's own SIGINT handler is off (``models.base.cp_sat_solver``), so Ctrl-C keeps working after a
+solve. A min-cost or maximum flow holds the GIL and cannot be stopped: it ends first (each takes under a second
+at province).
 
 SIGTERM raises :class:`Terminated`, a kind of :class:`KeyboardInterrupt`, so whatever cleans up after
 Ctrl-C (temporary files, a sweep's cluster) cleans up after a termination too. :func:`deferred` holds both

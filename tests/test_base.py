@@ -1,11 +1,23 @@
 """StageResult, statuses and solver configuration."""
 
 import math
+import threading
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from models.base import Phase, SolveOptions, StageResult, Status, cp_sat_solver, relative_gap
+from models.base import (
+    Phase,
+    SolveOptions,
+    StageResult,
+    Status,
+    cp_sat_solver,
+    highs_solver,
+    relative_gap,
+    stop_searches,
+)
 
 
 def test_worst_status_orders_by_proof() -> None:
@@ -59,3 +71,35 @@ def test_a_result_pickles_and_stays_read_only() -> None:
     assert copy.table("t").equals(result.table("t")) and copy.stats["arcs"] == 3 and copy.status is Status.OPTIMAL
     with pytest.raises(TypeError):
         copy.tables["u"] = pd.DataFrame()  # type: ignore[index]
+
+
+def _transportation_lp(highs: Any, size: int) -> Any:
+    """A dense ``size`` x ``size`` transportation LP with random costs: seconds of dual simplex without presolve."""
+    rng = np.random.default_rng(3)
+    lp = highs.HighsLp()
+    columns = size * size
+    supply = rng.integers(1, 100, size).astype(float)
+    lp.num_col_, lp.num_row_ = columns, 2 * size
+    lp.col_cost_ = rng.random(columns)
+    lp.col_lower_, lp.col_upper_ = np.zeros(columns), np.full(columns, np.inf)
+    lp.row_lower_ = np.concatenate([np.full(size, -np.inf), np.full(size, supply.sum() / size)])
+    lp.row_upper_ = np.concatenate([supply, np.full(size, np.inf)])
+    supplier, demand = np.divmod(np.arange(columns), size)
+    index = np.empty(2 * columns, np.int32)
+    index[0::2], index[1::2] = supplier, size + demand
+    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, 2 * columns + 1, 2, dtype=np.int32)
+    lp.a_matrix_.index_, lp.a_matrix_.value_ = index, np.ones(2 * columns)
+    return lp
+
+
+def test_stop_searches_stops_a_highs_run_under_way() -> None:
+    highs = pytest.importorskip("highspy")
+    solver = highs_solver(highs)
+    solver.setOptionValue("presolve", "off")
+    solver.passModel(_transportation_lp(highs, 500))  # about 1.5 s to the optimum on 2 cores
+    stopper = threading.Timer(0.05, stop_searches)  # as the signal watcher does, from another thread
+    stopper.start()
+    solver.run()
+    stopper.join()
+    assert solver.getModelStatus() == highs.HighsModelStatus.kTimeLimit

@@ -82,6 +82,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from models.base import highs_solver
 from models.observation.instance import Instance, IntArray, members
 from models.observation.location import highs_module
 
@@ -176,8 +177,7 @@ class DailyModel:
         """Each site's position among the free candidates (their columns); -1 for the other sites."""
         self.candidate_position[self.free_sites] = np.arange(len(self.free_sites))
         self.fixed_open = fixed_open
-        self.solver = self.highs.Highs()
-        self.solver.setOptionValue("output_flag", False)
+        self.solver = highs_solver(self.highs)
         self.stop_at = math.inf
         """``time.perf_counter()`` at which a MIP run is interrupted: HiGHS checks its own time limit only between
         steps, and one round of cut separation at the root took 12 s past a 0.6 s limit on the city."""

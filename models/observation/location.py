@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import csc_matrix
 
+from models.base import highs_solver
 from models.observation.instance import BoolArray, Instance, IntArray
 
 FloatArray = npt.NDArray[np.float64]
@@ -250,8 +251,7 @@ class StrongModel:
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
         self.highs = highs
-        self.solver = highs.Highs()
-        self.solver.setOptionValue("output_flag", False)
+        self.solver = highs_solver(highs)
         self.solver.passModel(lp)
         self.arcs = np.zeros(0, np.int64)
         self.inside = np.zeros(core.arcs, bool)
