@@ -158,7 +158,8 @@ def observation_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
         unmet_rows = unmet[unmet["group"].isin(groups)]
         for scope, key in (("district", "district"), ("city", "city")):
             parts.append(_needing(resource, scope, key, placed_rows, unmet_rows, district_of, days))
-    return pd.concat(parts, ignore_index=True)
+    filled = [part for part in parts if len(part)]  # an empty part would decide no column's type (pandas warns)
+    return pd.concat(filled or parts[:1], ignore_index=True)
 
 
 def _needing(
