@@ -57,13 +57,13 @@ class ArcLimits:
 
     ``sites_per_home`` None keeps every site within the transfer limit, so the unmet figures are the rule's;
     the observation cost phase starts its column generation with each group's ``site_cost_arcs_per_group``
-    cheapest arcs and prices every other arc, so the figures are those of the full model (6, 8, 12 measured at the
-    province snapshot: its observation stage 1.56, 1.66, 1.81 s; national 4.19 % in 28.7 s with 6, 4.34 % in 31.9 s
-    with 12).
+    cheapest arcs and prices every other arc, so the figures are those of the full model (measured at the province
+    snapshot, observation stage: 4 -> 1.32 s, 6 -> 1.44-1.56 s, 8 -> 1.66 s, 12 -> 1.81 s; national: 4.02 % in 28.8
+    s with 4, 4.19 % in 28.7 s with 6, 4.34 % in 31.9 s with 12).
     """
 
     sites_per_home: int | None = None
-    site_cost_arcs_per_group: int | None = 6
+    site_cost_arcs_per_group: int | None = 4
     stations_per_home: int = 10
     pools_per_need: int = 10
     depots_per_institution: int = 20
