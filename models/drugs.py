@@ -128,7 +128,7 @@ from models.flow import (
     positions,
     suppliers_reaching_unmet,
 )
-from models.pricing import AllPairs, CompleteArcs
+from models.pricing import AllPairs, CompleteArcs, ranks_within_groups
 from models.transport import TransportProblem, TransportSolution, solve_transport, starts_from_every_pair
 
 STAGE = "drugs"
@@ -368,9 +368,8 @@ def seeded_by_earlier(instance: DrugInstance, earlier: DrugInstance, shipments: 
 def nearest_ranks(institution: IntArray, minutes: FloatArray) -> IntArray:
     """Each arc's rank among its institution's arcs, fastest first (0 for the fastest)."""
     order = np.lexsort((minutes, institution))
-    grouped = institution[order]
     ranks = np.empty(len(order), np.int64)
-    ranks[order] = np.arange(len(order)) - np.searchsorted(grouped, grouped, side="left")
+    ranks[order] = ranks_within_groups(institution[order])
     return ranks
 
 

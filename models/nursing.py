@@ -82,7 +82,7 @@ every pair allowed every pool reaches every need: the first tier with an unmet n
 Output tables
 -------------
 ``needs``        need_id, destination_id, need, required, assigned, unmet, district_id, reason,
-                 binding_pools, binding_districts (``;``-joined; the pools of the need's listed arcs —
+                 binding_pools, binding_districts (``;``-joined; the pools of the need's listed arcs, the 10 nearest —
                  with every pair allowed the seeds, its own district's and the nearest — all used up);
                  reason ``pools_used_up`` (arcs exist, their pools are exhausted) or
                  ``no_pool_in_reach`` (no arc; with every pair allowed: no pool at all); ``""`` when met.
@@ -112,12 +112,14 @@ from models.flow import (
     positions,
     suppliers_reaching_unmet,
 )
-from models.pricing import AllPairs, CompleteArcs
+from models.pricing import AllPairs, CompleteArcs, ranks_within_groups
 from models.transport import MAX_PRICING_ROUNDS, TransportProblem, TransportSolution, solve_transport
 
 STAGE = "nursing"
 DEFAULT_TIERS: tuple[str, ...] = ("transfer_1to1", "backfill", "self_care")
 """Need tiers in the order they are served (1:1 care of transferred disabled elderly first)."""
+BINDING_POOLS_SHOWN = 10
+"""The used-up pools a short need's explanation names at most (its nearest listed ones)."""
 
 NEEDS_COLUMNS = [
     "need_id",
@@ -596,9 +598,12 @@ def binding_pools(instance: NursingInstance, unmet: IntArray) -> tuple[list[str]
     """For every short need with listed arcs: their pools and districts (all used up), ``;``-joined.
 
     With every pair allowed the listed arcs are the seeds (the need's own district and its nearest pools):
-    a need left short means every pool is used up, these are the ones nearby.
+    a need left short means every pool is used up, these are the ones nearby. At most
+    :data:`BINDING_POOLS_SHOWN` of them, the nearest, are named.
     """
     short_arc = np.flatnonzero(unmet[instance.arc_need] > 0)
+    short_arc = short_arc[np.lexsort((instance.arc_minutes[short_arc], instance.arc_need[short_arc]))]
+    short_arc = short_arc[ranks_within_groups(instance.arc_need[short_arc]) < BINDING_POOLS_SHOWN]
     pool_ids: npt.NDArray[np.str_] = np.asarray(instance.pools["pool_id"], dtype=str)
     pool_districts: npt.NDArray[np.str_] = np.asarray(instance.pools["district_id"], dtype=str)
     need_of_arc = instance.arc_need[short_arc]

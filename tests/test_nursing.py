@@ -135,6 +135,18 @@ def test_exact_cost_counts_the_penalty_per_crossing_nurse() -> None:
     assert result.table("pools")["marginal_value"].tolist() == [1, 1]
 
 
+def test_a_short_need_names_its_nearest_used_up_pools_only() -> None:
+    # Twelve pools of one nurse each reach a need of 20, pool Pk k minutes away: all are used up, the need is short,
+    # and its explanation names the ten nearest (P01-P10), not P11 and P12.
+    pools = pools_frame([(f"P{k:02d}", "A" if k % 2 else "B", 1) for k in range(1, 13)])
+    needs = needs_frame([("backfill:C1", "backfill", "A", 20)])
+    arcs = arcs_frame([(f"P{k:02d}", "backfill:C1", float(k)) for k in range(12, 0, -1)])
+    need = solve_nursing(pools, needs, arcs, crossing_penalty_minutes=0.0).table("needs").iloc[0]
+    assert (need["unmet"], need["reason"]) == (8, "pools_used_up")
+    assert need["binding_pools"] == ";".join(f"P{k:02d}" for k in range(1, 11))
+    assert need["binding_districts"] == "A;B"
+
+
 def test_marginal_value_follows_residual_paths() -> None:
     # P1 (1 nurse) reaches 1:1 need N1 and backfill need N3; P2 (1 nurse) reaches N1 and 1:1
     # need N2; P3 (0 nurses) reaches N2; P4 (2 nurses) reaches nothing.
