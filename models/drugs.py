@@ -128,7 +128,7 @@ from models.flow import (
     positions,
     suppliers_reaching_unmet,
 )
-from models.pricing import AllPairs, CompleteArcs, ranks_within_groups
+from models.pricing import AllPairs, CompleteArcs, ranks_by_cost_within_groups
 from models.transport import TransportProblem, TransportSolution, solve_transport, starts_from_every_pair
 
 STAGE = "drugs"
@@ -355,7 +355,7 @@ def seeded_by_earlier(instance: DrugInstance, earlier: DrugInstance, shipments: 
         pd.Index(earlier.institutions["institution_id"].to_numpy()[shipments.demand])
     )
     carried = (depot >= 0) & (institution >= 0)
-    own = nearest_ranks(instance.arc_institution, instance.arc_minutes) < OWN_SEED_ARCS
+    own = ranks_by_cost_within_groups(instance.arc_institution, instance.arc_minutes) < OWN_SEED_ARCS
     keys = np.unique(
         np.concatenate([instance.arc_depot[own], depot[carried]]) * instance.num_institutions
         + np.concatenate([instance.arc_institution[own], institution[carried]])
@@ -363,14 +363,6 @@ def seeded_by_earlier(instance: DrugInstance, earlier: DrugInstance, shipments: 
     arc_depot, arc_institution = np.divmod(keys, instance.num_institutions)
     minutes = instance.complete.cost_minutes(arc_depot, arc_institution)
     return replace(instance, arc_depot=arc_depot, arc_institution=arc_institution, arc_minutes=minutes)
-
-
-def nearest_ranks(institution: IntArray, minutes: FloatArray) -> IntArray:
-    """Each arc's rank among its institution's arcs, fastest first (0 for the fastest)."""
-    order = np.lexsort((minutes, institution))
-    ranks = np.empty(len(order), np.int64)
-    ranks[order] = ranks_within_groups(institution[order])
-    return ranks
 
 
 TRANSPORT_COUNTS = (

@@ -112,7 +112,7 @@ from models.flow import (
     positions,
     suppliers_reaching_unmet,
 )
-from models.pricing import AllPairs, CompleteArcs, ranks_within_groups
+from models.pricing import AllPairs, CompleteArcs, ranks_by_cost_within_groups
 from models.transport import MAX_PRICING_ROUNDS, TransportProblem, TransportSolution, solve_transport
 
 STAGE = "nursing"
@@ -602,8 +602,8 @@ def binding_pools(instance: NursingInstance, unmet: IntArray) -> tuple[list[str]
     :data:`BINDING_POOLS_SHOWN` of them, the nearest, are named.
     """
     short_arc = np.flatnonzero(unmet[instance.arc_need] > 0)
-    short_arc = short_arc[np.lexsort((instance.arc_minutes[short_arc], instance.arc_need[short_arc]))]
-    short_arc = short_arc[ranks_within_groups(instance.arc_need[short_arc]) < BINDING_POOLS_SHOWN]
+    nearest = ranks_by_cost_within_groups(instance.arc_need[short_arc], instance.arc_minutes[short_arc])
+    short_arc = short_arc[nearest < BINDING_POOLS_SHOWN]
     pool_ids: npt.NDArray[np.str_] = np.asarray(instance.pools["pool_id"], dtype=str)
     pool_districts: npt.NDArray[np.str_] = np.asarray(instance.pools["district_id"], dtype=str)
     need_of_arc = instance.arc_need[short_arc]

@@ -661,6 +661,14 @@ def ranks_within_groups(group: IntArray) -> IntArray:
     return np.arange(len(group)) - np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
 
 
+def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray) -> IntArray:
+    """Each entry's rank among the entries of its group, cheapest first (0 for the cheapest; ties in input order)."""
+    order = np.lexsort((cost, group))
+    ranks = np.empty(len(order), np.int64)
+    ranks[order] = ranks_within_groups(group[order])
+    return ranks
+
+
 def most_negative_per_group(
     group: IntArray, reduced: FloatArray | IntArray, negative: npt.NDArray[np.bool_], per_group: int
 ) -> IntArray:

@@ -23,7 +23,6 @@ from models.drugs import (
     build_instances,
     class_deadline,
     largest_rate_within,
-    nearest_ranks,
     seeded_by_earlier,
     solve_drug,
     solve_drugs,
@@ -441,11 +440,6 @@ def test_the_next_class_starts_from_the_arcs_the_class_before_ended_with() -> No
     assert seeded.arc_minutes.tolist() == [1.0, 50.0]
     listed = build_instances(depots, targets, nearest_arcs(depots, targets, matrix, 1), ("care_home",))[1]
     assert seeded_by_earlier(listed, cough, solved.shipments) is listed  # the listed arcs are the model: kept
-
-
-def test_nearest_ranks_count_from_each_institutions_fastest_arc() -> None:
-    ranks = nearest_ranks(np.array([1, 0, 1, 1, 0]), np.array([5.0, 2.0, 1.0, 9.0, 3.0]))
-    assert ranks.tolist() == [1, 0, 0, 2, 1]
 
 
 def test_each_class_left_gets_an_equal_share_of_the_time_left() -> None:

@@ -26,6 +26,7 @@ from models.pricing import (
     cost_scale,
     most_negative_per_group,
     price,
+    ranks_by_cost_within_groups,
     ranks_within_groups,
     residual_arcs,
     residual_potentials,
@@ -275,3 +276,8 @@ def test_the_most_negative_entries_per_group_enter_at_most_k_each() -> None:
     assert most_negative_per_group(group, reduced, reduced < 0, 1).tolist() == [1, 2, 5]
     assert most_negative_per_group(group, reduced, reduced < -10, 1).tolist() == []
     assert ranks_within_groups(np.array([4, 4, 4, 7, 9, 9], np.int64)).tolist() == [0, 1, 2, 0, 0, 1]
+
+
+def test_ranks_by_cost_count_from_each_groups_cheapest_entry() -> None:
+    ranks = ranks_by_cost_within_groups(np.array([1, 0, 1, 1, 0]), np.array([5.0, 2.0, 1.0, 9.0, 3.0]))
+    assert ranks.tolist() == [1, 0, 0, 2, 1]
