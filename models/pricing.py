@@ -35,6 +35,13 @@ Lower bound when arcs are still negative: for any feasible full flow ``x``,
 ``c x = const(p) + sum_a c_p(a) x_a >= const(p) + sum_{c_p(a) < 0} c_p(a) u_a``; for the restricted optimum
 equality holds on its own arcs (complementary slackness), so
 ``OPT_full >= cost(restricted) + sum_{left out, c_p < 0} c_p(a) u_a`` with ``u_a`` the arc's capacity.
+A stronger bound keeps one family of valid constraints in that inner minimum: every feasible flow sends at most
+``inflow(d)`` into demand ``d``, so the left-out arcs into ``d`` together carry at most ``inflow(d)`` (the
+restricted ones are left out of this constraint, which only relaxes it). The inner minimum then splits by
+demand into a fractional knapsack: fill ``d``'s most negative left-out arcs first, each up to ``u_a``, until
+``inflow(d)`` is reached (:func:`capped_by_group`). Each term is at least the uncapped one, and the bound stays a
+lower bound. Where several suppliers are negative for one demand (a restricted solve that strands stock far
+away), the uncapped sum counts the demand's inflow once per supplier; the capped one once.
 
 The same Lagrangian bound, ``OPT >= sum_v pi(v) b(v) + sum_a u_a min(0, c_a - pi(tail) + pi(head))`` for any
 ``pi`` (``b`` the supplies; weak LP duality, and a network LP has an integral optimum), evaluated with
@@ -542,8 +549,8 @@ def _scipy_distances(num_nodes: int, tail: IntArray, head: IntArray, weight: Int
 @dataclass(frozen=True)
 class Priced:
     """One pricing pass: the left-out pairs with a negative reduced cost (most negative first, at most the
-    budget), how many pairs were examined exactly, and ``sum c_p(a) u_a`` over *every* negative pair (a
-    non-positive number: the Lagrangian bound term of the module docstring)."""
+    budget), how many pairs were examined exactly, and the Lagrangian bound term of the module docstring over
+    *every* negative pair, each demand's inflow capped (a non-positive number: :func:`capped_by_group`)."""
 
     supplier: IntArray
     demand: IntArray
@@ -551,7 +558,7 @@ class Priced:
     negative: int
     bound_term: float
     float_term: float = 0.0
-    """``sum u_a min(0, minutes_a - (p(s) - p(d)) / units_per_minute)`` over the left-out pairs (exact minutes)."""
+    """The same term on exact minutes: reduced costs ``minutes_a - (p(s) - p(d)) / units_per_minute``."""
 
 
 def price(
@@ -589,7 +596,9 @@ def price(
     order = demands[np.argsort(demand_potential[demands], kind="stable")]
     bands = np.array_split(order, min(POTENTIAL_BANDS, order.size))
     per_chunk = max(1, PRICING_CHUNK_PAIRS // max(1, max(len(band) for band in bands)))
-    for band in bands:
+    for band in bands:  # a demand is in one band: its knapsack is complete when its band is
+        unit_negatives = NegativePairs()
+        exact_negatives = NegativePairs()
         lowest = int(demand_potential[band].min())
         reach = supplier_potential[suppliers] - lowest  # negative needs units < reach
         active = suppliers[reach > 0]
@@ -610,22 +619,59 @@ def price(
             below &= left_out
             exact_below &= left_out
             pair_capacity = np.minimum(supply[pair_supplier], inflow[pair_demand])
-            float_term += float(np.sum(exact_reduced[exact_below] * pair_capacity[exact_below]))
+            exact_negatives.add(pair_demand[exact_below], exact_reduced[exact_below], pair_capacity[exact_below])
             if not below.any():
                 continue
+            unit_negatives.add(pair_demand[below], reduced[below], pair_capacity[below])
             pair_supplier, pair_demand, reduced = pair_supplier[below], pair_demand[below], reduced[below]
             negative += int(reduced.size)
-            bound_term += float(np.sum(reduced * np.minimum(supply[pair_supplier], inflow[pair_demand])))
             found_supplier.append(pair_supplier)
             found_demand.append(pair_demand)
             found_reduced.append(reduced)
             if sum(part.size for part in found_reduced) > 4 * budget:
                 _keep_best(found_supplier, found_demand, found_reduced, budget)
+        bound_term += unit_negatives.capped_term(inflow)
+        float_term += exact_negatives.capped_term(inflow)
     if found_reduced:
         _keep_best(found_supplier, found_demand, found_reduced, budget)
         return Priced(found_supplier[0], found_demand[0], examined, negative, bound_term, float_term)
     empty = np.zeros(0, dtype=np.int64)
     return Priced(empty, empty, examined, 0, 0.0, float_term)
+
+
+class NegativePairs:
+    """Negative left-out pairs gathered chunk by chunk (demand, reduced cost, capacity) for one band's bound term."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[IntArray, FloatArray, IntArray]] = []
+
+    def add(self, demand: IntArray, reduced: FloatArray | IntArray, capacity: IntArray) -> None:
+        if len(demand):
+            self.parts.append((demand, np.asarray(reduced, np.float64), capacity))
+
+    def capped_term(self, inflow: IntArray) -> float:
+        """``sum c_p(a) x_a`` at the knapsack optimum of each demand (:func:`capped_by_group`), 0 when empty."""
+        if not self.parts:
+            return 0.0
+        demand, reduced, capacity = (np.concatenate(column) for column in zip(*self.parts, strict=True))
+        return capped_by_group(demand, reduced, capacity, inflow)
+
+
+def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, group_capacity: IntArray) -> float:
+    """``min sum value_a x_a`` over ``0 <= x_a <= capacity_a`` with ``sum_{a in g} x_a <= group_capacity[g]`` per
+    group, for non-positive values: each group's most negative entries filled first (a fractional knapsack).
+
+    The sum is taken in floats less a margin far above their rounding error, so it never exceeds the true value
+    (the bound it enters stays a lower bound).
+    """
+    order = np.lexsort((value, group))
+    group, value, capacity = group[order], value[order], capacity[order]
+    before = np.cumsum(capacity) - capacity
+    starts = np.r_[True, group[1:] != group[:-1]]
+    before -= np.maximum.accumulate(np.where(starts, before, 0))
+    taken = np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64)
+    terms = value * taken
+    return float(terms.sum()) - 1e-12 * float(np.abs(terms).sum())
 
 
 def is_member(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:

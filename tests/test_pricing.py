@@ -242,15 +242,50 @@ def test_pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int
     }
     assert set(zip(found.supplier.tolist(), found.demand.tolist(), strict=True)) == set(expected)
     capacity = {pair: min(supply[pair[0]], inflow[pair[1]]) for pair in expected}
-    assert found.bound_term == sum(value * capacity[pair] for pair, value in expected.items())
+    assert found.bound_term == pytest.approx(knapsack_by_demand(expected, capacity, inflow), abs=1e-6)
+    uncapped = sum(value * capacity[pair] for pair, value in expected.items())
+    assert found.bound_term >= uncapped - 1e-9 * abs(uncapped)
     exact = {
         (s, d): matrix[s, d] - (supplier_potential[s] - demand_potential[d]) / scale.units_per_minute
         for s in range(suppliers)
         for d in range(demands)
         if (s, d) not in restricted and supply[s] > 0 and inflow[d] > 0
     }
-    expected_float = sum(value * min(supply[s], inflow[d]) for (s, d), value in exact.items() if value < 0)
+    exact_negative = {pair: value for pair, value in exact.items() if value < 0}
+    exact_capacity = {pair: min(supply[pair[0]], inflow[pair[1]]) for pair in exact_negative}
+    expected_float = knapsack_by_demand(exact_negative, exact_capacity, inflow)
     assert found.float_term == pytest.approx(expected_float, abs=1e-9)
+    assert found.float_term <= expected_float  # never above the true term: it enters a lower bound
+
+
+def knapsack_by_demand(
+    reduced: dict[tuple[int, int], float], capacity: dict[tuple[int, int], int], inflow: np.ndarray
+) -> float:
+    """Each demand's negative pairs filled most negative first, up to the demand's inflow (by hand, pair by pair)."""
+    total = 0.0
+    for demand in {d for _, d in reduced}:
+        room = int(inflow[demand])
+        for pair in sorted((pair for pair in reduced if pair[1] == demand), key=lambda pair: reduced[pair]):
+            taken = min(room, capacity[pair])
+            total += reduced[pair] * taken
+            room -= taken
+    return total
+
+
+def test_the_bound_term_counts_a_demands_inflow_once_however_many_suppliers_are_negative() -> None:
+    """Two suppliers of 5 each are 4 and 2 minutes below a demand that takes 3: the knapsack fills 3 from the
+    first (-12); counting each pair at its capacity would give 3 x -4 + 3 x -2 = -18."""
+    matrix = np.zeros((2, 1))
+    found = price(
+        CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(1)),
+        CostScale(1.0),
+        (np.array([4, 2]), np.array([0])),
+        (np.array([5, 5]), np.array([3])),
+        (np.zeros(0, dtype=np.int64), 1),
+        budget=10,
+    )
+    assert found.negative == 2 and found.bound_term == pytest.approx(-12.0)
+    assert found.float_term == pytest.approx(-12.0)
 
 
 def test_pricing_keeps_the_most_negative_pairs_within_the_budget() -> None:
