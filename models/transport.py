@@ -24,7 +24,8 @@ suppliers) and grows it only as a proof requires:
    none is left the restricted optimum is the all-arcs optimum (proof in :mod:`models.pricing`). Each round
    adds at least one arc, so this ends too. The rounds also end once the plan is within
    :data:`models.pricing.RELATIVE_TOLERANCE` of the Lagrangian bound of the last pass, which counts every
-   left-out negative pair at its capacity (a bound on the all-arcs optimum whatever is left out): the last few
+   left-out negative pair, each demand's up to its inflow (a bound on the all-arcs optimum whatever is left out,
+   :func:`models.pricing.capped_by_group`): the last few
    rounds add one to four arcs and change the cost by less than that (province drugs: 0.26 s of 4.1 s). A round
    or time cap only stops it early, then the status is ``feasible`` with that bound.
 

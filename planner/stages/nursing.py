@@ -88,7 +88,8 @@ def peak_needs(context: PlanContext) -> pd.DataFrame:
     if context.needs.daily is None:
         return needs
     peak = context.needs.daily.nursing.groupby("need_id")["required"].max()
-    needs = needs.assign(required=needs["need_id"].map(peak).fillna(0).astype(np.int64))
+    peak_required = pd.to_numeric(needs["need_id"].map(peak), errors="coerce")  # numbers, NaN where no day needs it
+    needs = needs.assign(required=peak_required.fillna(0).astype(np.int64))
     return needs[needs["required"] > 0].reset_index(drop=True)
 
 
