@@ -40,8 +40,12 @@ A stronger bound keeps one family of valid constraints in that inner minimum: ev
 restricted ones are left out of this constraint, which only relaxes it). The inner minimum then splits by
 demand into a fractional knapsack: fill ``d``'s most negative left-out arcs first, each up to ``u_a``, until
 ``inflow(d)`` is reached (:func:`capped_by_group`). Each term is at least the uncapped one, and the bound stays a
-lower bound. Where several suppliers are negative for one demand (a restricted solve that strands stock far
-away), the uncapped sum counts the demand's inflow once per supplier; the capped one once.
+lower bound. Where several suppliers are negative for one demand, the uncapped sum counts the demand's inflow once
+per supplier; the capped one once. The same holds with the suppliers' supplies in place of the demands' inflows;
+:meth:`NegativePairs.capped_terms` takes the better of the two. After a restricted solve the negative pairs gather
+on a few suppliers whose potential the restriction inflated: the national sample's first drug class after its first
+solve has 12,060 negative pairs on 64 depots and 8,020 institutions, and a bound term of -7.7e9 minutes uncapped,
+-6.9e9 capped by institution, -1.6e9 capped by depot (both caps at once, a min-cost flow: -1.4e9).
 
 The same Lagrangian bound, ``OPT >= sum_v pi(v) b(v) + sum_a u_a min(0, c_a - pi(tail) + pi(head))`` for any
 ``pi`` (``b`` the supplies; weak LP duality, and a network LP has an integral optimum), evaluated with
@@ -589,16 +593,14 @@ def price(
     found_demand: list[IntArray] = []
     found_reduced: list[IntArray] = []
     examined = negative = 0
-    bound_term = float_term = 0.0
     if suppliers.size == 0 or demands.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Priced(empty, empty, 0, 0, 0.0)
     order = demands[np.argsort(demand_potential[demands], kind="stable")]
     bands = np.array_split(order, min(POTENTIAL_BANDS, order.size))
     per_chunk = max(1, PRICING_CHUNK_PAIRS // max(1, max(len(band) for band in bands)))
-    for band in bands:  # a demand is in one band: its knapsack is complete when its band is
-        unit_negatives = NegativePairs()
-        exact_negatives = NegativePairs()
+    negatives = NegativePairs()
+    for band in bands:
         lowest = int(demand_potential[band].min())
         reach = supplier_potential[suppliers] - lowest  # negative needs units < reach
         active = suppliers[reach > 0]
@@ -618,11 +620,10 @@ def price(
             left_out = ~is_member(pair_supplier * stride + pair_demand, restricted_keys)
             below &= left_out
             exact_below &= left_out
-            pair_capacity = np.minimum(supply[pair_supplier], inflow[pair_demand])
-            exact_negatives.add(pair_demand[exact_below], exact_reduced[exact_below], pair_capacity[exact_below])
+            either = below | exact_below
+            negatives.add(pair_supplier[either], pair_demand[either], reduced[either], exact_reduced[either])
             if not below.any():
                 continue
-            unit_negatives.add(pair_demand[below], reduced[below], pair_capacity[below])
             pair_supplier, pair_demand, reduced = pair_supplier[below], pair_demand[below], reduced[below]
             negative += int(reduced.size)
             found_supplier.append(pair_supplier)
@@ -630,8 +631,7 @@ def price(
             found_reduced.append(reduced)
             if sum(part.size for part in found_reduced) > 4 * budget:
                 _keep_best(found_supplier, found_demand, found_reduced, budget)
-        bound_term += unit_negatives.capped_term(inflow)
-        float_term += exact_negatives.capped_term(inflow)
+    bound_term, float_term = negatives.capped_terms(supply, inflow)
     if found_reduced:
         _keep_best(found_supplier, found_demand, found_reduced, budget)
         return Priced(found_supplier[0], found_demand[0], examined, negative, bound_term, float_term)
@@ -640,21 +640,32 @@ def price(
 
 
 class NegativePairs:
-    """Negative left-out pairs gathered chunk by chunk (demand, reduced cost, capacity) for one band's bound term."""
+    """The left-out pairs negative in integer units or in exact minutes, gathered chunk by chunk for the bound terms
+    (32 bytes a pair: after the first solve of a national drug class 12,000 pairs, from a poor start millions)."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[IntArray, FloatArray, IntArray]] = []
+        self.parts: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray, FloatArray]] = []
 
-    def add(self, demand: IntArray, reduced: FloatArray | IntArray, capacity: IntArray) -> None:
-        if len(demand):
-            self.parts.append((demand, np.asarray(reduced, np.float64), capacity))
+    def add(self, supplier: IntArray, demand: IntArray, units: IntArray, minutes: FloatArray) -> None:
+        """Pairs with their reduced costs in units and in exact minutes (either may be non-negative)."""
+        if len(supplier):
+            units_below, minutes_below = np.minimum(units, 0).astype(np.float64), np.minimum(minutes, 0.0)
+            self.parts.append((supplier.astype(np.int32), demand.astype(np.int32), units_below, minutes_below))
 
-    def capped_term(self, inflow: IntArray) -> float:
-        """``sum c_p(a) x_a`` at the knapsack optimum of each demand (:func:`capped_by_group`), 0 when empty."""
+    def capped_terms(self, supply: IntArray, inflow: IntArray) -> tuple[float, float]:
+        """The bound terms in units and in exact minutes: for each, the larger (less negative) of the knapsacks by
+        demand (inflow) and by supplier (supply), :func:`capped_by_group`; both are lower bounds, so the larger is.
+        (0, 0) when no pair is negative."""
         if not self.parts:
-            return 0.0
-        demand, reduced, capacity = (np.concatenate(column) for column in zip(*self.parts, strict=True))
-        return capped_by_group(demand, reduced, capacity, inflow)
+            return 0.0, 0.0
+        supplier, demand, units, minutes = (np.concatenate(column) for column in zip(*self.parts, strict=True))
+        capacity = np.minimum(supply[supplier], inflow[demand])
+
+        def better(value: FloatArray) -> float:
+            by_demand = capped_by_group(demand, value, capacity, inflow)
+            return max(by_demand, capped_by_group(supplier, value, capacity, supply))
+
+        return better(units), better(minutes)
 
 
 def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, group_capacity: IntArray) -> float:

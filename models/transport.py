@@ -330,7 +330,7 @@ def price_rounds(
         rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
         exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
         converged = found.supplier.size == 0
-        bound = min(max(rounded_bound, exact_bound), objective)
+        bound = min(max(rounded_bound, exact_bound, 0.0), objective)  # minutes are never negative: nor is a cost
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
         if converged or close_enough or log.pricing_rounds >= problem.pricing_rounds or out_of_time:

@@ -242,7 +242,7 @@ def test_pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int
     }
     assert set(zip(found.supplier.tolist(), found.demand.tolist(), strict=True)) == set(expected)
     capacity = {pair: min(supply[pair[0]], inflow[pair[1]]) for pair in expected}
-    assert found.bound_term == pytest.approx(knapsack_by_demand(expected, capacity, inflow), abs=1e-6)
+    assert found.bound_term == pytest.approx(best_knapsack(expected, capacity, supply, inflow), abs=1e-6)
     uncapped = sum(value * capacity[pair] for pair, value in expected.items())
     assert found.bound_term >= uncapped - 1e-9 * abs(uncapped)
     exact = {
@@ -253,28 +253,37 @@ def test_pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int
     }
     exact_negative = {pair: value for pair, value in exact.items() if value < 0}
     exact_capacity = {pair: min(supply[pair[0]], inflow[pair[1]]) for pair in exact_negative}
-    expected_float = knapsack_by_demand(exact_negative, exact_capacity, inflow)
+    expected_float = best_knapsack(exact_negative, exact_capacity, supply, inflow)
     assert found.float_term == pytest.approx(expected_float, abs=1e-9)
     assert found.float_term <= expected_float  # never above the true term: it enters a lower bound
 
 
-def knapsack_by_demand(
-    reduced: dict[tuple[int, int], float], capacity: dict[tuple[int, int], int], inflow: np.ndarray
+def best_knapsack(
+    reduced: dict[tuple[int, int], float],
+    capacity: dict[tuple[int, int], int],
+    supply: np.ndarray,
+    inflow: np.ndarray,
 ) -> float:
-    """Each demand's negative pairs filled most negative first, up to the demand's inflow (by hand, pair by pair)."""
-    total = 0.0
-    for demand in {d for _, d in reduced}:
-        room = int(inflow[demand])
-        for pair in sorted((pair for pair in reduced if pair[1] == demand), key=lambda pair: reduced[pair]):
-            taken = min(room, capacity[pair])
-            total += reduced[pair] * taken
-            room -= taken
-    return total
+    """The larger of the two knapsack terms (by hand, pair by pair): each demand's negative pairs filled most
+    negative first up to its inflow, or each supplier's up to its supply."""
+
+    def knapsack(side: int, room_of: np.ndarray) -> float:
+        total = 0.0
+        for node in {pair[side] for pair in reduced}:
+            room = int(room_of[node])
+            for pair in sorted((pair for pair in reduced if pair[side] == node), key=lambda pair: reduced[pair]):
+                taken = min(room, capacity[pair])
+                total += reduced[pair] * taken
+                room -= taken
+        return total
+
+    return max(knapsack(1, inflow), knapsack(0, supply))
 
 
 def test_the_bound_term_counts_a_demands_inflow_once_however_many_suppliers_are_negative() -> None:
     """Two suppliers of 5 each are 4 and 2 minutes below a demand that takes 3: the knapsack fills 3 from the
-    first (-12); counting each pair at its capacity would give 3 x -4 + 3 x -2 = -18."""
+    first (-12); counting each pair at its capacity would give 3 x -4 + 3 x -2 = -18, and so does the knapsack by
+    supplier (each supplier's one pair, at its capacity 3)."""
     matrix = np.zeros((2, 1))
     found = price(
         CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(1)),
@@ -316,3 +325,19 @@ def test_the_most_negative_entries_per_group_enter_at_most_k_each() -> None:
 def test_ranks_by_cost_count_from_each_groups_cheapest_entry() -> None:
     ranks = ranks_by_cost_within_groups(np.array([1, 0, 1, 1, 0]), np.array([5.0, 2.0, 1.0, 9.0, 3.0]))
     assert ranks.tolist() == [1, 0, 0, 2, 1]
+
+
+def test_the_bound_term_counts_a_suppliers_supply_once_however_many_demands_are_negative() -> None:
+    """One supplier of 2 is 5 and 3 minutes above two demands that take 2 each: by supplier it sends its 2 to the
+    first (-10); by demand each takes 2 (-10 - 6 = -16). The larger, -10, is the bound term."""
+    matrix = np.zeros((1, 2))
+    found = price(
+        CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(1), np.arange(2)),
+        CostScale(1.0),
+        (np.array([5]), np.array([0, 2])),
+        (np.array([2]), np.array([2, 2])),
+        (np.zeros(0, dtype=np.int64), 2),
+        budget=10,
+    )
+    assert found.negative == 2 and found.bound_term == pytest.approx(-10.0)
+    assert found.float_term == pytest.approx(-10.0)
