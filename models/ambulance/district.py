@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.ambulance.data import DistrictModelData, positions_by_group
+from models.ambulance.data import Columns, DistrictModelData, positions_by_group
 from models.ambulance.greedy import greedy_plan, objective_values, phase_bounds
 from models.base import SolveOptions, Status, cp_sat_solver, cp_sat_status
 
@@ -58,26 +58,26 @@ class DistrictSolution:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def add_one_covering_station(model: Any, handshake: pd.Series, covered: pd.Series, arcs: pd.DataFrame) -> None:
+def add_one_covering_station(model: Any, handshake: pd.Series, covered: pd.Series, arcs: Columns) -> None:
     """(1) ``sum_s handshake[h, s] = covered[h]``: a home has at most one covering station."""
     from ortools.sat.python import cp_model
 
     handshake_vars = handshake.to_numpy()
     covered_vars = covered.to_numpy()
-    for home_pos, arc_pos in enumerate(positions_by_group(arcs["home_pos"].to_numpy(), len(covered_vars))):
+    for home_pos, arc_pos in enumerate(positions_by_group(arcs["home_pos"], len(covered_vars))):
         model.add(cp_model.LinearExpr.sum(list(handshake_vars[arc_pos])) == covered_vars[home_pos])
 
 
 def add_station_workload(
-    model: Any, handshake: pd.Series, ambulances_after: pd.Series, arcs: pd.DataFrame, capacity_per_ambulance: int
+    model: Any, handshake: pd.Series, ambulances_after: pd.Series, arcs: Columns, capacity_per_ambulance: int
 ) -> None:
     """(2) ``sum_h load[h, s] * handshake[h, s] <= capacity_per_ambulance * ambulances_after[s]``."""
     from ortools.sat.python import cp_model
 
     handshake_vars = handshake.to_numpy()
     after_vars = ambulances_after.to_numpy()
-    loads = arcs["load"].to_numpy()
-    for station_pos, arc_pos in enumerate(positions_by_group(arcs["station_pos"].to_numpy(), len(after_vars))):
+    loads = arcs["load"]
+    for station_pos, arc_pos in enumerate(positions_by_group(arcs["station_pos"], len(after_vars))):
         if len(arc_pos):
             workload = cp_model.LinearExpr.weighted_sum(list(handshake_vars[arc_pos]), loads[arc_pos].tolist())
             model.add(workload <= capacity_per_ambulance * after_vars[station_pos])
@@ -130,8 +130,8 @@ def build_district_model(data: DistrictModelData) -> DistrictModel:
     add_one_covering_station(model, handshake, covered, arcs)
     add_station_workload(model, handshake, ambulances_after, arcs, data.capacity_per_ambulance)
     add_district_fleet(model, ambulances_after, data.stationed)
-    add_station_caps(model, ambulances_after, stations["max_after"].to_numpy())
-    add_moves(model, moved_in, ambulances_after, stations["before"].to_numpy())
+    add_station_caps(model, ambulances_after, stations["max_after"])
+    add_moves(model, moved_in, ambulances_after, stations["before"])
 
     objectives = (
         cp_model.LinearExpr.weighted_sum(list(covered), homes["transfers_milli"].tolist()),
@@ -176,7 +176,7 @@ def solve_district(
             outcome, solved = solve_phase(district, phase_index, values, options, seconds)
             if solved is not None:
                 # an unfinished phase may leave slack in moved_in: count only the ambulances really brought in
-                values = {**solved, "moved_in": np.maximum(solved["after"] - data.stations["before"].to_numpy(), 0)}
+                values = {**solved, "moved_in": np.maximum(solved["after"] - data.stations["before"], 0)}
             outcome = clamp_bound(outcome, sense, float(start_value), float(bound))
             outcomes.append(outcome)
         achieved.append(objective_values(data, values)[phase_index])
@@ -185,7 +185,7 @@ def solve_district(
 
     arc_chosen = np.full(len(data.homes), -1, dtype=np.int64)
     chosen_arcs = np.flatnonzero(values["handshake"])
-    arc_chosen[data.arcs["home_pos"].to_numpy()[chosen_arcs]] = chosen_arcs
+    arc_chosen[data.arcs["home_pos"][chosen_arcs]] = chosen_arcs
     solver_calls = sum(outcome.solved for outcome in outcomes)
     return DistrictSolution(values["after"], arc_chosen, tuple(outcomes), objective_values(data, values), solver_calls)
 

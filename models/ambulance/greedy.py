@@ -20,10 +20,10 @@ def greedy_fleet(data: DistrictModelData) -> np.ndarray:
     the most ambulances beyond their nearest homes' need (removing is not a move).
     """
     stations, homes, arcs = data.stations, data.homes, data.arcs
-    before, max_after = stations["before"].to_numpy(), stations["max_after"].to_numpy()
+    before, max_after = stations["before"], stations["max_after"]
     after = np.minimum(before, max_after)
-    cheapest = arcs.iloc[homes["cheapest_arc"].to_numpy()]
-    demand = np.bincount(cheapest["station_pos"].to_numpy(), cheapest["load"].to_numpy(), minlength=len(stations))
+    cheapest = homes["cheapest_arc"]
+    demand = np.bincount(arcs["station_pos"][cheapest], arcs["load"][cheapest], minlength=len(stations))
     needed = np.ceil(demand / max(data.capacity_per_ambulance, 1))
     for _ in range(max(0, data.stationed - int(after.sum()))):
         shortage = np.where(after < max_after, needed - after, -np.inf)
@@ -40,14 +40,14 @@ def greedy_plan(data: DistrictModelData) -> dict[str, np.ndarray]:
     In an uncongested district this plan is already lexicographically optimal (:func:`phase_bounds` proves it).
     """
     stations, homes, arcs = data.stations, data.homes, data.arcs
-    before = stations["before"].to_numpy()
+    before = stations["before"]
     after = greedy_fleet(data)
     free = data.capacity_per_ambulance * after
     handshake = np.zeros(len(arcs), dtype=np.int64)
     covered = np.zeros(len(homes), dtype=np.int64)
-    loads, arc_station = arcs["load"].to_numpy(), arcs["station_pos"].to_numpy()
-    arcs_of_home = positions_by_group(arcs["home_pos"].to_numpy(), len(homes))  # each sorted by trip
-    for home_pos in np.argsort(-homes["transfers_milli"].to_numpy(), kind="stable"):
+    loads, arc_station = arcs["load"], arcs["station_pos"]
+    arcs_of_home = positions_by_group(arcs["home_pos"], len(homes))  # each sorted by trip
+    for home_pos in np.argsort(-homes["transfers_milli"], kind="stable"):
         candidates = arcs_of_home[home_pos]
         fits = candidates[loads[candidates] <= free[arc_station[candidates]]]
         if len(fits):
@@ -59,10 +59,10 @@ def greedy_plan(data: DistrictModelData) -> dict[str, np.ndarray]:
 def objective_values(data: DistrictModelData, values: dict[str, np.ndarray]) -> tuple[int, int, int]:
     """The three phase objectives (scaled) of a plan given by variable values."""
     homes, arcs = data.homes, data.arcs
-    covered_milli = int(homes["transfers_milli"].to_numpy() @ values["covered"])
+    covered_milli = int(homes["transfers_milli"] @ values["covered"])
     moves = int(values["moved_in"].sum())
-    nearest_cost = homes["nearest_cost"].to_numpy()
-    transfer_minutes = int(arcs["cost"].to_numpy() @ values["handshake"] + nearest_cost @ (1 - values["covered"]))
+    nearest_cost = homes["nearest_cost"]
+    transfer_minutes = int(arcs["cost"] @ values["handshake"] + nearest_cost @ (1 - values["covered"]))
     return covered_milli, moves, transfer_minutes
 
 
@@ -74,8 +74,8 @@ def phase_bounds(data: DistrictModelData, covered_milli: int) -> tuple[int, int,
     """
     homes, stations = data.homes, data.stations
     all_covered = int(homes["transfers_milli"].sum())
-    kept = int(np.minimum(stations["before"].to_numpy(), stations["max_after"].to_numpy()).sum())
+    kept = int(np.minimum(stations["before"], stations["max_after"]).sum())
     fewest_moves = max(0, data.stationed - kept)
     every_home = covered_milli >= all_covered
-    cheapest = data.arcs["cost"].to_numpy()[homes["cheapest_arc"].to_numpy()] if every_home else homes["nearest_cost"]
+    cheapest = data.arcs["cost"][homes["cheapest_arc"]] if every_home else homes["nearest_cost"]
     return all_covered, fewest_moves, int(np.sum(cheapest))

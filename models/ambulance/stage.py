@@ -176,10 +176,10 @@ def plan_in_stage_rows(
     after = np.zeros(stations, dtype=np.int64)
     chosen_arc = np.full(homes, -1, dtype=np.int64)
     for data, solution in zip(district_data, solutions, strict=True):
-        after[data.stations["global_station"].to_numpy()] = solution.after
+        after[data.stations["global_station"]] = solution.after
         covered = solution.arc_chosen >= 0
-        home_rows = data.homes["global_home"].to_numpy()[covered]
-        chosen_arc[home_rows] = data.arcs["global_arc"].to_numpy()[solution.arc_chosen[covered]]
+        home_rows = data.homes["global_home"][covered]
+        chosen_arc[home_rows] = data.arcs["global_arc"][solution.arc_chosen[covered]]
     return after, chosen_arc
 
 
