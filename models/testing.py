@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,51 @@ class PointsSummary:
     streets_mip_proven: int
 
 
+DISTANCE_CHUNK_PAIRS = 1_000_000
+"""Walker x candidate pairs whose km are computed at once (:func:`walk_distances`; about 50 MB of temporaries)."""
+
+
+def flat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(start, start + count) for start, count in zip(starts, counts)])``, vectorised."""
+    total = int(counts.sum())
+    before = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(np.asarray(starts, np.int64), counts) + (np.arange(total, dtype=np.int64) - before)
+
+
+def walk_distances(
+    walkers: tuple[np.ndarray, np.ndarray],
+    candidates: tuple[np.ndarray, np.ndarray],
+    walker_points: tuple[np.ndarray, np.ndarray],
+    candidate_points: tuple[np.ndarray, np.ndarray],
+) -> Iterator[np.ndarray]:
+    """Each street's walker x candidate km (``walkers`` / ``candidates``: each street's first row and row count in
+    the ``*_points`` (lat, lon) arrays), street by street; computed for a chunk of streets at once (one haversine over
+    at most about :data:`DISTANCE_CHUNK_PAIRS` pairs: a call per street costs more than its arithmetic)."""
+    (w_first, w_count), (c_first, c_count) = walkers, candidates
+    pairs = w_count * c_count
+    ends = np.cumsum(pairs)
+    street = 0
+    while street < len(pairs):
+        stop = max(street + 1, int(np.searchsorted(ends, ends[street] - pairs[street] + DISTANCE_CHUNK_PAIRS, "right")))
+        chunk = np.arange(street, stop)
+        sizes = pairs[chunk]
+        of_pair = np.repeat(chunk, sizes)
+        within = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        walker = w_first[of_pair] + within // np.maximum(c_count[of_pair], 1)
+        candidate = c_first[of_pair] + within % np.maximum(c_count[of_pair], 1)
+        flat = km(
+            walker_points[0][walker],
+            walker_points[1][walker],
+            candidate_points[0][candidate],
+            candidate_points[1][candidate],
+        )
+        offset = 0
+        for position in chunk.tolist():
+            yield flat[offset : offset + sizes[position - street]].reshape(w_count[position], c_count[position])
+            offset += int(sizes[position - street])
+        street = stop
+
+
 def choose_points(
     streets: pd.DataFrame,
     candidates: pd.DataFrame,
@@ -139,14 +185,19 @@ def choose_points(
     counts = np.zeros(len(streets), dtype=np.int64)
     cost = bound = 0
     methods: dict[str, int] = {"enumeration": 0, "mip": 0, "mip_proven": 0}
-    for s in range(len(streets)):
+    # a street without demand rows walks from its own point, with its population
+    has_demand = d_hi > d_lo
+    walker = np.where(has_demand, d_lo, len(d_lat) + np.arange(len(streets)))
+    walkers = np.where(has_demand, d_hi - d_lo, 1)
+    walker_rows = flat_ranges(walker, walkers)
+    w_lat, w_lon = np.concatenate([d_lat, s_lat])[walker_rows], np.concatenate([d_lon, s_lon])[walker_rows]
+    w_weight = np.concatenate([d_w, s_pop.astype(float)])[walker_rows]
+    w_lo = np.cumsum(walkers) - walkers
+    distances = walk_distances((w_lo, walkers), (c_lo, c_hi - c_lo), (w_lat, w_lon), (c_lat, c_lon))
+    for s, dist in enumerate(distances):
         lo, hi = c_lo[s], c_hi[s]
         p = min(params.points_max, hi - lo)
-        if d_hi[s] > d_lo[s]:
-            lat, lon, weights = d_lat[d_lo[s] : d_hi[s]], d_lon[d_lo[s] : d_hi[s]], d_w[d_lo[s] : d_hi[s]]
-        else:
-            lat, lon, weights = s_lat[s : s + 1], s_lon[s : s + 1], s_pop[s : s + 1].astype(float)
-        dist = km(lat[:, None], lon[:, None], c_lat[None, lo:hi], c_lon[None, lo:hi])
+        weights = w_weight[w_lo[s] : w_lo[s] + walkers[s]]
         choice = best_subset(dist, weights, c_desks[lo:hi], p, deadline, seed)
         chosen = choice.columns
         cost, bound = cost + choice.cost, bound + choice.bound

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.base import SolveOptions, Status
+from models.geo import km
 from models.testing import TestingParams, choose_points, full_round, route_samples, solve_testing
 
 DEG_KM = 6371.0 * np.pi / 180
@@ -179,3 +181,39 @@ def test_labs_never_exceed_capacity_and_every_tube_is_routed_or_reported(pops: l
     assert (loads["load_per_day"] <= loads["capacity_per_day"]).all()
     assert int(loads["load_per_day"].sum()) + unrouted == tubes
     assert unrouted == max(0, tubes - sum(caps)), "every lab is in reach of every street"
+
+
+def test_walk_distances_give_each_streets_matrix_whatever_the_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three streets (2 x 2, 1 x 0 and 3 x 1 walker x candidate pairs), in one chunk and a street per chunk: each
+    street's matrix equals the haversine of its own rows."""
+    import models.testing as testing
+
+    assert testing.flat_ranges(np.array([5, 0, 2]), np.array([2, 0, 3])).tolist() == [5, 6, 2, 3, 4]
+    walkers = (np.array([0, 2, 3]), np.array([2, 1, 3]))
+    candidates = (np.array([0, 2, 2]), np.array([2, 0, 1]))
+    walker_points = (
+        np.array([39.9, 39.91, 39.92, 39.93, 39.94, 39.95]),
+        np.array([116.3, 116.31, 116.32, 116.33, 116.34, 116.35]),
+    )
+    candidate_points = (np.array([39.90, 39.97, 40.0]), np.array([116.4, 116.42, 116.5]))
+    expected = [
+        km(
+            walker_points[0][0:2, None],
+            walker_points[1][0:2, None],
+            candidate_points[0][None, 0:2],
+            candidate_points[1][None, 0:2],
+        ),
+        np.zeros((1, 0)),
+        km(
+            walker_points[0][3:6, None],
+            walker_points[1][3:6, None],
+            candidate_points[0][None, 2:3],
+            candidate_points[1][None, 2:3],
+        ),
+    ]
+    for chunk in (1_000_000, 1):
+        monkeypatch.setattr(testing, "DISTANCE_CHUNK_PAIRS", chunk)
+        got = list(testing.walk_distances(walkers, candidates, walker_points, candidate_points))
+        assert [matrix.shape for matrix in got] == [(2, 2), (1, 0), (3, 1)]
+        for matrix, want in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(matrix, want)
