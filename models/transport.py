@@ -333,12 +333,16 @@ def price_rounds(
         bound = min(max(rounded_bound, exact_bound, 0.0), objective)  # minutes are never negative: nor is a cost
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
+        first_pass = log.pricing_rounds == 1 and complete is not None and not every_pair
+        if first_pass:  # after the first solve: keep the arcs worth keeping, whether the rounds go on or not (a
+            # later drug class starts from the arcs this one ends with)
+            reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]
+            kept = worth_keeping(arcs.demand, flow, reduced)
+            log.arcs_dropped += arcs.keep(kept)
+            flow = flow[kept]
         if converged or close_enough or log.pricing_rounds >= problem.pricing_rounds or out_of_time:
             return RoundsOutcome(flow, objective, bound, converged)
         assert complete is not None  # without it nothing is priced: converged
-        if log.pricing_rounds == 1:
-            reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]
-            log.arcs_dropped += arcs.keep(worth_keeping(arcs.demand, flow, reduced))
         log.arcs_priced_in += arcs.add(
             found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand)
         )

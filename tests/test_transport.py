@@ -216,6 +216,26 @@ def test_a_passed_deadline_keeps_the_plan_with_an_honest_bound() -> None:
         assert solution.status is Status.FEASIBLE and solution.gap > 0
 
 
+def test_a_phase_stopped_after_its_first_pass_keeps_only_the_arcs_worth_keeping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seeded with 5 of 6 suppliers, stopped by its deadline after one pass: each demand keeps its arcs with flow and
+    its 2 cheapest by reduced cost (what a later drug class starts from), and the flow and its cost are the same."""
+    monkeypatch.setattr(models.transport, "EVERY_PAIR_MAX", 0)
+    monkeypatch.setattr(models.transport, "KEEP_PER_DEMAND", 2)
+    rng = np.random.default_rng(5)
+    matrix = rng.random((6, 40)) * 100
+    problem = problem_on(matrix, [20] * 6, [(d, 0, 3) for d in range(40)], [100], seeds_per_demand=5)
+    solution = solve_transport(problem, deadline=time.perf_counter() - 1.0)
+    assert solution.stats["pricing_rounds"] == 1 and solution.stats["arcs_dropped"] > 0
+    assert solution.supplier.size == 200 - solution.stats["arcs_dropped"] == solution.flow.size
+    assert solution.flow.sum() == 100
+    assert solution.objective == pytest.approx(float(np.dot(solution.flow, matrix[solution.supplier, solution.demand])))
+    arcs_per_demand = np.bincount(solution.demand, minlength=40)
+    flows_per_demand = np.bincount(solution.demand, weights=solution.flow > 0, minlength=40)
+    assert (arcs_per_demand <= 2 + flows_per_demand).all()
+
+
 def test_bridging_pairs_cover_each_suppliers_leftover() -> None:
     matrix = np.array([[1.0, 2.0, 3.0, 4.0]])
     arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(1), np.arange(4))
