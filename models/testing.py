@@ -142,7 +142,7 @@ def walk_distances(
         chunk = np.arange(street, stop)
         sizes = pairs[chunk]
         of_pair = np.repeat(chunk, sizes)
-        within = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        within = flat_ranges(np.zeros(len(sizes), np.int64), sizes)  # each pair's position in its street's block
         walker = w_first[of_pair] + within // np.maximum(c_count[of_pair], 1)
         candidate = c_first[of_pair] + within % np.maximum(c_count[of_pair], 1)
         flat = km(
