@@ -641,7 +641,7 @@ def price(
 
 class NegativePairs:
     """The left-out pairs negative in integer units or in exact minutes, gathered chunk by chunk for the bound terms
-    (32 bytes a pair: after the first solve of a national drug class 12,000 pairs, from a poor start millions)."""
+    (24 bytes a pair: after the first solve of a national drug class 12,000 pairs, from a poor start millions)."""
 
     def __init__(self) -> None:
         self.parts: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray, FloatArray]] = []
