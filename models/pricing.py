@@ -718,7 +718,7 @@ def ranks_within_groups(group: IntArray) -> IntArray:
     return np.arange(len(group)) - np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
 
 
-def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray) -> IntArray:
+def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) -> IntArray:
     """Each entry's rank among the entries of its group, cheapest first (0 for the cheapest; ties in input order)."""
     order = np.lexsort((cost, group))
     ranks = np.empty(len(order), np.int64)

@@ -61,6 +61,7 @@ from models.pricing import (
     Priced,
     cost_scale,
     price,
+    ranks_by_cost_within_groups,
     residual_potentials,
 )
 
@@ -372,13 +373,7 @@ def lagrangian_bound(
 def worth_keeping(demand: IntArray, flow: IntArray, reduced: IntArray) -> np.ndarray:
     """Arcs to keep after the first solve: those with flow, and each demand's :data:`KEEP_PER_DEMAND` cheapest
     by reduced cost (the likeliest to enter next)."""
-    order = np.lexsort((reduced, demand))
-    sorted_demand = demand[order]
-    starts = np.r_[True, sorted_demand[1:] != sorted_demand[:-1]]
-    rank = np.arange(order.size) - np.maximum.accumulate(np.where(starts, np.arange(order.size), 0))
-    cheap = np.zeros(order.size, dtype=bool)
-    cheap[order[rank < KEEP_PER_DEMAND]] = True
-    return cheap | (flow > 0)
+    return (ranks_by_cost_within_groups(demand, reduced) < KEEP_PER_DEMAND) | (flow > 0)
 
 
 def cost_network(
