@@ -554,7 +554,7 @@ def _scipy_distances(num_nodes: int, tail: IntArray, head: IntArray, weight: Int
 class Priced:
     """One pricing pass: the left-out pairs with a negative reduced cost (most negative first, at most the
     budget), how many pairs were examined exactly, and the Lagrangian bound term of the module docstring over
-    *every* negative pair, each demand's inflow capped (a non-positive number: :func:`capped_by_group`)."""
+    *every* negative pair, capped by demand or by supplier (non-positive: :meth:`NegativePairs.capped_terms`)."""
 
     supplier: IntArray
     demand: IntArray

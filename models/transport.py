@@ -24,8 +24,8 @@ suppliers) and grows it only as a proof requires:
    none is left the restricted optimum is the all-arcs optimum (proof in :mod:`models.pricing`). Each round
    adds at least one arc, so this ends too. The rounds also end once the plan is within
    :data:`models.pricing.RELATIVE_TOLERANCE` of the Lagrangian bound of the last pass, which counts every
-   left-out negative pair, each demand's up to its inflow (a bound on the all-arcs optimum whatever is left out,
-   :func:`models.pricing.capped_by_group`): the last few
+   left-out negative pair, capped at each demand's inflow or each supplier's supply, whichever bounds better (a bound
+   on the all-arcs optimum whatever is left out, :meth:`models.pricing.NegativePairs.capped_terms`): the last few
    rounds add one to four arcs and change the cost by less than that (province drugs: 0.26 s of 4.1 s). A round
    or time cap only stops it early, then the status is ``feasible`` with that bound.
 
@@ -334,9 +334,8 @@ def price_rounds(
         bound = min(max(rounded_bound, exact_bound, 0.0), objective)  # minutes are never negative: nor is a cost
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
-        first_pass = log.pricing_rounds == 1 and complete is not None and not every_pair
-        if first_pass:  # after the first solve: keep the arcs worth keeping, whether the rounds go on or not (a
-            # later drug class starts from the arcs this one ends with)
+        if log.pricing_rounds == 1:  # the first pass priced (so not every pair is listed): keep the arcs worth
+            # keeping, whether the rounds go on or not (a later drug class starts from the arcs this one ends with)
             reduced = network[3][: len(arcs)] - supplier_potential[arcs.supplier] + demand_potential[arcs.demand]
             kept = worth_keeping(arcs.demand, flow, reduced)
             log.arcs_dropped += arcs.keep(kept)
