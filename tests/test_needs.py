@@ -285,6 +285,25 @@ def test_site_transfer_needs_are_one_to_one(rules: Rules) -> None:
     assert empty.empty and "need_id" in empty.columns
 
 
+def test_site_transfer_needs_by_day_are_each_days_own(rules: Rules) -> None:
+    # Day 2: X holds 2 + 3 and Y 1; day 0: X holds 1 and Y none. Rows by day, then site; the day kept at the end.
+    present = pd.DataFrame(
+        {
+            "day": [2, 2, 0, 2, 0],
+            "site_id": ["X", "X", "X", "Y", "Y"],
+            "district_id": ["D1", "D1", "D1", "D2", "D2"],
+            "persons": [2, 3, 1, 1, 0],
+        }
+    )
+    by_day = site_transfer_needs(present, rules, by=("day",))
+    assert by_day[["need_id", "required", "day"]].to_numpy().tolist() == [
+        ["transfer_1to1:X", 1, 0],
+        ["transfer_1to1:X", 5, 2],
+        ["transfer_1to1:Y", 1, 2],
+    ]
+    assert list(by_day.columns)[-1] == "day"
+
+
 def test_no_care_homes_and_no_designated_hospital(rules: Rules) -> None:
     base = city()
     nothing = make_dataset(districts=[{"district_id": "D1", "name": "d", "population": 1}])

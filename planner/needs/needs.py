@@ -182,22 +182,25 @@ def _daily(
     )
 
 
-def site_transfer_needs(site_disabled: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def site_transfer_needs(site_disabled: pd.DataFrame, rules: Rules, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Nursing rows for 1:1 care of the disabled persons placed at observation sites.
 
-    ``site_disabled`` has ``site_id, district_id, persons`` (several rows per site are summed).
-    ``required = c(nurses_per_transferred_disabled * persons)``; rows with 0 are dropped, and none are made when
+    ``site_disabled`` has ``site_id, district_id, persons`` (several rows per site are summed), and the columns
+    ``by`` (a day: one set of rows per value, the columns kept at the end). ``required =
+    c(nurses_per_transferred_disabled * persons)``; rows with 0 are dropped, and none are made when
     ``nurses_1to1_destinations`` does not list ``observation_site``.
     """
     if site_disabled.empty or "observation_site" not in rules.nurses_1to1_destinations:
         return _empty_nursing()
     per_site = (
         site_disabled.assign(site_id=site_disabled["site_id"].astype(str))
-        .groupby(["site_id", "district_id"], sort=True, as_index=False)["persons"]
+        .groupby([*by, "site_id", "district_id"], sort=True, as_index=False)["persons"]
         .sum()
     )
     required = ceil_target(rules.nurses_per_transferred_disabled * per_site["persons"].to_numpy(np.float64))
-    return _nursing_rows(per_site["site_id"], "site", per_site["district_id"], "transfer_1to1", required)
+    per_site = per_site[required > 0].reset_index(drop=True)
+    rows = _nursing_rows(per_site["site_id"], "site", per_site["district_id"], "transfer_1to1", required[required > 0])
+    return rows.assign(**{key: per_site[key].to_numpy() for key in by})
 
 
 # --- care homes ------------------------------------------------------------------------------------
