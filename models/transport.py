@@ -108,7 +108,8 @@ class TransportProblem:
     complete: CompleteArcs | None = None
     pricing_rounds: int = MAX_PRICING_ROUNDS
     """Pricing rounds at most: a cap stops the rounds with a plan that meets the class totals and its bound; 0
-    prices nothing (a plan that meets the totals, no bound) unless the arcs are every pair."""
+    prices and bounds nothing: the min-cost flow's plan over the arcs it has (every pair where they fit one flow,
+    then least but not proven so), without the potentials a bound needs (a timeline's days count nurses only)."""
 
     @property
     def num_suppliers(self) -> int:
@@ -303,9 +304,9 @@ def price_rounds(
         flow = solved.flows[: len(arcs)]
         log.seconds["min_cost_seconds"] += time.perf_counter() - started
         objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
-        every_pair = complete is None or len(arcs) == problem.num_suppliers * problem.num_demands
-        if not every_pair and problem.pricing_rounds <= 0:  # not priced: a plan meeting the totals, no bound
+        if problem.pricing_rounds <= 0:  # neither priced nor bounded: a plan meeting the totals
             return RoundsOutcome(flow, objective, -math.inf, False)
+        every_pair = complete is None or len(arcs) == problem.num_suppliers * problem.num_demands
         started = time.perf_counter()
         # the same flow is optimal with looser assignment capacities (no feasible flow reaches inflow_d + 1), whose
         # residual network is a superset: its potentials certify both, and leave every flow-carrying arc tight
@@ -425,9 +426,12 @@ def arc_capacity(problem: TransportProblem, arcs: ArcSet) -> IntArray:
 def make_feasible(problem: TransportProblem, arcs: ArcSet, complete: CompleteArcs) -> tuple[int, int]:
     """Grow ``arcs`` until the restricted network meets the class totals (step 1 of the module docstring).
 
-    Returns the rounds and the arcs added.
+    Returns the rounds and the arcs added. With every pair listed there is nothing to add and no maximum flow to
+    run: totals every pair cannot meet then make the min-cost flow fail (:class:`FlowError`), as here.
     """
     suppliers, demands = problem.num_suppliers, problem.num_demands
+    if len(arcs) == suppliers * demands:
+        return 0, 0
     class_base = suppliers + demands
     source, sink = class_base + int(problem.class_demand.size), class_base + int(problem.class_demand.size) + 1
     uncapacitated = int(problem.supply.sum()) + 1
