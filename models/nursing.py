@@ -308,46 +308,6 @@ def solve_nursing(
     return StageResult.from_phases(STAGE, phases, tables, clock["seconds"], stats)
 
 
-@dataclasses.dataclass(frozen=True)
-class DayNurses:
-    """What one day of the timeline counts: nurses assigned to each row of the needs and sent from each row of the
-    pools."""
-
-    assigned: IntArray
-    sent: IntArray
-
-
-def nurses_assigned(
-    pools: pd.DataFrame,
-    needs: pd.DataFrame,
-    arcs: pd.DataFrame,
-    *,
-    tiers: tuple[str, ...] = DEFAULT_TIERS,
-    crossing_penalty_minutes: float,
-    deadline: float | None = None,
-    all_pairs: AllPairs | None = None,
-    pricing_rounds: int = MAX_PRICING_ROUNDS,
-) -> DayNurses:
-    """Nurses assigned to each row of ``needs`` and sent from each row of ``pools`` in the plan of
-    :func:`solve_nursing` (the tiers in order, then the least cost; over every pair with ``all_pairs``, else on the
-    listed arcs), without its tables: what a day of the timeline counts. Zeros when the flow cannot be solved
-    (every need then shows as short). ``pricing_rounds`` caps the cost phase's pricing: the tiers' totals stay
-    exact (they need no pricing), the least cost is then not proven.
-
-    Parameters are those of :func:`solve_nursing`; ``need_id`` is unique in ``needs``.
-    """
-    instance = build_instance(pools, needs, arcs, tiers, crossing_penalty_minutes, all_pairs)
-    assigned = np.zeros(len(needs), np.int64)
-    try:
-        solution = solve_instance(instance, deadline, pricing_rounds)
-    except FlowError:
-        return DayNurses(assigned, np.zeros(instance.num_pools, np.int64))
-    assigned[positions(instance.needs["need_id"], pd.Index(needs["need_id"]))] = solution.nurses_per_need(
-        instance.num_needs
-    )
-    return DayNurses(assigned, solution.nurses_per_pool(instance.num_pools))
-
-
 # --------------------------------------------------------------------------- instance
 
 

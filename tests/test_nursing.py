@@ -13,25 +13,15 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nursing_frames import arcs_frame, every_pair, hand_arcs, nearest_arcs, needs_frame, pools_frame
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
 from models.flow import FlowError
-from models.nursing import nurses_assigned, solve_nursing
-from models.pricing import AllPairs, MatrixArcCosts
+from models.nursing import solve_nursing
+from models.nursing_days import nurses_assigned
 
 TIERS = ("transfer_1to1", "backfill", "self_care")
-
-
-def pools_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["pool_id", "district_id", "nurses"])
-
-
-def needs_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
-    """Rows (need_id, need, district_id, required); destination_id = the part after the colon."""
-    frame = pd.DataFrame(rows, columns=["need_id", "need", "district_id", "required"])
-    frame["destination_id"] = frame["need_id"].str.split(":").str[1]
-    return frame
 
 
 def row_values(table: pd.DataFrame, row: str, columns: list[str]) -> list[object]:
@@ -39,24 +29,8 @@ def row_values(table: pd.DataFrame, row: str, columns: list[str]) -> list[object
     return [table.at[row, column] for column in columns]
 
 
-def arcs_frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["pool_id", "need_id", "minutes"])
-
-
 def by_id(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.set_index(column)
-
-
-def hand_arcs() -> pd.DataFrame:
-    """P1 to the two 1:1 needs (30, 40 min) and to two of the three backfill needs (5, 9 min)."""
-    return arcs_frame(
-        [
-            ("P1", "transfer_1to1:H1", 30.0),
-            ("P1", "transfer_1to1:H2", 40.0),
-            ("P1", "backfill:C1", 5.0),
-            ("P1", "backfill:C2", 9.0),
-        ]
-    )
 
 
 def test_tier_order_decides_a_pool_shortage() -> None:
@@ -204,39 +178,6 @@ def test_unknown_tier_is_rejected() -> None:
         solve_nursing(pools_frame([("P1", "A", 1)]), needs, arcs_frame([]), crossing_penalty_minutes=0.0)
 
 
-def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
-    # The instance above: H1, H2 and C1 get one nurse each, C2 and C3 none; P1 sends all three. A need of
-    # nothing (Z) counts 0.
-    pools = pools_frame([("P1", "A", 3), ("P2", "B", 0)])
-    needs = needs_frame(
-        [
-            ("backfill:C3", "backfill", "A", 2),
-            ("transfer_1to1:H1", "transfer_1to1", "A", 1),
-            ("backfill:C1", "backfill", "A", 1),
-            ("self_care:Z", "self_care", "A", 0),
-            ("backfill:C2", "backfill", "A", 1),
-            ("transfer_1to1:H2", "transfer_1to1", "A", 1),
-        ]
-    )
-    arcs = hand_arcs()
-    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
-    assert day.assigned.tolist() == [0, 1, 1, 0, 0, 1]
-    assert day.sent.tolist() == [3, 0]
-
-
-def test_nurses_assigned_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    import models.nursing
-
-    def broken(*_args: object) -> None:
-        raise FlowError("SimpleMinCostFlow returned BAD_RESULT.")
-
-    monkeypatch.setattr(models.nursing, "solve_instance", broken)
-    needs = needs_frame([("backfill:C1", "backfill", "A", 2)])
-    arcs = arcs_frame([("P1", "backfill:C1", 5.0)])
-    day = nurses_assigned(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
-    assert day.assigned.tolist() == [0] and day.sent.tolist() == [0]
-
-
 # --------------------------------------------------------------------------- properties
 
 
@@ -361,22 +302,6 @@ def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) 
 # --------------------------------------------------------------------------- every pair allowed
 
 
-def every_pair(pools: pd.DataFrame, needs: pd.DataFrame, matrix: np.ndarray) -> AllPairs:
-    """Every pool -> destination pair of ``matrix`` (rows: pools, columns: the needs' destinations in order)."""
-    return AllPairs(MatrixArcCosts(matrix), pd.Index(pools["pool_id"]), pd.Index(pd.unique(needs["destination_id"])))
-
-
-def nearest_arcs(pools: pd.DataFrame, needs: pd.DataFrame, matrix: np.ndarray, k: int) -> pd.DataFrame:
-    """Each need's ``k`` nearest pools, as an arcs table."""
-    destinations = list(pd.unique(needs["destination_id"]))
-    rows = []
-    for need in needs.itertuples():
-        column = destinations.index(need.destination_id)
-        for row in np.argsort(matrix[:, column], kind="stable")[:k]:
-            rows.append((pools["pool_id"].iloc[row], need.need_id, float(matrix[row, column])))
-    return arcs_frame(rows)
-
-
 def test_nearest_pools_strand_nurses_that_every_pair_sends() -> None:
     # P1 is the nearest pool of both needs but has 1 nurse; P2 (far, other district) has 5. Needs 2 + 2.
     pools = pools_frame([("P1", "A", 1), ("P2", "B", 5)])
@@ -434,19 +359,3 @@ def test_every_pair_equals_the_all_arcs_milp(instance: tuple[pd.DataFrame, pd.Da
     assert result.phases[3].objective == pytest.approx(cost, rel=1e-6, abs=1e-6)
     assert result.phases[3].bound <= cost + 1e-6
     assert ((result.table("pools")["marginal_value"] > 0) == (result.table("needs")["unmet"].sum() > 0)).all()
-
-
-def test_nurses_assigned_over_every_pair_reaches_a_pool_the_listed_arcs_miss() -> None:
-    # One 1:1 need at H1 (district A); the listed arcs reach only P1, which has no nurse; P2 (20 minutes) has two.
-    # On the listed arcs nothing is assigned; every pair allowed (as the stage plans), P2 sends one.
-    pools = pools_frame([("P1", "A", 0), ("P2", "B", 2)])
-    needs = needs_frame([("transfer_1to1:H1", "transfer_1to1", "A", 1)])
-    arcs = arcs_frame([("P1", "transfer_1to1:H1", 5.0)])
-    listed = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0)
-    assert (listed.assigned.tolist(), listed.sent.tolist()) == ([0], [0, 0])
-    complete = every_pair(pools, needs, np.array([[5.0], [20.0]]))
-    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
-    assert (day.assigned.tolist(), day.sent.tolist()) == ([1], [0, 1])
-    # unpriced (the timeline's days): the tiers stay exact, the arc P2 -> H1 added to meet them
-    unpriced = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete, pricing_rounds=0)
-    assert (unpriced.assigned.tolist(), unpriced.sent.tolist()) == ([1], [0, 1])

@@ -9,7 +9,7 @@ snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.re
   (the stays of the observation stage); per **district** of origin and for the **city**, persons who need a
   place that day against those placed (the unmet cohorts are the shortfall);
 - ``nurses_1to1``, ``nurses_backfill``, ``nurses_self_care`` per **district**: nurses required that day against
-  those assigned by that day's nursing model (``models.nursing`` on the day's needs over every pool -> need pair,
+  those assigned by that day's nursing model (``models.nursing_days`` on the day's needs over every pool -> need pair,
   as the stage: its tiers exact, its minutes not proven least, :data:`NURSING_PRICING_ROUNDS`; pools at
   ``floor(nurses * nurse_work_days_per_week / 7)`` nurses a day, a nurse serving one need a day; 1:1 at sites
   from the disabled persons present); ``nurses`` per **pool**: nurses sent against nurses on duty;
@@ -26,14 +26,13 @@ snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.re
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from models.base import StageResult
-from models.nursing import nurses_assigned
+from models.nursing_days import nurses_by_day
 from planner.needs.needs import site_transfer_needs
 from planner.report.plan import NUMBER_DECIMALS, RUN_OUT_COLUMNS, TIMELINE_COLUMNS
 from planner.stages import nursing as nursing_stage
@@ -191,26 +190,17 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
         return pd.DataFrame()
     pools = nursing_stage.nurses_on_duty(context.dataset.pools, context.rules.nurse_work_days_per_week)
     needs = needs.reset_index(drop=True)
-    arcs = nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id"))
-    every_pair = nursing_stage.every_pool_pair(context, needs)  # any pool may serve any need, as in the stage
-    need_ids = pd.Index(pd.unique(needs["need_id"]))
-    arc_need = need_ids.get_indexer(pd.Index(arcs["need_id"]))
-    need_code = need_ids.get_indexer(pd.Index(needs["need_id"]))
-    assigned = np.zeros(len(needs), np.int64)
-    pool_parts = []
-    for day_key, rows in sorted(needs.groupby("day").indices.items()):
-        day = nurses_assigned(
-            pools,
-            needs.iloc[rows][nursing_stage.NEED_COLUMNS],
-            arcs[np.isin(arc_need, need_code[rows])],
-            crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
-            deadline=time.perf_counter() + NURSING_SECONDS_PER_DAY,
-            all_pairs=every_pair,
-            pricing_rounds=NURSING_PRICING_ROUNDS,
-        )
-        assigned[rows] = day.assigned
-        pool_parts.append(pools.assign(day=int(str(day_key)), sent=day.sent))
-    by_need = needs.assign(assigned=assigned)
+    counted = nurses_by_day(
+        pools,
+        needs[nursing_stage.NEED_COLUMNS],
+        nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id")),
+        day=needs["day"].to_numpy(np.int64),
+        crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+        seconds_per_day=NURSING_SECONDS_PER_DAY,
+        all_pairs=nursing_stage.every_pool_pair(context, needs),  # any pool may serve any need, as in the stage
+        pricing_rounds=NURSING_PRICING_ROUNDS,
+    )
+    by_need = needs.assign(assigned=counted.assigned)
     grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
     parts = [
         _rows(
@@ -222,17 +212,17 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
         )
         for need, rows in grouped.groupby("need")
     ]
-    pool_frame = pd.concat(pool_parts, ignore_index=True)
+    pool_count = len(pools)
     parts.append(
         _rows(
             "nurses",
             "pool",
             pd.DataFrame(
                 {
-                    "scope_id": pool_frame["pool_id"],
-                    "day": pool_frame["day"],
-                    "needed": pool_frame["sent"].astype(float),
-                    "planned": pool_frame["nurses"].astype(float),
+                    "scope_id": np.tile(pools["pool_id"].to_numpy(), len(counted.days)),
+                    "day": np.repeat(counted.days, pool_count),
+                    "needed": counted.sent_per_day.ravel().astype(float),
+                    "planned": np.tile(pools["nurses"].to_numpy(float), len(counted.days)),
                 }
             ),
         )
@@ -241,24 +231,22 @@ def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame
 
 
 def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.DataFrame:
-    """1:1 needs at sites per day from the disabled persons present (``site_transfer_needs`` each day)."""
+    """1:1 needs at sites per day from the disabled persons present (``site_transfer_needs`` by day)."""
     occupancy = observation.table("occupancy")
     occupancy = occupancy[occupancy["persons_disabled"] > 0]
     if occupancy.empty:
         return pd.DataFrame()
     street_district = context.dataset.streets.set_index("street_id")["district_id"]
     site_district = context.dataset.sites.set_index("site_id")["street_id"].map(street_district)
-    parts = []
-    for day_key, rows in occupancy.groupby("day"):
-        frame = pd.DataFrame(
-            {
-                "site_id": rows["site_id"],
-                "district_id": rows["site_id"].map(site_district),
-                "persons": rows["persons_disabled"],
-            }
-        )
-        parts.append(site_transfer_needs(frame, context.rules).assign(day=int(str(day_key))))
-    return pd.concat(parts, ignore_index=True)
+    frame = pd.DataFrame(
+        {
+            "day": occupancy["day"].astype(np.int64),
+            "site_id": occupancy["site_id"],
+            "district_id": occupancy["site_id"].map(site_district),
+            "persons": occupancy["persons_disabled"],
+        }
+    )
+    return site_transfer_needs(frame, context.rules, by=("day",))
 
 
 def ambulance_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
