@@ -247,37 +247,46 @@ class DailyModel:
         windows, self.window_of = np.unique(np.stack([cohorts.arrival, cohorts.end]), axis=1, return_inverse=True)
         self.window_of = self.window_of.ravel()
         self.windows = windows.shape[1]
-        slots = sites * self.windows
+        kept = np.unique(self.instance.arc_site[self.pair_arc] * self.windows + self.window_of[self.pair_cohort])
+        self.slot_position = np.full(sites * self.windows, -1, np.int64)
+        """Each slot's position among the slots some pair can fill (-1: none can; such a slot, and the day rows of
+        a site no pair reaches, would only ever hold 0 and are left out: the model is the same, its LP smaller)."""
+        self.slot_position[kept] = np.arange(len(kept))
+        slot_site, slot_window = np.divmod(kept, self.windows)
+        reachable = np.unique(slot_site)
+        site_row = np.full(sites, -1, np.int64)
+        site_row[reachable] = np.arange(len(reachable))
+        slots, day_rows = len(kept), len(reachable) * days
         self.arc_cost = arc_cost
-        self.capacity_row, self.link_row = count, count + sites * days
+        self.capacity_row, self.link_row = count, count + day_rows
         cap = self.instance.capacity.astype(float)
-        fixed = (cap * self.fixed_open)[:, None] * np.ones((1, days))
+        fixed = (cap * self.fixed_open)[reachable, None] * np.ones((1, days))
         lp = self.highs.HighsLp()
-        lp.num_col_, lp.num_row_ = free + count + slots, count + sites * days + slots
+        lp.num_col_, lp.num_row_ = free + count + slots, count + day_rows + slots
         lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
         lp.col_lower_ = np.zeros(free + count + slots)
         self.offset_terms = offset
         lp.offset_ = -float(sum(cost * persons for cost, persons in offset))
         lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
-        lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(sites * days, -np.inf), np.zeros(slots)])
+        lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(day_rows, -np.inf), np.zeros(slots)])
         lp.row_upper_ = np.concatenate([cohorts.persons.astype(float), fixed.ravel(), np.zeros(slots)])
         index: list[IntArray] = []
         value: list[FloatArray] = []
         lengths: list[int] = []
-        for site in self.free_sites:  # -cap_s * y_s in every day row of s
-            index.append(self.capacity_row + site * days + np.arange(days))
-            value.append(np.full(days, -cap[site]))
-            lengths.append(days)
+        for site in self.free_sites:  # -cap_s * y_s in every day row of s (a site no pair reaches has none)
+            entries = days if site_row[site] >= 0 else 0
+            index.append(self.capacity_row + site_row[site] * days + np.arange(entries))
+            value.append(np.full(entries, -cap[site]))
+            lengths.append(entries)
         index.append(np.arange(count))
         value.append(np.ones(count))
         lengths += [1] * count
-        for slot_site in range(sites):  # z_k: +1 in its days' capacity rows, -1 in its link row
-            for window in range(self.windows):
-                first, stop = windows[0, window], windows[1, window]
-                link = self.link_row + slot_site * self.windows + window
-                index.append(np.concatenate([self.capacity_row + slot_site * days + np.arange(first, stop), [link]]))
-                value.append(np.concatenate([np.ones(stop - first), [-1.0]]))
-                lengths.append(int(stop - first + 1))
+        first, stop = windows[0, slot_window], windows[1, slot_window]
+        for slot in range(slots):  # z_k: +1 in its days' capacity rows, -1 in its link row
+            row = self.capacity_row + site_row[slot_site[slot]] * days
+            index.append(np.concatenate([row + np.arange(first[slot], stop[slot]), [self.link_row + slot]]))
+            value.append(np.concatenate([np.ones(stop[slot] - first[slot]), [-1.0]]))
+            lengths.append(int(stop[slot] - first[slot] + 1))
         lp.a_matrix_.format_ = self.highs.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
         lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
@@ -287,6 +296,10 @@ class DailyModel:
         self.base_columns = free + count + slots
         self._add_held_rows(extra)
         self._add_street_rows()
+
+    def slot_of(self, cohort: IntArray, arc: IntArray) -> IntArray:
+        """The slot (its position among the model's slots and link rows) of each pair (cohort, arc)."""
+        return self.slot_position[self.instance.arc_site[arc] * self.windows + self.window_of[cohort]]
 
     def open_every_candidate(self) -> None:
         """Hold every free candidate open (the unmet phases: opening is charged only in phase (iii))."""
@@ -356,7 +369,7 @@ class DailyModel:
         cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
         index = np.empty(2 * len(pairs), np.int32)
         index[0::2] = cohort
-        index[1::2] = self.link_row + self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
+        index[1::2] = self.link_row + self.slot_of(cohort, arc)
         self.solver.addCols(
             len(pairs),
             self.arc_cost[arc],
@@ -432,10 +445,8 @@ class DailyModel:
         """Reduced cost of every (cohort, arc) pair at the last LP's duals: ``cost - pi_c - rho_k``."""
         dual = np.asarray(self.solver.getSolution().row_dual, dtype=float)
         cover = dual[: len(self.cohorts.group)]
-        link = dual[self.link_row : self.link_row + self.site_count * self.windows]
         cohort, arc = self.pair_cohort, self.pair_arc
-        slot = self.instance.arc_site[arc] * self.windows + self.window_of[cohort]
-        return self.arc_cost[arc] - cover[cohort] - link[slot]
+        return self.arc_cost[arc] - cover[cohort] - dual[self.link_row + self.slot_of(cohort, arc)]
 
     def first_mip(self, lower: FloatArray, upper: FloatArray) -> bool:
         """Whether the MIP with these bounds on the first columns has not run on the model as it stands (its rows,
@@ -517,7 +528,7 @@ class DailyModel:
         full[:free] = open_sites[self.free_sites]
         placed = full[self.base_columns :]
         cohort = self.pair_cohort[self.columns]
-        slot = self.instance.arc_site[self.pair_arc[self.columns]] * self.windows + self.window_of[cohort]
+        slot = self.slot_of(cohort, self.pair_arc[self.columns])
         full[free : free + count] = self.cohorts.persons - np.bincount(cohort, weights=placed, minlength=count)
         full[free + count : self.base_columns] = np.bincount(
             slot, weights=placed, minlength=self.base_columns - free - count
