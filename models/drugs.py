@@ -125,6 +125,7 @@ from models.flow import (
     MaxFlow,
     Network,
     dedupe_arcs,
+    flat_ranges,
     positions,
     suppliers_reaching_unmet,
 )
@@ -645,9 +646,7 @@ def largest_rate_within(needs: IntArray, capacity: int) -> Fraction:
     highest = np.minimum((capacity * needs) // total, needs)
     lengths = np.maximum(highest - lowest + 1, 0)
     denominators = np.repeat(needs, lengths)
-    starts = np.repeat(lowest, lengths)
-    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    numerators = starts + offsets
+    numerators = flat_ranges(lowest, lengths)
     order = np.argsort(numerators / denominators, kind="stable")
     numerators, denominators = numerators[order], denominators[order]
 

@@ -59,6 +59,15 @@ def positions(ids: pd.Series | pd.Index, universe: pd.Index) -> IntArray:
     return np.asarray(universe.get_indexer(pd.Index(ids)), dtype=np.int64)
 
 
+def flat_ranges(starts: npt.ArrayLike, counts: npt.ArrayLike) -> IntArray:
+    """``concatenate([arange(start, start + count) for start, count in zip(starts, counts)])``, vectorised (the
+    positions of runs given by their first position and length)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    before = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(np.asarray(starts, dtype=np.int64), counts) + (np.arange(total, dtype=np.int64) - before)
+
+
 def cost_units(minutes: npt.ArrayLike) -> IntArray:
     """Minutes as integer solver costs (:data:`COST_UNITS_PER_MINUTE` per minute, rounded).
 

@@ -65,6 +65,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from models.flow import flat_ranges
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -332,8 +334,7 @@ class CompleteArcs:
         if count.size == 0 or count.max() <= 1:
             return pair_supplier[count > 0], demand[order[first[count > 0]]]
         pair = np.repeat(np.arange(count.size), count)
-        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        return pair_supplier[pair], demand[order[first[pair] + offset]]
+        return pair_supplier[pair], demand[order[flat_ranges(first, count)]]
 
 
 # --------------------------------------------------------------------------- exact integer costs

@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status
+from models.flow import flat_ranges
 from models.geo import km
 from models.testing_median import ENUMERATION_LIMIT, METRES_PER_KM, best_subset
 from models.testing_routes import Routes, route_tubes
@@ -115,13 +116,6 @@ class PointsSummary:
 
 DISTANCE_CHUNK_PAIRS = 1_000_000
 """Walker x candidate pairs whose km are computed at once (:func:`walk_distances`; about 50 MB of temporaries)."""
-
-
-def flat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(start, start + count) for start, count in zip(starts, counts)])``, vectorised."""
-    total = int(counts.sum())
-    before = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(np.asarray(starts, np.int64), counts) + (np.arange(total, dtype=np.int64) - before)
 
 
 def walk_distances(

@@ -9,6 +9,7 @@ from models.flow import (
     Network,
     cost_units,
     dedupe_arcs,
+    flat_ranges,
     min_cost_flow,
     positions,
     suppliers_reaching_unmet,
@@ -18,6 +19,15 @@ from models.flow import (
 def test_positions_marks_unknown_ids() -> None:
     universe = pd.Index(["a", "b", "c"])
     assert positions(pd.Series(["c", "x", "a"]), universe).tolist() == [2, -1, 0]
+
+
+def test_flat_ranges_are_the_runs_end_to_end() -> None:
+    assert flat_ranges(np.array([5, 0, 2]), np.array([2, 0, 3])).tolist() == [5, 6, 2, 3, 4]
+    assert flat_ranges(np.zeros(0, np.int64), np.zeros(0, np.int64)).tolist() == []
+    rng = np.random.default_rng(5)
+    starts, counts = rng.integers(0, 100, 40), rng.integers(0, 6, 40)
+    expected = np.concatenate([np.arange(start, start + count) for start, count in zip(starts, counts, strict=True)])
+    assert flat_ranges(starts, counts).tolist() == expected.tolist()
 
 
 def test_cost_units_are_hundredths_of_a_minute() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from models.flow import FlowError, MaxFlow
+from models.flow import FlowError, MaxFlow, flat_ranges
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.location import Core
 
@@ -113,10 +113,7 @@ class _ResidualInside:
 
     def _into(self, nodes: IntArray) -> IntArray:
         """Positions of the arcs into ``nodes``."""
-        counts = self.start[nodes + 1] - self.start[nodes]
-        total = int(counts.sum())
-        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-        return np.repeat(self.start[nodes], counts) + offsets
+        return flat_ranges(self.start[nodes], self.start[nodes + 1] - self.start[nodes])
 
     def reaching(self, targets: IntArray) -> BoolArray:
         """Nodes with a path to one of ``targets`` over these arcs (a backward search, a frontier at a time)."""
