@@ -678,9 +678,7 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
     """
     order = np.lexsort((value, group))
     group, value, capacity = group[order], value[order], capacity[order]
-    before = np.cumsum(capacity) - capacity
-    starts = np.r_[True, group[1:] != group[:-1]]
-    before -= np.maximum.accumulate(np.where(starts, before, 0))
+    before = sums_before_within_groups(group, capacity)
     taken = np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64)
     terms = value * taken
     return float(terms.sum()) - 1e-12 * float(np.abs(terms).sum())
@@ -713,10 +711,17 @@ def _keep_best(suppliers: list[IntArray], demands: list[IntArray], reduced: list
 
 def ranks_within_groups(group: IntArray) -> IntArray:
     """Each entry's position within its run of equal values of ``group`` (sorted by group): 0, 1, ... per run."""
+    return sums_before_within_groups(group, np.ones(len(group), dtype=np.int64))
+
+
+def sums_before_within_groups(group: IntArray, amount: IntArray) -> IntArray:
+    """Each entry's sum of the non-negative ``amount`` of the entries before it in its run of equal values of
+    ``group`` (sorted by group): 0 for the first of a run."""
+    before = np.cumsum(amount) - amount
     if not len(group):
-        return np.zeros(0, dtype=np.int64)
+        return before
     starts = np.r_[True, group[1:] != group[:-1]]
-    return np.arange(len(group)) - np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
+    return before - np.maximum.accumulate(np.where(starts, before, 0))
 
 
 def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) -> IntArray:

@@ -63,6 +63,7 @@ from models.pricing import (
     price,
     ranks_by_cost_within_groups,
     residual_potentials,
+    sums_before_within_groups,
 )
 
 FEASIBILITY_NEIGHBOURS = 32
@@ -409,10 +410,8 @@ def bridging_pairs(
         return pair_supplier, pair_demand
     order = np.argsort(pair_supplier, kind="stable")  # nearest first within each supplier
     pair_supplier, pair_demand = pair_supplier[order], pair_demand[order]
-    taken = np.cumsum(inflow[pair_demand])
+    covered_before = sums_before_within_groups(pair_supplier, inflow[pair_demand])
     starts = np.r_[True, pair_supplier[1:] != pair_supplier[:-1]]
-    before_group = np.maximum.accumulate(np.where(starts, taken - inflow[pair_demand], 0))
-    covered_before = taken - inflow[pair_demand] - before_group
     needed = starts | (covered_before < leftover[pair_supplier])
     return pair_supplier[needed], pair_demand[needed]
 

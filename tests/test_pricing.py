@@ -31,6 +31,7 @@ from models.pricing import (
     residual_arcs,
     residual_potentials,
     shortest_distances,
+    sums_before_within_groups,
 )
 
 MATRIX = np.array([[1.0, 5.0, 9.0], [4.0, 2.0, 8.0]])
@@ -320,6 +321,13 @@ def test_the_most_negative_entries_per_group_enter_at_most_k_each() -> None:
     assert most_negative_per_group(group, reduced, reduced < 0, 1).tolist() == [1, 2, 5]
     assert most_negative_per_group(group, reduced, reduced < -10, 1).tolist() == []
     assert ranks_within_groups(np.array([4, 4, 4, 7, 9, 9], np.int64)).tolist() == [0, 1, 2, 0, 0, 1]
+    assert ranks_within_groups(np.zeros(0, np.int64)).tolist() == []
+
+
+def test_sums_before_within_groups_restart_at_each_run() -> None:
+    group = np.array([4, 4, 4, 7, 9, 9], np.int64)
+    amount = np.array([3, 0, 5, 2, 1, 6], np.int64)
+    assert sums_before_within_groups(group, amount).tolist() == [0, 3, 3, 0, 0, 1]
 
 
 def test_ranks_by_cost_count_from_each_groups_cheapest_entry() -> None:
