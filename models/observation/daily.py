@@ -240,7 +240,8 @@ class DailyModel:
 
         A **slot** ``k = (s, a, e)`` is a site with a stay window: ``z_k = sum of x_cs`` of the cohorts present on
         days ``a .. e - 1`` (link rows ``sum x - z_k = 0``), and (2) reads ``sum_{k of s present on t} z_k <= cap_s
-        y_s``: the same model, with two entries per ``x`` column instead of one per day of the stay.
+        y_s``: the same model, with two entries per ``x`` column instead of one per day of the stay. Slots no pair
+        can fill, and the day rows of sites no pair reaches, would only ever hold 0: they are left out.
         """
         cohorts, count = self.cohorts, len(self.cohorts.group)
         free, sites, days = len(self.free_sites), self.site_count, self.days
