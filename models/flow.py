@@ -68,6 +68,14 @@ def flat_ranges(starts: npt.ArrayLike, counts: npt.ArrayLike) -> IntArray:
     return np.repeat(np.asarray(starts, dtype=np.int64), counts) + (np.arange(total, dtype=np.int64) - before)
 
 
+def members(keys: IntArray, count: int) -> list[IntArray]:
+    """Positions of each key ``0..count-1`` in ``keys``, each in input order."""
+    if count == 0:
+        return []
+    order = np.argsort(keys, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(keys, minlength=count))[:-1])
+
+
 def cost_units(minutes: npt.ArrayLike) -> IntArray:
     """Minutes as integer solver costs (:data:`COST_UNITS_PER_MINUTE` per minute, rounded).
 

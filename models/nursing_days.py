@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from models.flow import FloatArray, FlowError, IntArray, positions
+from models.flow import FloatArray, FlowError, IntArray, members, positions
 from models.nursing import DEFAULT_TIERS, NursingInstance, build_instance, solve_instance
 from models.pricing import AllPairs
 from models.transport import MAX_PRICING_ROUNDS
@@ -87,10 +87,7 @@ def nurses_by_day(
     assigned = np.zeros(len(needs), np.int64)
     sent = np.zeros((len(days), instance.num_pools), np.int64)
     cost = np.zeros(len(days))
-    order = np.argsort(day_index, kind="stable")
-    starts = np.searchsorted(day_index[order], np.arange(len(days) + 1))
-    for k in range(len(days)):
-        rows = order[starts[k] : starts[k + 1]]
+    for k, rows in enumerate(members(day_index.astype(np.int64), len(days))):
         rows = rows[required[rows] > 0]
         if not len(rows):
             continue

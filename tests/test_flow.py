@@ -10,6 +10,7 @@ from models.flow import (
     cost_units,
     dedupe_arcs,
     flat_ranges,
+    members,
     min_cost_flow,
     positions,
     suppliers_reaching_unmet,
@@ -28,6 +29,13 @@ def test_flat_ranges_are_the_runs_end_to_end() -> None:
     starts, counts = rng.integers(0, 100, 40), rng.integers(0, 6, 40)
     expected = np.concatenate([np.arange(start, start + count) for start, count in zip(starts, counts, strict=True)])
     assert flat_ranges(starts, counts).tolist() == expected.tolist()
+
+
+def test_members_are_each_keys_positions_in_input_order() -> None:
+    found = members(np.array([2, 0, 2, 1, 0, 2], np.int64), 4)
+    assert [positions.tolist() for positions in found] == [[1, 4], [3], [0, 2, 5], []]
+    assert members(np.zeros(0, np.int64), 0) == []
+    assert [positions.tolist() for positions in members(np.zeros(0, np.int64), 2)] == [[], []]
 
 
 def test_cost_units_are_hundredths_of_a_minute() -> None:

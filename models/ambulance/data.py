@@ -97,13 +97,6 @@ class DistrictModelData:
             object.__setattr__(self, name, Columns.of(getattr(self, name)))
 
 
-def positions_by_group(keys: np.ndarray, groups: int) -> list[np.ndarray]:
-    """Row positions of ``keys`` for each group ``0..groups-1`` (vectorised split)."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(groups + 1))
-    return [order[bounds[g] : bounds[g + 1]] for g in range(groups)]
-
-
 # --------------------------------------------------------------------------------------------------------------------
 # Input preparation (vectorised over every district at once)
 # --------------------------------------------------------------------------------------------------------------------

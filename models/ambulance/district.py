@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.ambulance.data import Columns, DistrictModelData, positions_by_group
+from models.ambulance.data import Columns, DistrictModelData
 from models.ambulance.greedy import greedy_plan, objective_values, phase_bounds
 from models.base import SolveOptions, Status, cp_sat_solver, cp_sat_status
+from models.flow import members
 
 MIN_PHASE_SECONDS = 0.05
 """Shortest CP-SAT call worth making (below it presolve alone does not finish on a district)."""
@@ -64,7 +65,7 @@ def add_one_covering_station(model: Any, handshake: pd.Series, covered: pd.Serie
 
     handshake_vars = handshake.to_numpy()
     covered_vars = covered.to_numpy()
-    for home_pos, arc_pos in enumerate(positions_by_group(arcs["home_pos"], len(covered_vars))):
+    for home_pos, arc_pos in enumerate(members(arcs["home_pos"], len(covered_vars))):
         model.add(cp_model.LinearExpr.sum(list(handshake_vars[arc_pos])) == covered_vars[home_pos])
 
 
@@ -77,7 +78,7 @@ def add_station_workload(
     handshake_vars = handshake.to_numpy()
     after_vars = ambulances_after.to_numpy()
     loads = arcs["load"]
-    for station_pos, arc_pos in enumerate(positions_by_group(arcs["station_pos"], len(after_vars))):
+    for station_pos, arc_pos in enumerate(members(arcs["station_pos"], len(after_vars))):
         if len(arc_pos):
             workload = cp_model.LinearExpr.weighted_sum(list(handshake_vars[arc_pos]), loads[arc_pos].tolist())
             model.add(workload <= capacity_per_ambulance * after_vars[station_pos])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.ambulance.data import DistrictModelData, positions_by_group
+from models.ambulance.data import DistrictModelData
+from models.flow import members
 
 
 def greedy_fleet(data: DistrictModelData) -> np.ndarray:
@@ -46,7 +47,7 @@ def greedy_plan(data: DistrictModelData) -> dict[str, np.ndarray]:
     handshake = np.zeros(len(arcs), dtype=np.int64)
     covered = np.zeros(len(homes), dtype=np.int64)
     loads, arc_station = arcs["load"], arcs["station_pos"]
-    arcs_of_home = positions_by_group(arcs["home_pos"], len(homes))  # each sorted by trip
+    arcs_of_home = members(arcs["home_pos"], len(homes))  # each sorted by trip
     for home_pos in np.argsort(-homes["transfers_milli"], kind="stable"):
         candidates = arcs_of_home[home_pos]
         fits = candidates[loads[candidates] <= free[arc_station[candidates]]]

@@ -83,7 +83,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.base import highs_solver
-from models.observation.instance import Instance, IntArray, members
+from models.flow import members
+from models.observation.instance import Instance, IntArray
 from models.observation.location import highs_module
 
 START_ARCS = 4

@@ -18,8 +18,9 @@ import time
 
 import numpy as np
 
+from models.flow import members
 from models.observation.daily import DailyModel, FloatArray, with_street_minimums
-from models.observation.instance import IntArray, members
+from models.observation.instance import IntArray
 
 
 def close_candidates(model: DailyModel, values: FloatArray, deadline: float) -> FloatArray:

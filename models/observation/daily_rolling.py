@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from models.flow import min_cost_flow
+from models.flow import members, min_cost_flow
 from models.observation.daily import Cohorts
-from models.observation.instance import BoolArray, Instance, IntArray, members
+from models.observation.instance import BoolArray, Instance, IntArray
 
 FloatArray = npt.NDArray[np.float64]
 

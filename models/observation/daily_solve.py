@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from models.flow import members
 from models.observation.daily import (
     CUT_ROUNDS,
     ENTERING_PER_COHORT,
@@ -49,7 +50,6 @@ from models.observation.daily import (
     street_minimums_reachable,
 )
 from models.observation.daily_local import close_candidates
-from models.observation.instance import members
 from models.pricing import most_negative_per_group
 
 PRIMAL_ENTERING_MAX = 500

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.base import SolveOptions
+from models.flow import members
 
 STAGE = "observation"
 TABLES_SHARE = 0.05
@@ -193,14 +194,6 @@ def prepare(
     site_frame["choice_street"] = candidate & choice_street
     site_frame["free_candidate"] = candidate & ~site_frame["must_open"] & (has_arc | choice_street)
     return Instance(group_frame, site_frame, allowed, streets, int(persons_per_room))
-
-
-def members(keys: IntArray, count: int) -> list[IntArray]:
-    """Positions of each key ``0..count-1`` in ``keys``."""
-    if count == 0:
-        return []
-    order = np.argsort(keys, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(keys, minlength=count))[:-1])
 
 
 def positions_by_key(keys: npt.NDArray[Any]) -> list[tuple[Any, IntArray]]:

@@ -13,7 +13,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from models.observation.instance import DISABLED, OTHER, BoolArray, Instance, IntArray, members
+from models.flow import members
+from models.observation.instance import DISABLED, OTHER, BoolArray, Instance, IntArray
 
 
 def _residual_reach(instance: Instance, assign: IntArray, sources: BoolArray) -> BoolArray:
