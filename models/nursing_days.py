@@ -129,28 +129,3 @@ def day_instance(instance: NursingInstance, need: IntArray, required: IntArray) 
         arc_crosses=instance.arc_crosses[kept],
         complete=complete,
     )
-
-
-def nurses_assigned(
-    pools: pd.DataFrame,
-    needs: pd.DataFrame,
-    arcs: pd.DataFrame,
-    *,
-    tiers: tuple[str, ...] = DEFAULT_TIERS,
-    crossing_penalty_minutes: float,
-    seconds: float | None = None,
-    all_pairs: AllPairs | None = None,
-    pricing_rounds: int = MAX_PRICING_ROUNDS,
-) -> DayNurses:
-    """One day: :func:`nurses_by_day` with every row of ``needs`` on day 0."""
-    return nurses_by_day(
-        pools,
-        needs,
-        arcs,
-        day=np.zeros(len(needs), np.int64),
-        tiers=tiers,
-        crossing_penalty_minutes=crossing_penalty_minutes,
-        seconds_per_day=seconds,
-        all_pairs=all_pairs,
-        pricing_rounds=pricing_rounds,
-    )

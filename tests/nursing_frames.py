@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from models.nursing_days import DayNurses, nurses_by_day
 from models.pricing import AllPairs, MatrixArcCosts
 
 
@@ -49,3 +52,8 @@ def nearest_arcs(pools: pd.DataFrame, needs: pd.DataFrame, matrix: np.ndarray, k
         for row in np.argsort(matrix[:, column], kind="stable")[:k]:
             rows.append((pools["pool_id"].iloc[row], need.need_id, float(matrix[row, column])))
     return arcs_frame(rows)
+
+
+def one_day(pools: pd.DataFrame, needs: pd.DataFrame, arcs: pd.DataFrame, **options: Any) -> DayNurses:
+    """:func:`models.nursing_days.nurses_by_day` with every row of ``needs`` on day 0."""
+    return nurses_by_day(pools, needs, arcs, day=np.zeros(len(needs), np.int64), **options)

@@ -13,13 +13,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nursing_frames import arcs_frame, every_pair, hand_arcs, nearest_arcs, needs_frame, pools_frame
+from nursing_frames import arcs_frame, every_pair, hand_arcs, nearest_arcs, needs_frame, one_day, pools_frame
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
 from models.flow import FlowError
 from models.nursing import solve_nursing
-from models.nursing_days import nurses_assigned
 
 TIERS = ("transfer_1to1", "backfill", "self_care")
 
@@ -259,7 +258,7 @@ def test_matches_lexicographic_milp(instance: tuple[pd.DataFrame, pd.DataFrame, 
     assert [round(phase.objective) for phase in result.phases[:3]] == totals
     assert result.phases[3].objective == pytest.approx(cost, abs=1e-6)
     # The counts without the tables are the tables' counts.
-    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=float(penalty))
+    day = one_day(pools, needs, arcs, crossing_penalty_minutes=float(penalty))
     assert day.assigned.tolist() == needs_out.loc[needs["need_id"], "assigned"].tolist()
     assert day.sent.tolist() == pools_out.loc[pools["pool_id"], "used"].tolist()
     # 1:1 honoured wherever the nurses suffice for it.

@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nursing_frames import arcs_frame, every_pair, hand_arcs, needs_frame, pools_frame
+from nursing_frames import arcs_frame, every_pair, hand_arcs, needs_frame, one_day, pools_frame
 
 import models.nursing_days
 from models.flow import FlowError
 from models.nursing import solve_nursing
-from models.nursing_days import nurses_assigned, nurses_by_day
+from models.nursing_days import nurses_by_day
 
 TIERS = ("transfer_1to1", "backfill", "self_care")
 
 
-def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
+def test_one_day_counts_the_hand_plan_per_row() -> None:
     # test_nursing's first instance: H1, H2 and C1 get one nurse each, C2 and C3 none; P1 sends all three. A need
     # of nothing (Z) counts 0.
     pools = pools_frame([("P1", "A", 3), ("P2", "B", 0)])
@@ -36,35 +36,35 @@ def test_nurses_assigned_counts_the_hand_plan_per_row() -> None:
         ]
     )
     arcs = hand_arcs()
-    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=60.0)
+    day = one_day(pools, needs, arcs, crossing_penalty_minutes=60.0)
     assert day.assigned.tolist() == [0, 1, 1, 0, 0, 1]
     assert day.sent.tolist() == [3, 0]
 
 
-def test_nurses_assigned_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_day_is_zero_when_the_flow_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object) -> None:
         raise FlowError("SimpleMinCostFlow returned BAD_RESULT.")
 
     monkeypatch.setattr(models.nursing_days, "solve_instance", broken)
     needs = needs_frame([("backfill:C1", "backfill", "A", 2)])
     arcs = arcs_frame([("P1", "backfill:C1", 5.0)])
-    day = nurses_assigned(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
+    day = one_day(pools_frame([("P1", "A", 1)]), needs, arcs, crossing_penalty_minutes=0.0)
     assert day.assigned.tolist() == [0] and day.sent.tolist() == [0]
 
 
-def test_nurses_assigned_over_every_pair_reaches_a_pool_the_listed_arcs_miss() -> None:
+def test_one_day_over_every_pair_reaches_a_pool_the_listed_arcs_miss() -> None:
     # One 1:1 need at H1 (district A); the listed arcs reach only P1, which has no nurse; P2 (20 minutes) has two.
     # On the listed arcs nothing is assigned; every pair allowed (as the stage plans), P2 sends one.
     pools = pools_frame([("P1", "A", 0), ("P2", "B", 2)])
     needs = needs_frame([("transfer_1to1:H1", "transfer_1to1", "A", 1)])
     arcs = arcs_frame([("P1", "transfer_1to1:H1", 5.0)])
-    listed = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0)
+    listed = one_day(pools, needs, arcs, crossing_penalty_minutes=0.0)
     assert (listed.assigned.tolist(), listed.sent.tolist()) == ([0], [0, 0])
     complete = every_pair(pools, needs, np.array([[5.0], [20.0]]))
-    day = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
+    day = one_day(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete)
     assert (day.assigned.tolist(), day.sent.tolist()) == ([1], [0, 1])
     # unpriced (the timeline's days): the tiers stay exact, the arc P2 -> H1 added to meet them
-    unpriced = nurses_assigned(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete, pricing_rounds=0)
+    unpriced = one_day(pools, needs, arcs, crossing_penalty_minutes=0.0, all_pairs=complete, pricing_rounds=0)
     assert (unpriced.assigned.tolist(), unpriced.sent.tolist()) == ([1], [0, 1])
 
 
