@@ -239,6 +239,11 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
     )
 
 
+def lists_every_pair(problem: TransportProblem, arcs: ArcSet) -> bool:
+    """Whether ``arcs`` holds every supplier -> demand pair of ``problem`` (nothing left out to add or price)."""
+    return len(arcs) == problem.num_suppliers * problem.num_demands
+
+
 def starts_from_every_pair(num_suppliers: int, num_demands: int) -> bool:
     """Whether a problem this size starts from every pair (at most :data:`EVERY_PAIR_MAX`), not from its seed."""
     return num_suppliers * num_demands <= EVERY_PAIR_MAX
@@ -307,7 +312,7 @@ def price_rounds(
         objective = float(np.dot(flow.astype(np.float64), arcs.minutes))
         if problem.pricing_rounds <= 0:  # neither priced nor bounded: a plan meeting the totals
             return RoundsOutcome(flow, objective, -math.inf, False)
-        every_pair = complete is None or len(arcs) == problem.num_suppliers * problem.num_demands
+        every_pair = complete is None or lists_every_pair(problem, arcs)
         started = time.perf_counter()
         # the same flow is optimal with looser assignment capacities (no feasible flow reaches inflow_d + 1), whose
         # residual network is a superset: its potentials certify both, and leave every flow-carrying arc tight
@@ -428,9 +433,9 @@ def make_feasible(problem: TransportProblem, arcs: ArcSet, complete: CompleteArc
     Returns the rounds and the arcs added. With every pair listed there is nothing to add and no maximum flow to
     run: totals every pair cannot meet then make the min-cost flow fail (:class:`FlowError`), as here.
     """
-    suppliers, demands = problem.num_suppliers, problem.num_demands
-    if len(arcs) == suppliers * demands:
+    if lists_every_pair(problem, arcs):
         return 0, 0
+    suppliers, demands = problem.num_suppliers, problem.num_demands
     class_base = suppliers + demands
     source, sink = class_base + int(problem.class_demand.size), class_base + int(problem.class_demand.size) + 1
     uncapacitated = int(problem.supply.sum()) + 1
