@@ -206,12 +206,14 @@ def testing_problems(plan: Plan) -> list[str]:
 
 
 def checklist_problems(plan: Plan) -> list[str]:
-    """The checklist: within each rule, ``met`` reads one sense (``planned >= required`` or ``<=``) on every row;
-    the ambulances' covered homes are within the transfer limit."""
+    """The checklist: within each rule, ``met`` reads one sense (``planned >= required`` or ``<=``, false where
+    either is null) on every row; the ambulances' covered homes are within the transfer limit."""
     problems = []
     senses: dict[str, set[str]] = defaultdict(lambda: {"at_least", "at_most"})
     for row in plan["compliance"]:
-        holds = {"at_least": row["planned"] >= row["required"], "at_most": row["planned"] <= row["required"]}
+        planned, required = row["planned"], row["required"]  # null: nothing planned (a home no ambulance covers)
+        reads = planned is not None and required is not None
+        holds = {"at_least": reads and planned >= required, "at_most": reads and planned <= required}
         senses[row["rule_id"]] &= {sense for sense, value in holds.items() if value == row["met"]}
     problems += [f"rule {rule}: met reads no one sense on its rows" for rule, left in senses.items() if not left]
     limit = plan["rules"]["transfer_minutes_max"]

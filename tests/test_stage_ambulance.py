@@ -72,3 +72,23 @@ def test_homes_not_covered_are_explained(reason: str, en: str) -> None:
     assert rows[0]["en"] == en
     if reason == "station_workload":
         assert rows[0]["zh"] == "松柏养老院未覆盖：可达的急救站（1号站）运力已满"
+
+
+def test_a_home_no_ambulance_covers_plans_no_trip_within_the_limit() -> None:
+    # H1's nearest station is 40 min away but at full workload, H2's beyond the limit, H3 is covered in 30 min:
+    # only H3's row plans a trip; the others read "no transfer in time" (infinite), so met is planned <= required
+    handshakes = pd.DataFrame(
+        {
+            "home_id": ["H1", "H2", "H3"],
+            "station_id": ["A1", "A1", "A2"],
+            "trip_minutes": [40.0, 130.0, 30.0],
+            "covered": [False, False, True],
+            "reason": ["station_workload", "no_station_in_reach", ""],
+        }
+    )
+    result = StageResult("ambulance", Status.OPTIMAL, 0, 0, 0, 0, {"handshakes": handshakes})
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot"))
+    (rows,) = ambulance.compliance(result, context)
+    assert rows["planned"].tolist() == [float("inf"), float("inf"), 30.0]
+    assert rows["met"].tolist() == [False, False, True]
+    assert (rows["met"] == (rows["planned"] <= rows["required"])).all()
