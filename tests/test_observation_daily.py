@@ -257,3 +257,22 @@ def test_the_penalties_the_limits_allow_cancel_exactly_at_any_magnitude() -> Non
     assert penalties_beyond(unmet_cost, unmet, ()) == pytest.approx(float(np.dot(unmet_cost, unmet)), rel=1e-15)
     assert penalties_beyond(unmet_cost, unmet, ((1.5, 2),)) == pytest.approx(np.dot(unmet_cost, unmet) - 3.0, rel=1e-15)
     assert float(np.dot(unmet_cost, unmet)) - (disabled * 1 + other * 14) != 0.0  # what the plain sums give
+
+
+def test_a_wave_far_beyond_the_rooms_is_proven_on_costs_the_penalties_would_drown() -> None:
+    """A million disabled and a million other persons arrive on day 0; 8 places in all (open X0 of 5, candidate X1
+    of 3 at 1,000). By hand: 8 disabled placed, X1 opened, A's 5 at X0 (10.1 min) and B's 3 disabled of day 2 at X1
+    (3.3 min): 1,000 + 50.5 + 9.9 = 1,060.4. The weighted model's penalty offset (about 2e15) leaves its LP value
+    no precision for the cost, so the phases run in turn and prove it (that LP's value alone proved nothing)."""
+    big = 10**6
+    cohorts = _cohorts(
+        [("A", "disabled", 0, 3, big), ("B", "other", 0, 3, big), ("A", "other", 1, 2, 7), ("B", "disabled", 2, 1, 3)]
+    )
+    arcs = pd.DataFrame(
+        {"home_id": ["A", "B", "A", "B"], "site_id": ["X0", "X0", "X1", "X1"], "minutes": [10.1, 20.3, 7.7, 3.3]}
+    )
+    result = _solve(cohorts, site_table([5, 3], ["open", "candidate"], [0.0, 1000.0]), arcs, 4)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(1060.4, rel=1e-12)
+    assert result.bound <= result.objective + 1e-6 * result.objective
+    assert result.table("cohort_unmet")["persons"].sum() == 2 * big + 2

@@ -36,11 +36,12 @@ bounds on unmet persons (one maximum flow per day) are met by a plan, (i)-(ii) n
 charges each unmet person a penalty ``P`` above any one person's minutes and site (``P * (sum_c n_c + 1)`` for the
 disabled), takes only plans within those bounds, and subtracts the bounds' penalties from its objective, so its
 objective is (iii)'s and its LP value a bound on (iii) over the plans at the unmet optimum. When its LP leaves more
-unmet than the bounds, or no plan meets them, the phases run in turn as above. Models of more than
-``daily_stage.AT_THE_BOUNDS_MAX_PAIRS`` pairs (the province), whose LP does not finish in the limit, get plans that
-do not wait for it: phase (i) alone in the disabled cohorts' own model, then the others by rolling placement
-(``models.observation.daily_rolling``) as the unmet phase's incumbent, and candidates closed where their persons
-fit elsewhere (``models.observation.daily_local``).
+unmet than the bounds, or no plan meets them, or the penalties' offset is too large for the LP value to resolve the
+cost (``daily_stage.OFFSET_PRECISION``: a wave far beyond the rooms), the phases run in turn as above. Models of
+more than ``daily_stage.AT_THE_BOUNDS_MAX_PAIRS`` pairs (the province), whose LP does not finish in the limit,
+get plans that do not wait for it: phase (i) alone in the disabled cohorts' own model, then the others by rolling
+placement (``models.observation.daily_rolling``) as the unmet phase's incumbent, and candidates closed where their
+persons fit elsewhere (``models.observation.daily_local``).
 
 Method
 ------

@@ -138,7 +138,7 @@ def solve_phase(
                 model, values, best, lp.bound, lp.reduced, min(deadline, time.perf_counter() + mip_seconds)
             )
     plan = outcome(model, values)
-    plan.bound = max(target if lp.priced else -math.inf, known_bound)
+    plan.bound = max(_lp_bound(target, plan.objective) if lp.priced else -math.inf, known_bound)
     plan.proven = _meets(plan.objective, plan.bound) and model.holds(plan.unmet)
     plan.stats = {
         "pricing_rounds": rounds,
@@ -149,6 +149,13 @@ def solve_phase(
         "linking_rows": int(model.linked.sum()),
     }
     return plan
+
+
+def _lp_bound(target: float, objective: float) -> float:
+    """The LP's bound ``target`` on a plan of cost ``objective``, or -inf when it lies above that plan beyond the
+    tolerance: a bound cannot, so the LP's value has lost the precision the proof needs (the weighted model's
+    penalties, ``models.observation.daily_stage``) and proves nothing."""
+    return target if target <= objective + RELATIVE_TOLERANCE * max(1.0, abs(objective)) else -math.inf
 
 
 def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
