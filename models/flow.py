@@ -213,15 +213,18 @@ def min_cost_flow(
     capacities: npt.ArrayLike,
     unit_costs: npt.ArrayLike,
     supplies: npt.ArrayLike,
+    *,
+    turned: bool = False,
 ) -> MinCostFlowSolution:
     """Solve a balanced min-cost flow exactly.
 
-    OR-Tools solves the network turned around: every arc reversed and every supply negated. A flow is feasible
-    for one exactly when it is for the other, arc by arc, at the same cost, so the optimum is the same problem's.
-    The stages' networks send the supply of many suppliers into a few class and spare nodes; OR-Tools' cost-scaling
-    push-relabel solves them about 12 % faster from the few nodes' side (the province's 18 transport networks 2.50
-    -> 2.20 s; the national drug classes' first solves 5.2 -> 3.3 s and 8.8 -> 6.6 s). Among several optimal
-    flows it may return another one than the network as given would.
+    With ``turned`` OR-Tools solves the network turned around: every arc reversed and every supply negated. A flow
+    is feasible for one exactly when it is for the other, arc by arc, at the same cost: the same problem, which
+    OR-Tools' cost-scaling push-relabel solves faster or slower depending on the network (measured, minimum of 2-3
+    runs): the transport stages' networks, many suppliers into a few class and spare nodes, faster (the province's
+    18 nursing and drug networks 2.50 -> 2.20 s; the national drug classes' first solves 5.2 -> 3.3 s and 8.8 ->
+    6.6 s); the testing routes slower (province 70 -> 91 ms, national 2.95 -> 3.56 s), as are the daily
+    observation's window flows (0.82 -> 1.12 s). Among several optimal flows it may return another one.
 
     Parameters
     ----------
@@ -242,10 +245,12 @@ def min_cost_flow(
     if int(supply_array.sum()) != 0:
         raise FlowError(f"Unbalanced supplies (sum {int(supply_array.sum())}).")
     solver = mcf.SimpleMinCostFlow()
-    arcs = solver.add_arcs_with_capacity_and_unit_cost(  # turned around: see the docstring
-        as_nodes(heads), as_nodes(tails), as_int64(capacities), as_int64(unit_costs)
+    if turned:
+        tails, heads, supply_array = heads, tails, -supply_array
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        as_nodes(tails), as_nodes(heads), as_int64(capacities), as_int64(unit_costs)
     )
-    solver.set_nodes_supplies(as_nodes(np.arange(supply_array.size)), -supply_array)
+    solver.set_nodes_supplies(as_nodes(np.arange(supply_array.size)), supply_array)
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise FlowError(f"SimpleMinCostFlow returned {status}.")
