@@ -121,6 +121,21 @@ def test_an_id_shared_by_two_places_names_both(
     assert errors[0].message.startswith(f"{column} '{value}' is also the {other_column} of {other} row ")
 
 
+@pytest.mark.parametrize(("table", "column"), [("care_homes", "home_id"), ("sites", "site_id")])
+def test_an_id_with_the_inbound_prefix_is_refused(
+    table: str, column: str, tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables
+) -> None:
+    # epiplan names a street's inbound arrivals "inbound:<street>": a home so named was taken for them and its
+    # missing street point crashed the solve
+    set_cell(tiny_tables, table, 0, column, "inbound:X1")
+    errors, _ = problems_of(write_tables(tmp_path / "reserved", tiny_tables))
+    assert [(p.file, p.row, p.column) for p in errors] == [(f"{table}.csv", 2, column)]
+    assert errors[0].message == (
+        f"{column} 'inbound:X1' starts with 'inbound:', which epiplan keeps for the inbound arrivals of a street: "
+        "give the place another id"
+    )
+
+
 def test_every_located_table_shares_the_namespace() -> None:
     assert {name for name, spec in TABLES.items() if "lat" in {c.name for c in spec.columns}} - {"streets"} == set(
         LOCATED_TABLES

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from planner.dataset.problems import Problem, report_bad_rows
-from planner.dataset.schema import TableSpec
+from planner.dataset.schema import INBOUND_PREFIX, TableSpec
 from planner.dataset.travel import haversine_km
 
 FAR_KM = 30.0
@@ -108,6 +108,31 @@ def check_shared_ids(tables: dict[str, ConvertedTable], problems: list[Problem])
             report_bad_rows(problems, table.file, column, shared, table.rows, _shared_id(column, values, clash))
         here = here.assign(file=table.file, column=column)
         first = here if first is None else pd.concat([first, here[~here["id"].isin(first["id"])]], ignore_index=True)
+
+
+def check_reserved_ids(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
+    """A place id starting with :data:`~planner.dataset.schema.INBOUND_PREFIX` is an error: epiplan names a street's
+    inbound arrivals so, and would take the place for them."""
+    for name in LOCATED_TABLES:
+        table = tables.get(name)
+        column = table.spec.id_column if table is not None else None
+        if table is None or column is None or column not in table.present:
+            continue
+        values = table.values[column]
+        prefixed = pd.Series(values, dtype=object).astype(str).str.startswith(INBOUND_PREFIX).to_numpy(dtype=bool)
+        report_bad_rows(
+            problems, table.file, column, table.valid[column] & prefixed, table.rows, _reserved_id(column, values)
+        )
+
+
+def _reserved_id(column: str, values: np.ndarray) -> Callable[[int], str]:
+    def describe(i: int) -> str:
+        return (
+            f"{column} '{values[i]}' starts with '{INBOUND_PREFIX}', which epiplan keeps for the inbound arrivals "
+            "of a street: give the place another id"
+        )
+
+    return describe
 
 
 # --------------------------------------------------------------------------- totals
@@ -250,6 +275,7 @@ __all__ = [
     "LOCATED_TABLES",
     "ConvertedTable",
     "check_far_places",
+    "check_reserved_ids",
     "check_shared_ids",
     "check_totals",
     "check_travel_pairs",

@@ -132,6 +132,9 @@ PACKS_MAX = 10_000_000
 DRUG_COLUMN_LIMITS: dict[str, float] = {"on_hand_": PACKS_MAX, "daily_use_": 40_000, "stock_": 100_000_000}
 """Per drug prefix: packs on hand; packs used per day (x 365 days of hospital stock stays below 2**24 packs);
 packs in stock at one depot."""
+INBOUND_PREFIX = "inbound:"
+"""Observation origins of a street's inbound arrivals are ``inbound:<street_id>``: no place id may start with it
+(``planner.dataset.crosscheck.check_reserved_ids``), so an origin is a care home's id or an inbound street's."""
 FORECAST_DAY_MAX = 365
 """Last day (0-based) a forecast row may name: the longest horizon of a scenario; the scenario's own horizon
 is checked against it by ``Scenario.validate_against``."""

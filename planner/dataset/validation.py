@@ -19,6 +19,7 @@ import pandas as pd
 from planner.dataset.crosscheck import (
     ConvertedTable,
     check_far_places,
+    check_reserved_ids,
     check_shared_ids,
     check_totals,
     check_travel_pairs,
@@ -419,6 +420,7 @@ def validate(source: Source) -> tuple[Dataset | None, list[Problem]]:
     _check_foreign_keys(tables, source.label, problems)
     _check_dataset_level(tables, problems)
     check_shared_ids(tables, problems)
+    check_reserved_ids(tables, problems)
     check_totals(tables, problems)
     check_far_places(tables, problems)
     problems = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]

@@ -17,14 +17,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.dataset.schema import Dataset
+from planner.dataset.schema import INBOUND_PREFIX, Dataset
 from planner.needs.curve import spread
 from planner.needs.rounding import round_persons
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 
-INBOUND_PREFIX = "inbound:"
-"""Observation origins of inbound arrivals are ``inbound:<street_id>`` (never a care-home id)."""
 INBOUND_COLUMNS: tuple[str, ...] = ("home_id", "street_id", "district_id", "persons")
 
 

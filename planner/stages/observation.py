@@ -33,7 +33,7 @@ from models.observation.daily_stage import daily_tables, solve_daily_observation
 from models.observation.instance import Instance, prepare
 from planner.dataset import travel
 from planner.dataset.names import Namer
-from planner.needs.isolation import INBOUND_PREFIX
+from planner.dataset.schema import INBOUND_PREFIX
 from planner.needs.needs import CAUSES
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
