@@ -104,7 +104,10 @@ def test_validate_bad_rule_override_exits_2(
     overrides.write_text("nursing_reserve_per_resident: 1.5\n", encoding="utf-8")
     code, out, _ = run(["validate", str(tiny_dataset_dir), "--rules", str(overrides)], capsys)
     assert code == 2
-    assert out.strip() == "epiplan: nursing_reserve_per_resident: expected a share in [0, 1], got 1.5"
+    assert (
+        out.strip()
+        == f"epiplan: rules file {overrides}: nursing_reserve_per_resident: expected a share in [0, 1], got 1.5"
+    )
 
 
 def test_validate_with_rule_overrides_uses_them(
@@ -213,3 +216,42 @@ def test_a_level_for_an_unknown_district_is_refused_before_solving(
     code = main(["solve", "--data", str(tiny_dataset_dir), "--scenario", str(scenario), "--out", str(out)])
     assert code == 2 and not out.exists()
     assert "district_levels.NOPE: unknown district" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "message"),
+    [
+        ("--scenario", "1: 2\n", "1: not a scenario knob (a knob's name is text)"),
+        ("--scenario", "attack_rate: .nan\n", "attack_rate: expected a share in [0, 1], got nan"),
+        (
+            "--rules",
+            "persons_per_room: {value: 2, clauses: 5}\nhospital_stay_days: 3\n",
+            "persons_per_room.clauses: expected a list of clause ids (text), got 5",
+        ),
+        ("--rules", "persons_per_room: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+)
+def test_hostile_scenario_and_rules_files_exit_2_naming_file_and_key(
+    option: str, text: str, message: str, tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # each crashed with an internal error (exit 1) before: a key that is not text, clauses that are not a list,
+    # YAML nested 5,000 deep; and a knob's error did not name the scenario file
+    file = tmp_path / "hostile.yaml"
+    file.write_text(text, encoding="utf-8")
+    out_file = tmp_path / "plan.json"
+    code, out, err = run(["solve", "--data", str(tiny_dataset_dir), option, str(file), "--out", str(out_file)], capsys)
+    assert code == 2 and not err and not out_file.exists()
+    assert f"{file}" in out and message in out
+
+
+def test_a_name_longer_than_the_system_allows_and_a_negative_seed_exit_2(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = tmp_path / ("a" * 300 + ".json")
+    code, out, err = run(["solve", "--data", str(tiny_dataset_dir), "--out", str(long)], capsys)
+    assert code == 2 and not err and "a file or folder name longer than the system allows (255 bytes)" in out
+    code, out, _ = run(["validate", str(tmp_path / ("b" * 300))], capsys)
+    assert code == 2 and "longer than the system allows" in out
+    code, out, _ = run(["sample", "--seed", "-1", "--out", str(tmp_path / "sample")], capsys)
+    assert code == 2 and "--seed: expected a whole number >= 0, got -1" in out
+    assert not (tmp_path / "sample").exists()

@@ -102,6 +102,26 @@ def test_bad_sweep_input_exit_2(tiny_dataset_dir: Path, tmp_path: Path, capsys: 
     assert main(["sweep", "--data", str(tmp_path / "nothing"), "--samples", "1", "--out", "o.csv"]) == 2
 
 
+def test_sweeps_too_large_or_odd_exit_2(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # each was an internal error, a memory error or a sweep that never returned before
+    base = ["sweep", "--data", str(tiny_dataset_dir), "--serial", "--out", str(tmp_path / "o.csv")]
+    assert main([*base, "--samples", "100000000000"]) == 2
+    assert "--samples: expected at least 1 and at most 100,000, got 100000000000" in capsys.readouterr().out
+    knobs = ["attack_rate", "severe_share", "staff_absence", "rotation_share", "stock_factor", "fleet_factor"]
+    assert main([*base, "--grid", str(_grid(tmp_path, {k: [i / 100 for i in range(10)] for k in knobs}))]) == 2
+    assert "= 1,000,000 scenarios: at most 100,000" in capsys.readouterr().out
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("1: [1]\n", encoding="utf-8")
+    assert main([*base, "--grid", str(odd)]) == 2
+    assert "1: not a knob (a knob's name is text)" in capsys.readouterr().out
+    odd.write_text("attack_rate: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    assert main([*base, "--grid", str(odd)]) == 2
+    assert "nested too deeply" in capsys.readouterr().out
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_progress_bar_on_a_pipe_prints_each_tenth() -> None:
     stream = io.StringIO()
     bar = ProgressBar(20, stream)

@@ -19,6 +19,7 @@ terminated (SIGTERM): the run stops at once and writes nothing
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import io
 import os
@@ -153,6 +154,8 @@ def rules_from_argument(value: str) -> Rules:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RulesError([f"rules file {value}: not readable YAML ({exc})"]) from None
+    except RecursionError:
+        raise RulesError([f"rules file {value}: nested too deeply"]) from None
     if not isinstance(raw, dict):
         raise RulesError([f"rules file {value}: expected a mapping of rule: value"])
     entries = raw.get("rules", raw)
@@ -161,7 +164,10 @@ def rules_from_argument(value: str) -> Rules:
     if not isinstance(entries, dict):
         raise RulesError([f"rules file {value}: expected a mapping of rule: value"])
     overrides = {k: v for k, v in entries.items() if k != "preset"}
-    return load_rules(str(raw.get("preset", DEFAULT_PRESET)), overrides=overrides)
+    try:
+        return load_rules(str(raw.get("preset", DEFAULT_PRESET)), overrides=overrides)
+    except RulesError as exc:
+        raise RulesError([f"rules file {value}: {problem}" for problem in exc.problems]) from None
 
 
 def add_lang_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -214,6 +220,8 @@ def run_sample(args: argparse.Namespace) -> int:
     from planner.dataset.sample import write_sample  # imported here: only this command needs the generator
 
     problem = out_problem(args.out, args.mkdir, folder=True)
+    if args.seed < 0:  # before any folder is made
+        problem = f"--seed: expected a whole number >= 0, got {args.seed}"
     if problem:
         print(f"epiplan: {problem}")
         return EXIT_BAD_INPUT
@@ -293,16 +301,26 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (``epiplan validate x | head``): stop quietly
         _silence_stdout()
         return 141
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:  # a real input/output failure: below
+            return _internal_error(exc, arguments)
+        _report_bad_input([f"{exc.filename}: a file or folder name longer than the system allows (255 bytes)"])
+        return EXIT_BAD_INPUT
     except Exception as exc:  # the last line of defence: one line, never a traceback unless asked
-        if "--debug" in arguments:
-            traceback.print_exc()
-        else:
-            first_line = (str(exc).strip().splitlines() or [""])[0]
-            print(
-                f"epiplan: internal error: {type(exc).__name__}: {first_line} (run with --debug for details)",
-                file=sys.stderr,
-            )
-        return EXIT_INTERNAL_ERROR
+        return _internal_error(exc, arguments)
+
+
+def _internal_error(exc: Exception, arguments: list[str]) -> int:
+    """One line on standard error (the traceback with ``--debug``); the internal error's exit code."""
+    if "--debug" in arguments:
+        traceback.print_exc()
+    else:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"epiplan: internal error: {type(exc).__name__}: {first_line} (run with --debug for details)",
+            file=sys.stderr,
+        )
+    return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

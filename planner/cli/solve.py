@@ -87,22 +87,29 @@ def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
     A knob an option sets that the scenario refuses (``--peak-day 400``) is a :class:`ScenarioError` naming the
     option."""
     knobs = read_yaml_mapping(args.scenario, "scenario") if args.scenario else {}
+    file = f"scenario file {args.scenario}: " if args.scenario else ""
+    unnamed = [
+        f"{file}{key!r}: not a scenario knob (a knob's name is text)" for key in knobs if not isinstance(key, str)
+    ]
+    if unnamed:
+        raise ScenarioError(unnamed)
     if args.level is not None:
         knobs["level"] = args.level
     options = {knob: value for knob in KNOB_OPTIONS if (value := getattr(args, knob, None)) is not None}
     try:
         return make_scenario(**{**knobs, **options})
     except ScenarioError as exc:
-        raise ScenarioError([_named_option(problem, options) for problem in exc.problems]) from None
+        raise ScenarioError([_named_option(problem, options, file) for problem in exc.problems]) from None
 
 
-def _named_option(problem: str, options: Mapping[str, Any]) -> str:
-    """``peak_day: ...`` -> ``--peak-day 400: peak_day: ...`` when an option set the knob."""
+def _named_option(problem: str, options: Mapping[str, Any], file: str = "") -> str:
+    """``peak_day: ...`` -> ``--peak-day 400: peak_day: ...`` when an option set the knob, else ``file`` before it
+    (``scenario file s.yaml: attack_rate: ...``)."""
     for knob, value in options.items():
         if problem.startswith(f"{knob}:"):
             shown = KNOB_OPTIONS[knob] if knob == "plan" else f"{KNOB_OPTIONS[knob]} {value}"
             return f"{shown}: {problem}"
-    return problem
+    return f"{file}{problem}"
 
 
 def stage_table(plan: Any) -> str:

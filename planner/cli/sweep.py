@@ -115,9 +115,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_arguments(args: argparse.Namespace) -> list[str]:
+    from planner.sweep.sampling import MAX_SCENARIOS
+
     problems = []
-    if args.samples is not None and args.samples < 1:
-        problems.append(f"--samples: expected at least 1, got {args.samples}")
+    if args.samples is not None and not 1 <= args.samples <= MAX_SCENARIOS:
+        problems.append(f"--samples: expected at least 1 and at most {MAX_SCENARIOS:,}, got {args.samples}")
     if args.seed < 0:
         problems.append(f"--seed: expected a whole number >= 0, got {args.seed}")
     if not 0 < args.time_limit <= MAX_TIME_LIMIT_S:  # nan and inf too

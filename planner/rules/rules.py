@@ -282,9 +282,11 @@ def _plain_values(raw: Mapping[str, Any], where: str = "") -> dict[str, Any]:
     register = load_register()
     for name, entry in raw.items():
         if isinstance(entry, Mapping) and "clauses" in entry:
-            problems += [
-                f"{where}{name}.clauses: unknown clause {cid!r}" for cid in register.unknown(list(entry["clauses"]))
-            ]
+            clauses = entry["clauses"]
+            if not isinstance(clauses, list) or not all(isinstance(cid, str) for cid in clauses):
+                problems.append(f"{where}{name}.clauses: expected a list of clause ids (text), got {clauses!r:.80}")
+                continue
+            problems += [f"{where}{name}.clauses: unknown clause {cid!r}" for cid in register.unknown(clauses)]
     if problems:
         raise RulesError(problems)
     return {k: (v["value"] if isinstance(v, Mapping) and "value" in v else v) for k, v in raw.items()}
@@ -321,6 +323,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RulesError([f"{_display(path)}: not readable YAML ({exc})"]) from None
+    except RecursionError:
+        raise RulesError([f"{_display(path)}: nested too deeply"]) from None
 
 
 def _entry_problems(name: str, entry: Any, where: str, register: Register) -> list[str]:

@@ -14,6 +14,7 @@ The knobs a sweep may vary are listed in :mod:`planner.sweep.vocabulary`.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import zlib
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,8 @@ DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
     "triangular": ("low", "mode", "high"),
     "beta": ("a", "b", "low", "high"),
 }
+MAX_SCENARIOS = 100_000
+"""Scenarios one sweep may hold (grid combinations or Monte Carlo samples): a city plan takes about a second."""
 _CALL = re.compile(r"^\s*([a-z]+)\s*\((.*)\)\s*$")
 
 
@@ -206,6 +209,10 @@ def grid_sweep(
     """
     problems = [p for p in (check_knob_name(k, dataset) for k in values) if p]
     problems += [f"{k}: expected a non-empty list of values" for k, v in values.items() if not _is_list(v)]
+    combinations = math.prod(len(v) for v in values.values()) if not problems else 0
+    if combinations > MAX_SCENARIOS:
+        counts = " x ".join(f"{len(v)} {k}" for k, v in values.items())
+        problems.append(f"the grid has {counts} = {combinations:,} scenarios: at most {MAX_SCENARIOS:,}")
     if problems:
         raise SweepError(problems)
     names = list(values)
@@ -343,8 +350,15 @@ def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SweepError([f"sweep file {path}: not readable YAML ({exc})"]) from None
+    except RecursionError:
+        raise SweepError([f"sweep file {path}: nested too deeply"]) from None
     if not isinstance(raw, dict):
         raise SweepError([f"sweep file {path}: expected a mapping of knob: values"])
+    unnamed = [
+        f"sweep file {path}: {key!r}: not a knob (a knob's name is text)" for key in raw if not isinstance(key, str)
+    ]
+    if unnamed:
+        raise SweepError(unnamed)
     return raw
 
 
