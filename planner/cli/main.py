@@ -30,10 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from planner import signals
-from planner.cli.options import OptionError, out_problem
+from planner.cli.options import OptionError, out_problem, read_yaml_mapping
 from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
@@ -148,16 +146,10 @@ def rules_from_argument(value: str) -> Rules:
     path = Path(value)
     if path.suffix.lower() not in (".yaml", ".yml"):
         return load_preset(value)
-    if not path.is_file():
-        raise RulesError([f"rules file {value}: no such file"])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RulesError([f"rules file {value}: not readable YAML ({exc})"]) from None
-    except RecursionError:
-        raise RulesError([f"rules file {value}: nested too deeply"]) from None
-    if not isinstance(raw, dict):
-        raise RulesError([f"rules file {value}: expected a mapping of rule: value"])
+    try:  # missing, too large, not UTF-8, not YAML, a tag, nested too deeply, not a mapping: one reader for all
+        raw = read_yaml_mapping(path, "rules")
+    except OptionError as exc:
+        raise RulesError(exc.problems) from None
     entries = raw.get("rules", raw)
     if isinstance(entries, dict) and entries and all(isinstance(v, dict) and "value" in v for v in entries.values()):
         return load_preset(path)
