@@ -16,7 +16,7 @@ These run after every table is converted (:mod:`planner.dataset.validation`) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,14 +90,19 @@ def _shared_id(column: str, values: np.ndarray, clash: pd.DataFrame) -> Callable
     return describe
 
 
-def check_shared_ids(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
-    """An id used by two located tables is an error on the later one, naming the first place."""
-    first: pd.DataFrame | None = None
+def _place_ids(tables: dict[str, ConvertedTable]) -> Iterator[tuple[ConvertedTable, str]]:
+    """Each located table present with its id column, in :data:`LOCATED_TABLES` order."""
     for name in LOCATED_TABLES:
         table = tables.get(name)
         column = table.spec.id_column if table is not None else None
-        if table is None or column is None or column not in table.present:
-            continue
+        if table is not None and column is not None and column in table.present:
+            yield table, column
+
+
+def check_shared_ids(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
+    """An id used by two located tables is an error on the later one, naming the first place."""
+    first: pd.DataFrame | None = None
+    for table, column in _place_ids(tables):
         usable = table.valid[column] & (table.values[column] != "")
         ids = pd.Index(table.values[column], dtype=object)
         here = pd.DataFrame({"id": ids[usable], "row": table.rows[usable]}).drop_duplicates("id")
@@ -113,11 +118,7 @@ def check_shared_ids(tables: dict[str, ConvertedTable], problems: list[Problem])
 def check_reserved_ids(tables: dict[str, ConvertedTable], problems: list[Problem]) -> None:
     """A place id starting with :data:`~planner.dataset.schema.INBOUND_PREFIX` is an error: epiplan names a street's
     inbound arrivals so, and would take the place for them."""
-    for name in LOCATED_TABLES:
-        table = tables.get(name)
-        column = table.spec.id_column if table is not None else None
-        if table is None or column is None or column not in table.present:
-            continue
+    for table, column in _place_ids(tables):
         values = table.values[column]
         prefixed = pd.Series(values, dtype=object).astype(str).str.startswith(INBOUND_PREFIX).to_numpy(dtype=bool)
         report_bad_rows(
