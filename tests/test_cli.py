@@ -229,6 +229,9 @@ def test_a_level_for_an_unknown_district_is_refused_before_solving(
             "persons_per_room.clauses: expected a list of clause ids (text), got 5",
         ),
         ("--rules", "persons_per_room: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        # a room for nobody placed every person unmet without a word
+        ("--rules", "persons_per_room: 0\n", "persons_per_room: expected a whole number >= 1, got 0"),
+        ("--scenario", "rule_overrides: {persons_per_room: 0}\n", "persons_per_room: expected a whole number >= 1"),
     ],
 )
 def test_hostile_scenario_and_rules_files_exit_2_naming_file_and_key(

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from planner.cli.main import main
-from planner.cli.options import OptionError, bad_outputs, positive_count, read_yaml_mapping, seconds
+from planner.cli.options import (
+    OptionError,
+    bad_outputs,
+    can_create_in,
+    positive_count,
+    read_yaml_mapping,
+    seconds,
+)
 from planner.cli.solve import add_solve_arguments, scenario_from_arguments
 from planner.rules.scenario import Scenario, ScenarioError
 
@@ -68,13 +75,34 @@ def test_outputs_that_cannot_be_written_are_named(tmp_path: Path) -> None:
         tmp_path / "new" / "p.json",
     ]
     assert bad_outputs([str(path) for path in paths], data=str(data)) == [
+        f"--out {data}: {data} is the --data input; choose another file name",
         f"--out {paths[0]}: is a folder, expected a file name",
         f"--out {paths[1]}: {tmp_path / 'file'} is not a folder",
-        f"--out {data}: is the dataset itself",
         f"--out {paths[3]}: expected a file ending in .json, .xlsx, .zip, .pdf",
         f"--out {paths[4]}: the folder {tmp_path / 'new'} does not exist (add --mkdir to create it)",
     ]
     assert bad_outputs([str(tmp_path / "new" / "deeper" / "plan.json")], mkdir=True) == []
+
+
+def test_outputs_that_would_overwrite_an_input_or_each_other_are_named(tmp_path: Path) -> None:
+    # a workbook's details zip replaced a --out zip of the same name, and --out could overwrite the scenario file
+    scenario = tmp_path / "what-if.json"
+    scenario.write_text("{}")
+    plan = tmp_path / "plan.xlsx"
+    details = tmp_path / "plan.details.zip"
+    data = tmp_path / "d.details.zip"
+    again = tmp_path / "sub" / ".." / "plan.xlsx"
+    (tmp_path / "sub").mkdir()
+    outputs = [str(plan), str(details), str(scenario), str(tmp_path / "d.xlsx"), str(again)]
+    assert bad_outputs(outputs, data=str(data), inputs={"--scenario": str(scenario), "--rules": None}) == [
+        f"--out {details}: {details} is the details zip of --out {plan}; choose another file name",
+        f"--out {scenario}: {scenario} is the --scenario input; choose another file name",
+        f"the details zip of --out {tmp_path / 'd.xlsx'}: {data} is the --data input; choose another file name",
+        f"--out {again}: {again} is --out {plan}; choose another file name",
+        f"the details zip of --out {again}: {again.with_name(details.name)} is the details zip of --out {plan};"
+        " choose another file name",
+    ]
+    assert bad_outputs([str(plan), str(plan), str(tmp_path / "plan.json")]) == [], "the same name twice: written once"
 
 
 @pytest.mark.parametrize(
@@ -177,3 +205,11 @@ def test_solve_snapshot_plans_a_horizon_longer_than_the_daily_limit(
     assert main([*argv, "--snapshot"]) == 0
     document = json.loads(out.read_text(encoding="utf-8"))
     assert (document["scenario"]["plan"], document["scenario"]["horizon_days"]) == ("snapshot", 90)
+
+
+def test_a_folder_no_file_can_be_created_in_is_found_before_solving(tmp_path: Path) -> None:
+    # as root the permission bits said /proc was writable: the plan was solved, then could not be written
+    assert can_create_in(tmp_path) and list(tmp_path.iterdir()) == [], "the probe file is removed"
+    if Path("/proc/self").exists():
+        assert not can_create_in(Path("/proc"))
+        assert bad_outputs(["/proc/plan.json"]) == ["--out /proc/plan.json: cannot write into /proc"]

@@ -9,8 +9,11 @@ an ``--out`` that is a folder, inside a file, or the dataset itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -122,30 +125,72 @@ def out_problem(path: str | Path, mkdir: bool, folder: bool = False) -> str | No
         return f"--out {path}: {existing} is not a folder"
     if not container.exists() and not mkdir:
         return f"--out {path}: the folder {container} does not exist (add --mkdir to create it)"
+    writes_into = target if folder and target.is_dir() else existing
+    if not can_create_in(writes_into):
+        return f"--out {path}: cannot write into {writes_into}"
     return None
 
 
-def bad_outputs(paths: list[str], mkdir: bool = False, data: str | None = None) -> list[str]:
+def bad_outputs(
+    paths: list[str], mkdir: bool = False, data: str | None = None, inputs: Mapping[str, str | None] | None = None
+) -> list[str]:
     """Messages for ``--out`` paths that cannot be written (checked before anything is solved).
 
     A wrong suffix, a folder, a file in the way, a missing folder (unless ``mkdir``), the dataset itself, a
-    folder this user cannot write into.
+    folder this user cannot write into; an output or a workbook's details zip that would overwrite one of
+    ``inputs`` (option -> file, ``--scenario``, ``--rules``) or the dataset, or another output.
     """
-    problems = []
-    dataset = Path(data).resolve() if data else None
+    problems = colliding_outputs(paths, {"--data": data, **(inputs or {})})
     for raw in paths:
         path = Path(raw)
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
             problems.append(f"--out {raw}: expected a file ending in {', '.join(OUTPUT_SUFFIXES)}")
             continue
         problem = out_problem(path, mkdir)
-        if problem is None and dataset is not None and path.resolve() == dataset:
-            problem = f"--out {raw}: is the dataset itself"
-        existing = next((folder for folder in path.resolve().parents if folder.exists()), None)
-        if problem is None and existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-            problem = f"--out {raw}: cannot write into {existing}"
         if problem is not None:
             problems.append(problem)
+    return problems
+
+
+def can_create_in(folder: Path) -> bool:
+    """Whether a file can be created in ``folder``: tried with an empty file, removed at once.
+
+    Permission bits do not say it for root, nor for a read-only mount or a system folder such as ``/proc``;
+    a plan that cannot be written is found out before it is solved, not after.
+    """
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        handle, name = tempfile.mkstemp(prefix=".epiplan-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return True
+
+
+def colliding_outputs(paths: list[str], inputs: Mapping[str, str | None]) -> list[str]:
+    """Messages for outputs that would overwrite an input file or each other.
+
+    Each ``--out`` file, and the ``<stem>.details.zip`` a workbook writes beside it, is compared by its resolved
+    path with every input (option -> path; None for an option not given) and with the files written before it.
+    Naming the same file twice the same way is not a collision (it is written once).
+    """
+    from planner.outputs.by_district import details_path_name
+
+    taken = {Path(path).resolve(): f"the {option} input" for option, path in inputs.items() if path}
+    problems = []
+    for raw in dict.fromkeys(paths):
+        path = Path(raw)
+        written = [(path, f"--out {raw}")]
+        if path.suffix.lower() == ".xlsx":
+            written.append((path.with_name(details_path_name(path.name)), f"the details zip of --out {raw}"))
+        for target, label in written:
+            other = taken.get(target.resolve())
+            if other is not None:
+                problems.append(f"{label}: {target} is {other}; choose another file name")
+            taken.setdefault(target.resolve(), label)
     return problems
 
 
@@ -155,6 +200,8 @@ __all__ = [
     "OUTPUT_SUFFIXES",
     "OptionError",
     "bad_outputs",
+    "can_create_in",
+    "colliding_outputs",
     "day_count",
     "out_problem",
     "positive_count",

@@ -33,7 +33,7 @@ from planner.cli.main import (
 )
 from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
-from planner.rules.scenario import Scenario, ScenarioError, make_scenario
+from planner.rules.scenario import Scenario, ScenarioError, check_scenario, make_scenario
 
 KNOB_OPTIONS: dict[str, str] = {"plan": "--snapshot", "peak_day": "--peak-day", "wave_days": "--wave-days"}
 """Scenario knobs set by an option of ``epiplan solve`` (overriding the scenario file's)."""
@@ -145,13 +145,13 @@ def run_solve(args: argparse.Namespace) -> int:
     from planner.pipeline import make_plan
     from planner.report.district import border_flows, district_plan
 
-    problems = bad_outputs(args.out, args.mkdir, args.data)
+    problems = bad_outputs(args.out, args.mkdir, args.data, {"--scenario": args.scenario, "--rules": args.rules})
     rules = rules_from_argument(args.rules)
     scenario = scenario_from_arguments(args)
     dataset, data_problems = check_dataset(args.data)
     if dataset is not None:
-        where = args.scenario or "scenario"
-        problems += [f"{where}: {problem}" for problem in scenario.validate_against(dataset)]
+        where = f"scenario file {args.scenario}: " if args.scenario else "scenario: "
+        problems += check_scenario(scenario, rules, dataset, where)
     if dataset is not None and args.district is not None:
         known = [str(d) for d in dataset.districts["district_id"]]
         if args.district not in known:

@@ -122,7 +122,7 @@ class Rules(BaseModel):
     observation_stay_days: Whole
     sites_per_street_min: Whole
     site_stock_days_min: Whole
-    persons_per_room: Whole
+    persons_per_room: PositiveWhole
     barrier_free_for_disabled: bool
     barrier_free_for_all: bool
     rotation_observation_days: Whole
