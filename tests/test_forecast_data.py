@@ -119,7 +119,7 @@ def test_a_written_dataset_keeps_its_forecast(tiny_tables: Frames, tmp_path: Pat
         (("-1", "D1", "", "3"), "day", "expected a whole number >= 0, got '-1'"),
         (("9", "D1", "", ""), "new_infections", "missing value"),
         (("9", "D1", "", "20000000"), "new_infections", "20000000 is above the limit 10,000,000"),
-        (("400", "D1", "", "3"), "day", "400 is above the limit 365"),
+        (("400", "D1", "", "3"), "day", "400 is above the limit 364"),
         (("0", "D1", "H001", "3"), "home_id", "both district_id 'D1' and home_id 'H001': give one of the two per row"),
         (("0", "", "", "3"), "district_id", "neither district_id nor home_id: give one of the two per row"),
         (("1", "D1", "", "7"), "district_id", "a second row for district_id 'D1' on day 1 (also row 3)"),
@@ -229,7 +229,9 @@ def test_solve_refuses_forecast_days_beyond_the_horizon_with_exit_2(
     tiny_tables["forecast"] = pd.concat([GOOD, _forecast(("20", "D2", "", "1"))], ignore_index=True)
     folder = write_tables(tmp_path / "long", tiny_tables)
     assert main(["validate", str(folder)]) == 0  # no scenario: the horizon is the scenario's
-    capsys.readouterr()
+    said = capsys.readouterr().out  # but validate says solve will refuse it at the default horizon
+    assert "Note: with the default horizon of 14 days, solve refuses this dataset:" in said
+    assert "  forecast row 6, day: 20 is outside the horizon (days 0-13)" in said
     out_file = tmp_path / "plan.json"
     assert main(["solve", "--data", str(folder), "--out", str(out_file)]) == 2
     assert "forecast row 6, day: 20 is outside the horizon (days 0-13)" in capsys.readouterr().out

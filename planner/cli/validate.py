@@ -60,6 +60,11 @@ def run_validate(args: argparse.Namespace) -> int:
     print(f"Dataset {dataset.name!r} is valid (sha256 {dataset.sha256[:12]}), {warnings} warning(s).")
     if problems:
         print("\n" + format_problems(problems))
+    beyond = scenario.validate_against(dataset)
+    if beyond:  # a forecast day after the default horizon: solve refuses it unless the scenario's horizon covers it
+        print(f"\nNote: with the default horizon of {scenario.horizon_days} days, solve refuses this dataset:")
+        print("\n".join(f"  {problem}" for problem in beyond))
+        print("  Set horizon_days in a --scenario file to cover the forecast's last day.")
     print("\n" + dataset_summary(dataset))
     print("\n" + needs_summary(dataset, rules, scenario, names(dataset, getattr(args, "lang", "en"))))
     return EXIT_OK

@@ -135,9 +135,9 @@ packs in stock at one depot."""
 INBOUND_PREFIX = "inbound:"
 """Observation origins of a street's inbound arrivals are ``inbound:<street_id>``: no place id may start with it
 (``planner.dataset.crosscheck.check_reserved_ids``), so an origin is a care home's id or an inbound street's."""
-FORECAST_DAY_MAX = 365
-"""Last day (0-based) a forecast row may name: the longest horizon of a scenario; the scenario's own horizon
-is checked against it by ``Scenario.validate_against``."""
+FORECAST_DAY_MAX = 364
+"""Last day (0-based) a forecast row may name: the last day of the longest horizon of a scenario (365 days); the
+scenario's own horizon is checked against it by ``Scenario.validate_against``."""
 FORECAST_INFECTIONS_MAX = 10_000_000
 """New infections on one day in one district or care home."""
 STOCK_TOTAL_MAX = 10_000_000_000
