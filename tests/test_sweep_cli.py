@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,13 +14,15 @@ import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import psutil
 import pytest
 import yaml
 
-import planner.cli.sweep  # noqa: F401  (registers the sweep command)
+import planner.cli.sweep
+import planner.pipeline
 from planner.cli.main import main
 from planner.cli.sweep import ProgressBar, summary_text
 from planner.dataset.io import read_dataset
@@ -40,24 +43,51 @@ def _grid(tmp_path: Path, values: dict[str, list[object]]) -> Path:
 
 
 def test_grid_sweep_in_process_writes_every_table(
-    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    grid = _grid(tmp_path, {"attack_rate": [0.2, 2.0], "stock_factor": [0.5]})
+    grid = _grid(tmp_path, {"attack_rate": [0.2, 0.3], "stock_factor": [0.5]})
     out = tmp_path / "res" / "sweep.csv"
     args = ["sweep", "--data", str(tiny_dataset_dir), "--level", "severe", "--grid", str(grid), "--serial"]
     assert main([*args, "--time-limit", "5", "--out", str(out)]) == 2, "res/ does not exist"
     assert "add --mkdir" in capsys.readouterr().out
+    real_plan = planner.pipeline.make_plan
+
+    def failing_at_0_3(dataset: Any, rules: Any, scenario: Any, **options: Any) -> Any:
+        if scenario.attack_rate == 0.3:
+            raise RuntimeError("a solver failed")
+        return real_plan(dataset, rules, scenario, **options)
+
+    monkeypatch.setattr(planner.pipeline, "make_plan", failing_at_0_3)  # a scenario that fails is one row
     code = main([*args, "--time-limit", "5", "--out", str(out), "--mkdir"])
     captured = capsys.readouterr()
     assert code == 0
     assert "2 scenario(s)" in captured.out and "1 ok, 0 stopped at the time limit, 1 failed" in captured.out
-    assert "scenario 1: ScenarioError: attack_rate: expected a share in [0, 1], got 2" in captured.out
+    assert "scenario 1: RuntimeError: a solver failed" in captured.out
     assert "Stress points" in captured.out and "What more resources would buy" in captured.out
     assert "2/2 scenarios, 1 failed" in captured.err
     tables = read_sweep(out)
     assert set(tables) == set(RESULT_TABLES)
     assert tables["scenarios"]["status"].tolist() == ["ok", "error"]
     assert tables["scenarios"]["stock_factor"].tolist() == [0.5, 0.5]
+
+
+def test_grid_values_no_scenario_can_take_are_refused_before_the_sweep(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # each made every scenario holding it a failed row, after the sweep had run (the file's keys are sorted)
+    grid = _grid(tmp_path, {"attack_rate": [0.2, 2.0], "rule.persons_per_room": [0, 2], "horizon_days": [14, 3]})
+    forecast = tmp_path / "data"
+    shutil.copytree(tiny_dataset_dir, forecast)
+    (forecast / "forecast.csv").write_text("day,new_infections,district_id,home_id\n5,2,D1,\n", encoding="utf-8")
+    out = tmp_path / "sweep.csv"
+    code = main(["sweep", "--data", str(forecast), "--grid", str(grid), "--serial", "--out", str(out)])
+    said = capsys.readouterr().out
+    assert code == 2 and not out.exists()
+    assert said.splitlines() == [
+        f"epiplan: grid file {grid}: attack_rate: 2.0: attack_rate: expected a share in [0, 1], got 2",
+        f"epiplan: grid file {grid}: horizon_days: 3: forecast row 2, day: 5 is outside the horizon (days 0-2)",
+        f"epiplan: grid file {grid}: rule.persons_per_room: 0: persons_per_room: expected a whole number >= 1, got 0",
+    ]
 
 
 def test_monte_carlo_in_process_to_xlsx(tiny_dataset_dir: Path, tmp_path: Path) -> None:

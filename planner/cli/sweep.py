@@ -145,6 +145,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     """Build the sweep, run it with a progress bar, print the summary and write the tables."""
     from planner.dataset.io import read_dataset
     from planner.rules.scenario import make_scenario
+    from planner.sweep.checking import refused_values
     from planner.sweep.execution import run_sweep
     from planner.sweep.results import summarize
     from planner.sweep.sampling import (
@@ -157,6 +158,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         monte_carlo_sweep,
     )
     from planner.sweep.saving import save_sweep
+    from planner.sweep.vocabulary import SweepError
 
     problems = _check_arguments(args)
     if problems:
@@ -169,6 +171,9 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     base = base_knobs(level)
     if args.grid is not None:
         plan = load_grid(args.grid, base, dataset)
+        refused = refused_values(plan, rules, dataset)
+        if refused:  # a value no scenario can take: refused before the sweep runs, not a failed row each
+            raise SweepError([f"grid file {args.grid}: {problem}" for problem in refused])
     elif args.knobs is not None:
         plan = load_monte_carlo(args.knobs, dataset, args.samples, args.seed, base)
     else:

@@ -31,7 +31,7 @@ import pandas as pd
 from models.base import Status
 from planner.dataset.schema import DRUGS, Dataset
 from planner.rules.rules import Rules
-from planner.rules.scenario import Scenario, make_scenario
+from planner.rules.scenario import Scenario, ScenarioError, make_scenario
 from planner.sweep.results import SweepResult, assemble
 from planner.sweep.vocabulary import (
     BINDING_COLUMNS,
@@ -197,6 +197,9 @@ def solve_scenario(
     start = time.perf_counter()
     try:
         scenario = build_scenario(base, spec)
+        unknown = scenario.validate_against(dataset)  # a closed site the dataset does not hold was ignored
+        if unknown:
+            raise ScenarioError(unknown)
         planned = with_station_outages(dataset, spec.station_outages)
         plan = make_plan(planned, rules, scenario, time_limit_s=time_limit_s)
         status, message = plan_status(plan)

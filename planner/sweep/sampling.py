@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from planner.dataset.schema import Dataset
+from planner.rules.limits import DEFAULT_RULE_LIMITS, FACTOR_MAX, MULTIPLIER_MAX, RULE_LIMITS
 from planner.rules.rules import RULE_FIELDS, Rules
 from planner.rules.scenario import Scenario
 from planner.sweep.vocabulary import (
@@ -181,12 +182,17 @@ def check_knob_name(name: str, dataset: Dataset | None = None, *, numeric: bool 
 
 
 def _knob_range(name: str) -> tuple[float, float] | None:
+    """The (smallest, largest) value a numeric knob takes: a share's, a factor's, a rule's own limits."""
     if name in SHARE_KNOBS:
         return 0.0, 1.0
-    if name in FACTOR_KNOBS or name.startswith(DEMAND_PREFIX):
-        return 0.0, float("inf")
+    if name in FACTOR_KNOBS:
+        return 0.0, FACTOR_MAX
+    if name.startswith(DEMAND_PREFIX):
+        return 0.0, MULTIPLIER_MAX
     if name == "horizon_days":
         return 1.0, 365.0
+    if name.startswith(RULE_PREFIX):
+        return RULE_LIMITS.get(name.removeprefix(RULE_PREFIX), DEFAULT_RULE_LIMITS)
     return None
 
 
@@ -204,8 +210,9 @@ def grid_sweep(
 ) -> Sweep:
     """Every combination of ``values`` (knob -> list of values), the first knob varying slowest.
 
-    Knob names are checked here (:func:`check_knob_name`); knob values are checked when each scenario is
-    built, so a bad value is one failed row, not a failed sweep.
+    Knob names are checked here (:func:`check_knob_name`); knob values when each scenario is built. A value no
+    scenario can take is refused before the sweep runs (:func:`planner.sweep.checking.refused_values`); one
+    refused only beside another value is one failed row, not a failed sweep.
     """
     problems = [p for p in (check_knob_name(k, dataset) for k in values) if p]
     problems += [f"{k}: expected a non-empty list of values" for k, v in values.items() if not _is_list(v)]
