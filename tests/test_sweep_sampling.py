@@ -161,6 +161,10 @@ def test_monte_carlo_whole_knobs_are_rounded_and_ranges_checked(tiny: Dataset) -
     assert all(s.knobs["rule.persons_per_room"] == 1 for s in sweep.scenarios)
     with pytest.raises(SweepError, match=r"attack_rate: uniform\(0.5, 1.5\) reaches outside \[0, 1\]"):
         monte_carlo_sweep(tiny, {"attack_rate": "uniform(0.5, 1.5)"}, 5, 1)
+    with pytest.raises(SweepError, match=r"rule\.persons_per_room: uniform\(0, 3\) reaches outside \[1, 100\]"):
+        monte_carlo_sweep(tiny, {"rule.persons_per_room": "uniform(0, 3)"}, 5, 1)  # drew rooms for nobody
+    with pytest.raises(SweepError, match=r"stock_factor: uniform\(0.5, 20\) reaches outside \[0, 10\]"):
+        monte_carlo_sweep(tiny, {"stock_factor": "uniform(0.5, 20)"}, 5, 1)
     with pytest.raises(SweepError, match="level: not a sweep knob"):
         monte_carlo_sweep(tiny, {"level": 1.0}, 5, 1)
     with pytest.raises(SweepError, match=r"rule\.barrier_free_for_disabled: not a number"):
