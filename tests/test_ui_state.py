@@ -88,7 +88,7 @@ def test_a_bare_mapping_of_knobs_is_a_scenario() -> None:
     [
         ("level: extreme\n", "level"),
         ("- a list\n", "expected a mapping"),
-        ("level: [unclosed\n", "not a YAML file"),
+        ("level: [unclosed\n", "the scenario file: not valid YAML on line 2, column 1"),
         ("scenario: {level: severe}\npreset: nowhere\n", "preset"),
         ("scenario: {level: severe}\nedits: {sites: {ST1: {rooms: -1}}}\n", "edits"),
         ("scenario: {level: severe}\ntime_limit_s: 0\n", "time_limit_s"),

@@ -2,8 +2,9 @@
 
 Every bad value is a user error (exit 2) with one line naming the option or file and what is wrong:
 ``--time-limit 0`` (a time limit is a number of seconds > 0), a scenario file that is missing, not UTF-8,
-not YAML, YAML with a ``!!python/...`` tag (never executed: only plain YAML is read), or not a mapping;
-an ``--out`` that is a folder, inside a file, or the dataset itself.
+not YAML, YAML with a ``!!python/...`` tag (never executed: only plain YAML is read), or not a mapping
+(:mod:`planner.yaml_files`); an ``--out`` that is a folder, inside a file, in a folder no file can be created in,
+or that would overwrite an input (the dataset, the scenario or rules file) or another output.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from planner import yaml_files
 
 MAX_TIME_LIMIT_S = 86_400.0
 """Largest ``--time-limit`` (seconds per stage): one day."""
-MAX_YAML_BYTES = 1024 * 1024
-"""Largest scenario, rules or grid file read (1 MB; they are a few lines)."""
 OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
 
 
@@ -68,45 +67,12 @@ def day_count(text: str) -> int:
 
 
 def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
-    """The mapping a small YAML file holds; raises :class:`OptionError` naming ``what`` file and the cause.
-
-    Only plain YAML is read (``yaml.safe_load``): a ``!!python/...`` tag is refused, never executed.
-    """
-    file = Path(path)
-    label = f"{what} file {path}"
+    """The mapping a small YAML file holds; raises :class:`OptionError` naming ``what`` file and the cause
+    (:func:`planner.yaml_files.read_yaml_mapping`: only plain YAML is read, a ``!!python/...`` tag is refused)."""
     try:
-        if not file.exists():
-            raise OptionError([f"{label}: no such file"])
-        if not file.is_file():
-            raise OptionError([f"{label}: not a file"])
-        if file.stat().st_size > MAX_YAML_BYTES:
-            raise OptionError([f"{label}: larger than {MAX_YAML_BYTES // 1024:,} KB (a {what} file is a few lines)"])
-        data = file.read_bytes()
-    except OSError as exc:
-        raise OptionError([f"{label}: cannot be read ({exc.strerror or exc})"]) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise OptionError([f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
-        message = f"{label}: a YAML tag that is not plain data{where}: {exc.problem}; only plain values are read"
-        raise OptionError([message]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" on line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise OptionError([f"{label}: not valid YAML{where}: {problem}"]) from None
-    except RecursionError:
-        raise OptionError([f"{label}: nested too deeply"]) from None
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise OptionError([f"{label}: expected a mapping of name: value, got {type(raw).__name__}"])
-    return raw
+        return yaml_files.read_yaml_mapping(path, what)
+    except yaml_files.YamlFileError as exc:
+        raise OptionError(exc.problems) from None
 
 
 def out_problem(path: str | Path, mkdir: bool, folder: bool = False) -> str | None:
@@ -196,7 +162,6 @@ def colliding_outputs(paths: list[str], inputs: Mapping[str, str | None]) -> lis
 
 __all__ = [
     "MAX_TIME_LIMIT_S",
-    "MAX_YAML_BYTES",
     "OUTPUT_SUFFIXES",
     "OptionError",
     "bad_outputs",

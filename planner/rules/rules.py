@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from planner.rules.checks import (
@@ -53,6 +52,7 @@ from planner.rules.checks import (
 )
 from planner.rules.limits import check_rule, refuse_booleans
 from planner.rules.sources import Register, RegisterError, load_register
+from planner.yaml_files import YamlFileError, read_yaml_mapping
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 PRESETS: tuple[str, ...] = ("beijing-2023", "containment-2021")
@@ -318,13 +318,12 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path) -> dict[Any, Any]:
+    """The mapping of a preset or overrides file (:func:`planner.yaml_files.read_yaml_mapping`)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RulesError([f"{_display(path)}: not readable YAML ({exc})"]) from None
-    except RecursionError:
-        raise RulesError([f"{_display(path)}: nested too deeply"]) from None
+        return read_yaml_mapping(path, "rules", _display(path))
+    except YamlFileError as exc:
+        raise RulesError(exc.problems) from None
 
 
 def _entry_problems(name: str, entry: Any, where: str, register: Register) -> list[str]:

@@ -47,6 +47,7 @@ from planner.dataset.problems import MAX_PROBLEMS_PER_KIND
 from planner.dataset.schema import Dataset, forecast_rows
 from planner.rules.limits import ARRIVALS_MAX, FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
 from planner.rules.rules import RULE_FIELDS, Rules, RulesError
+from planner.yaml_files import YamlFileError, read_yaml_mapping
 
 LEVELS_FILE = Path(__file__).resolve().parents[2] / "data" / "levels.yaml"
 Level = Literal["normal", "prevalent", "severe"]
@@ -289,17 +290,23 @@ def make_scenario(**knobs: Any) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario from YAML (``level: severe``, ``attack_rate: 0.4``, ...); messages name the file."""
+    """Read a scenario from YAML (``level: severe``, ``attack_rate: 0.4``, ...); messages name the file
+    (:func:`planner.yaml_files.read_yaml_mapping` reads it)."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}: not readable YAML ({exc})"]) from None
-    if not isinstance(raw, dict):
-        raise ScenarioError([f"{path}: expected a mapping of knob: value"])
+        raw = read_yaml_mapping(path, "scenario")
+    except YamlFileError as exc:
+        raise ScenarioError(exc.problems) from None
+    unnamed = [
+        f"scenario file {path}: {key!r}: not a scenario knob (a knob's name is text)"
+        for key in raw
+        if not isinstance(key, str)
+    ]
+    if unnamed:
+        raise ScenarioError(unnamed)
     try:
         return make_scenario(**raw)
     except ScenarioError as exc:
-        raise ScenarioError([f"{path}: {p}" for p in exc.problems]) from None
+        raise ScenarioError([f"scenario file {path}: {p}" for p in exc.problems]) from None
 
 
 def check_scenario(scenario: Scenario, rules: Rules, dataset: Dataset, where: str = "") -> list[str]:

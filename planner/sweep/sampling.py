@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from planner.dataset.schema import Dataset
 from planner.rules.limits import DEFAULT_RULE_LIMITS, FACTOR_MAX, MULTIPLIER_MAX, RULE_LIMITS
@@ -43,6 +42,7 @@ from planner.sweep.vocabulary import (
     SweepScenario,
     parse_ids,
 )
+from planner.yaml_files import YamlFileError, read_yaml_mapping
 
 # --- distributions ------------------------------------------------------------------------------------------------
 DistributionKind = Literal["fixed", "uniform", "triangular", "beta"]
@@ -350,17 +350,11 @@ def _station_outages(dataset: Dataset, failure: Failure, samples: int, seed: int
 
 
 def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
-    file = Path(path)
-    if not file.is_file():
-        raise SweepError([f"sweep file {path}: no such file"])
+    """The mapping of a sweep file (:func:`planner.yaml_files.read_yaml_mapping`), every key text."""
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SweepError([f"sweep file {path}: not readable YAML ({exc})"]) from None
-    except RecursionError:
-        raise SweepError([f"sweep file {path}: nested too deeply"]) from None
-    if not isinstance(raw, dict):
-        raise SweepError([f"sweep file {path}: expected a mapping of knob: values"])
+        raw = read_yaml_mapping(path, "sweep")
+    except YamlFileError as exc:
+        raise SweepError(exc.problems) from None
     unnamed = [
         f"sweep file {path}: {key!r}: not a knob (a knob's name is text)" for key in raw if not isinstance(key, str)
     ]

@@ -22,7 +22,6 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from planner.cli.options import MAX_YAML_BYTES
 from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
 from planner.outputs.template import template_bytes
@@ -46,6 +45,7 @@ from planner.ui.whatif import (
     editor_name,
     merge_edits,
 )
+from planner.yaml_files import MAX_YAML_BYTES
 
 PERCENT_SLIDERS: tuple[tuple[str, float, float], ...] = (
     ("attack_rate", 100.0, 1.0),

@@ -23,6 +23,7 @@ from planner.cli.options import MAX_TIME_LIMIT_S
 from planner.rules.rules import DEFAULT_PRESET, PRESETS
 from planner.rules.scenario import LEVEL_KNOBS, Scenario, ScenarioError, level_defaults, make_scenario
 from planner.ui.whatif import EditError, Edits, clean_edits
+from planner.yaml_files import YamlFileError, parse_yaml_mapping
 
 Session = MutableMapping[Any, Any]
 """Streamlit's session state (keys are ``str | int``) or a plain dict in tests."""
@@ -153,14 +154,10 @@ def spec_from_mapping(raw: Mapping[str, Any], default_name: str = "scenario") ->
 
 def spec_from_yaml(text: str | bytes, default_name: str = "scenario") -> ScenarioSpec:
     """Parse a scenario file; raises :class:`ScenarioError` with readable problems."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"not a YAML file: {exc}"]) from None
-    except RecursionError:
-        raise ScenarioError(["not a YAML file: nested too deeply"]) from None
-    if not isinstance(raw, Mapping):
-        raise ScenarioError(["expected a mapping of scenario fields (level: severe, ...)"])
+    try:  # not UTF-8, not YAML, a tag, nested too deeply, not a mapping: the command line's reader
+        raw = parse_yaml_mapping(text, "the scenario file")
+    except YamlFileError as exc:
+        raise ScenarioError(exc.problems) from None
     return spec_from_mapping(raw, default_name)
 
 
