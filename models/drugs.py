@@ -324,12 +324,13 @@ def solve_drugs(
 
 def solve_classes(instances: list[DrugInstance], deadline: float) -> list[DrugSolution]:
     """Every class in turn, each within its share of the time left, each from the arcs the class before it ended
-    with (:func:`seeded_by_earlier`)."""
+    with (:func:`seeded_by_earlier`). A class's last pricing pass, which bounds its plan, may run on into the time
+    left to the stage's ``deadline`` (the classes after it then get less), never past it."""
     solutions: list[DrugSolution] = []
     for position, instance in enumerate(instances):
         if solutions:
             instance = seeded_by_earlier(instance, instances[position - 1], solutions[-1].shipments)
-        solutions.append(solve_drug(instance, class_deadline(deadline, len(instances) - position)))
+        solutions.append(solve_drug(instance, class_deadline(deadline, len(instances) - position), deadline))
     return solutions
 
 
@@ -548,15 +549,18 @@ def add_institution_needs(
 # --------------------------------------------------------------------------- phases
 
 
-def solve_drug(instance: DrugInstance, deadline: float | None = None) -> DrugSolution:
-    """Phases (i)-(iii) of one drug class (module docstring)."""
+def solve_drug(
+    instance: DrugInstance, deadline: float | None = None, stage_deadline: float | None = None
+) -> DrugSolution:
+    """Phases (i)-(iii) of one drug class (module docstring): no round starts after ``deadline`` (the class's
+    share of the time), a pricing pass stops at ``stage_deadline`` (the stage's; default ``deadline``)."""
     with stopwatch() as max_flow_clock:
         if instance.complete is not None:
             lowest_fill, allocated_total, solves = complete_phases(instance)
         else:
             lowest_fill, allocated_total, solves = listed_arc_phases(instance)
         fill_floor = np.where(instance.in_max_min, lowest_fill.floors(instance.need), 0)
-    shipments = cheapest_shipments(instance, fill_floor, allocated_total, deadline)
+    shipments = cheapest_shipments(instance, fill_floor, allocated_total, deadline, stage_deadline)
     return DrugSolution(lowest_fill, fill_floor, shipments, solves, max_flow_clock["seconds"])
 
 
@@ -665,7 +669,11 @@ def largest_rate_within(needs: IntArray, capacity: int) -> Fraction:
 
 
 def cheapest_shipments(
-    instance: DrugInstance, fill_floor: IntArray, allocated_total: int, deadline: float | None = None
+    instance: DrugInstance,
+    fill_floor: IntArray,
+    allocated_total: int,
+    deadline: float | None = None,
+    stage_deadline: float | None = None,
 ) -> TransportSolution:
     """Phase (iii): the min-cost flow meeting the floors (4) and shipping ``allocated_total``.
 
@@ -687,7 +695,7 @@ def cheapest_shipments(
         seed_minutes=instance.arc_minutes,
         complete=instance.complete,
     )
-    return solve_transport(problem, deadline)
+    return solve_transport(problem, deadline, stage_deadline)
 
 
 # --------------------------------------------------------------------------- tables

@@ -56,6 +56,7 @@ The same Lagrangian bound, ``OPT >= sum_v pi(v) b(v) + sum_a u_a min(0, c_a - pi
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -564,6 +565,9 @@ class Priced:
     bound_term: float
     float_term: float = 0.0
     """The same term on exact minutes: reduced costs ``minutes_a - (p(s) - p(d)) / units_per_minute``."""
+    finished: bool = True
+    """Whether every pair was priced. A pass stopped at its deadline found some negative pairs, not all: its
+    terms bound nothing and a plan without its pairs is not proven."""
 
 
 def price(
@@ -573,8 +577,10 @@ def price(
     capacity: tuple[IntArray, IntArray],
     restricted: tuple[IntArray, int],
     budget: int,
+    deadline: float | None = None,
 ) -> Priced:
-    """Every left-out pair with ``units(cost(s, d)) - p(s) + p(d) < 0``.
+    """Every left-out pair with ``units(cost(s, d)) - p(s) + p(d) < 0``; when ``deadline`` (``time.perf_counter``)
+    passes first, the pairs found so far with ``finished`` false (a national class's pass can take 20 s).
 
     ``potentials`` = (per supplier, per demand). ``capacity`` = (supply per supplier, most inflow per demand):
     a pair carries at most their minimum. ``restricted`` = (sorted keys ``s * stride + d`` of the restricted
@@ -606,6 +612,8 @@ def price(
         reach = supplier_potential[suppliers] - lowest  # negative needs units < reach
         active = suppliers[reach > 0]
         for start in range(0, active.size, per_chunk):
+            if deadline is not None and time.perf_counter() >= deadline:
+                return _unfinished(found_supplier, found_demand, found_reduced, examined, negative, budget)
             chunk = active[start : start + per_chunk]
             radius = (supplier_potential[chunk] - lowest + 1) / scale.units_per_minute
             pair_supplier, pair_demand = arcs.near(chunk, radius, band)
@@ -638,6 +646,22 @@ def price(
         return Priced(found_supplier[0], found_demand[0], examined, negative, bound_term, float_term)
     empty = np.zeros(0, dtype=np.int64)
     return Priced(empty, empty, examined, 0, 0.0, float_term)
+
+
+def _unfinished(
+    suppliers: list[IntArray],
+    demands: list[IntArray],
+    reduced: list[IntArray],
+    examined: int,
+    negative: int,
+    budget: int,
+) -> Priced:
+    """A pass stopped before every pair was priced: the most negative pairs found, no bound terms."""
+    if reduced:
+        _keep_best(suppliers, demands, reduced, budget)
+        return Priced(suppliers[0], demands[0], examined, negative, -math.inf, -math.inf, finished=False)
+    empty = np.zeros(0, dtype=np.int64)
+    return Priced(empty, empty, examined, 0, -math.inf, -math.inf, finished=False)
 
 
 class NegativePairs:

@@ -199,9 +199,14 @@ class ArcSet:
         return self._keys
 
 
-def solve_transport(problem: TransportProblem, deadline: float | None = None) -> TransportSolution:
+def solve_transport(
+    problem: TransportProblem, deadline: float | None = None, pricing_deadline: float | None = None
+) -> TransportSolution:
     """The cost phase's min-cost flow over every allowed pair (module docstring); raises :class:`FlowError`
     when the restricted network cannot be made feasible (the earlier phases promised more than exists).
+
+    No round starts after ``deadline``; a pricing pass stops at ``pricing_deadline`` (default ``deadline``), its
+    plan then without a bound but 0 (:class:`models.pricing.Priced`).
 
     Rounds start at :data:`models.pricing.START_UNITS_PER_MINUTE`; when pricing has proven the plan but its
     certified gap on exact minutes is still above the tolerance, the resolution is refined (up to the safe
@@ -225,7 +230,7 @@ def solve_transport(problem: TransportProblem, deadline: float | None = None) ->
         log.feasibility_rounds, log.arcs_feasibility = make_feasible(problem, arcs, complete)
     log.seconds["feasibility_seconds"] = time.perf_counter() - started
     while True:
-        outcome = price_rounds(problem, arcs, scale, deadline, log)
+        outcome = price_rounds(problem, arcs, scale, (deadline, pricing_deadline or deadline), log)
         refine = (
             outcome.converged and outcome.gap > RELATIVE_TOLERANCE and scale.units_per_minute < finest.units_per_minute
         )
@@ -294,14 +299,20 @@ class RoundsOutcome:
 
 
 def price_rounds(
-    problem: TransportProblem, arcs: ArcSet, scale: CostScale, deadline: float | None, log: PricingLog
+    problem: TransportProblem,
+    arcs: ArcSet,
+    scale: CostScale,
+    deadlines: tuple[float | None, float | None],
+    log: PricingLog,
 ) -> RoundsOutcome:
     """Min-cost flow, potentials and pricing at one resolution until no left-out pair is negative (or the cap).
+    ``deadlines``: (no round starts after it, a pricing pass stops at it).
 
     Arcs are pruned once, after the very first solve (:func:`worth_keeping`); from then on they only grow, so
     the rounds end.
     """
     complete = problem.complete
+    deadline, pricing_deadline = deadlines
     log.resolutions += 1
     while True:
         started = time.perf_counter()
@@ -331,14 +342,17 @@ def price_rounds(
                 (problem.supply, problem.inflow),
                 (arcs.keys, arcs.num_demands),
                 ENTERING_PER_NODE * (problem.num_demands + problem.num_suppliers),
+                pricing_deadline,
             )
             log.pricing_rounds += 1
         log.seconds["pricing_seconds"] += time.perf_counter() - started
         log.pairs_priced += found.examined
-        rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
-        exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
-        converged = found.supplier.size == 0
-        bound = min(max(rounded_bound, exact_bound, 0.0), objective)  # minutes are never negative: nor is a cost
+        converged = found.finished and found.supplier.size == 0
+        bound = 0.0  # minutes are never negative: nor is a cost; a pass stopped at the deadline bounds no more
+        if found.finished:
+            rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
+            exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
+            bound = min(max(rounded_bound, exact_bound, 0.0), objective)
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
         if log.pricing_rounds == 1:  # the first pass priced (so not every pair is listed): keep the arcs worth

@@ -7,6 +7,7 @@ deliberately wrong flow; the pricing pass against enumerating every pair of a de
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -296,6 +297,22 @@ def test_the_bound_term_counts_a_demands_inflow_once_however_many_suppliers_are_
     )
     assert found.negative == 2 and found.bound_term == pytest.approx(-12.0)
     assert found.float_term == pytest.approx(-12.0)
+
+
+def test_a_pass_past_its_deadline_stops_and_bounds_nothing() -> None:
+    # a national drug class's pass priced 14.5 million pairs in 19 s after the stage's time was up
+    matrix = np.zeros((2, 1))
+    arguments = (
+        CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(1)),
+        CostScale(1.0),
+        (np.array([4, 2]), np.array([0])),
+        (np.array([5, 5]), np.array([3])),
+        (np.zeros(0, dtype=np.int64), 1),
+    )
+    stopped = price(*arguments, budget=10, deadline=time.perf_counter() - 1.0)
+    assert not stopped.finished and stopped.examined == 0 and stopped.supplier.size == 0
+    assert stopped.bound_term == stopped.float_term == -math.inf
+    assert price(*arguments, budget=10, deadline=time.perf_counter() + 60.0).finished
 
 
 def test_pricing_keeps_the_most_negative_pairs_within_the_budget() -> None:

@@ -20,7 +20,14 @@ import models.transport
 from models.base import Status
 from models.flow import FlowError
 from models.pricing import CompleteArcs, MatrixArcCosts
-from models.transport import ArcSet, TransportProblem, bridging_pairs, solve_transport, worth_keeping
+from models.transport import (
+    ArcSet,
+    TransportProblem,
+    bridging_pairs,
+    solve_transport,
+    starts_from_every_pair,
+    worth_keeping,
+)
 
 pytestmark = pytest.mark.usefixtures("pricing_from_the_seed")
 
@@ -214,6 +221,8 @@ def test_a_passed_deadline_keeps_the_plan_with_an_honest_bound() -> None:
     assert solution.bound <= optimum + 1e-9 * optimum <= solution.objective + 1e-9 * optimum
     if solution.objective > optimum * (1 + 1e-6):
         assert solution.status is Status.FEASIBLE and solution.gap > 0
+    if not starts_from_every_pair(problem.num_suppliers, problem.num_demands):  # the pass stops before any pair
+        assert solution.bound == 0.0 and not solution.stats["priced_out"] and solution.stats["pairs_priced"] == 0
 
 
 def test_a_phase_stopped_after_its_first_pass_keeps_only_the_arcs_worth_keeping(
