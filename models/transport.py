@@ -27,7 +27,9 @@ suppliers) and grows it only as a proof requires:
    left-out negative pair, capped at each demand's inflow or each supplier's supply, whichever bounds better (a bound
    on the all-arcs optimum whatever is left out, :meth:`models.pricing.NegativePairs.capped_terms`): the last few
    rounds add one to four arcs and change the cost by less than that (province drugs: 0.26 s of 4.1 s). A round
-   or time cap only stops it early, then the status is ``feasible`` with that bound.
+   or time cap only stops it early, then the status is ``feasible`` with that bound. A pricing pass that its
+   deadline stops (a national drug class's can take 20 s) leaves no Lagrangian bound; the phase then bounds its
+   plan by each unit at its nearest partner's cost (:mod:`models.nearest_bound`).
 
 Assignment arcs get capacity ``min(a_s, inflow_d)`` (``inflow_d`` = the demand's outlet capacity), which no
 feasible flow exceeds (tight capacities make OR-Tools' solver markedly faster). The potentials are derived
@@ -52,6 +54,7 @@ import numpy as np
 
 from models.base import Status, relative_gap
 from models.flow import FlowError, IntArray, MaxFlow, min_cost_flow
+from models.nearest_bound import nearest_cost_bound
 from models.pricing import (
     RELATIVE_TOLERANCE,
     START_UNITS_PER_MINUTE,
@@ -348,8 +351,10 @@ def price_rounds(
         log.seconds["pricing_seconds"] += time.perf_counter() - started
         log.pairs_priced += found.examined
         converged = found.finished and found.supplier.size == 0
-        bound = 0.0  # minutes are never negative: nor is a cost; a pass stopped at the deadline bounds no more
-        if found.finished:
+        if not found.finished:  # stopped at its deadline: each unit at its nearest partner's cost bounds the phase
+            assert complete is not None
+            bound = min(nearest_bound(problem, arcs, complete), objective)
+        else:
             rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
             exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
             bound = min(max(rounded_bound, exact_bound, 0.0), objective)
@@ -367,6 +372,13 @@ def price_rounds(
         log.arcs_priced_in += arcs.add(
             found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand)
         )
+
+
+def nearest_bound(problem: TransportProblem, arcs: ArcSet, complete: CompleteArcs) -> float:
+    """The phase's bound from each unit's nearest partner (:mod:`models.nearest_bound`), where pricing stopped."""
+    outlets = (problem.outlet_demand, problem.outlet_class, problem.outlet_capacity, problem.class_demand)
+    restricted = (arcs.supplier, arcs.demand, arcs.minutes)
+    return nearest_cost_bound(complete, (problem.supply, problem.inflow), outlets, restricted)
 
 
 def lagrangian_bound(
