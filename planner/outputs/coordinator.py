@@ -74,13 +74,15 @@ def scope_name(scope: object, names: Mapping[str, str], language: str) -> str:
 
 
 def _rounded(series: pd.Series, column: str) -> pd.Series:
-    """Shares as percentages (0.1), minutes to 0.1, other decimals to 0.01; whole numbers stay whole."""
+    """Shares as percentages (0.1), minutes to 0.1, other decimals to 0.01; whole numbers stay whole; infinite
+    values (Excel has none) blank."""
     if column in PERCENT_COLUMNS:
         return (100.0 * series.astype(float)).round(1)
     if not pd.api.types.is_float_dtype(series):
         return series
     decimals = 1 if column == "minutes" or column.endswith("_minutes") else 2
     rounded = series.round(decimals)
+    rounded = rounded.where(np.isfinite(rounded))  # an infinite trip (no ambulance planned) is a blank cell
     finite = rounded.dropna()
     if len(finite) and np.all(np.isclose(finite, np.round(finite))) and column not in ("daily_transfers",):
         return rounded.astype("Int64") if rounded.isna().any() else rounded.astype(np.int64)
