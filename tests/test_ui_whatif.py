@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pandas as pd
@@ -23,6 +24,7 @@ from planner.ui.whatif import (
     editor_edits,
     editor_frame,
     merge_edits,
+    totals_over_limits,
 )
 
 
@@ -55,6 +57,39 @@ def test_clean_value_accepts_whole_numbers_and_statuses() -> None:
         clean_value("sites", "status", "shut")
     with pytest.raises(ValueError, match="cannot be edited"):
         clean_value("sites", "lat", 1)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "raw", "message"),
+    [  # each crashed the app (OverflowError, a pandas cast) or was planned: infinity, 1e308, 2**63, true
+        ("sites", "rooms", float("inf"), "sites.rooms: expected a whole number >= 0, got inf"),
+        ("sites", "rooms", "nan", "sites.rooms: expected a whole number >= 0, got 'nan'"),
+        ("pools", "nurses", 1e308, "pools.nurses: 1e+308 is above the limit"),
+        ("sites", "rooms", 2**63, "sites.rooms: 9.22337e+18 is above the limit 100,000"),
+        ("depots", "stock_cough", 10**12, "depots.stock_cough: 1,000,000,000,000 is above the limit 100,000,000"),
+        ("stations", "ambulances", True, "stations.ambulances: expected a whole number >= 0, got True"),
+    ],
+)
+def test_values_the_dataset_would_refuse_are_refused(table: str, column: str, raw: object, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        clean_value(table, column, raw)
+    assert str(caught.value).startswith(message)
+
+
+def test_edits_that_are_not_a_mapping_are_one_problem() -> None:
+    with pytest.raises(EditError) as caught:
+        clean_edits([1, 2])
+    assert caught.value.problems == ["expected a mapping of table -> id -> {column: value}, got list"]
+
+
+def test_a_class_stock_over_every_depot_beyond_its_limit_is_named(tiny: Dataset) -> None:
+    depots = {str(d): {"stock_cough": 100_000_000} for d in tiny.depots["depot_id"]}
+    assert totals_over_limits(tiny, {"depots": depots}) == {}, "the tiny dataset's depots stay within 1e10"
+    many = pd.concat([tiny.depots] * 150, ignore_index=True)  # 150 x 1e8 packs: over the 1e10 of a class
+    many["depot_id"] = [f"DP{i:04d}" for i in range(len(many))]
+    crowded = replace(tiny, depots=many)
+    over = totals_over_limits(crowded, {"depots": {d: {"stock_cough": 100_000_000} for d in many["depot_id"]}})
+    assert list(over) == ["depots"] and "depots.stock_cough: the total" in over["depots"]
 
 
 def test_clean_edits_lists_every_problem() -> None:

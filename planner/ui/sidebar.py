@@ -44,6 +44,7 @@ from planner.ui.whatif import (
     editor_edits,
     editor_name,
     merge_edits,
+    totals_over_limits,
 )
 from planner.yaml_files import MAX_YAML_BYTES
 
@@ -188,9 +189,10 @@ def demand_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) ->
 
 
 def effective_multipliers(stored: Mapping[str, float], edited: Mapping[str, float]) -> dict[str, float]:
-    """Stored multipliers with the editor's on top, without the neutral 1.0s."""
-    merged = {**stored, **edited}
-    return {k: float(v) for k, v in sorted(merged.items()) if abs(float(v) - 1.0) > 1e-12}
+    """Stored multipliers with the editor's on top, without the neutral 1.0s (a value that is not a finite number
+    is kept, for the scenario to refuse by name: it was read as 1.0)."""
+    merged = {k: float(v) for k, v in sorted({**stored, **edited}.items())}
+    return {k: v for k, v in merged.items() if not math.isfinite(v) or abs(v - 1.0) > 1e-12}
 
 
 def build_scenario(
@@ -224,7 +226,9 @@ def current_edits(session: SessionView, dataset: Dataset, district: str | None =
             layers.append(editor_edits(table, rows, editor))
         except EditError as exc:
             problems += exc.problems
-    return drop_unchanged(dataset, merge_edits(*layers)), problems
+    edits = drop_unchanged(dataset, merge_edits(*layers))
+    over = totals_over_limits(dataset, edits)  # a class's stock over every depot: kept as the data holds it
+    return {table: rows for table, rows in edits.items() if table not in over}, problems + list(over.values())
 
 
 @cache

@@ -14,13 +14,14 @@ is cached under its own key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from planner.dataset.schema import DRUGS, SITE_STATUSES, TABLES, Dataset
+from planner.dataset.schema import DRUG_COLUMN_LIMITS, DRUGS, SITE_STATUSES, TABLES, Dataset
 
 Edits = dict[str, dict[str, dict[str, Any]]]
 """table -> entity id -> column -> new value."""
@@ -59,16 +60,46 @@ def clean_value(table: str, column: str, raw: Any) -> Any:
             raise ValueError(f"{table}.{column}: expected one of {', '.join(SITE_STATUSES)}, got {raw!r}")
         return text
     try:
-        number = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{table}.{column}: expected a whole number >= 0, got {raw!r}") from None
-    if number < 0 or number != int(number):
+        number = float(raw) if not isinstance(raw, bool) else math.nan  # true is not 1 room
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or number != int(number):
         raise ValueError(f"{table}.{column}: expected a whole number >= 0, got {raw!r}")
+    largest = column_maximum(table, column)
+    if number > largest:
+        shown = f"{number:,.0f}" if number < 1e15 else f"{number:g}"
+        raise ValueError(f"{table}.{column}: {shown} is above the limit {largest:,.0f}")
     return int(number)
 
 
-def clean_edits(raw: Mapping[str, Any]) -> Edits:
+def column_maximum(table: str, column: str) -> float:
+    """The largest value the dataset accepts in ``table.column`` (``planner.dataset.schema``), as when it is read."""
+    for prefix, largest in DRUG_COLUMN_LIMITS.items():
+        if column.startswith(prefix) and prefix in TABLES[table].drug_prefixes:
+            return largest
+    spec = next(spec for spec in TABLES[table].columns if spec.name == column)
+    return math.inf if spec.maximum is None else spec.maximum
+
+
+def totals_over_limits(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, str]:
+    """Edited tables whose column sums pass the dataset's totals (``TableSpec.totals``: a drug class's stock over
+    all depots), each with its problem; their edits cannot be planned."""
+    edited = apply_edits(dataset, edits)
+    over: dict[str, str] = {}
+    for table in edits:
+        frame = edited.table(table)
+        for key, largest in TABLES[table].totals:
+            for column in (c for c in frame.columns if c == key or (key.endswith("_") and c.startswith(key))):
+                total = float(frame[column].sum())
+                if total > largest:
+                    over[table] = f"{table}.{column}: the total {total:,.0f} is above the limit {largest:,.0f}"
+    return over
+
+
+def clean_edits(raw: Any) -> Edits:
     """Validate edits read from a file or a widget; raises :class:`EditError` listing every bad one."""
+    if not isinstance(raw, Mapping):
+        raise EditError([f"expected a mapping of table -> id -> {{column: value}}, got {type(raw).__name__}"])
     edits: Edits = {}
     problems: list[str] = []
     for table, rows in raw.items():
