@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ui_fixtures import tiny_dataset
@@ -72,6 +73,9 @@ def test_demand_multipliers() -> None:
     edited = demand_edits(shown, {"edited_rows": {0: {"multiplier": 1.5}, 1: {"multiplier": 1.0}}})
     assert edited == {"D1": 1.5, "D2": 1.0}
     assert effective_multipliers({"D2": 2.0}, edited) == {"D1": 1.5}
+    # a cell that is not a number was read as 1.0, planned without a word; it stays for the scenario to refuse
+    kept = effective_multipliers({}, {"D1": float("nan")})
+    assert list(kept) == ["D1"] and math.isnan(kept["D1"])
 
 
 def _session() -> dict[str, Any]:

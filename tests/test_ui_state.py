@@ -55,6 +55,8 @@ def _spec() -> ScenarioSpec:
         closed_sites=("ST2",),
         demand_multipliers={"D1": 1.5},
         rule_overrides={"nursing_reserve_per_resident": 0.12},
+        district_levels={"D2": "normal"},
+        inbound_arrivals={"D1": 40},
     )
     return ScenarioSpec(
         name="东城 severe",
@@ -119,6 +121,8 @@ def test_load_spec_sets_the_widgets_and_starts_the_editors_afresh() -> None:
     assert state.editor_key("whatif_sites", session) == f"whatif_sites_{generation + 1}"
     knobs = state.scenario_knobs(session)
     assert knobs["attack_rate"] == 0.5 and "severe_share" not in knobs
+    # no widget shows them, and the plan lost them: the loaded file said D2 is at normal, 40 arrive in D1
+    assert knobs["district_levels"] == {"D2": "normal"} and knobs["inbound_arrivals"] == {"D1": 40}
 
 
 def test_reset_edits_forgets_everything_of_the_old_dataset() -> None:
@@ -126,6 +130,7 @@ def test_reset_edits_forgets_everything_of_the_old_dataset() -> None:
     state.load_spec(session, _spec())
     state.reset_edits(session)
     assert session[state.STORED_EDITS] == {} and session[state.CLOSED_SITES] == []
+    assert "district_levels" not in state.scenario_knobs(session)
 
 
 def test_keep_and_unique_names() -> None:

@@ -62,6 +62,10 @@ STORED_EDITS = "stored_edits"
 """What-if edits that came from a loaded scenario (the editors add theirs on top)."""
 STORED_RULES = "stored_rule_overrides"
 STORED_DEMAND = "stored_demand_multipliers"
+STORED_DISTRICT_KNOBS = "stored_district_knobs"
+"""Session key: a loaded scenario's ``district_levels`` and ``inbound_arrivals`` (no widget shows them; the plan
+keeps them until another scenario or dataset is loaded)."""
+DISTRICT_KNOBS: tuple[str, ...] = ("district_levels", "inbound_arrivals")
 GENERATION = "editor_generation"
 """Bumped when stored edits are replaced, so that the data editors start afresh."""
 KEPT = "kept_scenarios"
@@ -195,6 +199,7 @@ def init_session(session: Session) -> None:
         STORED_EDITS: {},
         STORED_RULES: {},
         STORED_DEMAND: {},
+        STORED_DISTRICT_KNOBS: {},
         GENERATION: 0,
         KEPT: {},
     }
@@ -225,11 +230,13 @@ def scenario_knobs(session: SessionView) -> dict[str, Any]:
         if abs(widget_value - defaults[key]) > 1e-9:
             knobs[knob] = round(widget_value / PERCENT, 8)
     knobs["closed_sites"] = tuple(sorted(str(s) for s in session[CLOSED_SITES]))
+    knobs.update({knob: dict(value) for knob, value in session.get(STORED_DISTRICT_KNOBS, {}).items() if value})
     return knobs
 
 
 def load_spec(session: Session, spec: ScenarioSpec) -> None:
-    """Show ``spec`` in the widgets: knobs, preset, closed sites, time limit, stored edits (editors start afresh).
+    """Show ``spec`` in the widgets: knobs, preset, closed sites, time limit, stored edits (editors start afresh);
+    its district levels and inbound arrivals, which no widget shows, are kept for the plan.
 
     Call it from a widget callback (before the widgets are drawn in the next run).
     """
@@ -248,6 +255,7 @@ def load_spec(session: Session, spec: ScenarioSpec) -> None:
     session[STORED_EDITS] = spec.edits
     session[STORED_RULES] = dict(scenario.rule_overrides)
     session[STORED_DEMAND] = dict(scenario.demand_multipliers)
+    session[STORED_DISTRICT_KNOBS] = {knob: dict(getattr(scenario, knob)) for knob in DISTRICT_KNOBS}
     session[GENERATION] = int(session.get(GENERATION, 0)) + 1
 
 
@@ -256,6 +264,7 @@ def reset_edits(session: Session) -> None:
     session[STORED_EDITS] = {}
     session[STORED_RULES] = {}
     session[STORED_DEMAND] = {}
+    session[STORED_DISTRICT_KNOBS] = {}
     session[CLOSED_SITES] = []
     session[GENERATION] = int(session.get(GENERATION, 0)) + 1
 
