@@ -25,6 +25,7 @@ from planner.ui.whatif import (
     editor_frame,
     merge_edits,
     totals_over_limits,
+    unknown_ids,
 )
 
 
@@ -90,6 +91,13 @@ def test_a_class_stock_over_every_depot_beyond_its_limit_is_named(tiny: Dataset)
     crowded = replace(tiny, depots=many)
     over = totals_over_limits(crowded, {"depots": {d: {"stock_cough": 100_000_000} for d in many["depot_id"]}})
     assert list(over) == ["depots"] and "depots.stock_cough: the total" in over["depots"]
+
+
+def test_edits_of_places_the_dataset_lacks_are_named(tiny: Dataset) -> None:
+    # a loaded scenario's edit of a site this dataset does not hold was dropped without a word
+    edits = {"sites": {"ST1": {"rooms": 2}, "NOPE": {"rooms": 1}}, "pools": {"P9": {"nurses": 3}}}
+    assert unknown_ids(tiny, edits) == ["sites NOPE", "pools P9"]
+    assert unknown_ids(tiny, {"sites": {"ST1": {"rooms": 2}}}) == []
 
 
 def test_clean_edits_lists_every_problem() -> None:

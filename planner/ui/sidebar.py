@@ -45,6 +45,7 @@ from planner.ui.whatif import (
     editor_name,
     merge_edits,
     totals_over_limits,
+    unknown_ids,
 )
 from planner.yaml_files import MAX_YAML_BYTES
 
@@ -583,6 +584,9 @@ def draw_sidebar() -> Inputs:
         st.subheader(i18n.t("knobs", language))
         multipliers = _draw_knobs(session, dataset, language)
         scenario, scenario_problems = build_scenario(session, overrides, multipliers, dataset)
+        unknown = unknown_ids(dataset, session.get(state.STORED_EDITS, {}))
+        if unknown:  # a loaded scenario's edits of places this dataset lacks: dropped, said so
+            st.warning(i18n.t("edits_unknown", language, ids=", ".join(unknown)))
         edits, edit_problems = current_edits(session, dataset, district)
         # kept: an editor's state goes when its view is not drawn (another tab open, a dialog closed)
         session[state.STORED_EDITS] = edits

@@ -81,6 +81,15 @@ def column_maximum(table: str, column: str) -> float:
     return math.inf if spec.maximum is None else spec.maximum
 
 
+def unknown_ids(dataset: Dataset, edits: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """``table id`` of every edit whose id ``dataset`` does not hold (applying it changes nothing)."""
+    unknown = []
+    for table, rows in edits.items():
+        known = set(dataset.table(table)[id_column(table)].astype(str)) if table in EDITABLE else set()
+        unknown += [f"{table} {entity_id}" for entity_id in rows if str(entity_id) not in known]
+    return unknown
+
+
 def totals_over_limits(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, str]:
     """Edited tables whose column sums pass the dataset's totals (``TableSpec.totals``: a drug class's stock over
     all depots), each with its problem; their edits cannot be planned."""
