@@ -48,7 +48,7 @@ SCENARIO_FILE = "scenario"
 
 
 def scenario_warnings(dataset: Dataset, scenario: Scenario) -> list[Problem]:
-    """Scenario knobs that name ids the dataset does not have: ignored, and said (warnings)."""
+    """Scenario knobs that name ids the dataset does not have (ignored), or a peak after the horizon: warnings."""
     warnings = []
     sites = set(dataset.sites["site_id"].astype(str))
     for site in dict.fromkeys(scenario.closed_sites):
@@ -60,6 +60,12 @@ def scenario_warnings(dataset: Dataset, scenario: Scenario) -> list[Problem]:
         if district not in districts:
             message = f"demand multiplier for '{district}', not a district_id of the dataset (ignored)"
             warnings.append(Problem(SCENARIO_FILE, None, "demand_multipliers", message, "warning"))
+    if scenario.plan == "daily" and scenario.peak_day is not None and scenario.peak_day >= scenario.horizon_days:
+        message = (
+            f"peak day {scenario.peak_day} is after the horizon's last day ({scenario.horizon_days - 1}): the plan "
+            "covers the rising wave only"
+        )
+        warnings.append(Problem(SCENARIO_FILE, None, "peak_day", message, "warning"))
     return warnings
 
 

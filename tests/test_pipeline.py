@@ -54,3 +54,15 @@ def test_an_antigen_kit_target_beyond_the_drug_model_is_capped_and_named() -> No
     assert kits["target"].max() == KIT_TARGET_MAX
     warned = [w for w in plan.warnings if "antigen kits" in w.message]
     assert len(warned) == 3 and all(w.severity == "warning" for w in warned)
+
+
+def test_a_peak_after_the_horizon_is_said() -> None:
+    # planned without a word before: a peak on day 300 of a 14-day plan leaves almost nobody infected in it
+    from planner.pipeline import scenario_warnings
+    from planner.rules.scenario import make_scenario
+
+    (warning,) = scenario_warnings(tiny_dataset(), make_scenario(horizon_days=14, peak_day=300))
+    assert (warning.column, warning.severity) == ("peak_day", "warning")
+    assert warning.message == "peak day 300 is after the horizon's last day (13): the plan covers the rising wave only"
+    assert scenario_warnings(tiny_dataset(), make_scenario(horizon_days=14, peak_day=13)) == []
+    assert scenario_warnings(tiny_dataset(), make_scenario(horizon_days=14, peak_day=300, plan="snapshot")) == []

@@ -73,6 +73,7 @@ def test_the_messages_of_limits_encodings_and_places_read_in_chinese() -> None:
         "cell F3 holds the formula =10*10 without a saved value: open the workbook in Excel and save it "
         "(or paste the values) so that the value is stored",
         "closed site 'NOPE' is not a site_id of the dataset (ignored)",
+        "peak day 300 is after the horizon's last day (13): the plan covers the rising wave only",
     ]
     for message in messages:
         assert CJK.search(problem_message(message, "zh")), message

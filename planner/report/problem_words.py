@@ -233,6 +233,10 @@ PATTERNS: tuple[tuple[str, Translate], ...] = (
         r"demand multiplier for '(.*)', not a district_id of the dataset \(ignored\)",
         lambda m: f"需求系数所指的“{m[1]}”不是本数据中的区（已忽略）",
     ),
+    (
+        r"peak day (\d+) is after the horizon's last day \((\d+)\): the plan covers the rising wave only",
+        lambda m: f"高峰日 {m[1]} 在规划期最后一天（{m[2]}）之后：方案只覆盖疫情上升阶段",
+    ),
 )
 """(English template as a regular expression, its Chinese) for every message the dataset reader writes."""
 _COMPILED = tuple((re.compile(f"^{pattern}$"), translate) for pattern, translate in PATTERNS)
