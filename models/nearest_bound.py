@@ -26,6 +26,7 @@ cost 0 (a lower bound). Demands are searched in bands of their radius, cheapest 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from models.pricing import CompleteArcs, FloatArray, IntArray
 
@@ -74,12 +75,9 @@ def nearest_of_suppliers(
 ) -> FloatArray:
     """``n_s``: each supplier's cost to its nearest demand with inflow (0 without a restricted arc to one)."""
     arc_supplier, arc_demand, arc_cost = restricted
-    radius = _least_per(arc_supplier, arc_cost, inflow[arc_demand] > 0, supply.size)
-    nearest = np.zeros(supply.size)
-    searched = np.flatnonzero(np.isfinite(radius) & (supply > 0))
+    radius, searched, nearest = _search_start(arc_supplier, arc_cost, inflow[arc_demand] > 0, supply > 0)
     if searched.size:
         pair_supplier, pair_demand = complete.near(searched, radius[searched], np.flatnonzero(inflow > 0))
-        nearest[searched] = radius[searched]
         np.minimum.at(nearest, pair_supplier, complete.cost_minutes(pair_supplier, pair_demand))
     return nearest
 
@@ -89,12 +87,9 @@ def nearest_of_demands(
 ) -> FloatArray:
     """``m_d``: each demand's cost to its nearest supplier with supply (0 without a restricted arc from one)."""
     arc_supplier, arc_demand, arc_cost = restricted
-    radius = _least_per(arc_demand, arc_cost, supply[arc_supplier] > 0, inflow.size)
-    nearest = np.zeros(inflow.size)
+    radius, searched, nearest = _search_start(arc_demand, arc_cost, supply[arc_supplier] > 0, inflow > 0)
     suppliers = np.flatnonzero(supply > 0)
-    searched = np.flatnonzero(np.isfinite(radius) & (inflow > 0))
     searched = searched[np.argsort(radius[searched], kind="stable")]
-    nearest[searched] = radius[searched]
     for start in range(0, searched.size, BAND_DEMANDS):
         band = searched[start : start + BAND_DEMANDS]
         widest = np.full(suppliers.size, float(radius[band].max()))
@@ -103,11 +98,18 @@ def nearest_of_demands(
     return nearest
 
 
-def _least_per(group: IntArray, cost: FloatArray, usable: np.ndarray, size: int) -> FloatArray:
-    """The least ``cost`` per group over the ``usable`` entries (inf for a group without one)."""
-    least = np.full(size, np.inf)
-    np.minimum.at(least, group[usable], cost[usable])
-    return least
+def _search_start(
+    end: IntArray, cost: FloatArray, usable: npt.NDArray[np.bool_], active: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """For each end (``active``: the ends that ship or take anything): its radius, the least ``cost`` of its
+    ``usable`` restricted arcs (inf without one); the active ends with a radius, to search; and their nearest
+    partner's cost so far, the radius (0 for an end not searched: a lower bound)."""
+    radius = np.full(active.size, np.inf)
+    np.minimum.at(radius, end[usable], cost[usable])
+    searched = np.flatnonzero(np.isfinite(radius) & active)
+    nearest = np.zeros(active.size)
+    nearest[searched] = radius[searched]
+    return radius, searched, nearest
 
 
 __all__ = ["cheapest_units", "nearest_cost_bound", "nearest_of_demands", "nearest_of_suppliers"]
