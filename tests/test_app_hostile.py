@@ -117,3 +117,15 @@ def test_the_server_listens_on_this_machine_only_and_takes_uploads_as_large_as_t
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["maxUploadSize"] == ReadLimits().file_mb
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_scenario_kept_for_another_dataset_says_so_and_keeps_its_district_knobs() -> None:
+    # the app said only "Loaded" and planned without the file's district levels
+    text = (
+        "dataset: {name: other, sha256: '0123abcd'}\n"
+        "scenario: {level: prevalent, district_levels: {'110101': severe}}\n"
+    )
+    app = _upload_scenario(_app(), text)
+    assert any("another dataset" in element.value for element in app.success)
+    assert app.session_state[state.STORED_DISTRICT_KNOBS]["district_levels"] == {"110101": "severe"}
+    assert not app.error

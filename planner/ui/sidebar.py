@@ -268,7 +268,11 @@ def _on_scenario_upload() -> None:
         return
     state.load_spec(st.session_state, spec)
     state.keep(st.session_state, spec)
-    st.session_state[state.MESSAGE] = ("success", i18n.t("scenario_loaded", language, name=spec.name))
+    message = i18n.t("scenario_loaded", language, name=spec.name)
+    current = st.session_state.get(DATASET_SHA)
+    if spec.dataset_sha256 and current and spec.dataset_sha256 != current:  # said nothing: edits may name nothing
+        message += " " + i18n.t("other_dataset", language, name=spec.name)
+    st.session_state[state.MESSAGE] = ("success", message)
 
 
 def _on_keep(spec: state.ScenarioSpec) -> None:
