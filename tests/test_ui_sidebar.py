@@ -76,6 +76,9 @@ def test_demand_multipliers() -> None:
     # a cell that is not a number was read as 1.0, planned without a word; it stays for the scenario to refuse
     kept = effective_multipliers({}, {"D1": float("nan")})
     assert list(kept) == ["D1"] and math.isnan(kept["D1"])
+    # editor states no browser sends crashed the app: text in a cell, a row key that is no number, a row not a dict
+    odd = demand_edits(shown, {"edited_rows": {0: {"multiplier": "many"}, "x": {"multiplier": 2.0}, 1: [3]}})
+    assert list(odd) == ["D1"] and math.isnan(odd["D1"])
 
 
 def _session() -> dict[str, Any]:

@@ -94,6 +94,9 @@ def test_a_bare_mapping_of_knobs_is_a_scenario() -> None:
         ("scenario: {level: severe}\npreset: nowhere\n", "preset"),
         ("scenario: {level: severe}\nedits: {sites: {ST1: {rooms: -1}}}\n", "edits"),
         ("scenario: {level: severe}\ntime_limit_s: 0\n", "time_limit_s"),
+        # raised to the widget's 0.1 s without a word, and a file of another layout read as this one
+        ("scenario: {level: severe}\ntime_limit_s: 0.01\n", "time_limit_s: expected seconds from 0.1 to 86,400"),
+        ("schema: epiplan.scenario/99\nscenario: {level: severe}\n", "schema: expected epiplan.scenario/1"),
         ("scenario: {level: severe}\nsurprise: 1\n", "surprise"),
         ("attack_rate: 2\n", "attack_rate"),
     ],

@@ -100,6 +100,12 @@ def test_edits_of_places_the_dataset_lacks_are_named(tiny: Dataset) -> None:
     assert unknown_ids(tiny, {"sites": {"ST1": {"rooms": 2}}}) == []
 
 
+def test_editor_states_no_browser_sends_are_skipped(tiny: Dataset) -> None:
+    # a row key that is no number and a row that is not a mapping crashed the app (int("x"), dict([3]))
+    state = {"edited_rows": {"x": {"rooms": 1}, 0: [3], "1": {"rooms": 4}}}
+    assert editor_edits("sites", tiny.sites, state) == {"sites": {str(tiny.sites["site_id"].iloc[1]): {"rooms": 4}}}
+
+
 def test_clean_edits_lists_every_problem() -> None:
     with pytest.raises(EditError) as caught:
         clean_edits({"sites": {"ST1": {"rooms": -3, "status": "gone"}}, "hospitals": {"HP1": {"beds": 1}}})

@@ -182,11 +182,19 @@ def demand_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) ->
     ids = shown["district_id"].to_numpy()
     edits: dict[str, float] = {}
     for position, changes in dict(editor_state.get("edited_rows", {})).items():
-        index = int(position)
-        new_value = dict(changes).get("multiplier")
+        index = int(position) if str(position).isdigit() else -1
+        new_value = changes.get("multiplier") if isinstance(changes, Mapping) else None
         if new_value is not None and 0 <= index < len(ids):
-            edits[str(ids[index])] = float(new_value)
+            edits[str(ids[index])] = _number_or_nan(new_value)
     return edits
+
+
+def _number_or_nan(value: Any) -> float:
+    """``value`` as a float; NaN (which the scenario refuses by name) when it is not a number."""
+    try:
+        return math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def effective_multipliers(stored: Mapping[str, float], edited: Mapping[str, float]) -> dict[str, float]:
@@ -475,7 +483,9 @@ def _draw_knobs(session: Session, dataset: Dataset, language: str) -> dict[str, 
             },
         )
     most = slider_top(300.0, 1.0, session.get(state.TIME_LIMIT))
-    st.number_input(i18n.t("time_limit", language), min_value=0.1, max_value=most, step=1.0, key=state.TIME_LIMIT)
+    st.number_input(
+        i18n.t("time_limit", language), min_value=state.MIN_TIME_LIMIT_S, max_value=most, step=1.0, key=state.TIME_LIMIT
+    )
     return effective_multipliers(stored, demand_edits(shown, session.get(key)))
 
 

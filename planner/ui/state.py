@@ -32,6 +32,8 @@ SessionView = Mapping[Any, Any]
 SCENARIO_SCHEMA = "epiplan.scenario/1"
 DEFAULT_PLAN = str(Scenario.model_fields["plan"].default)
 DEFAULT_TIME_LIMIT_S = 10.0
+MIN_TIME_LIMIT_S = 0.1
+"""Least time limit (seconds per stage) the app's widget and its scenario files take."""
 
 # --- session keys (widget keys are plain strings; the data editors add a generation number) ---------------------
 LANGUAGE = "language"
@@ -123,12 +125,17 @@ def spec_from_mapping(raw: Mapping[str, Any], default_name: str = "scenario") ->
     preset = str(raw.get("preset") or DEFAULT_PRESET)
     if preset not in PRESETS:
         problems.append(f"preset: expected one of {', '.join(PRESETS)}, got {preset!r}")
+    if "schema" in raw and raw["schema"] != SCENARIO_SCHEMA:
+        problems.append(f"schema: expected {SCENARIO_SCHEMA}, got {raw['schema']!r}")
     try:
         time_limit = float(raw.get("time_limit_s", DEFAULT_TIME_LIMIT_S))
-        if isinstance(raw.get("time_limit_s"), bool) or not 0 < time_limit <= MAX_TIME_LIMIT_S:  # nan, inf too
-            raise ValueError
+        if isinstance(raw.get("time_limit_s"), bool) or not MIN_TIME_LIMIT_S <= time_limit <= MAX_TIME_LIMIT_S:
+            raise ValueError  # nan, inf too; below the widget's least it was raised to it without a word
     except (TypeError, ValueError):
-        problems.append(f"time_limit_s: expected a number of seconds > 0, got {raw.get('time_limit_s')!r}")
+        problems.append(
+            f"time_limit_s: expected seconds from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:,.0f}, "
+            f"got {raw.get('time_limit_s')!r}"
+        )
         time_limit = DEFAULT_TIME_LIMIT_S
     edits: Edits = {}
     try:

@@ -168,10 +168,10 @@ def editor_edits(table: str, shown: pd.DataFrame, state: Mapping[str, Any] | Non
     ids = shown[id_column(table)].astype(str).to_numpy()
     raw: dict[str, dict[str, Any]] = {}
     for position, changes in dict(state.get("edited_rows", {})).items():
-        index = int(position)
-        if not 0 <= index < len(ids):
+        index = int(position) if str(position).isdigit() else -1  # a browser sends row numbers; nothing else is one
+        if not 0 <= index < len(ids) or not isinstance(changes, Mapping):
             continue
-        editable = {c: v for c, v in dict(changes).items() if c in EDITABLE[table] and v is not None}
+        editable = {c: v for c, v in changes.items() if c in EDITABLE[table] and v is not None}
         if editable:
             raw[str(ids[index])] = editable
     return clean_edits({table: raw}) if raw else {}
