@@ -7,10 +7,11 @@ import re
 import zipfile
 
 import pandas as pd
+import pytest
 from conftest import tiny_frames
 
 from planner.dataset.io import check_upload
-from planner.report.problem_words import problem_column, problem_message
+from planner.report.problem_words import problem_column, problem_message, scenario_problem_message
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -77,3 +78,33 @@ def test_the_messages_of_limits_encodings_and_places_read_in_chinese() -> None:
     ]
     for message in messages:
         assert CJK.search(problem_message(message, "zh")), message
+
+
+@pytest.mark.parametrize(
+    ("message", "chinese"),
+    [  # the app's Chinese wrapper held these in English
+        (
+            "edits: OS0001: sites.rooms: expected a whole number >= 0, got inf",
+            "edits：OS0001：sites.rooms：应为不小于 0 的整数，实际为 inf",
+        ),
+        ("attack_rate: expected a share in [0, 1], got 2", "attack_rate：应为 0 到 1 之间的比例，实际为 2"),
+        ("horizon_days: Input should be less than or equal to 365", "horizon_days：应不大于 365"),
+        (
+            "district_levels.9: unknown district (the dataset has 16 districts)",
+            "district_levels.9：未知的区（本数据共有 16 个区）",
+        ),
+        ("forecast row 2, day: 5 is outside the horizon (days 0-2)", "预测表第 2 行：第 5 天在规划期（第 0-2 天）之外"),
+        (
+            "DP1: depots.stock_tcm: 1,000,000,000,000 is above the limit 100,000,000",
+            "DP1：depots.stock_tcm：1,000,000,000,000 超过上限 100,000,000",
+        ),
+        (
+            "depots.stock_tcm: the total 2e+10 is above the limit 10,000,000,000",
+            "depots.stock_tcm：合计 2e+10 超过上限 10,000,000,000",
+        ),
+        ("a knob: said otherwise", "a knob: said otherwise"),
+    ],
+)
+def test_scenario_problems_read_in_chinese_with_their_knob_path_as_written(message: str, chinese: str) -> None:
+    assert scenario_problem_message(message, "zh") == chinese
+    assert scenario_problem_message(message, "en") == message

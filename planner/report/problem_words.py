@@ -253,6 +253,41 @@ def problem_message(message: str, language: str) -> str:
     return message
 
 
+SCENARIO_TAILS: tuple[tuple[str, Translate], ...] = (
+    (r"expected a share in \[0, 1\], got (.*)", lambda m: f"应为 0 到 1 之间的比例，实际为 {m[1]}"),
+    (r"expected a whole number >= (\d+), got (.*)", lambda m: f"应为不小于 {m[1]} 的整数，实际为 {m[2]}"),
+    (r"the total ([\d,.e+]+) is above the limit (.*)", lambda m: f"合计 {m[1]} 超过上限 {m[2]}"),
+    (r"([\d,.e+]+) is above the limit (.*)", lambda m: f"{m[1]} 超过上限 {m[2]}"),
+    (r"Input should be less than or equal to (.*)", lambda m: f"应不大于 {m[1]}"),
+    (r"Input should be greater than or equal to (.*)", lambda m: f"应不小于 {m[1]}"),
+    (r"Input should be a valid integer.*", lambda m: "应为整数"),
+    (r"Input should be a valid number.*", lambda m: "应为数值"),
+    (r"unknown district \(the dataset has (\d+) districts\)", lambda m: f"未知的区（本数据共有 {m[1]} 个区）"),
+    (
+        r"forecast row (\d+), day: (\d+) is outside the horizon \(days (\d+)-(\d+)\)",
+        lambda m: f"预测表第 {m[1]} 行：第 {m[2]} 天在规划期（第 {m[3]}-{m[4]} 天）之外",
+    ),
+    (r"expected seconds from (.*) to (.*), got (.*)", lambda m: f"应为 {m[1]} 到 {m[2]} 秒，实际为 {m[3]}"),
+)
+"""(English ending as a regular expression, its Chinese) of the scenario and what-if problems the app shows."""
+_SCENARIO_COMPILED = tuple((re.compile(f"^{pattern}$"), translate) for pattern, translate in SCENARIO_TAILS)
+
+
+def scenario_problem_message(message: str, language: str) -> str:
+    """A scenario or what-if problem (``edits: OS0001: sites.rooms: expected ...``) in ``language``: the knob
+    path stays as written (ids and field names), its longest ending with a Chinese template is translated."""
+    if language != "zh":
+        return message
+    parts = message.split(": ")
+    for start in range(len(parts)):
+        ending = ": ".join(parts[start:])
+        for pattern, translate in _SCENARIO_COMPILED:
+            match = pattern.match(ending)
+            if match is not None:
+                return "".join(f"{part}：" for part in parts[:start]) + translate(match)
+    return message
+
+
 def problem_column(column: str | None, language: str) -> str:
     """The column a problem is in: its name as the file writes it, with its Chinese header beside it in ``zh``."""
     if not column:
@@ -265,4 +300,11 @@ def severity_label(severity: str, language: str) -> str:
     return value("severity", severity, language)
 
 
-__all__ = ["PATTERNS", "problem_column", "problem_message", "severity_label"]
+__all__ = [
+    "PATTERNS",
+    "SCENARIO_TAILS",
+    "problem_column",
+    "problem_message",
+    "scenario_problem_message",
+    "severity_label",
+]

@@ -26,6 +26,7 @@ from planner.dataset.problems import Problem
 from planner.dataset.schema import LEVELS, Dataset
 from planner.outputs.template import template_bytes
 from planner.report.labels import RULE_KINDS, pick
+from planner.report.problem_words import scenario_problem_message
 from planner.report.sources import source_label
 from planner.rules.rules import PRESETS, RULES_DIR, Rules, RulesError, load_rules
 from planner.rules.scenario import DAILY_HORIZON_MAX, PLAN_KINDS, Scenario, ScenarioError, make_scenario
@@ -272,7 +273,8 @@ def _on_scenario_upload() -> None:
             raise ScenarioError([f"larger than {MAX_YAML_BYTES // 1024:,} KB (a scenario file is a few lines)"])
         spec = state.spec_from_yaml(upload.getvalue(), default_name=name)
     except ScenarioError as exc:
-        st.session_state[state.MESSAGE] = ("error", i18n.t("scenario_bad", language, problems="; ".join(exc.problems)))
+        shown = "; ".join(scenario_problem_message(problem, language) for problem in exc.problems)
+        st.session_state[state.MESSAGE] = ("error", i18n.t("scenario_bad", language, problems=shown))
         return
     state.load_spec(st.session_state, spec)
     state.keep(st.session_state, spec)

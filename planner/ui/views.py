@@ -15,6 +15,7 @@ import streamlit as st
 from planner.pipeline import SCENARIO_FILE
 from planner.report.district import border_flows, district_plan
 from planner.report.plan import Plan
+from planner.report.problem_words import scenario_problem_message
 from planner.ui import i18n, maps, state
 from planner.ui.compare_tab import draw_compare
 from planner.ui.overview import draw_overview
@@ -67,7 +68,8 @@ def draw_problems(inputs: Inputs) -> None:
     if inputs.problems:
         st.dataframe(problems_frame(inputs.problems, language), hide_index=True, key="problems_table")
     if inputs.problems_in_scenario:
-        st.error(i18n.t("scenario_bad", language, problems="; ".join(inputs.problems_in_scenario)))
+        shown = [scenario_problem_message(problem, language) for problem in inputs.problems_in_scenario]
+        st.error(i18n.t("scenario_bad", language, problems="; ".join(shown)))
 
 
 def draw_plan_warnings(plan: Plan, language: str) -> None:
