@@ -13,7 +13,7 @@ from planner.report.plan import Plan
 from planner.ui import charts, i18n, state
 from planner.ui.places import name_map, street_names
 from planner.ui.sidebar import Inputs
-from planner.ui.whatif import EDITABLE, apply_edits, editor_frame, editor_name
+from planner.ui.whatif import EDITABLE, apply_edits, column_maximum, editor_frame, editor_name
 
 ID_COLUMN_WIDTH = 110
 EDIT_COLUMN_WIDTH = 150
@@ -88,8 +88,14 @@ def _editor(table: str, inputs: Inputs, plan: Plan, located: pd.DataFrame) -> No
             label = i18n.column_label(column, language)
             if column.startswith("stock_"):
                 label = f"{i18n.column_label('stock', language)}: {i18n.value('drug', column[6:], language)}"
-            config[column] = st.column_config.NumberColumn(
-                label, min_value=0, step=1, format="%d", required=True, width=EDIT_COLUMN_WIDTH
+            config[column] = st.column_config.NumberColumn(  # the editor stops at the column's limit (a 2**63 broke it)
+                label,
+                min_value=0,
+                max_value=column_maximum(table, column),
+                step=1,
+                format="%d",
+                required=True,
+                width=EDIT_COLUMN_WIDTH,
             )
     st.caption(i18n.t("whatif_caption", language))
     st.data_editor(
