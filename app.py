@@ -5,6 +5,7 @@ Run with ``make run`` (``streamlit run app.py``). The view pieces live in ``plan
 
 import streamlit as st
 
+from planner.dataset.limits import PlanTooLargeError
 from planner.dataset.names import names
 from planner.ui import cache, downloads, overview, views
 from planner.ui.places import places
@@ -17,9 +18,13 @@ views.draw_problems(inputs)
 if not inputs.ready:
     st.stop()
 assert inputs.planned is not None and inputs.rules is not None and inputs.scenario is not None
-plan, key, _seconds = cache.solve_plan(
-    st.session_state, inputs.planned, inputs.rules, inputs.scenario, inputs.time_limit_s, inputs.language
-)
+try:
+    plan, key, _seconds = cache.solve_plan(
+        st.session_state, inputs.planned, inputs.rules, inputs.scenario, inputs.time_limit_s, inputs.language
+    )
+except PlanTooLargeError as too_large:  # a dataset validation accepts, too dense to plan within memory
+    views.draw_too_large(too_large.problems, inputs.language)
+    st.stop()
 views.draw_plan_warnings(plan, inputs.language)
 located = places(inputs.planned, inputs.language)
 shown, border = views.district_part(plan, inputs)

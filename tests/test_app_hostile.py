@@ -129,3 +129,16 @@ def test_a_scenario_kept_for_another_dataset_says_so_and_keeps_its_district_knob
     assert any("another dataset" in element.value for element in app.success)
     assert app.session_state[state.STORED_DISTRICT_KNOBS]["district_levels"] == {"110101": "severe"}
     assert not app.error
+
+
+def test_data_too_dense_to_plan_is_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a valid dataset with every home and site at one spot took the app down with the memory it asked for
+    import planner.dataset.limits
+
+    monkeypatch.setattr(planner.dataset.limits, "PAIRS_MAX", 1)
+    st.cache_resource.clear()  # the server's shared plans: the sample's plan, solved by an earlier test
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception
+    assert any("too dense to plan at once" in element.value for element in app.error)
+    assert len(app.metric) == 0

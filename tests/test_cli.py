@@ -258,3 +258,16 @@ def test_a_name_longer_than_the_system_allows_and_a_negative_seed_exit_2(
     code, out, _ = run(["sample", "--seed", "-1", "--out", str(tmp_path / "sample")], capsys)
     assert code == 2 and "--seed: expected a whole number >= 0, got -1" in out
     assert not (tmp_path / "sample").exists()
+
+
+def test_a_dataset_too_dense_to_plan_exits_2_without_solving(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a valid dataset with every home and site at one spot ran out of memory (exit 1) after 3 minutes
+    import planner.dataset.limits
+
+    monkeypatch.setattr(planner.dataset.limits, "PAIRS_MAX", 1)
+    out_file = tmp_path / "plan.json"
+    code, out, err = run(["solve", "--data", str(tiny_dataset_dir), "--snapshot", "--out", str(out_file)], capsys)
+    assert code == 2 and not err and not out_file.exists()
+    assert "care homes -> sites within 120 min" in out and "pairs, above the 1 a plan lists" in out

@@ -7,6 +7,7 @@ import pytest
 from tiny_plan import tiny_dataset, tiny_plan
 
 from models.base import StageResult, Status
+from planner.dataset.limits import PlanTooLargeError
 from planner.dataset.names import Namer
 from planner.pipeline import plan_context
 from planner.rules.rules import load_rules
@@ -92,3 +93,17 @@ def test_a_home_no_ambulance_covers_plans_no_trip_within_the_limit() -> None:
     assert rows["planned"].tolist() == [float("inf"), float("inf"), 30.0]
     assert rows["met"].tolist() == [False, False, True]
     assert (rows["met"] == (rows["planned"] <= rows["required"])).all()
+
+
+def test_more_station_home_pairs_than_a_plan_lists_are_refused_before_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # every station of a district paired with every care home of it: 100,000 of each in one district is 1e10 rows
+    import planner.dataset.limits
+
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(plan="snapshot"))
+    pairs = len(ambulance.ambulance_arcs(context))
+    monkeypatch.setattr(planner.dataset.limits, "PAIRS_MAX", 0)
+    with pytest.raises(PlanTooLargeError, match=r"stations -> care homes of their district: .* pairs, above the 0"):
+        ambulance.ambulance_arcs(context)
+    assert pairs > 0

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.dataset.limits import PlanTooLargeError
 from planner.dataset.schema import TABLES, Dataset
 from planner.dataset.travel import arcs, haversine_km, minutes_matrix, pair_minutes, with_speed
 from planner.rules.rules import load_rules
@@ -238,3 +239,23 @@ def test_k_nearest_arcs_equal_the_dense_computation(
     rows = pd.Index(origins["id"]).get_indexer(result["from_id"])
     cols = pd.Index(destinations["id"]).get_indexer(result["to_id"])
     np.testing.assert_allclose(result["minutes"].to_numpy(), matrix[rows, cols], rtol=1e-12)
+
+
+def test_more_pairs_within_the_limit_than_a_plan_lists_are_refused_before_they_are_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20,000 homes and 5,000 sites at one spot passed validation and took 11 GB before failing
+    import planner.dataset.limits
+
+    monkeypatch.setattr(planner.dataset.limits, "PAIRS_MAX", 11)
+    spot = {"lat": 39.9, "lon": 116.4, "speed_kmh": 30.0}
+    origins = pd.DataFrame([{"id": f"o{i}", **spot} for i in range(4)])
+    destinations = pd.DataFrame([{"id": f"d{i}", **spot} for i in range(3)])
+    with pytest.raises(PlanTooLargeError) as caught:
+        arcs(origins, destinations, detour=DETOUR, max_minutes=60.0, what="care homes -> sites")
+    assert caught.value.problems == [
+        "care homes -> sites within 60 min (4 x 3): 12 pairs, above the 11 a plan lists; check the places' "
+        "coordinates (many at one spot?), or plan fewer of them at once (nothing was solved)"
+    ]
+    assert len(arcs(origins.iloc[:3], destinations, detour=DETOUR, max_minutes=60.0)) == 9, "within the limit"
+    assert len(arcs(origins, destinations, detour=DETOUR, k=2)) == 8, "k nearest: bounded by k, never refused"

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from planner import signals
 from planner.cli.options import OptionError, out_problem, read_yaml_mapping
+from planner.dataset.limits import PlanTooLargeError
 from planner.dataset.problems import DatasetError, Problem
 from planner.dataset.schema import LEVELS
 from planner.rules.rules import DEFAULT_PRESET, PRESETS, Rules, RulesError, load_preset, load_rules
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(format_problems(exc.problems))
         return EXIT_BAD_INPUT
-    except (RulesError, ScenarioError, OptionError) as exc:
+    except (RulesError, ScenarioError, OptionError, PlanTooLargeError) as exc:  # too large: found while planning
         _report_bad_input(exc.problems)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as interruption:  # SIGINT, or SIGTERM (signals.Terminated)

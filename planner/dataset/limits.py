@@ -43,6 +43,31 @@ ENVIRONMENT: dict[str, str] = {
 """The environment variable of each limit."""
 
 
+PAIRS_MAX = 10_000_000
+"""Pairs of places one family of a plan's arcs may hold (care homes -> observation sites within the transfer limit,
+stations -> care homes of a district): 25 times the national sample's largest (404,271). 20,000 homes and 5,000
+sites at one spot (100 million pairs) took 11 GB and failed after 3 minutes; 8,000 and 2,000 (16 million, above
+this limit) planned in 2.5 GB as a snapshot, 5.3 GB day by day over 14 days and 6.3 GB over 60. Past the limit the
+plan is refused by name before its pairs are held (:class:`PlanTooLargeError`)."""
+
+
+class PlanTooLargeError(ValueError):
+    """A dataset that validation accepts but whose plan would list more than :data:`PAIRS_MAX` pairs of places;
+    ``problems`` says which, how many and what would bring them within the limit."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def check_pairs(count: int, what: str, advice: str) -> None:
+    """Raise :class:`PlanTooLargeError` when ``count`` pairs of ``what`` pass :data:`PAIRS_MAX`."""
+    if count > PAIRS_MAX:
+        raise PlanTooLargeError(
+            [f"{what}: {count:,} pairs, above the {PAIRS_MAX:,} a plan lists; {advice} (nothing was solved)"]
+        )
+
+
 class LimitsError(ValueError):
     """An environment variable that does not hold a usable limit."""
 

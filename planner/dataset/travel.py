@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from planner.dataset.limits import check_pairs
 from planner.dataset.schema import Dataset
 
 EARTH_RADIUS_KM = 6371.0
@@ -151,6 +152,7 @@ def arcs(
     max_minutes: float | None = None,
     k: int | None = None,
     overrides: pd.DataFrame | None = None,
+    what: str = "origins -> destinations",
 ) -> pd.DataFrame:
     """Sparse arcs ``from_id, to_id, minutes`` from origins to destinations.
 
@@ -171,6 +173,9 @@ def arcs(
     overrides
         ``from_id, to_id, minutes`` rows that replace the computed minutes of their
         pairs: they may bring a far pair within the limits or push a near one out.
+    what
+        The pairs in words, for :class:`~planner.dataset.limits.PlanTooLargeError` (raised when more than
+        :data:`~planner.dataset.limits.PAIRS_MAX` are within ``max_minutes``).
 
     Returns
     -------
@@ -195,7 +200,8 @@ def arcs(
             from_idx, to_idx = _nearest_candidates(tree, from_xyz, k, extra)
         else:
             assert max_minutes is not None
-            from_idx, to_idx = _radius_candidates(tree, from_xyz, max_minutes * speed / 60.0 / detour)
+            radius_km = max_minutes * speed / 60.0 / detour
+            from_idx, to_idx = _radius_candidates(tree, from_xyz, radius_km, f"{what} within {max_minutes:g} min")
     minutes = geo_minutes(
         from_lat[from_idx], from_lon[from_idx], speed[from_idx], to_lat[to_idx], to_lon[to_idx], detour=detour
     )
@@ -233,10 +239,19 @@ def _nearest_candidates(tree: cKDTree, from_xyz: FloatArray, k: int, extra: IntA
     return np.concatenate(parts_from).astype(np.int64), np.concatenate(parts_to).astype(np.int64)
 
 
-def _radius_candidates(tree: cKDTree, from_xyz: FloatArray, radius_km: FloatArray) -> tuple[IntArray, IntArray]:
-    """Destinations within each origin's own great-circle radius (plus a hair of slack)."""
+def _radius_candidates(
+    tree: cKDTree, from_xyz: FloatArray, radius_km: FloatArray, what: str = "origins -> destinations"
+) -> tuple[IntArray, IntArray]:
+    """Destinations within each origin's own great-circle radius (plus a hair of slack); counted first, so that
+    more than :data:`~planner.dataset.limits.PAIRS_MAX` is refused before it is held
+    (:class:`~planner.dataset.limits.PlanTooLargeError`)."""
     angle = np.minimum(np.maximum(radius_km, 0.0) / EARTH_RADIUS_KM, np.pi)
     chord = 2.0 * np.sin(angle / 2.0) * (1.0 + _RADIUS_SLACK) + _RADIUS_SLACK
+    check_pairs(
+        int(tree.query_ball_point(from_xyz, r=chord, return_length=True).sum()),
+        f"{what} ({len(from_xyz):,} x {tree.n:,})",
+        "check the places' coordinates (many at one spot?), or plan fewer of them at once",
+    )
     found = tree.query_ball_point(from_xyz, r=chord, return_sorted=False)
     counts = np.fromiter((len(hits) for hits in found), dtype=np.int64, count=len(found))
     to_idx = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))

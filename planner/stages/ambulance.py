@@ -17,6 +17,7 @@ import pandas as pd
 
 from models.ambulance import solve_ambulance
 from models.base import SolveOptions, StageResult
+from planner.dataset.limits import check_pairs
 from planner.dataset.names import Namer
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
@@ -52,6 +53,8 @@ def ambulance_arcs(context: PlanContext) -> pd.DataFrame:
     """Station -> home arcs in each home's district: trips within the limit among the k nearest; the nearest always."""
     homes = context.needs.transfers[["home_id", "district_id", "hospital_id", "hospital_minutes"]]
     stations = context.dataset.stations[["station_id", "district_id"]]
+    per_district = homes["district_id"].value_counts().mul(stations["district_id"].value_counts(), fill_value=0)
+    check_pairs(int(per_district.sum()), "stations -> care homes of their district", "plan fewer per district at once")
     pairs = homes.merge(stations, on="district_id")
     pairs = pairs[pairs["hospital_id"] != ""]
     if pairs.empty:

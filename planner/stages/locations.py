@@ -104,20 +104,26 @@ class Locations:
         )
 
     def arcs(
-        self, from_ids: pd.Series, to_ids: pd.Series, *, max_minutes: float | None = None, k: int | None = None
+        self,
+        from_ids: pd.Series,
+        to_ids: pd.Series,
+        *,
+        max_minutes: float | None = None,
+        k: int | None = None,
+        what: str = "origins -> destinations",
     ) -> pd.DataFrame:
-        """Arcs ``from_id, to_id, minutes`` from each origin to its k nearest / every destination within a limit."""
-        return travel.arcs(
-            self.points(from_ids),
-            self.points(to_ids),
-            detour=self.detour,
-            max_minutes=max_minutes,
-            k=k,
-            overrides=self.overrides,
-        )
+        """Arcs ``from_id, to_id, minutes`` from each origin to its k nearest / every destination within a limit
+        (``what``: the pairs in words, should there be too many, ``planner.dataset.limits.PlanTooLargeError``)."""
+        return self.arcs_from(self.points(from_ids), to_ids, max_minutes=max_minutes, k=k, what=what)
 
     def arcs_from(
-        self, origins: pd.DataFrame, to_ids: pd.Series, *, max_minutes: float | None = None, k: int | None = None
+        self,
+        origins: pd.DataFrame,
+        to_ids: pd.Series,
+        *,
+        max_minutes: float | None = None,
+        k: int | None = None,
+        what: str = "origins -> destinations",
     ) -> pd.DataFrame:
         """Like :meth:`arcs` from points that are not entities of the dataset (``id, lat, lon, speed_kmh``), such
         as the street centres inbound arrivals leave from."""
@@ -128,6 +134,7 @@ class Locations:
             max_minutes=max_minutes,
             k=k,
             overrides=self.overrides,
+            what=what,
         )
 
     def arc_costs(self, from_ids: pd.Series, to_ids: pd.Series) -> GeoArcCosts:

@@ -169,14 +169,16 @@ def observation_arcs(context: PlanContext, groups: pd.DataFrame, sites: pd.DataF
     limit, k = context.rules.transfer_minutes_max, context.limits.sites_per_home
     home_candidates = (barrier_free,) if context.rules.barrier_free_for_all else (usable, barrier_free)
     parts = [
-        context.locations.arcs(homes, candidates["site_id"], max_minutes=limit, k=k)
+        context.locations.arcs(homes, candidates["site_id"], max_minutes=limit, k=k, what="care homes -> sites")
         for candidates in home_candidates
         if not candidates.empty and not homes.empty
     ]
     if not streets.empty:
         points = _origin_points(context, streets)
         parts += [
-            context.locations.arcs_from(points, candidates["site_id"], max_minutes=limit, k=k)
+            context.locations.arcs_from(
+                points, candidates["site_id"], max_minutes=limit, k=k, what="inbound streets -> sites"
+            )
             for candidates in (usable, barrier_free)
             if not candidates.empty
         ]

@@ -143,6 +143,10 @@ LABELS: dict[str, Pair] = {
     "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
     "upload_scenario": ("Upload a scenario (.yaml)", "上传情景（.yaml）"),
     "scenario_bad": ("This scenario cannot be used: {problems}", "该情景无法使用：{problems}"),
+    "too_large": (
+        "This data is too dense to plan at once: {problems}",
+        "该数据过于密集，无法一次规划：{problems}",
+    ),
     "edits_unknown": (
         "Edits of places not in this dataset (ignored): {ids}",
         "本数据中没有这些修改的对象（已忽略）：{ids}",

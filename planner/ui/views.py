@@ -72,6 +72,11 @@ def draw_problems(inputs: Inputs) -> None:
         st.error(i18n.t("scenario_bad", language, problems="; ".join(shown)))
 
 
+def draw_too_large(problems: list[str], language: str) -> None:
+    """Why the data cannot be planned at once (``planner.dataset.limits.PlanTooLargeError``)."""
+    st.error(i18n.t("too_large", language, problems="; ".join(problems)))
+
+
 def draw_plan_warnings(plan: Plan, language: str) -> None:
     """What the plan notes on its inputs (scenario ids that name nothing, the dataset's warnings), located."""
     from planner.ui.data import problems_frame
