@@ -7,12 +7,14 @@ import math
 import time
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.testing_median import (
     ENUMERATION_LIMIT,
     best_subset,
+    enumerate_subsets,
     greedy_swap,
     integer_costs,
     plan_cost,
@@ -123,3 +125,20 @@ def test_mip_matches_brute_force_on_small_streets(seed: int, candidates: int, p:
     choice = solve_mip(cost, desks.astype(np.int64), p, seconds=10)
     assert choice.proven
     assert (choice.cost, -choice.desks) == _brute(cost, desks.astype(np.int64), p)
+
+
+def test_enumeration_a_block_at_a_time_equals_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20,000 clinics in a street of 20 candidates asked 11.6 GiB at once (a MemoryError); blocks of subsets give the
+    # same minimum
+    import models.testing_median
+
+    rng = np.random.default_rng(3)
+    cost = rng.integers(0, 1000, size=(40, 9)).astype(np.int64)
+    desks = rng.integers(1, 4, size=9).astype(np.int64)
+    whole = enumerate_subsets(cost, desks, 3)
+    monkeypatch.setattr(models.testing_median, "ENUMERATION_CELLS", 7)  # a block of 1 subset (40 x 3 cells > 7)
+    assert enumerate_subsets(cost, desks, 3).tolist() == whole.tolist()
+    brute = min(
+        itertools.combinations(range(9), 3), key=lambda c: (cost[:, list(c)].min(axis=1).sum(), -desks[list(c)].sum())
+    )
+    assert sorted(whole.tolist()) == sorted(brute)
