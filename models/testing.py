@@ -248,17 +248,17 @@ def choose_points(
 
 
 def route_samples(
-    streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams
+    streets: pd.DataFrame, labs: pd.DataFrame, params: TestingParams, deadline: float | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, Routes | None, int]:
     """Phase 2: tubes a day from streets to labs over every pair (``models.testing_routes``): lab loads, flows,
-    the optimum (None without labs) and the tubes a day to route."""
+    the optimum (None without labs; not proven when ``deadline`` stopped the pricing) and the tubes a day to route."""
     per_day = np.ceil(streets["population"].to_numpy(dtype=float) / (params.round_days * params.persons_per_tube))
     supply = per_day.astype(np.int64)
     capacity = labs["nat_tests_per_day"].to_numpy(dtype=np.int64)
     if len(labs) == 0:
         loads = labs.assign(load_per_day=0, capacity_per_day=capacity)
         return loads, pd.DataFrame(columns=["street_id", "lab_id", "tubes_per_day"]), None, int(supply.sum())
-    routes = route_tubes(streets, labs, supply)
+    routes = route_tubes(streets, labs, supply, deadline)
     load = np.bincount(routes.lab, routes.tubes, len(labs)).astype(np.int64)
     loads = pd.DataFrame(
         {
@@ -366,7 +366,7 @@ def solve_testing(
     start = time.perf_counter()
     deadline = start + options.time_limit_s
     points, street_rows, summary = choose_points(streets, candidates, demand, params, deadline, options.seed)
-    loads, flows, routes, tubes = route_samples(streets, labs, params)
+    loads, flows, routes, tubes = route_samples(streets, labs, params, deadline)
     unrouted = routes.unrouted if routes is not None else tubes
     tube_km = routes.tube_km_x10 if routes is not None else 0
     route_status = Status.OPTIMAL if routes is None or routes.proven else Status.FEASIBLE

@@ -25,6 +25,7 @@ potentials certify the restricted optimum as optimal for the network of every pa
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,7 +148,7 @@ def _negative_pairs(
     return street[chosen], lab[chosen], cost[chosen]
 
 
-def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> Routes:
+def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray, deadline: float | None = None) -> Routes:
     """The lexicographic optimum over every street -> lab pair (module docstring).
 
     Parameters
@@ -158,6 +159,9 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         lat, lon, nat_tests_per_day per lab.
     supply
         Tubes a day per street.
+    deadline
+        ``time.perf_counter()`` after which no pricing round starts: the last flow is the plan, not proven (50,000
+        labs at one spot ran past 5 minutes of rounds at a 2 s limit).
     """
     street_count, lab_count = len(streets), len(labs)
     capacity = labs["nat_tests_per_day"].to_numpy(np.int64)
@@ -175,7 +179,7 @@ def route_tubes(streets: pd.DataFrame, labs: pd.DataFrame, supply: IntArray) -> 
         costs = np.concatenate([cost, np.zeros(lab_count, np.int64), np.full(street_count, SHORTFALL_COST)])
         supplies = np.concatenate([supply, np.zeros(lab_count, np.int64), [-total]])
         flows = min_cost_flow(tails, heads, tight, costs, supplies).flows
-        if rounds >= PRICING_ROUNDS:
+        if rounds >= PRICING_ROUNDS or (deadline is not None and time.perf_counter() >= deadline):
             break
         # no feasible flow puts more than min(a_s, K_l) on a pair, so the same flow is optimal with the pairs
         # uncapacitated; that residual network keeps every pair's forward arc, and its potentials certify both

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,6 +54,17 @@ def test_a_far_lab_takes_what_the_near_one_cannot() -> None:
     assert routes.proven and routes.unrouted == 0
     load = np.bincount(routes.lab, routes.tubes, 2)
     assert load.tolist() == [5, 3]
+
+
+def test_rounds_past_the_deadline_are_not_started_and_the_plan_is_not_proven(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 50,000 labs at one spot priced for over 5 minutes at a 2 s limit: the rounds never looked at the clock
+    monkeypatch.setattr(testing_routes, "START_LABS", 1)
+    streets = _places([(0.0, 0.0), (0.0, 0.001)])
+    labs = _places([(0.0, 0.0), (1.0, 0.0)]).assign(nat_tests_per_day=[5, 10])
+    routes = route_tubes(streets, labs, np.array([4, 4]), deadline=time.perf_counter() - 1.0)
+    assert routes.rounds == 1 and not routes.proven
+    assert int(routes.tubes.sum()) + routes.unrouted == 8, "still a plan: every tube routed or counted unrouted"
+    assert route_tubes(streets, labs, np.array([4, 4]), deadline=time.perf_counter() + 60.0).proven
 
 
 @settings(max_examples=60, deadline=None)
