@@ -69,6 +69,8 @@ from models.pricing import (
     sums_before_within_groups,
 )
 
+SPREAD_DOUBLINGS = 16
+"""Rounds of :func:`make_feasible` after which the bridging pairs per cut supplier stop doubling."""
 FEASIBILITY_NEIGHBOURS = 32
 """Most arcs a supplier on the source side of a cut gets per feasibility round (to its nearest cut-off demands)."""
 KEEP_PER_DEMAND = 6
@@ -432,18 +434,26 @@ def cost_network(
 
 
 def bridging_pairs(
-    complete: CompleteArcs, suppliers: IntArray, demands: IntArray, leftover: IntArray, inflow: IntArray
+    complete: CompleteArcs,
+    suppliers: IntArray,
+    demands: IntArray,
+    leftover: IntArray,
+    inflow: IntArray,
+    spread: int = 1,
 ) -> tuple[IntArray, IntArray]:
     """Arcs across a cut: each supplier of ``suppliers`` to its nearest ``demands``, as many (up to
-    :data:`FEASIBILITY_NEIGHBOURS`, at least one) as it takes for their inflow to cover its leftover supply."""
-    pair_supplier, pair_demand = complete.nearest_demands(suppliers, demands, FEASIBILITY_NEIGHBOURS)
+    ``spread`` x :data:`FEASIBILITY_NEIGHBOURS`, at least one) as it takes for their inflow to cover ``spread``
+    times its leftover supply. ``spread`` doubles with each round of :func:`make_feasible`: suppliers at one spot
+    share their nearest demands, and covering each one's leftover alone took a round per few arcs (20,000 nurse
+    pools at one spot ran past 5 minutes)."""
+    pair_supplier, pair_demand = complete.nearest_demands(suppliers, demands, FEASIBILITY_NEIGHBOURS * spread)
     if pair_supplier.size == 0:
         return pair_supplier, pair_demand
     order = np.argsort(pair_supplier, kind="stable")  # nearest first within each supplier
     pair_supplier, pair_demand = pair_supplier[order], pair_demand[order]
     covered_before = sums_before_within_groups(pair_supplier, inflow[pair_demand])
     starts = np.r_[True, pair_supplier[1:] != pair_supplier[:-1]]
-    needed = starts | (covered_before < leftover[pair_supplier])
+    needed = starts | (covered_before < spread * leftover[pair_supplier])
     return pair_supplier[needed], pair_demand[needed]
 
 
@@ -490,7 +500,8 @@ def make_feasible(problem: TransportProblem, arcs: ArcSet, complete: CompleteArc
         cut_suppliers = np.flatnonzero(side[:suppliers] & (problem.supply > 0))
         cut_demands = np.flatnonzero(~side[suppliers:class_base] & (inflow > 0))
         leftover = problem.supply - network.flows()[:suppliers]
-        pair_supplier, pair_demand = bridging_pairs(complete, cut_suppliers, cut_demands, leftover, inflow)
+        spread = 2 ** min(rounds, SPREAD_DOUBLINGS)
+        pair_supplier, pair_demand = bridging_pairs(complete, cut_suppliers, cut_demands, leftover, inflow, spread)
         new = arcs.add(pair_supplier, pair_demand, complete.cost_minutes(pair_supplier, pair_demand))
         if new == 0:
             raise FlowError("The class totals cannot be met even with every supplier -> demand pair.")

@@ -318,3 +318,15 @@ def test_a_pricing_cap_keeps_a_plan_meeting_the_totals_and_says_what_is_proven(
     assert every.objective == pytest.approx(optimum)
     assert every.status is Status.FEASIBLE and every.bound == -math.inf
     assert solve_transport(TransportProblem(**{**problem.__dict__, "pricing_rounds": 1})).status is Status.OPTIMAL
+
+
+def test_bridging_pairs_spread_over_more_demands_as_rounds_go_on() -> None:
+    # 20,000 nurse pools at one spot each covered its own leftover with the same few nearest demands: a round per
+    # few arcs, past 5 minutes; with the spread doubled each round they reach further at once
+    matrix = np.tile(np.arange(1.0, 9.0), (3, 1))  # 3 suppliers at one spot, 8 demands in a row of distances
+    complete = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(3), np.arange(8))
+    leftover, inflow = np.array([2, 2, 2]), np.ones(8, dtype=np.int64)
+    one = bridging_pairs(complete, np.arange(3), np.arange(8), leftover, inflow)
+    four = bridging_pairs(complete, np.arange(3), np.arange(8), leftover, inflow, spread=4)
+    assert sorted(set(one[1].tolist())) == [0, 1], "each covers its 2 alone: all three on the same 2 demands"
+    assert sorted(set(four[1].tolist())) == list(range(8)), "four times over: every demand within reach"
