@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -26,6 +26,15 @@ from planner.ui.places import display_names
 def row_number(position: object) -> int:
     """An editor row key as a row number; -1 (no row) when it is not one."""
     return int(str(position)) if str(position).isdigit() else -1
+
+
+def edited_rows(editor_state: Mapping[str, Any] | None, size: int) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(row, changed cells)`` of an ``st.data_editor``'s ``edited_rows``: rows within the ``size`` rows shown whose
+    changes are a mapping (a browser sends nothing else; other keys and rows are skipped)."""
+    for position, changes in dict((editor_state or {}).get("edited_rows", {})).items():
+        index = row_number(position)
+        if 0 <= index < size and isinstance(changes, Mapping):
+            yield index, changes
 
 
 def value_text(value: Any) -> str:
@@ -54,14 +63,11 @@ def rules_frame(rules: Rules, language: str) -> pd.DataFrame:
 
 def rule_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> dict[str, Any]:
     """``{field: value}`` from the rules editor's ``edited_rows`` (values parsed as YAML: ``0.2``, ``[a, b]``)."""
-    if not editor_state:
-        return {}
     fields = shown["field"].to_numpy()
     edits: dict[str, Any] = {}
-    for position, changes in dict(editor_state.get("edited_rows", {})).items():
-        index = row_number(position)
-        text = changes.get("value") if isinstance(changes, Mapping) else None
-        if text is None or not 0 <= index < len(fields):
+    for index, changes in edited_rows(editor_state, len(fields)):
+        text = changes.get("value")
+        if text is None:
             continue
         try:
             edits[str(fields[index])] = yaml.safe_load(str(text))
@@ -84,16 +90,12 @@ def demand_frame(dataset: Dataset, multipliers: Mapping[str, float], language: s
 
 def demand_edits(shown: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> dict[str, float]:
     """``{district_id: multiplier}`` from the demand editor's ``edited_rows``."""
-    if not editor_state:
-        return {}
     ids = shown["district_id"].to_numpy()
-    edits: dict[str, float] = {}
-    for position, changes in dict(editor_state.get("edited_rows", {})).items():
-        index = row_number(position)
-        new_value = changes.get("multiplier") if isinstance(changes, Mapping) else None
-        if new_value is not None and 0 <= index < len(ids):
-            edits[str(ids[index])] = _number_or_nan(new_value)
-    return edits
+    return {
+        str(ids[index]): _number_or_nan(changes["multiplier"])
+        for index, changes in edited_rows(editor_state, len(ids))
+        if changes.get("multiplier") is not None
+    }
 
 
 def _number_or_nan(value: Any) -> float:
@@ -114,6 +116,7 @@ def effective_multipliers(stored: Mapping[str, float], edited: Mapping[str, floa
 __all__ = [
     "demand_edits",
     "demand_frame",
+    "edited_rows",
     "effective_multipliers",
     "row_number",
     "rule_edits",

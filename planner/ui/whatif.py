@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from planner.dataset.schema import DRUG_COLUMN_LIMITS, DRUGS, SITE_STATUSES, TABLES, Dataset
+from planner.ui.editors import edited_rows
 
 Edits = dict[str, dict[str, dict[str, Any]]]
 """table -> entity id -> column -> new value."""
@@ -163,14 +164,9 @@ def editor_edits(table: str, shown: pd.DataFrame, state: Mapping[str, Any] | Non
 
     Cells of columns that are not editable are ignored; bad values raise :class:`EditError`.
     """
-    if not state:
-        return {}
     ids = shown[id_column(table)].astype(str).to_numpy()
     raw: dict[str, dict[str, Any]] = {}
-    for position, changes in dict(state.get("edited_rows", {})).items():
-        index = int(position) if str(position).isdigit() else -1  # a browser sends row numbers; nothing else is one
-        if not 0 <= index < len(ids) or not isinstance(changes, Mapping):
-            continue
+    for index, changes in edited_rows(state, len(ids)):
         editable = {c: v for c, v in changes.items() if c in EDITABLE[table] and v is not None}
         if editable:
             raw[str(ids[index])] = editable
