@@ -27,9 +27,11 @@ class YamlFileError(ValueError):
         self.problems = problems
 
 
-def read_yaml_mapping(path: str | os.PathLike[str], what: str, shown: str | None = None) -> dict[Any, Any]:
+def read_yaml_mapping(
+    path: str | os.PathLike[str], what: str, shown: str | None = None, key_kind: str | None = None
+) -> dict[Any, Any]:
     """The mapping the YAML file ``path`` holds (``{}`` for an empty file); problems name the ``what`` file, as
-    ``shown`` (default: ``path`` as given).
+    ``shown`` (default: ``path`` as given). With ``key_kind`` (``"scenario knob"``) every key must be text.
 
     Raises
     ------
@@ -48,16 +50,17 @@ def read_yaml_mapping(path: str | os.PathLike[str], what: str, shown: str | None
         data = file.read_bytes()
     except OSError as exc:
         raise YamlFileError([f"{label}: cannot be read ({exc.strerror or exc})"]) from None
-    return parse_yaml_mapping(data, label)
+    return parse_yaml_mapping(data, label, key_kind)
 
 
-def parse_yaml_mapping(data: bytes | str, label: str) -> dict[Any, Any]:
+def parse_yaml_mapping(data: bytes | str, label: str, key_kind: str | None = None) -> dict[Any, Any]:
     """The mapping YAML ``data`` holds (``{}`` when empty); problems start with ``label`` (``scenario file s.yaml``).
 
     Raises
     ------
     YamlFileError
-        Not UTF-8, not YAML, a tag that is not plain data, nested too deeply, not a mapping.
+        Not UTF-8, not YAML, a tag that is not plain data, nested too deeply, not a mapping, a key that is not text
+        (with ``key_kind``).
     """
     text = _decoded(data, label) if isinstance(data, bytes) else data
     try:
@@ -77,6 +80,11 @@ def parse_yaml_mapping(data: bytes | str, label: str) -> dict[Any, Any]:
         return {}
     if not isinstance(raw, dict):
         raise YamlFileError([f"{label}: expected a mapping of name: value, got {type(raw).__name__}"])
+    if key_kind is not None:  # ``1: 2`` is a mapping, but no knob is named 1
+        named = f"a {key_kind.split()[-1]}'s name"
+        unnamed = [f"{label}: {key!r}: not a {key_kind} ({named} is text)" for key in raw if not isinstance(key, str)]
+        if unnamed:
+            raise YamlFileError(unnamed)
     return raw
 
 

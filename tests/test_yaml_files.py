@@ -57,3 +57,12 @@ def test_text_is_parsed_with_its_label() -> None:
     assert parse_yaml_mapping("a: 1\n", "the scenario file") == {"a": 1}
     with pytest.raises(YamlFileError, match=r"^the scenario file: expected a mapping of name: value, got int$"):
         parse_yaml_mapping("5\n", "the scenario file")
+
+
+def test_keys_that_are_not_text_are_refused_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("1: 2\nlevel: severe\n", encoding="utf-8")
+    assert read_yaml_mapping(path, "scenario") == {1: 2, "level": "severe"}, "a mapping, read as it is"
+    with pytest.raises(YamlFileError) as caught:
+        read_yaml_mapping(path, "scenario", key_kind="scenario knob")
+    assert caught.value.problems == [f"scenario file {path}: 1: not a scenario knob (a knob's name is text)"]

@@ -66,11 +66,11 @@ def day_count(text: str) -> int:
     return value
 
 
-def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+def read_yaml_mapping(path: str | os.PathLike[str], what: str, key_kind: str | None = None) -> dict[str, Any]:
     """The mapping a small YAML file holds; raises :class:`OptionError` naming ``what`` file and the cause
     (:func:`planner.yaml_files.read_yaml_mapping`: only plain YAML is read, a ``!!python/...`` tag is refused)."""
     try:
-        return yaml_files.read_yaml_mapping(path, what)
+        return yaml_files.read_yaml_mapping(path, what, key_kind=key_kind)
     except yaml_files.YamlFileError as exc:
         raise OptionError(exc.problems) from None
 

@@ -86,13 +86,8 @@ def scenario_from_arguments(args: argparse.Namespace) -> Scenario:
 
     A knob an option sets that the scenario refuses (``--peak-day 400``) is a :class:`ScenarioError` naming the
     option."""
-    knobs = read_yaml_mapping(args.scenario, "scenario") if args.scenario else {}
+    knobs = read_yaml_mapping(args.scenario, "scenario", key_kind="scenario knob") if args.scenario else {}
     file = f"scenario file {args.scenario}: " if args.scenario else ""
-    unnamed = [
-        f"{file}{key!r}: not a scenario knob (a knob's name is text)" for key in knobs if not isinstance(key, str)
-    ]
-    if unnamed:
-        raise ScenarioError(unnamed)
     if args.level is not None:
         knobs["level"] = args.level
     options = {knob: value for knob in KNOB_OPTIONS if (value := getattr(args, knob, None)) is not None}

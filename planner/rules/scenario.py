@@ -293,16 +293,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario from YAML (``level: severe``, ``attack_rate: 0.4``, ...); messages name the file
     (:func:`planner.yaml_files.read_yaml_mapping` reads it)."""
     try:
-        raw = read_yaml_mapping(path, "scenario")
+        raw = read_yaml_mapping(path, "scenario", key_kind="scenario knob")
     except YamlFileError as exc:
         raise ScenarioError(exc.problems) from None
-    unnamed = [
-        f"scenario file {path}: {key!r}: not a scenario knob (a knob's name is text)"
-        for key in raw
-        if not isinstance(key, str)
-    ]
-    if unnamed:
-        raise ScenarioError(unnamed)
     try:
         return make_scenario(**raw)
     except ScenarioError as exc:

@@ -352,15 +352,9 @@ def _station_outages(dataset: Dataset, failure: Failure, samples: int, seed: int
 def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """The mapping of a sweep file (:func:`planner.yaml_files.read_yaml_mapping`), every key text."""
     try:
-        raw = read_yaml_mapping(path, "sweep")
+        return read_yaml_mapping(path, "sweep", key_kind="knob")
     except YamlFileError as exc:
         raise SweepError(exc.problems) from None
-    unnamed = [
-        f"sweep file {path}: {key!r}: not a knob (a knob's name is text)" for key in raw if not isinstance(key, str)
-    ]
-    if unnamed:
-        raise SweepError(unnamed)
-    return raw
 
 
 def _file_base(raw: dict[str, Any], base: Mapping[str, Any] | None, path: str | Path) -> dict[str, Any]:
