@@ -15,16 +15,14 @@ from typing import Any
 
 import yaml
 
+from planner.errors import ProblemsError
+
 MAX_YAML_BYTES = 1024 * 1024
 """Largest YAML file read (1 MB; a scenario or rules file is a few lines, a preset a few hundred)."""
 
 
-class YamlFileError(ValueError):
+class YamlFileError(ProblemsError):
     """A YAML file that cannot be used; ``problems`` holds one message naming the file."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 def read_yaml_mapping(

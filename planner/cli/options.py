@@ -19,18 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from planner import yaml_files
+from planner.errors import ProblemsError
 
 MAX_TIME_LIMIT_S = 86_400.0
 """Largest ``--time-limit`` (seconds per stage): one day."""
 OUTPUT_SUFFIXES: tuple[str, ...] = (".json", ".xlsx", ".zip", ".pdf")
 
 
-class OptionError(ValueError):
+class OptionError(ProblemsError):
     """A command-line input that cannot be used; ``problems`` lists one message each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 def seconds(text: str) -> float:

@@ -30,6 +30,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from planner.errors import ProblemsError
+
 MB = 1024 * 1024
 
 ENVIRONMENT: dict[str, str] = {
@@ -51,13 +53,9 @@ this limit) planned in 2.5 GB as a snapshot, 5.3 GB day by day over 14 days and 
 plan is refused by name before its pairs are held (:class:`PlanTooLargeError`)."""
 
 
-class PlanTooLargeError(ValueError):
+class PlanTooLargeError(ProblemsError):
     """A dataset that validation accepts but whose plan would list more than :data:`PAIRS_MAX` pairs of places;
     ``problems`` says which, how many and what would bring them within the limit."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 def check_pairs(count: int, what: str, advice: str) -> None:

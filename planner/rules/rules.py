@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from planner.errors import ProblemsError
 from planner.rules.checks import (
     KINDS,
     DaysPerWeek,
@@ -62,12 +63,8 @@ INFO_KEYS: tuple[str, ...] = ("unit", "kind", "clauses", "note", "label", "label
 Kind = Literal["quoted", "interpreted", "assumption"]
 
 
-class RulesError(ValueError):
+class RulesError(ProblemsError):
     """Rules that cannot be used; ``problems`` lists one message per bad field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class RuleInfo(BaseModel):

@@ -45,6 +45,7 @@ from pydantic import (
 
 from planner.dataset.problems import MAX_PROBLEMS_PER_KIND
 from planner.dataset.schema import Dataset, forecast_rows
+from planner.errors import ProblemsError
 from planner.rules.limits import ARRIVALS_MAX, FACTOR_MAX, MULTIPLIER_MAX, refuse_booleans
 from planner.rules.rules import RULE_FIELDS, Rules, RulesError
 from planner.yaml_files import YamlFileError, read_yaml_mapping
@@ -61,12 +62,8 @@ DISTRICT_KEYED: tuple[str, ...] = ("district_levels", "demand_multipliers", "inb
 """Scenario knobs keyed by district id (checked against a dataset by :meth:`Scenario.validate_against`)."""
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ProblemsError):
     """A scenario that cannot be used; ``problems`` lists one message per bad knob."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @cache

@@ -25,18 +25,16 @@ from typing import Any
 
 import yaml
 
+from planner.errors import ProblemsError
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SOURCES_FILE = DATA_DIR / "sources.yaml"
 TEXTS_DIR = DATA_DIR / "sources" / "texts"
 WHITESPACE = re.compile(r"\s+")
 
 
-class RegisterError(ValueError):
+class RegisterError(ProblemsError):
     """A register that cannot be used; ``problems`` lists one located message per bad entry."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

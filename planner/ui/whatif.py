@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from planner.dataset.schema import DRUG_COLUMN_LIMITS, DRUGS, SITE_STATUSES, TABLES, Dataset
+from planner.errors import ProblemsError
 from planner.ui.editors import edited_rows
 
 Edits = dict[str, dict[str, dict[str, Any]]]
@@ -36,12 +37,8 @@ EDITABLE: dict[str, tuple[str, ...]] = {
 """The columns a coordinator may change in the what-if editors, by table."""
 
 
-class EditError(ValueError):
+class EditError(ProblemsError):
     """Edits that cannot be applied; ``problems`` has one message per bad edit."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 def id_column(table: str) -> str:
