@@ -235,7 +235,8 @@ def solve_transport(
         log.feasibility_rounds, log.arcs_feasibility = make_feasible(problem, arcs, complete)
     log.seconds["feasibility_seconds"] = time.perf_counter() - started
     while True:
-        outcome = price_rounds(problem, arcs, scale, (deadline, pricing_deadline or deadline), log)
+        pricing_stop = deadline if pricing_deadline is None else pricing_deadline
+        outcome = price_rounds(problem, arcs, scale, (deadline, pricing_stop), log)
         refine = (
             outcome.converged and outcome.gap > RELATIVE_TOLERANCE and scale.units_per_minute < finest.units_per_minute
         )
