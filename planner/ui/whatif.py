@@ -91,10 +91,9 @@ def unknown_ids(dataset: Dataset, edits: Mapping[str, Mapping[str, Any]]) -> lis
 def totals_over_limits(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, str]:
     """Edited tables whose column sums pass the dataset's totals (``TableSpec.totals``: a drug class's stock over
     all depots), each with its problem; their edits cannot be planned."""
-    edited = apply_edits(dataset, edits)
     over: dict[str, str] = {}
-    for table in edits:
-        frame = edited.table(table)
+    for table in (name for name, rows in edits.items() if rows and TABLES[name].totals):
+        frame = edited_table(dataset, table, edits[table])  # that table only: no copy or hash of the dataset
         for key, largest in TABLES[table].totals:
             for column in (c for c in frame.columns if c == key or (key.endswith("_") and c.startswith(key))):
                 total = float(frame[column].sum())
@@ -175,23 +174,24 @@ def apply_edits(dataset: Dataset, edits: Mapping[str, Mapping[str, Mapping[str, 
 
     Returns ``dataset`` itself when nothing changes, so its plan stays cached under the same key.
     """
-    changed: dict[str, pd.DataFrame] = {}
-    for table, rows in edits.items():
-        if not rows:
-            continue
-        frame = dataset.table(table).copy()
-        frame.index = pd.Index(frame[id_column(table)].astype(str))
-        for entity_id, changes in rows.items():
-            if entity_id not in frame.index:
-                continue
-            for column, new_value in changes.items():
-                frame.loc[entity_id, column] = new_value
-        frame = frame.reset_index(drop=True)
-        changed[table] = frame.astype(dataset.table(table).dtypes.to_dict())
+    changed = {table: edited_table(dataset, table, rows) for table, rows in edits.items() if rows}
     if not changed:
         return dataset
     edited = replace(dataset, **changed)  # type: ignore[arg-type]
     return replace(edited, sha256=edited.content_hash())
+
+
+def edited_table(dataset: Dataset, table: str, rows: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """A copy of ``dataset``'s ``table`` with the edits ``rows`` (id -> column -> value) applied, unknown ids
+    ignored, its column types kept."""
+    frame = dataset.table(table).copy()
+    frame.index = pd.Index(frame[id_column(table)].astype(str))
+    for entity_id, changes in rows.items():
+        if entity_id not in frame.index:
+            continue
+        for column, new_value in changes.items():
+            frame.loc[entity_id, column] = new_value
+    return frame.reset_index(drop=True).astype(dataset.table(table).dtypes.to_dict())
 
 
 def count_edits(edits: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> int:
