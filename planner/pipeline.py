@@ -4,6 +4,9 @@
 
     needs -> observation -> ambulance -> nursing -> drugs -> testing -> KPIs, compliance, explanations, timeline
 
+two stages at a time where one does not read the other's result (``planner.stages.schedule``: the nursing stage
+waits for the observation stage; ambulance, drugs and testing run beside them).
+
 A daily plan (``scenario.plan == "daily"``, the default) carries the day-by-day needs (``planner.needs.daily``);
 the stages plan on them and ``planner.report.timeline`` lays out needed against planned per day.
 
@@ -13,8 +16,6 @@ observation stage placed disabled persons. The stages are listed in ``planner.st
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from models.base import SolveOptions
 from planner.dataset.problems import Problem
@@ -31,9 +32,7 @@ from planner.rules.scenario import Scenario
 from planner.stages.base import DEFAULT_LIMITS, ArcLimits, PlanContext
 from planner.stages.locations import Locations
 from planner.stages.registry import STAGES
-
-ProgressCallback = Callable[[str, int, int], None]
-"""Called as ``progress(stage_name, index, total)`` before each stage runs."""
+from planner.stages.schedule import STAGE_LANES, ProgressCallback, SolvedCallback, solve_stages
 
 
 def plan_context(dataset: Dataset, rules: Rules, scenario: Scenario, limits: ArcLimits = DEFAULT_LIMITS) -> PlanContext:
@@ -93,18 +92,19 @@ def make_plan(
     time_limit_s: float = 10.0,
     limits: ArcLimits = DEFAULT_LIMITS,
     progress: ProgressCallback | None = None,
+    solved: SolvedCallback | None = None,
+    lanes: int = STAGE_LANES,
 ) -> Plan:
     """Solve every stage for ``dataset`` under ``rules`` and ``scenario``.
 
-    ``time_limit_s`` bounds each stage's solver. Never raises on a shortage: shortfalls are in the stage
-    tables, the compliance checklist and the explanations.
+    ``time_limit_s`` bounds each stage's solver; ``lanes`` stages are solved at once where one does not read the
+    other's result (``planner.stages.schedule``; the plan is the same with one); ``progress`` is told as each
+    stage starts, ``solved`` as each ends. Never raises on a shortage:
+    shortfalls are in the stage tables, the compliance checklist and the explanations.
     """
     options = SolveOptions(time_limit_s=time_limit_s)
     context = plan_context(dataset, rules, scenario, limits)
-    for index, stage in enumerate(STAGES):
-        if progress is not None:
-            progress(stage.name, index, len(STAGES))
-        context = stage.run_into(context, options)
+    context = solve_stages(context, STAGES, options, lanes=lanes, progress=progress, solved=solved)
     results = context.results
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)

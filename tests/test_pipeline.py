@@ -28,10 +28,22 @@ def test_a_plan_is_deterministic() -> None:
             assert frame.equals(second.stages()[name].table(table)), (name, table)
 
 
-def test_progress_is_called_before_each_stage_in_order() -> None:
+def test_progress_is_called_before_each_stage_and_solved_after() -> None:
+    """Each stage is announced once, counted in the order they start (the nursing stage after the observation
+    stage it reads, the others beside them), and reported solved with its seconds."""
     calls: list[tuple[str, int, int]] = []
-    make_plan(tiny_dataset(), load_rules(), Scenario(), time_limit_s=5, progress=lambda *call: calls.append(call))
-    assert calls == [(name, index, len(STAGE_NAMES)) for index, name in enumerate(STAGE_NAMES)]
+    solved: dict[str, float] = {}
+    make_plan(
+        tiny_dataset(),
+        load_rules(),
+        Scenario(),
+        time_limit_s=5,
+        progress=lambda *call: calls.append(call),
+        solved=solved.__setitem__,
+    )
+    assert sorted(name for name, _, _ in calls) == sorted(STAGE_NAMES)
+    assert [(index, total) for _, index, total in calls] == [(i, len(STAGE_NAMES)) for i in range(len(STAGE_NAMES))]
+    assert calls[0][0] == "observation" and set(solved) == set(STAGE_NAMES) and min(solved.values()) > 0
 
 
 def test_the_context_applies_the_scenario_rule_overrides() -> None:

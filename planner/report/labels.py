@@ -52,7 +52,7 @@ KPI_LABELS: dict[str, Pair] = {
     "care_home_residents": ("Care-home residents", "养老机构老年人数"),
     "compliance_checks": ("Compliance checks", "合规检查项"),
     "compliance_met": ("Compliance checks met", "达标检查项"),
-    "seconds_total": ("Solve time (s)", "求解用时（秒）"),
+    "seconds_total": ("Solver time, stages summed (s)", "各阶段求解用时合计（秒）"),
 }
 
 RULE_KINDS: dict[str, Pair] = {

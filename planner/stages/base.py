@@ -10,7 +10,8 @@ module in ``planner/stages/`` that declares a :class:`Stage`:
 - ``contract``: the stage's tables in the plan's JSON (``epiplan.plan/1``): table -> column -> kind;
 - ``kpis``, ``compliance``, ``explanations``, ``marginal_values``: the stage's part of the plan's reports.
 
-The pipeline (``planner.pipeline``) runs the registered stages (``planner.stages.registry``) in order; the
+The pipeline (``planner.pipeline``) runs the registered stages (``planner.stages.registry``) in order, two at
+a time where one does not read the other's result (``planner.stages.schedule``); the
 reports and exports iterate over them, so adding a stage is one model module, one stage module, their tests
 and one line in the registry.
 """
@@ -128,15 +129,26 @@ class Stage(Generic[InputsT]):
     compliance: Callable[[StageResult, PlanContext], list[pd.DataFrame]]
     explanations: Callable[[StageResult, PlanContext, Namer], list[Row]] = no_rows
     marginal_values: Callable[[StageResult, PlanContext, Namer], list[Row]] = no_rows
+    reads: tuple[str, ...] = ()
+    """The stages whose results ``build_inputs`` reads (``PlanContext.result``): they are solved first, and the
+    context it gets holds theirs only (``planner.stages.schedule``)."""
+    holds_gil: bool = True
+    """Whether the stage's solving holds Python's interpreter lock most of its time (OR-Tools' flows do; HiGHS
+    releases it). Two such stages side by side would share one core while both their time limits run
+    (``planner.stages.schedule`` runs one at a time)."""
 
     def run(self, context: PlanContext, options: SolveOptions) -> StageResult:
         """Build the inputs from ``context`` and solve them."""
-        return self.solve(self.build_inputs(context), options)
+        return self.solved(context, options)[0]
+
+    def solved(self, context: PlanContext, options: SolveOptions) -> tuple[StageResult, InputsT]:
+        """The result on ``context`` and the inputs it was solved on."""
+        inputs = self.build_inputs(context)
+        return self.solve(inputs, options), inputs
 
     def run_into(self, context: PlanContext, options: SolveOptions) -> PlanContext:
         """``context`` with this stage's result and the inputs it was solved on."""
-        inputs = self.build_inputs(context)
-        return context.with_result(self.name, self.solve(inputs, options), inputs)
+        return context.with_result(self.name, *self.solved(context, options))
 
 
 def compliance_rows(

@@ -272,4 +272,5 @@ STAGE: Stage[NursingInputs] = Stage(
     compliance=compliance,
     explanations=explanations,
     marginal_values=marginal_values,
+    reads=("observation",),
 )

@@ -469,4 +469,5 @@ STAGE: Stage[ObservationInputs] = Stage(
     compliance=compliance,
     explanations=explanations,
     marginal_values=marginal_values,
+    holds_gil=False,  # HiGHS's LPs and MIPs
 )

@@ -190,7 +190,9 @@ def solve_scenario(
 ) -> ScenarioOutcome:
     """Solve one scenario of a sweep (the task each Dask worker runs; the serial runner calls it too).
 
-    Never raises on a bad scenario: an exception becomes an ``error`` outcome with its message.
+    The stages are solved one at a time (``lanes=1``): the Dask workers are one process per core already, and the
+    serial runner is the determinism reference. Never raises on a bad scenario: an exception becomes an ``error``
+    outcome with its message.
     """
     from planner.pipeline import make_plan
 
@@ -201,7 +203,7 @@ def solve_scenario(
         if unknown:
             raise ScenarioError(unknown)
         planned = with_station_outages(dataset, spec.station_outages)
-        plan = make_plan(planned, rules, scenario, time_limit_s=time_limit_s)
+        plan = make_plan(planned, rules, scenario, time_limit_s=time_limit_s, lanes=1)
         status, message = plan_status(plan)
         if status == "error":
             return ScenarioOutcome(spec.index, status, message, time.perf_counter() - start, worker_name())

@@ -1,0 +1,195 @@
+"""Solving the stages of a plan, two at a time where one does not read the other's result.
+
+A stage reads only the results of the stages it names in :attr:`~planner.stages.base.Stage.reads` (the nursing
+stage reads where the observation stage placed disabled persons; the others read none), and it is given a
+context that holds those results and no others, so a result read without being named fails the same way at
+every run instead of depending on which stage finished first. Every stage is pure, so the plan does not depend
+on the order: ``lanes=1`` solves the stages one after the other in the registry's order, in the calling thread.
+
+With two lanes the stages run in two threads, each started as soon as a lane is free and the results it reads
+are in, in the registry's order, and never two stages that hold the GIL (:attr:`Stage.holds_gil`) at once:
+OR-Tools' flows hold it, so two flow stages side by side would share one core while both their time limits ran
+(measured: the national nursing stage, beside the drug stage, stopped unproven at its 10 s limit where alone it
+is proven in 5.7 s). HiGHS releases it while it runs, so the observation stage's LPs and MIPs run on the other
+core beside the flows. Measured on the 2-core machine (``bench/results/``): the province's snapshot stages 6.25 ->
+4.8-5.0 s of wall time (the observation stage's HiGHS beside the drug stage's flows); the national sample's at a
+10 s limit 44.8 -> 35.6 s. At the city the stages' Python work competes for the GIL and nothing is gained (2.07
+against 2.05 s), nor lost.
+
+Each stage keeps its own time limit, measured on the wall clock from its own start. Progress is reported from
+the calling thread as each stage starts (the app draws it; Streamlit elements must not be drawn from another
+thread). Ctrl-C and SIGTERM stop the running HiGHS and CP-SAT solves (``planner.signals``), the stages solving in
+other threads unwind as the calling thread does (:func:`interrupt`), and stages not yet started never start.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from typing import Any
+
+from models.base import SolveOptions, StageResult, stop_searches
+from planner.stages.base import PlanContext, Stage
+
+STAGE_LANES = 2
+"""Stages solved at once: the machine's 2 cores (a sweep's workers already take one core each: ``lanes=1``)."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(stage_name, index, total)`` before each stage runs (``index``: the stages started before
+it), from the calling thread."""
+
+SolvedCallback = Callable[[str, float], None]
+"""Called as ``solved(stage_name, seconds)`` from the calling thread as each stage's result comes in: the wall
+seconds its inputs took to build and solve (the benchmark's stage times: with two lanes the starts alone do not
+give them)."""
+
+Solved = tuple[StageResult, Any]
+"""A stage's result and the inputs its model was solved on."""
+
+
+def solve_stages(
+    context: PlanContext,
+    stages: Sequence[Stage[Any]],
+    options: SolveOptions,
+    *,
+    lanes: int = STAGE_LANES,
+    progress: ProgressCallback | None = None,
+    solved: SolvedCallback | None = None,
+) -> PlanContext:
+    """``context`` with the result of every stage (in the order of ``stages``) and the inputs it was solved on.
+
+    Raises
+    ------
+    ValueError
+        If ``lanes`` is below 1, or a stage reads a stage that is not listed before it.
+    """
+    if lanes < 1:
+        raise ValueError(f"Expected lanes >= 1, got {lanes}.")
+    check_order(stages)
+    if lanes == 1:
+        results = _one_after_another(context, stages, options, progress, solved)
+    else:
+        results = _side_by_side(context, stages, options, lanes, progress, solved)
+    for stage in stages:
+        context = context.with_result(stage.name, *results[stage.name])
+    return context
+
+
+def check_order(stages: Sequence[Stage[Any]]) -> None:
+    """Every stage reads only stages listed before it (so one lane solves them in their order)."""
+    before: set[str] = set()
+    for stage in stages:
+        unknown = [name for name in stage.reads if name not in before]
+        if unknown:
+            raise ValueError(f"stage {stage.name!r} reads {', '.join(map(repr, unknown))}, not listed before it")
+        before.add(stage.name)
+
+
+def context_for(context: PlanContext, stage: Stage[Any], solved: dict[str, Solved]) -> PlanContext:
+    """``context`` holding the results (and inputs) of the stages ``stage`` reads, and no others."""
+    reading = replace(context, results={}, inputs={})
+    for name in stage.reads:
+        reading = reading.with_result(name, *solved[name])
+    return reading
+
+
+def timed(
+    stage: Stage[Any], context: PlanContext, options: SolveOptions, threads: dict[str, int] | None = None
+) -> tuple[Solved, float]:
+    """The stage solved on ``context``, and the wall seconds it took; the solving thread is noted in ``threads``
+    while it solves."""
+    if threads is not None:
+        threads[stage.name] = threading.get_ident()
+    start = time.perf_counter()
+    try:
+        result = stage.solved(context, options)
+    finally:
+        if threads is not None:
+            threads.pop(stage.name, None)
+    return result, time.perf_counter() - start
+
+
+def interrupt(threads: dict[str, int], interruption: type[BaseException]) -> None:
+    """Raise ``interruption`` in each solving thread as soon as it runs Python again, and stop the solvers.
+
+    A signal raises only in the calling thread, and a stage in another thread would go on solving to its own time
+    limit (the next HiGHS run sets its limit again). This raises in those threads what the calling thread got,
+    first, and then stops the running searches (``models.base.stop_searches``), so that the stage unwinds right
+    after the native solve it is in, as it would in the calling thread. A flow holds the GIL and ends first.
+    """
+    for ident in list(threads.values()):
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(interruption))
+    stop_searches()
+
+
+def startable(
+    waiting: Sequence[Stage[Any]], solved: Mapping[str, Any], running: Sequence[Stage[Any]], lanes: int
+) -> list[Stage[Any]]:
+    """The waiting stages to start now, in their order: those whose reads are solved, as many as lanes are free,
+    and at most one that holds the GIL at a time (two would share a core while both their limits run)."""
+    chosen: list[Stage[Any]] = []
+    holding = any(stage.holds_gil for stage in running)
+    for stage in waiting:
+        if len(running) + len(chosen) >= lanes:
+            break
+        if all(name in solved for name in stage.reads) and not (stage.holds_gil and holding):
+            chosen.append(stage)
+            holding = holding or stage.holds_gil
+    return chosen
+
+
+def _one_after_another(
+    context: PlanContext,
+    stages: Sequence[Stage[Any]],
+    options: SolveOptions,
+    progress: ProgressCallback | None,
+    solved: SolvedCallback | None,
+) -> dict[str, Solved]:
+    results: dict[str, Solved] = {}
+    for index, stage in enumerate(stages):
+        if progress is not None:
+            progress(stage.name, index, len(stages))
+        results[stage.name], seconds = timed(stage, context_for(context, stage, results), options)
+        if solved is not None:
+            solved(stage.name, seconds)
+    return results
+
+
+def _side_by_side(
+    context: PlanContext,
+    stages: Sequence[Stage[Any]],
+    options: SolveOptions,
+    lanes: int,
+    progress: ProgressCallback | None,
+    solved: SolvedCallback | None,
+) -> dict[str, Solved]:
+    """Each stage in a thread of a pool of ``lanes``, started once a lane is free and its reads are solved."""
+    results: dict[str, Solved] = {}
+    waiting = list(stages)
+    running: dict[Future[tuple[Solved, float]], Stage[Any]] = {}
+    threads: dict[str, int] = {}
+    pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
+    try:
+        while waiting or running:
+            for stage in startable(waiting, results, list(running.values()), lanes):
+                if progress is not None:
+                    progress(stage.name, len(stages) - len(waiting), len(stages))
+                waiting.remove(stage)
+                running[pool.submit(timed, stage, context_for(context, stage, results), options, threads)] = stage
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future).name
+                results[name], seconds = future.result()
+                if solved is not None:
+                    solved(name, seconds)
+    except KeyboardInterrupt as interruption:  # Ctrl-C or SIGTERM: the other lane stops too, and nothing starts
+        interrupt(threads, type(interruption))
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:  # after an error in a stage: nothing more starts; a stage still solving ends at its limit
+        pool.shutdown(wait=not running, cancel_futures=True)
+    return results

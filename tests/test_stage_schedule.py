@@ -1,0 +1,217 @@
+"""Solving the stages two at a time: the order a stage's reads ask, the context it gets, the same plan with one
+lane, errors and progress. The tests with threads fail after a minute instead of hanging."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tiny_plan import tiny_dataset
+
+from models.base import SolveOptions, StageResult, Status
+from planner.pipeline import make_plan, plan_context
+from planner.rules.rules import load_rules
+from planner.rules.scenario import Scenario
+from planner.stages.base import PlanContext, Stage
+from planner.stages.registry import STAGES
+from planner.stages.schedule import check_order, context_for, solve_stages
+
+
+def _result(name: str, objective: float = 0.0) -> StageResult:
+    return StageResult(name, Status.OPTIMAL, objective, objective, 0.0, 0.0, {})
+
+
+def _stage(
+    name: str, build: Callable[[PlanContext], Any], reads: tuple[str, ...] = (), holds_gil: bool = True
+) -> Stage[Any]:
+    """A stage whose inputs are ``build(context)`` and whose result's objective is those inputs (a number)."""
+    return Stage(
+        name=name,
+        build_inputs=build,
+        solve=lambda inputs, _options: _result(name, float(inputs)),
+        contract={},
+        kpis=lambda _result, _context: {},
+        compliance=lambda _result, _context: [],
+        reads=reads,
+        holds_gil=holds_gil,
+    )
+
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def context() -> PlanContext:
+    return plan_context(tiny_dataset(), load_rules(), Scenario(level="severe"))
+
+
+def test_a_stage_gets_the_results_it_reads_and_no_others(context: PlanContext) -> None:
+    first = _stage("first", lambda _c: 2)
+    second = _stage("second", lambda _c: 3)
+    third = _stage("third", lambda c: 10 * c.result("first").objective, reads=("first",))
+    solved = {"first": (_result("first", 2), 2), "second": (_result("second", 3), 3)}
+    given = context_for(context.with_result("other", _result("other")), third, solved)
+    assert list(given.results) == ["first"] and given.inputs == {"first": 2}
+    with pytest.raises(KeyError, match="stage 'second' has not run"):
+        given.result("second")
+    for lanes in (1, 2):
+        solved_context = solve_stages(context, (first, second, third), SolveOptions(5), lanes=lanes)
+        assert list(solved_context.results) == ["first", "second", "third"]
+        assert [r.objective for r in solved_context.results.values()] == [2, 3, 20]
+        assert solved_context.inputs == {"first": 2, "second": 3, "third": 20}
+
+
+def test_reading_a_stage_not_named_fails_at_every_run(context: PlanContext) -> None:
+    """Without ``reads`` the stage never sees the other result, whichever lane finished first."""
+    first = _stage("first", lambda _c: 1)
+    careless = _stage("careless", lambda c: c.result("first").objective)
+    for lanes in (1, 2, 2, 2):
+        with pytest.raises(KeyError, match="stage 'first' has not run"):
+            solve_stages(context, (first, careless), SolveOptions(5), lanes=lanes)
+
+
+def test_the_order_must_put_what_a_stage_reads_before_it(context: PlanContext) -> None:
+    early = _stage("early", lambda _c: 1, reads=("late",))
+    late = _stage("late", lambda _c: 1)
+    with pytest.raises(ValueError, match="stage 'early' reads 'late', not listed before it"):
+        check_order((early, late))
+    with pytest.raises(ValueError, match=r"Expected lanes >= 1, got 0\."):
+        solve_stages(context, (late,), SolveOptions(5), lanes=0)
+    check_order(STAGES)  # the registry's order is one the stages' reads allow
+
+
+def test_two_lanes_solve_two_stages_at_once_and_wait_for_reads(context: PlanContext) -> None:
+    """Both first stages wait at a barrier of two: they finish only if they ran side by side. The reading stage
+    starts after the stage it reads has finished, and progress comes from the calling thread."""
+    barrier = threading.Barrier(2, timeout=20)
+    finished: list[str] = []
+
+    def meeting(name: str) -> Callable[[PlanContext], int]:
+        def build(_context: PlanContext) -> int:
+            barrier.wait()
+            finished.append(name)
+            return 1
+
+        return build
+
+    def reading(c: PlanContext) -> float:
+        assert "left" in finished
+        return c.result("left").objective + 1
+
+    stages = (
+        _stage("left", meeting("left"), holds_gil=False),
+        _stage("right", meeting("right")),
+        _stage("after", reading, ("left",)),
+    )
+    started: list[tuple[str, int, int, bool]] = []
+    solved: list[str] = []
+    main = threading.current_thread()
+    result = solve_stages(
+        context,
+        stages,
+        SolveOptions(5),
+        lanes=2,
+        progress=lambda name, index, total: started.append((name, index, total, threading.current_thread() is main)),
+        solved=lambda name, seconds: solved.append(name) if seconds >= 0 else None,
+    )
+    assert [r.objective for r in result.results.values()] == [1, 1, 2]
+    assert started == [("left", 0, 3, True), ("right", 1, 3, True), ("after", 2, 3, True)]
+    assert sorted(solved) == ["after", "left", "right"] and solved[-1] == "after"
+
+
+def test_an_error_in_a_stage_reaches_the_caller_and_stops_what_waits(context: PlanContext) -> None:
+    def broken(_context: PlanContext) -> int:
+        raise RuntimeError("the model broke")
+
+    started: list[str] = []
+    stages = (_stage("broken", broken), _stage("waiting", lambda _c: 1, reads=("broken",)))
+    for lanes in (1, 2):
+        started.clear()
+        with pytest.raises(RuntimeError, match="the model broke"):
+            solve_stages(context, stages, SolveOptions(5), lanes=lanes, progress=lambda n, _i, _t: started.append(n))
+        assert started == ["broken"]
+
+
+def test_the_plan_is_the_same_with_one_lane_or_two() -> None:
+    dataset, rules = tiny_dataset(), load_rules()
+    for scenario in (Scenario(level="severe"), Scenario(level="severe", plan="snapshot")):
+        one = make_plan(dataset, rules, scenario, time_limit_s=5, lanes=1)
+        two = make_plan(dataset, rules, scenario, time_limit_s=5, lanes=2)
+        timings = ("seconds", "seconds_total")
+        assert {k: v for k, v in one.kpis.items() if k not in timings} == {
+            k: v for k, v in two.kpis.items() if k not in timings
+        }
+        for name, result in one.stages().items():
+            other = two.stage(name)
+            assert (result.status, result.objective, result.bound) == (other.status, other.objective, other.bound)
+            for table, frame in result.tables.items():
+                assert frame.equals(other.tables[table]), (name, table)
+        assert one.timeline.equals(two.timeline) and one.compliance.equals(two.compliance)
+
+
+def test_an_interruption_unwinds_the_stage_solving_in_the_other_lane(context: PlanContext) -> None:
+    """Ctrl-C reaches the calling thread only (here: while it announces the second stage); the first stage, busy
+    in another thread, is interrupted too instead of solving on to its limit, and the third never starts."""
+    busy, unwound = threading.Event(), threading.Event()
+
+    def endless(_context: PlanContext) -> int:
+        busy.set()
+        try:
+            while True:
+                time.sleep(0.01)
+        finally:
+            unwound.set()
+
+    def announce(name: str, _index: int, _total: int) -> None:
+        if name == "second":
+            assert busy.wait(10)
+            raise KeyboardInterrupt
+
+    stages = (
+        _stage("first", endless, holds_gil=False),
+        _stage("second", lambda _c: 1),
+        _stage("third", lambda _c: 1),
+    )
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        solve_stages(context, stages, SolveOptions(5), lanes=2, progress=announce)
+    assert unwound.is_set() and time.perf_counter() - started < 5
+
+
+def test_two_stages_that_hold_the_gil_never_solve_at_once(context: PlanContext) -> None:
+    """Flow stages share the interpreter's lock: side by side both their limits would run on one core. The
+    stage whose solver releases it (HiGHS) runs beside them."""
+    holding: list[int] = [0]
+    most: list[int] = [0]
+    lock = threading.Lock()
+
+    def flows(_context: PlanContext) -> int:
+        with lock:
+            holding[0] += 1
+            most[0] = max(most[0], holding[0])
+        time.sleep(0.05)
+        with lock:
+            holding[0] -= 1
+        return 1
+
+    barrier = threading.Barrier(2, timeout=20)
+
+    def highs(_context: PlanContext) -> int:
+        barrier.wait()  # met by the first flow stage: they run side by side
+        return 1
+
+    def first_flows(context: PlanContext) -> int:
+        barrier.wait()
+        return flows(context)
+
+    stages = (
+        _stage("highs", highs, holds_gil=False),
+        _stage("flows_1", first_flows),
+        _stage("flows_2", flows),
+        _stage("flows_3", flows),
+    )
+    solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    assert most == [1] and [r.objective for r in solved.results.values()] == [1, 1, 1, 1]
