@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 
-from planner import signals
+from planner import memory, signals
 
 
 def main() -> int:
     """Run ``epiplan`` with ``sys.argv`` and return the exit code."""
     signals.install()
+    memory.one_malloc_arena()  # before any thread allocates: the stages solved side by side share it
     try:
         from planner.cli.main import main as run
 
