@@ -8,7 +8,7 @@ import pytest
 
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
-from planner.ui.cache import LruCache, plan_key, session_cache
+from planner.ui.cache import LruCache, StageProgress, plan_key, session_cache
 
 
 def test_the_key_depends_on_every_input() -> None:
@@ -70,3 +70,25 @@ def test_session_cache_is_created_once() -> None:
 def test_maxsize_must_be_positive() -> None:
     with pytest.raises(ValueError, match="maxsize"):
         LruCache(0)
+
+
+class _Bar:
+    def __init__(self) -> None:
+        self.drawn: list[tuple[float, str]] = []
+
+    def progress(self, value: float, text: str) -> None:
+        self.drawn.append((value, text))
+
+
+def test_the_progress_bar_counts_stages_solved_and_names_those_solving() -> None:
+    """Two stages solve at once: the bar moves as each ends, and its label names the ones still solving."""
+    bar = _Bar()
+    progress = StageProgress(bar, "en")
+    progress.started("observation", 0, 5)
+    progress.started("ambulance", 1, 5)
+    progress.solved("ambulance", 0.1)
+    progress.started("drugs", 2, 5)
+    assert bar.drawn[-1] == (0.2, "1 of 5 stages solved; solving: observation sites · drugs and supplies")
+    chinese = StageProgress(_Bar(), "zh")
+    chinese.started("nursing", 2, 5)
+    assert chinese.bar.drawn[-1][1].startswith("已完成 0/5 个阶段；正在求解：")

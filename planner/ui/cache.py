@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from planner.dataset.schema import Dataset
@@ -168,25 +169,48 @@ def solve_plan(
     return plan, key, seconds
 
 
+@dataclass
+class StageProgress:
+    """A progress bar of the stages solved, labelled with those solving (two may run at once)."""
+
+    bar: Any
+    language: str
+    total: int = 0
+    done: int = 0
+    solving: list[str] = field(default_factory=list)
+
+    def started(self, stage: str, _index: int, total: int) -> None:
+        self.total = total
+        self.solving.append(stage)
+        self.draw()
+
+    def solved(self, stage: str, _seconds: float) -> None:
+        self.solving.remove(stage)
+        self.done += 1
+        self.draw()
+
+    def draw(self) -> None:
+        from planner.ui import i18n
+
+        names = " · ".join(i18n.stage_label(stage, self.language) for stage in self.solving)
+        text = i18n.t("solving_stage", self.language, done=self.done, n=self.total, stages=names)
+        self.bar.progress(self.done / max(self.total, 1), text=text)
+
+
 def _solve_with_progress(
     dataset: Dataset, rules: Rules, scenario: Scenario, time_limit_s: float, language: str
 ) -> tuple[Plan, float]:
-    """Solve with a status box and a progress bar stage by stage."""
+    """Solve with a status box and a progress bar: the stages solved, and those solving (two run at once)."""
     import streamlit as st
 
     from planner.pipeline import make_plan
     from planner.ui import i18n
 
     with st.status(i18n.t("solving", language), expanded=True) as status:
-        bar = st.progress(0.0, text=i18n.t("solving", language))
-
-        def progress(stage: str, index: int, total: int) -> None:
-            label = i18n.t("solving_stage", language, i=index + 1, n=total, stage=i18n.stage_label(stage, language))
-            bar.progress(index / max(total, 1), text=label)
-
+        bar = StageProgress(st.progress(0.0, text=i18n.t("solving", language)), language)
         started = time.perf_counter()
-        plan = make_plan(dataset, rules, scenario, time_limit_s=time_limit_s, progress=progress)
+        plan = make_plan(dataset, rules, scenario, time_limit_s=time_limit_s, progress=bar.started, solved=bar.solved)
         seconds = time.perf_counter() - started
-        bar.progress(1.0, text=i18n.t("solved", language, seconds=seconds))
+        bar.bar.progress(1.0, text=i18n.t("solved", language, seconds=seconds))
         status.update(label=i18n.t("solved", language, seconds=seconds), state="complete", expanded=False)
     return plan, seconds

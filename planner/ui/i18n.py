@@ -160,7 +160,7 @@ LABELS: dict[str, Pair] = {
     "current": ("current", "当前"),
     # solving
     "solving": ("Solving the plan…", "正在求解方案……"),
-    "solving_stage": ("Stage {i} of {n}: {stage}", "第 {i}/{n} 阶段：{stage}"),
+    "solving_stage": ("{done} of {n} stages solved; solving: {stages}", "已完成 {done}/{n} 个阶段；正在求解：{stages}"),
     "solved": ("Plan ready in {seconds:.1f} s", "方案已生成，用时 {seconds:.1f} 秒"),
     "from_cache": ("Plan ready (same inputs as before: shown at once)", "方案已生成（输入未变，直接显示）"),
     "status_line": ("Solver status: {statuses}", "求解状态：{statuses}"),
