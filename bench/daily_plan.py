@@ -18,14 +18,17 @@ from planner.dataset.sample import generate
 from planner.pipeline import make_plan
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
+from planner.stages.schedule import STAGE_LANES
 
 
-def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limit: float = 10.0) -> dict[str, Any]:
-    """One daily plan and one snapshot of the synthetic ``scale`` over ``horizon`` days."""
+def measure(
+    scale: str, horizon: int, level: str = "severe", seed: int = 7, limit: float = 10.0, lanes: int = STAGE_LANES
+) -> dict[str, Any]:
+    """One daily plan and one snapshot of the synthetic ``scale`` over ``horizon`` days, ``lanes`` stages at once."""
     dataset = dataset_from_frames(generate(scale, seed), name=f"{scale}-{seed}")
     rules = load_rules()
     start = time.perf_counter()
-    daily = make_plan(dataset, rules, make_scenario(level=level, horizon_days=horizon), time_limit_s=limit)
+    daily = make_plan(dataset, rules, make_scenario(level=level, horizon_days=horizon), time_limit_s=limit, lanes=lanes)
     seconds = time.perf_counter() - start
     snapshot = make_plan(
         dataset, rules, make_scenario(level=level, horizon_days=horizon, plan="snapshot"), time_limit_s=limit
@@ -36,6 +39,7 @@ def measure(scale: str, horizon: int, level: str = "severe", seed: int = 7, limi
     return {
         "scale": scale,
         "horizon_days": horizon,
+        "lanes": lanes,
         "seconds": round(seconds, 3),
         "stage_seconds": {name: round(result.seconds, 3) for name, result in daily.stages().items()},
         "status": {name: str(result.status) for name, result in daily.stages().items()},
@@ -65,12 +69,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--horizon", action="append", type=int)
     parser.add_argument("--level", default="severe")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds a stage (the CLI's default)")
+    parser.add_argument("--lanes", type=int, default=STAGE_LANES, help="stages solved at once (make_plan's default)")
     args = parser.parse_args(argv)
     cases = [(s, h) for s in (args.scale or ["city"]) for h in (args.horizon or [14, 60])]
     if not args.scale and not args.horizon:
         cases.append(("province", 14))
     for scale, horizon in cases:
-        print(json.dumps(measure(scale, horizon, args.level, limit=args.time_limit)))
+        print(json.dumps(measure(scale, horizon, args.level, limit=args.time_limit, lanes=args.lanes)))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ are in, in the registry's order, and never two stages that hold the GIL (:attr:`
 OR-Tools' flows hold it, so two flow stages side by side would share one core while both their time limits ran
 (measured: the national nursing stage, beside the drug stage, stopped unproven at its 10 s limit where alone it
 is proven in 5.7 s). HiGHS releases it while it runs, so the observation stage's LPs and MIPs run on the other
-core beside the flows. Measured on the 2-core machine (``bench/results/``): the province's snapshot stages 6.25 ->
-4.8-5.0 s of wall time (the observation stage's HiGHS beside the drug stage's flows); the national sample's at a
-10 s limit 44.8 -> 35.6 s. At the city the stages' Python work competes for the GIL and nothing is gained (2.07
-against 2.05 s), nor lost.
+core beside the flows. Measured on the 2-core machine (``bench/results/lanes-2026-12-06.md``), alternately
+against one lane: the national sample's ``epiplan solve`` with its outputs 66.5 -> 59.7 s at a 10 s limit; the
+province's ``make_plan`` 8.0 -> 6.7 s (snapshot) and 20.0 -> 17.1 s (daily). At the city the other stages are
+small and their Python work competes with the observation stage's for the GIL: 2.36 against 2.38 s.
 
 Each stage keeps its own time limit, measured on the wall clock from its own start. Progress is reported from
 the calling thread as each stage starts (the app draws it; Streamlit elements must not be drawn from another
