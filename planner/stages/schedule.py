@@ -18,16 +18,18 @@ small and their Python work competes with the observation stage's for the GIL: 2
 
 Each stage keeps its own time limit, measured on the wall clock from its own start. Progress is reported from
 the calling thread as each stage starts (the app draws it; Streamlit elements must not be drawn from another
-thread). Ctrl-C and SIGTERM stop the running HiGHS and CP-SAT solves (``planner.signals``), the stages solving in
-other threads unwind as the calling thread does (:func:`interrupt`), and stages not yet started never start.
+thread). Ctrl-C and SIGTERM stop the running HiGHS and CP-SAT solves (``planner.signals``); after them, an error in a
+stage, or the app's rerun, the stage solving in the other thread unwinds as the calling thread does
+(:meth:`SolvingThreads.abandon`), and stages not yet started never start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any
@@ -98,32 +100,55 @@ def context_for(context: PlanContext, stage: Stage[Any], solved: dict[str, Solve
 
 
 def timed(
-    stage: Stage[Any], context: PlanContext, options: SolveOptions, threads: dict[str, int] | None = None
+    stage: Stage[Any], context: PlanContext, options: SolveOptions, threads: SolvingThreads | None = None
 ) -> tuple[Solved, float]:
     """The stage solved on ``context``, and the wall seconds it took; the solving thread is noted in ``threads``
     while it solves."""
-    if threads is not None:
-        threads[stage.name] = threading.get_ident()
-    start = time.perf_counter()
-    try:
+    with threads.solving(stage.name) if threads is not None else contextlib.nullcontext():
+        start = time.perf_counter()
         result = stage.solved(context, options)
-    finally:
-        if threads is not None:
-            threads.pop(stage.name, None)
-    return result, time.perf_counter() - start
+        return result, time.perf_counter() - start
 
 
-def interrupt(threads: dict[str, int], interruption: type[BaseException]) -> None:
-    """Raise ``interruption`` in each solving thread as soon as it runs Python again, and stop the solvers.
+class Abandoned(BaseException):
+    """Raised in a stage solving in another thread when the plan it solves for is given up
+    (:meth:`SolvingThreads.abandon`)."""
 
-    A signal raises only in the calling thread, and a stage in another thread would go on solving to its own time
-    limit (the next HiGHS run sets its limit again). This raises in those threads what the calling thread got,
-    first, and then stops the running searches (``models.base.stop_searches``), so that the stage unwinds right
-    after the native solve it is in, as it would in the calling thread. A flow holds the GIL and ends first.
-    """
-    for ident in list(threads.values()):
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(interruption))
-    stop_searches()
+
+class SolvingThreads:
+    """The threads solving a stage now, by stage name. A thread is noted and forgotten under a lock, so it is
+    abandoned only while it solves (an exception raised in a pool's idle thread would end it with a traceback)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._threads: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def solving(self, stage: str) -> Iterator[None]:
+        with self._lock:
+            self._threads[stage] = threading.get_ident()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._threads[stage]
+
+    def abandon(self, stop_solvers: bool) -> None:
+        """Raise :class:`Abandoned` in each solving thread as soon as it runs Python again; with
+        ``stop_solvers`` stop the running searches too.
+
+        An exception in the calling thread (Ctrl-C, an error in a stage, the app's rerun or stop raised in a
+        progress callback) would leave a stage in another thread solving on to its own time limit (the next HiGHS
+        run sets its limit again). The exception is raised in that thread first, so it unwinds right after the
+        native solve it is in, as it would have in the calling thread. After a signal the searches are stopped as
+        well (``models.base.stop_searches``: every search of the process, which the signal stops anyway); a flow
+        holds the GIL and ends first.
+        """
+        with self._lock:
+            for ident in self._threads.values():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+        if stop_solvers:
+            stop_searches()
 
 
 def startable(
@@ -171,7 +196,7 @@ def _side_by_side(
     results: dict[str, Solved] = {}
     waiting = list(stages)
     running: dict[Future[tuple[Solved, float]], Stage[Any]] = {}
-    threads: dict[str, int] = {}
+    threads = SolvingThreads()
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
     try:
         while waiting or running:
@@ -186,10 +211,10 @@ def _side_by_side(
                 results[name], seconds = future.result()
                 if solved is not None:
                     solved(name, seconds)
-    except KeyboardInterrupt as interruption:  # Ctrl-C or SIGTERM: the other lane stops too, and nothing starts
-        interrupt(threads, type(interruption))
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException as given_up:  # nothing more starts, and the other lane's stage unwinds
+        interrupted = isinstance(given_up, KeyboardInterrupt)
+        threads.abandon(stop_solvers=interrupted)
+        pool.shutdown(wait=interrupted, cancel_futures=True)  # the command line ends once the stages have unwound
         raise
-    finally:  # after an error in a stage: nothing more starts; a stage still solving ends at its limit
-        pool.shutdown(wait=not running, cancel_futures=True)
+    pool.shutdown()
     return results
