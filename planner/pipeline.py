@@ -4,8 +4,8 @@
 
     needs -> observation -> ambulance -> nursing -> drugs -> testing -> KPIs, compliance, explanations, timeline
 
-two stages at a time where one does not read the other's result (``planner.stages.schedule``: the nursing stage
-waits for the observation stage; ambulance, drugs and testing run beside them).
+The stages are solved two at a time where one does not read the other's result (``planner.stages.schedule``: the
+nursing stage waits for the observation stage; ambulance, drugs and testing run beside it).
 
 A daily plan (``scenario.plan == "daily"``, the default) carries the day-by-day needs (``planner.needs.daily``);
 the stages plan on them and ``planner.report.timeline`` lays out needed against planned per day.
@@ -99,8 +99,8 @@ def make_plan(
 
     ``time_limit_s`` bounds each stage's solver; ``lanes`` stages are solved at once where one does not read the
     other's result (``planner.stages.schedule``; the plan is the same with one); ``progress`` is told as each
-    stage starts, ``solved`` as each ends. Never raises on a shortage:
-    shortfalls are in the stage tables, the compliance checklist and the explanations.
+    stage starts, ``solved`` as each ends. Never raises on a shortage: shortfalls are in the stage tables, the
+    compliance checklist and the explanations.
     """
     options = SolveOptions(time_limit_s=time_limit_s)
     context = plan_context(dataset, rules, scenario, limits)
