@@ -12,6 +12,7 @@ import pytest
 import planner.cli.solve  # noqa: F401 - registers the command
 from planner.cli.main import main
 from planner.outputs.schema import validate_plan_json
+from planner.stages.registry import STAGE_NAMES
 
 
 def test_solve_writes_every_output_and_reports_each_stage(
@@ -118,3 +119,19 @@ def test_a_district_part_of_the_plan(
     assert homes == {"H003"}, "the one care home of Xicheng"
     assert main(["solve", "--data", str(tiny_dataset_dir), "--district", "D9"]) == 2
     assert "--district D9: no such district (districts: D1, D2)" in capsys.readouterr().out
+
+
+def test_one_lane_solves_the_same_plan_and_other_lanes_are_refused(
+    tiny_dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plans = []
+    for lanes in ("1", "2"):
+        out = tmp_path / f"plan-{lanes}.json"
+        assert main(["solve", "--data", str(tiny_dataset_dir), "--snapshot", "--lanes", lanes, "--out", str(out)]) == 0
+        document = json.loads(out.read_text(encoding="utf-8"))
+        plans.append({name: document[name]["objective"] for name in STAGE_NAMES})
+    assert plans[0] == plans[1]
+    capsys.readouterr()
+    assert main(["solve", "--data", str(tiny_dataset_dir), "--lanes", "3", "--out", str(tmp_path / "x.json")]) == 2
+    assert "argument --lanes: invalid choice: 3" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()

@@ -34,6 +34,7 @@ from planner.cli.main import (
 from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
 from planner.rules.scenario import Scenario, ScenarioError, check_scenario, make_scenario
+from planner.stages.schedule import STAGE_LANES
 
 KNOB_OPTIONS: dict[str, str] = {"plan": "--snapshot", "peak_day": "--peak-day", "wave_days": "--wave-days"}
 """Scenario knobs set by an option of ``epiplan solve`` (overriding the scenario file's)."""
@@ -67,6 +68,14 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
+    )
+    parser.add_argument(
+        "--lanes",
+        type=int,
+        choices=(1, 2),
+        default=STAGE_LANES,
+        help="stages solved at once: 2 solves the observation stage beside the others (the default), 1 one stage "
+        "at a time on one core (several solves side by side)",
     )
     parser.add_argument(
         "--out",
@@ -158,7 +167,7 @@ def run_solve(args: argparse.Namespace) -> int:
             print(f"epiplan: {problem}")
         print("nothing was solved and no file was written")
         return EXIT_BAD_INPUT
-    plan = make_plan(dataset, rules, scenario, time_limit_s=args.time_limit)
+    plan = make_plan(dataset, rules, scenario, time_limit_s=args.time_limit, lanes=args.lanes)
     shown = names(dataset, args.lang)
     border = None
     if args.district is not None:
