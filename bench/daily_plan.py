@@ -13,12 +13,12 @@ import os
 import time
 from typing import Any
 
+from models.base import STAGE_LANES
 from planner.dataset.io import dataset_from_frames
 from planner.dataset.sample import generate
 from planner.pipeline import make_plan
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
-from planner.stages.schedule import STAGE_LANES
 
 
 def measure(

@@ -17,7 +17,7 @@ observation stage placed disabled persons. The stages are listed in ``planner.st
 
 from __future__ import annotations
 
-from models.base import SolveOptions
+from models.base import STAGE_LANES, SolveOptions
 from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
 from planner.needs.needs import Needs, compute_needs
@@ -32,7 +32,7 @@ from planner.rules.scenario import Scenario
 from planner.stages.base import DEFAULT_LIMITS, ArcLimits, PlanContext
 from planner.stages.locations import Locations
 from planner.stages.registry import STAGES
-from planner.stages.schedule import STAGE_LANES, ProgressCallback, SolvedCallback, solve_stages
+from planner.stages.schedule import ProgressCallback, SolvedCallback, solve_stages
 
 
 def plan_context(dataset: Dataset, rules: Rules, scenario: Scenario, limits: ArcLimits = DEFAULT_LIMITS) -> PlanContext:

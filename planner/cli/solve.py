@@ -19,6 +19,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
+from models.base import STAGE_LANES
 from planner.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -34,7 +35,6 @@ from planner.cli.main import (
 from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds
 from planner.dataset.io import check_dataset
 from planner.rules.scenario import Scenario, ScenarioError, check_scenario, make_scenario
-from planner.stages.schedule import STAGE_LANES
 
 KNOB_OPTIONS: dict[str, str] = {"plan": "--snapshot", "peak_day": "--peak-day", "wave_days": "--wave-days"}
 """Scenario knobs set by an option of ``epiplan solve`` (overriding the scenario file's)."""

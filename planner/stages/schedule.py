@@ -34,11 +34,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any
 
-from models.base import SolveOptions, StageResult, stop_searches
+from models.base import STAGE_LANES, SolveOptions, StageResult, stop_searches
 from planner.stages.base import PlanContext, Stage
-
-STAGE_LANES = 2
-"""Stages solved at once: the machine's 2 cores (a sweep's workers already take one core each: ``lanes=1``)."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage_name, index, total)`` before each stage runs (``index``: the stages started before
