@@ -78,6 +78,7 @@ def test_a_daily_plan_asks_the_nurses_on_duty_a_day_and_the_snapshot_every_nurse
     )
     assert nursing.build_inputs(snapshot).pools["nurses"].tolist() == tiny_dataset().pools["nurses"].tolist()
     daily_scenario = Scenario(level="prevalent", plan="daily", horizon_days=10)
-    daily = stage("observation").run_into(plan_context(tiny_dataset(), plan.rules, daily_scenario), SolveOptions(5))
+    daily_context = plan_context(tiny_dataset(), plan.rules, daily_scenario)
+    daily = daily_context.with_result("observation", *stage("observation").solved(daily_context, SolveOptions(5)))
     on_duty = [int(n * plan.rules.nurse_work_days_per_week // 7) for n in tiny_dataset().pools["nurses"]]
     assert nursing.build_inputs(daily).pools["nurses"].tolist() == on_duty

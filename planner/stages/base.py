@@ -146,10 +146,6 @@ class Stage(Generic[InputsT]):
         inputs = self.build_inputs(context)
         return self.solve(inputs, options), inputs
 
-    def run_into(self, context: PlanContext, options: SolveOptions) -> PlanContext:
-        """``context`` with this stage's result and the inputs it was solved on."""
-        return context.with_result(self.name, *self.solved(context, options))
-
 
 def compliance_rows(
     rule_id: str,
