@@ -247,13 +247,13 @@ def _radius_candidates(
     (:class:`~planner.dataset.limits.PlanTooLargeError`)."""
     angle = np.minimum(np.maximum(radius_km, 0.0) / EARTH_RADIUS_KM, np.pi)
     chord = 2.0 * np.sin(angle / 2.0) * (1.0 + _RADIUS_SLACK) + _RADIUS_SLACK
+    counts = np.asarray(tree.query_ball_point(from_xyz, r=chord, return_length=True), dtype=np.int64).reshape(-1)
     check_pairs(
-        int(tree.query_ball_point(from_xyz, r=chord, return_length=True).sum()),
+        int(counts.sum()),
         f"{what} ({len(from_xyz):,} x {tree.n:,})",
         "check the places' coordinates (many at one spot?), or plan fewer of them at once",
     )
-    found = tree.query_ball_point(from_xyz, r=chord, return_sorted=False)
-    counts = np.fromiter((len(hits) for hits in found), dtype=np.int64, count=len(found))
+    found = tree.query_ball_point(from_xyz, r=chord, return_sorted=False)  # the same search: as many as counted
     to_idx = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
     from_idx = np.repeat(np.arange(len(found), dtype=np.int64), counts)
     return from_idx, to_idx
