@@ -3,18 +3,25 @@ lane, errors and progress. The tests with threads fail after a minute instead of
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import tiny_frames
 from tiny_plan import tiny_dataset
 
 from models.base import SolveOptions, StageResult, Status
+from planner.dataset.io import dataset_from_frames
+from planner.dataset.names import Namer
 from planner.pipeline import make_plan, plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
+from planner.stages import observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
 from planner.stages.schedule import check_order, context_for, solve_stages
@@ -150,6 +157,75 @@ def test_the_plan_is_the_same_with_one_lane_or_two() -> None:
             for table, frame in result.tables.items():
                 assert frame.equals(other.tables[table]), (name, table)
         assert one.timeline.equals(two.timeline) and one.compliance.equals(two.compliance)
+        assert one.explanations.equals(two.explanations) and one.marginal_values.equals(two.marginal_values)
+
+
+def test_the_room_probes_run_in_a_child_beside_the_flow_stages_with_the_same_values() -> None:
+    """One room at ST1 and none at ST2: persons are left without a room, so the observation stage's marginal
+    values probe every district's rooms; with two lanes that runs in a forked child as soon as the stage is
+    solved, and the values are those computed in the calling process."""
+    frames = tiny_frames()
+    frames["sites"]["rooms"] = ["1", "0"]
+    dataset, rules = dataset_from_frames(frames, name="tiny-short"), load_rules()
+    scenario = Scenario(level="prevalent", plan="snapshot")
+    two = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=2)
+    one = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=1)
+    assert list(two.ahead) == ["observation"] and two.ahead["observation"].forked and not one.ahead
+    namer = Namer.of(dataset)
+    forked = observation.marginal_values(two.result("observation"), two, namer)
+    assert forked and not two.ahead["observation"].forked, "the child's value was read"
+    assert forked == observation.marginal_values(one.result("observation"), one, namer)
+    one_plan = make_plan(dataset, rules, scenario, time_limit_s=5, lanes=1)
+    two_plan = make_plan(dataset, rules, scenario, time_limit_s=5, lanes=2)
+    assert one_plan.marginal_values.equals(two_plan.marginal_values)
+    assert one_plan.marginal_values["stage"].eq("observation").any()
+
+
+def _noting_ahead(tmp_path: Path, parent: int) -> Callable[[StageResult, PlanContext, Any], Callable[[], int]]:
+    """Report work that notes the pid it runs in (in ``tmp_path/ahead.pid``) and, in a child, sleeps a minute."""
+    noted = tmp_path / "ahead.pid"
+
+    def work() -> int:
+        noted.write_text(str(os.getpid()))
+        if os.getpid() != parent:
+            time.sleep(60)
+        return os.getpid()
+
+    return lambda _result, _context, _inputs: work
+
+
+def test_report_work_is_forked_with_two_lanes_and_run_here_with_one(context: PlanContext, tmp_path: Path) -> None:
+    parent = os.getpid()
+    noted = tmp_path / "ahead.pid"
+
+    def quick(_result: StageResult, _context: PlanContext, inputs: Any) -> Callable[[], tuple[int, int]] | None:
+        return (lambda: (os.getpid(), int(inputs))) if inputs else None
+
+    stages = (
+        replace(_stage("probed", lambda _c: 7, holds_gil=False), ahead=quick),
+        replace(_stage("unprobed", lambda _c: 0), ahead=quick),
+    )
+    two = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    assert list(two.ahead) == ["probed"], "no work when the stage's ahead says none is needed"
+    pid, value = two.ahead_of("probed", lambda: (0, 0))
+    assert pid != parent and value == 7
+    one = solve_stages(context, stages, SolveOptions(5), lanes=1)
+    assert not one.ahead and one.ahead_of("probed", lambda: (parent, 7)) == (parent, 7)
+
+    # the work of a plan given up is killed with it
+    def broken(_context: PlanContext) -> int:
+        deadline = time.monotonic() + 10  # the child is forked before this stage starts: it notes its pid
+        while not (noted.exists() and noted.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise RuntimeError("the model broke")
+
+    slow = replace(_stage("slow", lambda _c: 1, holds_gil=False), ahead=_noting_ahead(tmp_path, parent))
+    with pytest.raises(RuntimeError, match="the model broke"):
+        solve_stages(context, (slow, _stage("broken", broken, reads=("slow",))), SolveOptions(5), lanes=2)
+    child = int(noted.read_text())
+    assert child != parent
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
 
 
 @pytest.mark.parametrize("given_up", [KeyboardInterrupt, RuntimeError])

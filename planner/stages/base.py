@@ -28,6 +28,7 @@ import pandas as pd
 from models.base import SolveOptions, StageResult
 from planner.dataset.names import Namer
 from planner.dataset.schema import Dataset
+from planner.forked import Forked
 from planner.needs.needs import Needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
@@ -50,6 +51,7 @@ MARGINAL_COLUMNS: tuple[str, ...] = ("stage", "resource_id", "resource_kind", "v
 
 Row = dict[str, object]
 InputsT = TypeVar("InputsT")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class PlanContext:
     limits: ArcLimits = field(default_factory=ArcLimits)
     results: Mapping[str, StageResult] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    ahead: Mapping[str, Forked[Any]] = field(default_factory=dict)
+    """Report work started in a forked child as a stage was solved (:attr:`Stage.ahead`), by stage name."""
 
     def result(self, stage: str) -> StageResult:
         """The result of an earlier stage; raises ``KeyError`` naming the stage when it has not run."""
@@ -110,6 +114,12 @@ class PlanContext:
         """The inputs ``stage`` was solved on, or ``build(self)`` when the context does not hold them."""
         held = self.inputs.get(stage)
         return held if held is not None else build(self)
+
+    def ahead_of(self, stage: str, compute: Callable[[], T]) -> T:
+        """The value of the report work started for ``stage`` when it was solved (:attr:`Stage.ahead`), or
+        ``compute()`` when none was started (one lane, or a context built without solving)."""
+        held = self.ahead.get(stage)
+        return held.result() if held is not None else compute()
 
 
 def no_rows(_result: StageResult, _context: PlanContext, _namer: Namer) -> list[Row]:
@@ -136,6 +146,12 @@ class Stage(Generic[InputsT]):
     """Whether the stage's solving holds Python's interpreter lock most of its time (OR-Tools' flows do; HiGHS
     releases it). Two such stages side by side would share one core while both their time limits run
     (``planner.stages.schedule`` runs one at a time)."""
+    ahead: Callable[[StageResult, PlanContext, InputsT], Callable[[], Any] | None] | None = None
+    """Report work that holds the GIL and reads only the stage's result, its inputs and the dataset (the
+    observation stage's room probes): given those, the call to run, or None when the reports need none. With two
+    lanes the scheduler runs it in a forked child (``planner.forked``) as soon as the stage is solved, on the core
+    the stage leaves while the flow stages solve one at a time; the reports read it through
+    :meth:`PlanContext.ahead_of`. A thread would gain nothing: it would wait for the flows' lock."""
 
     def run(self, context: PlanContext, options: SolveOptions) -> StageResult:
         """Build the inputs from ``context`` and solve them."""

@@ -19,7 +19,8 @@ origin and what one more room would place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -430,6 +431,21 @@ def room_sentences(
     )
 
 
+def room_probes(context: PlanContext, inputs: ObservationInputs) -> Callable[[], pd.DataFrame]:
+    """The call that measures what more rooms in each district would place (:func:`probes.room_probes`)."""
+    street_district = context.dataset.streets.set_index("street_id")["district_id"].astype(str)
+    return functools.partial(probes.room_probes, inputs, street_district)
+
+
+def room_probes_ahead(
+    result: StageResult, context: PlanContext, inputs: ObservationInputs
+) -> Callable[[], pd.DataFrame] | None:
+    """The room probes, for the scheduler to start as soon as the stage is solved (``Stage.ahead``); None when
+    every person is placed (the marginal values then list none)."""
+    unmet = result.table("unmet")
+    return None if unmet.empty or int(unmet["persons"].sum()) == 0 else room_probes(context, inputs)
+
+
 def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
     """What more rooms in each district would place (:func:`planner.stages.probes.room_probes`), best first.
 
@@ -438,8 +454,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     unmet = result.table("unmet")
     if unmet.empty or int(unmet["persons"].sum()) == 0:
         return []
-    street_district = context.dataset.streets.set_index("street_id")["district_id"].astype(str)
-    effects = probes.room_probes(context.inputs_of("observation", build_inputs), street_district)
+    effects = context.ahead_of(NAME, room_probes(context, context.inputs_of(NAME, build_inputs)))
     by_group = unmet.groupby("group")["persons"].sum()
     short = {group: int(by_group.get(group, 0)) for group in GROUP_WORDS}
     rows: list[Row] = []
@@ -468,6 +483,7 @@ STAGE: Stage[ObservationInputs] = Stage(
     kpis=kpis,
     compliance=compliance,
     explanations=explanations,
+    ahead=room_probes_ahead,
     marginal_values=marginal_values,
     holds_gil=False,  # HiGHS's LPs and MIPs
 )

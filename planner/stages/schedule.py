@@ -35,6 +35,7 @@ from dataclasses import replace
 from typing import Any
 
 from models.base import STAGE_LANES, SolveOptions, StageResult, stop_searches
+from planner.forked import Forked
 from planner.stages.base import PlanContext, Stage
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -69,13 +70,14 @@ def solve_stages(
     if lanes < 1:
         raise ValueError(f"Expected lanes >= 1, got {lanes}.")
     check_order(stages)
+    ahead: dict[str, Forked[Any]] = {}
     if lanes == 1:
         results = _one_after_another(context, stages, options, progress, solved)
     else:
-        results = _side_by_side(context, stages, options, lanes, progress, solved)
+        results = _side_by_side(context, stages, options, lanes, progress, solved, ahead)
     for stage in stages:
         context = context.with_result(stage.name, *results[stage.name])
-    return context
+    return replace(context, ahead={**context.ahead, **ahead})
 
 
 def check_order(stages: Sequence[Stage[Any]]) -> None:
@@ -148,6 +150,12 @@ class SolvingThreads:
             stop_searches()
 
 
+def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
+    """The stage's report work (:attr:`Stage.ahead`) started in a forked child, or None when it has none."""
+    call = stage.ahead(solved[0], context, solved[1]) if stage.ahead is not None else None
+    return Forked.start(call) if call is not None else None
+
+
 def startable(
     waiting: Sequence[Stage[Any]], solved: Mapping[str, Any], running: Sequence[Stage[Any]], lanes: int
 ) -> list[Stage[Any]]:
@@ -188,8 +196,10 @@ def _side_by_side(
     lanes: int,
     progress: ProgressCallback | None,
     solved: SolvedCallback | None,
+    ahead: dict[str, Forked[Any]],
 ) -> dict[str, Solved]:
-    """Each stage in a thread of a pool of ``lanes``, started once a lane is free and its reads are solved."""
+    """Each stage in a thread of a pool of ``lanes``, started once a lane is free and its reads are solved; each
+    stage's report work (:attr:`Stage.ahead`) forked into ``ahead`` as it is solved."""
     results: dict[str, Solved] = {}
     waiting = list(stages)
     running: dict[Future[tuple[Solved, float]], Stage[Any]] = {}
@@ -204,12 +214,16 @@ def _side_by_side(
                 running[pool.submit(timed, stage, context_for(context, stage, results), options, threads)] = stage
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                name = running.pop(future).name
-                results[name], seconds = future.result()
+                stage = running.pop(future)
+                results[stage.name], seconds = future.result()
+                if (child := start_ahead(stage, results[stage.name], context)) is not None:
+                    ahead[stage.name] = child
                 if solved is not None:
-                    solved(name, seconds)
+                    solved(stage.name, seconds)
     except BaseException as given_up:  # nothing more starts, and the other lane's stage unwinds
         interrupted = isinstance(given_up, KeyboardInterrupt)
+        for child in ahead.values():
+            child.cancel()
         threads.abandon(stop_solvers=interrupted)
         pool.shutdown(wait=interrupted, cancel_futures=True)  # the command line ends once the stages have unwound
         raise
