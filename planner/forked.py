@@ -9,6 +9,9 @@ The child never blocks on its parent (it writes a file and exits), and the paren
 :meth:`Forked.result` runs the call in the calling process when the child could not be started, died, was
 killed, or raised. A child whose result is never read is killed and reaped when its handle is dropped or
 :meth:`Forked.cancel` is called.
+
+Before it forks, the process keeps to one BLAS thread (:func:`serial_blas`): OpenBLAS's fork handler stops its
+worker threads, and a BLAS call another thread is in at that moment then waits for them forever.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import pickle
 import signal
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable
 from typing import IO, Generic, TypeVar
@@ -28,13 +32,32 @@ CHILD_FAILED = 3
 """The child's exit status when its call raised (its result file then holds nothing)."""
 
 
+def serial_blas() -> None:
+    """Keep every BLAS library loaded in this process to one thread (``threadpoolctl``).
+
+    OpenBLAS's fork handler stops its worker threads; a call another thread is in at that moment waits for them
+    forever (seen: the drug stage's ``np.dot`` spun at 100 % CPU for 12 minutes after the room probes were forked
+    beside it). With one thread no call waits for workers. Nothing epiplan solves leans on BLAS (its products
+    are vector dot products), and setting one thread where there is one already changes nothing, so
+    :meth:`Forked.start` calls it before every fork (0.5 ms) and the scheduler before it starts its lanes.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class Forked(Generic[T]):
-    """``call()`` running in a forked child; :meth:`result` waits for it (or runs the call here)."""
+    """``call()`` running in a forked child; :meth:`result` waits for it (or runs the call here).
+
+    One thread may wait in :meth:`result` while another calls :meth:`cancel` (a plan given up): the child is
+    reaped under a lock, only once, and never signalled after it was reaped (its pid could be another's by then).
+    """
 
     def __init__(self, call: Callable[[], T], pid: int | None, out: IO[bytes] | None) -> None:
         self._call = call
         self._pid = pid
         self._out = out
+        self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _kill_and_reap, pid, out)
 
     @classmethod
@@ -42,6 +65,7 @@ class Forked(Generic[T]):
         """Fork a child that runs ``call()``; without ``os.fork`` (or if it fails) :meth:`result` runs it here."""
         if not hasattr(os, "fork"):
             return cls(call, None, None)
+        serial_blas()
         out = tempfile.TemporaryFile()  # noqa: SIM115 - the handle owns it and closes it after the child
         try:
             pid = os.fork()
@@ -57,25 +81,35 @@ class Forked(Generic[T]):
         """Whether a child was started (and not yet waited for)."""
         return self._pid is not None
 
-    def result(self) -> T:
-        """The call's value: the child's, once it has exited, else (no child, or it failed) computed here.
+    def join(self) -> None:
+        """Block until the child has ended (it stays unreaped: :meth:`result` reads it), or return at once when
+        there is none."""
+        pid = self._pid
+        if pid is not None:
+            with contextlib.suppress(OSError):  # reaped meanwhile (a result or a cancel in another thread)
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
 
-        Interrupted while waiting (Ctrl-C), the child is killed before the interrupt goes on."""
-        pid, out = self._pid, self._out
-        if pid is None or out is None:
+    def result(self) -> T:
+        """The call's value: the child's, once it has exited, else (no child, it failed, or it was cancelled)
+        computed here. Interrupted while waiting (Ctrl-C), the child is killed before the interrupt goes on."""
+        pid = self._pid
+        if pid is None:
             return self._call()
-        status: int | None = None
-        try:
-            _, status = os.waitpid(pid, 0)
-        except OSError:  # reaped elsewhere (SIGCHLD ignored): its file may be incomplete
-            status = None
+        try:  # wait for the child to end, leaving it unreaped: cancel() may still signal it safely
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        except OSError:  # reaped by a cancel meanwhile, or elsewhere (SIGCHLD ignored)
+            pass
         except BaseException:
             self.cancel()
             raise
-        self._pid, self._out = None, None
-        self._finalizer.detach()
+        with self._lock:
+            if self._pid is None or self._out is None:  # cancelled meanwhile
+                return self._call()
+            out, self._pid, self._out = self._out, None, None
+            self._finalizer.detach()
+            status = _reaped(pid)
         with out:
-            if status is not None and os.waitstatus_to_exitcode(status) == 0:
+            if status == 0:
                 with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
                     out.seek(0)
                     value: T = pickle.load(out)
@@ -84,10 +118,10 @@ class Forked(Generic[T]):
 
     def cancel(self) -> None:
         """Kill the child (if any) and forget it; :meth:`result` then computes the value here."""
-        pid, out = self._pid, self._out
-        self._pid, self._out = None, None
-        self._finalizer.detach()
-        _kill_and_reap(pid, out)
+        with self._lock:
+            pid, out, self._pid, self._out = self._pid, self._out, None, None
+            self._finalizer.detach()
+            _kill_and_reap(pid, out)
 
 
 def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cover - runs in the child
@@ -103,12 +137,19 @@ def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cov
         os._exit(code)
 
 
+def _reaped(pid: int) -> int | None:
+    """Reap the ended child ``pid``: its exit code, or None when it was reaped elsewhere."""
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except OSError:
+        return None
+
+
 def _kill_and_reap(pid: int | None, out: IO[bytes] | None) -> None:
-    """Kill and wait for the child ``pid``, close its result file (either may be None)."""
+    """Kill and reap the child ``pid``, close its result file (either may be None)."""
     if pid is not None:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(pid, 0)
+        _reaped(pid)
     if out is not None:
         out.close()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -91,20 +94,27 @@ def test_a_dropped_handle_kills_and_reaps_its_child(tmp_path: Path) -> None:
 
 def test_an_interrupt_while_waiting_kills_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     child, pid = _sleeping_child(tmp_path)
-    real_waitpid = os.waitpid
-    calls: list[int] = []
 
-    def interrupted_once(waited: int, options: int) -> tuple[int, int]:
-        calls.append(waited)
-        if len(calls) == 1:
-            raise KeyboardInterrupt
-        return real_waitpid(waited, options)
+    def interrupted(*_args: int) -> None:
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(planner.forked.os, "waitpid", interrupted_once)
+    monkeypatch.setattr(planner.forked.os, "waitid", interrupted)
     with pytest.raises(KeyboardInterrupt):
         child.result()
-    monkeypatch.undo()
     assert _gone(pid) and not child.forked
+
+
+def test_a_cancel_from_another_thread_while_waiting_leaves_the_call_to_the_waiter(tmp_path: Path) -> None:
+    """A plan given up cancels the child a stage's thread waits for: the child is killed and reaped once, and
+    the waiting thread computes the value itself (where the plan's abandonment then stops it)."""
+    child, pid = _sleeping_child(tmp_path)
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(child.result()))
+    waiter.start()
+    time.sleep(0.1)
+    child.cancel()
+    waiter.join(10)
+    assert got == [os.getpid()] and _gone(pid)
 
 
 def test_without_fork_the_call_runs_in_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,3 +130,34 @@ def test_a_failed_fork_leaves_the_call_to_the_caller(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(planner.forked.os, "fork", no_memory)
     child = Forked.start(os.getpid)
     assert not child.forked and child.result() == os.getpid()
+
+
+BLAS_BESIDE_FORKS = """
+import threading
+import numpy as np
+from threadpoolctl import threadpool_limits
+from planner.forked import Forked
+threadpool_limits(2, "blas")  # as numpy starts on a machine with two cores
+a, b = np.random.rand(2_000_000), np.random.rand(2_000_000)
+stop, products = threading.Event(), [0]
+def multiply():
+    while not stop.is_set():
+        np.dot(a, b)
+        products[0] += 1
+worker = threading.Thread(target=multiply, daemon=True)
+worker.start()
+for _ in range(50):
+    Forked.start(lambda: 1).result()
+stop.set()
+worker.join(10)
+print("hung" if worker.is_alive() else f"done {products[0]}")
+"""
+
+
+def test_forking_beside_a_thread_in_blas_does_not_hang_it() -> None:
+    """OpenBLAS's fork handler stops its workers: a dot product another thread was in waited for them forever
+    (without ``serial_blas`` this script prints ``hung``: its thread never finished one product)."""
+    ran = subprocess.run(
+        [sys.executable, "-c", BLAS_BESIDE_FORKS], capture_output=True, text=True, timeout=50, check=True
+    )
+    assert ran.stdout.startswith("done ") and int(ran.stdout.split()[1]) > 0

@@ -24,7 +24,8 @@ from planner.rules.scenario import Scenario
 from planner.stages import observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
-from planner.stages.schedule import check_order, context_for, solve_stages
+from planner.stages import schedule
+from planner.stages.schedule import Lane, check_order, context_for, solve_stages, startable
 
 
 def _result(name: str, objective: float = 0.0) -> StageResult:
@@ -260,20 +261,19 @@ def test_giving_up_unwinds_the_stage_solving_in_the_other_lane(
     assert unwound.wait(5)
 
 
-def test_two_stages_that_hold_the_gil_never_solve_at_once(context: PlanContext) -> None:
-    """Flow stages share the interpreter's lock: side by side both their limits would run on one core. The
-    stage whose solver releases it (HiGHS) runs beside them."""
-    holding: list[int] = [0]
-    most: list[int] = [0]
-    lock = threading.Lock()
+def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
+    context: PlanContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flow stages share the interpreter's lock: side by side in one process both their limits would run on one
+    core. The stage whose solver releases it (HiGHS) runs beside them in a thread; a second flow stage solves in a
+    forked child with its own interpreter, or, where the platform cannot fork, waits."""
+    parent, log = os.getpid(), tmp_path / "solving.log"
 
     def flows(_context: PlanContext) -> int:
-        with lock:
-            holding[0] += 1
-            most[0] = max(most[0], holding[0])
-        time.sleep(0.05)
-        with lock:
-            holding[0] -= 1
+        started = time.monotonic()
+        time.sleep(0.2)
+        with log.open("a") as noted:
+            noted.write(f"{os.getpid()} {started} {time.monotonic()}\n")
         return 1
 
     barrier = threading.Barrier(2, timeout=20)
@@ -292,5 +292,25 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once(context: PlanContext) 
         _stage("flows_2", flows),
         _stage("flows_3", flows),
     )
-    solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
-    assert most == [1] and [r.objective for r in solved.results.values()] == [1, 1, 1, 1]
+    for forking in (True, False):
+        monkeypatch.setattr(schedule, "FORKING", forking)
+        log.unlink(missing_ok=True)
+        solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
+        assert [r.objective for r in solved.results.values()] == [1, 1, 1, 1]
+        spans = [
+            (int(pid), float(start), float(end)) for pid, start, end in map(str.split, log.read_text().split("\n")[:-1])
+        ]
+        here = sorted((start, end) for pid, start, end in spans if pid == parent)
+        assert all(end <= next_start for (_, end), (next_start, _) in zip(here, here[1:], strict=False))
+        assert len(spans) == 3 and (len(here) < 3) == forking, spans
+
+
+def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:
+    flows_1, flows_2, highs = (_stage(name, lambda _c: 1) for name in ("flows_1", "flows_2", "flows_3"))
+    highs = replace(highs, holds_gil=False)
+    running = [Lane(flows_1)]
+    assert startable([flows_2, highs], {}, running, 2, forking=True) == [Lane(flows_2, in_child=True)]
+    assert startable([flows_2, highs], {}, running, 2, forking=False) == [Lane(highs)]
+    assert startable([flows_2, highs], {}, running, 3, forking=True) == [Lane(flows_2, in_child=True), Lane(highs)]
+    assert startable([flows_2], {}, [Lane(highs, ahead=True)], 2) == [Lane(flows_2)], "a child holds no GIL here"
+    assert startable([flows_2], {}, [Lane(highs, ahead=True), Lane(flows_1)], 2) == [], "the report work takes a lane"

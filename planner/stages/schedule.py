@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from models.base import STAGE_LANES, SolveOptions, StageResult, stop_searches
-from planner.forked import Forked
+from planner.forked import Forked, serial_blas
 from planner.stages.base import PlanContext, Stage
+
+FORKING = hasattr(os, "fork")
+"""Whether a stage that holds the GIL can solve in a forked child beside another (``planner.forked``)."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage_name, index, total)`` before each stage runs (``index``: the stages started before
@@ -99,13 +103,20 @@ def context_for(context: PlanContext, stage: Stage[Any], solved: dict[str, Solve
 
 
 def timed(
-    stage: Stage[Any], context: PlanContext, options: SolveOptions, threads: SolvingThreads | None = None
+    stage: Stage[Any],
+    context: PlanContext,
+    options: SolveOptions,
+    threads: SolvingThreads | None = None,
+    in_child: bool = False,
 ) -> tuple[Solved, float]:
-    """The stage solved on ``context``, and the wall seconds it took; the solving thread is noted in ``threads``
-    while it solves."""
+    """The stage solved on ``context`` (``in_child``: in a forked child, :meth:`SolvingThreads.in_child`), and
+    the wall seconds it took; the solving thread is noted in ``threads`` while it solves."""
     with threads.solving(stage.name) if threads is not None else contextlib.nullcontext():
         start = time.perf_counter()
-        result = stage.solved(context, options)
+        if in_child and threads is not None:
+            result = threads.in_child(lambda: stage.solved(context, options))
+        else:
+            result = stage.solved(context, options)
         return result, time.perf_counter() - start
 
 
@@ -121,6 +132,7 @@ class SolvingThreads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._threads: dict[str, int] = {}
+        self._children: set[Forked[Any]] = set()
 
     @contextlib.contextmanager
     def solving(self, stage: str) -> Iterator[None]:
@@ -131,6 +143,17 @@ class SolvingThreads:
         finally:
             with self._lock:
                 del self._threads[stage]
+
+    def in_child(self, call: Callable[[], Solved]) -> Solved:
+        """``call()`` solved in a forked child, noted while it runs so that :meth:`abandon` kills it."""
+        child = Forked.start(call)
+        with self._lock:
+            self._children.add(child)
+        try:
+            return child.result()
+        finally:
+            with self._lock:
+                self._children.discard(child)
 
     def abandon(self, stop_solvers: bool) -> None:
         """Raise :class:`Abandoned` in each solving thread as soon as it runs Python again; with
@@ -146,6 +169,9 @@ class SolvingThreads:
         with self._lock:
             for ident in self._threads.values():
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+            children = list(self._children)
+        for child in children:  # its thread, waiting for it, unwinds once it is killed
+            child.cancel()
         if stop_solvers:
             stop_searches()
 
@@ -156,19 +182,45 @@ def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Fork
     return Forked.start(call) if call is not None else None
 
 
+@dataclass(frozen=True)
+class Lane:
+    """What takes a lane: a stage solving, in this process or in a forked child (``in_child``), or the report
+    work forked as it was solved (``ahead``, :attr:`Stage.ahead`): the child takes a core as a stage does."""
+
+    stage: Stage[Any]
+    in_child: bool = False
+    ahead: bool = False
+
+    @property
+    def holds_gil_here(self) -> bool:
+        """Whether it holds this process's GIL while it runs."""
+        return self.stage.holds_gil and not (self.in_child or self.ahead)
+
+
 def startable(
-    waiting: Sequence[Stage[Any]], solved: Mapping[str, Any], running: Sequence[Stage[Any]], lanes: int
-) -> list[Stage[Any]]:
-    """The waiting stages to start now, in their order: those whose reads are solved, as many as lanes are free,
-    and at most one that holds the GIL at a time (two would share a core while both their limits run)."""
-    chosen: list[Stage[Any]] = []
-    holding = any(stage.holds_gil for stage in running)
+    waiting: Sequence[Stage[Any]],
+    solved: Mapping[str, Any],
+    running: Sequence[Lane],
+    lanes: int,
+    forking: bool = FORKING,
+) -> list[Lane]:
+    """The waiting stages to start now, in their order, each in the lane it takes.
+
+    Those whose reads are solved, as many as lanes are free. At most one stage that holds the GIL solves in this
+    process at a time (two would share a core while both their limits run); another one solves in a forked
+    child with its own interpreter, or waits when this platform cannot fork (``forking``)."""
+    chosen: list[Lane] = []
+    holding = any(lane.holds_gil_here for lane in running)
     for stage in waiting:
         if len(running) + len(chosen) >= lanes:
             break
-        if all(name in solved for name in stage.reads) and not (stage.holds_gil and holding):
-            chosen.append(stage)
-            holding = holding or stage.holds_gil
+        if not all(name in solved for name in stage.reads):
+            continue
+        lane = Lane(stage, in_child=stage.holds_gil and holding)
+        if lane.in_child and not forking:
+            continue
+        chosen.append(lane)
+        holding = holding or lane.holds_gil_here
     return chosen
 
 
@@ -202,24 +254,30 @@ def _side_by_side(
     stage's report work (:attr:`Stage.ahead`) forked into ``ahead`` as it is solved."""
     results: dict[str, Solved] = {}
     waiting = list(stages)
-    running: dict[Future[tuple[Solved, float]], Stage[Any]] = {}
+    running: dict[Future[Any], Lane] = {}
+    serial_blas()  # before a lane is in a BLAS call: a fork could stop its workers (planner.forked)
     threads = SolvingThreads()
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
     try:
-        while waiting or running:
-            for stage in startable(waiting, results, list(running.values()), lanes):
+        while waiting or any(not lane.ahead for lane in running.values()):
+            for lane in startable(waiting, results, list(running.values()), lanes, FORKING):
                 if progress is not None:
-                    progress(stage.name, len(stages) - len(waiting), len(stages))
-                waiting.remove(stage)
-                running[pool.submit(timed, stage, context_for(context, stage, results), options, threads)] = stage
+                    progress(lane.stage.name, len(stages) - len(waiting), len(stages))
+                waiting.remove(lane.stage)
+                reading = context_for(context, lane.stage, results)
+                running[pool.submit(timed, lane.stage, reading, options, threads, lane.in_child)] = lane
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                stage = running.pop(future)
-                results[stage.name], seconds = future.result()
-                if (child := start_ahead(stage, results[stage.name], context)) is not None:
-                    ahead[stage.name] = child
+                lane = running.pop(future)
+                if lane.ahead:  # its child has ended: the lane is free
+                    continue
+                name = lane.stage.name
+                results[name], seconds = future.result()
+                if (child := start_ahead(lane.stage, results[name], context)) is not None:
+                    ahead[name] = child
+                    running[pool.submit(child.join)] = Lane(lane.stage, ahead=True)
                 if solved is not None:
-                    solved(stage.name, seconds)
+                    solved(name, seconds)
     except BaseException as given_up:  # nothing more starts, and the other lane's stage unwinds
         interrupted = isinstance(given_up, KeyboardInterrupt)
         for child in ahead.values():
@@ -227,5 +285,5 @@ def _side_by_side(
         threads.abandon(stop_solvers=interrupted)
         pool.shutdown(wait=interrupted, cancel_futures=True)  # the command line ends once the stages have unwound
         raise
-    pool.shutdown()
+    pool.shutdown(wait=False)  # a thread waiting for report work ends with its child (read by the reports)
     return results
