@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from planner.outputs import csv_zip, plan_json, workbook
+from planner.outputs import csv_zip, files, plan_json, workbook
 from planner.outputs.files import atomic_write, write_csv_zip, write_json, write_plan, write_xlsx
 from planner.outputs.plan_json import plan_to_json
 from planner.report.plan import Plan
@@ -161,3 +163,69 @@ def test_a_signal_while_renaming_comes_after_every_output_is_in_place(
     assert renamed == ["plan.json", "plan.zip"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.zip"]
     assert json.loads(targets[0].read_text(encoding="utf-8")) == plan_to_json(plan)
+
+
+# --------------------------------------------------------------------------- written side by side
+
+
+def _pid_writer(*_args: Any) -> Callable[[IO[bytes]], None]:
+    """A JSON maker whose file holds the pid of the process that wrote it."""
+    return lambda handle: handle.write(json.dumps({"pid": os.getpid()}).encode())
+
+
+def _written_by(path: Path) -> int:
+    return int(json.loads(path.read_text())["pid"])
+
+
+def test_with_two_cores_the_workbook_is_written_here_and_the_rest_in_a_child(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = write_plan(plan, [tmp_path / "alone.json"])[0].read_bytes()
+    side_by_side = write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json", tmp_path / "plan.zip"])
+    assert [p.name for p in side_by_side] == ["plan.xlsx", "plan.json", "plan.zip"]
+    assert (tmp_path / "plan.json").read_bytes() == alone
+    assert openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True).sheetnames
+    assert zipfile.ZipFile(tmp_path / "plan.zip").testzip() is None
+    monkeypatch.setitem(files._MAKERS, ".json", _pid_writer)
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") != os.getpid()
+    monkeypatch.setattr(files.os, "sched_getaffinity", lambda _pid: {0})
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") == os.getpid(), "one core: one after the other, here"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.json", "plan.json", "plan.xlsx", "plan.zip"]
+
+
+def test_a_file_the_child_fails_to_write_is_written_here(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+
+    def fails_in_a_child(*_args: Any) -> Callable[[IO[bytes]], None]:
+        def write(handle: IO[bytes]) -> None:
+            if os.getpid() != parent:
+                raise MemoryError
+            handle.write(json.dumps({"pid": os.getpid()}).encode())
+
+        return write
+
+    monkeypatch.setitem(files._MAKERS, ".json", fails_in_a_child)
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") == parent
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.xlsx"]
+
+
+def test_a_file_that_cannot_be_written_anywhere_leaves_every_previous_file(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / "plan.xlsx", tmp_path / "plan.json", tmp_path / "plan.zip"]
+    for target in targets:
+        target.write_bytes(b"previous")
+
+    def disk_full(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files, "write_zip", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        write_plan(plan, targets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.xlsx", "plan.zip"]
+    assert all(target.read_bytes() == b"previous" for target in targets)

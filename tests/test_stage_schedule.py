@@ -3,6 +3,7 @@ lane, errors and progress. The tests with threads fail after a minute instead of
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -21,10 +22,9 @@ from planner.dataset.names import Namer
 from planner.pipeline import make_plan, plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages import observation
+from planner.stages import observation, schedule
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
-from planner.stages import schedule
 from planner.stages.schedule import Lane, check_order, context_for, solve_stages, startable
 
 
@@ -301,7 +301,7 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
             (int(pid), float(start), float(end)) for pid, start, end in map(str.split, log.read_text().split("\n")[:-1])
         ]
         here = sorted((start, end) for pid, start, end in spans if pid == parent)
-        assert all(end <= next_start for (_, end), (next_start, _) in zip(here, here[1:], strict=False))
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(here))
         assert len(spans) == 3 and (len(here) < 3) == forking, spans
 
 
