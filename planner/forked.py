@@ -17,6 +17,7 @@ worker threads, and a BLAS call another thread is in at that moment then waits f
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -25,6 +26,8 @@ import threading
 import weakref
 from collections.abc import Callable
 from typing import IO, Generic, TypeVar
+
+from planner.memory import release_free_memory
 
 T = TypeVar("T")
 
@@ -65,13 +68,19 @@ class Forked(Generic[T]):
         """Fork a child that runs ``call()``; without ``os.fork`` (or if it fails) :meth:`result` runs it here."""
         if not hasattr(os, "fork"):
             return cls(call, None, None)
+        parent = os.getpid()
         serial_blas()
+        release_free_memory()  # pages given back are pages the parent and the child do not both hold
         out = tempfile.TemporaryFile()  # noqa: SIM115 - the handle owns it and closes it after the child
+        gc.freeze()  # the child's collections then leave the parent's objects (and their pages) untouched
         try:
             pid = os.fork()
         except OSError:
             out.close()
             return cls(call, None, None)
+        finally:
+            if os.getpid() == parent:
+                gc.unfreeze()
         if pid == 0:  # pragma: no cover - the child; coverage does not follow it
             _run_child(call, out)
         return cls(call, pid, out)

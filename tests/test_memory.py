@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 
 import pytest
 
-from planner.memory import one_malloc_arena
+from planner.memory import one_malloc_arena, release_free_memory, resident_bytes
 
 
 def test_the_environment_rules_when_it_sets_the_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,3 +25,42 @@ def test_other_systems_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     monkeypatch.setattr("sys.platform", "darwin")
     assert one_malloc_arena() is False
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_free_heap_memory_goes_back_to_the_system() -> None:
+    """Small blocks freed below a live one stay with malloc until they are released (before a fork)."""
+    blocks = [bytes(4000) for _ in range(60_000)]  # about 240 MB of blocks malloc keeps on its heap
+    kept = [blocks[index] for index in range(0, len(blocks), 100)]  # a live block every so often
+    del blocks
+    before = _resident_mb()
+    assert release_free_memory() is True
+    assert _resident_mb() < before - 100
+    assert kept
+
+
+def test_releasing_memory_on_other_systems_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert release_free_memory() is False
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="Linux's /proc")
+def test_the_resident_memory_grows_with_what_the_process_holds() -> None:
+    before = resident_bytes()
+    held = bytearray(64 * 1024**2)
+    held[::4096] = b"x" * len(held[::4096])  # touch every page
+    after = resident_bytes()
+    assert before is not None and after is not None and after - before >= 60 * 1024**2
+
+
+def test_the_resident_memory_is_unknown_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(*_args: object, **_kwargs: object) -> None:
+        raise FileNotFoundError("/proc/self/statm")
+
+    monkeypatch.setattr("builtins.open", missing)
+    assert resident_bytes() is None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import zipfile
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.outputs import csv_zip
 from planner.outputs.csv_zip import (
+    csv_bytes,
     csv_cell,
     csv_column,
     escape_csv_text,
@@ -92,3 +96,23 @@ def test_csv_escape_round_trips_and_never_leaves_a_formula(text: str) -> None:
 def test_a_column_at_a_time_writes_what_each_cell_writes(values: list[object]) -> None:
     for column in (pd.Series(values), pd.Series(values, dtype=object)):
         assert csv_column(column) == [csv_cell(value) for value in column.tolist()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=8), st.integers(-5, 5)), min_size=0, max_size=12),
+    st.integers(1, 5),
+)
+def test_rows_written_a_chunk_at_a_time_are_the_table_written_at_once(values: list[object], chunk: int) -> None:
+    """A chunk's column may be all text where the table's is not (a None in another chunk): the cells read
+    the same either way, and the byte order mark comes once."""
+    frame = pd.DataFrame({"mixed": values, "number": [float(i) / 3 for i in range(len(values))], "=id": "x"})
+    whole = csv_bytes(frame)
+    assert whole.startswith(codecs.BOM_UTF8 + b"mixed,number,'=id\r\n")
+    assert whole.count(b"\r\n") == len(values) + 1 + sum(
+        1 for v in values if isinstance(v, str) for _ in v.split("\r\n")[1:]
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_zip, "CSV_CHUNK_ROWS", chunk)
+        chunked = csv_bytes(frame)
+    assert chunked == whole and chunked.count(codecs.BOM_UTF8) == 1

@@ -41,16 +41,16 @@ def test_bad_suffix_raises_before_anything_is_written(plan: Plan, tmp_path: Path
 def test_failing_zip_write_leaves_no_file_and_no_temp_file(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_csv_bytes = csv_zip.csv_bytes
+    real_write_csv = csv_zip.write_csv
     seen: list[list[str]] = []
 
-    def fail_on_third_table(frame: pd.DataFrame) -> bytes:
+    def fail_on_third_table(frame: pd.DataFrame, handle: IO[bytes]) -> None:
         seen.append(sorted(p.name for p in tmp_path.iterdir()))
         if len(seen) == 3:
             raise OSError("disk full")
-        return real_csv_bytes(frame)
+        real_write_csv(frame, handle)
 
-    monkeypatch.setattr(csv_zip, "csv_bytes", fail_on_third_table)
+    monkeypatch.setattr(csv_zip, "write_csv", fail_on_third_table)
     with pytest.raises(OSError, match="disk full"):
         write_csv_zip(plan, tmp_path / "plan.zip")
     assert seen[-1] and seen[-1][0].startswith(".plan.zip.")  # the temp file existed, half written
@@ -177,6 +177,13 @@ def _written_by(path: Path) -> int:
     return int(json.loads(path.read_text())["pid"])
 
 
+@pytest.fixture
+def small_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process holds 100 MB (the test process may hold more than a child's share would allow)."""
+    monkeypatch.setattr(files, "resident_bytes", lambda: 100 * 1024**2)
+
+
+@pytest.mark.usefixtures("small_process")
 def test_with_two_cores_the_workbook_is_written_here_and_the_rest_in_a_child(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -195,6 +202,21 @@ def test_with_two_cores_the_workbook_is_written_here_and_the_rest_in_a_child(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.json", "plan.json", "plan.xlsx", "plan.zip"]
 
 
+def test_a_process_too_large_for_a_child_writes_every_file_itself(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child copies the pages it touches: with the parent at 1.4 GB (the national plan) the two would pass the
+    2 GB budget, so nothing is forked."""
+    monkeypatch.setitem(files._MAKERS, ".json", _pid_writer)
+    monkeypatch.setattr(files, "resident_bytes", lambda: int(1.4 * 1024**3))
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") == os.getpid()
+    monkeypatch.setattr(files, "resident_bytes", lambda: int(1.3 * 1024**3))
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") != os.getpid(), "1.3 GB and its half stay within 2 GB"
+
+
+@pytest.mark.usefixtures("small_process")
 def test_a_file_the_child_fails_to_write_is_written_here(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,6 +236,7 @@ def test_a_file_the_child_fails_to_write_is_written_here(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.xlsx"]
 
 
+@pytest.mark.usefixtures("small_process")
 def test_a_file_that_cannot_be_written_anywhere_leaves_every_previous_file(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
