@@ -144,8 +144,8 @@ class Stage(Generic[InputsT]):
     context it gets holds theirs only (``planner.stages.schedule``)."""
     holds_gil: bool = True
     """Whether the stage's solving holds Python's interpreter lock most of its time (OR-Tools' flows do; HiGHS
-    releases it). Two such stages side by side would share one core while both their time limits run
-    (``planner.stages.schedule`` runs one at a time)."""
+    releases it). Two such stages in one process would share one core while both their time limits run
+    (``planner.stages.schedule`` solves a second one in a forked child)."""
     ahead: Callable[[StageResult, PlanContext, InputsT], Callable[[], Any] | None] | None = None
     """Report work that holds the GIL and reads only the stage's result, its inputs and the dataset (the
     observation stage's room probes): given those, the call to run, or None when the reports need none. With two

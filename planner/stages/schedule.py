@@ -6,21 +6,26 @@ context that holds those results and no others, so a result read without being n
 every run instead of depending on which stage finished first. Every stage is pure, so the plan does not depend
 on the order: ``lanes=1`` solves the stages one after the other in the registry's order, in the calling thread.
 
-With two lanes the stages run in two threads, each started as soon as a lane is free and the results it reads
-are in, in the registry's order, and never two stages that hold the GIL (:attr:`Stage.holds_gil`) at once:
-OR-Tools' flows hold it, so two flow stages side by side would share one core while both their time limits ran
-(measured: the national nursing stage, beside the drug stage, stopped unproven at its 10 s limit where alone it
-is proven in 5.7 s). HiGHS releases it while it runs, so the observation stage's LPs and MIPs run on the other
-core beside the flows. Measured on the 2-core machine (``bench/results/lanes-2026-12-06.md``), alternately
-against one lane: the national sample's ``epiplan solve`` with its outputs 66.5 -> 59.7 s at a 10 s limit; the
-province's ``make_plan`` 8.0 -> 6.7 s (snapshot) and 20.0 -> 17.1 s (daily). At the city the other stages are
-small and their Python work competes with the observation stage's for the GIL: 2.36 against 2.38 s.
+With two lanes each stage is started as soon as a lane is free and the results it reads are in, in the
+registry's order. OR-Tools' flows hold the GIL (:attr:`Stage.holds_gil`), so two flow stages in threads would
+share one core while both their time limits ran (measured: the national nursing stage, beside the drug stage,
+stopped unproven at its 10 s limit where alone it is proven in 5.7 s). So one flow stage solves in this process
+at a time; a second one solves in a forked child with its own interpreter (``planner.forked``: its result and
+inputs come back pickled), and waits only where the platform cannot fork. HiGHS releases the GIL, so the
+observation stage runs in a thread beside them. The report work a stage starts as it is solved
+(:attr:`Stage.ahead`: the observation stage's room probes, OR-Tools' maximum flows) runs in a forked child and
+takes a lane until it ends. Measured on the 2-core machine, alternately (``bench/results/lanes-2026-12-06.md``,
+``bench/results/forks-2026-12-06.md``): the national sample's ``epiplan solve`` with its outputs 66.5 s with one
+lane, 59.7 s with threads, 52 s with the children; the province's ``epiplan bench`` 5.4-5.8 -> 4.5-4.6 s. At the
+city the other stages are small and their Python work competes with the observation stage's for the GIL: two
+lanes gain nothing there.
 
 Each stage keeps its own time limit, measured on the wall clock from its own start. Progress is reported from
 the calling thread as each stage starts (the app draws it; Streamlit elements must not be drawn from another
 thread). Ctrl-C and SIGTERM stop the running HiGHS and CP-SAT solves (``planner.signals``); after them, an error in a
 stage, or the app's rerun, the stage solving in the other thread unwinds as the calling thread does
-(:meth:`SolvingThreads.abandon`), and stages not yet started never start.
+(:meth:`SolvingThreads.abandon`), a child solving a stage or doing report work is killed, and stages not yet
+started never start.
 """
 
 from __future__ import annotations
