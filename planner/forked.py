@@ -137,6 +137,8 @@ def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cov
     """Run ``call``, pickle its value into ``out`` and exit without running the parent's exit handlers."""
     code = CHILD_FAILED
     try:
+        # Ctrl-C reaches the whole process group: the parent decides, and kills its children if it gives up
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         pickle.dump(call(), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
         code = 0

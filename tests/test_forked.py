@@ -161,3 +161,16 @@ def test_forking_beside_a_thread_in_blas_does_not_hang_it() -> None:
         [sys.executable, "-c", BLAS_BESIDE_FORKS], capture_output=True, text=True, timeout=50, check=True
     )
     assert ran.stdout.startswith("done ") and int(ran.stdout.split()[1]) > 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the child's state in Linux's /proc")
+def test_ctrl_c_to_the_process_group_leaves_the_child_to_its_parent(tmp_path: Path) -> None:
+    """The terminal sends SIGINT to every process of the group: the child goes on, and the parent, which decides
+    whether the plan is given up, gets its value (or kills it)."""
+    child, pid = _sleeping_child(tmp_path)
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.2)
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    assert state == "S", "still asleep, not ended (Z)"
+    child.cancel()
+    assert _gone(pid)
