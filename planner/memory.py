@@ -43,6 +43,24 @@ def resident_bytes() -> int | None:
         return None
 
 
+def available_bytes() -> int | None:
+    """Memory the system can give without swapping (Linux's ``MemAvailable``); None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            line = next(line for line in meminfo if line.startswith("MemAvailable:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def room_for_a_copy() -> bool:
+    """Whether the system could hold a second copy of this process: a forked child that touches every page it
+    shares with its parent copies them all (and the kernel's out-of-memory killer would end the larger process,
+    the parent). Unknown counts as no room."""
+    resident, available = resident_bytes(), available_bytes()
+    return resident is not None and available is not None and available >= resident
+
+
 def release_free_memory() -> bool:
     """Hand the heap's free memory back to the system (glibc's ``malloc_trim``); whether any was released."""
     libc = _libc()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.memory import one_malloc_arena, release_free_memory, resident_bytes
+import planner.memory
+from planner.memory import available_bytes, one_malloc_arena, release_free_memory, resident_bytes, room_for_a_copy
 
 
 def test_the_environment_rules_when_it_sets_the_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +65,16 @@ def test_the_resident_memory_is_unknown_without_proc(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr("builtins.open", missing)
     assert resident_bytes() is None
+
+
+@pytest.mark.skipif(not Path("/proc/meminfo").exists(), reason="Linux's /proc")
+def test_a_copy_of_the_process_fits_where_the_system_has_that_much_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    available = available_bytes()
+    assert available is not None and available > 0
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: 1024**3)
+    monkeypatch.setattr(planner.memory, "available_bytes", lambda: 2 * 1024**3)
+    assert room_for_a_copy()
+    monkeypatch.setattr(planner.memory, "available_bytes", lambda: 512 * 1024**2)
+    assert not room_for_a_copy(), "a child touching every page would need another GB"
+    monkeypatch.setattr(planner.memory, "available_bytes", lambda: None)
+    assert not room_for_a_copy(), "unknown counts as no room"

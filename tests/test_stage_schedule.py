@@ -212,6 +212,9 @@ def test_report_work_is_forked_with_two_lanes_and_run_here_with_one(context: Pla
     assert pid != parent and value == 7
     one = solve_stages(context, stages, SolveOptions(5), lanes=1)
     assert not one.ahead and one.ahead_of("probed", lambda: (parent, 7)) == (parent, 7)
+    with pytest.MonkeyPatch.context() as patch:  # no memory for a copy of the process: the reports do it later
+        patch.setattr(schedule, "room_for_a_copy", lambda: False)
+        assert not solve_stages(context, stages, SolveOptions(5), lanes=2).ahead
 
     # the work of a plan given up is killed with it
     def broken(_context: PlanContext) -> int:
@@ -292,8 +295,9 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
         _stage("flows_2", flows),
         _stage("flows_3", flows),
     )
-    for forking in (True, False):
+    for forking, room in ((True, True), (False, True), (True, False)):
         monkeypatch.setattr(schedule, "FORKING", forking)
+        monkeypatch.setattr(schedule, "room_for_a_copy", lambda room=room: room)
         log.unlink(missing_ok=True)
         solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
         assert [r.objective for r in solved.results.values()] == [1, 1, 1, 1]
@@ -302,7 +306,7 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
         ]
         here = sorted((start, end) for pid, start, end in spans if pid == parent)
         assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(here))
-        assert len(spans) == 3 and (len(here) < 3) == forking, spans
+        assert len(spans) == 3 and (len(here) < 3) == (forking and room), spans
 
 
 def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:

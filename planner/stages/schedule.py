@@ -11,7 +11,8 @@ registry's order. OR-Tools' flows hold the GIL (:attr:`Stage.holds_gil`), so two
 share one core while both their time limits ran (measured: the national nursing stage, beside the drug stage,
 stopped unproven at its 10 s limit where alone it is proven in 5.7 s). So one flow stage solves in this process
 at a time; a second one solves in a forked child with its own interpreter (``planner.forked``: its result and
-inputs come back pickled), and waits only where the platform cannot fork. HiGHS releases the GIL, so the
+inputs come back pickled), and waits where the platform cannot fork or the system has no memory for a second
+copy of the process (``planner.memory.room_for_a_copy``). HiGHS releases the GIL, so the
 observation stage runs in a thread beside them. The report work a stage starts as it is solved
 (:attr:`Stage.ahead`: the observation stage's room probes, OR-Tools' maximum flows) runs in a forked child and
 takes a lane until it ends. Measured on the 2-core machine, alternately (``bench/results/lanes-2026-12-06.md``,
@@ -42,6 +43,7 @@ from typing import Any
 
 from models.base import STAGE_LANES, SolveOptions, StageResult, stop_searches
 from planner.forked import Forked, serial_blas
+from planner.memory import room_for_a_copy
 from planner.stages.base import PlanContext, Stage
 
 FORKING = hasattr(os, "fork")
@@ -182,8 +184,11 @@ class SolvingThreads:
 
 
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
-    """The stage's report work (:attr:`Stage.ahead`) started in a forked child, or None when it has none."""
-    call = stage.ahead(solved[0], context, solved[1]) if stage.ahead is not None else None
+    """The stage's report work (:attr:`Stage.ahead`) started in a forked child, or None when it has none or the
+    system has no room for the child (the reports then do it after the stages)."""
+    if stage.ahead is None or not (FORKING and room_for_a_copy()):
+        return None
+    call = stage.ahead(solved[0], context, solved[1])
     return Forked.start(call) if call is not None else None
 
 
@@ -265,7 +270,8 @@ def _side_by_side(
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
     try:
         while waiting or any(not lane.ahead for lane in running.values()):
-            for lane in startable(waiting, results, list(running.values()), lanes, FORKING):
+            forking = FORKING and room_for_a_copy()
+            for lane in startable(waiting, results, list(running.values()), lanes, forking):
                 if progress is not None:
                     progress(lane.stage.name, len(stages) - len(waiting), len(stages))
                 waiting.remove(lane.stage)
