@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from conftest import tiny_frames
 from tiny_plan import tiny_dataset
@@ -318,3 +319,15 @@ def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:
     assert startable([flows_2, highs], {}, running, 3, forking=True) == [Lane(flows_2, in_child=True), Lane(highs)]
     assert startable([flows_2], {}, [Lane(highs, ahead=True)], 2) == [Lane(flows_2)], "a child holds no GIL here"
     assert startable([flows_2], {}, [Lane(highs, ahead=True), Lane(flows_1)], 2) == [], "the report work takes a lane"
+
+
+def test_the_nursing_timeline_is_built_in_a_child_in_a_daily_plan() -> None:
+    """Each day's nursing model (the timeline's nursing rows) reads the observation stage's stays only: with two
+    lanes it starts in a child as the nursing stage is solved; a snapshot has no timeline."""
+    dataset, rules = tiny_dataset(), load_rules()
+    daily = solve_stages(plan_context(dataset, rules, Scenario(level="severe")), STAGES, SolveOptions(5), lanes=2)
+    assert "nursing" in daily.ahead and daily.ahead["nursing"].forked
+    rows = daily.ahead_of("nursing", lambda: pd.DataFrame())
+    assert not rows.empty and set(rows["resource"]) >= {"nurses"}
+    snapshot = Scenario(level="severe", plan="snapshot")
+    assert "nursing" not in solve_stages(plan_context(dataset, rules, snapshot), STAGES, SolveOptions(5), lanes=2).ahead

@@ -10,7 +10,7 @@ snapshot plan. One row per ``day, resource, scope, scope_id`` (:data:`planner.re
   place that day against those placed (the unmet cohorts are the shortfall);
 - ``nurses_1to1``, ``nurses_backfill``, ``nurses_self_care`` per **district**: nurses required that day against
   those assigned by that day's nursing model (``models.nursing_days`` on the day's needs over every pool -> need pair,
-  as the stage: its tiers exact, its minutes not proven least, :data:`NURSING_PRICING_ROUNDS`; pools at
+  as the stage: its tiers exact, its minutes not proven least, ``planner.stages.nursing.DAY_PRICING_ROUNDS``; pools at
   ``floor(nurses * nurse_work_days_per_week / 7)`` nurses a day, a nurse serving one need a day; 1:1 at sites
   from the disabled persons present); ``nurses`` per **pool**: nurses sent against nurses on duty;
 - ``ambulance_transfers`` per **district**: transfers that day against the transfers of covered homes (the fleet
@@ -32,20 +32,9 @@ import numpy as np
 import pandas as pd
 
 from models.base import StageResult
-from models.nursing_days import nurses_by_day
-from planner.needs.needs import site_transfer_needs
 from planner.report.plan import NUMBER_DECIMALS, RUN_OUT_COLUMNS, TIMELINE_COLUMNS
 from planner.stages import nursing as nursing_stage
 from planner.stages.base import PlanContext
-
-NURSE_RESOURCE = {"transfer_1to1": "nurses_1to1", "backfill": "nurses_backfill", "self_care": "nurses_self_care"}
-NURSING_SECONDS_PER_DAY = 1.0
-NURSING_PRICING_ROUNDS = 0
-"""Pricing rounds of a day's nursing cost phase: none. Its tiers' totals are exact over every pair without pricing
-(closed-form; arcs are added until the seed network meets them); pricing would only prove the least minutes, which
-the timeline does not report. Where every pair fits one min-cost flow (the city) the day is solved over every pair
-anyway. Province, severe, 14 days: the timeline's nursing 1.9 s; proving every day took 7.7-9 s (4-5 rounds a day),
-one round a day 4.4 s."""
 
 
 def empty_timeline() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,8 +47,8 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     if daily is None or "observation" not in results:
         return empty_timeline()
     parts = [observation_rows(context, results["observation"])]
-    if "nursing" in results:
-        parts.append(nursing_rows(context, results["observation"]))
+    if "nursing" in results:  # each day's nursing model: started in a child as the nursing stage was solved
+        parts.append(context.ahead_of("nursing", nursing_stage.timeline_rows(context, results["observation"])))
     if "ambulance" in results:
         parts.append(ambulance_rows(context, results["ambulance"]))
     if "drugs" in results:
@@ -178,75 +167,6 @@ def _needing(
     planned = _present(scope_key, both["arrival_day"], both["departure_day"], both["persons"] * both["placed"], days)
     frame = needed.rename(columns={"value": "needed"}).assign(planned=planned["value"].to_numpy())
     return _rows(resource, scope, frame)
-
-
-def nursing_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
-    """Each day's nursing model on that day's needs: per district and need, and per pool."""
-    daily = context.needs.daily
-    assert daily is not None
-    at_sites = _site_needs_by_day(context, observation)
-    needs = pd.concat([daily.nursing, at_sites], ignore_index=True)
-    if needs.empty:
-        return pd.DataFrame()
-    pools = nursing_stage.nurses_on_duty(context.dataset.pools, context.rules.nurse_work_days_per_week)
-    needs = needs.reset_index(drop=True)
-    counted = nurses_by_day(
-        pools,
-        needs[nursing_stage.NEED_COLUMNS],
-        nursing_stage.nursing_arcs(context, needs.drop_duplicates("need_id")),
-        day=needs["day"].to_numpy(np.int64),
-        crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
-        seconds_per_day=NURSING_SECONDS_PER_DAY,
-        all_pairs=nursing_stage.every_pool_pair(context, needs),  # any pool may serve any need, as in the stage
-        pricing_rounds=NURSING_PRICING_ROUNDS,
-    )
-    by_need = needs.assign(assigned=counted.assigned)
-    grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
-    parts = [
-        _rows(
-            NURSE_RESOURCE.get(str(need), f"nurses_{need}"),
-            "district",
-            rows.rename(columns={"district_id": "scope_id", "required": "needed", "assigned": "planned"})[
-                ["scope_id", "day", "needed", "planned"]
-            ].astype({"needed": float, "planned": float}),
-        )
-        for need, rows in grouped.groupby("need")
-    ]
-    pool_count = len(pools)
-    parts.append(
-        _rows(
-            "nurses",
-            "pool",
-            pd.DataFrame(
-                {
-                    "scope_id": np.tile(pools["pool_id"].to_numpy(), len(counted.days)),
-                    "day": np.repeat(counted.days, pool_count),
-                    "needed": counted.sent_per_day.ravel().astype(float),
-                    "planned": np.tile(pools["nurses"].to_numpy(float), len(counted.days)),
-                }
-            ),
-        )
-    )
-    return pd.concat(parts, ignore_index=True)
-
-
-def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.DataFrame:
-    """1:1 needs at sites per day from the disabled persons present (``site_transfer_needs`` by day)."""
-    occupancy = observation.table("occupancy")
-    occupancy = occupancy[occupancy["persons_disabled"] > 0]
-    if occupancy.empty:
-        return pd.DataFrame()
-    street_district = context.dataset.streets.set_index("street_id")["district_id"]
-    site_district = context.dataset.sites.set_index("site_id")["street_id"].map(street_district)
-    frame = pd.DataFrame(
-        {
-            "day": occupancy["day"].astype(np.int64),
-            "site_id": occupancy["site_id"],
-            "district_id": occupancy["site_id"].map(site_district),
-            "persons": occupancy["persons_disabled"],
-        }
-    )
-    return site_transfer_needs(frame, context.rules, by=("day",))
 
 
 def ambulance_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:

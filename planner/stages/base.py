@@ -147,8 +147,9 @@ class Stage(Generic[InputsT]):
     releases it). Two such stages in one process would share one core while both their time limits run
     (``planner.stages.schedule`` solves a second one in a forked child)."""
     ahead: Callable[[StageResult, PlanContext, InputsT], Callable[[], Any] | None] | None = None
-    """Report work that holds the GIL and reads only the stage's result, its inputs and the dataset (the
-    observation stage's room probes): given those, the call to run, or None when the reports need none. With two
+    """Report work that holds the GIL and reads only the stage's result, the context it was solved on and its
+    inputs (the observation stage's room probes, the nursing stage's timeline rows): given those, the call to run,
+    or None when the reports need none. With two
     lanes the scheduler runs it in a forked child (``planner.forked``) as soon as the stage is solved, on the core
     the stage leaves while the flow stages solve one at a time; the reports read it through
     :meth:`PlanContext.ahead_of`. A thread would gain nothing: it would wait for the flows' lock."""

@@ -12,7 +12,8 @@ and where more nurses help.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from models.base import SolveOptions, StageResult
 from models.nursing import solve_nursing
+from models.nursing_days import nurses_by_day
 from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.needs.needs import site_transfer_needs
@@ -263,6 +265,104 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     return rows
 
 
+TIMELINE_RESOURCE = {"transfer_1to1": "nurses_1to1", "backfill": "nurses_backfill", "self_care": "nurses_self_care"}
+"""The timeline's resource of each need."""
+DAY_SECONDS = 1.0
+"""Time limit of a day's nursing model in the timeline."""
+DAY_PRICING_ROUNDS = 0
+"""Pricing rounds of a day's nursing cost phase: none. Its tiers' totals are exact over every pair without pricing
+(closed-form; arcs are added until the seed network meets them); pricing would only prove the least minutes, which
+the timeline does not report. Where every pair fits one min-cost flow (the city) the day is solved over every pair
+anyway. Province, severe, 14 days: the timeline's nursing 1.9 s; proving every day took 7.7-9 s (4-5 rounds a day),
+one round a day 4.4 s."""
+
+
+def _timeline_rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Timeline rows from ``frame`` with ``scope_id, day, needed, planned``."""
+    return frame.assign(resource=resource, scope=scope, scope_id=frame["scope_id"].astype(str), short=0.0)
+
+
+def timeline_rows(context: PlanContext, observation: StageResult) -> Callable[[], pd.DataFrame]:
+    """The call that builds the timeline's nursing rows (:func:`daily_rows`)."""
+    return functools.partial(daily_rows, context, observation)
+
+
+def timeline_ahead(_result: StageResult, context: PlanContext, _inputs: Any) -> Callable[[], pd.DataFrame] | None:
+    """The timeline's nursing rows, for the scheduler to start in a child as soon as the stage is solved
+    (``Stage.ahead``): each day's nursing model, 1.9 s at the province (severe, 14 days); None for a snapshot."""
+    return timeline_rows(context, context.result("observation")) if context.needs.daily is not None else None
+
+
+def daily_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
+    """The timeline's nursing rows (``planner.report.timeline``): each day's nursing model on that day's needs,
+    per district and need, and per pool."""
+    daily = context.needs.daily
+    assert daily is not None
+    at_sites = _site_needs_by_day(context, observation)
+    needs = pd.concat([daily.nursing, at_sites], ignore_index=True)
+    if needs.empty:
+        return pd.DataFrame()
+    pools = nurses_on_duty(context.dataset.pools, context.rules.nurse_work_days_per_week)
+    needs = needs.reset_index(drop=True)
+    counted = nurses_by_day(
+        pools,
+        needs[NEED_COLUMNS],
+        nursing_arcs(context, needs.drop_duplicates("need_id")),
+        day=needs["day"].to_numpy(np.int64),
+        crossing_penalty_minutes=context.rules.district_crossing_penalty_minutes,
+        seconds_per_day=DAY_SECONDS,
+        all_pairs=every_pool_pair(context, needs),  # any pool may serve any need, as in the stage
+        pricing_rounds=DAY_PRICING_ROUNDS,
+    )
+    by_need = needs.assign(assigned=counted.assigned)
+    grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
+    parts = [
+        _timeline_rows(
+            TIMELINE_RESOURCE.get(str(need), f"nurses_{need}"),
+            "district",
+            rows.rename(columns={"district_id": "scope_id", "required": "needed", "assigned": "planned"})[
+                ["scope_id", "day", "needed", "planned"]
+            ].astype({"needed": float, "planned": float}),
+        )
+        for need, rows in grouped.groupby("need")
+    ]
+    pool_count = len(pools)
+    parts.append(
+        _timeline_rows(
+            "nurses",
+            "pool",
+            pd.DataFrame(
+                {
+                    "scope_id": np.tile(pools["pool_id"].to_numpy(), len(counted.days)),
+                    "day": np.repeat(counted.days, pool_count),
+                    "needed": counted.sent_per_day.ravel().astype(float),
+                    "planned": np.tile(pools["nurses"].to_numpy(float), len(counted.days)),
+                }
+            ),
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _site_needs_by_day(context: PlanContext, observation: StageResult) -> pd.DataFrame:
+    """1:1 needs at sites per day from the disabled persons present (``site_transfer_needs`` by day)."""
+    occupancy = observation.table("occupancy")
+    occupancy = occupancy[occupancy["persons_disabled"] > 0]
+    if occupancy.empty:
+        return pd.DataFrame()
+    street_district = context.dataset.streets.set_index("street_id")["district_id"]
+    site_district = context.dataset.sites.set_index("site_id")["street_id"].map(street_district)
+    frame = pd.DataFrame(
+        {
+            "day": occupancy["day"].astype(np.int64),
+            "site_id": occupancy["site_id"],
+            "district_id": occupancy["site_id"].map(site_district),
+            "persons": occupancy["persons_disabled"],
+        }
+    )
+    return site_transfer_needs(frame, context.rules, by=("day",))
+
+
 STAGE: Stage[NursingInputs] = Stage(
     name=NAME,
     build_inputs=build_inputs,
@@ -273,4 +373,5 @@ STAGE: Stage[NursingInputs] = Stage(
     explanations=explanations,
     marginal_values=marginal_values,
     reads=("observation",),
+    ahead=timeline_ahead,
 )

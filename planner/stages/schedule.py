@@ -184,8 +184,9 @@ class SolvingThreads:
 
 
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
-    """The stage's report work (:attr:`Stage.ahead`) started in a forked child, or None when it has none or the
-    system has no room for the child (the reports then do it after the stages)."""
+    """The stage's report work (:attr:`Stage.ahead`, given the context the stage was solved on) started in a
+    forked child, or None when it has none or the system has no room for the child (the reports then do it after
+    the stages)."""
     if stage.ahead is None or not (FORKING and room_for_a_copy()):
         return None
     call = stage.ahead(solved[0], context, solved[1])
@@ -284,7 +285,8 @@ def _side_by_side(
                     continue
                 name = lane.stage.name
                 results[name], seconds = future.result()
-                if (child := start_ahead(lane.stage, results[name], context)) is not None:
+                reading = context_for(context, lane.stage, results)
+                if (child := start_ahead(lane.stage, results[name], reading)) is not None:
                     ahead[name] = child
                     running[pool.submit(child.join)] = Lane(lane.stage, ahead=True)
                 if solved is not None:
