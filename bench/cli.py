@@ -51,7 +51,11 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="the MIP baselines' time limit per phase (CBC, HiGHS), seconds",
     )
-    parser.add_argument("--force-mip", action="store_true", help="run the MIP baselines at national scale too")
+    parser.add_argument(
+        "--force-mip",
+        action="store_true",
+        help="run the MIP baselines where they are skipped by default (national; HiGHS at province)",
+    )
     parser.add_argument("--profile", action="store_true", help="add a cProfile of one epiplan run")
     parser.add_argument(
         "--summary-only",

@@ -9,7 +9,7 @@ import pytest
 from conftest import tiny_frames
 
 from bench.inputs import build_instance
-from bench.run import BenchOptions, mip_skip, run_bench
+from bench.run import HIGHS_PROVINCE_MEMORY, MIP_SCALES, BenchOptions, mip_skip, run_bench
 from planner.dataset.io import dataset_from_frames
 from planner.rules.rules import DEFAULT_PRESET, load_preset
 from planner.rules.scenario import make_scenario
@@ -86,3 +86,13 @@ def test_mip_is_skipped_with_a_reason_and_the_model_sizes() -> None:
     skipped = mip_skip(instance)
     assert skipped["skipped"] is True and "not run" in skipped["reason"]
     assert skipped["model_sizes"]["drug_integer_variables"] > 0
+
+
+def test_the_highs_baseline_at_the_province_is_skipped_with_the_memory_it_took() -> None:
+    """In this process HiGHS on PuLP's province model passed 24 GB and the out-of-memory killer ended the whole
+    benchmark: it is skipped there unless forced; CBC, a child process, still runs at the province."""
+    assert "province" in MIP_SCALES["mip"] and "province" not in MIP_SCALES["highs"]
+    dataset = dataset_from_frames(tiny_frames(), name="tiny")
+    instance = build_instance(dataset, load_preset(DEFAULT_PRESET), make_scenario(level="severe"))
+    skipped = mip_skip(instance, HIGHS_PROVINCE_MEMORY)
+    assert skipped["skipped"] is True and "24 GB" in skipped["reason"] and "--force-mip" in skipped["reason"]
