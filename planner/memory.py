@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 
@@ -25,8 +26,13 @@ M_ARENA_MAX = -8
 
 def _libc() -> ctypes.CDLL | None:
     """The C library, on Linux (None elsewhere, or when it cannot be found)."""
-    if not sys.platform.startswith("linux"):
-        return None
+    return _loaded_libc() if sys.platform.startswith("linux") else None
+
+
+@functools.cache
+def _loaded_libc() -> ctypes.CDLL | None:
+    """The C library, found once: ``find_library`` runs ``ldconfig -p`` in a subprocess (1.7 ms), and every fork
+    releases memory first."""
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name is not None else None
