@@ -11,7 +11,7 @@ from models.base import SolveOptions, StageResult, Status
 from planner.pipeline import plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages.base import COMPLIANCE_COLUMNS, Stage, compliance_rows, share
+from planner.stages.base import COMPLIANCE_COLUMNS, Stage, compliance_rows, share, timeline_rows
 from planner.stages.registry import STAGE_NAMES, STAGES, stage
 
 
@@ -61,3 +61,11 @@ def test_every_stage_declares_contract_tables_with_known_kinds() -> None:
     for registered in STAGES:
         for columns in registered.contract.values():
             assert all(isinstance(kind, tuple) or kind in kinds for kind in columns.values())
+
+
+def test_timeline_rows_name_the_resource_and_scope_and_start_with_nothing_short() -> None:
+    frame = pd.DataFrame({"scope_id": [7, "D2"], "day": [0, 1], "needed": [2.0, 3.0], "planned": [2.0, 1.0]})
+    rows = timeline_rows("nurses_1to1", "district", frame)
+    assert rows["scope_id"].tolist() == ["7", "D2"] and rows["resource"].eq("nurses_1to1").all()
+    assert rows["scope"].eq("district").all() and rows["short"].eq(0.0).all()
+    assert rows[["day", "needed", "planned"]].equals(frame[["day", "needed", "planned"]])

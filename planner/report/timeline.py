@@ -34,7 +34,7 @@ import pandas as pd
 from models.base import StageResult
 from planner.report.plan import NUMBER_DECIMALS, RUN_OUT_COLUMNS, TIMELINE_COLUMNS
 from planner.stages import nursing as nursing_stage
-from planner.stages.base import PlanContext
+from planner.stages.base import PlanContext, timeline_rows
 
 
 def empty_timeline() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -48,7 +48,7 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
         return empty_timeline()
     parts = [observation_rows(context, results["observation"])]
     if "nursing" in results:  # each day's nursing model: started in a child as the nursing stage was solved
-        parts.append(context.ahead_of("nursing", nursing_stage.timeline_rows(context, results["observation"])))
+        parts.append(context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"])))
     if "ambulance" in results:
         parts.append(ambulance_rows(context, results["ambulance"]))
     if "drugs" in results:
@@ -95,11 +95,6 @@ def run_out_of(timeline: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(first).rename(columns={"day": "first_short_day"}).loc[:, list(RUN_OUT_COLUMNS)]
 
 
-def _rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Timeline rows from ``frame`` with ``scope_id, day, needed, planned``."""
-    return frame.assign(resource=resource, scope=scope, scope_id=frame["scope_id"].astype(str), short=0.0)
-
-
 def _present(keys: pd.Series, start: pd.Series, end: pd.Series, persons: pd.Series, days: int) -> pd.DataFrame:
     """Persons present per key and day from stays ``[start, end)`` (difference arrays); ``scope_id, day, value``."""
     codes, uniques = pd.factorize(keys.astype(str))
@@ -121,7 +116,7 @@ def observation_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
     days = context.scenario.horizon_days
     occupancy = result.table("occupancy")
     parts = [
-        _rows(
+        timeline_rows(
             "observation_places",
             "site",
             pd.DataFrame(
@@ -166,7 +161,7 @@ def _needing(
     needed = _present(scope_key, both["arrival_day"], both["departure_day"], both["persons"], days)
     planned = _present(scope_key, both["arrival_day"], both["departure_day"], both["persons"] * both["placed"], days)
     frame = needed.rename(columns={"value": "needed"}).assign(planned=planned["value"].to_numpy())
-    return _rows(resource, scope, frame)
+    return timeline_rows(resource, scope, frame)
 
 
 def ambulance_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
@@ -178,7 +173,7 @@ def ambulance_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
     transfers["carried"] = np.where(transfers["covered"], transfers["transfers"], 0)
     grouped = transfers.groupby(["district_id", "day"], as_index=False)[["transfers", "carried"]].sum()
     frame = grouped.rename(columns={"district_id": "scope_id", "transfers": "needed", "carried": "planned"})
-    return _rows("ambulance_transfers", "district", frame.astype({"needed": float, "planned": float}))
+    return timeline_rows("ambulance_transfers", "district", frame.astype({"needed": float, "planned": float}))
 
 
 def stock_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:

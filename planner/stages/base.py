@@ -191,6 +191,12 @@ def compliance_rows(
     return pd.DataFrame({name: columns[name] for name in COMPLIANCE_COLUMNS})
 
 
+def timeline_rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the daily plan's timeline (``planner.report.timeline``) of one resource and scope, from ``frame``
+    with ``scope_id, day, needed, planned``."""
+    return frame.assign(resource=resource, scope=scope, scope_id=frame["scope_id"].astype(str), short=0.0)
+
+
 def share(part: float, whole: float) -> float:
     """``part / whole``, 1.0 when there is nothing to cover."""
     return float(part / whole) if whole > 0 else 1.0

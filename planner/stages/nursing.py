@@ -27,7 +27,7 @@ from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.needs.needs import site_transfer_needs
 from planner.stages import probes
-from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share
+from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share, timeline_rows
 
 NAME = "nursing"
 TIER_WORDS = {
@@ -277,12 +277,7 @@ anyway. Province, severe, 14 days: the timeline's nursing 1.9 s; proving every d
 one round a day 4.4 s."""
 
 
-def _timeline_rows(resource: str, scope: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Timeline rows from ``frame`` with ``scope_id, day, needed, planned``."""
-    return frame.assign(resource=resource, scope=scope, scope_id=frame["scope_id"].astype(str), short=0.0)
-
-
-def timeline_rows(context: PlanContext, observation: StageResult) -> Callable[[], pd.DataFrame]:
+def timeline_call(context: PlanContext, observation: StageResult) -> Callable[[], pd.DataFrame]:
     """The call that builds the timeline's nursing rows (:func:`daily_rows`)."""
     return functools.partial(daily_rows, context, observation)
 
@@ -290,7 +285,7 @@ def timeline_rows(context: PlanContext, observation: StageResult) -> Callable[[]
 def timeline_ahead(_result: StageResult, context: PlanContext, _inputs: Any) -> Callable[[], pd.DataFrame] | None:
     """The timeline's nursing rows, for the scheduler to start in a child as soon as the stage is solved
     (``Stage.ahead``): each day's nursing model, 1.9 s at the province (severe, 14 days); None for a snapshot."""
-    return timeline_rows(context, context.result("observation")) if context.needs.daily is not None else None
+    return timeline_call(context, context.result("observation")) if context.needs.daily is not None else None
 
 
 def daily_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
@@ -317,7 +312,7 @@ def daily_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
     by_need = needs.assign(assigned=counted.assigned)
     grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
     parts = [
-        _timeline_rows(
+        timeline_rows(
             TIMELINE_RESOURCE.get(str(need), f"nurses_{need}"),
             "district",
             rows.rename(columns={"district_id": "scope_id", "required": "needed", "assigned": "planned"})[
@@ -328,7 +323,7 @@ def daily_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
     ]
     pool_count = len(pools)
     parts.append(
-        _timeline_rows(
+        timeline_rows(
             "nurses",
             "pool",
             pd.DataFrame(
