@@ -183,11 +183,17 @@ class SolvingThreads:
             stop_searches()
 
 
+def can_fork() -> bool:
+    """Whether a child may be forked now: the platform can, and the system could hold a second copy of the process
+    (``planner.memory.room_for_a_copy``)."""
+    return FORKING and room_for_a_copy()
+
+
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
     """The stage's report work (:attr:`Stage.ahead`, given the context the stage was solved on) started in a
     forked child, or None when it has none or the system has no room for the child (the reports then do it after
     the stages)."""
-    if stage.ahead is None or not (FORKING and room_for_a_copy()):
+    if stage.ahead is None or not can_fork():
         return None
     call = stage.ahead(solved[0], context, solved[1])
     return Forked.start(call) if call is not None else None
@@ -271,8 +277,7 @@ def _side_by_side(
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
     try:
         while waiting or any(not lane.ahead for lane in running.values()):
-            forking = FORKING and room_for_a_copy()
-            for lane in startable(waiting, results, list(running.values()), lanes, forking):
+            for lane in startable(waiting, results, list(running.values()), lanes, can_fork()):
                 if progress is not None:
                     progress(lane.stage.name, len(stages) - len(waiting), len(stages))
                 waiting.remove(lane.stage)
