@@ -52,9 +52,16 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         help="the MIP baselines' time limit per phase (CBC, HiGHS), seconds",
     )
     parser.add_argument(
+        "--mip-memory-gb",
+        type=float,
+        default=8.0,
+        metavar="GB",
+        help="resident memory at which the HiGHS baseline's child process is stopped (its stages then unfinished)",
+    )
+    parser.add_argument(
         "--force-mip",
         action="store_true",
-        help="run the MIP baselines where they are skipped by default (national; HiGHS at province)",
+        help="run the MIP baselines where they are skipped by default (national)",
     )
     parser.add_argument("--profile", action="store_true", help="add a cProfile of one epiplan run")
     parser.add_argument(
@@ -84,6 +91,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
             baselines=parse_baselines(args.baselines),
             time_limit_s=args.time_limit,
             mip_time_limit_s=args.mip_time_limit,
+            mip_memory_gb=args.mip_memory_gb,
             force_mip=args.force_mip,
             profile=args.profile,
         )

@@ -41,6 +41,7 @@ from bench.inputs import BenchInstance, build_instance
 from bench.machine import cpu_seconds, import_solvers, load_average, machine_info, peak_rss_mb, versions
 from bench.measure import measure_drug_build, method_report, mip_nursing_same_needs, profile_plan, run_epiplan
 from bench.report import comparison, json_safe, targets
+from bench.watched import GIB, Watch, run_watched
 from models.base import StageResult
 
 SCHEMA = "epiplan.bench/1"
@@ -49,17 +50,17 @@ LEVEL = "severe"
 BASELINES: tuple[str, ...] = ("hand", "mip", "highs")
 MIP_BASELINES: dict[str, str] = {"mip": "cbc", "highs": "highs"}
 """The MIP baselines and their solver (:class:`bench.mip.MipOptions`)."""
-MIP_SCALES: dict[str, tuple[str, ...]] = {"mip": ("city", "province"), "highs": ("city",)}
-"""Scales at which each MIP baseline runs by default (at national they would not finish; see ``mip_skip``). HiGHS
-is in this process: at the province PuLP's model solved by HiGHS grew past the machine's 24 GB in 12 minutes
-and the out-of-memory killer ended the whole benchmark (``bench/results/highs-baseline.md``); CBC runs as a child
-process and finishes there."""
-HIGHS_PROVINCE_MEMORY = (
-    "not run at this scale: PuLP's model of the province solved by HiGHS (in this process) grew past the 24 GB "
-    "of the machine it was measured on within 12 minutes, and the out-of-memory killer ended the whole benchmark "
-    "with it (pass --force-mip to try)"
-)
+MIP_SCALES: dict[str, tuple[str, ...]] = {"mip": ("city", "province"), "highs": ("city", "province")}
+"""Scales at which each MIP baseline runs by default (at national they would not finish; see ``mip_skip``). CBC
+runs as a child process of PuLP; HiGHS runs in-process in SciPy, so its baseline runs in a watched child
+(:mod:`bench.watched`): at the province its branch and bound grew past the machine's 24 GB in 12 minutes and the
+out-of-memory killer ended the whole benchmark with it (``bench/results/highs-baseline.md``)."""
 RESULTS_DIR = Path(__file__).parent / "results"
+
+WALL_PHASES = 12
+"""Phases the wall limit of a watched baseline allows at the per-phase time limit (the four MIPs have 10)."""
+WALL_SLACK_S = 600.0
+"""Seconds the wall limit allows beyond the phases (PuLP's building, the nursing MIP on epiplan's needs)."""
 
 DEFAULT_TIME_LIMIT_S = 10.0
 """``make_plan``'s default time limit per stage (at national 60 s left the observation gap unchanged)."""
@@ -77,6 +78,8 @@ class BenchOptions:
     """``make_plan``'s time limit per stage."""
     mip_time_limit_s: float = 300.0
     """The MIP baselines' time limit per phase (CBC and HiGHS)."""
+    mip_memory_gb: float = 8.0
+    """Resident memory at which the HiGHS baseline's child is stopped (:class:`bench.watched.Watch`)."""
     force_mip: bool = False
     """Run the MIP baselines even where they are skipped by default (national; HiGHS at province)."""
     profile: bool = False
@@ -91,6 +94,13 @@ class BenchOptions:
         unknown = sorted(set(self.baselines) - set(BASELINES))
         if unknown:
             raise ValueError(f"Unknown baselines {unknown}; expected some of {', '.join(BASELINES)}.")
+        if not self.mip_memory_gb > 0:
+            raise ValueError(f"Expected a MIP memory cap > 0 GB, got {self.mip_memory_gb}.")
+
+    def watch(self) -> Watch:
+        """The HiGHS baseline's limits: the memory cap, and a wall limit well past every phase's time limit (a
+        dozen phases at most, and PuLP's building)."""
+        return Watch(int(self.mip_memory_gb * GIB), WALL_PHASES * self.mip_time_limit_s + WALL_SLACK_S)
 
 
 def mip_skip(instance: BenchInstance, reason: str | None = None) -> dict[str, Any]:
@@ -148,18 +158,55 @@ def run_mip_baseline(
     """One MIP baseline (the PuLP models solved by ``solver``), with the nursing MIP on epiplan's needs too."""
     from bench.mip import MipOptions, mip_plan
 
+    if solver == "highs":
+        return _watched_highs(instance, observation, options)
     cpu = cpu_seconds()
     mip = mip_plan(instance, MipOptions(time_limit_s=options.mip_time_limit_s, solver=solver))
     found = method_report(mip, cpu=cpu_seconds() - cpu)
     found["solver"] = solver
     found["time_limit_per_phase_s"] = options.mip_time_limit_s
-    if solver == "cbc":
-        found["cbc_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    found["cbc_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
     same = mip_nursing_same_needs(instance, observation, options.mip_time_limit_s, solver)
     found["nursing_on_epiplans_needs"] = same
     if found["kpis"] is not None:
         found["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]
     return found
+
+
+def _watched_highs(instance: BenchInstance, observation: StageResult, options: BenchOptions) -> dict[str, Any]:
+    """The HiGHS baseline in a watched child (:mod:`bench.watched`), with the nursing MIP on epiplan's needs there
+    too; a child stopped at its memory cap or wall limit leaves its unfinished stages ``error`` with the reason."""
+    from bench.mip import MipOptions
+    from bench.mip.plan import mip_runs
+
+    mip_options = MipOptions(time_limit_s=options.mip_time_limit_s, solver="highs")
+
+    def same_needs(_result: Any) -> dict[str, Any]:
+        return mip_nursing_same_needs(instance, observation, options.mip_time_limit_s, "highs")
+
+    watch = options.watch()
+    cpu = children_cpu_seconds()
+    watched = run_watched("highs", instance, mip_runs(mip_options), watch, after=same_needs)
+    found = method_report(watched.result, cpu=children_cpu_seconds() - cpu)
+    found["solver"] = "highs"
+    found["time_limit_per_phase_s"] = options.mip_time_limit_s
+    found["child"] = {
+        "memory_cap_gb": round(watch.memory_bytes / GIB, 2),
+        "wall_limit_s": watch.wall_seconds,
+        "peak_rss_mb": round(watched.peak_rss_mb, 1),
+        "stopped": watched.stopped,
+    }
+    same = watched.after or {"status": "not run", "reason": watched.stopped, "one_to_one_coverage": None}
+    found["nursing_on_epiplans_needs"] = same
+    if found["kpis"] is not None:
+        found["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]
+    return found
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of this process's reaped children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_bench(
@@ -214,14 +261,14 @@ def run_bench(
             say(f"PuLP MIP solved by {solver}")
             result[baseline] = run_mip_baseline(instance, plan.stage("observation"), options, solver)
         else:
-            result[baseline] = mip_skip(instance, HIGHS_PROVINCE_MEMORY if options.scale == "province" else None)
+            result[baseline] = mip_skip(instance)
     result["comparison"] = comparison(result)
     result["memory"] = {
         "peak_rss_mb_after_epiplan": rss_after_epiplan,
         "peak_rss_mb": peak_rss_mb(),
         "note": "peak_rss_mb_after_epiplan: this process after generating the instance and running make_plan "
-        "(what the plan needs); peak_rss_mb: at the end, after the baselines (PuLP's models and HiGHS are "
-        "in-process, CBC is a child process: mip.cbc_peak_rss_mb)",
+        "(what the plan needs); peak_rss_mb: at the end, after the baselines (PuLP's models are built in-process; "
+        "CBC is PuLP's child process: mip.cbc_peak_rss_mb; HiGHS runs in a watched child: highs.child.peak_rss_mb)",
     }
     result["targets"] = targets(result, options.scale)
     result["machine"]["load_average_before"] = load_before

@@ -107,6 +107,8 @@ def run_scaling(
             ",".join(one.baselines) or "none",
             "--mip-time-limit",
             str(one.mip_time_limit_s),
+            "--mip-memory-gb",
+            str(one.mip_memory_gb),
             "--out",
             str(out),
             "--quiet",

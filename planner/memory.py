@@ -40,10 +40,11 @@ def _loaded_libc() -> ctypes.CDLL | None:
         return None
 
 
-def resident_bytes() -> int | None:
-    """This process's resident memory in bytes (Linux's ``/proc/self/statm``); None where it cannot be read."""
+def resident_bytes(pid: int | None = None) -> int | None:
+    """The resident memory in bytes of this process, or of process ``pid`` (Linux's ``/proc/<pid>/statm``); None
+    where it cannot be read (no such process)."""
     try:
-        with open("/proc/self/statm") as statm:
+        with open(f"/proc/{'self' if pid is None else pid}/statm") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return None

@@ -9,7 +9,7 @@ import pytest
 from conftest import tiny_frames
 
 from bench.inputs import build_instance
-from bench.run import HIGHS_PROVINCE_MEMORY, MIP_SCALES, BenchOptions, mip_skip, run_bench
+from bench.run import MIP_SCALES, WALL_PHASES, WALL_SLACK_S, BenchOptions, mip_skip, run_bench
 from planner.dataset.io import dataset_from_frames
 from planner.rules.rules import DEFAULT_PRESET, load_preset
 from planner.rules.scenario import make_scenario
@@ -57,6 +57,7 @@ def test_bench_json_has_the_promised_keys(tiny_result: dict[str, Any]) -> None:
     assert result["mip"]["nursing_on_epiplans_needs"]["status"] == "optimal"
     # HiGHS on the same MIPs: every stage proven, the same figures, side by side with CBC
     assert result["highs"]["solver"] == "highs" and "cbc_peak_rss_mb" not in result["highs"]
+    assert result["highs"]["child"]["stopped"] is None and result["highs"]["child"]["peak_rss_mb"] > 0
     assert all(stage["status"] == "optimal" for stage in result["highs"]["stages"].values())
     assert result["highs"]["nursing_on_epiplans_needs"]["status"] == "optimal"
     assert comparison["equal_figures_to_highs"]["all_equal"] and comparison["speedup_over_highs"] > 0
@@ -88,11 +89,12 @@ def test_mip_is_skipped_with_a_reason_and_the_model_sizes() -> None:
     assert skipped["model_sizes"]["drug_integer_variables"] > 0
 
 
-def test_the_highs_baseline_at_the_province_is_skipped_with_the_memory_it_took() -> None:
-    """In this process HiGHS on PuLP's province model passed 24 GB and the out-of-memory killer ended the whole
-    benchmark: it is skipped there unless forced; CBC, a child process, still runs at the province."""
-    assert "province" in MIP_SCALES["mip"] and "province" not in MIP_SCALES["highs"]
-    dataset = dataset_from_frames(tiny_frames(), name="tiny")
-    instance = build_instance(dataset, load_preset(DEFAULT_PRESET), make_scenario(level="severe"))
-    skipped = mip_skip(instance, HIGHS_PROVINCE_MEMORY)
-    assert skipped["skipped"] is True and "24 GB" in skipped["reason"] and "--force-mip" in skipped["reason"]
+def test_the_highs_baseline_runs_at_the_province_in_a_watched_child() -> None:
+    """In-process, HiGHS on PuLP's province model passed 24 GB and the out-of-memory killer ended the whole
+    benchmark; in a watched child it is stopped at its memory cap instead, so it runs at the province too."""
+    assert "province" in MIP_SCALES["mip"] and "province" in MIP_SCALES["highs"]
+    watch = BenchOptions(mip_time_limit_s=60.0, mip_memory_gb=2.0).watch()
+    assert watch.memory_bytes == 2 * 1024**3
+    assert watch.wall_seconds == WALL_PHASES * 60.0 + WALL_SLACK_S
+    with pytest.raises(ValueError, match="memory cap"):
+        BenchOptions(mip_memory_gb=0.0)

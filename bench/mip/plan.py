@@ -17,13 +17,22 @@ from models.base import StageResult
 def mip_plan(instance: BenchInstance, options: MipOptions = MipOptions()) -> MethodResult:  # noqa: B008 - frozen dataclass
     """The four stages as PuLP MIPs on ``instance``, solved by ``options.solver`` (method ``mip`` for CBC,
     ``highs`` for HiGHS); the nursing needs follow the MIP's own observation result."""
-    runs: dict[str, StageRun] = {
+    return run_method(method_name(options), instance, mip_runs(options))
+
+
+def method_name(options: MipOptions) -> str:
+    """The method's name in results: ``mip`` for CBC, else the solver's (``highs``)."""
+    return "mip" if options.solver == "cbc" else options.solver
+
+
+def mip_runs(options: MipOptions) -> dict[str, StageRun]:
+    """Each stage's MIP run with ``options`` (for :func:`bench.inputs.run_method` or a watched child)."""
+    return {
         "observation": partial(_run_observation, options=options),
         "ambulance": partial(_run_ambulance, options=options),
         "nursing": partial(_run_nursing, options=options),
         "drugs": partial(_run_drugs, options=options),
     }
-    return run_method("mip" if options.solver == "cbc" else options.solver, instance, runs)
 
 
 def mip_nursing_after(instance: BenchInstance, observation: StageResult, options: MipOptions) -> StageResult:
