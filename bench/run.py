@@ -196,7 +196,8 @@ def _watched_highs(instance: BenchInstance, observation: StageResult, options: B
         "peak_rss_mb": round(watched.peak_rss_mb, 1),
         "stopped": watched.stopped,
     }
-    same = watched.after or {"status": "not run", "reason": watched.stopped, "one_to_one_coverage": None}
+    reason = watched.stopped.get("after", "not run")
+    same = watched.after or {"status": "not run", "reason": reason, "one_to_one_coverage": None}
     found["nursing_on_epiplans_needs"] = same
     if found["kpis"] is not None:
         found["kpis"]["one_to_one_coverage_same_needs"] = same["one_to_one_coverage"]

@@ -1,12 +1,14 @@
-"""A baseline's stages in a child process, watched: stopped at a memory cap or a wall limit, its finished stages kept.
+"""A baseline's stages in child processes, watched: a stage stopped at a memory cap or a wall limit, the others kept.
 
 The HiGHS baseline solves PuLP's models in-process (``scipy.optimize.milp``). At the province its branch and bound
 grew past the 24 GB of the machine in 12 minutes and the kernel's out-of-memory killer ended the whole benchmark,
 epiplan's results with it (``bench/results/highs-baseline.md``). Run here, the baseline is a forked child that
 sends each stage's result as it finishes; this process samples the child's resident memory and kills it when it
-passes :attr:`Watch.memory_bytes` or runs past :attr:`Watch.wall_seconds`. The stage that was running, and those
-after it, are then ``error`` results that say why, so the comparison reads the baseline as stopped (its wall time
-a lower bound on a finished solve) and the benchmark writes its result whatever the baseline does.
+passes :attr:`Watch.memory_bytes`. The stage it was solving is then an ``error`` result that says why, and a new
+child solves the stages after it (a stage that reads the stopped one fails as it would on any stage without a
+plan), so the comparison still has every stage the baseline can solve. Past :attr:`Watch.wall_seconds`, counted
+from the first child's start, the child is killed and no other starts. The comparison reads a stopped stage as
+unfinished, so the baseline's wall time is a lower bound on a finished solve.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import os
 import resource
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bench.inputs import STAGES, BenchInstance, MethodResult, StageRun, run_method
+from bench.inputs import STAGES, BenchInstance, MethodResult, StageRun
 from models.base import StageResult
 from planner.forked import serial_blas
 from planner.memory import resident_bytes
 
 GIB = 1024**3
+After = Callable[[MethodResult], Any]
+"""A further measurement made in the child once every stage is in, given the method's result."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,9 @@ class Watch:
     """The limits a watched baseline runs within."""
 
     memory_bytes: int = 8 * GIB
-    """Resident memory of the child at which it is killed (the machine has 24 GB; 8 leaves room for the rest)."""
+    """Resident memory of a child at which it is killed (the machine has 24 GB; 8 leaves room for the rest)."""
     wall_seconds: float = 3600.0
-    """Seconds after which the child is killed, whatever its stages' own time limits say."""
+    """Seconds after which the child is killed and no other starts, whatever the stages' own time limits say."""
     poll_seconds: float = 0.2
     """How often the child's memory is sampled."""
 
@@ -49,38 +53,84 @@ class Watch:
 
 @dataclass
 class Watched:
-    """What a watched run gives: the method's result (every stage, the unfinished ones ``error``), the extra
-    ``after`` call's value (None when it did not finish), why the child was stopped (None when it finished), and
-    the child's peak resident memory in MB (sampled, and as the child reports it)."""
+    """What a watched run gives: the method's result (every stage; those stopped or never run ``error`` with the
+    reason), the ``after`` call's value (None when it did not finish), why each stopped stage was stopped, and the
+    children's peak resident memory in MB (sampled, and as each child reports it)."""
 
     result: MethodResult
     after: Any = None
-    stopped: str | None = None
+    stopped: dict[str, str] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
-    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Progress:
+    """What the children have sent so far."""
+
+    stages: dict[str, StageResult] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    running: tuple[str, float] | None = None
+    after: Any = None
+    done: bool = False
+    peak_mb: float = 0.0
 
 
 def run_watched(
+    method: str, instance: BenchInstance, runs: Mapping[str, StageRun], watch: Watch, after: After | None = None
+) -> Watched:
+    """Run ``runs`` in pipeline order (as :func:`bench.inputs.run_method` would) in forked children under
+    ``watch``; ``after``, given the method's result once every stage is in, runs in the child too and its value
+    comes back.
+
+    Never raises for what a child does: a stage whose child raised, died or was killed is ``error`` with the
+    reason, and the next child goes on from the stage after it."""
+    names = [name for name in STAGES if name in runs]
+    progress, stopped = _Progress(), {}
+    start = time.perf_counter()
+    while not progress.done:
+        left = [name for name in names if name not in progress.stages]
+        reason = _one_child(method, instance, runs, left, after, progress, watch, start)
+        if reason is None:
+            continue
+        if progress.running is None:  # stopped in ``after``, or before a stage began: nothing more to run
+            left = [name for name in names if name not in progress.stages]
+            stopped[left[0] if left else "after"] = reason
+            break
+        name, began = progress.running
+        progress.stages[name] = StageResult.failed(name, f"not finished: {reason}", time.perf_counter() - began, {})
+        progress.seconds[name], progress.running, stopped[name] = time.perf_counter() - began, None, reason
+        if time.perf_counter() - start > watch.wall_seconds:
+            break
+    for name in (n for n in names if n not in progress.stages):
+        progress.stages[name] = StageResult.failed(name, f"not run: {list(stopped.values())[-1]}", 0.0, {})
+    result = MethodResult(method, progress.stages, time.perf_counter() - start, progress.seconds)
+    return Watched(result, progress.after, stopped, progress.peak_mb)
+
+
+def _one_child(
     method: str,
     instance: BenchInstance,
     runs: Mapping[str, StageRun],
+    left: Sequence[str],
+    after: After | None,
+    progress: _Progress,
     watch: Watch,
-    after: Callable[[MethodResult], Any] | None = None,
-) -> Watched:
-    """Run ``runs`` (as :func:`bench.inputs.run_method` would) in a forked child under ``watch``; ``after``, given
-    the finished method's result, runs in the child too and its value comes back (a further measurement).
-
-    Never raises for what the child does: a child that raised, died, or was killed leaves ``error`` stages."""
+    start: float,
+) -> str | None:
+    """One child solving the stages ``left`` (given the results in ``progress``), then ``after``; why it was
+    stopped, or None when it sent everything."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     serial_blas()  # a BLAS call in another thread would wait forever for workers the fork stops (planner.forked)
-    child = context.Process(target=_child, args=(send, method, instance, runs, after), daemon=True)
-    start = time.perf_counter()
+    arguments = (send, method, instance, runs, left, dict(progress.stages), after)
+    child = context.Process(target=_child, args=arguments, daemon=True)
     child.start()
     send.close()
-    watched = _watch(method, tuple(runs), child, receive, watch, start)
-    receive.close()
-    return watched
+    try:
+        return _watch(child, receive, watch, start, progress)
+    finally:
+        _end(child)
+        receive.close()
 
 
 def _child(  # pragma: no cover - runs in the child
@@ -88,25 +138,21 @@ def _child(  # pragma: no cover - runs in the child
     method: str,
     instance: BenchInstance,
     runs: Mapping[str, StageRun],
-    after: Callable[[MethodResult], Any] | None,
+    left: Sequence[str],
+    stages: dict[str, StageResult],
+    after: After | None,
 ) -> None:
-    """The method's stages, each announced before it starts and sent when it ends, then ``after``'s value."""
+    """The stages ``left``, each announced before it starts and sent when it ends, then ``after``'s value."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
-
-    def announced(name: str, run: StageRun) -> StageRun:
-        def wrapped(bench_instance: BenchInstance, earlier: Mapping[str, StageResult]) -> StageResult:
+    try:
+        start = time.perf_counter()
+        for name in left:
             send.send(("start", name))
             clock = time.perf_counter()
-            result = run(bench_instance, earlier)
-            send.send(("stage", name, result, time.perf_counter() - clock, _own_peak_mb()))
-            return result
-
-        return wrapped
-
-    try:
-        result = run_method(method, instance, {name: announced(name, run) for name, run in runs.items()})
-        send.send(("after", after(result) if after is not None else None))
-        send.send(("done", _own_peak_mb()))
+            stages[name] = runs[name](instance, stages)
+            send.send(("stage", name, stages[name], time.perf_counter() - clock, _own_peak_mb()))
+        value = after(MethodResult(method, stages, time.perf_counter() - start)) if after is not None else None
+        send.send(("after", value, _own_peak_mb()))
     except BaseException as error:  # the parent reports it; the child only ends
         send.send(("raised", f"{type(error).__name__}: {error}"))
     finally:
@@ -118,55 +164,49 @@ def _own_peak_mb() -> float:  # pragma: no cover - runs in the child
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _watch(method: str, names: tuple[str, ...], child: Any, receive: Connection, watch: Watch, start: float) -> Watched:
-    """Read the child's messages, sampling its memory after each and at least every ``watch.poll_seconds``, until
-    it ends or is killed."""
-    stages: dict[str, StageResult] = {}
-    seconds: dict[str, float] = {}
-    running: tuple[str, float] | None = None
-    watched = Watched(MethodResult(method, {}, 0.0))
-    done = False
-    while not done and watched.stopped is None:
+def _watch(child: Any, receive: Connection, watch: Watch, start: float, progress: _Progress) -> str | None:
+    """Read the child's messages into ``progress``, sampling its memory after each and at least every
+    ``watch.poll_seconds``, until it has sent everything (None) or must stop (why)."""
+    while True:
         if receive.poll(watch.poll_seconds):
             try:
                 message = receive.recv()
             except (EOFError, OSError):
-                watched.stopped = _ended(child)
-                break
-            kind = message[0]
-            if kind == "start":
-                running = (message[1], time.perf_counter())
-            elif kind == "stage":
-                stages[message[1]], seconds[message[1]], running = message[2], message[3], None
-                watched.peak_rss_mb = max(watched.peak_rss_mb, message[4])
-            elif kind == "after":
-                watched.after = message[1]
-            elif kind == "raised":
-                watched.stopped = f"the baseline raised {message[1]}"
-            else:
-                watched.peak_rss_mb, done = max(watched.peak_rss_mb, message[1]), True
-        if done or watched.stopped is not None:
-            break
+                return _ended(child)
+            raised = _read(message, progress)
+            if raised is not None:
+                return raised
+            if progress.done:
+                return None
         resident = resident_bytes(child.pid) or 0
-        watched.peak_rss_mb = max(watched.peak_rss_mb, resident / 1024**2)
-        watched.stopped = _past_a_limit(resident, time.perf_counter() - start, watch)
-    _end(child)
-    total = time.perf_counter() - start
-    if running is not None:
-        seconds[running[0]] = time.perf_counter() - running[1]
-    for name in (n for n in STAGES if n in names and n not in stages):
-        reason = watched.stopped or "not run"
-        stages[name] = StageResult.failed(name, f"not finished: {reason}", seconds.get(name, 0.0), {})
-    watched.result = MethodResult(method, stages, total, seconds)
-    return watched
+        progress.peak_mb = max(progress.peak_mb, resident / 1024**2)
+        reason = _past_a_limit(resident, time.perf_counter() - start, watch)
+        if reason is not None:
+            return reason
+
+
+def _read(message: tuple[Any, ...], progress: _Progress) -> str | None:
+    """One message into ``progress``; the child's error, if it sent one."""
+    kind = message[0]
+    if kind == "start":
+        progress.running = (message[1], time.perf_counter())
+    elif kind == "stage":
+        progress.stages[message[1]], progress.seconds[message[1]], progress.running = message[2], message[3], None
+        progress.peak_mb = max(progress.peak_mb, message[4])
+    elif kind == "after":
+        progress.after, progress.done = message[1], True
+        progress.peak_mb = max(progress.peak_mb, message[2])
+    else:
+        return f"the baseline raised {message[1]}"
+    return None
 
 
 def _past_a_limit(resident: int, elapsed: float, watch: Watch) -> str | None:
-    """Why the child must stop now (its memory, its time), or None."""
+    """Why the child must stop now (its memory, the time), or None."""
     if resident > watch.memory_bytes:
         return (
             f"stopped at the memory cap: the child held {resident / GIB:.1f} GB resident, over the "
-            f"{watch.memory_bytes / GIB:.1f} GB it may use, after {elapsed:.0f} s"
+            f"{watch.memory_bytes / GIB:.1f} GB it may use, {elapsed:.0f} s into the baseline"
         )
     if elapsed > watch.wall_seconds:
         return f"stopped at the wall limit of {watch.wall_seconds:.0f} s"
@@ -174,7 +214,7 @@ def _past_a_limit(resident: int, elapsed: float, watch: Watch) -> str | None:
 
 
 def _ended(child: Any) -> str:
-    """Why a child closed its pipe without saying it was done."""
+    """Why a child closed its pipe without sending everything."""
     child.join(5.0)
     code = child.exitcode
     if code is not None and code < 0:
