@@ -15,11 +15,14 @@ from bench.kpis import KPI_SENSE, TRAVEL_PARTS, equal_figures, versus
 from models.base import Status
 
 TARGETS: dict[str, dict[str, float]] = {
-    "city": {"wall_seconds": 1.0, "speedup_over_mip": 10.0},
-    "province": {"wall_seconds": 10.0, "speedup_over_mip": 10.0},
-    "national": {"wall_seconds": 120.0, "peak_rss_mb": 8 * 1024.0, "gap": 0.01},
+    "city": {"wall_seconds": 0.5, "speedup_over_mip": 10.0},
+    "province": {"wall_seconds": 5.0, "speedup_over_mip": 10.0},
+    "national": {"wall_seconds": 60.0, "peak_rss_mb": 2 * 1024.0, "gap": 0.005},
 }
-"""The issue's targets per scale (2-core machine)."""
+"""Issue 11's targets per scale (2-core machine): city <= 0.5 s and province <= 5 s with every stage proven
+optimal, each >= 10x faster than HiGHS and CBC on the same formulations; national <= 60 s and <= 2 GB (the issue
+asks them of ``epiplan solve`` with its outputs, of which the benchmark's ``make_plan`` is the solving part) and
+the worst stage gap <= 0.5 %."""
 
 
 def _number(value: Any) -> Any:
