@@ -18,6 +18,7 @@ from models.observation.instance import (
     Instance,
     prepare,
 )
+from models.observation.parts import solve_parts, split
 from models.observation.tables import (
     assignments_table,
     empty_tables,
@@ -80,22 +81,38 @@ def solve_observation(
     reserve = max(TABLES_SHARE * options.time_limit_s, TABLES_SECONDS_PER_ARC * len(instance.arcs))
     deadline = start + options.time_limit_s - reserve
     with stopwatch() as solve:
-        optimum = solve_unmet_optimum(instance)
-        if optimum is None:
-            message = "the maximum flow of phases (i)-(ii) did not reach an optimum"
-            return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
-        unmet_disabled, unmet_total = optimum
-        plan = solve_facility_location(
-            instance,
-            unmet_disabled,
-            unmet_total,
-            deadline,
-            minutes_per_yuan=minutes_per_yuan,
-            start_arcs=cost_arcs_per_group,
-        )
-        if plan is None:
-            message = "no flow holds the unmet optimum of phases (i)-(ii)"
-            return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
+        parts = split(instance)
+        if len(parts) > 1:  # independent components: each apart, at once (models.observation.parts)
+            found = solve_parts(
+                instance,
+                parts,
+                deadline,
+                workers=options.workers,
+                minutes_per_yuan=minutes_per_yuan,
+                start_arcs=cost_arcs_per_group,
+            )
+            if found is None:
+                message = "the maximum flows of phases (i)-(ii) or the flow holding their optimum failed in a part"
+                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
+            unmet_disabled, unmet_total, plan = found
+        else:
+            optimum = solve_unmet_optimum(instance)
+            if optimum is None:
+                message = "the maximum flow of phases (i)-(ii) did not reach an optimum"
+                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
+            unmet_disabled, unmet_total = optimum
+            found_plan = solve_facility_location(
+                instance,
+                unmet_disabled,
+                unmet_total,
+                deadline,
+                minutes_per_yuan=minutes_per_yuan,
+                start_arcs=cost_arcs_per_group,
+            )
+            if found_plan is None:
+                message = "no flow holds the unmet optimum of phases (i)-(ii)"
+                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
+            plan = found_plan
     tables = {
         "sites": sites_table(instance, plan.assign, plan.open_sites),
         "assignments": assignments_table(instance, plan.assign),

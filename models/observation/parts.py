@@ -1,0 +1,192 @@
+"""Independent parts of the observation model, solved apart and at once: the same optimum, sooner.
+
+Components
+----------
+Join each group to the sites of its arcs and each site to its street (constraint (4) counts a street's sites
+together). No constraint spans two components of that graph, and every level of the lexicographic objective is a
+sum over them, so the model's optimum is each component's optimum, level by level: a plan at the optimum of (i)
+has each component at its own optimum of (i) (one below it would need another above its own maximum flow), then
+likewise (ii), and (iii) is a sum. The bounds of the components add up to a bound on the model.
+
+Parts
+-----
+Each component with at least :data:`PART_MIN_SHARE` of the arcs is a part; the other components together are one
+more part. Only where two or more components are that large is the model split; elsewhere it is solved whole, as
+before (the samples' city and province are one component each, but for a few hundred arcs). Each part gets its
+unmet optimum (two maximum flows) and phase (iii) (``models.observation.facility``), on ``workers`` threads, the
+largest first. HiGHS releases the GIL, so the parts' LPs run on separate cores.
+
+Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
+starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 197k and 165k
+arcs and 6,442 small ones (42k arcs). Solved whole, the column generation's LP over all 808k arcs needs 16 s and
+the stage ends at 10 s with the held flow's plan, 92 % above its bound. Each large component alone has its LP
+within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s; ``bench/results/parts-2026-12-06.md``).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from models.base import Status
+from models.observation.facility import Plan, solve_facility_location
+from models.observation.flows import solve_unmet_optimum
+from models.observation.instance import Instance, IntArray
+
+PART_MIN_SHARE = 0.1
+"""Share of the arcs from which a component is a part of its own (the others are solved together)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """Positions of a part's groups, sites and arcs in the whole instance."""
+
+    groups: IntArray
+    sites: IntArray
+    arcs: IntArray
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A part's unmet optimum ``(U_D*, U*)`` and phase (iii) plan, in the part's own positions."""
+
+    unmet_disabled: int
+    unmet_total: int
+    plan: Plan
+    seconds: float
+
+
+def split(instance: Instance) -> list[Part]:
+    """The parts of ``instance`` (module docstring), the largest first; one part (the whole) where fewer than two
+    components hold :data:`PART_MIN_SHARE` of the arcs each."""
+    groups, sites = len(instance.groups), len(instance.sites)
+    label = _components(instance)
+    arc_label = label[instance.arc_group] if len(instance.arcs) else np.zeros(0, np.int64)
+    arcs_per = np.bincount(arc_label, minlength=label.max() + 1 if len(label) else 0)
+    large = np.flatnonzero(arcs_per >= PART_MIN_SHARE * max(len(instance.arcs), 1))
+    if len(large) < 2 or not len(instance.arcs):
+        return [Part(np.arange(groups), np.arange(sites), np.arange(len(instance.arcs)))]
+    large = large[np.argsort(-arcs_per[large], kind="stable")]
+    part_of = np.full(len(arcs_per), len(large), np.int64)  # the small components: the last part
+    part_of[large] = np.arange(len(large))
+    group_part, site_part, arc_part = part_of[label[:groups]], part_of[label[groups:]], part_of[arc_label]
+    parts = [
+        Part(np.flatnonzero(group_part == p), np.flatnonzero(site_part == p), np.flatnonzero(arc_part == p))
+        for p in range(len(large) + 1)
+    ]
+    return [part for part in parts if len(part.groups) or len(part.sites)]
+
+
+def _components(instance: Instance) -> IntArray:
+    """The component of each group (first) and each site (after them)."""
+    groups, sites = len(instance.groups), len(instance.sites)
+    street = pd.factorize(instance.sites["street_id"])[0].astype(np.int64)
+    streets = int(street.max()) + 1 if len(street) else 0
+    nodes = groups + sites + streets
+    tail = np.concatenate([instance.arc_group, groups + np.arange(sites)])
+    head = np.concatenate([groups + instance.arc_site, groups + sites + street])
+    graph = coo_matrix((np.ones(len(tail), np.int8), (tail, head)), shape=(nodes, nodes))
+    _, label = connected_components(graph, directed=False)
+    return np.asarray(label[: groups + sites], dtype=np.int64)
+
+
+def part_instance(instance: Instance, part: Part) -> Instance:
+    """The instance of ``part`` alone: its groups, sites, arcs (renumbered) and streets."""
+    group_new = np.full(len(instance.groups), -1, np.int64)
+    group_new[part.groups] = np.arange(len(part.groups))
+    site_new = np.full(len(instance.sites), -1, np.int64)
+    site_new[part.sites] = np.arange(len(part.sites))
+    arcs = instance.arcs.iloc[part.arcs].reset_index(drop=True)
+    arcs["group"] = group_new[arcs["group"].to_numpy(np.int64)]
+    arcs["site"] = site_new[arcs["site"].to_numpy(np.int64)]
+    sites = instance.sites.iloc[part.sites].reset_index(drop=True)
+    streets = instance.streets[instance.streets.index.isin(sites["street_id"])]
+    groups = instance.groups.iloc[part.groups].reset_index(drop=True)
+    return Instance(groups, sites, arcs, streets, instance.persons_per_room)
+
+
+def solve_parts(
+    instance: Instance,
+    parts: list[Part],
+    deadline: float,
+    *,
+    workers: int,
+    minutes_per_yuan: float,
+    start_arcs: int | None,
+) -> tuple[int, int, Plan] | None:
+    """Each part's unmet optimum and phase (iii) on ``workers`` threads (module docstring: Time), merged into the
+    whole model's ``(U_D*, U*, plan)``; None when a part's flows fail."""
+    span, total = max(deadline - time.perf_counter(), 0.0), max(len(instance.arcs), 1)
+
+    def solve(part: Part) -> Solved | None:
+        started = time.perf_counter()
+        allowed = span * min(1.0, workers * len(part.arcs) / total)
+        sub = part_instance(instance, part)
+        optimum = solve_unmet_optimum(sub)
+        if optimum is None:
+            return None
+        plan = solve_facility_location(
+            sub,
+            *optimum,
+            min(deadline, started + allowed),
+            minutes_per_yuan=minutes_per_yuan,
+            start_arcs=start_arcs,
+        )
+        return None if plan is None else Solved(*optimum, plan, time.perf_counter() - started)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))), thread_name_prefix="part") as pool:
+        solved = list(pool.map(solve, parts))
+    if any(one is None for one in solved):
+        return None
+    return merged(instance, parts, [one for one in solved if one is not None])
+
+
+def merged(instance: Instance, parts: list[Part], solved: list[Solved]) -> tuple[int, int, Plan]:
+    """The parts' optima and plans as the whole model's: sums, and each part's plan at its positions."""
+    assign = np.zeros(len(instance.arcs), np.int64)
+    open_sites = np.zeros(len(instance.sites), bool)
+    unmet = np.zeros(len(instance.groups), np.int64)
+    for part, one in zip(parts, solved, strict=True):
+        assign[part.arcs], open_sites[part.sites], unmet[part.groups] = (
+            one.plan.assign,
+            one.plan.open_sites,
+            one.plan.unmet,
+        )
+    plans = [one.plan for one in solved]
+    proven = all(plan.status == Status.OPTIMAL for plan in plans)
+    stats = {
+        "route": "parts",
+        "found_by": "parts",
+        "phase_arcs": int(sum(plan.stats.get("phase_arcs", 0) for plan in plans)),
+        "free_sites": int(sum(plan.stats.get("free_sites", 0) for plan in plans)),
+        "parts": [
+            {
+                "arcs": len(part.arcs),
+                "groups": len(part.groups),
+                "sites": len(part.sites),
+                "status": one.plan.status.value,
+                "objective": one.plan.objective,
+                "bound": one.plan.bound,
+                "seconds": round(one.seconds, 3),
+                "route": one.plan.stats.get("route"),
+                "found_by": one.plan.stats.get("found_by"),
+            }
+            for part, one in zip(parts, solved, strict=True)
+        ],
+    }
+    plan = Plan(
+        assign,
+        open_sites,
+        unmet,
+        float(sum(plan.objective for plan in plans)),
+        float(sum(plan.bound for plan in plans)),
+        Status.OPTIMAL if proven else Status.FEASIBLE,
+        stats,
+    )
+    return sum(one.unmet_disabled for one in solved), sum(one.unmet_total for one in solved), plan
