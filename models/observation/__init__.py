@@ -52,6 +52,10 @@ Objective (lexicographic)
 
 Solution method
 ---------------
+Where two or more connected components of groups, sites and streets each hold a tenth of the arcs, each is solved
+apart (the small ones together), at once on the stage's workers (``parts``): no constraint spans two components and
+every level of the objective is a sum over them, so their optima make the model's, and their bounds add up.
+
 Phases (i)-(ii) are exact maximum flows. Any non-closed site may open and opening is only charged in (iii), so
 the unmet figures do not depend on ``open_site``: with every site of ``S`` open, (1)-(3) are a transportation
 problem (groups -> sites -> sink, capacities ``persons_g`` and ``cap_s``). *Claim*: ``U_D* = p(D) - F(D)`` and
@@ -134,8 +138,8 @@ Modules
 ``instance`` (sets and data as arrays), ``flows`` (phases (i)-(ii), the held flow, the transportation problem),
 ``location`` (the phase (iii) core and the strong formulation in HiGHS, one function per constraint family),
 ``lagrangian`` (bound and penalties), ``columns`` (the strong LP by column generation), ``search`` (plans: repair,
-local search), ``facility`` (phase (iii): routes, fixing, the reduced MIP, status), ``tables`` (output tables and
-room marginal values), ``stage`` (:func:`solve_observation`).
+local search), ``facility`` (phase (iii): routes, fixing, the reduced MIP, status), ``parts`` (independent
+components solved apart), ``tables`` (output tables and room marginal values), ``stage`` (:func:`solve_observation`).
 """
 
 from models.observation.stage import solve_observation
