@@ -15,6 +15,7 @@ from models.base import SolveOptions, StageResult, Status
 from models.observation import parts, solve_observation
 from models.observation.instance import prepare
 from models.observation.parts import part_instance, split
+from planner.forked import in_children
 
 GROUP_COLUMNS = ["home_id", "street_id", "group", "persons"]
 SITE_COLUMNS = ["site_id", "street_id", "rooms", "barrier_free", "status", "opening_cost"]
@@ -168,3 +169,21 @@ def test_random_unions_solve_to_the_sum_of_their_towns(
     total = placed.reindex(need.index, fill_value=0) + unmet.reindex(need.index, fill_value=0)
     assert (total == need).all()
     assert np.isclose(result.bound, result.objective)
+
+
+def test_the_parts_in_forked_children_give_the_same() -> None:
+    """The pipeline solves the parts in forked children (``planner.forked.in_children``): the same plan."""
+    groups, sites, arcs = two_towns()
+    result = solve_observation(
+        groups,
+        sites,
+        arcs,
+        persons_per_room=1,
+        sites_per_street_min=0,
+        barrier_free_for_disabled=True,
+        options=SolveOptions(time_limit_s=10.0),
+        run_apart=in_children,
+    )
+    assert result.status == Status.OPTIMAL
+    assert [phase.objective for phase in result.phases] == [0.0, 0.0, 41.0]
+    assert result.table("assignments").equals(solve(groups, sites, arcs).table("assignments"))

@@ -14,7 +14,10 @@ Each component with at least :data:`PART_MIN_SHARE` of the arcs is a part; the o
 more part. Only where two or more components are that large is the model split; elsewhere it is solved whole, as
 before (the samples' city and province are one component each, but for a few hundred arcs). Each part gets its
 unmet optimum (two maximum flows) and phase (iii) (``models.observation.facility``), on ``workers`` threads, the
-largest first. HiGHS releases the GIL, so the parts' LPs run on separate cores.
+largest first, by a runner the caller gives: threads here (HiGHS releases the GIL), forked children in the
+pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds at a time beside this stage and starved
+the parts' threads (national, alternately: threads 61 % above the bound and 53.4 s for ``epiplan solve`` with its
+files; children 26.4 % and 48.8 s; the whole model 92 % and 50.9 s).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 197k and 165k
@@ -26,8 +29,11 @@ within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s; ``bench/results/parts-2026-
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +47,17 @@ from models.observation.instance import Instance, IntArray
 
 PART_MIN_SHARE = 0.1
 """Share of the arcs from which a component is a part of its own (the others are solved together)."""
+
+T = TypeVar("T")
+Runner = Callable[[Sequence[Callable[[], Any]], int], list[Any]]
+"""Runs the calls, at most ``workers`` at once, and returns their values in order (:func:`in_threads`; the
+pipeline passes one that runs each in a forked child, ``planner.forked.in_children``)."""
+
+
+def in_threads(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """The calls in a pool of ``workers`` threads; their values in order."""
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(calls))), thread_name_prefix="part") as pool:
+        return list(pool.map(lambda call: call(), calls))
 
 
 @dataclass(frozen=True)
@@ -119,9 +136,10 @@ def solve_parts(
     workers: int,
     minutes_per_yuan: float,
     start_arcs: int | None,
+    run: Runner = in_threads,
 ) -> tuple[int, int, Plan] | None:
-    """Each part's unmet optimum and phase (iii) on ``workers`` threads (module docstring: Time), merged into the
-    whole model's ``(U_D*, U*, plan)``; None when a part's flows fail."""
+    """Each part's unmet optimum and phase (iii), ``workers`` at once by ``run`` (module docstring: Time), merged
+    into the whole model's ``(U_D*, U*, plan)``; None when a part's flows fail."""
     span, total = max(deadline - time.perf_counter(), 0.0), max(len(instance.arcs), 1)
 
     def solve(part: Part) -> Solved | None:
@@ -140,8 +158,7 @@ def solve_parts(
         )
         return None if plan is None else Solved(*optimum, plan, time.perf_counter() - started)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))), thread_name_prefix="part") as pool:
-        solved = list(pool.map(solve, parts))
+    solved = run([partial(solve, part) for part in parts], workers)
     if any(one is None for one in solved):
         return None
     return merged(instance, parts, [one for one in solved if one is not None])

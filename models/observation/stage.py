@@ -18,7 +18,7 @@ from models.observation.instance import (
     Instance,
     prepare,
 )
-from models.observation.parts import solve_parts, split
+from models.observation.parts import Runner, in_threads, solve_parts, split
 from models.observation.tables import (
     assignments_table,
     empty_tables,
@@ -41,6 +41,7 @@ def solve_observation(
     cost_arcs_per_group: int | None = None,
     minutes_per_yuan: float = 1.0,
     prepared: Instance | None = None,
+    run_apart: Runner = in_threads,
 ) -> StageResult:
     """Open observation sites and place every home's groups (package docstring: formulation and method).
 
@@ -65,6 +66,9 @@ def solve_observation(
     prepared
         What ``models.observation.instance.prepare`` returns for these tables and rules, when the caller has it
         already (the pipeline's room probes read the same instance); built here otherwise.
+    run_apart
+        How independent parts are solved at once (``models.observation.parts``): threads unless the caller
+        gives another runner.
 
     Returns
     -------
@@ -90,6 +94,7 @@ def solve_observation(
                 workers=options.workers,
                 minutes_per_yuan=minutes_per_yuan,
                 start_arcs=cost_arcs_per_group,
+                run=run_apart,
             )
             if found is None:
                 message = "the maximum flows of phases (i)-(ii) or the flow holding their optimum failed in a part"
