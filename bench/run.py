@@ -194,6 +194,7 @@ def _watched_highs(instance: BenchInstance, observation: StageResult, options: B
         "memory_cap_gb": round(watch.memory_bytes / GIB, 2),
         "wall_limit_s": watch.wall_seconds,
         "peak_rss_mb": round(watched.peak_rss_mb, 1),
+        "peak_private_mb": round(watched.peak_private_mb, 1),
         "stopped": watched.stopped,
     }
     reason = watched.stopped.get("after", "not run")

@@ -3,8 +3,8 @@
 The HiGHS baseline solves PuLP's models in-process (``scipy.optimize.milp``). At the province its branch and bound
 grew past the 24 GB of the machine in 12 minutes and the kernel's out-of-memory killer ended the whole benchmark,
 epiplan's results with it (``bench/results/highs-baseline.md``). Run here, the baseline is a forked child that
-sends each stage's result as it finishes; this process samples the child's resident memory and kills it when it
-passes :attr:`Watch.memory_bytes`. The stage it was solving is then an ``error`` result that says why, and a new
+sends each stage's result as it finishes; this process samples the memory the child holds alone and kills it when
+it passes :attr:`Watch.memory_bytes`. The stage it was solving is then an ``error`` result that says why, and a new
 child solves the stages after it (a stage that reads the stopped one fails as it would on any stage without a
 plan), so the comparison still has every stage the baseline can solve. Past :attr:`Watch.wall_seconds`, counted
 from the first child's start, the child is killed and no other starts. The comparison reads a stopped stage as
@@ -26,7 +26,7 @@ from typing import Any
 from bench.inputs import STAGES, BenchInstance, MethodResult, StageRun
 from models.base import StageResult
 from planner.forked import serial_blas
-from planner.memory import resident_bytes
+from planner.memory import private_bytes
 
 GIB = 1024**3
 After = Callable[[MethodResult], Any]
@@ -38,7 +38,8 @@ class Watch:
     """The limits a watched baseline runs within."""
 
     memory_bytes: int = 8 * GIB
-    """Resident memory of a child at which it is killed (the machine has 24 GB; 8 leaves room for the rest)."""
+    """Memory a child holds alone (its private pages: not those it still shares with this process, which a fork
+    leaves it) at which it is killed (the machine has 24 GB; 8 leaves room for the rest)."""
     wall_seconds: float = 3600.0
     """Seconds after which the child is killed and no other starts, whatever the stages' own time limits say."""
     poll_seconds: float = 0.2
@@ -54,13 +55,15 @@ class Watch:
 @dataclass
 class Watched:
     """What a watched run gives: the method's result (every stage; those stopped or never run ``error`` with the
-    reason), the ``after`` call's value (None when it did not finish), why each stopped stage was stopped, and the
-    children's peak resident memory in MB (sampled, and as each child reports it)."""
+    reason), the ``after`` call's value (None when it did not finish), why each stopped stage was stopped, the
+    children's peak resident memory in MB as each reports it (with the pages still shared with this process), and
+    the peak of what a child held alone (sampled; the memory cap applies to it)."""
 
     result: MethodResult
     after: Any = None
     stopped: dict[str, str] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    peak_private_mb: float = 0.0
 
 
 @dataclass
@@ -73,6 +76,7 @@ class _Progress:
     after: Any = None
     done: bool = False
     peak_mb: float = 0.0
+    peak_private_mb: float = 0.0
 
 
 def run_watched(
@@ -104,7 +108,7 @@ def run_watched(
     for name in (n for n in names if n not in progress.stages):
         progress.stages[name] = StageResult.failed(name, f"not run: {list(stopped.values())[-1]}", 0.0, {})
     result = MethodResult(method, progress.stages, time.perf_counter() - start, progress.seconds)
-    return Watched(result, progress.after, stopped, progress.peak_mb)
+    return Watched(result, progress.after, stopped, progress.peak_mb, progress.peak_private_mb)
 
 
 def _one_child(
@@ -178,9 +182,9 @@ def _watch(child: Any, receive: Connection, watch: Watch, start: float, progress
                 return raised
             if progress.done:
                 return None
-        resident = resident_bytes(child.pid) or 0
-        progress.peak_mb = max(progress.peak_mb, resident / 1024**2)
-        reason = _past_a_limit(resident, time.perf_counter() - start, watch)
+        private = private_bytes(child.pid) or 0
+        progress.peak_private_mb = max(progress.peak_private_mb, private / 1024**2)
+        reason = _past_a_limit(private, time.perf_counter() - start, watch)
         if reason is not None:
             return reason
 
@@ -201,11 +205,11 @@ def _read(message: tuple[Any, ...], progress: _Progress) -> str | None:
     return None
 
 
-def _past_a_limit(resident: int, elapsed: float, watch: Watch) -> str | None:
+def _past_a_limit(private: int, elapsed: float, watch: Watch) -> str | None:
     """Why the child must stop now (its memory, the time), or None."""
-    if resident > watch.memory_bytes:
+    if private > watch.memory_bytes:
         return (
-            f"stopped at the memory cap: the child held {resident / GIB:.1f} GB resident, over the "
+            f"stopped at the memory cap: the child held {private / GIB:.1f} GB of its own, over the "
             f"{watch.memory_bytes / GIB:.1f} GB it may use, {elapsed:.0f} s into the baseline"
         )
     if elapsed > watch.wall_seconds:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import planner.memory
-from planner.memory import available_bytes, one_malloc_arena, release_free_memory, resident_bytes, room_for_a_copy
+from planner.memory import (
+    available_bytes,
+    one_malloc_arena,
+    private_bytes,
+    release_free_memory,
+    resident_bytes,
+    room_for_a_copy,
+)
 
 
 def test_the_environment_rules_when_it_sets_the_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,3 +87,23 @@ def test_a_copy_of_the_process_fits_where_the_system_has_that_much_available(mon
     assert not room_for_a_copy(), "a child touching every page would need another GB"
     monkeypatch.setattr(planner.memory, "available_bytes", lambda: None)
     assert not room_for_a_copy(), "unknown counts as no room"
+
+
+def test_private_bytes_leave_out_what_a_child_shares_with_its_parent() -> None:
+    held = np.ones(200 * 1024**2 // 8)  # 200 MB touched here, shared with the child after the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child waits to be measured
+        os.close(write)
+        os.read(read, 1)
+        os._exit(0)
+    os.close(read)
+    try:
+        resident, private = resident_bytes(pid), private_bytes(pid)
+        assert resident is not None and private is not None
+        assert resident > 150 * 1024**2 > private  # its resident memory counts the shared pages, its own do not
+    finally:
+        os.write(write, b"x")
+        os.waitpid(pid, 0)
+    assert private_bytes(pid) is None  # gone
+    del held

@@ -17,13 +17,14 @@ unmet optimum (two maximum flows) and phase (iii) (``models.observation.facility
 largest first, by a runner the caller gives: threads here (HiGHS releases the GIL), forked children in the
 pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds at a time beside this stage and starved
 the parts' threads (national, alternately: threads 61 % above the bound and 53.4 s for ``epiplan solve`` with its
-files; children 26.4 % and 48.8 s; the whole model 92 % and 50.9 s).
+files; children 10-26 % and 48.8-51.1 s; the whole model 92 % and 46.9-52.5 s).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
-starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 197k and 165k
-arcs and 6,442 small ones (42k arcs). Solved whole, the column generation's LP over all 808k arcs needs 16 s and
+starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
+arcs (of the model's group-site arcs) and 6,442 small ones (85k arcs). Solved whole, the column generation's LP over all 808k arcs needs 16 s and
 the stage ends at 10 s with the held flow's plan, 92 % above its bound. Each large component alone has its LP
-within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s; ``bench/results/parts-2026-12-06.md``).
+within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s); the parts together 3.4 % at 10 s alone on the machine
+(``bench/results/parts-2026-12-06.md``).
 """
 
 from __future__ import annotations
