@@ -8,13 +8,14 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
+import test_observation as observation_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.base import SolveOptions, StageResult, Status
 from models.observation import parts, solve_observation
 from models.observation.instance import prepare
-from models.observation.parts import part_instance, split
+from models.observation.parts import Runner, in_threads, part_instance, split
 from planner.forked import in_children
 
 GROUP_COLUMNS = ["home_id", "street_id", "group", "persons"]
@@ -49,7 +50,9 @@ def two_towns() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return groups, sites, arcs
 
 
-def solve(groups: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame, street_min: int = 0) -> StageResult:
+def solve(
+    groups: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame, street_min: int = 0, run_apart: Runner = in_threads
+) -> StageResult:
     return solve_observation(
         groups,
         sites,
@@ -58,6 +61,7 @@ def solve(groups: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame, street_
         sites_per_street_min=street_min,
         barrier_free_for_disabled=True,
         options=SolveOptions(time_limit_s=10.0),
+        run_apart=run_apart,
     )
 
 
@@ -114,36 +118,12 @@ def test_the_whole_model_gives_the_same(whole: None) -> None:
 
 @st.composite
 def towns(draw: st.DrawFn, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """A random town: homes, sites and arcs named after it, its streets its own."""
-    homes, count = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    streets = [f"{name}T{k}" for k in range(2)]
-    groups = [
-        (f"{name}H{h}", draw(st.sampled_from(streets)), group, persons)
-        for h in range(homes)
-        for group in ("disabled", "other")
-        if (persons := draw(st.integers(0, 5)))
-    ]
-    sites = [
-        (
-            f"{name}S{i}",
-            draw(st.sampled_from(streets)),
-            draw(st.integers(0, 5)),
-            draw(st.booleans()),
-            draw(st.sampled_from(["open", "candidate", "candidate", "closed"])),
-            draw(st.integers(0, 60)) / 2,
-        )
-        for i in range(count)
-    ]
-    arcs = [
-        (f"{name}H{h}", f"{name}S{i}", draw(st.integers(0, 300)) / 10)
-        for h in range(homes)
-        for i in range(count)
-        if draw(st.booleans())
-    ]
+    """A random instance of ``test_observation`` as a town: its homes, sites and streets named after it."""
+    groups, sites, arcs, *_ = draw(observation_cases.instances())
     return (
-        pd.DataFrame(groups, columns=GROUP_COLUMNS),
-        pd.DataFrame(sites, columns=SITE_COLUMNS),
-        pd.DataFrame(arcs, columns=ARC_COLUMNS).astype({"minutes": float}),
+        groups.assign(home_id=name + groups["home_id"], street_id=name + groups["street_id"]),
+        sites.assign(site_id=name + sites["site_id"], street_id=name + sites["street_id"]),
+        arcs.assign(home_id=name + arcs["home_id"], site_id=name + arcs["site_id"]),
     )
 
 
@@ -155,8 +135,8 @@ def test_random_unions_solve_to_the_sum_of_their_towns(
     """Three towns no arc joins: the stage's phases are the sums of each town's, solved alone; rooms are never
     exceeded and every person is placed or unmet."""
     union = [pd.concat(frames, ignore_index=True) for frames in zip(first, second, third, strict=True)]
-    result = solve(*union, street_min=street_min)
-    alone = [solve(*town, street_min=street_min) for town in (first, second, third)]
+    result = solve(union[0], union[1], union[2], street_min=street_min)
+    alone = [solve(town[0], town[1], town[2], street_min=street_min) for town in (first, second, third)]
     assert result.status == Status.OPTIMAL and all(town.status == Status.OPTIMAL for town in alone)
     for index, phase in enumerate(result.phases):
         assert phase.objective == pytest.approx(sum(town.phases[index].objective for town in alone), abs=1e-6)
@@ -174,16 +154,7 @@ def test_random_unions_solve_to_the_sum_of_their_towns(
 def test_the_parts_in_forked_children_give_the_same() -> None:
     """The pipeline solves the parts in forked children (``planner.forked.in_children``): the same plan."""
     groups, sites, arcs = two_towns()
-    result = solve_observation(
-        groups,
-        sites,
-        arcs,
-        persons_per_room=1,
-        sites_per_street_min=0,
-        barrier_free_for_disabled=True,
-        options=SolveOptions(time_limit_s=10.0),
-        run_apart=in_children,
-    )
+    result = solve(groups, sites, arcs, run_apart=in_children)
     assert result.status == Status.OPTIMAL
     assert [phase.objective for phase in result.phases] == [0.0, 0.0, 41.0]
     assert result.table("assignments").equals(solve(groups, sites, arcs).table("assignments"))
