@@ -21,10 +21,10 @@ files; children 10-26 % and 48.8-51.1 s; the whole model 92 % and 46.9-52.5 s).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
-arcs (of the model's group-site arcs) and 6,442 small ones (85k arcs). Solved whole, the column generation's LP over all 808k arcs needs 16 s and
-the stage ends at 10 s with the held flow's plan, 92 % above its bound. Each large component alone has its LP
-within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s); the parts together 3.4 % at 10 s alone on the machine
-(``bench/results/parts-2026-12-06.md``).
+of the model's group-site arcs, and 6,442 small ones (85k arcs). Solved whole, the column generation's LP over all
+808k arcs needs 16 s and the stage ends at 10 s with the held flow's plan, 92 % above its bound. Each large
+component alone has its LP within 5-10 s (2.6-2.9 % at 10 s, 1.3-1.6 % at 30 s); the parts together reach 3.4 % at
+10 s alone on the machine (``bench/results/parts-2026-12-06.md``).
 """
 
 from __future__ import annotations
