@@ -12,12 +12,13 @@ Parts
 -----
 Each component with at least :data:`PART_MIN_SHARE` of the arcs is a part; the other components together are one
 more part. Only where two or more components are that large is the model split; elsewhere it is solved whole, as
-before (the samples' city and province are one component each, but for a few hundred arcs). Each part gets its
-unmet optimum (two maximum flows) and phase (iii) (``models.observation.facility``), on ``workers`` threads, the
-largest first, by a runner the caller gives: threads here (HiGHS releases the GIL), forked children in the
-pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds at a time beside this stage and starved
-the parts' threads (national, alternately: threads 61 % above the bound and 53.4 s for ``epiplan solve`` with its
-files; children 10-26 % and 48.8-51.1 s; the whole model 92 % and 46.9-52.5 s).
+before (the samples' city and province are one component each, but for a few hundred arcs). Each part gets its unmet
+optimum (two maximum flows) and phase (iii) (``models.observation.facility``), ``workers`` at once, the largest
+first and then the others smallest first (:func:`starting_order`), by a runner the caller gives: threads here (HiGHS
+releases the GIL), forked children in the pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds
+at a time beside this stage and starved the parts' threads (national, alternately: threads 61 % above the bound and
+53.4 s for ``epiplan solve`` with its files; children 10-26 % and 48.8-51.1 s; the whole model 92 % and 46.9-52.5
+s).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
@@ -78,6 +79,8 @@ class Solved:
     unmet_total: int
     plan: Plan
     seconds: float
+    past_deadline: float
+    """Seconds the part ended after the deadline it was given (0 when within it)."""
 
 
 def split(instance: Instance) -> list[Part]:
@@ -150,19 +153,26 @@ def solve_parts(
         optimum = solve_unmet_optimum(sub)
         if optimum is None:
             return None
-        plan = solve_facility_location(
-            sub,
-            *optimum,
-            min(deadline, started + allowed),
-            minutes_per_yuan=minutes_per_yuan,
-            start_arcs=start_arcs,
-        )
-        return None if plan is None else Solved(*optimum, plan, time.perf_counter() - started)
+        given = min(deadline, started + allowed)
+        plan = solve_facility_location(sub, *optimum, given, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs)
+        ended = time.perf_counter()
+        return None if plan is None else Solved(*optimum, plan, ended - started, max(0.0, ended - given))
 
-    solved = run([partial(solve, part) for part in parts], workers)
+    order = starting_order(parts)
+    started = run([partial(solve, parts[index]) for index in order], workers)
+    solved = [started[order.index(index)] for index in range(len(parts))]
     if any(one is None for one in solved):
         return None
     return merged(instance, parts, [one for one in solved if one is not None])
+
+
+def starting_order(parts: list[Part]) -> list[int]:
+    """The order the parts start in: the largest, then the others smallest first. The largest then has a worker
+    to itself; the small parts, whose share of the time is small, finish first on the other and leave the rest of
+    the time to the next largest. Largest first left the small parts together (national: 85k arcs) to start after
+    the deadline, with the held flow's plan: 12.2 million against 6.6 million."""
+    by_size = sorted(range(len(parts)), key=lambda index: len(parts[index].arcs))
+    return by_size[-1:] + by_size[:-1]
 
 
 def merged(instance: Instance, parts: list[Part], solved: list[Solved]) -> tuple[int, int, Plan]:
@@ -192,6 +202,7 @@ def merged(instance: Instance, parts: list[Part], solved: list[Solved]) -> tuple
                 "objective": one.plan.objective,
                 "bound": one.plan.bound,
                 "seconds": round(one.seconds, 3),
+                "past_deadline_seconds": round(one.past_deadline, 3),
                 "route": one.plan.stats.get("route"),
                 "found_by": one.plan.stats.get("found_by"),
             }
