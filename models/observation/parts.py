@@ -16,9 +16,10 @@ before (the samples' city and province are one component each, but for a few hun
 optimum (two maximum flows) and phase (iii) (``models.observation.facility``), ``workers`` at once, the largest
 first and then the others smallest first (:func:`starting_order`), by a runner the caller gives: threads here (HiGHS
 releases the GIL), forked children in the pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds
-at a time beside this stage and starved the parts' threads (national, alternately: threads 61 % above the bound and
-53.4 s for ``epiplan solve`` with its files; children 10-26 % and 48.8-51.1 s; the whole model 92 % and 46.9-52.5
-s).
+at a time beside this stage and starved the parts' threads. National, ``epiplan solve`` with its files, alternately
+with the whole model (92 % above the bound, 50.7-51.6 s, 1.84-1.86 GB summed over the processes): parts in threads
+61 % (53.4 s), in children 4.3-4.4 % (49.1-50.3 s, 2.09-2.14 GB: each large part's child holds 0.45-0.5 GB of its
+own while the drug stage solves in the parent).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
