@@ -18,7 +18,7 @@ first and then the others smallest first (:func:`starting_order`), by a runner t
 releases the GIL), forked children in the pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds
 at a time beside this stage and starved the parts' threads. National, ``epiplan solve`` with its files, alternately
 with the whole model (92 % above the bound, 50.7-51.6 s, 1.84-1.86 GB summed over the processes): parts in threads
-61 % (53.4 s), in children 4.3-4.4 % (49.1-50.3 s, 2.09-2.14 GB: each large part's child holds 0.45-0.5 GB of its
+61 % (53.4 s), in children 4.3-4.4 % (49.1-50.3 s, 2.06-2.16 GB: each large part's child holds 0.45-0.5 GB of its
 own while the drug stage solves in the parent).
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
