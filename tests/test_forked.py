@@ -146,6 +146,7 @@ def multiply():
     while not stop.is_set():
         np.dot(a, b)
         products[0] += 1
+Forked.start(lambda: 1).result()  # BLAS to one thread before another thread computes, as the scheduler does
 worker = threading.Thread(target=multiply, daemon=True)
 worker.start()
 for _ in range(50):
@@ -158,7 +159,11 @@ print("hung" if worker.is_alive() else f"done {products[0]}")
 
 def test_forking_beside_a_thread_in_blas_does_not_hang_it() -> None:
     """OpenBLAS's fork handler stops its workers: a dot product another thread was in waited for them forever
-    (without ``serial_blas`` this script prints ``hung``: its thread never finished one product)."""
+    (without ``serial_blas`` in ``Forked.start`` this script prints ``hung``: its thread never finished one product).
+
+    The first fork comes before the thread starts: a product already running on two threads when the limit is set
+    can still be in flight at that fork (CI hung once so), which is why the scheduler limits BLAS before it starts
+    its lanes (``planner.stages.schedule``)."""
     ran = subprocess.run(
         [sys.executable, "-c", BLAS_BESIDE_FORKS], capture_output=True, text=True, timeout=50, check=True
     )
