@@ -22,7 +22,7 @@ import numpy as np
 
 from models.base import Status
 from models.observation.columns import cheapest_arcs, column_generation, fixed_sites_plan
-from models.observation.flows import Transport, transport
+from models.observation.flows import Transport, solve_unmet_optimum, transport
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.lagrangian import Point, arc_penalties, ascend, evaluate, site_penalties, starting_multipliers
 from models.observation.location import Core, StrongModel, build_core, highs_module
@@ -324,3 +324,19 @@ def solve_facility_location(
     status = Status.OPTIMAL if search.closed() else Status.FEASIBLE
     stats = dict(search.stats, found_by=incumbent.found_by, phase_arcs=core.arcs, free_sites=int(core.free.sum()))
     return Plan(assign, incumbent.open_sites, incumbent.unmet, incumbent.cost, search.bound, status, stats)
+
+
+def solve_phases(
+    instance: Instance, deadline: float, *, minutes_per_yuan: float, start_arcs: int | None
+) -> tuple[int, int, Plan] | str:
+    """Phases (i)-(ii) by two maximum flows, then phase (iii) until ``deadline`` with their optimum held:
+    ``(U_D*, U*, plan)``, or why there is no plan."""
+    optimum = solve_unmet_optimum(instance)
+    if optimum is None:
+        return "the maximum flow of phases (i)-(ii) did not reach an optimum"
+    plan = solve_facility_location(
+        instance, *optimum, deadline, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs
+    )
+    if plan is None:
+        return "no flow holds the unmet optimum of phases (i)-(ii)"
+    return (*optimum, plan)

@@ -44,8 +44,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from models.base import Status
-from models.observation.facility import Plan, solve_facility_location
-from models.observation.flows import solve_unmet_optimum
+from models.observation.facility import Plan, solve_phases
 from models.observation.instance import Instance, IntArray
 
 PART_MIN_SHARE = 0.1
@@ -142,29 +141,29 @@ def solve_parts(
     minutes_per_yuan: float,
     start_arcs: int | None,
     run: Runner = in_threads,
-) -> tuple[int, int, Plan] | None:
-    """Each part's unmet optimum and phase (iii), ``workers`` at once by ``run`` (module docstring: Time), merged
-    into the whole model's ``(U_D*, U*, plan)``; None when a part's flows fail."""
+) -> tuple[int, int, Plan] | str:
+    """Each part's phases (``models.observation.facility.solve_phases``), ``workers`` at once by ``run`` (module
+    docstring: Time), merged into the whole model's ``(U_D*, U*, plan)``; or why a part has no plan."""
     span, total = max(deadline - time.perf_counter(), 0.0), max(len(instance.arcs), 1)
 
-    def solve(part: Part) -> Solved | None:
+    def solve(part: Part) -> Solved | str:
         started = time.perf_counter()
-        allowed = span * min(1.0, workers * len(part.arcs) / total)
-        sub = part_instance(instance, part)
-        optimum = solve_unmet_optimum(sub)
-        if optimum is None:
-            return None
-        given = min(deadline, started + allowed)
-        plan = solve_facility_location(sub, *optimum, given, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs)
+        given = min(deadline, started + span * min(1.0, workers * len(part.arcs) / total))
+        found = solve_phases(
+            part_instance(instance, part), given, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs
+        )
+        if isinstance(found, str):
+            return f"a part: {found}"
         ended = time.perf_counter()
-        return None if plan is None else Solved(*optimum, plan, ended - started, max(0.0, ended - given))
+        return Solved(*found, ended - started, max(0.0, ended - given))
 
     order = starting_order(parts)
     started = run([partial(solve, parts[index]) for index in order], workers)
     solved = [started[order.index(index)] for index in range(len(parts))]
-    if any(one is None for one in solved):
-        return None
-    return merged(instance, parts, [one for one in solved if one is not None])
+    failed = [one for one in solved if isinstance(one, str)]
+    if failed:
+        return failed[0]
+    return merged(instance, parts, [one for one in solved if not isinstance(one, str)])
 
 
 def starting_order(parts: list[Part]) -> list[int]:

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
-from models.observation.facility import solve_facility_location
-from models.observation.flows import solve_unmet_optimum
+from models.observation.facility import solve_phases
 from models.observation.instance import (
     DEFAULT_OPTIONS,
     STAGE,
@@ -96,28 +95,11 @@ def solve_observation(
                 start_arcs=cost_arcs_per_group,
                 run=run_apart,
             )
-            if found is None:
-                message = "the maximum flows of phases (i)-(ii) or the flow holding their optimum failed in a part"
-                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
-            unmet_disabled, unmet_total, plan = found
         else:
-            optimum = solve_unmet_optimum(instance)
-            if optimum is None:
-                message = "the maximum flow of phases (i)-(ii) did not reach an optimum"
-                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
-            unmet_disabled, unmet_total = optimum
-            found_plan = solve_facility_location(
-                instance,
-                unmet_disabled,
-                unmet_total,
-                deadline,
-                minutes_per_yuan=minutes_per_yuan,
-                start_arcs=cost_arcs_per_group,
-            )
-            if found_plan is None:
-                message = "no flow holds the unmet optimum of phases (i)-(ii)"
-                return StageResult.failed(STAGE, message, time.perf_counter() - start, empty_tables())
-            plan = found_plan
+            found = solve_phases(instance, deadline, minutes_per_yuan=minutes_per_yuan, start_arcs=cost_arcs_per_group)
+        if isinstance(found, str):
+            return StageResult.failed(STAGE, found, time.perf_counter() - start, empty_tables())
+        unmet_disabled, unmet_total, plan = found
     tables = {
         "sites": sites_table(instance, plan.assign, plan.open_sites),
         "assignments": assignments_table(instance, plan.assign),
