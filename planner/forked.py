@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 CHILD_FAILED = 3
 """The child's exit status when its call raised (its result file then holds nothing)."""
+FORKING = hasattr(os, "fork")
+"""Whether this platform can fork a child at all."""
 WAIT_SECONDS = 0.1
 """How often :func:`in_children` wakes while it waits, so that a plan given up reaches it (an exception raised in
 a thread is delivered only when it runs Python)."""
@@ -51,6 +53,12 @@ def serial_blas() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def can_fork() -> bool:
+    """Whether a child may be forked now: the platform can, and the system could hold a second copy of the process
+    (``planner.memory.room_for_a_copy``)."""
+    return FORKING and room_for_a_copy()
 
 
 class Forked(Generic[T]):
@@ -176,8 +184,8 @@ class GivenUpError(Exception):
 
 def in_children(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Each call in a forked child, at most ``workers`` at once (each waited for by a thread); their values in
-    order. A call runs here instead where the system has no room for a child (``planner.memory.room_for_a_copy``)
-    or its child fails (:meth:`Forked.result`).
+    order. A call runs here instead where no child may be forked (:func:`can_fork`) or its child fails
+    (:meth:`Forked.result`).
 
     Given up (an exception in the calling thread while it waits: Ctrl-C, the plan abandoned), every child is
     killed and nothing more runs before the exception goes on."""
@@ -195,7 +203,7 @@ def in_children(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
 
     def run(call: Callable[[], T]) -> T:
         guarded = unless_given_up(call)
-        if given_up.is_set() or not room_for_a_copy():
+        if given_up.is_set() or not can_fork():
             return guarded()
         child = Forked.start(guarded)
         with lock:

@@ -18,12 +18,13 @@ from conftest import tiny_frames
 from tiny_plan import tiny_dataset
 
 from models.base import SolveOptions, StageResult, Status
+from planner import forked
 from planner.dataset.io import dataset_from_frames
 from planner.dataset.names import Namer
 from planner.pipeline import make_plan, plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages import observation, schedule
+from planner.stages import observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
 from planner.stages.schedule import Lane, check_order, context_for, solve_stages, startable
@@ -214,7 +215,7 @@ def test_report_work_is_forked_with_two_lanes_and_run_here_with_one(context: Pla
     one = solve_stages(context, stages, SolveOptions(5), lanes=1)
     assert not one.ahead and one.ahead_of("probed", lambda: (parent, 7)) == (parent, 7)
     with pytest.MonkeyPatch.context() as patch:  # no memory for a copy of the process: the reports do it later
-        patch.setattr(schedule, "room_for_a_copy", lambda: False)
+        patch.setattr(forked, "room_for_a_copy", lambda: False)
         assert not solve_stages(context, stages, SolveOptions(5), lanes=2).ahead
 
     # the work of a plan given up is killed with it
@@ -297,8 +298,8 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
         _stage("flows_3", flows),
     )
     for forking, room in ((True, True), (False, True), (True, False)):
-        monkeypatch.setattr(schedule, "FORKING", forking)
-        monkeypatch.setattr(schedule, "room_for_a_copy", lambda room=room: room)
+        monkeypatch.setattr(forked, "FORKING", forking)
+        monkeypatch.setattr(forked, "room_for_a_copy", lambda room=room: room)
         log.unlink(missing_ok=True)
         solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
         assert [r.objective for r in solved.results.values()] == [1, 1, 1, 1]

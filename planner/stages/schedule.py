@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -42,12 +41,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.base import STAGE_LANES, SolveOptions, StageResult, stop_searches
-from planner.forked import Forked, serial_blas
-from planner.memory import room_for_a_copy
+from planner.forked import FORKING, Forked, can_fork, serial_blas
 from planner.stages.base import PlanContext, Stage
-
-FORKING = hasattr(os, "fork")
-"""Whether a stage that holds the GIL can solve in a forked child beside another (``planner.forked``)."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage_name, index, total)`` before each stage runs (``index``: the stages started before
@@ -181,12 +176,6 @@ class SolvingThreads:
             child.cancel()
         if stop_solvers:
             stop_searches()
-
-
-def can_fork() -> bool:
-    """Whether a child may be forked now: the platform can, and the system could hold a second copy of the process
-    (``planner.memory.room_for_a_copy``)."""
-    return FORKING and room_for_a_copy()
 
 
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
