@@ -56,7 +56,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=8.0,
         metavar="GB",
-        help="resident memory at which the HiGHS baseline's child process is stopped (its stages then unfinished)",
+        help="memory a child process of the HiGHS baseline may hold alone before it is stopped (its stage unfinished)",
     )
     parser.add_argument(
         "--force-mip",

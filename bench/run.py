@@ -79,9 +79,9 @@ class BenchOptions:
     mip_time_limit_s: float = 300.0
     """The MIP baselines' time limit per phase (CBC and HiGHS)."""
     mip_memory_gb: float = 8.0
-    """Resident memory at which the HiGHS baseline's child is stopped (:class:`bench.watched.Watch`)."""
+    """Memory a child of the HiGHS baseline may hold alone before it is stopped (:class:`bench.watched.Watch`)."""
     force_mip: bool = False
-    """Run the MIP baselines even where they are skipped by default (national; HiGHS at province)."""
+    """Run the MIP baselines even where they are skipped by default (national)."""
     profile: bool = False
     """Add a cProfile of one extra ``make_plan`` run (top functions)."""
     level: str = LEVEL
@@ -103,9 +103,8 @@ class BenchOptions:
         return Watch(int(self.mip_memory_gb * GIB), WALL_PHASES * self.mip_time_limit_s + WALL_SLACK_S)
 
 
-def mip_skip(instance: BenchInstance, reason: str | None = None) -> dict[str, Any]:
-    """Why the MIP baseline is not run at this scale (``reason``, by default the models' size), with the size of the
-    models it would have to build."""
+def mip_skip(instance: BenchInstance) -> dict[str, Any]:
+    """Why the MIP baseline is not run at this scale, with the size of the models it would have to build."""
     groups = instance.observation.groups
     observation_arcs = instance.observation.arcs.merge(groups[["home_id"]], on="home_id")
     drug_pairs = instance.drugs.arcs.merge(instance.drugs.targets[["institution_id"]], on="institution_id")
@@ -115,7 +114,7 @@ def mip_skip(instance: BenchInstance, reason: str | None = None) -> dict[str, An
         "ambulance_binary_variables": len(instance.ambulance.arcs) + len(instance.ambulance.homes),
         "drug_integer_variables": len(drug_pairs),
     }
-    reason = reason or (
+    reason = (
         "not run at this scale: one PuLP/CBC MIP per stage would have "
         f"{sizes['drug_integer_variables']:,} integer variables in the drugs MIP and "
         f"{sizes['observation_integer_variables']:,} in the observation MIP; PuLP builds a few 10k variables per "
