@@ -24,7 +24,7 @@ def small_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """This process holds 100 MB (the test process may hold more than a child's share would allow), and the
     system has room for a copy of it."""
     monkeypatch.setattr(files, "resident_bytes", lambda: 100 * 1024**2)
-    monkeypatch.setattr(files, "room_for_a_copy", lambda: True)
+    monkeypatch.setattr(files, "can_fork", lambda: True)
 
 
 def test_write_plan_chooses_the_format_by_suffix(plan: Plan, tmp_path: Path) -> None:
@@ -220,10 +220,10 @@ def test_a_process_too_large_for_a_child_writes_every_file_itself(
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid()
     monkeypatch.setattr(files, "resident_bytes", lambda: int(1.3 * 1024**3))
-    monkeypatch.setattr(files, "room_for_a_copy", lambda: True)
+    monkeypatch.setattr(files, "can_fork", lambda: True)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") != os.getpid(), "1.3 GB and its half stay within 2 GB"
-    monkeypatch.setattr(files, "room_for_a_copy", lambda: False)
+    monkeypatch.setattr(files, "can_fork", lambda: False)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid(), "no memory on the machine for a copy"
 

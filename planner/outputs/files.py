@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from planner.forked import Forked
-from planner.memory import resident_bytes, room_for_a_copy
+from planner.forked import Forked, can_fork
+from planner.memory import resident_bytes
 from planner.outputs.by_district import details_path_name, oversized
 from planner.outputs.csv_zip import write_tables_zip, write_zip
 from planner.outputs.plan_json import write_json as write_json_document
@@ -310,10 +310,10 @@ def _write_side_by_side(jobs: list[Job]) -> None:
 
 
 def _room_for_a_child() -> bool:
-    """Two cores, room for a copy of this process (``planner.memory.room_for_a_copy``), and its memory with a
+    """Two cores, a child that may be forked (``planner.forked.can_fork``), and this process's memory with a
     child's share of it within :data:`WRITING_MEMORY_BUDGET`."""
     resident = resident_bytes()
-    if len(os.sched_getaffinity(0)) < 2 or resident is None or not room_for_a_copy():
+    if len(os.sched_getaffinity(0)) < 2 or resident is None or not can_fork():
         return False
     return resident * (1 + CHILD_COPY_SHARE) <= WRITING_MEMORY_BUDGET
 
