@@ -24,8 +24,7 @@ import signal
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable
 from typing import IO, Generic, TypeVar
 
 from planner.memory import release_free_memory, room_for_a_copy
@@ -36,9 +35,6 @@ CHILD_FAILED = 3
 """The child's exit status when its call raised (its result file then holds nothing)."""
 FORKING = hasattr(os, "fork")
 """Whether this platform can fork a child at all."""
-WAIT_SECONDS = 0.1
-"""How often :func:`in_children` wakes while it waits, so that a plan given up reaches it (an exception raised in
-a thread is delivered only when it runs Python)."""
 
 
 def serial_blas() -> None:
@@ -176,52 +172,3 @@ def _kill_and_reap(pid: int | None, out: IO[bytes] | None) -> None:
         _reaped(pid)
     if out is not None:
         out.close()
-
-
-class GivenUpError(Exception):
-    """Raised by a call of :func:`in_children` that would run here after the calls were given up."""
-
-
-def in_children(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
-    """Each call in a forked child, at most ``workers`` at once (each waited for by a thread); their values in
-    order. A call runs here instead where no child may be forked (:func:`can_fork`) or its child fails
-    (:meth:`Forked.result`).
-
-    Given up (an exception in the calling thread while it waits: Ctrl-C, the plan abandoned), every child is
-    killed and nothing more runs before the exception goes on."""
-    given_up = threading.Event()
-    lock = threading.Lock()
-    children: list[Forked[T]] = []
-
-    def unless_given_up(call: Callable[[], T]) -> Callable[[], T]:
-        def guarded() -> T:
-            if given_up.is_set():  # in this process after a cancel: compute nothing more
-                raise GivenUpError
-            return call()
-
-        return guarded
-
-    def run(call: Callable[[], T]) -> T:
-        guarded = unless_given_up(call)
-        if given_up.is_set() or not can_fork():
-            return guarded()
-        child = Forked.start(guarded)
-        with lock:
-            children.append(child)
-        return child.result()
-
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(calls))), thread_name_prefix="apart")
-    futures = [pool.submit(run, call) for call in calls]
-    try:
-        while wait(futures, timeout=WAIT_SECONDS, return_when=FIRST_EXCEPTION).not_done:
-            if any(future.done() and future.exception() is not None for future in futures):
-                break
-        return [future.result() for future in futures]
-    except BaseException:
-        given_up.set()
-        with lock:
-            for child in children:
-                child.cancel()
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)

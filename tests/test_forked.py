@@ -3,7 +3,6 @@ the value and no child is left behind. The tests fail after a minute instead of 
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import signal
@@ -11,14 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import planner.forked
-from planner.forked import Forked, in_children
+from planner.forked import Forked
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -181,64 +179,3 @@ def test_ctrl_c_to_the_process_group_leaves_the_child_to_its_parent(tmp_path: Pa
     assert state == "S", "still asleep, not ended (Z)"
     child.cancel()
     assert _gone(pid)
-
-
-def _noting(tmp_path: Path, name: str, seconds: float) -> Callable[[], tuple[int, float, float]]:
-    """A call that notes its pid in ``name`` and returns its pid, start and end after ``seconds``."""
-
-    def call() -> tuple[int, float, float]:
-        start = time.monotonic()
-        (tmp_path / name).write_text(str(os.getpid()))
-        time.sleep(seconds)
-        return os.getpid(), start, time.monotonic()
-
-    return call
-
-
-def test_in_children_runs_each_call_in_a_child_at_most_workers_at_once(tmp_path: Path) -> None:
-    calls = [_noting(tmp_path, f"c{k}", 0.3) for k in range(4)]
-    values = in_children(calls, workers=2)
-    pids = [pid for pid, _, _ in values]
-    assert os.getpid() not in pids and len(set(pids)) == 4
-    assert pids == [int((tmp_path / f"c{k}").read_text()) for k in range(4)], "values in the calls' order"
-    for _, start, _ in values:  # at any start, at most two calls are running
-        assert sum(1 for _, s, e in values if s <= start < e) <= 2
-    assert all(_gone(pid) for pid in pids)
-
-
-def test_in_children_runs_here_without_room_for_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planner.forked, "room_for_a_copy", lambda: False)
-    assert in_children([os.getpid, os.getpid], workers=2) == [os.getpid()] * 2
-
-
-def test_in_children_given_up_kills_every_child_and_runs_nothing_here(tmp_path: Path) -> None:
-    """An exception reaches the waiting thread (the scheduler abandons the plan): the children are killed and no
-    call is then computed in this process."""
-    calls = [_noting(tmp_path, f"c{k}", 60) for k in range(2)]
-    outcome: list[BaseException] = []
-
-    def waiting() -> None:
-        try:
-            in_children(calls, workers=2)
-        except BaseException as error:  # the exception raised into this thread
-            outcome.append(error)
-
-    thread = threading.Thread(target=waiting)
-    thread.start()
-    while not all((tmp_path / f"c{k}").exists() and (tmp_path / f"c{k}").read_text() for k in range(2)):
-        time.sleep(0.01)
-    pids = [int((tmp_path / f"c{k}").read_text()) for k in range(2)]
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident or 0), ctypes.py_object(KeyboardInterrupt))
-    thread.join(10)
-    assert not thread.is_alive() and len(outcome) == 1 and isinstance(outcome[0], KeyboardInterrupt)
-    assert all(_gone(pid) for pid in pids)
-    time.sleep(0.3)
-    assert [(tmp_path / f"c{k}").read_text() for k in range(2)] == [str(pid) for pid in pids], "not run here"
-
-
-def test_in_children_a_failing_call_raises_its_error_here() -> None:
-    def failing() -> int:
-        raise ValueError("no plan")
-
-    with pytest.raises(ValueError, match="no plan"):
-        in_children([failing, os.getpid], workers=2)

@@ -16,7 +16,7 @@ from models.base import SolveOptions, StageResult, Status
 from models.observation import parts, solve_observation
 from models.observation.instance import prepare
 from models.observation.parts import Runner, in_threads, part_instance, split
-from planner.forked import in_children
+from planner.fresh import in_fresh_children
 
 GROUP_COLUMNS = ["home_id", "street_id", "group", "persons"]
 SITE_COLUMNS = ["site_id", "street_id", "rooms", "barrier_free", "status", "opening_cost"]
@@ -151,10 +151,11 @@ def test_random_unions_solve_to_the_sum_of_their_towns(
     assert np.isclose(result.bound, result.objective)
 
 
-def test_the_parts_in_forked_children_give_the_same() -> None:
-    """The pipeline solves the parts in forked children (``planner.forked.in_children``): the same plan."""
+def test_the_parts_in_fresh_children_give_the_same() -> None:
+    """The pipeline solves the parts in fresh child processes (``planner.fresh.in_fresh_children``): the same
+    plan."""
     groups, sites, arcs = two_towns()
-    result = solve(groups, sites, arcs, run_apart=in_children)
+    result = solve(groups, sites, arcs, run_apart=in_fresh_children)
     assert result.status == Status.OPTIMAL
     assert [phase.objective for phase in result.phases] == [0.0, 0.0, 41.0]
     assert result.table("assignments").equals(solve(groups, sites, arcs).table("assignments"))

@@ -15,11 +15,11 @@ more part. Only where two or more components are that large is the model split; 
 before (the samples' city and province are one component each, but for a few hundred arcs). Each part gets its unmet
 optimum (two maximum flows) and phase (iii) (``models.observation.facility``), ``workers`` at once, the largest
 first and then the others smallest first (:func:`starting_order`), by a runner the caller gives: threads here (HiGHS
-releases the GIL), forked children in the pipeline, where the drug stage's OR-Tools flows hold the GIL for seconds
-at a time beside this stage and starved the parts' threads. National, ``epiplan solve`` with its files, alternately
-with the whole model (92 % above the bound, 50.7-51.6 s, 1.84-1.86 GB summed over the processes): parts in threads
-61 % (53.4 s), in children 4.3-4.4 % (49.1-50.3 s, 2.06-2.16 GB: each large part's child holds 0.45-0.5 GB of its
-own while the drug stage solves in the parent).
+releases the GIL), fresh child processes in the pipeline (``planner.fresh``), where the drug stage's OR-Tools flows
+hold the GIL for seconds at a time beside this stage and starved the parts' threads. National, ``epiplan solve``
+with its files: the whole model 92 % above the bound (50.7-51.6 s, 1.84-1.86 GB summed over the processes); parts in
+threads 61 % (53.4 s); in forked children 4.3-4.4 % (49.1-50.3 s, 2.06-2.16 GB: each large part's child came to
+hold 0.45-0.57 GB, a third of it pages the parent rewrote beside it); in fresh children 4.3 % at 1.8 GB.
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
@@ -53,7 +53,7 @@ PART_MIN_SHARE = 0.1
 T = TypeVar("T")
 Runner = Callable[[Sequence[Callable[[], Any]], int], list[Any]]
 """Runs the calls, at most ``workers`` at once, and returns their values in order (:func:`in_threads`; the
-pipeline passes one that runs each in a forked child, ``planner.forked.in_children``)."""
+pipeline passes one that runs each in a fresh child process, ``planner.fresh.in_fresh_children``)."""
 
 
 def in_threads(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
@@ -143,27 +143,42 @@ def solve_parts(
     run: Runner = in_threads,
 ) -> tuple[int, int, Plan] | str:
     """Each part's phases (``models.observation.facility.solve_phases``), ``workers`` at once by ``run`` (module
-    docstring: Time), merged into the whole model's ``(U_D*, U*, plan)``; or why a part has no plan."""
+    docstring: Time), merged into the whole model's ``(U_D*, U*, plan)``; or why a part has no plan. The calls
+    ``run`` gets are picklable (:func:`solve_part` with the part's own instance), so it may run them in other
+    processes."""
     span, total = max(deadline - time.perf_counter(), 0.0), max(len(instance.arcs), 1)
-
-    def solve(part: Part) -> Solved | str:
-        started = time.perf_counter()
-        given = min(deadline, started + span * min(1.0, workers * len(part.arcs) / total))
-        found = solve_phases(
-            part_instance(instance, part), given, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs
-        )
-        if isinstance(found, str):
-            return f"a part: {found}"
-        ended = time.perf_counter()
-        return Solved(*found, ended - started, max(0.0, ended - given))
-
+    ends_at = time.time() + span  # the wall clock: the same in every process
     order = starting_order(parts)
-    started = run([partial(solve, parts[index]) for index in order], workers)
+    calls = [
+        partial(
+            solve_part,
+            part_instance(instance, parts[index]),
+            span * min(1.0, workers * len(parts[index].arcs) / total),
+            ends_at,
+            minutes_per_yuan=minutes_per_yuan,
+            start_arcs=start_arcs,
+        )
+        for index in order
+    ]
+    started = run(calls, workers)
     solved = [started[order.index(index)] for index in range(len(parts))]
     failed = [one for one in solved if isinstance(one, str)]
     if failed:
         return failed[0]
     return merged(instance, parts, [one for one in solved if not isinstance(one, str)])
+
+
+def solve_part(
+    instance: Instance, seconds: float, ends_at: float, *, minutes_per_yuan: float, start_arcs: int | None
+) -> Solved | str:
+    """A part's phases with ``seconds`` from now, never past ``ends_at`` (wall clock, ``time.time()``)."""
+    started = time.perf_counter()
+    given = started + min(seconds, max(0.0, ends_at - time.time()))
+    found = solve_phases(instance, given, minutes_per_yuan=minutes_per_yuan, start_arcs=start_arcs)
+    if isinstance(found, str):
+        return f"a part: {found}"
+    ended = time.perf_counter()
+    return Solved(*found, ended - started, max(0.0, ended - given))
 
 
 def starting_order(parts: list[Part]) -> list[int]:

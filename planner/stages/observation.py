@@ -35,7 +35,7 @@ from models.observation.instance import Instance, prepare
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.dataset.schema import INBOUND_PREFIX
-from planner.forked import in_children
+from planner.fresh import in_fresh_children
 from planner.needs.needs import CAUSES
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
@@ -237,7 +237,7 @@ def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
         options=options,
         cost_arcs_per_group=inputs.cost_arcs_per_group,
         prepared=inputs.instance,
-        run_apart=in_children,  # the flow stages beside it hold the GIL for seconds (models.observation.parts)
+        run_apart=in_fresh_children,  # beside the flow stages, which hold the GIL and rewrite memory (parts)
     )
     empty = daily_tables()
     result = replace(result, tables={**result.tables, "stays": empty["stays"], "occupancy": empty["occupancy"]})
