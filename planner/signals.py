@@ -88,6 +88,10 @@ def _watch(reader: socket.socket, stop: Callable[[], None]) -> None:
             stop()
 
 
+WATCHER_NAME = "epiplan-signal-watch"
+"""The thread :func:`watching` starts: it only waits on a socket, holding no lock a fork could leave held."""
+
+
 @contextlib.contextmanager
 def watching(stop: Callable[[], None]) -> Iterator[None]:
     """Within the block, SIGINT and SIGTERM call ``stop`` at once (from a thread) and then raise as usual."""
@@ -104,7 +108,7 @@ def watching(stop: Callable[[], None]) -> Iterator[None]:
         writer.close()
         yield
         return
-    watcher = threading.Thread(target=_watch, args=(reader, stop), name="epiplan-signal-watch", daemon=True)
+    watcher = threading.Thread(target=_watch, args=(reader, stop), name=WATCHER_NAME, daemon=True)
     watcher.start()
     try:
         yield

@@ -5,7 +5,11 @@ child is left behind. The tests fail after a minute instead of hanging."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from functools import partial
@@ -14,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import planner.fresh
-from planner.fresh import Fresh, in_fresh_children, modules_of
+from planner.fresh import Fresh, in_fresh_children
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -68,9 +72,29 @@ def test_a_child_shares_nothing_with_the_caller() -> None:
     assert pid != os.getpid() and noted == []
 
 
-def test_without_a_fork_server_the_calls_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planner.fresh, "server_context", lambda: None)
+def test_without_an_interpreter_to_start_the_calls_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planner.fresh.sys, "executable", "")
     assert in_fresh_children([os.getpid, os.getpid], workers=2) == [os.getpid()] * 2
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """The children do not import the caller's ``__main__`` again (``multiprocessing``'s spawn and fork server
+    would: this script would then run once more in each child)."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import os, sys
+            sys.path.insert(0, {str(Path(planner.fresh.__file__).parents[1])!r})
+            from planner.fresh import in_fresh_children
+            print("ran", flush=True)
+            pids = in_fresh_children([os.getpid, os.getpid], workers=2)
+            print("children", int(os.getpid() not in pids), flush=True)
+            """
+        )
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=50, check=True)
+    assert out.stdout.split() == ["ran", "children", "1"]
 
 
 def test_a_call_that_cannot_be_pickled_runs_here() -> None:
@@ -124,7 +148,64 @@ def test_given_up_kills_every_child_and_runs_nothing_here(tmp_path: Path) -> Non
     assert [(tmp_path / f"c{k}").read_text() for k in range(2)] == [str(pid) for pid in pids], "not run here"
 
 
-def test_the_server_imports_the_modules_of_the_calls() -> None:
-    assert modules_of([partial(noting, Path("."), "c", 0), os.getpid, what_this_process_noted]) == sorted(
-        {__name__, "posix"}
-    )
+ZYGOTE_SCRIPT = """
+import json, os, sys, time
+from functools import partial
+sys.path[:0] = [{repo!r}, {tests!r}]
+import planner.fresh as fresh
+from test_fresh import failing, noting
+from pathlib import Path
+assert fresh.start_zygote() and fresh.start_zygote(), "one zygote, started once"
+zygote = fresh._ZYGOTE[0].pid
+parents = fresh.in_fresh_children([os.getppid] * 3, workers=2)
+values = fresh.in_fresh_children([partial(noting, Path({folder!r}), f"c{{k}}", 0.3) for k in range(4)], workers=2)
+try:
+    fresh.in_fresh_children([partial(failing, "no plan")], workers=1)
+    raised = ""
+except ValueError as error:
+    raised = str(error)
+child = fresh.Fresh.start(partial(noting, Path({folder!r}), "k", 60), lambda: "computed here")
+while not (Path({folder!r}) / "k").exists() or not (Path({folder!r}) / "k").read_text():
+    time.sleep(0.01)
+child.cancel()
+cancelled = child.result()
+killed = int((Path({folder!r}) / "k").read_text())
+pid = os.fork()
+if pid == 0:  # a forked child of the zygote's owner: not its zygote's, so a new interpreter
+    os._exit(0 if fresh._zygote() is None and fresh.in_fresh_children([os.getppid], 1) == [os.getpid()] else 1)
+forked_child_ok = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+print(json.dumps(dict(zygote=zygote, parents=parents, values=values, raised=raised, forked=forked_child_ok,
+                      cancelled=cancelled, killed=killed,
+                      leftovers=os.listdir(fresh._ZYGOTE[0].folder), folder=fresh._ZYGOTE[0].folder)))
+"""
+
+
+def test_the_zygote_forks_a_worker_per_call_and_ends_with_its_parent(tmp_path: Path) -> None:
+    """In a process that starts the zygote (the command line does, at its start): each call runs in a worker the
+    zygote forks, at most ``workers`` at once, values in order, a call that raises raises here, nothing is left in
+    its folder, and the zygote and its folder are gone once the process ends."""
+    script = tmp_path / "zygote.py"
+    repo, tests = Path(planner.fresh.__file__).parents[1], Path(__file__).parent
+    script.write_text(ZYGOTE_SCRIPT.format(repo=str(repo), tests=str(tests), folder=str(tmp_path)))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=50, check=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["parents"] == [found["zygote"]] * 3, "each worker is the zygote's child"
+    pids = [pid for pid, _, _ in found["values"]]
+    assert pids == [int((tmp_path / f"c{k}").read_text()) for k in range(4)] and len(set(pids)) == 4
+    for _, start, _ in found["values"]:
+        assert sum(1 for _, s, e in found["values"] if s <= start < e) <= 2
+    assert found["raised"] == "no plan" and found["forked"] and found["leftovers"] == []
+    assert found["cancelled"] == "computed here" and _ended(found["killed"]), "a cancelled worker is killed"
+    deadline = time.monotonic() + 10
+    while not (_ended(found["zygote"]) and not Path(found["folder"]).exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended(found["zygote"]) and not Path(found["folder"]).exists()
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended: gone, or a zombie its new parent has not reaped yet."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return _gone(pid)
+    return state in ("Z", "X")

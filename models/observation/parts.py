@@ -19,7 +19,8 @@ releases the GIL), fresh child processes in the pipeline (``planner.fresh``), wh
 hold the GIL for seconds at a time beside this stage and starved the parts' threads. National, ``epiplan solve``
 with its files: the whole model 92 % above the bound (50.7-51.6 s, 1.84-1.86 GB summed over the processes); parts in
 threads 61 % (53.4 s); in forked children 4.3-4.4 % (49.1-50.3 s, 2.06-2.16 GB: each large part's child came to
-hold 0.45-0.57 GB, a third of it pages the parent rewrote beside it); in fresh children 4.3 % at 1.8 GB.
+hold 0.45-0.57 GB, a third of it pages the parent rewrote beside it); in fresh children (workers of the zygote
+``epiplan solve`` forks at its start) 4.29-4.31 % at 1.71-1.79 GB, 46.8-48.2 s.
 
 Time. A part may use ``workers x`` its share of the arcs of the time left (at most all of it), from when it
 starts, and never past the stage's deadline. National sample (prevalent, snapshot): two components of 393k and 331k
