@@ -21,7 +21,7 @@ from planner.forked import Forked
 pytestmark = pytest.mark.timeout(60)
 
 
-def _gone(pid: int) -> bool:
+def gone(pid: int) -> bool:
     """Whether process ``pid`` no longer exists (killed and reaped: not even a zombie is left)."""
     try:
         os.kill(pid, 0)
@@ -53,7 +53,7 @@ def test_the_call_runs_in_a_child_and_its_value_comes_back() -> None:
     pid, frame = child.result()
     assert pid != os.getpid(), "computed in the child"
     assert frame.equals(pd.DataFrame({"district_id": ["D1", "D2"], "rooms": [3, 0]}))
-    assert not child.forked and _gone(pid)
+    assert not child.forked and gone(pid)
 
 
 def test_a_child_that_raises_leaves_the_call_to_the_caller() -> None:
@@ -81,7 +81,7 @@ def test_a_child_killed_on_its_way_leaves_the_call_to_the_caller() -> None:
 def test_cancel_kills_and_reaps_the_child(tmp_path: Path) -> None:
     child, pid = _sleeping_child(tmp_path)
     child.cancel()
-    assert _gone(pid) and not child.forked
+    assert gone(pid) and not child.forked
     assert child.result() == os.getpid(), "after a cancel the caller computes the value"
 
 
@@ -89,7 +89,7 @@ def test_a_dropped_handle_kills_and_reaps_its_child(tmp_path: Path) -> None:
     child, pid = _sleeping_child(tmp_path)
     del child
     gc.collect()
-    assert _gone(pid)
+    assert gone(pid)
 
 
 def test_an_interrupt_while_waiting_kills_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +101,7 @@ def test_an_interrupt_while_waiting_kills_the_child(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(planner.forked.os, "waitid", interrupted)
     with pytest.raises(KeyboardInterrupt):
         child.result()
-    assert _gone(pid) and not child.forked
+    assert gone(pid) and not child.forked
 
 
 def test_a_cancel_from_another_thread_while_waiting_leaves_the_call_to_the_waiter(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_a_cancel_from_another_thread_while_waiting_leaves_the_call_to_the_waite
     time.sleep(0.1)
     child.cancel()
     waiter.join(10)
-    assert got == [os.getpid()] and _gone(pid)
+    assert got == [os.getpid()] and gone(pid)
 
 
 def test_without_fork_the_call_runs_in_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,4 +178,4 @@ def test_ctrl_c_to_the_process_group_leaves_the_child_to_its_parent(tmp_path: Pa
     state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     assert state == "S", "still asleep, not ended (Z)"
     child.cancel()
-    assert _gone(pid)
+    assert gone(pid)

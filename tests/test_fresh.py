@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from test_forked import gone
 
 import planner.fresh
 from planner.fresh import Fresh, in_fresh_children
@@ -24,15 +25,6 @@ pytestmark = pytest.mark.timeout(60)
 
 NOTED_IN_THIS_PROCESS: list[str] = []
 """Written by the tests in the calling process; a fresh child imports this module anew and sees it empty."""
-
-
-def _gone(pid: int) -> bool:
-    """Whether process ``pid`` no longer exists (not even as a zombie)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def noting(directory: Path, name: str, seconds: float) -> tuple[int, float, float]:
@@ -59,7 +51,7 @@ def test_each_call_runs_in_a_child_at_most_workers_at_once(tmp_path: Path) -> No
     assert pids == [int((tmp_path / f"c{k}").read_text()) for k in range(4)], "values in the calls' order"
     for _, start, _ in values:  # at any start, at most two calls are running
         assert sum(1 for _, s, e in values if s <= start < e) <= 2
-    assert all(_gone(pid) for pid in pids)
+    assert all(gone(pid) for pid in pids)
 
 
 def test_a_child_shares_nothing_with_the_caller() -> None:
@@ -117,7 +109,7 @@ def test_a_killed_child_leaves_the_value_to_this_process(tmp_path: Path) -> None
     pid = int((tmp_path / "c").read_text())
     child.cancel()
     assert child.result() == (parent, 0.0, 0.0)
-    assert not child.started and _gone(pid)
+    assert not child.started and gone(pid)
 
 
 def test_given_up_kills_every_child_and_runs_nothing_here(tmp_path: Path) -> None:
@@ -141,9 +133,9 @@ def test_given_up_kills_every_child_and_runs_nothing_here(tmp_path: Path) -> Non
     thread.join(10)
     assert not thread.is_alive() and len(outcome) == 1 and isinstance(outcome[0], KeyboardInterrupt)
     deadline = time.monotonic() + 10
-    while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
+    while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert all(_gone(pid) for pid in pids)
+    assert all(gone(pid) for pid in pids)
     time.sleep(0.3)
     assert [(tmp_path / f"c{k}").read_text() for k in range(2)] == [str(pid) for pid in pids], "not run here"
 
@@ -207,5 +199,5 @@ def _ended(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
-        return _gone(pid)
+        return gone(pid)
     return state in ("Z", "X")
