@@ -315,7 +315,7 @@ def start_zygote(preload: Sequence[str] = ()) -> bool:
     if pid == 0:  # pragma: no cover - the zygote; coverage does not follow it
         os.close(request_write)
         os.close(response_read)
-        _zygote_loop(request_read, response_write)
+        _zygote_loop(request_read, response_write, folder)
     os.close(request_read)
     os.close(response_write)
     zygote = Zygote(pid, request_write, response_read, folder)
@@ -324,9 +324,9 @@ def start_zygote(preload: Sequence[str] = ()) -> bool:
     return True
 
 
-def _zygote_loop(requests: int, responses: int) -> NoReturn:  # pragma: no cover - runs in the zygote
+def _zygote_loop(requests: int, responses: int, folder: str) -> NoReturn:  # pragma: no cover - in the zygote
     """Fork a worker per ``run N path``, kill one on ``kill N``, write ``ended N status`` as each ends; when the
-    requests end (the parent is gone), kill the workers left and exit."""
+    requests end (the parent is gone, even killed), kill the workers left, remove ``folder`` and exit."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the parent decides
         wake_read, wake_write = os.pipe()
@@ -363,6 +363,7 @@ def _zygote_loop(requests: int, responses: int) -> NoReturn:  # pragma: no cover
                     with contextlib.suppress(OSError):
                         os.write(responses, f"ended {number} {os.waitstatus_to_exitcode(status)}\n".encode())
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         os._exit(0)
 
 

@@ -201,3 +201,38 @@ def _ended(pid: int) -> bool:
     except (OSError, IndexError):
         return gone(pid)
     return state in ("Z", "X")
+
+
+KILLED_PARENT_SCRIPT = """
+import os, signal, sys, time
+from functools import partial
+sys.path[:0] = [{repo!r}, {tests!r}]
+import planner.fresh as fresh
+from test_fresh import noting
+from pathlib import Path
+fresh.start_zygote()
+print(fresh._ZYGOTE[0].pid, fresh._ZYGOTE[0].folder, flush=True)
+child = fresh.Fresh.start(partial(noting, Path({folder!r}), "w", 60), lambda: None)
+while not (Path({folder!r}) / "w").exists() or not (Path({folder!r}) / "w").read_text():
+    time.sleep(0.01)
+os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs
+"""
+
+
+def test_a_killed_parent_leaves_no_zygote_worker_or_folder(tmp_path: Path) -> None:
+    """SIGKILL on the process (no exit handler runs): its zygote sees its requests end, kills the worker still
+    running, removes its folder and exits."""
+    script = tmp_path / "killed.py"
+    repo, tests = Path(planner.fresh.__file__).parents[1], Path(__file__).parent
+    script.write_text(KILLED_PARENT_SCRIPT.format(repo=str(repo), tests=str(tests), folder=str(tmp_path)))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=50)
+    assert out.returncode == -9
+    zygote, folder = out.stdout.split()
+    worker = int((tmp_path / "w").read_text())
+    deadline = time.monotonic() + 10
+    while not all(_ended(pid) for pid in (int(zygote), worker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended(int(zygote)) and _ended(worker)
+    while Path(folder).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(folder).exists()
