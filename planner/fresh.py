@@ -297,17 +297,21 @@ def start_zygote(preload: Sequence[str] = ()) -> bool:
     for module in preload:
         importlib.import_module(module)
     serial_blas()
-    folder = tempfile.mkdtemp(prefix="epiplan-fresh-")
-    request_read, request_write = os.pipe()
-    response_read, response_write = os.pipe()
+    fds: list[int] = []
+    folder = ""
     parent = os.getpid()
     gc.freeze()  # the zygote's and its workers' collections leave the inherited objects (and their pages) alone
     try:
+        folder = tempfile.mkdtemp(prefix="epiplan-fresh-")
+        for _ in range(2):
+            fds += os.pipe()
+        request_read, request_write, response_read, response_write = fds
         pid = os.fork()
-    except OSError:
-        for fd in (request_read, request_write, response_read, response_write):
+    except OSError:  # no temporary folder to write in, no descriptors or memory left: calls take new interpreters
+        for fd in fds:
             os.close(fd)
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
         return False
     finally:
         if os.getpid() == parent:

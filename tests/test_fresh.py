@@ -236,3 +236,20 @@ def test_a_killed_parent_leaves_no_zygote_worker_or_folder(tmp_path: Path) -> No
     while Path(folder).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not Path(folder).exists()
+
+
+def test_without_a_temporary_folder_there_is_no_zygote_and_nothing_breaks(tmp_path: Path) -> None:
+    """No temporary folder can be made (a full or read-only disk): the command line's start does not fail, and
+    the calls take new interpreters."""
+    script = tmp_path / "no_tmp.py"
+    repo = Path(planner.fresh.__file__).parents[1]
+    script.write_text(
+        f"import os, sys, tempfile; sys.path.insert(0, {str(repo)!r}); import planner.fresh as fresh\n"
+        "def refused(*args, **kwargs):\n"
+        "    raise OSError(28, 'No space left on device')\n"
+        "tempfile.mkdtemp = refused\n"
+        "started = fresh.start_zygote()\n"
+        "print(started, fresh.in_fresh_children([os.getppid], 1) == [os.getpid()])\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=50, check=True)
+    assert out.stdout.split() == ["False", "True"]
