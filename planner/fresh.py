@@ -42,6 +42,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, Generic, NoReturn, TypeVar
 
 from planner import signals
+from planner.forked import CHILD_FAILED, FORKING, serial_blas
 
 T = TypeVar("T")
 
@@ -49,9 +50,9 @@ WAIT_SECONDS = 0.1
 """How often :func:`in_fresh_children` wakes while it waits, so that a plan given up reaches it (an exception
 raised in a thread is delivered only when it runs Python)."""
 BOOTSTRAP = "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); import planner.fresh as f; f.serve()"
-CHILD_FAILED = 3
-"""A zygote worker's exit status when its call raised."""
 """What a fresh child runs: the caller's import path first, then :func:`serve`."""
+VALUE_SUFFIX = ".value"
+"""A zygote worker writes its call's value to the call's file name with this suffix."""
 
 
 class Fresh(Generic[T]):
@@ -195,9 +196,6 @@ class Ticket:
             self.zygote.send(f"kill {self.number}")
 
 
-VALUE_SUFFIX = ".value"
-
-
 class Zygote:
     """The parent's side of the zygote: requests ``run N path`` and ``kill N`` down one pipe, ``ended N status``
     back up another (a thread reads them)."""
@@ -290,10 +288,8 @@ def start_zygote(preload: Sequence[str] = ()) -> bool:
         for thread in threading.enumerate()
         if thread is not threading.current_thread() and thread.name != signals.WATCHER_NAME
     ]
-    if not hasattr(os, "fork") or others:
+    if not FORKING or others:
         return False
-    from planner.forked import serial_blas
-
     for module in preload:
         importlib.import_module(module)
     serial_blas()
