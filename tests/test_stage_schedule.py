@@ -3,6 +3,7 @@ lane, errors and progress. The tests with threads fail after a minute instead of
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
@@ -27,7 +28,7 @@ from planner.rules.scenario import Scenario
 from planner.stages import observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
-from planner.stages.schedule import Lane, check_order, context_for, solve_stages, startable
+from planner.stages.schedule import Lane, check_order, context_for, early_startable, solve_stages, startable
 
 
 def _result(name: str, objective: float = 0.0) -> StageResult:
@@ -322,9 +323,57 @@ def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:
     assert startable([flows_2], {}, [Lane(highs, ahead=True), Lane(flows_1)], 2) == [], "the report work takes a lane"
 
 
+def test_early_report_work_starts_in_a_child_as_its_reads_are_in_beside_the_stage(
+    context: PlanContext, tmp_path: Path
+) -> None:
+    """The second stage's early work reads the first stage's result: it starts in a child as soon as that is in,
+    and the second stage, still solving, sees it started (its objective 1: the work noted its pid first)."""
+    parent, noted = os.getpid(), tmp_path / "early.pid"
+
+    def work(objective: float) -> tuple[int, float]:
+        noted.write_text(str(os.getpid()))
+        return os.getpid(), objective
+
+    def early(reading: PlanContext) -> Callable[[], tuple[int, float]]:
+        return functools.partial(work, reading.result("first").objective)
+
+    def waits_for_the_work(_context: PlanContext) -> int:
+        deadline = time.monotonic() + 10
+        while not (noted.exists() and noted.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return int(noted.exists())
+
+    stages = (
+        _stage("first", lambda _c: 3, holds_gil=False),
+        replace(_stage("second", waits_for_the_work, reads=("first",)), early=early),
+    )
+    two = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    assert two.result("second").objective == 1, "the work started while the stage solved"
+    assert list(two.ahead) == ["second"] and two.ahead["second"].forked
+    pid, value = two.ahead_of("second", lambda: (0, 0.0))
+    assert pid not in (0, parent) and value == 3
+    noted.unlink()
+    one = solve_stages(context, stages[:1], SolveOptions(5), lanes=1)
+    assert not one.ahead and one.ahead_of("second", early(one)) == (parent, 3), "one lane: computed here"
+
+
+def test_early_work_waits_for_its_reads_and_a_free_lane_and_starts_once() -> None:
+    first, free = _stage("first", lambda _c: 1), _stage("free", lambda _c: 1)
+    second = replace(_stage("second", lambda _c: 1, reads=("first",)), early=lambda _c: None)
+    alone = replace(free, name="alone", early=lambda _c: None)
+    assert early_startable([first, second, alone], {}, {}, 0, 2) == [alone], "second waits for first"
+    assert early_startable([first, second, alone], {"first": 1}, {}, 1, 2) == [second], "one lane free"
+    assert early_startable([first, second, alone], {"first": 1}, {}, 0, 2) == [second, alone]
+    assert early_startable([first, second, alone], {"first": 1}, {}, 2, 2) == [], "no lane free"
+    assert early_startable([second], {"first": 1}, {"second": 1}, 0, 2) == [], "started already"
+    assert early_startable([second], {"first": 1, "second": 1}, {}, 0, 2) == [], "solved: the stage starts it"
+    with pytest.raises(ValueError, match="at most one of ahead and early"):
+        replace(second, ahead=lambda _r, _c, _i: None)
+
+
 def test_the_nursing_timeline_is_built_in_a_child_in_a_daily_plan() -> None:
     """Each day's nursing model (the timeline's nursing rows) reads the observation stage's stays only: with two
-    lanes it starts in a child as the nursing stage is solved; a snapshot has no timeline."""
+    lanes it starts in a child as the observation stage is solved; a snapshot has no timeline."""
     dataset, rules = tiny_dataset(), load_rules()
     daily = solve_stages(plan_context(dataset, rules, Scenario(level="severe")), STAGES, SolveOptions(5), lanes=2)
     assert "nursing" in daily.ahead and daily.ahead["nursing"].forked

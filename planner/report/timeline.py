@@ -46,14 +46,14 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     daily = context.needs.daily
     if daily is None or "observation" not in results:
         return empty_timeline()
-    parts = [observation_rows(context, results["observation"])]
-    if "nursing" in results:  # each day's nursing model: started in a child as the nursing stage was solved
-        parts.append(context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"])))
-    if "ambulance" in results:
-        parts.append(ambulance_rows(context, results["ambulance"]))
-    if "drugs" in results:
-        parts.append(stock_rows(context, results["drugs"]))
-    timeline = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    places = observation_rows(context, results["observation"])
+    transfers = ambulance_rows(context, results["ambulance"]) if "ambulance" in results else None
+    stock = stock_rows(context, results["drugs"]) if "drugs" in results else None
+    nurses = None
+    if "nursing" in results:  # each day's nursing model, started in a child as the observation stage was solved
+        nurses = context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"]))
+    parts = [p for p in (places, nurses, transfers, stock) if p is not None and not p.empty]
+    timeline = pd.concat(parts, ignore_index=True)
     if timeline.empty:
         return empty_timeline()
     timeline = with_shortfalls(timeline).loc[:, list(TIMELINE_COLUMNS)].reset_index(drop=True)

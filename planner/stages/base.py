@@ -94,7 +94,8 @@ class PlanContext:
     results: Mapping[str, StageResult] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
     ahead: Mapping[str, Forked[Any]] = field(default_factory=dict)
-    """Report work started in a forked child as a stage was solved (:attr:`Stage.ahead`), by stage name."""
+    """Report work started in a forked child as a stage was solved (:attr:`Stage.ahead`) or as the results it reads
+    came in (:attr:`Stage.early`), by stage name."""
 
     def result(self, stage: str) -> StageResult:
         """The result of an earlier stage; raises ``KeyError`` naming the stage when it has not run."""
@@ -116,7 +117,7 @@ class PlanContext:
         return held if held is not None else build(self)
 
     def ahead_of(self, stage: str, compute: Callable[[], T]) -> T:
-        """The value of the report work started for ``stage`` when it was solved (:attr:`Stage.ahead`), or
+        """The value of the report work started for ``stage`` in a child (:attr:`Stage.ahead`, :attr:`Stage.early`), or
         ``compute()`` when none was started (one lane, or a context built without solving)."""
         held = self.ahead.get(stage)
         return held.result() if held is not None else compute()
@@ -153,6 +154,16 @@ class Stage(Generic[InputsT]):
     lanes the scheduler runs it in a forked child (``planner.forked``) as soon as the stage is solved, on the core
     the stage leaves while the flow stages solve one at a time; the reports read it through
     :meth:`PlanContext.ahead_of`. A thread would gain nothing: it would wait for the flows' lock."""
+    early: Callable[[PlanContext], Callable[[], Any] | None] | None = None
+    """Report work like :attr:`ahead` that reads only the context holding the results the stage reads (the nursing
+    stage's timeline rows read where the observation stage placed persons, not the nursing result): given it, the
+    call to run, or None. With two lanes the scheduler starts it in a forked child as soon as those results are in
+    and a lane is free, beside the stage itself, else as the stage is solved; read through
+    :meth:`PlanContext.ahead_of`. A stage has at most one of ``ahead`` and ``early``."""
+
+    def __post_init__(self) -> None:
+        if self.ahead is not None and self.early is not None:
+            raise ValueError(f"Expected at most one of ahead and early for stage {self.name!r}, got both.")
 
     def run(self, context: PlanContext, options: SolveOptions) -> StageResult:
         """Build the inputs from ``context`` and solve them."""

@@ -282,9 +282,10 @@ def timeline_call(context: PlanContext, observation: StageResult) -> Callable[[]
     return functools.partial(daily_rows, context, observation)
 
 
-def timeline_ahead(_result: StageResult, context: PlanContext, _inputs: Any) -> Callable[[], pd.DataFrame] | None:
-    """The timeline's nursing rows, for the scheduler to start in a child as soon as the stage is solved
-    (``Stage.ahead``): each day's nursing model, 1.9 s at the province (severe, 14 days); None for a snapshot."""
+def timeline_early(context: PlanContext) -> Callable[[], pd.DataFrame] | None:
+    """The timeline's nursing rows, for the scheduler to start in a child as soon as the observation stage is
+    solved, beside this stage (``Stage.early``: they read where persons were placed, not this stage's result): each
+    day's nursing model, 1.9 s at the province (severe, 14 days); None for a snapshot."""
     return timeline_call(context, context.result("observation")) if context.needs.daily is not None else None
 
 
@@ -368,5 +369,5 @@ STAGE: Stage[NursingInputs] = Stage(
     explanations=explanations,
     marginal_values=marginal_values,
     reads=("observation",),
-    ahead=timeline_ahead,
+    early=timeline_early,
 )

@@ -14,8 +14,10 @@ at a time; a second one solves in a forked child with its own interpreter (``pla
 inputs come back pickled), and waits where the platform cannot fork or the system has no memory for a second
 copy of the process (``planner.memory.room_for_a_copy``). HiGHS releases the GIL, so the observation stage runs
 in a thread beside them. The report work a stage starts as it is solved (:attr:`Stage.ahead`: the observation
-stage's room probes, OR-Tools' maximum flows; the nursing stage's daily timeline rows, a min-cost flow a day) runs
-in a forked child and takes a lane until it ends. Measured on the 2-core machine, alternately
+stage's room probes, OR-Tools' maximum flows), or as soon as the results it reads are in and a lane is free
+(:attr:`Stage.early`: the nursing stage's daily timeline rows, a min-cost flow a day, which read where the
+observation stage placed persons, beside the nursing stage itself), runs in a forked child and takes a lane until
+it ends. Measured on the 2-core machine, alternately
 (``bench/results/lanes-2026-12-06.md``, ``bench/results/forks-2026-12-06.md``): the national sample's ``epiplan
 solve`` with its outputs 66.5 s with one lane, 59.7 s with threads, 50-54 s with the children; the province's
 ``epiplan bench`` 5.8-6.2 -> 4.4-4.6 s. At the city the other stages are small and their Python work competes with
@@ -179,13 +181,41 @@ class SolvingThreads:
 
 
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
-    """The stage's report work (:attr:`Stage.ahead`, given the context the stage was solved on) started in a
-    forked child, or None when it has none or the system has no room for the child (the reports then do it after
-    the stages)."""
-    if stage.ahead is None or not can_fork():
+    """The stage's report work (:attr:`Stage.ahead`, or :attr:`Stage.early` not started yet; given the context the
+    stage was solved on) started in a forked child, or None when it has none or the system has no room for the
+    child (the reports then do it after the stages)."""
+    if stage.ahead is None:
+        return start_early(stage, context)
+    if not can_fork():
         return None
     call = stage.ahead(solved[0], context, solved[1])
     return Forked.start(call) if call is not None else None
+
+
+def start_early(stage: Stage[Any], context: PlanContext) -> Forked[Any] | None:
+    """The stage's report work that reads only what the stage reads (:attr:`Stage.early`, given ``context`` holding
+    those results) started in a forked child, or None as :func:`start_ahead`."""
+    if stage.early is None or not can_fork():
+        return None
+    call = stage.early(context)
+    return Forked.start(call) if call is not None else None
+
+
+def early_startable(
+    stages: Sequence[Stage[Any]], solved: Mapping[str, Any], started: Mapping[str, Any], running: int, lanes: int
+) -> list[Stage[Any]]:
+    """The stages not yet solved whose early report work (:attr:`Stage.early`) to start now, in their order: its
+    reads are solved, it has not started, and a lane is free for each (a stage waiting for a lane goes first,
+    :func:`startable`)."""
+    ready = [
+        stage
+        for stage in stages
+        if stage.early is not None
+        and stage.name not in solved
+        and stage.name not in started
+        and all(name in solved for name in stage.reads)
+    ]
+    return ready[: max(lanes - running, 0)]
 
 
 @dataclass(frozen=True)
@@ -272,6 +302,10 @@ def _side_by_side(
                 waiting.remove(lane.stage)
                 reading = context_for(context, lane.stage, results)
                 running[pool.submit(timed, lane.stage, reading, options, threads, lane.in_child)] = lane
+            for stage in early_startable(stages, results, ahead, len(running), lanes):
+                if (child := start_early(stage, context_for(context, stage, results))) is not None:
+                    ahead[stage.name] = child
+                    running[pool.submit(child.join)] = Lane(stage, ahead=True)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 lane = running.pop(future)
@@ -280,7 +314,7 @@ def _side_by_side(
                 name = lane.stage.name
                 results[name], seconds = future.result()
                 reading = context_for(context, lane.stage, results)
-                if (child := start_ahead(lane.stage, results[name], reading)) is not None:
+                if name not in ahead and (child := start_ahead(lane.stage, results[name], reading)) is not None:
                     ahead[name] = child
                     running[pool.submit(child.join)] = Lane(lane.stage, ahead=True)
                 if solved is not None:
