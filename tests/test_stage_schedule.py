@@ -114,7 +114,7 @@ def test_two_lanes_solve_two_stages_at_once_and_wait_for_reads(context: PlanCont
 
     stages = (
         _stage("left", meeting("left"), holds_gil=False),
-        _stage("right", meeting("right")),
+        _stage("right", meeting("right"), holds_gil=False),  # a flow stage would solve apart, in a child
         _stage("after", reading, ("left",)),
     )
     started: list[tuple[str, int, int, bool]] = []
@@ -271,8 +271,9 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
     context: PlanContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Flow stages share the interpreter's lock: side by side in one process both their limits would run on one
-    core. The stage whose solver releases it (HiGHS) runs beside them in a thread; a second flow stage solves in a
-    forked child with its own interpreter, or, where the platform cannot fork, waits."""
+    core. The stage whose solver releases it (HiGHS) runs beside them in a thread; the flow stages solve beside it in
+    forked children with their own interpreters, one at a time here once it is done; where the platform cannot fork
+    they solve here beside it, one at a time."""
     parent, log = os.getpid(), tmp_path / "solving.log"
 
     def flows(_context: PlanContext) -> int:
@@ -282,19 +283,15 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
             noted.write(f"{os.getpid()} {started} {time.monotonic()}\n")
         return 1
 
-    barrier = threading.Barrier(2, timeout=20)
-
     def highs(_context: PlanContext) -> int:
-        barrier.wait()  # met by the first flow stage: they run side by side
+        deadline = time.monotonic() + 20
+        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:  # a flow stage ran beside it
+            time.sleep(0.01)
         return 1
-
-    def first_flows(context: PlanContext) -> int:
-        barrier.wait()
-        return flows(context)
 
     stages = (
         _stage("highs", highs, holds_gil=False),
-        _stage("flows_1", first_flows),
+        _stage("flows_1", flows),
         _stage("flows_2", flows),
         _stage("flows_3", flows),
     )
@@ -310,6 +307,8 @@ def test_two_stages_that_hold_the_gil_never_solve_at_once_in_one_process(
         here = sorted((start, end) for pid, start, end in spans if pid == parent)
         assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(here))
         assert len(spans) == 3 and (len(here) < 3) == (forking and room), spans
+        if forking and room:
+            assert spans[0][0] != parent, "the first flow stage solved apart from the HiGHS stage"
 
 
 def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:
@@ -321,6 +320,15 @@ def test_a_lane_is_taken_by_a_stage_or_by_report_work_in_a_child() -> None:
     assert startable([flows_2, highs], {}, running, 3, forking=True) == [Lane(flows_2, in_child=True), Lane(highs)]
     assert startable([flows_2], {}, [Lane(highs, ahead=True)], 2) == [Lane(flows_2)], "a child holds no GIL here"
     assert startable([flows_2], {}, [Lane(highs, ahead=True), Lane(flows_1)], 2) == [], "the report work takes a lane"
+
+
+def test_a_stage_that_holds_the_gil_solves_apart_from_one_that_releases_it_here() -> None:
+    flows, highs = _stage("flows", lambda _c: 1), replace(_stage("highs", lambda _c: 1), holds_gil=False)
+    assert startable([flows], {}, [Lane(highs)], 2, forking=True) == [Lane(flows, in_child=True)]
+    assert startable([flows], {}, [Lane(highs)], 2, forking=False) == [Lane(flows)], "here when it cannot fork"
+    assert startable([highs, flows], {}, [], 2, forking=True) == [Lane(highs), Lane(flows, in_child=True)]
+    assert startable([flows], {}, [Lane(highs, in_child=True)], 2, forking=True) == [Lane(flows)], "HiGHS apart"
+    assert startable([flows], {}, [], 2, forking=True) == [Lane(flows)], "alone: here"
 
 
 def test_early_report_work_starts_in_a_child_as_its_reads_are_in_beside_the_stage(
