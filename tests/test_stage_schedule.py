@@ -25,7 +25,7 @@ from planner.dataset.names import Namer
 from planner.pipeline import make_plan, plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages import observation
+from planner.stages import drugs, observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
 from planner.stages.schedule import Lane, check_order, context_for, early_startable, solve_stages, startable
@@ -174,7 +174,7 @@ def test_the_room_probes_run_in_a_child_beside_the_flow_stages_with_the_same_val
     scenario = Scenario(level="prevalent", plan="snapshot")
     two = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=2)
     one = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=1)
-    assert list(two.ahead) == ["observation"] and two.ahead["observation"].forked and not one.ahead
+    assert set(two.ahead) == {"observation", "drugs"} and two.ahead["observation"].forked and not one.ahead
     namer = Namer.of(dataset)
     forked = observation.marginal_values(two.result("observation"), two, namer)
     assert forked and not two.ahead["observation"].forked, "the child's value was read"
@@ -183,6 +183,23 @@ def test_the_room_probes_run_in_a_child_beside_the_flow_stages_with_the_same_val
     two_plan = make_plan(dataset, rules, scenario, time_limit_s=5, lanes=2)
     assert one_plan.marginal_values.equals(two_plan.marginal_values)
     assert one_plan.marginal_values["stage"].eq("observation").any()
+
+
+def test_the_pack_probes_run_in_a_child_as_the_drug_stage_is_solved_with_the_same_values() -> None:
+    """The tiny city is short of drugs: the drug stage's marginal values probe more stock at its depots; with two
+    lanes that runs in a forked child as soon as the stage is solved, and the values are those computed here."""
+    dataset, rules = tiny_dataset(), load_rules()
+    scenario = Scenario(level="severe", plan="snapshot")
+    two = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=2)
+    one = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=1)
+    assert two.ahead["drugs"].forked and "drugs" not in one.ahead
+    namer = Namer.of(dataset)
+    forked_values = drugs.marginal_values(two.result("drugs"), two, namer)
+    assert forked_values and not two.ahead["drugs"].forked, "the child's value was read"
+    assert forked_values == drugs.marginal_values(one.result("drugs"), one, namer)
+    result = two.result("drugs")
+    served = replace(result, tables={**result.tables, "targets": result.table("targets").assign(shortfall=0)})
+    assert drugs.pack_probes_ahead(served, two, two.inputs["drugs"]) is None, "nothing short: nothing to probe"
 
 
 def _noting_ahead(tmp_path: Path, parent: int) -> Callable[[StageResult, PlanContext, Any], Callable[[], int]]:

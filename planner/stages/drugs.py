@@ -12,7 +12,8 @@ one more pack helps. Nucleic acid tests need sampling and lab capacity, not kits
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +236,21 @@ def pack_sentences(row: Mapping[str, Any], depot: tuple[str, str], others: int) 
     )
 
 
+def pack_probes(result: StageResult, inputs: DrugInputs) -> Callable[[], pd.DataFrame]:
+    """The call that measures what more stock at each depot that can help would place
+    (:func:`probes.pack_probes`)."""
+    return functools.partial(probes.pack_probes, inputs, result, solve)
+
+
+def pack_probes_ahead(
+    result: StageResult, _context: PlanContext, inputs: DrugInputs
+) -> Callable[[], pd.DataFrame] | None:
+    """The pack probes, for the scheduler to start in a child as soon as the stage is solved (``Stage.ahead``): a
+    drug model or two per class short, 0.03 s at the city, 0.6 s at the national sample; None when nothing is short
+    (the marginal values then list none)."""
+    return pack_probes(result, inputs) if int(result.table("targets")["shortfall"].sum()) > 0 else None
+
+
 def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
     """What more stock at a depot would place (:func:`planner.stages.probes.pack_probes`), best first.
 
@@ -243,7 +259,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     """
     if int(result.table("targets")["shortfall"].sum()) == 0:
         return []
-    effects = probes.pack_probes(context.inputs_of("drugs", build_inputs), result, solve)
+    effects = context.ahead_of(NAME, pack_probes(result, context.inputs_of(NAME, build_inputs)))
     rows: list[Row] = []
     for effect in records(effects):
         others = len([d for d in str(effect["same_as"]).split(",") if d])
@@ -270,5 +286,6 @@ STAGE: Stage[DrugInputs] = Stage(
     kpis=kpis,
     compliance=compliance,
     explanations=explanations,
+    ahead=pack_probes_ahead,
     marginal_values=marginal_values,
 )
