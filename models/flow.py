@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from ortools.graph.python import max_flow
+from ortools.graph.python import min_cost_flow as mcf
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -102,8 +104,6 @@ class MaxFlow:
     """
 
     def __init__(self, tails: npt.ArrayLike, heads: npt.ArrayLike, capacities: npt.ArrayLike) -> None:
-        from ortools.graph.python import max_flow
-
         self._solver = max_flow.SimpleMaxFlow()
         added = self._solver.add_arcs_with_capacity(as_nodes(tails), as_nodes(heads), as_int64(capacities))
         self._arcs = as_nodes(added)
@@ -239,8 +239,6 @@ def min_cost_flow(
         If the supplies are unbalanced or the solver does not report an optimal flow
         (the callers build networks that are always feasible).
     """
-    from ortools.graph.python import min_cost_flow as mcf
-
     supply_array = as_int64(supplies)
     if int(supply_array.sum()) != 0:
         raise FlowError(f"Unbalanced supplies (sum {int(supply_array.sum())}).")

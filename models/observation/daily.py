@@ -255,6 +255,8 @@ class DailyModel:
         """Each slot's position among the slots some pair can fill (-1: none can; such a slot, and the day rows of
         a site no pair reaches, would only ever hold 0 and are left out: the model is the same, its LP smaller)."""
         self.slot_position[kept] = np.arange(len(kept))
+        self.pair_slot = self.slot_of(self.pair_cohort, self.pair_arc)
+        """The slot of every pair (the model's pairs are fixed; pricing reads it each round)."""
         slot_site, slot_window = np.divmod(kept, self.windows)
         reachable = np.unique(slot_site)
         site_row = np.full(sites, -1, np.int64)
@@ -372,7 +374,7 @@ class DailyModel:
         cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
         index = np.empty(2 * len(pairs), np.int32)
         index[0::2] = cohort
-        index[1::2] = self.link_row + self.slot_of(cohort, arc)
+        index[1::2] = self.link_row + self.pair_slot[pairs]
         self.solver.addCols(
             len(pairs),
             self.arc_cost[arc],
@@ -449,7 +451,7 @@ class DailyModel:
         dual = np.asarray(self.solver.getSolution().row_dual, dtype=float)
         cover = dual[: len(self.cohorts.group)]
         cohort, arc = self.pair_cohort, self.pair_arc
-        return self.arc_cost[arc] - cover[cohort] - dual[self.link_row + self.slot_of(cohort, arc)]
+        return self.arc_cost[arc] - cover[cohort] - dual[self.link_row + self.pair_slot]
 
     def first_mip(self, lower: FloatArray, upper: FloatArray) -> bool:
         """Whether the MIP with these bounds on the first columns has not run on the model as it stands (its rows,
@@ -531,7 +533,7 @@ class DailyModel:
         full[:free] = open_sites[self.free_sites]
         placed = full[self.base_columns :]
         cohort = self.pair_cohort[self.columns]
-        slot = self.slot_of(cohort, self.pair_arc[self.columns])
+        slot = self.pair_slot[self.columns]
         full[free : free + count] = self.cohorts.persons - np.bincount(cohort, weights=placed, minlength=count)
         full[free + count : self.base_columns] = np.bincount(
             slot, weights=placed, minlength=self.base_columns - free - count

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
 
 from models.flow import FlowError, MaxFlow
 from models.observation.instance import BoolArray, Instance, IntArray
@@ -197,8 +198,6 @@ def held_assignment(core: Core) -> IntArray | None:
     Unmet persons leave through two nodes of capacity ``U_D*`` and ``U* - U_D*``: the flow saturates every group
     exactly when (1)-(3), (6) are feasible, which the optimum of phases (i)-(ii) guarantees. None on failure.
     """
-    from ortools.graph.python import max_flow
-
     groups, sites = core.groups, core.sites
     source, sink, disabled_node, other_node = groups + sites, groups + sites + 1, groups + sites + 2, groups + sites + 3
     persons = core.persons.astype(np.int64)
@@ -252,8 +251,6 @@ def transport(core: Core, open_sites: BoolArray, arcs: IntArray | None = None) -
     the rounded costs, and any plan carries at most ``P`` persons). None when the open sites cannot hold the unmet
     optimum.
     """
-    from ortools.graph.python import min_cost_flow
-
     chosen = np.flatnonzero(open_sites[core.arc_site]) if arcs is None else arcs[open_sites[core.arc_site[arcs]]]
     exponent = flow_scale(core)
     while True:
