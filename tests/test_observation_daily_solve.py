@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
+from dataclasses import replace
 from functools import cache
 from unittest.mock import patch
 
@@ -295,3 +297,36 @@ def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: igno
     )
     site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
     return solve_daily(frame, site_frame, arcs, DAYS)
+
+
+def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit() -> None:
+    """The route of the province: the cost phase's LP does not finish, and closing candidates runs after it. The
+    LP stops a fifth of the limit (``CLOSING_SHARE``) before the phase's deadline and the closing ends by that
+    deadline, inside the 10 s limit (it could run 2 s past it: the province's stage took 11.7 s)."""
+    lp_deadlines: list[float] = []
+    closing_deadlines: list[float] = []
+    real_lp, real_closing = daily_solve._priced_lp, daily_solve.close_candidates
+
+    def unfinished(model, deadline):  # type: ignore[no-untyped-def]
+        if not model.candidates_open:
+            lp_deadlines.append(deadline)
+        lp = real_lp(model, deadline)
+        return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
+
+    def closing(model, values, deadline):  # type: ignore[no-untyped-def]
+        closing_deadlines.append(deadline)
+        return real_closing(model, values, deadline)
+
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1)]
+    with (
+        patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
+        patch.object(daily_solve, "_priced_lp", unfinished),
+        patch.object(daily_solve, "close_candidates", closing),
+    ):
+        start = time.perf_counter()
+        result = _solve(cohorts, [1, 1], [True, True], [5.0, 5.0], np.array([[1.0, 2.0]]))
+    assert len(lp_deadlines) == 1 and len(closing_deadlines) == 1
+    assert closing_deadlines[0] - lp_deadlines[0] == pytest.approx(daily_stage.CLOSING_SHARE * 10)
+    assert start < closing_deadlines[0] <= start + 10
+    occupancy = result.table("occupancy")
+    assert (occupancy["persons"] <= occupancy["capacity"]).all()

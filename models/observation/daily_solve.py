@@ -56,8 +56,6 @@ PRIMAL_ENTERING_MAX = 500
 """Columns entering in a pricing round up to which the LP is re-solved by primal simplex from the last basis, which
 stays primal feasible, more by the phase's strategy. City, 14 days: 426 columns 0.11 s primal against 0.21 s dual,
 a handful 0.01 s against 0.2 s; 60 days: 627 columns 1.65 s primal against 0.39 s dual."""
-CLOSING_SECONDS = 2.0
-"""Seconds past the deadline closing candidates may take where no LP chose the sites (the province: 0.15-0.4 s)."""
 FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
 BRANCH_MAX_NODES = 200
@@ -90,14 +88,18 @@ def solve_phase(
     mip_seconds: float = math.inf,
     known_bound: float = -math.inf,
     incumbent: tuple[IntArray, IntArray] | None = None,
+    closing_seconds: float = 0.0,
 ) -> PhaseOutcome:
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
     model found without the LP; the phase's bound is the better of the two. ``incumbent``: a plan found without
-    the LP (pairs, persons), repaired and kept when better than the LP's."""
+    the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``: where the phase
+    decides the sites, its first LP stops this long before ``deadline``, so that closing candidates, which runs
+    when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then too."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
-    lp = _priced_lp(model, deadline)
+    deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
+    lp = _priced_lp(model, deadline - closing_seconds if deciding else deadline)
     rounds = lp.rounds
     values = np.rint(lp.values) if lp.integral else model.rounded_down(lp.values) * lp.solved
     target = _rounded(lp.bound, integral_objective)
@@ -114,9 +116,8 @@ def solve_phase(
             values, best = _repaired(model, values, values, best)
         if incumbent is not None:
             values, best = _better(model, repair(model, _incumbent_values(model, *incumbent)), values, best)
-        deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
         if not lp.solved and deciding and best < math.inf:  # no LP to choose sites from: close what is not needed
-            values, best = _better(model, close_candidates(model, values, deadline + CLOSING_SECONDS), values, best)
+            values, best = _better(model, close_candidates(model, values, deadline), values, best)
         if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
             strengthened, cuts = _strengthened(model, lp, deadline)
             rounds += strengthened.rounds
