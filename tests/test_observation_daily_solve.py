@@ -258,6 +258,14 @@ def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
     model.solver.getModelStatus = lambda: time_limit
     assert not daily_solve._priced_lp(model, math.inf).priced
 
+    def no_run(_seconds: float, integer: bool) -> str:
+        raise AssertionError("an LP past its deadline ran")
+
+    model.run = no_run  # type: ignore[method-assign]
+    late = daily_solve._priced_lp(model, time.perf_counter() - 1.0)
+    assert (late.solved, late.priced, late.rounds, late.bound) == (False, False, 0, -math.inf)
+    assert len(late.values) == model.solver.getNumCol() and not late.values.any()
+
 
 def test_branching_on_the_openings_proves_what_the_strong_lp_leaves_open() -> None:
     """Three candidates (opening 10, room for everyone) on a triangle: home ``i`` reaches candidates ``i`` and
