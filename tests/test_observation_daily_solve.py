@@ -338,3 +338,28 @@ def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit()
     assert start < closing_deadlines[0] <= start + 10
     occupancy = result.table("occupancy")
     assert (occupancy["persons"] <= occupancy["capacity"]).all()
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_phases_whose_deadline_has_passed_still_give_a_plan_and_no_bound(weighted: bool) -> None:
+    """Every LP past its deadline is not started (no bound, -inf): the phases then plan without one, and the unmet
+    phase's bound on whole persons stays none instead of failing to round -inf up (a 3 s city plan exited with an
+    internal error). ``weighted``: phases (i)-(iii) in one model, else one after the other."""
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
+    with (
+        patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 10**9 if weighted else 0),
+        patch.object(daily_solve, "_priced_lp", lambda model, _deadline: _late(model)),
+    ):
+        result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
+    occupancy = result.table("occupancy")
+    assert (occupancy["persons"] <= occupancy["capacity"]).all()
+    assert result.stats["unmet"] >= 1 and result.status is Status.FEASIBLE
+    assert result.phases[-1].bound <= result.phases[-1].objective
+
+
+def _late(model):  # type: ignore[no-untyped-def]
+    """The LP of ``model`` as when its deadline has passed: nothing solved."""
+    return _REAL_PRICED_LP(model, time.perf_counter() - 1.0)
+
+
+_REAL_PRICED_LP = daily_solve._priced_lp

@@ -452,8 +452,8 @@ def _improved_by_mip(
 
 
 def _rounded(bound: float, integral_objective: bool) -> float:
-    """An integral objective's bound rounded up (the unmet phases count persons)."""
-    return float(math.ceil(bound - 1e-6)) if integral_objective else bound
+    """An integral objective's bound rounded up (the unmet phases count persons); no bound (-inf) stays none."""
+    return float(math.ceil(bound - 1e-6)) if integral_objective and math.isfinite(bound) else bound
 
 
 def repair(model: DailyModel, values: FloatArray) -> FloatArray:
