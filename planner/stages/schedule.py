@@ -13,15 +13,18 @@ stopped unproven at its 10 s limit where alone it is proven in 5.7 s). So one fl
 at a time; a second one solves in a forked child with its own interpreter (``planner.forked``: its result and
 inputs come back pickled), and waits where the platform cannot fork or the system has no memory for a second
 copy of the process (``planner.memory.room_for_a_copy``). HiGHS releases the GIL, so the observation stage runs
-in a thread beside them. The report work a stage starts as it is solved (:attr:`Stage.ahead`: the observation
-stage's room probes, OR-Tools' maximum flows), or as soon as the results it reads are in and a lane is free
+in a thread; a flow stage beside it solves in a forked child too (here where the platform cannot fork), since its
+Python would take the GIL from the observation stage's pricing and rounding between HiGHS runs. The report work a
+stage starts as it is solved (:attr:`Stage.ahead`: the observation stage's room probes, OR-Tools' maximum flows; the
+drug stage's pack probes), or as soon as the results it reads are in and a lane is free
 (:attr:`Stage.early`: the nursing stage's daily timeline rows, a min-cost flow a day, which read where the
 observation stage placed persons, beside the nursing stage itself), runs in a forked child and takes a lane until
 it ends. Measured on the 2-core machine, alternately
 (``bench/results/lanes-2026-12-06.md``, ``bench/results/forks-2026-12-06.md``): the national sample's ``epiplan
 solve`` with its outputs 66.5 s with one lane, 59.7 s with threads, 50-54 s with the children; the province's
-``epiplan bench`` 5.8-6.2 -> 4.4-4.6 s. At the city the other stages are small and their Python work competes with
-the observation stage's for the GIL: two lanes gain nothing there.
+``epiplan bench`` 5.8-6.2 -> 4.4-4.6 s. With the flow stages in children beside the observation stage
+(``bench/results/apart-2026-12-06.md``, alternately with threads beside it): the city's ``epiplan bench`` 0.41-0.45
+-> 0.35-0.37 s, the province's 4.03-4.33 -> 3.65-3.74 s, the national ``epiplan solve`` 45.3-46.0 -> 42.4-43.5 s.
 
 Each stage keeps its own time limit, measured on the wall clock from its own start. Progress is reported from
 the calling thread as each stage starts (the app draws it; Streamlit elements must not be drawn from another
