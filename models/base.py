@@ -9,6 +9,7 @@ phase in ``phases``, the wall seconds, and its output tables by name.
 from __future__ import annotations
 
 import math
+import sys
 import time
 import weakref
 from collections.abc import Iterator, Mapping
@@ -229,6 +230,19 @@ def highs_solver(highs: Any) -> Any:
     solver.setOptionValue("output_flag", False)
     _HIGHS.add(solver)
     return solver
+
+
+def after_fork() -> None:
+    """Make this process, a forked child, start HiGHS's task scheduler afresh at its next run.
+
+    The scheduler is global to a process and its worker threads are not copied by a fork: a child forked after the
+    parent's HiGHS had started workers (``threads`` 2 and more: the default on 4 cores and more) and a run in
+    another thread had begun waited in its first MIP for workers that do not exist, forever (reproduced on this
+    machine with ``threads=2``: ``tests/test_forked.py``). Nothing to reset where this process never imported
+    ``highspy``."""
+    highs = sys.modules.get("highspy")
+    if highs is not None:
+        highs.Highs.resetGlobalScheduler(False)
 
 
 def stop_searches() -> None:

@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Callable
 from typing import IO, Generic, TypeVar
 
+from models.base import after_fork
 from planner.memory import release_free_memory, room_for_a_copy
 
 T = TypeVar("T")
@@ -147,6 +148,7 @@ def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cov
     try:
         # Ctrl-C reaches the whole process group: the parent decides, and kills its children if it gives up
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        after_fork()  # HiGHS's scheduler without the parent's workers
         pickle.dump(call(), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
         code = 0

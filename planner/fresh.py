@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, Generic, NoReturn, TypeVar
 
+from models.base import after_fork
 from planner import signals
 from planner.forked import CHILD_FAILED, FORKING, serial_blas
 
@@ -389,6 +390,7 @@ def _work(path: str) -> NoReturn:  # pragma: no cover - runs in a worker
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        after_fork()  # the zygote never runs HiGHS, but a process may start it after it has
         with open(path, "rb") as file:
             call = pickle.load(file)
         value = call()

@@ -168,6 +168,58 @@ def test_forking_beside_a_thread_in_blas_does_not_hang_it() -> None:
     assert ran.stdout.startswith("done ") and int(ran.stdout.split()[1]) > 0
 
 
+HIGHS_BESIDE_FORKS = """
+import os, threading, time
+import numpy as np, highspy
+from planner.forked import Forked
+
+def knapsacks(columns, seconds, threads=None):
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("time_limit", seconds)
+    if threads:
+        solver.setOptionValue("threads", threads)
+    rows, weights = 30, np.random.default_rng(columns).integers(1, 50, (30, columns)).astype(float)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = columns, rows
+    lp.col_cost_ = -np.random.default_rng(columns + 1).integers(1, 100, columns).astype(float)
+    lp.col_lower_, lp.col_upper_ = np.zeros(columns), np.ones(columns)
+    lp.row_lower_, lp.row_upper_ = np.full(rows, -np.inf), weights.sum(axis=1) / 3
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, rows * columns + 1, rows).astype(np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(rows), columns).astype(np.int32)
+    lp.a_matrix_.value_ = weights.T.ravel()
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * columns
+    solver.passModel(lp)
+    solver.run()
+    return os.getpid(), solver.modelStatusToString(solver.getModelStatus())
+
+knapsacks(60, 1.0, threads=2)  # HiGHS's scheduler starts its workers, as on a machine with four cores
+busy = threading.Thread(target=knapsacks, args=(300, 4.0, 2))
+busy.start()
+time.sleep(1.0)
+child = Forked.start(lambda: knapsacks(80, 3.0))
+watchdog = threading.Timer(20.0, child.cancel)  # a hung child is killed; the call then runs here
+watchdog.start()
+pid, status = child.result()
+watchdog.cancel()
+busy.join()
+print("child" if pid != os.getpid() else "parent", status)
+"""
+
+
+def test_a_highs_run_in_a_child_forked_beside_a_highs_run_ends() -> None:
+    """HiGHS's task scheduler is global to a process and a fork copies none of its workers: a child forked while
+    another thread ran HiGHS, after HiGHS had started workers, waited in its first MIP for them forever (the testing
+    stage's MIP on a large street, in a child beside the observation stage). The child now starts the scheduler
+    afresh (``models.base.after_fork``); without it the child hangs until the script's watchdog kills it after 20 s
+    and the call runs in the parent."""
+    ran = subprocess.run(
+        [sys.executable, "-c", HIGHS_BESIDE_FORKS], capture_output=True, text=True, timeout=50, check=True
+    )
+    assert ran.stdout.split() == ["child", "Optimal"], ran.stdout
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the child's state in Linux's /proc")
 def test_ctrl_c_to_the_process_group_leaves_the_child_to_its_parent(tmp_path: Path) -> None:
     """The terminal sends SIGINT to every process of the group: the child goes on, and the parent, which decides
