@@ -307,17 +307,21 @@ def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: igno
     return solve_daily(frame, site_frame, arcs, DAYS)
 
 
-def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit() -> None:
+@pytest.mark.parametrize("unmet_lp_finishes", [True, False])
+def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit(unmet_lp_finishes: bool) -> None:
     """The route of the province: the cost phase's LP does not finish, and closing candidates runs after it. The
     LP stops a fifth of the limit (``CLOSING_SHARE``) before the phase's deadline and the closing ends by that
-    deadline, inside the 10 s limit (it could run 2 s past it: the province's stage took 11.7 s)."""
-    lp_deadlines: list[float] = []
+    deadline, inside the 10 s limit (it could run 2 s past it: the province's stage took 11.7 s). Where the unmet
+    phase's LP did not finish either, the cost phase's is not started: the closing has the phase's whole time."""
+    lp_calls: list[tuple[float, float]] = []
     closing_deadlines: list[float] = []
     real_lp, real_closing = daily_solve._priced_lp, daily_solve.close_candidates
 
     def unfinished(model, deadline):  # type: ignore[no-untyped-def]
+        if model.candidates_open and unmet_lp_finishes:
+            return real_lp(model, deadline)
         if not model.candidates_open:
-            lp_deadlines.append(deadline)
+            lp_calls.append((time.perf_counter(), deadline))
         lp = real_lp(model, deadline)
         return replace(lp, solved=False, priced=False, values=np.zeros_like(lp.values))
 
@@ -333,9 +337,13 @@ def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit()
     ):
         start = time.perf_counter()
         result = _solve(cohorts, [1, 1], [True, True], [5.0, 5.0], np.array([[1.0, 2.0]]))
-    assert len(lp_deadlines) == 1 and len(closing_deadlines) == 1
-    assert closing_deadlines[0] - lp_deadlines[0] == pytest.approx(daily_stage.CLOSING_SHARE * 10)
-    assert start < closing_deadlines[0] <= start + 10
+    assert len(lp_calls) == 1 and len(closing_deadlines) == 1
+    (called, lp_deadline), closing_deadline = lp_calls[0], closing_deadlines[0]
+    if unmet_lp_finishes:
+        assert closing_deadline - lp_deadline == pytest.approx(daily_stage.CLOSING_SHARE * 10)
+    else:
+        assert lp_deadline <= called, "not started"
+    assert start < closing_deadline <= start + 10
     occupancy = result.table("occupancy")
     assert (occupancy["persons"] <= occupancy["capacity"]).all()
 
@@ -363,3 +371,18 @@ def _late(model):  # type: ignore[no-untyped-def]
 
 
 _REAL_PRICED_LP = daily_solve._priced_lp
+
+
+def test_the_cost_lp_is_not_started_where_it_cannot_finish() -> None:
+    """The cost phase's LP starts from the unmet phase's: where that one did not finish, or took longer than the
+    time left, the cost phase's would not finish either, and the closing of candidates takes the phase's time."""
+    from models.observation.daily import PhaseOutcome
+
+    def unmet(stats: dict[str, object]) -> PhaseOutcome:
+        empty = np.zeros(0, np.int64)
+        return PhaseOutcome(empty, empty, empty, empty, empty, np.zeros(0, bool), 0.0, 0.0, False, stats)
+
+    assert daily_stage._cost_lp_hopeless(unmet({"lp_priced": False, "lp_seconds": 0.1}), 5.0)
+    assert daily_stage._cost_lp_hopeless(unmet({"lp_priced": True, "lp_seconds": 3.1}), 1.1)
+    assert not daily_stage._cost_lp_hopeless(unmet({"lp_priced": True, "lp_seconds": 0.3}), 1.1)
+    assert not daily_stage._cost_lp_hopeless(unmet({"at_lp_free_bound": True}), 1.1), "no LP ran: nothing known"

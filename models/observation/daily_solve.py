@@ -99,7 +99,9 @@ def solve_phase(
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
     deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
+    lp_start = time.perf_counter()
     lp = _priced_lp(model, deadline - closing_seconds if deciding else deadline)
+    lp_seconds = time.perf_counter() - lp_start
     rounds = lp.rounds
     values = np.rint(lp.values) if lp.integral else model.rounded_down(lp.values) * lp.solved
     target = _rounded(lp.bound, integral_objective)
@@ -148,6 +150,8 @@ def solve_phase(
         "lp_integral": lp.integral,
         "linking_rounds": cuts,
         "linking_rows": int(model.linked.sum()),
+        "lp_priced": lp.priced,
+        "lp_seconds": lp_seconds,
     }
     return plan
 
