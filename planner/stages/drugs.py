@@ -242,13 +242,18 @@ def pack_probes(result: StageResult, inputs: DrugInputs) -> Callable[[], pd.Data
     return functools.partial(probes.pack_probes, inputs, result, solve)
 
 
+def short_of_stock(result: StageResult) -> bool:
+    """Whether any institution is left short of packs (then more stock somewhere can help)."""
+    return int(result.table("targets")["shortfall"].sum()) > 0
+
+
 def pack_probes_ahead(
     result: StageResult, _context: PlanContext, inputs: DrugInputs
 ) -> Callable[[], pd.DataFrame] | None:
     """The pack probes, for the scheduler to start in a child as soon as the stage is solved (``Stage.ahead``): a
     drug model or two per class short, 0.03 s at the city, 0.6 s at the national sample; None when nothing is short
     (the marginal values then list none)."""
-    return pack_probes(result, inputs) if int(result.table("targets")["shortfall"].sum()) > 0 else None
+    return pack_probes(result, inputs) if short_of_stock(result) else None
 
 
 def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
@@ -257,7 +262,7 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
     Ranked by the stage's objective: the lowest fill rate of care homes and clinics reached, then the packs
     placed, then pack-minutes. Depots that would buy exactly the same are one line.
     """
-    if int(result.table("targets")["shortfall"].sum()) == 0:
+    if not short_of_stock(result):
         return []
     effects = context.ahead_of(NAME, pack_probes(result, context.inputs_of(NAME, build_inputs)))
     rows: list[Row] = []

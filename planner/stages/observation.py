@@ -439,13 +439,18 @@ def room_probes(context: PlanContext, inputs: ObservationInputs) -> Callable[[],
     return functools.partial(probes.room_probes, inputs, street_district)
 
 
+def left_unplaced(result: StageResult) -> bool:
+    """Whether any person is left without a room (then more rooms somewhere can help)."""
+    unmet = result.table("unmet")
+    return not unmet.empty and int(unmet["persons"].sum()) > 0
+
+
 def room_probes_ahead(
     result: StageResult, context: PlanContext, inputs: ObservationInputs
 ) -> Callable[[], pd.DataFrame] | None:
     """The room probes, for the scheduler to start as soon as the stage is solved (``Stage.ahead``); None when
     every person is placed (the marginal values then list none)."""
-    unmet = result.table("unmet")
-    return None if unmet.empty or int(unmet["persons"].sum()) == 0 else room_probes(context, inputs)
+    return room_probes(context, inputs) if left_unplaced(result) else None
 
 
 def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> list[Row]:
@@ -453,9 +458,9 @@ def marginal_values(result: StageResult, context: PlanContext, namer: Namer) -> 
 
     Ranked by the stage's objective: disabled persons placed first, then all persons, then fewer rooms.
     """
-    unmet = result.table("unmet")
-    if unmet.empty or int(unmet["persons"].sum()) == 0:
+    if not left_unplaced(result):
         return []
+    unmet = result.table("unmet")
     effects = context.ahead_of(NAME, room_probes(context, context.inputs_of(NAME, build_inputs)))
     by_group = unmet.groupby("group")["persons"].sum()
     short = {group: int(by_group.get(group, 0)) for group in GROUP_WORDS}
