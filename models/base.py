@@ -12,12 +12,12 @@ import math
 import sys
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import pandas as pd
 
@@ -243,6 +243,36 @@ def after_fork() -> None:
     highs = sys.modules.get("highspy")
     if highs is not None:
         highs.Highs.resetGlobalScheduler(False)
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Pending(Protocol[T_co]):
+    """A value being computed, perhaps in another process: :meth:`result` waits for it."""
+
+    def result(self) -> T_co: ...
+
+
+Beside = Callable[[Callable[[], Any]], Pending[Any]]
+"""Starts a call beside the caller's own work (a forked child: ``planner.forked.beside``) and returns its pending
+value; :func:`at_once` computes it there and then."""
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A value computed already."""
+
+    value: T
+
+    def result(self) -> T:
+        return self.value
+
+
+def at_once(call: Callable[[], T]) -> Done[T]:
+    """``call()`` computed here and now (a :data:`Beside` without a second process)."""
+    return Done(call())
 
 
 def stop_searches() -> None:

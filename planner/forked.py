@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Callable
 from typing import IO, Generic, TypeVar
 
-from models.base import after_fork
+from models.base import Done, Pending, after_fork
 from planner.memory import release_free_memory, room_for_a_copy
 
 T = TypeVar("T")
@@ -140,6 +140,13 @@ class Forked(Generic[T]):
             pid, out, self._pid, self._out = self._pid, self._out, None, None
             self._finalizer.detach()
             _kill_and_reap(pid, out)
+
+
+def beside(call: Callable[[], T]) -> Pending[T]:
+    """``call()`` started in a forked child where one may be forked now (:func:`can_fork`), else computed here at
+    once: a ``models.base.Beside`` for the models' work that can run on the core the caller leaves idle (the second
+    node of each pair the day-by-day observation model's branch-and-price solves)."""
+    return Forked.start(call) if can_fork() else Done(call())
 
 
 def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cover - runs in the child

@@ -15,7 +15,7 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from models.base import SolveOptions, StageResult
+from models.base import Beside, SolveOptions, StageResult
 from models.observation import daily_solve, daily_stage
 
 
@@ -60,6 +60,7 @@ def solve_daily(
     horizon_days: int,
     sites_per_street_min: int = 0,
     barrier_free_for_disabled: bool = False,
+    beside: Beside | None = None,
 ) -> StageResult:
     """``solve_daily_observation`` with one person per room and 10 s: the hand instances' settings."""
     return daily_stage.solve_daily_observation(
@@ -71,4 +72,5 @@ def solve_daily(
         sites_per_street_min=sites_per_street_min,
         barrier_free_for_disabled=barrier_free_for_disabled,
         options=SolveOptions(time_limit_s=10),
+        beside=beside,
     )

@@ -21,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from observation_tables import site_table, solve_daily, without_an_lp
 
-from models.base import Status
+from models.base import Status, at_once
 from models.observation import daily_solve, daily_stage
+from planner.forked import beside
 
 DAYS = 4
 
@@ -86,13 +87,13 @@ def instances(
     return cohorts, capacity, candidate, opening, minutes
 
 
-def _solve(cohorts, capacity, candidate, opening, minutes):  # type: ignore[no-untyped-def]
+def _solve(cohorts, capacity, candidate, opening, minutes, beside=None):  # type: ignore[no-untyped-def]
     homes, sites = minutes.shape
     arcs = pd.DataFrame(
         [(f"H{h}", f"X{s}", minutes[h, s]) for h in range(homes) for s in range(sites)],
         columns=["home_id", "site_id", "minutes"],
     )
-    return _solve_with_arcs(cohorts, capacity, candidate, opening, arcs)
+    return _solve_with_arcs(cohorts, capacity, candidate, opening, arcs, beside)
 
 
 @settings(max_examples=60, deadline=None)
@@ -120,6 +121,23 @@ def test_a_branch_and_price_cut_short_still_leaves_a_plan_and_a_true_bound(case,
     if (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet):
         assert result.objective >= cost - 1e-6
         assert result.phases[-1].bound <= cost + 1e-6 * max(1.0, cost)
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.integers(1, 3))
+def test_nodes_taken_two_at_a_time_reach_the_brute_force_optimum(case, nodes) -> None:  # type: ignore[no-untyped-def]
+    """With ``beside`` the branch-and-price solves its nodes in pairs (here the second in the same process, first):
+    a plan said optimal is the optimum, and no plan or bound passes it, whole or cut short after 1-3 nodes."""
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    result = _solve(*case, beside=at_once)
+    if result.status is Status.OPTIMAL:
+        assert (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet)
+        assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
+    with patch.object(daily_solve, "BRANCH_MAX_NODES", nodes):
+        short = _solve(*case, beside=at_once)
+    if (short.stats["unmet_disabled"], short.stats["unmet"]) == (unmet_disabled, unmet):
+        assert short.objective >= cost - 1e-6
+        assert short.phases[-1].bound <= cost + 1e-6 * max(1.0, cost)
 
 
 def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
@@ -289,9 +307,39 @@ def test_branching_on_the_openings_proves_what_the_strong_lp_leaves_open() -> No
         unbranched = _solve_with_arcs(cohorts, [6, 6, 6], [True] * 3, [10.0] * 3, frame)
     assert unbranched.objective == pytest.approx(20.0) and unbranched.status is Status.FEASIBLE
     assert unbranched.phases[-1].bound == pytest.approx(15.0)
+    started: list[object] = []
+
+    def recorded(call):  # type: ignore[no-untyped-def]
+        started.append(call)
+        return at_once(call)
+
+    paired = _solve_with_arcs(cohorts, [6, 6, 6], [True] * 3, [10.0] * 3, frame, recorded)
+    assert started, "the root's two children are solved as a pair"
+    assert paired.objective == pytest.approx(20.0) and paired.status is Status.OPTIMAL
 
 
-def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: ignore[no-untyped-def]
+def test_a_node_solved_in_a_forked_child_comes_back_with_its_plan() -> None:
+    """The pipeline's ``beside`` (``planner.forked.beside``): the second node of each pair is solved in a forked
+    child, whose priced columns stay there; its plan comes back as pairs and enters the model. The triangle of
+    :func:`test_branching_on_the_openings_proves_what_the_strong_lp_leaves_open` is proven at 20 all the same."""
+    cohorts = [(home, False, 0, 2, 2) for home in range(3)]
+    frame = pd.DataFrame(
+        [(f"H{h}", f"X{s}", 0.0) for h in range(3) for s in (h, (h + 1) % 3)], columns=["home_id", "site_id", "minutes"]
+    )
+    forked: list[bool] = []
+
+    def in_a_child(call):  # type: ignore[no-untyped-def]
+        pending = beside(call)
+        forked.append(getattr(pending, "forked", False))
+        return pending
+
+    result = _solve_with_arcs(cohorts, [6, 6, 6], [True] * 3, [10.0] * 3, frame, in_a_child)
+    assert forked and all(forked)
+    assert result.objective == pytest.approx(20.0) and result.status is Status.OPTIMAL
+    assert int(result.table("sites")["open"].sum()) == 2
+
+
+def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs, beside=None):  # type: ignore[no-untyped-def]
     frame = pd.DataFrame(
         {
             "home_id": [f"H{c[0]}" for c in cohorts],
@@ -304,7 +352,7 @@ def _solve_with_arcs(cohorts, capacity, candidate, opening, arcs):  # type: igno
         }
     )
     site_frame = site_table(capacity, ["candidate" if c else "open" for c in candidate], opening)
-    return solve_daily(frame, site_frame, arcs, DAYS)
+    return solve_daily(frame, site_frame, arcs, DAYS, beside=beside)
 
 
 @pytest.mark.parametrize("unmet_lp_finishes", [True, False])

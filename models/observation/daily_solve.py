@@ -27,10 +27,12 @@ import heapq
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
+from models.base import Beside
 from models.flow import members
 from models.observation.daily import (
     CUT_ROUNDS,
@@ -89,13 +91,16 @@ def solve_phase(
     known_bound: float = -math.inf,
     incumbent: tuple[IntArray, IntArray] | None = None,
     closing_seconds: float = 0.0,
+    beside: Beside | None = None,
 ) -> PhaseOutcome:
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
     model found without the LP; the phase's bound is the better of the two. ``incumbent``: a plan found without
     the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``: where the phase
     decides the sites, its first LP stops this long before ``deadline``, so that closing candidates, which runs
-    when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then too."""
+    when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then too.
+    ``beside``: where given, the branch-and-price solves its nodes two at a time, the second beside the first
+    (:func:`_branched`; in the pipeline a forked child, ``planner.forked.beside``)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
     deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
@@ -129,7 +134,7 @@ def solve_phase(
         if lp.solved and deciding and not _meets(best, target):
             values, best = _open_where_the_lp_opens(model, lp.values, values, best, deadline)
         if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
-            values, best, target = _branched(model, values, best, lp, target, deadline)
+            values, best, target = _branched(model, values, best, lp, target, deadline, beside)
         if lp.solved and not _meets(best, target) and time.perf_counter() < deadline:
             fix_deadline = min(deadline, time.perf_counter() + FIX_SHARE * mip_seconds)
             lp_values = model.padded(lp.values)  # the columns that entered in the branch-and-price at 0
@@ -337,45 +342,107 @@ def _repaired(model: DailyModel, rounded: FloatArray, values: FloatArray, best: 
 
 
 def _branched(
-    model: DailyModel, values: FloatArray, best: float, root: PricedLp, bound: float, deadline: float
+    model: DailyModel,
+    values: FloatArray,
+    best: float,
+    root: PricedLp,
+    bound: float,
+    deadline: float,
+    beside: Beside | None = None,
 ) -> tuple[FloatArray, float, float]:
     """Branch-and-price on the free candidates' opening columns from the priced ``root`` LP (bound ``bound``, the
     root node's LP: not solved again) against the plan ``values`` (objective ``best``), least bound first (module
     docstring). Returns the best plan, its objective and the bound on the full model: the least bound of the nodes
-    left open and of the leaves whose plan stays above their LP. The candidates' bounds are restored."""
+    left open and of the leaves whose plan stays above their LP. The candidates' bounds are restored.
+
+    With ``beside``, nodes are taken two at a time (the two least bounds): the second is solved by ``beside`` (a
+    forked child, on the core this one leaves idle) while this process solves the first; their outcomes are then
+    taken in order, as if solved one after the other. The second's LP does not see the columns and rows the first's
+    pricing adds (a child's do not come back): each node is priced over every pair, so its bound holds all the same.
+    Prevalent city, 14 days, data seeds 1-5, 7, 8, the stage alone: 20.8 s in all against 25.1 s one at a time, each
+    seed as fast or faster (a child's first LP runs slower while it copies the pages HiGHS writes)."""
     free = len(model.free_sites)
     root_lower, root_upper = model.site_lower(), np.ones(free)
     opening_cost = np.asarray(model.solver.getLp().col_cost_[:free], dtype=float)
     nodes: list[tuple[float, int, FloatArray, FloatArray]] = [(bound, 0, root_lower, root_upper)]
     leaves: list[float] = []
-    for count in range(1, BRANCH_MAX_NODES + 1):
-        if not nodes or _meets(best, nodes[0][0]) or time.perf_counter() >= deadline:
-            break
-        node_bound, _, lower, upper = heapq.heappop(nodes)
-        lp = root if count == 1 else _node_lp(model, lower, upper, deadline)
-        if lp is None or not lp.priced:  # stopped, or infeasible without every column: the node stays as it was
-            leaves.append(node_bound)
-            continue
-        node_bound = max(node_bound, lp.bound)
-        values = model.padded(values)
-        lower, upper = _fixed_by_reduced_cost(lp, lower, upper, best - node_bound)
-        opening = lp.values[:free]
-        split = np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE
-        if not split.any():  # whole sites: the plan there; a plan above the node's LP leaves the node as a leaf
-            at_sites = _whole_plan_at(model, np.rint(opening), deadline, (lp.bound, lp.values))
-            values, best = _better(model, at_sites, values, best)
+    count = 0
+    while count < BRANCH_MAX_NODES and nodes and not _meets(best, nodes[0][0]) and time.perf_counter() < deadline:
+        batch = [heapq.heappop(nodes)]
+        second = None
+        if beside is not None and count and nodes and not _meets(best, nodes[0][0]) and count + 1 < BRANCH_MAX_NODES:
+            batch.append(heapq.heappop(nodes))
+            second = beside(partial(_solved_node, model, *batch[1][2:], deadline))
+        first = _node_outcome(model, root, deadline) if not count else _solved_node(model, *batch[0][2:], deadline)
+        outcomes = [first] if second is None else [first, second.result()]
+        for (node_bound, _, lower, upper), node in zip(batch, outcomes, strict=True):
+            count += 1
+            if node.lp is None:  # stopped, or infeasible without every column: the node stays as it was
+                leaves.append(node_bound)
+                continue
+            node_bound = max(node_bound, node.lp.bound)
             values = model.padded(values)
-            leaves += [] if _meets(best, node_bound) else [node_bound]
-            continue
-        at_stake = np.minimum(opening, 1 - opening) * opening_cost  # the opening the LP's fraction leaves open
-        site = int(np.argmax(np.where(split, at_stake, -1.0)))
-        for value, order in ((1.0, 2 * count - 1), (0.0, 2 * count)):
-            child_lower, child_upper = lower.copy(), upper.copy()
-            child_lower[site] = child_upper[site] = value
-            if street_minimums_reachable(model, child_upper):
-                heapq.heappush(nodes, (node_bound, order, child_lower, child_upper))
+            lower, upper = _fixed_by_reduced_cost(node.lp, lower, upper, best - node_bound)
+            opening = node.lp.values
+            split = np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE
+            if not split.any():  # whole sites: the plan there; a plan above the node's LP leaves the node as a leaf
+                values, best = _better(model, _plan_values(model, node.whole), values, best)
+                values = model.padded(values)
+                leaves += [] if _meets(best, node_bound) else [node_bound]
+                continue
+            at_stake = np.minimum(opening, 1 - opening) * opening_cost  # the opening the LP's fraction leaves open
+            site = int(np.argmax(np.where(split, at_stake, -1.0)))
+            for value, order in ((1.0, 2 * count - 1), (0.0, 2 * count)):
+                child_lower, child_upper = lower.copy(), upper.copy()
+                child_lower[site] = child_upper[site] = value
+                if street_minimums_reachable(model, child_upper):
+                    heapq.heappush(nodes, (node_bound, order, child_lower, child_upper))
     model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), root_lower, root_upper)
     return model.padded(values), best, min([best, *leaves, *(node[0] for node in nodes)])
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """A branch-and-price node as its search takes it: ``lp`` None where its LP stopped or is infeasible, else that
+    LP with the opening columns' values and reduced costs only; ``whole``, where those are whole numbers, the plan at
+    those sites (the candidates' openings, pairs and persons), None where none was found."""
+
+    lp: PricedLp | None
+    whole: tuple[FloatArray, IntArray, IntArray] | None = None
+
+
+def _solved_node(model: DailyModel, lower: FloatArray, upper: FloatArray, deadline: float) -> NodeOutcome:
+    """The node with the candidates' opening columns within ``lower`` and ``upper`` (:func:`_node_lp`)."""
+    lp = _node_lp(model, lower, upper, deadline)
+    return NodeOutcome(None) if lp is None or not lp.priced else _node_outcome(model, lp, deadline)
+
+
+def _node_outcome(model: DailyModel, lp: PricedLp, deadline: float) -> NodeOutcome:
+    """The node of the priced ``lp``, with the plan at its sites where it opens whole ones."""
+    free = len(model.free_sites)
+    opening = lp.values[:free]
+    part = replace(lp, values=opening.copy(), reduced=lp.reduced[:free].copy())
+    if np.any(np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE):
+        return NodeOutcome(part)
+    at_sites = _whole_plan_at(model, np.rint(opening), deadline, (lp.bound, lp.values))
+    if at_sites is None:
+        return NodeOutcome(part)
+    placed = at_sites[model.base_columns :]
+    used = placed > INTEGRALITY_TOLERANCE
+    return NodeOutcome(part, (at_sites[:free], model.columns[used], np.rint(placed[used]).astype(np.int64)))
+
+
+def _plan_values(model: DailyModel, whole: tuple[FloatArray, IntArray, IntArray] | None) -> FloatArray | None:
+    """The model's values of a plan given as the candidates' openings, pairs and persons (its pairs enter the model
+    where they are not in it: a plan found in a child, whose columns stayed there)."""
+    if whole is None:
+        return None
+    opening, pairs, persons = whole
+    model.add_pairs(pairs)
+    values = np.zeros(model.solver.getNumCol())
+    values[: len(opening)] = opening
+    values[model.base_columns + model.column_of(pairs)] = persons
+    return values
 
 
 def _fixed_by_reduced_cost(

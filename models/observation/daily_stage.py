@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from models.base import Phase, SolveOptions, StageResult, Status, stopwatch
+from models.base import Beside, Phase, SolveOptions, StageResult, Status, stopwatch
 from models.observation.daily import (
     RELATIVE_TOLERANCE,
     SEEDED_START_ARCS,
@@ -80,6 +80,7 @@ def solve_daily_observation(
     sites_per_street_min: int,
     barrier_free_for_disabled: bool,
     options: SolveOptions = DEFAULT_OPTIONS,
+    beside: Beside | None = None,
 ) -> StageResult:
     """Open sites once and place every cohort at one site for its whole stay (``models.observation.daily``).
 
@@ -91,6 +92,9 @@ def solve_daily_observation(
         As for ``models.observation.solve_observation`` (``opening_cost`` in minutes).
     horizon_days
         Days ``0 .. horizon_days - 1`` whose occupancy is held within capacity.
+    beside
+        Where given, the branch-and-price solves its nodes two at a time, the second beside the first
+        (``models.observation.daily_solve.solve_phase``): a forked child in the pipeline.
     """
     start = time.perf_counter()
     frame = cohorts[cohorts["persons"] > 0].reset_index(drop=True)
@@ -111,13 +115,15 @@ def solve_daily_observation(
         cost_deadline = start + 0.95 * options.time_limit_s
         limits = unmet_lower_bounds(instance, merged.cohorts)
         closing = CLOSING_SHARE * options.time_limit_s
-        plans = _at_the_unmet_bounds(instance, merged.cohorts, limits, cost_deadline, mip_seconds, closing)
+        plans = _at_the_unmet_bounds(instance, merged.cohorts, limits, cost_deadline, mip_seconds, closing, beside)
         if plans is None:
             rolling = _rolling_start(instance, merged.cohorts, deadline_unmet, options.time_limit_s, mip_seconds)
             unmet_plan, model = _unmet_phase(instance, merged.cohorts, limits, deadline_unmet, mip_seconds, rolling)
             if _cost_lp_hopeless(unmet_plan, cost_deadline - closing - time.perf_counter()):
                 closing = max(closing, cost_deadline - time.perf_counter())  # the closing takes the phase's time
-            cost_plan = _cost_phase(model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds, closing)
+            cost_plan = _cost_phase(
+                model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds, closing, beside
+            )
             if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
                 cost_plan = _held_plan(instance, unmet_plan)
         else:
@@ -194,6 +200,7 @@ def _at_the_unmet_bounds(
     deadline: float,
     mip_seconds: float,
     closing_seconds: float = 0.0,
+    beside: Beside | None = None,
 ) -> tuple[PhaseOutcome, PhaseOutcome] | None:
     """Phases (i)-(iii) in one model when a plan meets the LP-free bounds on unmet persons (``limits``): those
     phases are then proven without their own LP. The model charges each unmet person a penalty above any one
@@ -217,7 +224,14 @@ def _at_the_unmet_bounds(
     known = cost_lower_bound(instance, cohorts, limits[1])
     start = start_pairs(model, peak_day_pairs(model), cheapest=SEEDED_START_ARCS)
     cost = solve_phase(
-        model, start, deadline, False, mip_seconds=mip_seconds, known_bound=known, closing_seconds=closing_seconds
+        model,
+        start,
+        deadline,
+        False,
+        mip_seconds=mip_seconds,
+        known_bound=known,
+        closing_seconds=closing_seconds,
+        beside=beside,
     )
     if not model.holds(cost.unmet) or not _offset_resolves(model, cost.objective):
         return None
@@ -321,6 +335,7 @@ def _cost_phase(
     deadline: float,
     mip_seconds: float,
     closing_seconds: float = 0.0,
+    beside: Beside | None = None,
 ) -> PhaseOutcome:
     """Phase (iii): opening and person-minutes with the unmet optimum of (i)-(ii) held, on the unmet phase's model
     (its columns and its priced basis); the unmet phase's plan is its incumbent. Its LP stops ``closing_seconds``
@@ -347,6 +362,7 @@ def _cost_phase(
         known_bound=known,
         incumbent=incumbent,
         closing_seconds=closing_seconds,
+        beside=beside,
     )
 
 

@@ -35,6 +35,7 @@ from models.observation.instance import Instance, prepare
 from planner.dataset import travel
 from planner.dataset.names import Namer
 from planner.dataset.schema import INBOUND_PREFIX
+from planner.forked import beside
 from planner.fresh import in_fresh_children
 from planner.needs.needs import CAUSES
 from planner.stages import probes
@@ -225,6 +226,7 @@ def solve(inputs: ObservationInputs, options: SolveOptions) -> StageResult:
             sites_per_street_min=inputs.sites_per_street_min,
             barrier_free_for_disabled=inputs.barrier_free_for_disabled,
             options=options,
+            beside=beside,  # the branch-and-price's nodes two at a time, the second in a forked child
         )
         return _with_yuan(result, inputs)
     result = solve_observation(
