@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Callable
 from typing import IO, Generic, TypeVar
 
-from models.base import Done, Pending, after_fork
+from models.base import Pending, after_fork, at_once
 from planner.memory import release_free_memory, room_for_a_copy
 
 T = TypeVar("T")
@@ -146,7 +146,7 @@ def beside(call: Callable[[], T]) -> Pending[T]:
     """``call()`` started in a forked child where one may be forked now (:func:`can_fork`), else computed here at
     once: a ``models.base.Beside`` for the models' work that can run on the core the caller leaves idle (the second
     node of each pair the day-by-day observation model's branch-and-price solves)."""
-    return Forked.start(call) if can_fork() else Done(call())
+    return Forked.start(call) if can_fork() else at_once(call)
 
 
 def _run_child(call: Callable[[], T], out: IO[bytes]) -> None:  # pragma: no cover - runs in the child
