@@ -434,3 +434,65 @@ def test_the_cost_lp_is_not_started_where_it_cannot_finish() -> None:
     assert daily_stage._cost_lp_hopeless(unmet({"lp_priced": True, "lp_seconds": 3.1}), 1.1)
     assert not daily_stage._cost_lp_hopeless(unmet({"lp_priced": True, "lp_seconds": 0.3}), 1.1)
     assert not daily_stage._cost_lp_hopeless(unmet({"at_lp_free_bound": True}), 1.1), "no LP ran: nothing known"
+
+
+def _greedy_plan_at(model, open_sites, deadline, solved=None):  # type: ignore[no-untyped-def]
+    """A plan at the sites worse than the real one: every cohort placed greedily from nothing (a leaf's plan then
+    often stays above its LP)."""
+    start = np.zeros(model.solver.getNumCol())
+    start[: len(open_sites)] = open_sites
+    return daily_solve.repair(model, start)
+
+
+def _unimproved(model, lp_values, values, best, *args, **kwargs):  # type: ignore[no-untyped-def]
+    return values, best
+
+
+def test_a_leaf_whose_plan_stays_above_its_lp_is_closed_by_its_mip() -> None:
+    """Two candidates of two places (opening 28 and 20). Home 0 sends one person on day 0 and two on day 2, home 1
+    one on days 2-3 (9 and 9 minutes to X0, 2 and 7 to X1 for home 0 and 1). Three are present on day 2, so both
+    open (48); home 0's two at X1 (4), home 1's at X0 (9), the first at X1 (2): 63. With the plans at a leaf's sites
+    made greedy (68) and no MIP after the branch-and-price, the leaves' MIPs prove 63; without them the phase stays
+    feasible at 68."""
+    cohorts = [(1, False, 2, 2, 1), (0, False, 0, 1, 1), (0, False, 2, 1, 2)]
+    case = (cohorts, [2, 2], [True, True], [28.0, 20.0], np.array([[9.0, 2.0], [9.0, 7.0]]))
+    ran: list[float] = []
+    real = daily_solve._leaf_solved
+
+    def leaf(*args):  # type: ignore[no-untyped-def]
+        solved = real(*args)
+        ran.append(solved[1])
+        return solved
+
+    def no_leaf(model, lp, pair_reduced, box, plan, objective, deadline):  # type: ignore[no-untyped-def]
+        return model.padded(plan), -math.inf
+
+    for leaf_solved in (leaf, no_leaf):
+        with (
+            patch.object(daily_solve, "_whole_plan_at", _greedy_plan_at),
+            patch.object(daily_solve, "_fixed_and_solved", _unimproved),
+            patch.object(daily_solve, "_improved_by_mip", lambda model, values, *args: values),
+            patch.object(daily_solve, "_leaf_solved", leaf_solved),
+        ):
+            result = _solve(*case, beside=at_once)
+        if leaf_solved is leaf:
+            assert ran and min(ran) == pytest.approx(63.0)
+            assert result.status is Status.OPTIMAL and result.objective == pytest.approx(63.0)
+        else:
+            assert result.status is Status.FEASIBLE and result.objective == pytest.approx(68.0)
+            assert result.phases[-1].bound == pytest.approx(63.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_leaf_mips_never_pass_the_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """With greedy plans at the leaves' sites their MIPs run often: a plan said optimal is the optimum, and no plan
+    or bound passes it."""
+    unmet_disabled, unmet, cost = _brute_force(*case)
+    with patch.object(daily_solve, "_whole_plan_at", _greedy_plan_at):
+        result = _solve(*case, beside=at_once)
+    if (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet):
+        assert result.objective >= cost - 1e-6
+        assert result.phases[-1].bound <= cost + 1e-6 * max(1.0, cost)
+    if result.status is Status.OPTIMAL:
+        assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)

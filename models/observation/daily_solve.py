@@ -60,6 +60,8 @@ stays primal feasible, more by the phase's strategy. City, 14 days: 426 columns 
 a handful 0.01 s against 0.2 s; 60 days: 627 columns 1.65 s primal against 0.39 s dual."""
 FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
+LEAF_MIP_SECONDS = 1.0
+"""Seconds a leaf's MIP may take (:func:`_leaf_solved`): with every column the gap leaves out fixed it is small."""
 BRANCH_MAX_NODES = 200
 """Nodes of the branch-and-price on the opening columns: a limit that does not depend on the machine (the prevalent
 city's seeds 1-5, 7 and 8 close in 3-19 nodes)."""
@@ -375,8 +377,9 @@ def _branched(
         second = None
         if beside is not None and count and nodes and not _meets(best, nodes[0][0]) and count + 1 < BRANCH_MAX_NODES:
             batch.append(heapq.heappop(nodes))
-            second = beside(partial(_solved_node, model, *batch[1][2:], deadline))
-        first = _node_outcome(model, root, deadline) if not count else _solved_node(model, *batch[0][2:], deadline)
+            second = beside(partial(_solved_node, model, *batch[1][2:], deadline, best))
+        solve = partial(_solved_node, model, *batch[0][2:], deadline, best)
+        first = solve() if count else _node_outcome(model, root, deadline)
         outcomes = [first] if second is None else [first, second.result()]
         for (node_bound, _, lower, upper), node in zip(batch, outcomes, strict=True):
             count += 1
@@ -391,6 +394,7 @@ def _branched(
             if not split.any():  # whole sites: the plan there; a plan above the node's LP leaves the node as a leaf
                 values, best = _better(model, _plan_values(model, node.whole), values, best)
                 values = model.padded(values)
+                node_bound = max(node_bound, node.leaf_bound)
                 leaves += [] if _meets(best, node_bound) else [node_bound]
                 continue
             at_stake = np.minimum(opening, 1 - opening) * opening_cost  # the opening the LP's fraction leaves open
@@ -412,27 +416,87 @@ class NodeOutcome:
 
     lp: PricedLp | None
     whole: tuple[FloatArray, IntArray, IntArray] | None = None
+    leaf_bound: float = -math.inf
+    """Where the plan at the LP's whole sites stays above the LP: the bound on the box's plans its leaf MIP
+    proved (:func:`_leaf_solved`), -inf where none ran."""
 
 
-def _solved_node(model: DailyModel, lower: FloatArray, upper: FloatArray, deadline: float) -> NodeOutcome:
-    """The node with the candidates' opening columns within ``lower`` and ``upper`` (:func:`_node_lp`)."""
+def _solved_node(
+    model: DailyModel, lower: FloatArray, upper: FloatArray, deadline: float, incumbent: float = math.inf
+) -> NodeOutcome:
+    """The node with the candidates' opening columns within ``lower`` and ``upper`` (:func:`_node_lp`); its leaf MIP
+    runs only where its LP stays below the ``incumbent``'s cost (else the node is closed by its bound)."""
     lp = _node_lp(model, lower, upper, deadline)
-    return NodeOutcome(None) if lp is None or not lp.priced else _node_outcome(model, lp, deadline)
+    if lp is None or not lp.priced:
+        return NodeOutcome(None)
+    return _node_outcome(model, lp, deadline, None if _meets(incumbent, lp.bound) else (lower, upper))
 
 
-def _node_outcome(model: DailyModel, lp: PricedLp, deadline: float) -> NodeOutcome:
-    """The node of the priced ``lp``, with the plan at its sites where it opens whole ones."""
+def _node_outcome(
+    model: DailyModel, lp: PricedLp, deadline: float, box: tuple[FloatArray, FloatArray] | None = None
+) -> NodeOutcome:
+    """The node of the priced ``lp``, with the plan at its sites where it opens whole ones. ``box``: the node's
+    bounds on the opening columns, where ``lp`` is the model's last LP (its duals in the solver): a plan above the
+    LP then gets the node's leaf MIP (:func:`_leaf_solved`)."""
     free = len(model.free_sites)
     opening = lp.values[:free]
     part = replace(lp, values=opening.copy(), reduced=lp.reduced[:free].copy())
     if np.any(np.abs(opening - np.rint(opening)) > INTEGRALITY_TOLERANCE):
         return NodeOutcome(part)
+    pair_reduced = model.reduced_costs() if box is not None else None  # before a MIP at the sites replaces the duals
     at_sites = _whole_plan_at(model, np.rint(opening), deadline, (lp.bound, lp.values))
     if at_sites is None:
         return NodeOutcome(part)
+    leaf_bound = -math.inf
+    plan = outcome(model, at_sites)
+    if box is not None and pair_reduced is not None and not _meets(plan.objective, lp.bound):
+        at_sites, leaf_bound = _leaf_solved(model, lp, pair_reduced, box, at_sites, plan.objective, deadline)
     placed = at_sites[model.base_columns :]
     used = placed > INTEGRALITY_TOLERANCE
-    return NodeOutcome(part, (at_sites[:free], model.columns[used], np.rint(placed[used]).astype(np.int64)))
+    whole = (at_sites[:free], model.columns[used], np.rint(placed[used]).astype(np.int64))
+    return NodeOutcome(part, whole, leaf_bound)
+
+
+def _leaf_solved(
+    model: DailyModel,
+    lp: PricedLp,
+    pair_reduced: FloatArray,
+    box: tuple[FloatArray, FloatArray],
+    plan: FloatArray,
+    objective: float,
+    deadline: float,
+) -> tuple[FloatArray, float]:
+    """A leaf whose LP opens whole sites but whose plan there (``plan``, cost ``objective``) stays above the LP: the
+    MIP over the node's box with reduced-cost fixing at the gap, and the bound it proves on the box's plans.
+
+    The node's LP is priced over every pair, so a plan of the box that places anyone on a pair (or opens or closes
+    a candidate against the LP) of reduced cost ``r`` costs at least the LP's value plus ``r``. Every pair whose
+    reduced cost is below the gap ``objective - lp.bound`` enters the model; the others, and the candidates whose
+    reduced cost exceeds the gap, are fixed where the LP has them: a plan of the box that costs less than ``plan``
+    is a plan of that MIP. So the box holds no plan below the MIP's dual bound or ``objective``, whichever is less.
+    Sample city of data seed 19, prevalent, 14 days: a leaf 1.4e-6 above its LP, which the plan at its sites could
+    not close, ended the stage ``feasible``. Returns the better plan and that bound (-inf where the MIP found none
+    in :data:`LEAF_MIP_SECONDS`); the columns' bounds are restored."""
+    gap = objective - lp.bound
+    model.add_pairs(np.flatnonzero((pair_reduced < gap + REDUCED_COST_TOLERANCE) & ~model.inside))
+    free = len(model.free_sites)
+    lower, upper = _fixed_by_reduced_cost(lp, *box, gap)
+    placed = np.arange(model.base_columns, model.solver.getNumCol(), dtype=np.int32)
+    persons = model.cohorts.persons[model.pair_cohort[model.columns]].astype(float)
+    fixed = pair_reduced[model.columns] > gap + REDUCED_COST_TOLERANCE
+    candidates = np.arange(free, dtype=np.int32)
+    model.solver.changeColsBounds(free, candidates, lower, upper)
+    model.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), np.where(fixed, 0.0, persons))
+    values = model.padded(plan)
+    model.set_incumbent(values, outcome(model, values).open_sites)
+    model.run(max(min(deadline, time.perf_counter() + LEAF_MIP_SECONDS) - time.perf_counter(), 1e-3), integer=True)
+    info = model.solver.getInfo()
+    found = np.rint(model.values()) if info.primal_solution_status == FEASIBLE_SOLUTION else None
+    proven = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else -math.inf
+    model.solver.changeColsBounds(free, candidates, *box)
+    model.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), persons)
+    values, best = _better(model, found, values, objective)
+    return values, min(proven, best)
 
 
 def _plan_values(model: DailyModel, whole: tuple[FloatArray, IntArray, IntArray] | None) -> FloatArray | None:
