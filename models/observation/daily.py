@@ -263,7 +263,11 @@ class DailyModel:
         site_row[reachable] = np.arange(len(reachable))
         slots, day_rows = len(kept), len(reachable) * days
         self.arc_cost = arc_cost
+        self.pair_cost = arc_cost[self.pair_arc]
+        """Each pair's cost (its arc's), as pricing reads it every round."""
         self.capacity_row, self.link_row = count, count + day_rows
+        self.pair_link_row = self.link_row + self.pair_slot
+        """Each pair's slot's link row."""
         cap = self.instance.capacity.astype(float)
         fixed = (cap * self.fixed_open)[reachable, None] * np.ones((1, days))
         lp = self.highs.HighsLp()
@@ -332,6 +336,7 @@ class DailyModel:
         self.solver.changeColsBounds(free, columns[:free], np.zeros(free), np.ones(free))
         self.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), upper)
         self.arc_cost = arc_cost
+        self.pair_cost = arc_cost[self.pair_arc]
         slots = self.base_columns - free - count
         costs = np.concatenate(
             [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
@@ -374,7 +379,7 @@ class DailyModel:
         cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
         index = np.empty(2 * len(pairs), np.int32)
         index[0::2] = cohort
-        index[1::2] = self.link_row + self.pair_slot[pairs]
+        index[1::2] = self.pair_link_row[pairs]
         self.solver.addCols(
             len(pairs),
             self.arc_cost[arc],
@@ -449,9 +454,9 @@ class DailyModel:
     def reduced_costs(self) -> FloatArray:
         """Reduced cost of every (cohort, arc) pair at the last LP's duals: ``cost - pi_c - rho_k``."""
         dual = np.asarray(self.solver.getSolution().row_dual, dtype=float)
-        cover = dual[: len(self.cohorts.group)]
-        cohort, arc = self.pair_cohort, self.pair_arc
-        return self.arc_cost[arc] - cover[cohort] - dual[self.link_row + self.pair_slot]
+        reduced = self.pair_cost - np.take(dual, self.pair_cohort)  # the cover rows (1) come first
+        reduced -= np.take(dual, self.pair_link_row)
+        return reduced
 
     def first_mip(self, lower: FloatArray, upper: FloatArray) -> bool:
         """Whether the MIP with these bounds on the first columns has not run on the model as it stands (its rows,

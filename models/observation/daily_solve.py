@@ -18,8 +18,9 @@ fractional (``min(y, 1 - y) * f``; the most fractional proved 4 of seeds 2-5 and
 a child that leaves a street short of (4) dropped. A node whose LP opens whole sites gives the plan at those sites;
 if that plan stays above the node's LP (and the LP below the incumbent), the box's MIP with every pair under the gap
 priced in and the rest fixed by reduced cost gives the leaf its bound (``_leaf_solved``). The phase's bound is the
-least bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven in 0.7-6.9 s
-(before: gaps of 1-7 %, seed 7 0.017 %).
+least bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven in
+0.7-6.9 s (before: gaps of 1-7 %, seed 7 0.017 %); data seeds 1-20: 18 proven in 0.5-8.7 s, 2 stopped at the limit
+(gaps 0.22 and 1.8 %; ``bench/results/leaves-2026-12-07.md``).
 """
 
 from __future__ import annotations
