@@ -496,3 +496,23 @@ def test_leaf_mips_never_pass_the_brute_force_optimum(case) -> None:  # type: ig
         assert result.phases[-1].bound <= cost + 1e-6 * max(1.0, cost)
     if result.status is Status.OPTIMAL:
         assert abs(result.objective - cost) <= 1e-6 * max(1.0, cost)
+
+
+def test_waiting_nodes_are_fixed_again_by_their_ancestors_lps_as_the_incumbent_improves() -> None:
+    """An ancestor's LP (bound 100) keeps candidate 0 closed at reduced cost 8 and candidate 1 open at -6. Against a
+    plan of 120 neither is fixed; against 105 a better plan of that box opens 1 and not 0, so a waiting node is
+    fixed so, and one that branched 0 open holds no better plan: it is dropped; one whose bound reaches 105 is not
+    taken."""
+    ancestor = daily_solve.PricedLp(100.0, True, np.array([0.0, 1.0, 0.5]), np.array([8.0, -6.0, 0.0]), True, 1)
+    no_streets = type("NoStreets", (), {"street_rows": ()})()
+
+    def waiting(bound: float, lower: list[float]) -> daily_solve.Node:
+        return (bound, 1, np.array(lower), np.ones(3), ((ancestor, 100.0),))
+
+    node = daily_solve._next_node(no_streets, [waiting(101.0, [0.0, 0.0, 1.0])], 120.0)  # type: ignore[arg-type]
+    assert node is not None and node[2].tolist() == [0.0, 0.0, 1.0] and node[3].tolist() == [1.0, 1.0, 1.0]
+    node = daily_solve._next_node(no_streets, [waiting(101.0, [0.0, 0.0, 1.0])], 105.0)  # type: ignore[arg-type]
+    assert node is not None and node[2].tolist() == [0.0, 1.0, 1.0] and node[3].tolist() == [0.0, 1.0, 1.0]
+    nodes = [waiting(101.0, [1.0, 0.0, 1.0]), waiting(106.0, [0.0, 0.0, 0.0])]
+    assert daily_solve._next_node(no_streets, nodes, 105.0) is None  # type: ignore[arg-type]
+    assert [waiting_node[0] for waiting_node in nodes] == [106.0]  # left waiting: the search ends on its bound

@@ -13,14 +13,15 @@ the best plan at the city, and no plan closes that gap: the bound is what is wea
 the candidates' opening columns; its LP is priced over every pair and given the linking rows it breaks, so its value
 bounds every plan in the box. Nodes are taken least bound first; a node whose bound reaches the incumbent is closed;
 in a node, reduced-cost fixing closes (opens) for its subtree a candidate the LP keeps closed (open) whose reduced
-cost exceeds the incumbent less the node's bound; the node branches on the candidate with the most opening cost left
+cost exceeds the incumbent less the node's bound, and a waiting node is fixed so again by each ancestor's LP when it is
+taken, against the incumbent then (``_next_node``: data seeds 1-20, 64 -> 58 s in all); the node branches on the candidate with the most opening cost left
 fractional (``min(y, 1 - y) * f``; the most fractional proved 4 of seeds 2-5 and 7, this rule all five), open first,
 a child that leaves a street short of (4) dropped. A node whose LP opens whole sites gives the plan at those sites;
 if that plan stays above the node's LP (and the LP below the incumbent), the box's MIP with every pair under the gap
 priced in and the rest fixed by reduced cost gives the leaf its bound (``_leaf_solved``). The phase's bound is the
 least bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven in
-0.7-6.9 s (before: gaps of 1-7 %, seed 7 0.017 %); data seeds 1-20: 18 proven in 0.5-8.7 s, 2 stopped at the limit
-(gaps 0.22 and 1.8 %; ``bench/results/leaves-2026-12-07.md``).
+0.7-6.9 s (before: gaps of 1-7 %, seed 7 0.017 %); data seeds 1-20: 19 proven in 0.5-8.5 s, seed 20 stopped at
+the 10 s limit 1.9-2.5 % from its bound (``bench/results/leaves-2026-12-07.md``).
 """
 
 from __future__ import annotations
@@ -371,19 +372,25 @@ def _branched(
     free = len(model.free_sites)
     root_lower, root_upper = model.site_lower(), np.ones(free)
     opening_cost = np.asarray(model.solver.getLp().col_cost_[:free], dtype=float)
-    nodes: list[tuple[float, int, FloatArray, FloatArray]] = [(bound, 0, root_lower, root_upper)]
+    nodes: list[Node] = [(bound, 0, root_lower, root_upper, ())]
     leaves: list[float] = []
     count = 0
     while count < BRANCH_MAX_NODES and nodes and not _meets(best, nodes[0][0]) and time.perf_counter() < deadline:
-        batch = [heapq.heappop(nodes)]
+        batch: list[Node] = []
+        while len(batch) < (2 if beside is not None and count else 1) and count + len(batch) < BRANCH_MAX_NODES:
+            taken = _next_node(model, nodes, best)
+            if taken is None:
+                break
+            batch.append(taken)
+        if not batch:
+            break
         second = None
-        if beside is not None and count and nodes and not _meets(best, nodes[0][0]) and count + 1 < BRANCH_MAX_NODES:
-            batch.append(heapq.heappop(nodes))
-            second = beside(partial(_solved_node, model, *batch[1][2:], deadline, best))
-        solve = partial(_solved_node, model, *batch[0][2:], deadline, best)
+        if beside is not None and len(batch) == 2:
+            second = beside(partial(_solved_node, model, *batch[1][2:4], deadline, best))
+        solve = partial(_solved_node, model, *batch[0][2:4], deadline, best)
         first = solve() if count else _node_outcome(model, root, deadline)
         outcomes = [first] if second is None else [first, second.result()]
-        for (node_bound, _, lower, upper), node in zip(batch, outcomes, strict=True):
+        for (node_bound, _, lower, upper, fixings), node in zip(batch, outcomes, strict=True):
             count += 1
             if node.lp is None:  # stopped, or infeasible without every column: the node stays as it was
                 leaves.append(node_bound)
@@ -405,9 +412,31 @@ def _branched(
                 child_lower, child_upper = lower.copy(), upper.copy()
                 child_lower[site] = child_upper[site] = value
                 if street_minimums_reachable(model, child_upper):
-                    heapq.heappush(nodes, (node_bound, order, child_lower, child_upper))
+                    heapq.heappush(
+                        nodes, (node_bound, order, child_lower, child_upper, (*fixings, (node.lp, node_bound)))
+                    )
     model.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), root_lower, root_upper)
     return model.padded(values), best, min([best, *leaves, *(node[0] for node in nodes)])
+
+
+Node = tuple[float, int, FloatArray, FloatArray, tuple[tuple[PricedLp, float], ...]]
+"""A branch-and-price node waiting: its bound, its order, the box of the opening columns (lower, upper), and the
+LPs of its ancestors' boxes with their bounds (the root's first), which fix by reduced cost again as the incumbent
+improves."""
+
+
+def _next_node(model: DailyModel, nodes: list[Node], best: float) -> Node | None:
+    """The least-bound node whose box, fixed again by its ancestors' LPs against the incumbent's cost ``best``
+    (:func:`_fixed_by_reduced_cost`: a box an ancestor's LP holds), still holds a plan that may cost less; the
+    others are dropped on the way (their bounds reach ``best``, or the fixing leaves them no plan). None when none is
+    left below ``best``."""
+    while nodes and not _meets(best, nodes[0][0]):
+        node_bound, order, lower, upper, fixings = heapq.heappop(nodes)
+        for lp, lp_bound in fixings:
+            lower, upper = _fixed_by_reduced_cost(lp, lower, upper, best - lp_bound)
+        if np.all(lower <= upper) and street_minimums_reachable(model, upper):
+            return node_bound, order, lower, upper, fixings
+    return None
 
 
 @dataclass(frozen=True)
