@@ -8,19 +8,19 @@ then **branch-and-price on the opening columns**; then a **fix-and-solve** MIP t
 column the LP sets to a whole number and leaves free only the cohorts the LP splits (tiny: 5-90 cohorts at city);
 then the MIP over every priced column with reduced-cost fixing.
 
-Branch-and-price. Where candidates open (prevalent: openings are most of the cost) the strong LP stays 1-7 % under
-the best plan at the city, and no plan closes that gap: the bound is what is weak. Each node is a box of bounds on
-the candidates' opening columns; its LP is priced over every pair and given the linking rows it breaks, so its value
-bounds every plan in the box. Nodes are taken least bound first; a node whose bound reaches the incumbent is closed;
-in a node, reduced-cost fixing closes (opens) for its subtree a candidate the LP keeps closed (open) whose reduced
-cost exceeds the incumbent less the node's bound, and a waiting node is fixed so again by each ancestor's LP when it is
-taken, against the incumbent then (``_next_node``: data seeds 1-20, 64 -> 58 s in all); the node branches on the candidate with the most opening cost left
-fractional (``min(y, 1 - y) * f``; the most fractional proved 4 of seeds 2-5 and 7, this rule all five), open first,
-a child that leaves a street short of (4) dropped. A node whose LP opens whole sites gives the plan at those sites;
-if that plan stays above the node's LP (and the LP below the incumbent), the box's MIP with every pair under the gap
-priced in and the rest fixed by reduced cost gives the leaf its bound (``_leaf_solved``). The phase's bound is the
-least bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one proven in
-0.7-6.9 s (before: gaps of 1-7 %, seed 7 0.017 %); data seeds 1-20: 19 proven in 0.5-8.5 s, seed 20 stopped at
+Branch-and-price. Where candidates open (prevalent: openings are most of the cost) the strong LP stays 1-7 % under the
+best plan at the city, and no plan closes that gap: the bound is what is weak. Each node is a box of bounds on the
+candidates' opening columns; its LP is priced over every pair and given the linking rows it breaks, so its value bounds
+every plan in the box. Nodes are taken least bound first; a node whose bound reaches the incumbent is closed; in a node,
+reduced-cost fixing closes (opens) for its subtree a candidate the LP keeps closed (open) whose reduced cost exceeds the
+incumbent less the node's bound, and a waiting node is fixed so again by each ancestor's LP when it is taken, against
+the incumbent then (``_next_node``: data seeds 1-20, 64 -> 58 s in all); the node branches on the candidate with the
+most opening cost left fractional (``min(y, 1 - y) * f``; the most fractional proved 4 of seeds 2-5 and 7, this rule all
+five), open first, a child that leaves a street short of (4) dropped. A node whose LP opens whole sites gives the plan
+at those sites; if that plan stays above the node's LP (and the LP below the incumbent), the box's MIP with every pair
+under the gap priced in and the rest fixed by reduced cost gives the leaf its bound (``_leaf_solved``). The phase's
+bound is the least bound of the open nodes and the leaves. Prevalent city, 14 days, data seeds 1-5, 7, 8: every one
+proven in 0.7-6.9 s (before: gaps of 1-7 %, seed 7 0.017 %); data seeds 1-20: 19 proven in 0.5-8.5 s, seed 20 stopped at
 the 10 s limit 1.9-2.5 % from its bound (``bench/results/leaves-2026-12-07.md``).
 """
 
