@@ -479,9 +479,10 @@ def _node_outcome(
     if at_sites is None:
         return NodeOutcome(part)
     leaf_bound = -math.inf
-    plan = outcome(model, at_sites)
-    if box is not None and pair_reduced is not None and not _meets(plan.objective, lp.bound):
-        at_sites, leaf_bound = _leaf_solved(model, lp, pair_reduced, box, at_sites, plan.objective, deadline)
+    if box is not None and pair_reduced is not None:
+        objective = outcome(model, at_sites).objective
+        if not _meets(objective, lp.bound):
+            at_sites, leaf_bound = _leaf_solved(model, lp, pair_reduced, box, at_sites, objective, deadline)
     placed = at_sites[model.base_columns :]
     used = placed > INTEGRALITY_TOLERANCE
     whole = (at_sites[:free], model.columns[used], np.rint(placed[used]).astype(np.int64))
