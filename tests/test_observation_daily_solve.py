@@ -452,8 +452,8 @@ def test_a_leaf_whose_plan_stays_above_its_lp_is_closed_by_its_mip() -> None:
     """Two candidates of two places (opening 28 and 20). Home 0 sends one person on day 0 and two on day 2, home 1
     one on days 2-3 (9 and 9 minutes to X0, 2 and 7 to X1 for home 0 and 1). Three are present on day 2, so both
     open (48); home 0's two at X1 (4), home 1's at X0 (9), the first at X1 (2): 63. With the plans at a leaf's sites
-    made greedy (68) and no MIP after the branch-and-price, the leaves' MIPs prove 63; without them the phase stays
-    feasible at 68."""
+    made greedy (68) and no MIP after the branch-and-price, the leaves' MIPs prove 63; without them, or where each
+    gap would let more pairs in than a leaf's MIP may add, the phase stays feasible at 68."""
     cohorts = [(1, False, 2, 2, 1), (0, False, 0, 1, 1), (0, False, 2, 1, 2)]
     case = (cohorts, [2, 2], [True, True], [28.0, 20.0], np.array([[9.0, 2.0], [9.0, 7.0]]))
     ran: list[float] = []
@@ -467,15 +467,16 @@ def test_a_leaf_whose_plan_stays_above_its_lp_is_closed_by_its_mip() -> None:
     def no_leaf(model, lp, pair_reduced, box, plan, objective, deadline):  # type: ignore[no-untyped-def]
         return model.padded(plan), -math.inf
 
-    for leaf_solved in (leaf, no_leaf):
+    for leaf_solved, pairs_max in ((leaf, daily_solve.LEAF_MIP_PAIRS_MAX), (no_leaf, 0), (leaf, -1)):
         with (
             patch.object(daily_solve, "_whole_plan_at", _greedy_plan_at),
             patch.object(daily_solve, "_fixed_and_solved", _unimproved),
             patch.object(daily_solve, "_improved_by_mip", lambda model, values, *args: values),
             patch.object(daily_solve, "_leaf_solved", leaf_solved),
+            patch.object(daily_solve, "LEAF_MIP_PAIRS_MAX", pairs_max),  # -1: every gap lets too many in
         ):
             result = _solve(*case, beside=at_once)
-        if leaf_solved is leaf:
+        if leaf_solved is leaf and pairs_max >= 0:
             assert ran and min(ran) == pytest.approx(63.0)
             assert result.status is Status.OPTIMAL and result.objective == pytest.approx(63.0)
         else:

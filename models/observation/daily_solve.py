@@ -65,6 +65,9 @@ FIX_SHARE = 0.5
 """Share of a phase's MIP budget its fix-and-solve MIPs may use."""
 LEAF_MIP_SECONDS = 1.0
 """Seconds a leaf's MIP may take (:func:`_leaf_solved`): with every column the gap leaves out fixed it is small."""
+LEAF_MIP_PAIRS_MAX = 50_000
+"""Pairs a leaf's MIP may add to the model (the city's leaves, data seeds 1-20: 100-230). A gap that lets more in
+would leave the model that much larger for every node after it, for a MIP that would not finish in its second."""
 BRANCH_MAX_NODES = 200
 """Nodes of the branch-and-price on the opening columns: a limit that does not depend on the machine (the prevalent
 city's seeds 1-5, 7 and 8 close in 3-19 nodes)."""
@@ -508,9 +511,13 @@ def _leaf_solved(
     is a plan of that MIP. So the box holds no plan below the MIP's dual bound or ``objective``, whichever is less.
     Sample city of data seed 19, prevalent, 14 days: a leaf 1.4e-6 above its LP, which the plan at its sites could
     not close, ended the stage ``feasible``. Returns the better plan and that bound (-inf where the MIP found none
-    in :data:`LEAF_MIP_SECONDS`); the columns' bounds are restored."""
+    in :data:`LEAF_MIP_SECONDS`, and where the gap would let more than :data:`LEAF_MIP_PAIRS_MAX` pairs in: then no
+    MIP runs); the columns' bounds are restored."""
     gap = objective - lp.bound
-    model.add_pairs(np.flatnonzero((pair_reduced < gap + REDUCED_COST_TOLERANCE) & ~model.inside))
+    entering = np.flatnonzero((pair_reduced < gap + REDUCED_COST_TOLERANCE) & ~model.inside)
+    if len(entering) > LEAF_MIP_PAIRS_MAX:
+        return model.padded(plan), -math.inf
+    model.add_pairs(entering)
     free = len(model.free_sites)
     lower, upper = _fixed_by_reduced_cost(lp, *box, gap)
     placed = np.arange(model.base_columns, model.solver.getNumCol(), dtype=np.int32)
