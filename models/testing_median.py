@@ -40,9 +40,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix
 
-from models.base import highs_solver
+from models.base import highs_solver, release_highs
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 ENUMERATION_LIMIT = 20_000
 """Largest number of subsets enumerated per street (6 candidates choose 5 is 6); larger streets go to the MIP."""
@@ -181,18 +182,10 @@ def solve_mip(cost: IntArray, desks: IntArray, p: int, seconds: float, seed: int
     if highs is None:  # pragma: no cover - highspy is a dependency
         return Choice(start, plan_cost(cost, start), int(desks[start].sum()), 0, False, "heuristic", 1.0)
     solver = highs_solver(highs)
-    solver.setOptionValue("mip_rel_gap", 0.0)
-    solver.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
-    solver.setOptionValue("time_limit", max(float(seconds), MIN_MIP_SECONDS))
-    solver.setOptionValue("random_seed", int(seed) % 2_147_483_647)
-    solver.passModel(mip_model(cost, desks, p, highs))
-    solution = highs.HighsSolution()
-    solution.col_value = _start_values(cost, start)
-    solution.value_valid = True
-    solver.setSolution(solution)
-    solver.run()
-    status = solver.getModelStatus()
-    values = np.asarray(solver.getSolution().col_value, dtype=float)
+    try:
+        status, values, dual = _solved(solver, highs, cost, desks, p, seconds, seed, start)
+    finally:
+        release_highs(solver)
     n = cost.shape[1]
     found = np.flatnonzero(values[:n] > 0.5) if len(values) >= n else np.zeros(0, np.int64)
     columns = np.sort(found).astype(np.int64) if len(found) == p else start
@@ -204,11 +197,28 @@ def solve_mip(cost: IntArray, desks: IntArray, p: int, seconds: float, seed: int
     if proven:
         bound = plan
     else:
-        dual = float(solver.getInfo().mip_dual_bound)
         bound = max(0, math.ceil(dual / weight - 1e-9)) if math.isfinite(dual) else 0
         bound = min(bound, plan)
     gap = 0.0 if proven else (plan - bound) / max(abs(plan), 1)
     return Choice(columns, plan, int(desks[columns].sum()), bound, proven, "mip", gap)
+
+
+def _solved(
+    solver: Any, highs: Any, cost: IntArray, desks: IntArray, p: int, seconds: float, seed: int, start: IntArray
+) -> tuple[Any, FloatArray, float]:
+    """The p-median MIP solved from ``start``: HiGHS's model status, its values and its dual bound."""
+    solver.setOptionValue("mip_rel_gap", 0.0)
+    solver.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    solver.setOptionValue("time_limit", max(float(seconds), MIN_MIP_SECONDS))
+    solver.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    solver.passModel(mip_model(cost, desks, p, highs))
+    solution = highs.HighsSolution()
+    solution.col_value = _start_values(cost, start)
+    solution.value_valid = True
+    solver.setSolution(solution)
+    solver.run()
+    values = np.asarray(solver.getSolution().col_value, dtype=float)
+    return solver.getModelStatus(), values, float(solver.getInfo().mip_dual_bound)
 
 
 def best_subset(

@@ -1,7 +1,10 @@
 """StageResult, statuses and solver configuration."""
 
+import gc
 import math
 import threading
+import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,6 +19,7 @@ from models.base import (
     cp_sat_solver,
     highs_solver,
     relative_gap,
+    release_highs,
     stop_searches,
 )
 
@@ -103,3 +107,43 @@ def test_stop_searches_stops_a_highs_run_under_way() -> None:
     solver.run()
     stopper.join()
     assert solver.getModelStatus() == highs.HighsModelStatus.kTimeLimit
+
+
+class _Owner:
+    """A model that owns a solver (as the observation models do)."""
+
+
+@pytest.fixture
+def no_cycle_collector() -> Iterator[None]:
+    """Python's cycle collector off: what is freed is freed by its last reference."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_a_highs_solver_waits_for_the_cycle_collector_unless_released(no_cycle_collector: None) -> None:
+    highs = pytest.importorskip("highspy")
+    kept = highs_solver(highs)
+    kept_ref = weakref.ref(kept)
+    released = highs_solver(highs)
+    released_ref = weakref.ref(released)
+    release_highs(released)
+    del kept, released
+    assert kept_ref() is not None  # highspy's own cycle: the memory HiGHS holds stays until a collection
+    assert released_ref() is None
+
+
+def test_a_highs_solver_is_freed_with_its_owner(no_cycle_collector: None) -> None:
+    highs = pytest.importorskip("highspy")
+    owner = _Owner()
+    solver = highs_solver(highs, owner=owner)
+    solver.passModel(_transportation_lp(highs, 5))
+    solver.run()
+    solver_ref = weakref.ref(solver)
+    del solver
+    assert solver_ref() is not None  # kept until its owner ends
+    del owner
+    assert solver_ref() is None

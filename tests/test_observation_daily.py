@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -276,3 +278,23 @@ def test_a_wave_far_beyond_the_rooms_is_proven_on_costs_the_penalties_would_drow
     assert result.objective == pytest.approx(1060.4, rel=1e-12)
     assert result.bound <= result.objective + 1e-6 * result.objective
     assert result.table("cohort_unmet")["persons"].sum() == 2 * big + 2
+
+
+def test_the_models_and_their_solvers_are_freed_as_the_stage_returns() -> None:
+    """The stage's models and their HiGHS solvers are gone once it returns, without Python's cycle collector (which
+    the memory HiGHS holds does not prompt: the sample city's daily plan kept 33 MB a plan until one ran)."""
+    highspy = pytest.importorskip("highspy")
+    from models.observation.daily import DailyModel
+
+    cohorts = _cohorts([("A", "other", 0, 2, 2), ("B", "disabled", 1, 2, 1)])
+    arcs = pd.DataFrame({"home_id": ["A", "B", "A"], "site_id": ["X0", "X0", "X1"], "minutes": [5.0, 7.0, 2.0]})
+    sites = site_table([2, 2], ["open", "candidate"], [0.0, 30.0])
+    gc.collect()
+    gc.disable()
+    try:
+        result = _solve(cohorts, sites, arcs, 4)
+        alive = [o for o in gc.get_objects() if isinstance(o, DailyModel | highspy.Highs)]
+    finally:
+        gc.enable()
+    assert result.status is Status.OPTIMAL
+    assert alive == []

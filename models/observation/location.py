@@ -251,7 +251,7 @@ class StrongModel:
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
         self.highs = highs
-        self.solver = highs_solver(highs)
+        self.solver = highs_solver(highs, owner=self)
         self.solver.passModel(lp)
         self.arcs = np.zeros(0, np.int64)
         self.inside = np.zeros(core.arcs, bool)
