@@ -313,16 +313,18 @@ def _side_by_side(
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="stage")
     try:
         while waiting or any(not lane.ahead for lane in running.values()):
-            for lane in startable(waiting, results, list(running.values()), lanes, can_fork()):
+            starting = startable(waiting, results, list(running.values()), lanes, can_fork())
+            # the early report work forks first: a stage's thread started before would hold the GIL the fork waits on
+            for stage in early_startable(stages, results, ahead, len(running) + len(starting), lanes):
+                if (child := start_early(stage, context_for(context, stage, results))) is not None:
+                    ahead[stage.name] = child
+                    running[pool.submit(child.join)] = Lane(stage, ahead=True)
+            for lane in starting:
                 if progress is not None:
                     progress(lane.stage.name, len(stages) - len(waiting), len(stages))
                 waiting.remove(lane.stage)
                 reading = context_for(context, lane.stage, results)
                 running[pool.submit(timed, lane.stage, reading, options, threads, lane.in_child)] = lane
-            for stage in early_startable(stages, results, ahead, len(running), lanes):
-                if (child := start_early(stage, context_for(context, stage, results))) is not None:
-                    ahead[stage.name] = child
-                    running[pool.submit(child.join)] = Lane(stage, ahead=True)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 lane = running.pop(future)
