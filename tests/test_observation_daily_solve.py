@@ -517,3 +517,23 @@ def test_waiting_nodes_are_fixed_again_by_their_ancestors_lps_as_the_incumbent_i
     nodes = [waiting(101.0, [1.0, 0.0, 1.0]), waiting(106.0, [0.0, 0.0, 0.0])]
     assert daily_solve._next_node(no_streets, nodes, 105.0) is None  # type: ignore[arg-type]
     assert [waiting_node[0] for waiting_node in nodes] == [106.0]  # left waiting: the search ends on its bound
+
+
+def test_the_lp_free_cost_bound_is_computed_only_where_the_lp_does_not_prove_the_plan() -> None:
+    """The LP-free bound on the cost (``daily_bounds.cost_lower_bound``) is the phase's bound where no LP proves
+    the plan, and is not computed where the LP's bound does."""
+    cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
+    case = (cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
+    original, found = daily_stage.cost_lower_bound, []
+
+    def recorded(*args):  # type: ignore[no-untyped-def]
+        found.append(original(*args))
+        return found[-1]
+
+    with patch.object(daily_stage, "cost_lower_bound", recorded):
+        proven = _solve(*case)
+        assert proven.status is Status.OPTIMAL and found == []
+        with without_an_lp():
+            unproven = _solve(*case)
+    assert found and unproven.phases[1].bound == max(found)
+    assert max(found) <= 3.0  # the optimum: the two who fit, at 1 and 2 minutes; the third unmet

@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -96,18 +97,19 @@ def solve_phase(
     deadline: float,
     integral_objective: bool,
     mip_seconds: float = math.inf,
-    known_bound: float = -math.inf,
+    known_bound: float | Callable[[], float] = -math.inf,
     incumbent: tuple[IntArray, IntArray] | None = None,
     closing_seconds: float = 0.0,
     beside: Beside | None = None,
 ) -> PhaseOutcome:
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
-    model found without the LP; the phase's bound is the better of the two. ``incumbent``: a plan found without
-    the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``: where the phase
-    decides the sites, its first LP stops this long before ``deadline``, so that closing candidates, which runs
-    when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then too.
-    ``beside``: where given, the branch-and-price solves its nodes two at a time, the second beside the first
+    model found without the LP, or the call that finds it (made only where the LP's bound does not prove the plan:
+    the cost phase's takes 0.01 s at the city); the phase's bound is then the better of the two. ``incumbent``: a
+    plan found without the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``:
+    where the phase decides the sites, its first LP stops this long before ``deadline``, so that closing candidates,
+    which runs when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then
+    too. ``beside``: where given, the branch-and-price solves its nodes two at a time, the second beside the first
     (:func:`_branched`; in the pipeline a forked child, ``planner.forked.beside``)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
@@ -154,7 +156,9 @@ def solve_phase(
                 model, values, best, lp.bound, lp.reduced, min(deadline, time.perf_counter() + mip_seconds)
             )
     plan = outcome(model, values)
-    plan.bound = max(_lp_bound(target, plan.objective) if lp.priced else -math.inf, known_bound)
+    plan.bound = _lp_bound(target, plan.objective) if lp.priced else -math.inf
+    if not _meets(plan.objective, plan.bound):  # a bound found without the LP may prove what the LP's does not
+        plan.bound = max(plan.bound, known_bound() if callable(known_bound) else known_bound)
     plan.proven = _meets(plan.objective, plan.bound) and model.holds(plan.unmet)
     plan.stats = {
         "pricing_rounds": rounds,

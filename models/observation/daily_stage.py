@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -221,7 +222,7 @@ def _at_the_unmet_bounds(
         unmet_cost, minutes, opening, [], offset=((disabled_penalty, limits[0]), (penalty, limits[1] - limits[0]))
     )
     model.unmet_limits = (float(limits[0]), float(limits[1]))
-    known = cost_lower_bound(instance, cohorts, limits[1])
+    known = partial(cost_lower_bound, instance, cohorts, limits[1])  # needed only where the LP does not prove
     start = start_pairs(model, peak_day_pairs(model), cheapest=SEEDED_START_ARCS)
     cost = solve_phase(
         model,
@@ -351,7 +352,7 @@ def _cost_phase(
     model.unmet_limits = (float(held.unmet[disabled].sum()), float(held.unmet.sum()))
     used = held.placed > 0
     starts = start_pairs(model, held.columns[used])
-    known = cost_lower_bound(instance, cohorts, int(held.unmet.sum()))
+    known = partial(cost_lower_bound, instance, cohorts, int(held.unmet.sum()))
     incumbent = (held.columns[used], held.placed[used])
     return solve_phase(
         model,
