@@ -108,6 +108,7 @@ def make_plan(
     results = context.results
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)
+    kpis = compute_kpis(context, results, compliance)  # before the timeline, which waits for its nursing rows
     timeline, run_out = build_timeline(context, results)
     return Plan(
         warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario), *needs_warnings(context.needs)),
@@ -117,7 +118,7 @@ def make_plan(
         scenario=scenario,
         needs=context.needs,
         results=results,
-        kpis={**compute_kpis(context, results, compliance), **timeline_kpis(timeline, run_out)},
+        kpis={**kpis, **timeline_kpis(timeline, run_out)},
         compliance=compliance,
         explanations=explanations,
         marginal_values=marginal_values,
