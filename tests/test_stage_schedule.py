@@ -28,7 +28,15 @@ from planner.rules.scenario import Scenario
 from planner.stages import drugs, observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
-from planner.stages.schedule import Lane, check_order, context_for, early_startable, solve_stages, startable
+from planner.stages.schedule import (
+    Lane,
+    check_order,
+    context_for,
+    early_startable,
+    solve_stages,
+    startable,
+    with_followers,
+)
 
 
 def _result(name: str, objective: float = 0.0) -> StageResult:
@@ -185,21 +193,49 @@ def test_the_room_probes_run_in_a_child_beside_the_flow_stages_with_the_same_val
     assert one_plan.marginal_values["stage"].eq("observation").any()
 
 
-def test_the_pack_probes_run_in_a_child_as_the_drug_stage_is_solved_with_the_same_values() -> None:
+def test_the_pack_probes_run_in_the_drug_stages_child_with_the_same_values() -> None:
     """The tiny city is short of drugs: the drug stage's marginal values probe more stock at its depots; with two
-    lanes that runs in a forked child as soon as the stage is solved, and the values are those computed here."""
+    lanes the drug stage solves in a forked child beside the observation stage, and the probes run there after it;
+    the values are those computed here."""
     dataset, rules = tiny_dataset(), load_rules()
     scenario = Scenario(level="severe", plan="snapshot")
     two = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=2)
     one = solve_stages(plan_context(dataset, rules, scenario), STAGES, SolveOptions(5), lanes=1)
-    assert two.ahead["drugs"].forked and "drugs" not in one.ahead
+    assert "drugs" in two.ahead and "drugs" not in one.ahead
     namer = Namer.of(dataset)
     forked_values = drugs.marginal_values(two.result("drugs"), two, namer)
-    assert forked_values and not two.ahead["drugs"].forked, "the child's value was read"
-    assert forked_values == drugs.marginal_values(one.result("drugs"), one, namer)
+    assert forked_values and forked_values == drugs.marginal_values(one.result("drugs"), one, namer)
     result = two.result("drugs")
     served = replace(result, tables={**result.tables, "targets": result.table("targets").assign(shortfall=0)})
     assert drugs.pack_probes_ahead(served, two, two.inputs["drugs"]) is None, "nothing short: nothing to probe"
+
+
+def test_stages_that_would_each_take_a_child_solve_in_one_with_their_report_work(context: PlanContext) -> None:
+    """Beside a stage that releases the GIL, the flow stages that would each take a child of their own later solve
+    one after the other in the first one's child, their report work after them there; a stage another waiting stage
+    reads is not held back that way (its reader would wait for the whole child)."""
+    parent = os.getpid()
+
+    def pid_and_inputs(_result: StageResult, _context: PlanContext, inputs: Any) -> Callable[[], tuple[int, int]]:
+        return lambda: (os.getpid(), int(inputs))
+
+    def highs(_context: PlanContext) -> int:
+        time.sleep(0.3)
+        return 1
+
+    flows = [_stage(f"flows_{k}", lambda _c: os.getpid()) for k in (1, 2, 3)]
+    flows[1] = replace(flows[1], ahead=pid_and_inputs)
+    stages = (_stage("highs", highs, holds_gil=False), *flows)
+    solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    pids = {solved.result(stage.name).objective for stage in flows}
+    assert len(pids) == 1 and parent not in pids, "one child, not this process"
+    assert solved.ahead_of("flows_2", lambda: (parent, 0)) == (int(pids.pop()),) * 2
+    reader = _stage("reader", lambda _c: 1, reads=("flows_1",))
+    assert with_followers([Lane(flows[0], in_child=True)], [*flows[1:], reader], {}) == [Lane(flows[0], in_child=True)]
+    assert with_followers([Lane(flows[0], in_child=True)], flows[1:], {}) == [
+        Lane(flows[0], in_child=True, followers=tuple(flows[1:]))
+    ]
+    assert with_followers([Lane(flows[0])], flows[1:], {}) == [Lane(flows[0])], "in this process: no followers"
 
 
 def _noting_ahead(tmp_path: Path, parent: int) -> Callable[[StageResult, PlanContext, Any], Callable[[], int]]:

@@ -25,10 +25,9 @@ from typing import Any, Generic, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from models.base import SolveOptions, StageResult
+from models.base import Pending, SolveOptions, StageResult
 from planner.dataset.names import Namer
 from planner.dataset.schema import Dataset
-from planner.forked import Forked
 from planner.needs.needs import Needs
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
@@ -93,9 +92,9 @@ class PlanContext:
     limits: ArcLimits = field(default_factory=ArcLimits)
     results: Mapping[str, StageResult] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
-    ahead: Mapping[str, Forked[Any]] = field(default_factory=dict)
+    ahead: Mapping[str, Pending[Any]] = field(default_factory=dict)
     """Report work started in a forked child as a stage was solved (:attr:`Stage.ahead`) or as the results it reads
-    came in (:attr:`Stage.early`), by stage name."""
+    came in (:attr:`Stage.early`), or done in the child that solved the stage, by stage name."""
 
     def result(self, stage: str) -> StageResult:
         """The result of an earlier stage; raises ``KeyError`` naming the stage when it has not run."""
