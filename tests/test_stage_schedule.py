@@ -238,6 +238,26 @@ def test_stages_that_would_each_take_a_child_solve_in_one_with_their_report_work
     assert with_followers([Lane(flows[0])], flows[1:], {}) == [Lane(flows[0])], "in this process: no followers"
 
 
+def test_a_lane_that_frees_takes_back_the_followers_their_child_has_not_started(context: PlanContext) -> None:
+    """The stage beside the flow stages ends at once: its lane takes back the second flow stage, which the first's
+    child (busy with the first for 0.1 s) has not started, and solves it here; the child goes on with the third."""
+    parent = os.getpid()
+
+    def flow(seconds: float) -> Callable[[PlanContext], int]:
+        def solve(_context: PlanContext) -> int:
+            time.sleep(seconds)
+            return os.getpid()
+
+        return solve
+
+    flows = [_stage(f"flows_{k}", flow(seconds)) for k, seconds in ((1, 0.1), (2, 0.5), (3, 0.5))]
+    stages = (_stage("quick", lambda _c: 1, holds_gil=False), *flows)
+    solved = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    pids = [solved.result(stage.name).objective for stage in flows]
+    assert pids[1] == parent and pids[0] == pids[2] != parent, pids
+    assert list(solved.results) == [stage.name for stage in stages]
+
+
 def _noting_ahead(tmp_path: Path, parent: int) -> Callable[[StageResult, PlanContext, Any], Callable[[], int]]:
     """Report work that notes the pid it runs in (in ``tmp_path/ahead.pid``) and, in a child, sleeps a minute."""
     noted = tmp_path / "ahead.pid"
