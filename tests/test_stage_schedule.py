@@ -29,6 +29,7 @@ from planner.stages import drugs, observation
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
 from planner.stages.schedule import (
+    Claims,
     Lane,
     check_order,
     context_for,
@@ -236,6 +237,11 @@ def test_stages_that_would_each_take_a_child_solve_in_one_with_their_report_work
         Lane(flows[0], in_child=True, followers=tuple(flows[1:]))
     ]
     assert with_followers([Lane(flows[0])], flows[1:], {}) == [Lane(flows[0])], "in this process: no followers"
+    with pytest.MonkeyPatch.context() as patch:  # no lock processes can share: each flow stage in a child of its own
+        patch.setattr(Claims, "shareable", staticmethod(lambda: False))
+        assert with_followers([Lane(flows[0], in_child=True)], flows[1:], {}) == [Lane(flows[0], in_child=True)]
+        apart = solve_stages(context, stages, SolveOptions(5), lanes=2)
+    assert len({apart.result(stage.name).objective for stage in flows} - {parent}) == 3
 
 
 def test_a_lane_that_frees_takes_back_the_followers_their_child_has_not_started(context: PlanContext) -> None:
