@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import Any
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 """Exit code after SIGINT (Ctrl-C): 130."""
@@ -63,6 +64,29 @@ def ignore() -> None:
 def quiet_cleanup() -> None:
     """After an interruption, objects cut off mid-write (a workbook's zip) are collected without a traceback."""
     sys.unraisablehook = lambda unraisable: None
+
+
+@contextlib.contextmanager
+def kept_from_callbacks() -> Iterator[None]:
+    """Within the block, a signal whose exception is raised in a callback Python cannot raise from (a weak
+    reference's, as importing frees its module locks) is raised when the block ends, instead of being printed as a
+    traceback and lost (the process then went on after a SIGTERM)."""
+    kept: list[BaseException] = []
+    previous = sys.unraisablehook
+
+    def keep(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            kept.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = keep
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+    if kept:
+        raise kept[0]
 
 
 def exit_code(interruption: KeyboardInterrupt) -> int:
@@ -152,6 +176,7 @@ __all__ = [
     "exit_code",
     "ignore",
     "install",
+    "kept_from_callbacks",
     "quiet_cleanup",
     "watching",
 ]

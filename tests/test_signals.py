@@ -13,9 +13,12 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 from pathlib import Path
 
 import pytest
+
+from planner import signals
 
 EPIPLAN = Path(sys.executable).with_name("epiplan")
 SOLVING_AFTER_S = 5.0
@@ -100,3 +103,33 @@ def test_a_signal_before_the_command_line_is_ready_is_one_line(tmp_path: Path) -
     out, err = process.communicate(timeout=30)
     assert process.returncode in (143, 2)  # 2 when it was already done (an empty folder)
     assert "Traceback" not in out + err
+
+
+def test_a_signal_raised_in_a_weak_references_callback_is_raised_after_the_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Importing frees module locks through weak references' callbacks, where Python cannot raise: a SIGTERM
+    handled there was reported (a traceback) and lost. Within ``kept_from_callbacks`` it is raised at the end;
+    other errors in callbacks are reported as before."""
+    reported: list[BaseException] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: reported.append(unraisable.exc_value))
+
+    class Thing:
+        pass
+
+    def terminated(_reference: object) -> None:
+        raise signals.Terminated
+
+    def other(_reference: object) -> None:
+        raise ValueError("not a signal")
+
+    with pytest.raises(signals.Terminated), signals.kept_from_callbacks():
+        thing = Thing()
+        kept = weakref.ref(thing, terminated)
+        del thing
+    assert kept() is None and reported == []
+    with signals.kept_from_callbacks():
+        thing = Thing()
+        other_error = weakref.ref(thing, other)
+        del thing
+    assert other_error() is None and [type(error) for error in reported] == [ValueError]

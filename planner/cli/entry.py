@@ -25,8 +25,9 @@ def main() -> int:
     signals.install()
     memory.one_malloc_arena()  # before any thread allocates: the stages solved side by side share it
     try:
-        from planner import fresh
-        from planner.cli.main import main as run
+        with signals.kept_from_callbacks():  # a signal while importing, even inside a module lock's callback
+            from planner import fresh
+            from planner.cli.main import main as run
 
         if _command(sys.argv[1:]) == "solve":  # while the process is small, before it reads any data
             fresh.start_zygote(preload=ZYGOTE_MODULES)
