@@ -291,10 +291,9 @@ def with_followers(starting: Sequence[Lane], waiting: Sequence[Stage[Any]], solv
     of their own later: they hold the GIL, read only results in, have no lane now, and no waiting stage reads them
     or the lane's stage (a reader would wait for the whole child). They solve after it in its child, one after the
     other, as they would in its lane, unless a lane that frees takes one back first (:func:`taken_back`), and the
-    child does their report work (:attr:`Stage.ahead`) too: one fork
-    instead of one per stage and per report (each fork stops this process's threads and makes the pages HiGHS writes
-    copy on write; sample city, prevalent, 14 days: 2.09 -> 2.04 s, the observation stage 1.77 -> 1.72 s, medians of
-    8 plans)."""
+    child does their report work (:attr:`Stage.ahead`) too: one fork instead of one per stage and per report (each
+    fork stops this process's threads and makes the pages HiGHS writes copy on write; sample city, prevalent, 14
+    days: 2.09 -> 2.04 s, the observation stage 1.77 -> 1.72 s, medians of 8 plans)."""
     lanes = list(starting)
     first = next((k for k, lane in enumerate(lanes) if lane.in_child), None)
     if first is None or not Claims.shareable():
@@ -334,10 +333,10 @@ class Claims:
     @staticmethod
     @cache
     def shareable() -> bool:
-        """Whether this system gives processes a shared lock (POSIX semaphores; some containers have none): else no
-        lane takes followers."""
+        """Whether this system gives processes a shared lock and shared memory (POSIX semaphores and a folder for
+        the memory's file; some containers have neither): else no lane takes followers."""
         try:
-            multiprocessing.Lock()
+            Claims(1)
         except (OSError, ImportError):
             return False
         return True
