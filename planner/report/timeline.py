@@ -46,20 +46,20 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     daily = context.needs.daily
     if daily is None or "observation" not in results:
         return empty_timeline()
-    places = _with_shortfalls(observation_rows(context, results["observation"]))
-    transfers = _with_shortfalls(ambulance_rows(context, results["ambulance"]) if "ambulance" in results else None)
-    stock = _with_shortfalls(stock_rows(context, results["drugs"]) if "drugs" in results else None)
+    places = _timeline_part(observation_rows(context, results["observation"]))
+    transfers = _timeline_part(ambulance_rows(context, results["ambulance"]) if "ambulance" in results else None)
+    stock = _timeline_part(stock_rows(context, results["drugs"]) if "drugs" in results else None)
     nurses = None
     if "nursing" in results:  # each day's nursing model, started in a child as the observation stage was solved
         nurses = context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"]))
-    parts = [p for p in (places, _with_shortfalls(nurses), transfers, stock) if p is not None]
+    parts = [p for p in (places, _timeline_part(nurses), transfers, stock) if p is not None]
     if not parts:
         return empty_timeline()
     timeline = pd.concat(parts, ignore_index=True)
     return timeline, run_out_of(timeline)
 
 
-def _with_shortfalls(rows: pd.DataFrame | None) -> pd.DataFrame | None:
+def _timeline_part(rows: pd.DataFrame | None) -> pd.DataFrame | None:
     """A part of the timeline with its shortfalls (:func:`with_shortfalls`) in the timeline's columns; None when it
     has no rows. Each part is done as it comes in: the nursing rows come last, from their child."""
     if rows is None or rows.empty:
