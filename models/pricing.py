@@ -17,8 +17,9 @@ no left-out arc could lower the cost (column generation; :mod:`models.transport`
 * :func:`residual_potentials` derives node potentials from an optimal flow (OR-Tools' ``SimpleMinCostFlow``
   exposes none): shortest-path distances on the residual network.
 * :func:`price` scans every left-out pair, supplier by supplier and by the potential band of the demands (a
-  pair can only have a negative reduced cost if its minutes are below a radius), and returns the pairs with a
-  negative reduced cost and the Lagrangian lower bound they imply.
+  pair can only have a negative reduced cost if its minutes are below a radius; where most pairs are, in dense
+  blocks against a lower bound on their cost), and returns the pairs with a negative reduced cost and the
+  Lagrangian lower bound they imply.
 
 Reduced costs and the proof of optimality
 -----------------------------------------
@@ -86,6 +87,12 @@ PRICING_CHUNK_PAIRS = 2_000_000
 """Pairs examined at once when pricing (memory bound: about 50 MB of arrays)."""
 POTENTIAL_BANDS = 8
 """Demands are priced in this many bands of their potential, each with its own radius."""
+DENSE_SHARE = 0.02
+"""A band of a pricing pass whose radius searches return more than this share of the pairs they cover scans the rest
+of its pairs in dense blocks: a search costs about 2 ns a pair covered and 0.2-0.3 us a pair found and checked, a dense
+block about 6 ns a pair covered and checks only the pairs its lower costs let through. National drug classes' first
+passes: 0.30, 0.59, 7.96, 0.32 and 0.14 s by searches; 0.28, 0.37, 4.29, 0.21 and 0.12 s so (the third, after a poor
+start, finds 3.7 million negative pairs and spends most of its time ranking them)."""
 
 
 class ArcCosts(Protocol):
@@ -131,6 +138,11 @@ class ArcCosts(Protocol):
 
     def max_minutes(self) -> float:
         """An upper bound on the minutes of every pair."""
+        ...
+
+    def lower_minutes(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        """A ``len(supplier) x len(demand)`` block of minutes, each at most its pair's minutes (a dense scan's
+        filter: :func:`price` checks the pairs it lets through exactly)."""
         ...
 
 
@@ -216,6 +228,9 @@ class MatrixArcCosts:
     def max_minutes(self) -> float:
         return float(self.matrix.max(initial=0.0))
 
+    def lower_minutes(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        return np.asarray(self.matrix[np.ix_(supplier, demand)], dtype=np.float64)
+
 
 @dataclass(frozen=True)
 class CompleteArcs:
@@ -258,6 +273,14 @@ class CompleteArcs:
     def max_cost_minutes(self) -> float:
         """An upper bound on the cost of every pair."""
         return float(self.costs.max_minutes()) + max(self.penalty_minutes, 0.0)
+
+    def lower_costs(self, supplier: IntArray, demand: IntArray) -> FloatArray:
+        """A ``len(supplier) x len(demand)`` block of costs (model rows), each at most its pair's cost."""
+        block = self.costs.lower_minutes(self.supplier_location[supplier], self.demand_location[demand])
+        if self.penalty_minutes > 0 and self.supplier_group.size:
+            crosses = self.supplier_group[supplier][:, None] != self.demand_group[demand][None, :]
+            np.add(block, self.penalty_minutes, out=block, where=crosses)
+        return block
 
     def near(self, supplier: IntArray, radius: FloatArray, demand: IntArray) -> tuple[IntArray, IntArray]:
         """Model pairs among which is every pair of ``supplier`` x ``demand`` whose *cost* is within the radius.
@@ -589,7 +612,9 @@ def price(
     cut into :data:`POTENTIAL_BANDS` bands of ``p(d)``; a pair can be negative only if
     ``minutes <= cost < (p(s) - p(d)) / units_per_minute``, so each supplier asks the costs for the demands of a
     band within the radius ``(p(s) - min_band p(d) + 1) / units_per_minute`` and checks those exactly, a few
-    suppliers at a time (at most about :data:`PRICING_CHUNK_PAIRS` pairs in memory).
+    suppliers at a time (at most about :data:`PRICING_CHUNK_PAIRS` pairs in memory). Once the searches return more
+    than :data:`DENSE_SHARE` of the pairs they cover, the rest of the pass scans every pair of its blocks against
+    a lower bound on its cost instead (:func:`dense_candidates`) and checks those that may be negative exactly.
     """
     supply, inflow = capacity
     supplier_potential, demand_potential = potentials
@@ -608,6 +633,9 @@ def price(
     per_chunk = max(1, PRICING_CHUNK_PAIRS // max(1, max(len(band) for band in bands)))
     negatives = NegativePairs()
     for band in bands:
+        # each band starts with searches and turns dense once they find more than DENSE_SHARE of the pairs they
+        # cover (the radii shrink from band to band as the demands' potentials rise)
+        dense, covered, found = False, 0, 0
         lowest = int(demand_potential[band].min())
         reach = supplier_potential[suppliers] - lowest  # negative needs units < reach
         active = suppliers[reach > 0]
@@ -615,8 +643,13 @@ def price(
             if deadline is not None and time.perf_counter() >= deadline:
                 return _unfinished(found_supplier, found_demand, found_reduced, examined, negative, budget)
             chunk = active[start : start + per_chunk]
-            radius = (supplier_potential[chunk] - lowest + 1) / scale.units_per_minute
-            pair_supplier, pair_demand = arcs.near(chunk, radius, band)
+            if dense:
+                pair_supplier, pair_demand = dense_candidates(arcs, scale, potentials, chunk, band)
+            else:
+                radius = (supplier_potential[chunk] - lowest + 1) / scale.units_per_minute
+                pair_supplier, pair_demand = arcs.near(chunk, radius, band)
+                covered, found = covered + chunk.size * band.size, found + pair_supplier.size
+                dense = found > DENSE_SHARE * covered
             if pair_supplier.size == 0:
                 continue
             examined += int(pair_supplier.size)
@@ -646,6 +679,30 @@ def price(
         return Priced(found_supplier[0], found_demand[0], examined, negative, bound_term, float_term)
     empty = np.zeros(0, dtype=np.int64)
     return Priced(empty, empty, examined, 0, 0.0, float_term)
+
+
+def dense_candidates(
+    arcs: CompleteArcs,
+    scale: CostScale,
+    potentials: tuple[IntArray, IntArray],
+    supplier: IntArray,
+    demand: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """The pairs of ``supplier`` x ``demand`` that may have a negative reduced cost, in integer units or in exact
+    minutes: those whose lower cost (:meth:`CompleteArcs.lower_costs`) ``l`` has ``l * units_per_minute - p(s) + p(d)
+    < 1`` (``units(c) >= c * units_per_minute - 0.5`` and ``c >= l``), with a margin for the float sums (potentials
+    and units stay below ``2**53``: :class:`CostScale`)."""
+    supplier_potential, demand_potential = potentials
+    block = arcs.lower_costs(supplier, demand)
+    block *= scale.units_per_minute
+    largest = scale.units_per_minute * arcs.max_cost_minutes()
+    from_supplier = supplier_potential[supplier].astype(np.float64)
+    into_demand = demand_potential[demand].astype(np.float64)
+    block -= from_supplier[:, None]
+    block += into_demand[None, :]
+    margin = 1.0 + 1e-12 * (largest + np.abs(from_supplier).max(initial=0.0) + np.abs(into_demand).max(initial=0.0))
+    rows, columns = np.nonzero(block < margin)
+    return supplier[rows], demand[columns]
 
 
 def _unfinished(
@@ -697,15 +754,43 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
     """``min sum value_a x_a`` over ``0 <= x_a <= capacity_a`` with ``sum_{a in g} x_a <= group_capacity[g]`` per
     group, for non-positive values: each group's most negative entries filled first (a fractional knapsack).
 
-    The sum is taken in floats less a margin far above their rounding error, so it never exceeds the true value
-    (the bound it enters stays a lower bound).
+    A group whose entries at its most negative value can take its whole capacity is filled there (no sort: a national
+    drug class's 3.7 million negative pairs, 3.2 s by sorting); the others are sorted. The sum is taken in floats less
+    a margin far above their rounding error, so it never exceeds the true value (the bound it enters stays a lower
+    bound).
     """
-    order = np.lexsort((value, group))
-    group, value, capacity = group[order], value[order], capacity[order]
-    before = sums_before_within_groups(group, capacity)
-    taken = np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64)
-    terms = value * taken
-    return float(terms.sum()) - 1e-12 * float(np.abs(terms).sum())
+    if not len(group):
+        return 0.0
+    least = np.zeros(group_capacity.size)
+    np.minimum.at(least, group, value)
+    at_least = value == least[group]
+    room = np.zeros(group_capacity.size, dtype=np.int64)
+    np.add.at(room, group[at_least], capacity[at_least])
+    filled = room >= group_capacity
+    terms = [least[filled] * group_capacity[filled].astype(np.float64)]
+    sorted_ = ~filled[group]
+    if sorted_.any():
+        group, value, capacity = group[sorted_], value[sorted_], capacity[sorted_]
+        order = order_within_groups(group, value)
+        group, value, capacity = group[order], value[order], capacity[order]
+        before = sums_before_within_groups(group, capacity)
+        terms.append(value * np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64))
+    every = np.concatenate(terms)
+    return float(every.sum()) - 1e-12 * float(np.abs(every).sum())
+
+
+def order_within_groups(group: IntArray, value: FloatArray | IntArray) -> IntArray:
+    """The positions sorted by ``group``, then by ``value``, ties in input order: ``np.lexsort((value, group))``
+    (one stable sort of the values, then one of unique integer keys: 0.65 s against 0.94 s for 3.7 million)."""
+    count = len(group)
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    shifted = np.asarray(group, dtype=np.int64) - int(np.min(group))
+    if (int(shifted.max()) + 1) * count >= INT64_SAFE:  # the keys would overflow
+        return np.lexsort((value, group))
+    rank = np.empty(count, dtype=np.int64)
+    rank[np.argsort(value, kind="stable")] = np.arange(count, dtype=np.int64)
+    return np.argsort(shifted * count + rank)
 
 
 def is_member(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
@@ -725,9 +810,9 @@ def _keep_best(suppliers: list[IntArray], demands: list[IntArray], reduced: list
     supplier = np.concatenate(suppliers)
     demand = np.concatenate(demands)
     values = np.concatenate(reduced)
-    order = np.lexsort((values, demand))
+    order = order_within_groups(demand, values)
     supplier, demand, values = supplier[order], demand[order], values[order]
-    keep = np.lexsort((values, ranks_within_groups(demand)))[:budget]
+    keep = order_within_groups(ranks_within_groups(demand), values)[:budget]
     suppliers[:] = [supplier[keep]]
     demands[:] = [demand[keep]]
     reduced[:] = [values[keep]]
@@ -750,7 +835,7 @@ def sums_before_within_groups(group: IntArray, amount: IntArray) -> IntArray:
 
 def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) -> IntArray:
     """Each entry's rank among the entries of its group, cheapest first (0 for the cheapest; ties in input order)."""
-    order = np.lexsort((cost, group))
+    order = order_within_groups(group, cost)
     ranks = np.empty(len(order), np.int64)
     ranks[order] = ranks_within_groups(group[order])
     return ranks

@@ -23,9 +23,12 @@ from models.pricing import (
     CompleteArcs,
     CostScale,
     MatrixArcCosts,
+    capped_by_group,
     check_potentials,
     cost_scale,
+    dense_candidates,
     most_negative_per_group,
+    order_within_groups,
     price,
     ranks_by_cost_within_groups,
     ranks_within_groups,
@@ -223,9 +226,19 @@ def dense_prices(
     }
 
 
+@pytest.mark.parametrize("dense_share", [math.inf, -1.0], ids=["searches", "dense-after-the-first-chunk"])
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 9), st.data())
-def test_pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int, data: st.DataObject) -> None:
+def test_pricing_finds_every_negative_left_out_pair(
+    dense_share: float, suppliers: int, demands: int, data: st.DataObject
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(models.pricing, "DENSE_SHARE", dense_share)
+        pricing_finds_every_negative_left_out_pair(suppliers, demands, data)
+
+
+def pricing_finds_every_negative_left_out_pair(suppliers: int, demands: int, data: st.DataObject) -> None:
+    """The pass's pairs and bound terms against enumerating every pair (by radius searches, or dense blocks)."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     matrix = np.round(rng.random((suppliers, demands)) * 50, 3)
     scale = CostScale(8.0)
@@ -366,3 +379,60 @@ def test_the_bound_term_counts_a_suppliers_supply_once_however_many_demands_are_
     )
     assert found.negative == 2 and found.bound_term == pytest.approx(-10.0)
     assert found.float_term == pytest.approx(-10.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_capped_by_group_fills_each_groups_most_negative_entries_first(data: st.DataObject) -> None:
+    """Against the knapsack by hand, with groups whose least value alone fills them (no sort) and groups that need
+    several entries (sorted), ties included."""
+    groups = data.draw(st.integers(1, 5))
+    entries = data.draw(st.integers(0, 25))
+    group = np.array(data.draw(st.lists(st.integers(0, groups - 1), min_size=entries, max_size=entries)), np.int64)
+    value = -np.array(data.draw(st.lists(st.integers(0, 4), min_size=entries, max_size=entries)), np.float64)
+    capacity = np.array(data.draw(st.lists(st.integers(0, 6), min_size=entries, max_size=entries)), np.int64)
+    group_capacity = np.array(data.draw(st.lists(st.integers(0, 12), min_size=groups, max_size=groups)), np.int64)
+    expected = 0.0
+    for g in range(groups):
+        room = int(group_capacity[g])
+        for position in sorted(np.flatnonzero(group == g), key=lambda position: value[position]):
+            taken = min(room, int(capacity[position]))
+            expected += value[position] * taken
+            room -= taken
+    found = capped_by_group(group, value, capacity, group_capacity)
+    assert found == pytest.approx(expected, abs=1e-9) and found <= expected
+
+
+def test_capped_by_group_fills_a_group_at_its_least_value_when_that_takes_it_all() -> None:
+    """Group 0 takes 4: its two entries at -5 (capacity 3 + 2) fill it, -20; group 1 takes 6 from -2 (capacity 4)
+    then -1 (2 of 9): -10."""
+    group = np.array([0, 1, 0, 1, 0])
+    value = np.array([-5.0, -1.0, -5.0, -2.0, -3.0])
+    capacity = np.array([3, 9, 2, 4, 7])
+    assert capped_by_group(group, value, capacity, np.array([4, 6])) == pytest.approx(-30.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 40), st.integers(0, 5)), max_size=60))
+def test_order_within_groups_is_lexsort_by_group_then_value(entries: list[tuple[int, int]]) -> None:
+    group = np.array([entry[0] for entry in entries], dtype=np.int64)
+    value = np.array([entry[1] for entry in entries], dtype=np.float64)
+    assert order_within_groups(group, value).tolist() == np.lexsort((value, group)).tolist()
+    assert order_within_groups(group * 2**40, value).tolist() == np.lexsort((value, group * 2**40)).tolist()
+
+
+def test_dense_candidates_hold_every_pair_that_may_be_negative_in_units_or_minutes() -> None:
+    """A pair 0.4 units above its potential difference rounds to 0 units: it may be negative, so it is a candidate;
+    one 2 units above is not. With the group penalty the crossing pair is not."""
+    matrix = np.array([[10.0, 10.4, 12.0], [3.0, 0.0, 7.0]])
+    scale = CostScale(1.0)
+    potentials = (np.array([10, 3]), np.array([0, 0, 0]))
+    plain = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(3))
+    supplier, demand = dense_candidates(plain, scale, potentials, np.arange(2), np.arange(3))
+    assert set(zip(supplier.tolist(), demand.tolist(), strict=True)) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    grouped = CompleteArcs(
+        MatrixArcCosts(matrix), np.arange(2), np.arange(3), np.array([0, 1]), np.array([0, 1, 1]), 5.0
+    )
+    assert grouped.lower_costs(np.arange(2), np.arange(3)).tolist() == [[10.0, 15.4, 17.0], [8.0, 0.0, 7.0]]
+    supplier, demand = dense_candidates(grouped, scale, potentials, np.arange(2), np.arange(3))
+    assert set(zip(supplier.tolist(), demand.tolist(), strict=True)) == {(0, 0), (1, 1)}

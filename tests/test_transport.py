@@ -19,6 +19,7 @@ from scipy.optimize import linprog
 import models.transport
 from models.base import Status
 from models.flow import FlowError
+from models.nearest_bound import nearest_cost_bound
 from models.pricing import CompleteArcs, MatrixArcCosts
 from models.transport import (
     ArcSet,
@@ -309,6 +310,14 @@ def test_a_pricing_cap_keeps_a_plan_meeting_the_totals_and_says_what_is_proven(
     assert unpriced.objective >= optimum * (1 - 1e-9)
     once = solve_transport(TransportProblem(**{**problem.__dict__, "pricing_rounds": 1}))
     assert once.stats["pricing_rounds"] == 1 and once.bound <= optimum * (1 + 1e-9)
+    assert once.status is Status.FEASIBLE and not once.stats["priced_out"]
+    # stopped with pairs left: never a worse bound than each unit at its nearest partner's cost
+    outlets = (problem.outlet_demand, problem.outlet_class, problem.outlet_capacity, problem.class_demand)
+    assert problem.complete is not None
+    nearest = nearest_cost_bound(
+        problem.complete, (problem.supply, problem.inflow), outlets, (once.supplier, once.demand, once.minutes)
+    )
+    assert once.bound >= min(nearest, once.objective)
     proven = solve_transport(problem)
     assert proven.status is Status.OPTIMAL and proven.objective == pytest.approx(optimum)
     # a problem whose seed is every pair needs no pricing: its plan is the optimum at 0 too, but 0 bounds nothing
