@@ -771,7 +771,10 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
     sorted_ = ~filled[group]
     if sorted_.any():
         group, value, capacity = group[sorted_], value[sorted_], capacity[sorted_]
-        order = order_within_groups(group, value)
+        order = np.argsort(value)  # ties in any order: the sum does not depend on it
+        keys = group[order]
+        small = bool(keys.size) and int(keys.min()) >= 0 and int(keys.max()) < 2**15
+        order = order[np.argsort(keys.astype(np.int16) if small else keys, kind="stable")]  # int16: a radix sort
         group, value, capacity = group[order], value[order], capacity[order]
         before = sums_before_within_groups(group, capacity)
         terms.append(value * np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64))

@@ -27,9 +27,11 @@ suppliers) and grows it only as a proof requires:
    left-out negative pair, capped at each demand's inflow or each supplier's supply, whichever bounds better (a bound
    on the all-arcs optimum whatever is left out, :meth:`models.pricing.NegativePairs.capped_terms`): the last few
    rounds add one to four arcs and change the cost by less than that (province drugs: 0.26 s of 4.1 s). A round
-   or time cap only stops it early, then the status is ``feasible`` with that bound. A pricing pass that its
-   deadline stops (a national drug class's can take 20 s) leaves no Lagrangian bound; the phase then bounds its
-   plan by each unit at its nearest partner's cost (:mod:`models.nearest_bound`).
+   or time cap only stops it early, then the status is ``feasible`` with that bound (or each unit at its nearest
+   partner's cost, :mod:`models.nearest_bound`, where that is better). A pricing pass that its deadline stops
+   leaves no Lagrangian bound; the phase then bounds its plan by each unit at its nearest partner's cost and, where
+   a scan of every pair takes at most :data:`BOUND_SCAN_SECONDS`, by its restricted solve's potentials with each
+   demand's and supplier's least reduced cost (:mod:`models.pricing_bound`), the better of the two.
 
 Assignment arcs get capacity ``min(a_s, inflow_d)`` (``inflow_d`` = the demand's outlet capacity), which no
 feasible flow exceeds (tight capacities make OR-Tools' solver markedly faster). The potentials are derived
@@ -68,6 +70,7 @@ from models.pricing import (
     residual_potentials,
     sums_before_within_groups,
 )
+from models.pricing_bound import least_reduced_terms, scan_seconds
 
 SPREAD_DOUBLINGS = 16
 """Rounds of :func:`make_feasible` after which the bridging pairs per cut supplier stop doubling."""
@@ -86,6 +89,9 @@ EVERY_PAIR_MAX = 60_000
 nearest pools 65 ms)."""
 MAX_PRICING_ROUNDS = 200
 """Pricing rounds before the phase stops with a bound (never reached on the benchmark instances)."""
+BOUND_SCAN_SECONDS = 1.0
+"""A phase whose pricing pass its deadline stopped scans every pair for the bound of its potentials
+(:mod:`models.pricing_bound`) when that scan should take at most this long (a national drug class: 0.5 s)."""
 ENTERING_PER_NODE = 3
 """Arcs a pricing round may add, per supplier and demand (the most negative, spread over the demands). Province
 nursing, 10 rounds at 1 per node (each round capped): 1.75 s; 3 per node 1.51 s; 6 per node 1.85 s (bigger flows);
@@ -354,13 +360,13 @@ def price_rounds(
         log.seconds["pricing_seconds"] += time.perf_counter() - started
         log.pairs_priced += found.examined
         converged = found.finished and found.supplier.size == 0
-        if not found.finished:  # stopped at its deadline: each unit at its nearest partner's cost bounds the phase
+        if not found.finished:  # stopped at its deadline (module docstring)
             assert complete is not None
-            bound = min(nearest_bound(problem, arcs, complete), objective)
+            bound = stopped_bound(problem, arcs, complete, network, (int(solved.cost), potential), scale)
         else:
-            rounded_bound = scale.lower_bound(float(solved.cost) + found.bound_term, problem.flow_total)
-            exact_bound = lagrangian_bound(network, arcs.minutes, potential, scale) + found.float_term
-            bound = min(max(rounded_bound, exact_bound, 0.0), objective)
+            terms = (found.bound_term, found.float_term)
+            bound = potentials_bound(problem, network, int(solved.cost), arcs, potential, scale, terms)
+        bound = min(bound, objective)
         close_enough = relative_gap(objective, bound) <= RELATIVE_TOLERANCE  # within tolerance of every pair's bound
         out_of_time = deadline is not None and time.perf_counter() >= deadline
         if log.pricing_rounds == 1:  # the first pass priced (so not every pair is listed): keep the arcs worth
@@ -379,6 +385,45 @@ def price_rounds(
         log.arcs_priced_in += arcs.add(
             found.supplier, found.demand, complete.cost_minutes(found.supplier, found.demand)
         )
+
+
+def stopped_bound(
+    problem: TransportProblem,
+    arcs: ArcSet,
+    complete: CompleteArcs,
+    network: tuple[IntArray, IntArray, IntArray, IntArray, IntArray],
+    solved: tuple[int, IntArray],
+    scale: CostScale,
+) -> float:
+    """The bound of a phase whose pricing pass stopped: each unit at its nearest partner's cost, or the Lagrangian
+    bound of the restricted solve's potentials where a scan of every pair is short enough
+    (:data:`BOUND_SCAN_SECONDS`, :mod:`models.pricing_bound`), the better. ``solved`` = (the flow's cost in units,
+    the potentials)."""
+    bound = nearest_bound(problem, arcs, complete)
+    capacity = (problem.supply, problem.inflow)
+    if scan_seconds(capacity) > BOUND_SCAN_SECONDS:
+        return bound
+    units_cost, potential = solved
+    potentials = (potential[: problem.num_suppliers], potential[problem.num_suppliers :][: problem.num_demands])
+    terms = least_reduced_terms(complete, scale, potentials, capacity, (arcs.keys, arcs.num_demands))
+    return max(bound, potentials_bound(problem, network, units_cost, arcs, potential, scale, terms))
+
+
+def potentials_bound(
+    problem: TransportProblem,
+    network: tuple[IntArray, IntArray, IntArray, IntArray, IntArray],
+    units_cost: int,
+    arcs: ArcSet,
+    potential: IntArray,
+    scale: CostScale,
+    left_out_terms: tuple[float, float],
+) -> float:
+    """The Lagrangian bound of the restricted solve's ``potential`` in exact minutes (at least 0): the better of the
+    integer one (the flow's ``units_cost`` plus the left-out term in units) and the one on exact minutes
+    (:func:`lagrangian_bound` plus the left-out term in minutes); ``left_out_terms`` = (units, minutes)."""
+    rounded = scale.lower_bound(float(units_cost) + left_out_terms[0], problem.flow_total)
+    exact = lagrangian_bound(network, arcs.minutes, potential, scale) + left_out_terms[1]
+    return max(rounded, exact, 0.0)
 
 
 def nearest_bound(problem: TransportProblem, arcs: ArcSet, complete: CompleteArcs) -> float:

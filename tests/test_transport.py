@@ -229,6 +229,29 @@ def test_a_passed_deadline_keeps_the_plan_with_an_honest_bound() -> None:
     assert solution.bound == pytest.approx(max(by_supplier, by_demand), rel=1e-9) and solution.bound > 0
 
 
+@pytest.mark.parametrize("seed", [7, 13])
+def test_a_stopped_pass_is_bounded_by_the_potentials_where_they_bound_better_than_the_nearest_partners(
+    seed: int,
+) -> None:
+    """The pass stops before any pair; a scan of every pair gives the restricted solve's potentials their bound,
+    here above each unit at its nearest partner's cost (seed 7: 985.7 against 937.9; the optimum 1,013.1)."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.random((6, 40)) * 100
+    problem = problem_on(matrix, [20] * 6, [(d, 0, 3) for d in range(40)], [100])
+    solution = solve_transport(problem, deadline=time.perf_counter() - 1.0)
+    outlets = (problem.outlet_demand, problem.outlet_class, problem.outlet_capacity, problem.class_demand)
+    assert problem.complete is not None
+    nearest = nearest_cost_bound(
+        problem.complete,
+        (problem.supply, problem.inflow),
+        outlets,
+        (solution.supplier, solution.demand, solution.minutes),
+    )
+    optimum = all_pairs_optimum(matrix, problem)
+    assert nearest + 1.0 < solution.bound <= optimum * (1 + 1e-9)
+    assert solution.status is Status.FEASIBLE and solution.stats["pairs_priced"] == 0
+
+
 def test_a_phase_stopped_after_its_first_pass_keeps_only_the_arcs_worth_keeping(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
