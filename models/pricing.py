@@ -772,9 +772,8 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
     if sorted_.any():
         group, value, capacity = group[sorted_], value[sorted_], capacity[sorted_]
         order = np.argsort(value)  # ties in any order: the sum does not depend on it
-        keys = group[order]
-        small = bool(keys.size) and int(keys.min()) >= 0 and int(keys.max()) < 2**15
-        order = order[np.argsort(keys.astype(np.int16) if small else keys, kind="stable")]  # int16: a radix sort
+        keys = group[order].astype(np.int16) if group_capacity.size <= 2**15 else group[order]  # int16: radix sort
+        order = order[np.argsort(keys, kind="stable")]
         group, value, capacity = group[order], value[order], capacity[order]
         before = sums_before_within_groups(group, capacity)
         terms.append(value * np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64))
@@ -786,10 +785,8 @@ def order_within_groups(group: IntArray, value: FloatArray | IntArray) -> IntArr
     """The positions sorted by ``group``, then by ``value``, ties in input order: ``np.lexsort((value, group))``
     (one stable sort of the values, then one of unique integer keys: 0.65 s against 0.94 s for 3.7 million)."""
     count = len(group)
-    if not count:
-        return np.zeros(0, dtype=np.int64)
-    shifted = np.asarray(group, dtype=np.int64) - int(np.min(group))
-    if (int(shifted.max()) + 1) * count >= INT64_SAFE:  # the keys would overflow
+    shifted = np.asarray(group, dtype=np.int64) - int(np.min(group, initial=0))
+    if (int(shifted.max(initial=0)) + 1) * count >= INT64_SAFE:  # the keys would overflow
         return np.lexsort((value, group))
     rank = np.empty(count, dtype=np.int64)
     rank[np.argsort(value, kind="stable")] = np.arange(count, dtype=np.int64)

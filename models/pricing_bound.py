@@ -49,18 +49,23 @@ def scan_seconds(capacity: tuple[IntArray, IntArray]) -> float:
 def least_reduced_terms(
     arcs: CompleteArcs,
     scale: CostScale,
-    potentials: tuple[IntArray, IntArray],
+    *,
+    potential: IntArray,
     capacity: tuple[IntArray, IntArray],
     restricted: tuple[IntArray, int],
 ) -> tuple[float, float]:
     """The left-out pairs' bound term (module docstring) in integer units and in exact minutes, both non-positive.
 
-    Arguments as for :func:`models.pricing.price`: potentials (per supplier, per demand), capacity (supply, inflow),
-    restricted (sorted keys ``s * stride + d`` of the restricted arcs, ``stride``). The sums are taken in floats less
-    a margin far above their rounding error, so neither exceeds the true term.
+    ``potential``: the restricted network's node potentials, the suppliers' first, then the demands' (the node
+    layout of :mod:`models.transport`; more nodes after them are ignored). The rest as for
+    :func:`models.pricing.price`: capacity (supply, inflow), restricted (sorted keys ``s * stride + d`` of the
+    restricted arcs, ``stride``). The sums are taken in floats less a margin far above their rounding error, so
+    neither exceeds the true term.
     """
     supply, inflow = capacity
-    supplier_potential, demand_potential = potentials
+    supplier_potential = potential[: supply.size]
+    demand_potential = potential[supply.size : supply.size + inflow.size]
+    potentials = (supplier_potential, demand_potential)
     restricted_keys, stride = restricted
     suppliers, demands = np.flatnonzero(supply > 0), np.flatnonzero(inflow > 0)
     by_supplier = [0.0, 0.0]  # units, minutes: each block holds its suppliers' every pair, so their knapsacks

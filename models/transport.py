@@ -404,8 +404,8 @@ def stopped_bound(
     if scan_seconds(capacity) > BOUND_SCAN_SECONDS:
         return bound
     units_cost, potential = solved
-    potentials = (potential[: problem.num_suppliers], potential[problem.num_suppliers :][: problem.num_demands])
-    terms = least_reduced_terms(complete, scale, potentials, capacity, (arcs.keys, arcs.num_demands))
+    restricted = (arcs.keys, arcs.num_demands)
+    terms = least_reduced_terms(complete, scale, potential=potential, capacity=capacity, restricted=restricted)
     return max(bound, potentials_bound(problem, network, units_cost, arcs, potential, scale, terms))
 
 

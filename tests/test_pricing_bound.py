@@ -56,7 +56,9 @@ def test_the_scan_fills_each_suppliers_knapsack_and_each_demands_inflow_at_its_l
     restricted = {(s, d) for s in range(suppliers) for d in range(demands) if rng.random() < 0.3}
     keys = np.array(sorted(s * demands + d for s, d in restricted), dtype=np.int64)
     arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(suppliers), np.arange(demands))
-    units, minutes = least_reduced_terms(arcs, scale, potentials, capacity, (keys, demands))
+    units, minutes = least_reduced_terms(
+        arcs, scale, potential=np.concatenate(potentials), capacity=capacity, restricted=(keys, demands)
+    )
     expected = by_enumeration(matrix, scale, potentials, capacity, restricted)
     assert units == pytest.approx(expected[0], rel=1e-9, abs=1e-9) and units <= expected[0]
     assert minutes == pytest.approx(expected[1], rel=1e-9, abs=1e-9) and minutes <= expected[1]
@@ -72,6 +74,9 @@ def test_a_demand_of_three_counts_its_least_reduced_cost_three_times() -> None:
     arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(2), np.arange(2))
     capacity = (np.array([2, 5]), np.array([3, 1]))
     potentials = (np.array([10, 0]), np.array([0, 0]))
-    units, minutes = least_reduced_terms(arcs, CostScale(1.0), potentials, capacity, (np.zeros(0, np.int64), 2))
+    restricted = (np.zeros(0, np.int64), 2)
+    units, minutes = least_reduced_terms(
+        arcs, CostScale(1.0), potential=np.concatenate(potentials), capacity=capacity, restricted=restricted
+    )
     assert units == pytest.approx(-12.0) and minutes == pytest.approx(-12.0)
     assert scan_seconds(capacity) == pytest.approx(4 * SECONDS_PER_PAIR)
