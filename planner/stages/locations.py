@@ -293,29 +293,32 @@ class GeoArcCosts:
         self, supplier: np.ndarray, demand: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows and columns of every overridden pair in the block ``supplier x demand`` (a location listed twice
-        gives a pair in each of its rows or columns), and their minutes."""
-        origin = self.overrides[:, 0].astype(np.int64)
-        destination = self.overrides[:, 1].astype(np.int64)
-        row_order, column_order = np.argsort(supplier, kind="stable"), np.argsort(demand, kind="stable")
-        rows, row_count = matching_ranges(supplier[row_order], origin)
-        columns, column_count = matching_ranges(demand[column_order], destination)
-        pairs = row_count * column_count
-        override = np.repeat(np.arange(origin.size), pairs)
-        within = flat_ranges(np.zeros(origin.size, dtype=np.int64), pairs)  # position within each override's pairs
-        row = row_order[rows[override] + within // column_count[override]]
-        column = column_order[columns[override] + within % column_count[override]]
-        return row, column, self.overrides[override, 2]
+        gives a pair in each of its rows or columns), and their minutes. The overrides are sorted by origin, so each
+        row's are one run found by two binary searches (not a pass over every override a block: 190,000 overrides
+        cost a national drug class's pricing 3.4 s)."""
+        stride = max(self.num_demands, 1)
+        first = np.searchsorted(self.override_keys, supplier * stride)
+        count = np.searchsorted(self.override_keys, (supplier + 1) * stride) - first
+        row = np.repeat(np.arange(supplier.size), count)
+        override = flat_ranges(first, count)  # the overrides whose origin is the row's
+        column_order = np.argsort(demand, kind="stable")
+        columns, column_count = matching_ranges(demand[column_order], self.overrides[override, 1].astype(np.int64))
+        column = column_order[flat_ranges(columns, column_count)]
+        return np.repeat(row, column_count), column, self.overrides[np.repeat(override, column_count), 2]
 
     def overridden_within(
         self, supplier: np.ndarray, radius: np.ndarray, demand: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The overridden pairs of ``supplier`` x ``demand`` whose given minutes are within the radius."""
-        origin = self.overrides[:, 0].astype(np.int64)
-        destination = self.overrides[:, 1].astype(np.int64)
-        limit = np.full(self.num_suppliers, -np.inf)
-        limit[supplier] = radius
-        inside = np.isin(destination, demand) & (self.overrides[:, 2] <= limit[origin])
-        return origin[inside], destination[inside]
+        """The overridden pairs of ``supplier`` x ``demand`` whose given minutes are within the supplier's radius
+        (each supplier's overrides are one run of the sorted keys: no pass over every override a search)."""
+        stride = max(self.num_demands, 1)
+        first = np.searchsorted(self.override_keys, supplier * stride)
+        count = np.searchsorted(self.override_keys, (supplier + 1) * stride) - first
+        override = flat_ranges(first, count)
+        override = override[self.overrides[override, 2] <= np.repeat(radius, count)]
+        destination = self.overrides[override, 1].astype(np.int64)
+        inside = np.isin(destination, demand)
+        return self.overrides[override[inside], 0].astype(np.int64), destination[inside]
 
     def nearest(self, demand: np.ndarray, supplier: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """For each destination, its ``k`` geometrically nearest origins among ``supplier``."""
