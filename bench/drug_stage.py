@@ -2,8 +2,8 @@
 
 Issue 11 asks every stage proven optimal over every pair; at national a drug class's min-cost flows do not fit the
 default 10 s and the stage ends ``feasible`` with a bound. This prints what the stage did at a time limit: its
-seconds, objective, bound and gap, and the seconds of its min-cost flows, feasibility repairs and pricing passes
-(summed over the classes). Speed lives here, never in tests.
+seconds, objective, bound and gap, and the seconds of its min-cost flows, feasibility repairs, pricing passes and
+the bounds of the passes its deadline stopped (summed over the classes). Speed lives here, never in tests.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ STAT_NAMES = (
     "min_cost_seconds",
     "feasibility_seconds",
     "pricing_seconds",
+    "bound_seconds",
     "build_seconds",
 )
 

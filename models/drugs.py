@@ -376,7 +376,7 @@ TRANSPORT_COUNTS = (
     "pricing_rounds",
     "resolutions",
 )
-TRANSPORT_SECONDS = ("feasibility_seconds", "min_cost_seconds", "pricing_seconds")
+TRANSPORT_SECONDS = ("feasibility_seconds", "min_cost_seconds", "pricing_seconds", "bound_seconds")
 
 
 def summed_transport_stats(shipments: list[TransportSolution]) -> dict[str, float | int]:

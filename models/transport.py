@@ -288,7 +288,12 @@ class PricingLog:
     pricing_rounds: int = 0
     resolutions: int = 0
     seconds: dict[str, float] = field(
-        default_factory=lambda: {"feasibility_seconds": 0.0, "min_cost_seconds": 0.0, "pricing_seconds": 0.0}
+        default_factory=lambda: {
+            "feasibility_seconds": 0.0,
+            "min_cost_seconds": 0.0,
+            "pricing_seconds": 0.0,
+            "bound_seconds": 0.0,
+        }
     )
 
     def stats(self, arcs: int, proven: bool, scale: CostScale) -> dict[str, Any]:
@@ -362,7 +367,9 @@ def price_rounds(
         converged = found.finished and found.supplier.size == 0
         if not found.finished:  # stopped at its deadline (module docstring)
             assert complete is not None
+            started = time.perf_counter()
             bound = stopped_bound(problem, arcs, complete, network, (int(solved.cost), potential), scale)
+            log.seconds["bound_seconds"] += time.perf_counter() - started
         else:
             terms = (found.bound_term, found.float_term)
             bound = potentials_bound(problem, network, int(solved.cost), arcs, potential, scale, terms)
