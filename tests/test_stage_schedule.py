@@ -239,9 +239,15 @@ def test_stages_that_would_each_take_a_child_solve_in_one_with_their_report_work
     assert with_followers([Lane(flows[0])], flows[1:], {}) == [Lane(flows[0])], "in this process: no followers"
     with pytest.MonkeyPatch.context() as patch:  # no lock processes can share: each flow stage in a child of its own
         patch.setattr(Claims, "shareable", staticmethod(lambda: False))
+        patch.setattr(Claims, "__init__", no_shared_memory)  # and no lane makes any
         assert with_followers([Lane(flows[0], in_child=True)], flows[1:], {}) == [Lane(flows[0], in_child=True)]
         apart = solve_stages(context, stages, SolveOptions(5), lanes=2)
     assert len({apart.result(stage.name).objective for stage in flows} - {parent}) == 3
+
+
+def no_shared_memory(_claims: Claims, _count: int) -> None:
+    """What making :class:`Claims` does on a system without POSIX semaphores."""
+    raise OSError("no shared memory here")
 
 
 def test_a_lane_that_frees_takes_back_the_followers_their_child_has_not_started(context: PlanContext) -> None:

@@ -117,20 +117,13 @@ def context_for(context: PlanContext, stage: Stage[Any], solved: Mapping[str, So
 
 
 def timed(
-    stage: Stage[Any],
-    context: PlanContext,
-    options: SolveOptions,
-    threads: SolvingThreads | None = None,
-    in_child: bool = False,
+    stage: Stage[Any], context: PlanContext, options: SolveOptions, threads: SolvingThreads | None = None
 ) -> tuple[Solved, float]:
-    """The stage solved on ``context`` (``in_child``: in a forked child, :meth:`SolvingThreads.in_child`), and
-    the wall seconds it took; the solving thread is noted in ``threads`` while it solves."""
+    """The stage solved on ``context`` in this process, and the wall seconds it took; the solving thread is noted
+    in ``threads`` while it solves (a lane in a child: :func:`_started`)."""
     with threads.solving(stage.name) if threads is not None else contextlib.nullcontext():
         start = time.perf_counter()
-        if in_child and threads is not None:
-            result = threads.in_child(lambda: stage.solved(context, options))
-        else:
-            result = stage.solved(context, options)
+        result = stage.solved(context, options)
         return result, time.perf_counter() - start
 
 
@@ -357,15 +350,15 @@ class Claims:
 
 
 def solved_together(
-    stages: Sequence[Stage[Any]], contexts: Sequence[PlanContext], options: SolveOptions, claims: Claims
+    stages: Sequence[Stage[Any]], contexts: Sequence[PlanContext], options: SolveOptions, claims: Claims | None
 ) -> Together:
     """The ``stages`` solved one after the other on their ``contexts`` (in a child): the first, then each follower
-    this process has not taken back meanwhile (:class:`Claims`); then the report work of those solved, while at
-    most :data:`REPORT_SECONDS` have passed."""
+    this process has not taken back meanwhile (:class:`Claims`; None when there are no followers); then the report
+    work of those solved, while at most :data:`REPORT_SECONDS` have passed."""
     together: Together = []
     started = time.perf_counter()
     for k, (stage, context) in enumerate(zip(stages, contexts, strict=True)):
-        if k and not claims.take(k - 1, Claims.CHILD):
+        if k and (claims is None or not claims.take(k - 1, Claims.CHILD)):
             continue
         start = time.perf_counter()
         result = stage.solved(context, options)
@@ -492,12 +485,12 @@ def _started(
     pool: ThreadPoolExecutor,
 ) -> tuple[Future[Any], Claims | None]:
     """The lane's stage (and followers) submitted to ``pool``: in this process, or in one forked child (with the
-    claims on its followers it shares)."""
+    claims on its followers it shares, only where it has followers: a system without shared memory has none)."""
     if not lane.in_child:
         return pool.submit(timed, lane.stage, context_for(context, lane.stage, results), options, threads), None
     stages = (lane.stage, *lane.followers)
     contexts = [context_for(context, stage, results) for stage in stages]
-    claims = Claims(len(lane.followers))
+    claims = Claims(len(lane.followers)) if lane.followers else None
     call = partial(solved_together, stages, contexts, options, claims)
 
     def in_child() -> Together:
