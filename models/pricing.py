@@ -756,8 +756,7 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
 
     A group whose entries at its most negative value can take its whole capacity is filled there (no sort: a national
     drug class's 3.7 million negative pairs, 3.2 s by sorting); the others are sorted. The sum is taken in floats less
-    a margin far above their rounding error, so it never exceeds the true value (the bound it enters stays a lower
-    bound).
+    a margin far above their rounding error (:func:`summed_below`).
     """
     if not len(group):
         return 0.0
@@ -777,8 +776,13 @@ def capped_by_group(group: IntArray, value: FloatArray, capacity: IntArray, grou
         group, value, capacity = group[order], value[order], capacity[order]
         before = sums_before_within_groups(group, capacity)
         terms.append(value * np.clip(group_capacity[group] - before, 0, capacity).astype(np.float64))
-    every = np.concatenate(terms)
-    return float(every.sum()) - 1e-12 * float(np.abs(every).sum())
+    return summed_below(np.concatenate(terms))
+
+
+def summed_below(terms: FloatArray) -> float:
+    """``terms`` summed less a margin far above the float sum's rounding error: never above the true sum (a bound
+    that enters a lower bound stays one)."""
+    return float(terms.sum()) - 1e-12 * float(np.abs(terms).sum())
 
 
 def order_within_groups(group: IntArray, value: FloatArray | IntArray) -> IntArray:

@@ -27,11 +27,11 @@ from models.pricing import (
     PRICING_CHUNK_PAIRS,
     CompleteArcs,
     CostScale,
-    FloatArray,
     IntArray,
     capped_by_group,
     dense_candidates,
     is_member,
+    summed_below,
 )
 
 SECONDS_PER_PAIR = 1e-8
@@ -85,10 +85,5 @@ def least_reduced_terms(
         for side, reduced in enumerate((np.minimum(units, 0).astype(np.float64), np.minimum(exact, 0.0))):
             by_supplier[side] += capped_by_group(pair_supplier, reduced, pair_capacity, supply)
             np.minimum.at(least_by_demand[side], pair_demand, reduced)
-    by_demand = [_summed(least * inflow.astype(np.float64)) for least in least_by_demand]
+    by_demand = [summed_below(least * inflow.astype(np.float64)) for least in least_by_demand]
     return max(by_supplier[0], by_demand[0]), max(by_supplier[1], by_demand[1])
-
-
-def _summed(terms: FloatArray) -> float:
-    """``terms`` summed less a margin far above the float sum's rounding error (never above the true sum)."""
-    return float(terms.sum()) - 1e-12 * float(np.abs(terms).sum())
