@@ -296,25 +296,27 @@ class GeoArcCosts:
         gives a pair in each of its rows or columns), and their minutes. The overrides are sorted by origin, so each
         row's are one run found by two binary searches (not a pass over every override a block: 190,000 overrides
         cost a national drug class's pricing 3.4 s)."""
-        stride = max(self.num_demands, 1)
-        first = np.searchsorted(self.override_keys, supplier * stride)
-        count = np.searchsorted(self.override_keys, (supplier + 1) * stride) - first
+        override, count = self.overrides_from(supplier)
         row = np.repeat(np.arange(supplier.size), count)
-        override = flat_ranges(first, count)  # the overrides whose origin is the row's
         column_order = np.argsort(demand, kind="stable")
         columns, column_count = matching_ranges(demand[column_order], self.overrides[override, 1].astype(np.int64))
         column = column_order[flat_ranges(columns, column_count)]
         return np.repeat(row, column_count), column, self.overrides[np.repeat(override, column_count), 2]
+
+    def overrides_from(self, supplier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``overrides`` whose origin is each of ``supplier``, in that order, and how many each has: the
+        overrides are sorted by origin, so each origin's are one run found by two binary searches."""
+        stride = max(self.num_demands, 1)
+        first = np.searchsorted(self.override_keys, supplier * stride)
+        count = np.searchsorted(self.override_keys, (supplier + 1) * stride) - first
+        return flat_ranges(first, count), count
 
     def overridden_within(
         self, supplier: np.ndarray, radius: np.ndarray, demand: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The overridden pairs of ``supplier`` x ``demand`` whose given minutes are within the supplier's radius
         (each supplier's overrides are one run of the sorted keys: no pass over every override a search)."""
-        stride = max(self.num_demands, 1)
-        first = np.searchsorted(self.override_keys, supplier * stride)
-        count = np.searchsorted(self.override_keys, (supplier + 1) * stride) - first
-        override = flat_ranges(first, count)
+        override, count = self.overrides_from(supplier)
         override = override[self.overrides[override, 2] <= np.repeat(radius, count)]
         destination = self.overrides[override, 1].astype(np.int64)
         inside = np.isin(destination, demand)
