@@ -612,9 +612,10 @@ def price(
     cut into :data:`POTENTIAL_BANDS` bands of ``p(d)``; a pair can be negative only if
     ``minutes <= cost < (p(s) - p(d)) / units_per_minute``, so each supplier asks the costs for the demands of a
     band within the radius ``(p(s) - min_band p(d) + 1) / units_per_minute`` and checks those exactly, a few
-    suppliers at a time (at most about :data:`PRICING_CHUNK_PAIRS` pairs in memory). Once the searches return more
-    than :data:`DENSE_SHARE` of the pairs they cover, the rest of the pass scans every pair of its blocks against
-    a lower bound on its cost instead (:func:`dense_candidates`) and checks those that may be negative exactly.
+    suppliers at a time (at most about :data:`PRICING_CHUNK_PAIRS` pairs in memory). Once a band's searches return
+    more than :data:`DENSE_SHARE` of the pairs they cover, the rest of that band scans every pair of its blocks
+    against a lower bound on its cost instead (:func:`dense_candidates`) and checks those that may be negative
+    exactly; the next band starts with searches again.
     """
     supply, inflow = capacity
     supplier_potential, demand_potential = potentials
