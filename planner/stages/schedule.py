@@ -152,9 +152,14 @@ class SolvingThreads:
                 del self._threads[stage]
 
     def in_child(self, call: Callable[[], T]) -> T:
-        """``call()`` solved in a forked child, noted while it runs so that :meth:`abandon` kills it."""
-        child = Forked.start(call)
+        """``call()`` solved in a forked child, noted while it runs so that :meth:`abandon` kills it.
+
+        The fork is made under the lock :meth:`abandon` raises under, so no :class:`Abandoned` lands in this thread
+        while it forks: ``logging`` takes its module lock before a fork and gives it back in a Python handler after
+        it, and an exception raised in that handler kept the lock held (a full suite hung on it for good, in the
+        app's rerun of a plan), as it would leave a child started with nobody to wait for it."""
         with self._lock:
+            child = Forked.start(call)
             self._children.add(child)
         try:
             return child.result()
