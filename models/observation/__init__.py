@@ -105,9 +105,11 @@ starts in a row bring nothing.
 arc outside its knapsack by at least ``rc - critical_s`` (the knapsack's LP dual), plus ``Δ_s`` when its site is
 closed in the relaxation. Every plan costs at least ``L`` plus its penalties, so a site with ``L + Δ_s > UB`` keeps
 its value and an arc with ``L + penalty > UB`` carries nobody in any plan cheaper than ``UB``. The rest goes to
-HiGHS's MIP (strong formulation with (7), the incumbent as start, relative gap 5e-10) when at most 250,000 arcs are
-left. Any plan cheaper than ``UB`` is feasible there, so the full model's optimum is at least
-``min(UB, B_MIP)`` (``B_MIP`` HiGHS's dual bound; ``UB`` itself when the reduced model is infeasible); a MIP plan is
+HiGHS's MIP (strong formulation with (7), the incumbent as start, relative gap 5e-10) piece by piece (``reduced``):
+each piece a set of the core's components (the unmet rows (6) at each component's own optimum, which every plan
+within (6) holds), a piece of at most 250,000 arcs. Any plan cheaper than ``UB`` is feasible there, so the full
+model's optimum is at least ``min(UB, B_MIP)`` (``B_MIP`` the sum of the pieces' HiGHS dual bounds, or of a
+piece's own ``L(λ)`` where its MIP has none; ``UB`` itself when a piece is infeasible); the MIPs' sites are
 re-assigned over all arcs by a transport.
 
 *Status*. The stage's bound is the largest of these; ``optimal`` exactly when
@@ -138,8 +140,9 @@ Modules
 ``instance`` (sets and data as arrays), ``flows`` (phases (i)-(ii), the held flow, the transportation problem),
 ``location`` (the phase (iii) core and the strong formulation in HiGHS, one function per constraint family),
 ``lagrangian`` (bound and penalties), ``columns`` (the strong LP by column generation), ``search`` (plans: repair,
-local search), ``facility`` (phase (iii): routes, fixing, the reduced MIP, status), ``parts`` (independent
-components solved apart), ``tables`` (output tables and room marginal values), ``stage`` (:func:`solve_observation`).
+local search), ``facility`` (phase (iii): routes, status), ``reduced`` (fixing, the MIP piece by piece), ``parts``
+(independent components solved apart), ``tables`` (output tables and room marginal values), ``stage``
+(:func:`solve_observation`).
 """
 
 from models.observation.stage import solve_observation

@@ -7,15 +7,15 @@ Two routes (package docstring, "Phase (iii)"), chosen by the share of arcs that 
 * ``lagrangian`` (facility-heavy models such as the OR-Library instances): subgradient ascent of ``L`` with the
   Lagrangian heuristic, then local search.
 
-Both then fix by penalties what no better plan can change and, when the rest is small enough, hand it to HiGHS's
-MIP with the incumbent. The bound is always on the full model: ``L`` over every arc, or ``min(UB_fix, B_MIP)``
-after fixing. ``optimal`` means ``UB - bound <= OPTIMALITY_TOLERANCE * max(1, |UB|)``.
+Both then fix by penalties what no better plan can change and hand the rest to HiGHS's MIP with the incumbent, one
+independent piece at a time (``reduced``). The bound is always on the full model: ``L`` over every arc, or
+``min(UB_fix, B_MIP)`` after fixing. ``optimal`` means ``UB - bound <= OPTIMALITY_TOLERANCE * max(1, |UB|)``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,9 @@ from models.base import Status
 from models.observation.columns import cheapest_arcs, column_generation, fixed_sites_plan
 from models.observation.flows import Transport, solve_unmet_optimum, transport
 from models.observation.instance import BoolArray, Instance, IntArray
-from models.observation.lagrangian import Point, arc_penalties, ascend, evaluate, site_penalties, starting_multipliers
-from models.observation.location import Core, StrongModel, build_core, highs_module
+from models.observation.lagrangian import Point, ascend, evaluate, starting_multipliers
+from models.observation.location import Core, build_core, highs_module
+from models.observation.reduced import component_labels, reduced_core, solve_pieces
 from models.observation.search import Incumbent, held_plan, local_search, meet_streets, repair, streets_met
 
 OPTIMALITY_TOLERANCE = 1e-9
@@ -34,13 +35,12 @@ COLUMNS_LINKING_SHARE = 0.5
 """The column-generation route when at most this share of the arcs end at a free candidate."""
 COLUMN_START_ARCS = 8
 """Each group's cheapest arcs in the first LP of the column generation (``cost_arcs_per_group`` overrides)."""
-MIP_MAX_ARCS = 250_000
-"""The reduced MIP runs only when at most this many arcs are left after fixing."""
 LAGRANGIAN_SHARE = 0.3
 LOCAL_SEARCH_SHARE = 0.3
 COLUMNS_SHARE = 0.9
 PLAN_RESERVE = 5.0
-"""Time kept after the column generation for the rounded plan (an LP re-solve), in held maximum flows (measured)."""
+"""Time kept after the column generation for the rounded plan (an LP re-solve), and after the MIP for the flow of
+its sites, in held maximum flows (measured)."""
 FLOW_ESTIMATE = 30.0
 """A min-cost flow over every arc takes up to this many held maximum flows (15-35 measured on the samples)."""
 MULTI_START_PATIENCE = 3
@@ -190,53 +190,22 @@ def _first(entry: tuple[float, BoolArray, Transport]) -> float:
     return entry[0]
 
 
-def reduced_core(core: Core, search: Search) -> tuple[Core, BoolArray, BoolArray, BoolArray] | None:
-    """Fix what no plan cheaper than the incumbent can change: sites whose flip, and arcs whose use, would lift
-    ``L`` above the incumbent's cost. Returns the reduced core (fixed-open sites made ``must``), and the masks."""
-    point = search.point
-    if point is None:
-        return None
-    gap = search.incumbent.cost - point.value
-    site_penalty = site_penalties(core, point)
-    fixed = core.free & (site_penalty > gap)
-    fixed_open = fixed & point.open_sites
-    fixed_closed = fixed & ~point.open_sites
-    keep = (arc_penalties(core, point, site_penalty) <= gap) & ~fixed_closed[core.arc_site]
-    keep |= search.incumbent.assign > 0
-    free = core.free & ~fixed
-    reduced = replace(
-        core.with_arcs(keep),
-        free=free,
-        must=core.must | fixed_open,
-        opening=np.where(free, core.opening, 0.0),
-        fixed_cost=core.fixed_cost + float(core.opening[fixed_open].sum()),
-        street=np.where(free, core.street, -1),
-        deficit=_deficit_left(core, fixed_open),
-    )
-    return reduced, keep, fixed_open, fixed_closed
-
-
-def _deficit_left(core: Core, fixed_open: BoolArray) -> IntArray:
-    """Each choice street's deficit less its candidates fixed open."""
-    opened = np.bincount(core.street[fixed_open & (core.street >= 0)], minlength=len(core.deficit))
-    return np.maximum(core.deficit - opened, 0).astype(np.int64)
-
-
 def reduced_mip(search: Search, only_if_all_fixed: bool = False) -> None:
-    """HiGHS's MIP on the reduced model with the incumbent; the full model's bound ``min(UB_fix, B_MIP)``.
+    """HiGHS's MIP on the reduced model (``models.observation.reduced``), piece by piece, with the incumbent; the
+    full model's bound ``min(UB_fix, B_MIP)``.
 
     When fixing leaves no free candidate the reduced model is one transport (its flow is the proof); with
     ``only_if_all_fixed`` nothing else is tried.
     """
-    core = search.core
-    reduction = reduced_core(core, search)
-    if reduction is None:
+    core, point, incumbent = search.core, search.point, search.incumbent
+    if point is None:
         return
-    reduced, keep, fixed_open, fixed_closed = reduction
-    upper_at_fixing = search.incumbent.cost
+    reduction = reduced_core(core, point, incumbent.cost, incumbent.assign)
+    reduced, keep, fixed_open = reduction.core, reduction.keep, reduction.fixed_open
+    upper_at_fixing = incumbent.cost
     search.stats.update(
         fixed_open=int(fixed_open.sum()),
-        fixed_closed=int(fixed_closed.sum()),
+        fixed_closed=int(reduction.fixed_closed.sum()),
         mip_arcs=int(keep.sum()),
         mip_free_sites=int(reduced.free.sum()),
     )
@@ -248,23 +217,22 @@ def reduced_mip(search: Search, only_if_all_fixed: bool = False) -> None:
             exact = core.plan_cost(open_sites, plan.assign) - plan.slack
             search.bound = min(search.incumbent.cost, max(search.bound, min(upper_at_fixing, exact)))
         return
-    if only_if_all_fixed or reduced.arcs > MIP_MAX_ARCS or search.left() <= 0:
+    if only_if_all_fixed or search.left() <= 0:
         return
-    model = StrongModel(reduced, search.highs, cover=True)
-    model.add_arcs(np.arange(reduced.arcs))
-    model.make_integer()
-    model.set_incumbent(search.incumbent.open_sites, search.incumbent.assign[keep], search.incumbent.unmet)
-    status = model.run(search.left(), mip_rel_gap=OPTIMALITY_TOLERANCE / 2, mip_abs_gap=1e-7)
-    info = model.info()
-    search.stats.update(mip_status=status, mip_nodes=int(info.mip_node_count))
-    if status == "Infeasible":  # no plan cheaper than the incumbent satisfies the fixings
+    solved = solve_pieces(
+        reduced,
+        component_labels(core),
+        (incumbent.open_sites, incumbent.assign[keep], incumbent.unmet),
+        point.lam,
+        search.deadline - PLAN_RESERVE * search.held_seconds,  # time for the flow of the sites the MIPs open
+        search.highs,
+    )
+    search.stats.update(solved.stats)
+    if solved.infeasible:  # no plan cheaper than the incumbent satisfies the fixings
         search.bound = max(search.bound, upper_at_fixing)
-    elif status in ("Optimal", "Time limit reached", "Interrupted by user"):
-        mip_bound = float(info.mip_dual_bound) + reduced.fixed_cost
-        if np.isfinite(mip_bound):
-            search.bound = max(search.bound, min(upper_at_fixing, mip_bound))
-    open_value, _ = model.values()
-    found = core.must | fixed_open | (reduced.free & (open_value > 0.5))
+    elif np.isfinite(solved.bound):
+        search.bound = max(search.bound, min(upper_at_fixing, solved.bound))
+    found = core.must | fixed_open | (reduced.free & solved.open_sites)
     if not np.array_equal(found, search.incumbent.open_sites) and search.left() > 0:
         search.offer(found, transport(core, found), "MIP")
 
