@@ -159,3 +159,47 @@ def test_the_parts_in_fresh_children_give_the_same() -> None:
     assert result.status == Status.OPTIMAL
     assert [phase.objective for phase in result.phases] == [0.0, 0.0, 41.0]
     assert result.table("assignments").equals(solve(groups, sites, arcs).table("assignments"))
+
+
+def _solved(objective: float, bound: float, seconds: float, given: float) -> parts.Solved:
+    status = Status.OPTIMAL if objective - bound <= 1e-9 * max(1.0, objective) else Status.FEASIBLE
+    plan = parts.Plan(np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), objective, bound, status)
+    return parts.Solved(0, 0, plan, seconds, 0.0, given)
+
+
+def test_a_part_keeps_the_cheaper_plan_and_the_higher_bound_of_its_two_runs() -> None:
+    first, second = _solved(100.0, 90.0, 5.0, 5.0), _solved(104.0, 97.0, 9.0, 10.0)
+    both = parts.better(first, second)
+    assert (both.plan.objective, both.plan.bound, both.plan.status) == (100.0, 97.0, Status.FEASIBLE)
+    assert (both.seconds, both.given) == (14.0, 15.0)
+    proven = parts.better(first, _solved(100.0, 100.0, 2.0, 10.0))
+    assert (proven.plan.objective, proven.plan.bound, proven.plan.status) == (100.0, 100.0, Status.OPTIMAL)
+    assert parts.better(first, "a part: no plan") is first
+    assert parts.better(first, None) is first
+
+
+def test_only_the_parts_their_time_stopped_run_again_with_the_time_left() -> None:
+    # part 0 proven; part 1 stopped after 5.9 of its 6 s; part 2 used 2 of its 20 s: only part 1 runs again,
+    # with the 12 s left (2 workers x its share of the stopped parts' arcs: all of it)
+    index_part = [parts.Part(np.zeros(0, np.int64), np.zeros(0, np.int64), np.arange(n)) for n in (50, 10, 40)]
+    first = {0: _solved(10.0, 10.0, 3.0, 20.0), 1: _solved(30.0, 20.0, 5.9, 6.0), 2: _solved(50.0, 40.0, 2.0, 20.0)}
+    asked: list[dict[int, float]] = []
+
+    def solve_again(seconds: dict[int, float]) -> dict[int, parts.Solved | str]:
+        asked.append(seconds)
+        return {1: _solved(29.0, 25.0, seconds[1], seconds[1])}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts.time, "time", lambda: 100.0)
+        result = parts.second_round(index_part, first, 112.0, 2, solve_again)
+    assert asked == [{1: 12.0}]
+    assert [(one.plan.objective, one.plan.bound) for one in result] == [(10.0, 10.0), (29.0, 25.0), (50.0, 40.0)]
+    with pytest.MonkeyPatch.context() as patch:  # 8 s left: not 1.5 times the 6 s it had, so nothing runs again
+        patch.setattr(parts.time, "time", lambda: 104.0)
+        asked.clear()
+        assert [one.plan.objective for one in parts.second_round(index_part, first, 112.0, 2, solve_again)] == [
+            10.0,
+            30.0,
+            50.0,
+        ]
+    assert asked == []
