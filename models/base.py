@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, Protocol, TypeVar
@@ -50,17 +50,27 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Limits shared by every stage."""
+    """Limits shared by every stage; ``stage_time_limits`` (stage name, seconds) replace ``time_limit_s`` for the
+    stages they name (:meth:`for_stage`)."""
 
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     seed: int = DEFAULT_SEED
     workers: int = DEFAULT_WORKERS
+    stage_time_limits: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
             raise ValueError(f"Expected time_limit_s > 0, got {self.time_limit_s}.")
         if self.workers < 1:
             raise ValueError(f"Expected workers >= 1, got {self.workers}.")
+        for stage, seconds in self.stage_time_limits:
+            if not seconds > 0:
+                raise ValueError(f"Expected the time limit of stage {stage} > 0, got {seconds}.")
+
+    def for_stage(self, stage: str) -> SolveOptions:
+        """The options of ``stage``: its own time limit where one is given, else ``time_limit_s``."""
+        limits = dict(self.stage_time_limits)
+        return replace(self, time_limit_s=limits.get(stage, self.time_limit_s), stage_time_limits=())
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ observation stage placed disabled persons. The stages are listed in ``planner.st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from models.base import STAGE_LANES, SolveOptions
 from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
@@ -90,6 +92,7 @@ def make_plan(
     scenario: Scenario,
     *,
     time_limit_s: float = 10.0,
+    stage_time_limits: Mapping[str, float] | None = None,
     limits: ArcLimits = DEFAULT_LIMITS,
     progress: ProgressCallback | None = None,
     solved: SolvedCallback | None = None,
@@ -97,12 +100,18 @@ def make_plan(
 ) -> Plan:
     """Solve every stage for ``dataset`` under ``rules`` and ``scenario``.
 
-    ``time_limit_s`` bounds each stage's solver; ``lanes`` stages are solved at once where one does not read the
+    ``time_limit_s`` bounds each stage's solver, ``stage_time_limits`` (stage name -> seconds) the stages it
+    names instead; ``lanes`` stages are solved at once where one does not read the
     other's result (``planner.stages.schedule``; the plan is the same with one); ``progress`` is told as each
     stage starts, ``solved`` as each ends. Never raises on a shortage: shortfalls are in the stage tables, the
     compliance checklist and the explanations.
     """
-    options = SolveOptions(time_limit_s=time_limit_s)
+    unknown = sorted(set(stage_time_limits or {}) - {stage.name for stage in STAGES})
+    if unknown:
+        raise ValueError(f"Expected stage names among {', '.join(stage.name for stage in STAGES)}, got {unknown}.")
+    options = SolveOptions(
+        time_limit_s=time_limit_s, stage_time_limits=tuple(sorted((stage_time_limits or {}).items()))
+    )
     context = plan_context(dataset, rules, scenario, limits)
     context = solve_stages(context, STAGES, options, lanes=lanes, progress=progress, solved=solved)
     results = context.results

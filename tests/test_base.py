@@ -58,6 +58,11 @@ def test_options_are_checked() -> None:
         SolveOptions(time_limit_s=0)
     with pytest.raises(ValueError, match="Expected workers >= 1"):
         SolveOptions(workers=0)
+    with pytest.raises(ValueError, match="Expected the time limit of stage drugs > 0"):
+        SolveOptions(stage_time_limits=(("drugs", 0.0),))
+    options = SolveOptions(time_limit_s=10, seed=3, stage_time_limits=(("drugs", 30.0),))
+    assert options.for_stage("drugs") == SolveOptions(time_limit_s=30, seed=3)
+    assert options.for_stage("testing") == SolveOptions(time_limit_s=10, seed=3)
 
 
 def test_cp_sat_solver_is_seeded_limited_and_runs_max_lp() -> None:

@@ -16,6 +16,7 @@ from planner.cli.options import (
     positive_count,
     read_yaml_mapping,
     seconds,
+    stage_seconds,
 )
 from planner.cli.solve import add_solve_arguments, scenario_from_arguments
 from planner.rules.scenario import Scenario, ScenarioError
@@ -27,6 +28,14 @@ def test_a_time_limit_is_a_finite_number_of_seconds_above_zero(text: str) -> Non
         seconds(text)
     assert seconds("0.5") == 0.5
     assert seconds("86400") == 86400.0
+
+
+@pytest.mark.parametrize("text", ["observation", "observation=0", "observatio=30", "=30", "drugs=ten", "30"])
+def test_a_stage_time_limit_names_a_stage_and_its_seconds(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        stage_seconds(text)
+    assert stage_seconds("observation=30") == ("observation", 30.0)
+    assert stage_seconds(" drugs = 2.5") == ("drugs", 2.5)
 
 
 def test_counts_are_whole_and_positive() -> None:

@@ -135,3 +135,25 @@ def test_one_lane_solves_the_same_plan_and_other_lanes_are_refused(
     assert main(["solve", "--data", str(tiny_dataset_dir), "--lanes", "3", "--out", str(tmp_path / "x.json")]) == 2
     assert "argument --lanes: invalid choice: 3" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_stage_time_limit_reaches_that_stage_alone(
+    tiny_dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import planner.stages.base as stage_base
+
+    limits: dict[str, float] = {}
+    solved = stage_base.Stage.solved
+
+    def noted(self: stage_base.Stage, context: object, options: object) -> object:  # type: ignore[type-arg]
+        limits[self.name] = options.for_stage(self.name).time_limit_s  # type: ignore[attr-defined]
+        return solved(self, context, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage_base.Stage, "solved", noted)  # one lane: every stage is solved in this process
+    out = tmp_path / "plan.json"
+    args = ["solve", "--data", str(tiny_dataset_dir), "--lanes", "1", "--time-limit", "4", "--out", str(out)]
+    assert main([*args, "--stage-time-limit", "observation=30", "--stage-time-limit", "drugs=2"]) == 0
+    assert limits == {"observation": 30.0, "ambulance": 4.0, "nursing": 4.0, "drugs": 2.0, "testing": 4.0}
+    capsys.readouterr()
+    assert main([*args, "--stage-time-limit", "observatio=30"]) == 2
+    assert "expected STAGE=S with STAGE one of observation, ambulance" in capsys.readouterr().err

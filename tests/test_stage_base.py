@@ -47,6 +47,9 @@ def test_a_stage_runs_its_model_on_the_inputs_it_builds() -> None:
     assert seen == [("severe", 3)] and result.status is Status.OPTIMAL
     assert context.with_result("toy", result).result("toy") is result
     assert toy.explanations(result, context, None) == []  # type: ignore[arg-type]
+    toy.run(context, SolveOptions(time_limit_s=3, stage_time_limits=(("other", 7.0), ("toy", 30.0))))
+    toy.run(context, SolveOptions(time_limit_s=3, stage_time_limits=(("other", 7.0),)))
+    assert seen[1:] == [("severe", 30.0), ("severe", 3)]  # its own limit where one is given
 
 
 def test_the_registry_lists_the_stages_in_pipeline_order() -> None:

@@ -41,6 +41,16 @@ def seconds(text: str) -> float:
     return value
 
 
+def stage_seconds(text: str) -> tuple[str, float]:
+    """``argparse`` type of one stage's time limit, ``STAGE=S``: a stage's name and seconds as :func:`seconds`."""
+    from planner.stages.registry import STAGE_NAMES
+
+    stage, equals, value = text.partition("=")
+    if not equals or stage.strip() not in STAGE_NAMES:
+        raise argparse.ArgumentTypeError(f"expected STAGE=S with STAGE one of {', '.join(STAGE_NAMES)}, got {text!r}")
+    return stage.strip(), seconds(value.strip())
+
+
 def positive_count(text: str) -> int:
     """``argparse`` type of a count that must be a whole number > 0 (samples, workers)."""
     try:

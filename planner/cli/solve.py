@@ -32,7 +32,7 @@ from planner.cli.main import (
     register,
     rules_from_argument,
 )
-from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds
+from planner.cli.options import bad_outputs, day_count, positive_count, read_yaml_mapping, seconds, stage_seconds
 from planner.dataset.io import check_dataset
 from planner.rules.scenario import Scenario, ScenarioError, check_scenario, make_scenario
 
@@ -68,6 +68,14 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--time-limit", type=seconds, default=10.0, metavar="S", help="solver time limit per stage, seconds (> 0)"
+    )
+    parser.add_argument(
+        "--stage-time-limit",
+        type=stage_seconds,
+        action="append",
+        default=[],
+        metavar="STAGE=S",
+        help="one stage's time limit instead of --time-limit, e.g. observation=30 (repeatable)",
     )
     parser.add_argument(
         "--lanes",
@@ -167,7 +175,14 @@ def run_solve(args: argparse.Namespace) -> int:
             print(f"epiplan: {problem}")
         print("nothing was solved and no file was written")
         return EXIT_BAD_INPUT
-    plan = make_plan(dataset, rules, scenario, time_limit_s=args.time_limit, lanes=args.lanes)
+    plan = make_plan(
+        dataset,
+        rules,
+        scenario,
+        time_limit_s=args.time_limit,
+        stage_time_limits=dict(args.stage_time_limit),
+        lanes=args.lanes,
+    )
     shown = names(dataset, args.lang)
     border = None
     if args.district is not None:

@@ -169,9 +169,9 @@ class Stage(Generic[InputsT]):
         return self.solved(context, options)[0]
 
     def solved(self, context: PlanContext, options: SolveOptions) -> tuple[StageResult, InputsT]:
-        """The result on ``context`` and the inputs it was solved on."""
+        """The result on ``context`` and the inputs it was solved on (under this stage's time limit in ``options``)."""
         inputs = self.build_inputs(context)
-        return self.solve(inputs, options), inputs
+        return self.solve(inputs, options.for_stage(self.name)), inputs
 
 
 def compliance_rows(
