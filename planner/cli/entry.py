@@ -16,12 +16,13 @@ from planner import memory, signals
 ZYGOTE_MODULES = ("models.observation.parts",)
 """What the zygote of ``epiplan solve`` imports before it is forked (``planner.fresh``): the observation stage's
 parts fork from it."""
-NICENESS_BESIDE_PARTS = 10
+NICENESS_BESIDE_PARTS = 5
 """Niceness ``epiplan solve`` takes once its zygote is forked: the zygote's workers (the observation stage's parts,
 which stop at the stage's deadline) keep the default and get the cores before the stages beside them. National
-sample (severe), 10 s a stage, alternately: observation 0.59 % above its bound in 8.7 s against 7.1-36.6 % in
-9.6-10.2 s (its second largest part had no LP in time and kept the held flow's plan), the drug stage 22.6 s against
-24.4 s, the whole solve as long."""
+sample, 10 s a stage, with the xlsx and the JSON, alternately: severe, observation 0.59 % above its bound at
+niceness 5 and 10 (two runs each) against 36.6 and 62 % at 0, where the second largest part had no LP in time and
+kept the held flow's plan, the whole solve 75.3-78.2 s (5), 73.7 (10) and 73.2-74.6 s (0); prevalent, observation
+4.16 % (5), 3.80-4.09 % (10), 4.29-6.34 % (0), the whole solve 51.4-52.1 s, 52.9-55.1 s and 49.0-51.3 s."""
 
 
 def _command(arguments: list[str]) -> str | None:
