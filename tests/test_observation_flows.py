@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from observation_tables import site_table
 
+import models.observation.flows as observation_flows
 from models.observation.flows import gains_with_unlimited_rooms, max_placed, solve_unmet_optimum
 from models.observation.instance import Instance, prepare
 
@@ -58,12 +60,16 @@ def cases(draw: st.DrawFn) -> tuple[Instance, list[np.ndarray], np.ndarray]:
 
 
 @settings(max_examples=120, deadline=None)
-@given(cases())
-def test_gains_equal_a_new_maximum_flow_with_the_sites_raised(case: tuple[Instance, list[np.ndarray], np.ndarray]):
+@given(cases(), st.sampled_from([-1.0, 1.0]))
+def test_gains_equal_a_new_maximum_flow_with_the_sites_raised(
+    case: tuple[Instance, list[np.ndarray], np.ndarray], subnetwork_share: float
+):
     instance, site_sets, groups = case
     before = max_placed(instance, groups)
     assert before is not None
-    placed, gains = gains_with_unlimited_rooms(instance, groups, site_sets)
+    # -1: every probe on the network of all of R; 1: every probe on the nodes that reach its sites alone
+    with mock.patch.object(observation_flows, "PROBE_SUBNETWORK_SHARE", subnetwork_share):
+        placed, gains = gains_with_unlimited_rooms(instance, groups, site_sets)
     assert placed == before
     for sites, gain in zip(site_sets, gains, strict=True):
         capacity = instance.sites["capacity"].to_numpy().copy()

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from models.flow import FlowError, MaxFlow
 from models.observation.instance import BoolArray, Instance, IntArray
-from models.observation.location import Core
+from models.observation.location import Core, FloatArray
 
 
 def max_placed(instance: Instance, groups: BoolArray) -> int | None:
@@ -89,41 +91,117 @@ def gains_with_unlimited_rooms(
     return placed, gains
 
 
-@dataclass(frozen=True)
+PROBE_SUBNETWORK_SHARE = 0.5
+"""A room probe solves the nodes that reach its sites alone where their components hold at most this share of the
+arcs of ``R`` (:class:`_RoomProbe`)."""
+
+
+@dataclass
 class _RoomProbe:
     """The residual arcs with both ends in the source side ``R`` of a minimum cut (none at the sink, none into the
-    source: no augmenting path uses them) as one maximum-flow network, and an arc from every site of ``R`` to the
-    sink at capacity 0 (``sink_arc``: its position per node, -1 for the others); ``unlimited`` exceeds any flow."""
+    source: no augmenting path uses them), ordered by head and by tail, and ``unlimited``, more than any flow.
 
-    flow: MaxFlow
-    sink_arc: IntArray
+    Every augmenting path to the raised sites runs through nodes that reach them in this graph. Where the raised
+    sites lie in components (of ``R`` without the source) holding at most :data:`PROBE_SUBNETWORK_SHARE` of its
+    arcs, a probe solves the maximum flow of those nodes alone: national sample (severe), 2,655 districts, a
+    district's sites are reached from a median of 2,668 of the 52,422 nodes of ``R`` (at most 15,865), and the
+    probes take 18.0 s against 39.3 s on the network of all of ``R``. Elsewhere (the province: one component) one
+    network of all of ``R`` serves every probe, with an arc from every site to the sink that a probe opens and
+    closes again (1.15 s there, against 1.87 s by the nodes that reach the sites)."""
+
+    tails: IntArray
+    heads: IntArray
+    residual: IntArray
+    by_head: tuple[IntArray, IntArray]
+    by_tail: tuple[IntArray, IntArray]
+    component: IntArray
+    component_share: FloatArray
+    sites: IntArray
     unlimited: int
     source: int
     sink: int
+    whole: MaxFlow | None = None
 
     @classmethod
     def of(cls, network: _PlacementNetwork, reached: BoolArray, flows: IntArray) -> _RoomProbe:
         tails, heads, residual = network.residual(flows)
         inner = reached[tails] & reached[heads] & (tails != network.sink)
         inner &= (heads != network.sink) & (heads != network.source)
-        sites = network.group_count + np.flatnonzero(reached[network.group_count : network.source])
-        flow = MaxFlow(
-            np.concatenate([tails[inner], sites]),
-            np.concatenate([heads[inner], np.full(len(sites), network.sink)]),
-            np.concatenate([residual[inner], np.zeros(len(sites), np.int64)]),
+        tails, heads, residual = tails[inner], heads[inner], residual[inner]
+        apart = tails != network.source  # the source joins every component
+        graph = coo_matrix(
+            (np.ones(int(apart.sum()), np.int8), (tails[apart], heads[apart])), shape=(network.nodes, network.nodes)
         )
-        sink_arc = np.full(network.nodes, -1, np.int64)
-        sink_arc[sites] = int(inner.sum()) + np.arange(len(sites))
-        unlimited = int(network.capacities[network.heads != network.sink].sum()) + 1
-        return cls(flow, sink_arc, unlimited, network.source, network.sink)
+        _, component = connected_components(graph, directed=False)
+        arcs_per = np.bincount(component[heads], minlength=int(component.max()) + 1)
+        return cls(
+            tails,
+            heads,
+            residual,
+            _rows(heads, network.nodes),
+            _rows(tails, network.nodes),
+            component.astype(np.int64),
+            arcs_per / max(len(heads), 1),
+            network.group_count + np.flatnonzero(reached[network.group_count : network.source]),
+            int(network.capacities[network.heads != network.sink].sum()) + 1,
+            network.source,
+            network.sink,
+        )
 
     def gain(self, raised: IntArray) -> int:
         """The maximum flow from the source to the ``raised`` sites (nodes of ``R``) given unlimited rooms."""
-        arcs = self.sink_arc[raised]
-        self.flow.set_capacities(arcs, np.full(len(arcs), self.unlimited, np.int64))
-        value = self.flow.solve(self.source, self.sink)
-        self.flow.set_capacities(arcs, np.zeros(len(arcs), np.int64))
+        share = float(self.component_share[np.unique(self.component[raised])].sum())
+        return self._upstream_gain(raised) if share <= PROBE_SUBNETWORK_SHARE else self._whole_gain(raised)
+
+    def _whole_gain(self, raised: IntArray) -> int:
+        if self.whole is None:  # an arc from every site of R to the sink, closed
+            self.whole = MaxFlow(
+                np.concatenate([self.tails, self.sites]),
+                np.concatenate([self.heads, np.full(len(self.sites), self.sink)]),
+                np.concatenate([self.residual, np.zeros(len(self.sites), np.int64)]),
+            )
+        arcs = len(self.tails) + np.searchsorted(self.sites, raised)
+        self.whole.set_capacities(arcs, np.full(len(arcs), self.unlimited, np.int64))
+        value = self.whole.solve(self.source, self.sink)
+        self.whole.set_capacities(arcs, np.zeros(len(arcs), np.int64))
         return value
+
+    def _upstream_gain(self, raised: IntArray) -> int:
+        upstream = np.zeros(len(self.component), bool)
+        upstream[raised] = True
+        frontier = np.asarray(raised, np.int64)
+        while len(frontier):  # backwards from the raised sites
+            tails = self.tails[_row_entries(self.by_head, frontier)]
+            frontier = np.unique(tails[~upstream[tails]])
+            upstream[frontier] = True
+        if not upstream[self.source]:
+            return 0
+        arcs = _row_entries(self.by_tail, np.flatnonzero(upstream))
+        arcs = arcs[upstream[self.heads[arcs]]]
+        flow = MaxFlow(
+            np.concatenate([self.tails[arcs], raised]),
+            np.concatenate([self.heads[arcs], np.full(len(raised), self.sink)]),
+            np.concatenate([self.residual[arcs], np.full(len(raised), self.unlimited, np.int64)]),
+        )
+        return flow.solve(self.source, self.sink)
+
+
+def _rows(keys: IntArray, count: int) -> tuple[IntArray, IntArray]:
+    """The entries grouped by key: row pointers (``count + 1``) and the entries' positions in key order."""
+    order = np.argsort(keys, kind="stable")
+    return np.searchsorted(keys[order], np.arange(count + 1)), order
+
+
+def _row_entries(rows: tuple[IntArray, IntArray], keys: IntArray) -> IntArray:
+    """The positions of the entries of every key in ``keys`` (rows of :func:`_rows`)."""
+    pointer, order = rows
+    starts, stops = pointer[keys], pointer[keys + 1]
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return order[offsets + np.arange(total)]
 
 
 @dataclass(frozen=True)
