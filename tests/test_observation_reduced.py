@@ -15,8 +15,8 @@ from test_observation import arcs_frame, groups_frame, instances, sites_frame
 
 import models.observation.reduced as reduced_module
 from models.observation.lagrangian import starting_multipliers
-from models.observation.location import highs_module
-from models.observation.reduced import Piece, component_labels, piece_core, pieces, solve_pieces
+from models.observation.location import Core, highs_module
+from models.observation.reduced import Piece, PiecesSolved, component_labels, piece_core, pieces, solve_pieces
 from models.observation.search import held_plan
 
 TOLERANCE = 1e-6
@@ -75,15 +75,16 @@ def test_a_piece_core_is_renumbered_with_its_streets_and_the_incumbents_unmet() 
     assert piece_core(core, piece, None).unmet_total == core.unmet_total
 
 
-def test_the_pieces_bound_is_the_sum_of_each_components_optimum() -> None:
-    # {H1, H2 | S1, S2}: street T needs one open; opening S1 (10) takes H1 (2 x 1) and H2 has no arc to S1, so both
-    # open: 10 + 20 + 2 x 1 + 3 x 2 = 38. {H3 | S3}: 30 + 4 x 3 = 42. H4 has no arc: unmet, cost 0. Sum 80.
-    core = core_of(*three_components(), sites_per_street_min=1)
+def _every_component_a_piece(core: Core, mip_max_arcs: int = 10**9) -> PiecesSolved:
+    """``solve_pieces`` on the core itself (nothing fixed) from its held flow, each component a piece."""
     held = held_plan(core)
     assert held is not None
     open_sites, plan = held
-    with mock.patch.object(reduced_module, "PIECE_MIN_ARCS", 1):
-        solved = solve_pieces(
+    with (
+        mock.patch.object(reduced_module, "PIECE_MIN_ARCS", 1),
+        mock.patch.object(reduced_module, "MIP_MAX_ARCS", mip_max_arcs),
+    ):
+        return solve_pieces(
             core,
             component_labels(core),
             (open_sites, plan.assign, plan.unmet),
@@ -91,6 +92,13 @@ def test_the_pieces_bound_is_the_sum_of_each_components_optimum() -> None:
             time.perf_counter() + 10.0,
             highs_module(),
         )
+
+
+def test_the_pieces_bound_is_the_sum_of_each_components_optimum() -> None:
+    # {H1, H2 | S1, S2}: street T needs one open; opening S1 (10) takes H1 (2 x 1) and H2 has no arc to S1, so both
+    # open: 10 + 20 + 2 x 1 + 3 x 2 = 38. {H3 | S3}: 30 + 4 x 3 = 42. H4 has no arc: unmet, cost 0. Sum 80.
+    core = core_of(*three_components(), sites_per_street_min=1)
+    solved = _every_component_a_piece(core)
     assert solved.bound == pytest.approx(80.0, abs=1e-9)
     assert brute_force(core) == pytest.approx(80.0, abs=1e-9)
     assert solved.stats["mip_pieces"] == 2 and solved.stats["mip_pieces_proven"] == 2
@@ -100,23 +108,8 @@ def test_the_pieces_bound_is_the_sum_of_each_components_optimum() -> None:
 def _pieces_of(
     case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, int, bool], mip_max_arcs: int
 ) -> tuple[float, float, np.ndarray]:
-    groups, sites, arcs, per_room, street_min, barrier_free = case
-    core = core_of(groups, sites, arcs, per_room, street_min, barrier_free)
-    held = held_plan(core)
-    assert held is not None
-    open_sites, plan = held
-    with (
-        mock.patch.object(reduced_module, "PIECE_MIN_ARCS", 1),
-        mock.patch.object(reduced_module, "MIP_MAX_ARCS", mip_max_arcs),
-    ):
-        solved = solve_pieces(
-            core,
-            component_labels(core),
-            (open_sites, plan.assign, plan.unmet),
-            starting_multipliers(core),
-            time.perf_counter() + 10.0,
-            highs_module(),
-        )
+    core = core_of(*case)
+    solved = _every_component_a_piece(core, mip_max_arcs)
     assert not solved.infeasible
     return brute_force(core), solved.bound, transport_cost(core, solved.open_sites)
 
