@@ -131,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m bench.cli [options]``: the ``bench`` command on its own."""
     parser = argparse.ArgumentParser(prog="epiplan bench", description=BENCH_COMMAND.help)
     add_bench_arguments(parser)
-    return run_bench_command(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    if args.scale != "all":  # as epiplan solve: the observation stage's parts in the zygote's workers, first
+        from planner import fresh
+        from planner.cli.entry import yield_to_parts
+
+        yield_to_parts(fresh.start_zygote)
+    return run_bench_command(args)
 
 
 if __name__ == "__main__":

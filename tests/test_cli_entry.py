@@ -26,6 +26,7 @@ def test_the_zygote_preloads_modules_that_exist() -> None:
     [
         (["solve", "--data", "x"], True, [NICENESS_BESIDE_PARTS]),
         (["solve", "--data", "x"], False, []),  # no zygote (no fork): no workers to yield to
+        (["bench", "--scale", "national"], True, [NICENESS_BESIDE_PARTS]),
         (["validate", "--data", "x"], True, []),
     ],
 )
@@ -41,5 +42,5 @@ def test_solve_forks_the_zygote_and_then_yields_to_its_workers(
 
     monkeypatch.setattr(entry.os, "nice", niced.append)
     prepare(arguments, start_zygote)
-    assert started == ([ZYGOTE_MODULES] if arguments[0] == "solve" else [])
+    assert started == ([ZYGOTE_MODULES] if arguments[0] in ("solve", "bench") else [])
     assert niced == nice

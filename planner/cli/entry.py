@@ -14,8 +14,10 @@ from collections.abc import Callable
 from planner import memory, signals
 
 ZYGOTE_MODULES = ("models.observation.parts",)
-"""What the zygote of ``epiplan solve`` imports before it is forked (``planner.fresh``): the observation stage's
-parts fork from it."""
+"""What the zygote of ``epiplan solve`` and ``epiplan bench`` imports before it is forked (``planner.fresh``): the
+observation stage's parts fork from it."""
+PLAN_COMMANDS = ("solve", "bench")
+"""The commands that solve plans, and fork the zygote first."""
 NICENESS_BESIDE_PARTS = 5
 """Niceness ``epiplan solve`` takes once its zygote is forked: the zygote's workers (the observation stage's parts,
 which stop at the stage's deadline) keep the default and get the cores before the stages beside them. National
@@ -30,12 +32,21 @@ def _command(arguments: list[str]) -> str | None:
     return next((word for word in arguments if not word.startswith("-")), None)
 
 
+def yield_to_parts(start_zygote: Callable[..., bool]) -> bool:
+    """Fork the zygote (``planner.fresh.start_zygote``, preloading :data:`ZYGOTE_MODULES`) and, where there is one,
+    take :data:`NICENESS_BESIDE_PARTS`; whether there is one. Only while the process is small and before it reads
+    any data."""
+    if not start_zygote(preload=ZYGOTE_MODULES):
+        return False
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS_BESIDE_PARTS)
+    return True
+
+
 def prepare(arguments: list[str], start_zygote: Callable[..., bool]) -> None:
-    """For ``epiplan solve``, while the process is small and before it reads any data: fork the zygote
-    (``planner.fresh.start_zygote``) and, where there is one, take :data:`NICENESS_BESIDE_PARTS`."""
-    if _command(arguments) == "solve" and start_zygote(preload=ZYGOTE_MODULES):
-        with contextlib.suppress(OSError):
-            os.nice(NICENESS_BESIDE_PARTS)
+    """For the commands that solve plans (``epiplan solve``, ``epiplan bench``): :func:`yield_to_parts`."""
+    if _command(arguments) in PLAN_COMMANDS:
+        yield_to_parts(start_zygote)
 
 
 def main() -> int:
