@@ -120,6 +120,12 @@ def why_worse(worse: Sequence[str], rows: Mapping[str, Any], notes: Mapping[str,
                 "pipeline's k nearest depots per institution; within the same arcs its shortfall is "
                 f"{notes['drug_shortfall_within_pipeline_arcs']:,} (epiplan's arc pruning costs packs)"
             )
+        elif name == "minutes_per_nurse" and better("one_to_one_coverage"):
+            reasons[name] = (
+                "lexicographic priority: nurses go to the 1:1 needs first (1:1 coverage "
+                f"{rows['one_to_one_coverage']['difference']:+.1%}); the needs the hand method leaves uncovered lie "
+                "farther from the pools"
+            )
         elif name in TRAVEL_PARTS or name == "travel_minutes_total":
             reasons[name] = "more served means more travel; compare the minutes per unit served"
     return reasons

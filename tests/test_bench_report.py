@@ -27,6 +27,10 @@ def test_why_worse_explains_the_lexicographic_trade_offs() -> None:
     assert "more persons placed" in reasons["sites_opened"]
     assert "12" in reasons["drug_shortfall"]
     assert "minutes_per_nurse" not in reasons  # no known reason: left for the reader
+    ours.update(one_to_one_coverage=0.944)
+    hand.update(one_to_one_coverage=0.531)
+    covered = why_worse(["minutes_per_nurse"], versus(ours, hand), notes)
+    assert "1:1 needs first" in covered["minutes_per_nurse"] and "+41.3%" in covered["minutes_per_nurse"]
 
 
 def test_comparison_against_the_mip_and_the_hand_method() -> None:
