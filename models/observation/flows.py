@@ -14,7 +14,7 @@ from ortools.graph.python import max_flow, min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.flow import FlowError, MaxFlow
+from models.flow import FlowError, MaxFlow, flat_ranges
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.location import Core, FloatArray
 
@@ -195,13 +195,7 @@ def _rows(keys: IntArray, count: int) -> tuple[IntArray, IntArray]:
 def _row_entries(rows: tuple[IntArray, IntArray], keys: IntArray) -> IntArray:
     """The positions of the entries of every key in ``keys`` (rows of :func:`_rows`)."""
     pointer, order = rows
-    starts, stops = pointer[keys], pointer[keys + 1]
-    lengths = stops - starts
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, np.int64)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    return order[offsets + np.arange(total)]
+    return order[flat_ranges(pointer[keys], pointer[keys + 1] - pointer[keys])]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from models.flow import members
 from models.observation.instance import BoolArray, IntArray
 from models.observation.lagrangian import Point, arc_penalties, evaluate, site_penalties
 from models.observation.location import Core, FloatArray, StrongModel
@@ -133,20 +134,14 @@ def pieces(core: Core, group_label: IntArray, site_label: IntArray) -> list[Piec
         filled += int(arcs_per[component])
     count = piece + 1 if components else 0
     return [
-        Piece(*members)
-        for members in zip(
-            _positions(piece_of[group_label], count),
-            _positions(piece_of[site_label], count),
-            _positions(piece_of[arc_label], count),
+        Piece(*positions)
+        for positions in zip(
+            members(piece_of[group_label], count),
+            members(piece_of[site_label], count),
+            members(piece_of[arc_label], count),
             strict=True,
         )
     ]
-
-
-def _positions(label: IntArray, count: int) -> list[IntArray]:
-    """The positions of each label ``0 .. count - 1``, in order."""
-    order = np.argsort(label, kind="stable")
-    return np.split(order, np.searchsorted(label[order], np.arange(1, count)))
 
 
 def piece_core(core: Core, piece: Piece, unmet: IntArray | None) -> Core:
