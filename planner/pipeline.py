@@ -33,7 +33,7 @@ from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 from planner.stages.base import DEFAULT_LIMITS, ArcLimits, PlanContext
 from planner.stages.locations import Locations
-from planner.stages.registry import STAGES
+from planner.stages.registry import STAGE_NAMES, STAGES
 from planner.stages.schedule import ProgressCallback, SolvedCallback, solve_stages
 
 
@@ -106,9 +106,9 @@ def make_plan(
     stage starts, ``solved`` as each ends. Never raises on a shortage: shortfalls are in the stage tables, the
     compliance checklist and the explanations.
     """
-    unknown = sorted(set(stage_time_limits or {}) - {stage.name for stage in STAGES})
+    unknown = sorted(set(stage_time_limits or {}) - set(STAGE_NAMES))
     if unknown:
-        raise ValueError(f"Expected stage names among {', '.join(stage.name for stage in STAGES)}, got {unknown}.")
+        raise ValueError(f"Expected stage names among {', '.join(STAGE_NAMES)}, got {unknown}.")
     options = SolveOptions(
         time_limit_s=time_limit_s, stage_time_limits=tuple(sorted((stage_time_limits or {}).items()))
     )

@@ -19,12 +19,13 @@ observation stage's parts fork from it."""
 PLAN_COMMANDS = ("solve", "bench")
 """The commands that solve plans, and fork the zygote first."""
 NICENESS_BESIDE_PARTS = 5
-"""Niceness ``epiplan solve`` takes once its zygote is forked: the zygote's workers (the observation stage's parts,
-which stop at the stage's deadline) keep the default and get the cores before the stages beside them. National
-sample, 10 s a stage, with the xlsx and the JSON, alternately: severe, observation 0.59 % above its bound at
-niceness 5 and 10 (two runs each) against 36.6 and 62 % at 0, where the second largest part had no LP in time and
-kept the held flow's plan, the whole solve 75.3-78.2 s (5), 73.7 (10) and 73.2-74.6 s (0); prevalent, observation
-4.16 % (5), 3.80-4.09 % (10), 4.29-6.34 % (0), the whole solve 51.4-52.1 s, 52.9-55.1 s and 49.0-51.3 s."""
+"""Niceness a plan command (:data:`PLAN_COMMANDS`) takes once its zygote is forked: the zygote's workers (the
+observation stage's parts, which stop at the stage's deadline) keep the default and get the cores before the stages
+beside them. National sample, 10 s a stage, with the xlsx and the JSON, alternately: severe, observation 0.59 % above
+its bound at niceness 5 and 10 (two runs each) against 36.6 and 62 % at 0, where the second largest part had no LP in
+time and kept the held flow's plan, the whole solve 75.3-78.2 s (5), 73.7 (10) and 73.2-74.6 s (0); prevalent,
+observation 4.16 % (5), 3.80-4.09 % (10), 4.29-6.34 % (0), the whole solve 51.4-52.1 s, 52.9-55.1 s and
+49.0-51.3 s."""
 
 
 def _command(arguments: list[str]) -> str | None:
