@@ -115,8 +115,6 @@ CUT_ROUNDS = 30
 """Rounds of linking rows (5) a phase adds at most."""
 LP_LIMIT_TOLERANCE = 1e-4
 """How far the LP's unmet persons may pass :attr:`DailyModel.unmet_limits` (rounding in the solver)."""
-FEASIBLE_SOLUTION = 2
-"""HiGHS's ``primal_solution_status`` of a feasible solution."""
 FloatArray = npt.NDArray[np.float64]
 
 

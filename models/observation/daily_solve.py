@@ -41,7 +41,6 @@ from models.flow import members
 from models.observation.daily import (
     CUT_ROUNDS,
     ENTERING_PER_COHORT,
-    FEASIBLE_SOLUTION,
     INTEGRALITY_TOLERANCE,
     PRICING_ROUNDS,
     PRIMAL_STRATEGY,
@@ -56,6 +55,7 @@ from models.observation.daily import (
     street_minimums_reachable,
 )
 from models.observation.daily_local import close_candidates
+from models.observation.location import FEASIBLE_SOLUTION
 from models.pricing import most_negative_per_group
 
 PRIMAL_ENTERING_MAX = 500

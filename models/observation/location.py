@@ -24,6 +24,8 @@ from models.base import highs_solver
 from models.observation.instance import BoolArray, Instance, IntArray
 
 FloatArray = npt.NDArray[np.float64]
+FEASIBLE_SOLUTION = 2
+"""HiGHS's ``primal_solution_status`` of a feasible solution."""
 
 
 @dataclass(frozen=True)

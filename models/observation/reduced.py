@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from models.flow import members
 from models.observation.instance import BoolArray, IntArray
 from models.observation.lagrangian import Point, arc_penalties, evaluate, site_penalties
-from models.observation.location import Core, FloatArray, StrongModel
+from models.observation.location import FEASIBLE_SOLUTION, Core, FloatArray, StrongModel
 
 MIP_MAX_ARCS = 250_000
 """A piece's MIP runs only when the piece has at most this many arcs after fixing."""
@@ -43,10 +43,9 @@ PIECE_MIN_ARCS = 2_000
 MIP_RELATIVE_GAP = 5e-10
 """HiGHS's relative gap for a piece: half the phase's optimality tolerance."""
 MIP_ABSOLUTE_GAP = 1e-7
+"""HiGHS's absolute gap for a piece (minutes)."""
 PIECE_SLACK = 2.0
 """A piece may use this many times its share of the time left."""
-FEASIBLE_SOLUTION = 2
-"""HiGHS's ``primal_solution_status`` of a feasible solution."""
 
 
 @dataclass(frozen=True)
