@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from plan_fixture import make_plan_fixture
 
 from planner.dataset.schema import DRUGS
-from planner.outputs.contract import CONTRACT, contract_frame, json_column, json_to_tables, json_value
+from planner.outputs.contract import (
+    CONTRACT,
+    contract_frame,
+    json_column,
+    json_to_tables,
+    json_value,
+    records,
+    records_text,
+)
 from planner.outputs.csv_zip import read_csv_zip, to_zip_bytes
 from planner.outputs.plan_json import to_json_bytes
 from planner.outputs.schema import validate_plan_json
@@ -148,3 +156,16 @@ def test_a_column_converts_cell_by_cell_alike(cells: list[float | int], kind: st
         if kind == "bool":
             series = series.astype(bool)
         assert json_column(series, kind) == [json_value(cell, kind) for cell in series.tolist()]  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None)
+@given(assignment_tables(), allocation_tables(), st.sampled_from([None, "", 'x,"y"', "中文", "\u2028"]))
+def test_records_text_is_the_compact_json_of_the_records(
+    assignments: pd.DataFrame, allocations: pd.DataFrame, note: str | None
+) -> None:
+    """The writer of large documents formats each distinct value once: the same text as ``json.dumps``."""
+    if len(assignments):
+        assignments = assignments.assign(site_id=[note, *assignments["site_id"].iloc[1:]])
+    for name, frame in (("observation_assignments", assignments), ("drugs_allocations", allocations)):
+        expected = json.dumps(records(name, frame), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        assert "[" + records_text(name, frame) + "]" == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import zipfile
@@ -116,3 +117,33 @@ def test_rows_written_a_chunk_at_a_time_are_the_table_written_at_once(values: li
         patch.setattr(csv_zip, "CSV_CHUNK_ROWS", chunk)
         chunked = csv_bytes(frame)
     assert chunked == whole and chunked.count(codecs.BOM_UTF8) == 1
+
+
+def _csv_module_rows(frame: pd.DataFrame) -> bytes:
+    """The rows Python's ``csv`` writer writes for the cells of ``frame`` (minimal quoting, CRLF)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(zip(*[csv_column(frame[c]) for c in frame.columns], strict=True))
+    return text.getvalue().encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("ab,\"\r\n ='中 "), max_size=5), max_size=8),
+    st.lists(st.one_of(st.none(), st.floats(allow_nan=True), st.text(max_size=3)), max_size=8),
+)
+def test_rows_are_the_bytes_the_csv_module_writes(texts: list[str], others: list[object]) -> None:
+    """Quoting is the ``csv`` module's (a comma, quote or line break quotes a field; quotes doubled), also for a
+    table of one column (an empty field alone on its row is written ``""``)."""
+    size = min(len(texts), len(others))
+    frames = [
+        pd.DataFrame({"text": texts[:size], "other": pd.Series(others[:size], dtype=object)}),
+        pd.DataFrame({"text": texts}),
+        pd.DataFrame({"number": [float(len(text)) / 3 for text in texts], "text": texts}),
+    ]
+    for frame in frames:
+        header_end = csv_bytes(frame).index(b"\r\n") + 2
+        assert csv_bytes(frame)[header_end:] == _csv_module_rows(frame)
+
+
+def test_a_table_of_rows_without_cells_writes_its_header_only() -> None:
+    assert csv_bytes(pd.DataFrame(index=range(3))) == codecs.BOM_UTF8 + b"\r\n"

@@ -12,10 +12,13 @@ places (a home, street, site, institution, pool, depot or lab, or a checklist sc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from planner.outputs.distinct import mapped
 
 SHEET_ROWS_MAX = 20_000
 """Rows beyond which a table is summarised by district on its sheet. A sheet of 20,000 rows is already past
@@ -41,14 +44,21 @@ def row_districts(frame: pd.DataFrame, district_of: Mapping[str, str]) -> pd.Ser
         key = str(column)
         if not (key.endswith("_id") or key == "scope_id"):
             continue
-        ids = frame[column].astype(str)
-        if key == "scope_id":
-            ids = ids.str.partition(":")[0]
-        found = ids.map(district_of)
+        found = mapped(
+            frame[column], functools.partial(_districts_of, district_of=district_of, scoped=key == "scope_id")
+        )
         placed = placed.where(placed != UNPLACED, found.fillna(UNPLACED))
         if not (placed == UNPLACED).any():
             break
     return placed
+
+
+def _districts_of(ids: pd.Series, district_of: Mapping[str, str], scoped: bool) -> pd.Series:
+    """The district of each id (missing where none; a scope's id is its part before ``:``)."""
+    texts = ids.astype(str)
+    if scoped:
+        texts = texts.str.partition(":")[0]
+    return texts.map(district_of).astype(object)
 
 
 def summarised_by_district(frame: pd.DataFrame, district_of: Mapping[str, str], additive: list[str]) -> pd.DataFrame:

@@ -12,15 +12,19 @@ columns with normalised dtypes (:func:`contract_frame`) and a JSON document back
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner.outputs.distinct import cell_texts, mapped
 from planner.report.plan import NUMBER_DECIMALS
 from planner.stages.base import ColumnKind, ColumnSpec
 from planner.stages.registry import STAGE_NAMES, STAGES
@@ -242,11 +246,51 @@ def records(name: str, frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+def records_text(name: str, frame: pd.DataFrame) -> str:
+    """The compact JSON text of ``records(name, frame)`` without its brackets: the bytes
+    ``json.dumps(records, ensure_ascii=False, separators=(",", ":"))`` writes between them, each column's
+    distinct values written once (``planner.outputs.distinct``).
+
+    Raises
+    ------
+    ValueError
+        When a non-empty ``frame`` lacks a contract column.
+    """
+    if frame.empty:
+        return ""
+    check_columns(name, frame)
+    pieces = [
+        cell_texts(frame[column], functools.partial(_json_pieces, key=column, spec=spec))
+        for column, spec in CONTRACT[name].items()
+    ]
+    return "{" + "},{".join(map(",".join, zip(*pieces, strict=True))) + "}"
+
+
+def _json_pieces(values: pd.Series, key: str, spec: ColumnSpec) -> list[str]:
+    """``"key":value`` of every cell, as compact JSON."""
+    prefix = _compact(key) + ":"
+    return [prefix + _compact(value) for value in json_column(values, spec)]
+
+
+def _compact(value: Any) -> str:
+    """``value`` as compact JSON: the plain scalars without a call of the encoder (the same text)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def typed_column(values: pd.Series, spec: ColumnSpec) -> pd.Series:
     """A contract column with a normalised dtype (text: object; count: int64; real: float64; bool: bool)."""
     kind = column_kind(spec)
-    if kind in (*ID_KINDS, "text"):
-        return pd.Series(json_column(values, kind), index=values.index, dtype=object)  # None where missing
+    if kind in (*ID_KINDS, "text"):  # None where missing; each distinct value once
+        return mapped(values, lambda cells: pd.Series(json_column(cells, kind), dtype=object))
     if kind == "bool":
         missing = values.map(is_missing)
         flags = values.map(lambda v: None if is_missing(v) else _bool(v))

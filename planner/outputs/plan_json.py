@@ -25,6 +25,7 @@ from planner.outputs.contract import (
     check_columns,
     plain,
     records,
+    records_text,
     stage_contract_keys,
 )
 from planner.rules.rules import Rules
@@ -63,6 +64,13 @@ class LazyRecords:
             return
         for first in range(0, len(self.frame), rows):
             yield records(self.name, self.frame.iloc[first : first + rows])
+
+    def texts(self, rows: int) -> Iterator[str]:
+        """The records' compact JSON text (:func:`~planner.outputs.contract.records_text`), ``rows`` at a time."""
+        if self.frame is None or self.frame.empty:
+            return
+        for first in range(0, len(self.frame), rows):
+            yield records_text(self.name, self.frame.iloc[first : first + rows])
 
 
 def _table(name: str, frame: pd.DataFrame | None, lazy: bool) -> list[dict[str, Any]] | LazyRecords:
@@ -131,7 +139,8 @@ INDENTED_RECORDS_MAX = 100_000
 """Records beyond which the document is written compact and a chunk at a time (:func:`write_json`): one line, no
 spaces (the same JSON; Python's C encoder writes only compact JSON, several times faster than indented at the
 national scale, and the records never all exist at once)."""
-CHUNK_RECORDS = 20_000
+CHUNK_RECORDS = 100_000
+"""Records written at a time by :func:`write_json` (as text: about 15 MB for the national timeline's)."""
 
 
 def to_json_bytes(plan: Plan) -> bytes:
@@ -161,9 +170,9 @@ def _dumps(value: Any) -> bytes:
 def _write_value(value: Any, target: IO[bytes]) -> None:
     if isinstance(value, LazyRecords):
         target.write(b"[")
-        for number, chunk in enumerate(value.chunks(CHUNK_RECORDS)):
+        for number, text in enumerate(value.texts(CHUNK_RECORDS)):
             target.write(b"," if number else b"")
-            target.write(_dumps(chunk)[1:-1])
+            target.write(text.encode("utf-8"))
         target.write(b"]")
     elif isinstance(value, dict) and any(isinstance(item, LazyRecords | dict) for item in value.values()):
         target.write(b"{")
