@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 from plan_fixture import FORMULA_TEXT
 
 from models.base import StageResult
@@ -37,3 +40,21 @@ def test_plan_tables_of_a_failed_stage_keep_contract_columns(plan: Plan) -> None
     assert list(tables["drugs_targets"].columns) == list(CONTRACT["drugs_targets"])
     assert tables["drugs_targets"].empty
     assert "drugs_depots" not in tables
+
+
+def test_plan_tables_leave_the_plans_frames_as_they_are(plan: Plan) -> None:
+    """The tables share the plan's columns where nothing changes them: ids made text, minutes rounded, columns
+    put in contract order go into the table alone."""
+    observation = plan.stage("observation")
+    assignments = observation.tables["assignments"]
+    odd = assignments.assign(minutes=assignments["minutes"] + 0.04, home_id=range(len(assignments)), extra=1)
+    odd = odd[["extra", *reversed(list(assignments.columns))]]
+    odd.index = odd.index + 10
+    before = odd.copy()
+    changed = plan.with_result("observation", dataclasses.replace(observation, tables={"assignments": odd}))
+    table = plan_tables(changed)["observation_assignments"]
+    pd.testing.assert_frame_equal(odd, before)
+    assert list(table.columns) == [*CONTRACT["observation_assignments"], "extra"]
+    assert table.index.tolist() == list(range(len(odd)))
+    assert table["home_id"].tolist() == [str(k) for k in range(len(odd))]
+    assert table["minutes"].tolist() == odd["minutes"].round(1).tolist()

@@ -35,19 +35,25 @@ def _is_minutes_column(column: str) -> bool:
 
 
 def _full_table(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """A stage or plan table with every column; contract columns first, ids as text, minutes to 0.1."""
-    table = frame.reset_index(drop=True) if frame is not None else pd.DataFrame()
+    """A stage or plan table with every column; contract columns first, ids as text, minutes to 0.1.
+
+    The plan's frame itself is left as it is: the table is a shallow copy whose changed columns are new (a national
+    timeline of 4.6 million rows was copied three times over, 2.2 s)."""
+    table = pd.DataFrame() if frame is None else frame.copy(deep=False)
+    if not table.index.equals(pd.RangeIndex(len(table))):
+        table = table.reset_index(drop=True)
     if name in CONTRACT:
         contract = CONTRACT[name]
-        extra = table[[column for column in table.columns if column not in contract]]
+        extra = [column for column in table.columns if column not in contract]
         if table.empty:
-            table = pd.concat([contract_frame(name, None), extra], axis=1)
+            table = pd.concat([contract_frame(name, None), table[extra]], axis=1)
         else:
             check_columns(name, table)
-            ids = {column: typed_column(table[column], kind) for column, kind in contract.items() if kind in ID_KINDS}
-            table = pd.concat([table[list(contract)].assign(**ids), extra], axis=1)
-    else:
-        table = table.copy()
+            for column, kind in contract.items():
+                if kind in ID_KINDS:
+                    table[column] = typed_column(table[column], kind)
+            if list(table.columns) != [*contract, *extra]:
+                table = table[[*contract, *extra]]
     for column in table.columns:
         if _is_minutes_column(str(column)) and pd.api.types.is_float_dtype(table[column]):
             table[column] = table[column].round(MINUTES_DECIMALS)
