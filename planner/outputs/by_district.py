@@ -58,7 +58,7 @@ def _districts_of(ids: pd.Series, district_of: Mapping[str, str], scoped: bool) 
     texts = ids.astype(str)
     if scoped:
         texts = texts.str.partition(":")[0]
-    return texts.map(district_of).astype(object)
+    return pd.Series([district_of.get(text) for text in texts.tolist()], index=ids.index, dtype=object)
 
 
 def summarised_by_district(frame: pd.DataFrame, district_of: Mapping[str, str], additive: list[str]) -> pd.DataFrame:

@@ -64,35 +64,49 @@ def _timeline_part(rows: pd.DataFrame | None) -> pd.DataFrame | None:
     has no rows. Each part is done as it comes in: the nursing rows come last, from their child."""
     if rows is None or rows.empty:
         return None
-    return with_shortfalls(rows).loc[:, list(TIMELINE_COLUMNS)]
+    return with_shortfalls(rows)
 
 
 def with_shortfalls(timeline: pd.DataFrame) -> pd.DataFrame:
-    """``timeline`` with ``needed`` and ``planned`` rounded as the plan's files write them and ``short = max(needed -
-    planned, 0)`` of the rounded values: a stock short by a millionth of a pack on day 0 is not a run-out day that
-    no row of the files shows."""
-    rounded = {column: timeline[column].astype(float).round(NUMBER_DECIMALS) for column in ("needed", "planned")}
-    short = np.maximum(rounded["needed"] - rounded["planned"], 0.0)
-    return timeline.assign(**rounded, short=short)
+    """``timeline`` in the timeline's columns with ``needed`` and ``planned`` rounded as the plan's files write them
+    and ``short = max(needed - planned, 0)`` of the rounded values: a stock short by a millionth of a pack on day 0
+    is not a run-out day that no row of the files shows. Built once, a block per column: the columns it does not
+    change are ``timeline``'s (a national timeline's 4.2 million stock rows were copied three times)."""
+    rounded = {column: timeline[column].to_numpy(float).round(NUMBER_DECIMALS) for column in ("needed", "planned")}
+    kept = [column for column in TIMELINE_COLUMNS if column not in ("needed", "planned", "short")]
+    columns = {
+        **{column: timeline[column].to_numpy() for column in kept},
+        **rounded,
+        "short": np.maximum(rounded["needed"] - rounded["planned"], 0.0),
+    }
+    return pd.DataFrame({column: columns[column] for column in TIMELINE_COLUMNS}, copy=False)
 
 
 def timeline_kpis(timeline: pd.DataFrame, run_out: pd.DataFrame) -> dict[str, object]:
     """Headline figures of a daily plan: per resource, the day the most is needed (summed over its scopes; for
-    stock the day of the most use) and the first day it runs short anywhere; empty for a snapshot."""
+    stock the day of the most use) and the first day it runs short anywhere; empty for a snapshot.
+
+    Summed over the city, district and institution rows (observation: the city's, not its districts' again), by
+    codes of the resources instead of a copy of the rows (a national timeline's 4.6 million rows: 2.3 -> 0.5 s)."""
     if timeline.empty:
         return {}
-    main = timeline[timeline["scope"].isin(["city", "district", "institution"])]
-    codes, resources = pd.factorize(main["resource"])  # a test per resource, not per row (50,000 rows at the city)
+    codes, resources = pd.factorize(timeline["resource"], sort=True)  # a test per resource, not per row
+    scope_codes, scopes = pd.factorize(timeline["scope"])
     observation = np.array([str(resource).startswith("observation") for resource in resources], bool)
-    main = main[~((main["scope"] == "district").to_numpy() & observation[codes])]
-    totals = main.groupby(["resource", "day"])["needed"].sum().reset_index()
-    stock = totals["resource"].str.startswith("stock:")
+    counted = np.isin(scopes.to_numpy(dtype=object), ["city", "district", "institution"])[scope_codes]
+    district = (scopes.to_numpy(dtype=object) == "district")[scope_codes]
+    kept = counted & ~(district & observation[codes])
+    day, needed = timeline["day"].to_numpy(), timeline["needed"].to_numpy()
+    rows = pd.DataFrame({"resource": codes[kept], "day": day[kept], "needed": needed[kept]})
+    totals = rows.groupby(["resource", "day"])["needed"].sum().reset_index()
+    stock = np.array([str(resource).startswith("stock:") for resource in resources], bool)[totals["resource"]]
     totals.loc[stock, "needed"] = totals[stock].groupby("resource")["needed"].diff().fillna(totals.loc[stock, "needed"])
     peak = totals.loc[totals.groupby("resource")["needed"].idxmax()]
+    names = [str(resources[code]) for code in peak["resource"]]
     first = run_out.groupby("resource")["first_short_day"].min()
     return {
-        "peak_day": {str(r): int(d) for r, d in zip(peak["resource"], peak["day"], strict=True)},
-        "peak_needed": {str(r): round(float(n), 4) for r, n in zip(peak["resource"], peak["needed"], strict=True)},
+        "peak_day": {name: int(d) for name, d in zip(names, peak["day"], strict=True)},
+        "peak_needed": {name: round(float(n), 4) for name, n in zip(names, peak["needed"], strict=True)},
         "first_short_day": {str(r): int(d) for r, d in first.items()},
     }
 
@@ -197,16 +211,18 @@ def stock_rows(context: PlanContext, result: StageResult) -> pd.DataFrame:
     cumulative = np.cumsum(use, axis=1)
     arrived = (np.arange(days) >= context.rules.drug_delivery_lead_days).astype(float)
     stock = targets["on_hand"].to_numpy(float)[:, None] + targets["allocated"].to_numpy(float)[:, None] * arrived
-    return pd.DataFrame(
+    rows = len(targets) * days
+    return pd.DataFrame(  # fresh arrays, a block each (4.2 million rows at national: no copy to consolidate them)
         {
             "scope_id": np.repeat(targets["institution_id"].astype(str).to_numpy(dtype=object), days),
             "day": np.tile(np.arange(days, dtype=np.int64), len(targets)),
             "needed": cumulative.ravel(),
             "planned": stock.ravel(),
             "resource": np.repeat(("stock:" + targets["drug"].astype(str)).to_numpy(dtype=object), days),
-            "scope": "institution",
-            "short": 0.0,
-        }
+            "scope": np.full(rows, "institution", dtype=object),
+            "short": np.zeros(rows),
+        },
+        copy=False,
     )
 
 
