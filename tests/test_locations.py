@@ -28,6 +28,16 @@ def test_pair_minutes_follow_the_road_estimate_from_the_origin() -> None:
     assert abs(float(minutes[0]) - float(expected)) < 1e-9
 
 
+def test_pair_minutes_of_many_pairs_are_each_pairs_and_unknown_ids_are_named() -> None:
+    locations = Locations.of(tiny_dataset(), load_rules())
+    origins, destinations = pd.Series(["P1", "P2", "P1", "W1"]), pd.Series(["H001", "H003", "H003", "H001"])
+    together = locations.pair_minutes(origins, destinations)
+    alone = [float(locations.pair_minutes(origins[[k]], destinations[[k]])[0]) for k in range(4)]
+    assert together.tolist() == alone and together[0] != together[2]
+    with pytest.raises(KeyError, match="NOPE"):
+        locations.pair_minutes(pd.Series(["P1", "NOPE"]), pd.Series(["H001", "H001"]))
+
+
 def test_arcs_keep_the_k_nearest() -> None:
     locations = Locations.of(tiny_dataset(), load_rules())
     arcs = locations.arcs(pd.Series(["H001", "H003"]), pd.Series(["W1", "P1", "P2"]), k=1)
