@@ -128,6 +128,7 @@ from models.flow import (
     flat_ranges,
     positions,
     suppliers_reaching_unmet,
+    unique_ints,
 )
 from models.pricing import AllPairs, CompleteArcs, ranks_by_cost_within_groups
 from models.transport import TransportProblem, TransportSolution, solve_transport, starts_from_every_pair
@@ -358,7 +359,7 @@ def seeded_by_earlier(instance: DrugInstance, earlier: DrugInstance, shipments: 
     )
     carried = (depot >= 0) & (institution >= 0)
     own = ranks_by_cost_within_groups(instance.arc_institution, instance.arc_minutes) < OWN_SEED_ARCS
-    keys = np.unique(
+    keys = unique_ints(
         np.concatenate([instance.arc_depot[own], depot[carried]]) * instance.num_institutions
         + np.concatenate([instance.arc_institution[own], institution[carried]])
     )
@@ -627,7 +628,7 @@ def lowest_fill_rate(
         violated = priority[~source_side[instance.num_depots + priority]]
         violated_mask = np.zeros(instance.num_institutions, dtype=bool)
         violated_mask[violated] = True
-        neighbours = np.unique(instance.arc_depot[violated_mask[instance.arc_institution]])
+        neighbours = unique_ints(instance.arc_depot[violated_mask[instance.arc_institution]])
         lower = largest_rate_within(need[violated], int(stock[neighbours].sum()))
         if lower.numerator * rate.denominator >= rate.numerator * lower.denominator:
             raise FlowError(f"Fill-rate search made no progress at {rate} (drug {instance.drug}).")

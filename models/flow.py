@@ -70,6 +70,20 @@ def flat_ranges(starts: npt.ArrayLike, counts: npt.ArrayLike) -> IntArray:
     return np.repeat(np.asarray(starts, dtype=np.int64), counts) + (np.arange(total, dtype=np.int64) - before)
 
 
+def unique_ints(*arrays: npt.ArrayLike) -> IntArray:
+    """The sorted distinct values of integer arrays together: ``np.unique(np.concatenate(arrays))`` (and
+    ``np.union1d`` of two), by a sort. numpy 2.4 finds the distinct values of an integer array in a hash table:
+    1.8 s for 2 million values against 0.02 s by a sort (0.02 s for the same values as floats); a national daily
+    observation model spent 3.6 s in three such unions. Arrays of other kinds go to ``np.unique``."""
+    values = np.concatenate([np.ravel(np.asarray(array)) for array in arrays]) if arrays else np.zeros(0, np.int64)
+    if values.dtype.kind not in "iu":
+        return np.unique(values)
+    ordered = np.sort(values)
+    first = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def members(keys: IntArray, count: int) -> list[IntArray]:
     """Positions of each key ``0..count-1`` in ``keys``, each in input order."""
     if count == 0:

@@ -67,7 +67,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from models.flow import flat_ranges
+from models.flow import flat_ranges, unique_ints
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -315,7 +315,7 @@ class CompleteArcs:
             return empty, empty
         supplier, radius = supplier[usable], radius[usable]
         if not within_groups:
-            locations = np.unique(self.demand_location[demand])
+            locations = unique_ints(self.demand_location[demand])
             found = self.costs.near(self.supplier_location[supplier], radius, locations)
             return self.model_pairs(supplier, demand, found)
         places = np.unique(np.stack([self.demand_location[demand], self.demand_group[demand]]), axis=1)
@@ -328,14 +328,14 @@ class CompleteArcs:
 
     def nearest(self, demand: IntArray, supplier: IntArray, k: int) -> tuple[IntArray, IntArray]:
         """For each model demand, ``k`` near model suppliers among ``supplier``."""
-        locations = np.unique(self.demand_location[demand])
+        locations = unique_ints(self.demand_location[demand])
         found = self.costs.nearest(locations, self.supplier_location[supplier], k)
         return self.model_pairs(supplier, demand, found)
 
     def nearest_demands(self, supplier: IntArray, demand: IntArray, k: int) -> tuple[IntArray, IntArray]:
         """For each model supplier, ``k`` near demand locations among those of ``demand`` (every model demand
         there), nearest first."""
-        locations = np.unique(self.demand_location[demand])
+        locations = unique_ints(self.demand_location[demand])
         found = self.costs.nearest_demands(self.supplier_location[supplier], locations, k)
         return self.model_pairs(supplier, demand, found)
 

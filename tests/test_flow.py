@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.flow import (
     FlowError,
@@ -14,6 +16,7 @@ from models.flow import (
     min_cost_flow,
     positions,
     suppliers_reaching_unmet,
+    unique_ints,
 )
 
 
@@ -102,3 +105,23 @@ def test_reaching_unmet_follows_backward_arcs() -> None:
     no_flow = np.array([0, 0, 0, 1])
     assert suppliers_reaching_unmet(supplier, demand, no_flow, unmet, 3).tolist() == [True, False, False]
     assert not suppliers_reaching_unmet(supplier, demand, flow, np.zeros(3, dtype=bool), 3).any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(-(2**40), 2**40), max_size=40),
+    st.lists(st.integers(-5, 5), max_size=40),
+    st.sampled_from([np.int64, np.int32, np.uint16]),
+)
+def test_unique_ints_are_numpys_unique_and_union(first: list[int], second: list[int], dtype: type) -> None:
+    a = np.asarray(first, np.int64)
+    b = np.asarray([abs(v) for v in second], dtype)
+    for found, expected in ((unique_ints(a), np.unique(a)), (unique_ints(a, b), np.union1d(a, b))):
+        assert found.dtype == expected.dtype and found.tolist() == expected.tolist()
+    assert unique_ints(b).dtype == np.dtype(dtype)
+
+
+def test_unique_ints_of_other_kinds_are_numpys() -> None:
+    assert unique_ints(np.array([2.5, 1.0, 2.5])).tolist() == [1.0, 2.5]
+    assert unique_ints(np.array([True, False, True])).tolist() == [False, True]
+    assert unique_ints().size == 0

@@ -84,7 +84,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.base import highs_solver
-from models.flow import members
+from models.flow import members, unique_ints
 from models.observation.instance import Instance, IntArray
 from models.observation.location import highs_module
 
@@ -263,7 +263,7 @@ class DailyModel:
         windows, self.window_of = np.unique(np.stack([cohorts.arrival, cohorts.end]), axis=1, return_inverse=True)
         self.window_of = self.window_of.ravel()
         self.windows = windows.shape[1]
-        kept = np.unique(self.instance.arc_site[self.pair_arc] * self.windows + self.window_of[self.pair_cohort])
+        kept = unique_ints(self.instance.arc_site[self.pair_arc] * self.windows + self.window_of[self.pair_cohort])
         self.slot_position = np.full(sites * self.windows, -1, np.int64)
         """Each slot's position among the slots some pair can fill (-1: none can; such a slot, and the day rows of
         a site no pair reaches, would only ever hold 0 and are left out: the model is the same, its LP smaller)."""
@@ -271,7 +271,7 @@ class DailyModel:
         self.pair_slot = self.slot_of(self.pair_cohort, self.pair_arc)
         """The slot of every pair (the model's pairs are fixed; pricing reads it each round)."""
         slot_site, slot_window = np.divmod(kept, self.windows)
-        reachable = np.unique(slot_site)
+        reachable = unique_ints(slot_site)
         site_row = np.full(sites, -1, np.int64)
         site_row[reachable] = np.arange(len(reachable))
         slots, day_rows = len(kept), len(reachable) * days
@@ -635,4 +635,4 @@ def start_pairs(model: DailyModel, extra: IntArray | None = None, cheapest: int 
     minutes = model.instance.arcs["minutes"].to_numpy(float)
     rank = pd.Series(minutes).groupby(model.instance.arc_group).rank(method="first").to_numpy()
     chosen = np.flatnonzero(rank[model.pair_arc] <= cheapest)
-    return chosen if extra is None else np.union1d(chosen, extra)
+    return chosen if extra is None else unique_ints(chosen, extra)

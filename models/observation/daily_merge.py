@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from models.flow import unique_ints
 from models.observation.daily import Cohorts, PhaseOutcome
 from models.observation.instance import IntArray
 
@@ -35,7 +36,7 @@ class MergedCohorts:
 def merge_cohorts(cohorts: Cohorts) -> MergedCohorts:
     """The cohorts merged by (group, range of last days present); the days reduced to the last days."""
     end = cohorts.end
-    last_days = np.unique(end - 1)
+    last_days = unique_ints(end - 1)
     first = np.searchsorted(last_days, cohorts.arrival, side="left")
     last = np.searchsorted(last_days, end - 1, side="left")
     keys = np.stack([cohorts.group, first, last])
@@ -67,7 +68,7 @@ def spread(plan: PhaseOutcome, merged: MergedCohorts, cohorts: Cohorts) -> Phase
     target_end = np.cumsum(target_amount[order])
     if len(member_end) != 0 and (len(target_end) == 0 or target_end[-1] != member_end[-1]):
         raise ValueError("Expected the plan to place or leave unmet every person of the merged cohorts.")
-    ends = np.union1d(member_end, target_end)
+    ends = unique_ints(member_end, target_end)
     amounts = np.diff(ends, prepend=0)
     member = members[np.searchsorted(member_end, ends, side="left")]
     target = order[np.searchsorted(target_end, ends, side="left")]

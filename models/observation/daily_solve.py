@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.base import Beside
-from models.flow import members
+from models.flow import members, unique_ints
 from models.observation.daily import (
     CUT_ROUNDS,
     ENTERING_PER_COHORT,
@@ -112,7 +112,7 @@ def solve_phase(
     too. ``beside``: where given, the branch-and-price solves its nodes two at a time, the second beside the first
     (:func:`_branched`; in the pipeline a forked child, ``planner.forked.beside``)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
-    model.add_pairs(start if incumbent is None else np.union1d(start, incumbent[0]))
+    model.add_pairs(start if incumbent is None else unique_ints(start, incumbent[0]))
     deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
     lp_start = time.perf_counter()
     lp = _priced_lp(model, deadline - closing_seconds if deciding else deadline)

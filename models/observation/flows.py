@@ -14,7 +14,7 @@ from ortools.graph.python import max_flow, min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.flow import FlowError, MaxFlow, flat_ranges
+from models.flow import FlowError, MaxFlow, flat_ranges, unique_ints
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.location import Core, FloatArray
 
@@ -150,7 +150,7 @@ class _RoomProbe:
 
     def gain(self, raised: IntArray) -> int:
         """The maximum flow from the source to the ``raised`` sites (nodes of ``R``) given unlimited rooms."""
-        share = float(self.component_share[np.unique(self.component[raised])].sum())
+        share = float(self.component_share[unique_ints(self.component[raised])].sum())
         return self._upstream_gain(raised) if share <= PROBE_SUBNETWORK_SHARE else self._whole_gain(raised)
 
     def _whole_gain(self, raised: IntArray) -> int:
@@ -172,7 +172,7 @@ class _RoomProbe:
         frontier = np.asarray(raised, np.int64)
         while len(frontier):  # backwards from the raised sites
             tails = self.tails[_row_entries(self.by_head, frontier)]
-            frontier = np.unique(tails[~upstream[tails]])
+            frontier = unique_ints(tails[~upstream[tails]])
             upstream[frontier] = True
         if not upstream[self.source]:
             return 0

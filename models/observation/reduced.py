@@ -31,7 +31,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.flow import members
+from models.flow import members, unique_ints
 from models.observation.instance import BoolArray, IntArray
 from models.observation.lagrangian import Point, arc_penalties, evaluate, site_penalties
 from models.observation.location import FEASIBLE_SOLUTION, Core, FloatArray, StrongModel
@@ -151,7 +151,7 @@ def piece_core(core: Core, piece: Piece, unmet: IntArray | None) -> Core:
     site_new = np.full(core.sites, -1, np.int64)
     site_new[piece.sites] = np.arange(len(piece.sites))
     street = core.street[piece.sites]
-    streets = np.unique(street[street >= 0])
+    streets = unique_ints(street[street >= 0])
     disabled = core.disabled[piece.groups]
     return replace(
         core,
