@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.base import Beside
-from models.flow import members, unique_ints
+from models.flow import unique_ints
 from models.observation.daily import (
     CUT_ROUNDS,
     ENTERING_PER_COHORT,
@@ -657,10 +657,11 @@ def repair(model: DailyModel, values: FloatArray) -> FloatArray:
     unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
     cost = np.asarray(model.solver.getLp().col_cost_)
     unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]
-    columns_of = members(cohort, len(model.cohorts.group))
-    for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")]:
+    by_cost = np.lexsort((model.arc_cost[arc], cohort))  # each cohort's columns by cost (ties: column order)
+    bounds = np.searchsorted(cohort[by_cost], np.arange(len(model.cohorts.group) + 1))
+    for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")].tolist():
         left = float(unmet[c])
-        for column in columns_of[c][np.argsort(model.arc_cost[arc[columns_of[c]]], kind="stable")]:
+        for column in by_cost[bounds[c] : bounds[c + 1]].tolist():
             s, a, e = site[column], first[column], end[column]
             fits = float(np.floor(room[s, a:e].min())) if e > a else left
             amount = min(left, max(fits, 0.0))
