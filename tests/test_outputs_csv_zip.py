@@ -10,6 +10,7 @@ import zipfile
 
 import pandas as pd
 import pytest
+from column_strategies import column_cells
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,15 +86,7 @@ def test_csv_escape_round_trips_and_never_leaves_a_formula(text: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.one_of(
-        st.lists(st.booleans()),
-        st.lists(st.integers(-(2**62), 2**62)),
-        st.lists(st.floats(allow_nan=True, allow_infinity=True)),
-        st.lists(st.text()),
-        st.lists(st.one_of(st.none(), st.text(), st.integers(-5, 5), st.floats(allow_nan=True), st.booleans())),
-    )
-)
+@given(column_cells())
 def test_a_column_at_a_time_writes_what_each_cell_writes(values: list[object]) -> None:
     for column in (pd.Series(values), pd.Series(values, dtype=object)):
         assert csv_column(column) == [csv_cell(value) for value in column.tolist()]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from column_strategies import column_cells
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from planner.outputs.distinct import cell_texts, distinct, mapped
 
@@ -48,16 +48,7 @@ def test_a_map_on_the_distinct_values_keeps_the_index() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.one_of(
-        st.lists(st.booleans()),
-        st.lists(st.integers(-(2**62), 2**62)),
-        st.lists(st.floats(allow_nan=True, allow_infinity=True)),
-        st.lists(st.sampled_from([0.0, -0.0, 1.0, float("nan")])),
-        st.lists(st.text(max_size=4)),
-        st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers(-3, 3), st.floats(), st.booleans())),
-    )
-)
+@given(column_cells(text_size=4, extra=(0.0, -0.0, 1.0, float("nan"))))
 def test_texts_of_the_distinct_values_are_the_texts_of_every_cell(values: list[object]) -> None:
     for column in (pd.Series(values), pd.Series(values, dtype=object)):
         assert cell_texts(column, _reprs) == _reprs(column)
