@@ -84,6 +84,14 @@ def unique_ints(*arrays: npt.ArrayLike) -> IntArray:
     return ordered[first]
 
 
+def grouped(keys: IntArray, count: int, within: npt.ArrayLike | None = None) -> tuple[IntArray, IntArray]:
+    """The entries grouped by key ``0 .. count - 1``: row pointers (``count + 1``) and the entries' positions in key
+    order (within a key by ``within`` where given, then in input order); key ``k``'s entries are
+    ``positions[pointers[k] : pointers[k + 1]]``."""
+    order = np.argsort(keys, kind="stable") if within is None else np.lexsort((np.asarray(within), keys))
+    return np.searchsorted(keys[order], np.arange(count + 1)), order
+
+
 def members(keys: IntArray, count: int) -> list[IntArray]:
     """Positions of each key ``0..count-1`` in ``keys``, each in input order."""
     if count == 0:

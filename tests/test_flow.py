@@ -12,6 +12,7 @@ from models.flow import (
     cost_units,
     dedupe_arcs,
     flat_ranges,
+    grouped,
     members,
     min_cost_flow,
     positions,
@@ -125,3 +126,11 @@ def test_unique_ints_of_other_kinds_are_numpys() -> None:
     assert unique_ints(np.array([2.5, 1.0, 2.5])).tolist() == [1.0, 2.5]
     assert unique_ints(np.array([True, False, True])).tolist() == [False, True]
     assert unique_ints().size == 0
+
+
+def test_grouped_entries_are_each_keys_in_order_and_within_a_key_by_within() -> None:
+    keys = np.array([2, 0, 2, 1, 2], np.int64)
+    pointers, order = grouped(keys, 4)
+    assert pointers.tolist() == [0, 1, 2, 5, 5] and order.tolist() == [1, 3, 0, 2, 4]
+    pointers, order = grouped(keys, 4, within=np.array([3.0, 0.0, 1.0, 0.0, 1.0]))
+    assert pointers.tolist() == [0, 1, 2, 5, 5] and order.tolist() == [1, 3, 2, 4, 0]

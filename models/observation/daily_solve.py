@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.base import Beside
-from models.flow import unique_ints
+from models.flow import grouped, unique_ints
 from models.observation.daily import (
     CUT_ROUNDS,
     ENTERING_PER_COHORT,
@@ -657,8 +657,7 @@ def repair(model: DailyModel, values: FloatArray) -> FloatArray:
     unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
     cost = np.asarray(model.solver.getLp().col_cost_)
     unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]
-    by_cost = np.lexsort((model.arc_cost[arc], cohort))  # each cohort's columns by cost (ties: column order)
-    bounds = np.searchsorted(cohort[by_cost], np.arange(len(model.cohorts.group) + 1))
+    bounds, by_cost = grouped(cohort, len(model.cohorts.group), within=model.arc_cost[arc])  # each cohort's by cost
     for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")].tolist():
         left = float(unmet[c])
         for column in by_cost[bounds[c] : bounds[c + 1]].tolist():

@@ -14,7 +14,7 @@ from ortools.graph.python import max_flow, min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.flow import FlowError, MaxFlow, flat_ranges, unique_ints
+from models.flow import FlowError, MaxFlow, flat_ranges, grouped, unique_ints
 from models.observation.instance import BoolArray, Instance, IntArray
 from models.observation.location import Core, FloatArray
 
@@ -138,8 +138,8 @@ class _RoomProbe:
             tails,
             heads,
             residual,
-            _rows(heads, network.nodes),
-            _rows(tails, network.nodes),
+            grouped(heads, network.nodes),
+            grouped(tails, network.nodes),
             component.astype(np.int64),
             arcs_per / max(len(heads), 1),
             network.group_count + np.flatnonzero(reached[network.group_count : network.source]),
@@ -186,14 +186,8 @@ class _RoomProbe:
         return flow.solve(self.source, self.sink)
 
 
-def _rows(keys: IntArray, count: int) -> tuple[IntArray, IntArray]:
-    """The entries grouped by key: row pointers (``count + 1``) and the entries' positions in key order."""
-    order = np.argsort(keys, kind="stable")
-    return np.searchsorted(keys[order], np.arange(count + 1)), order
-
-
 def _row_entries(rows: tuple[IntArray, IntArray], keys: IntArray) -> IntArray:
-    """The positions of the entries of every key in ``keys`` (rows of :func:`_rows`)."""
+    """The positions of the entries of every key in ``keys`` (rows of :func:`models.flow.grouped`)."""
     pointer, order = rows
     return order[flat_ranges(pointer[keys], pointer[keys + 1] - pointer[keys])]
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from models.flow import flat_ranges
+from models.flow import flat_ranges, positions
 from planner.dataset import travel
 from planner.dataset.schema import Dataset
 from planner.rules.rules import Rules
@@ -110,10 +110,10 @@ class Locations:
     def _rows(self, ids: pd.Series) -> np.ndarray:
         """Positions of ``ids`` in the table, without a frame of their rows (a nation's 1.29 million nursing pairs:
         two frames of every column, 0.3 GB); ``KeyError`` naming the ids it does not hold, as ``.loc`` would."""
-        positions = self.table.index.get_indexer(pd.Index(ids))
-        if (positions < 0).any():
-            raise KeyError(f"{sorted(set(ids[positions < 0].astype(str)))[:10]} not in index")
-        return positions
+        found = positions(ids, self.table.index)
+        if (found < 0).any():
+            raise KeyError(f"{sorted(set(ids[found < 0].astype(str)))[:10]} not in index")
+        return found
 
     def arcs(
         self,
