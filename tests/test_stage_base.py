@@ -11,7 +11,7 @@ from models.base import SolveOptions, StageResult, Status
 from planner.pipeline import plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages.base import COMPLIANCE_COLUMNS, Stage, compliance_rows, share, timeline_rows
+from planner.stages.base import COMPLIANCE_COLUMNS, Stage, compliance_rows, repeated, share, timeline_rows
 from planner.stages.registry import STAGE_NAMES, STAGES, stage
 
 
@@ -21,6 +21,16 @@ def test_compliance_rows_check_each_scope_in_its_sense() -> None:
     assert at_least["met"].tolist() == [True, False]
     at_most = compliance_rows("r", "site", pd.Series(["a", "b"]), pd.Series([3, 1]), np.array([3, 2]), "", "at_most")
     assert at_most["met"].tolist() == [True, False] and set(at_most["sense"]) == {"at_most"}
+
+
+def test_a_repeated_text_is_one_object_in_every_cell() -> None:
+    column = repeated("institution", 1000)
+    assert column.dtype == object and column.tolist() == ["institution"] * 1000
+    assert len({id(cell) for cell in column}) == 1
+    assert len(repeated("x", 0)) == 0
+    rows = compliance_rows("rule", "district", pd.Series(["a", "b", "c"]), 1, np.ones(3), "000 §4")
+    for column_name in ("rule_id", "scope", "sense", "source"):  # one text per column, not one per row
+        assert len({id(cell) for cell in rows[column_name]}) == 1
 
 
 def test_share_of_nothing_is_whole() -> None:

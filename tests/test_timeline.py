@@ -68,6 +68,13 @@ def test_the_daily_plan_has_a_timeline_over_the_horizon(daily_plan: Plan) -> Non
     assert (timeline["short"] == (timeline["needed"] - timeline["planned"]).clip(lower=0)).all()
 
 
+def test_the_stock_rows_share_one_text_per_resource_and_scope(daily_plan: Plan) -> None:
+    stock = daily_plan.timeline[daily_plan.timeline["resource"].str.startswith("stock:")]
+    assert len(stock) > 0
+    for column in ("resource", "scope"):  # 4.2 million rows at national: a string per row would be 250 MB
+        assert len({id(cell) for cell in stock[column]}) == stock[column].nunique()
+
+
 def test_no_site_over_capacity_on_any_day(daily_plan: Plan) -> None:
     sites = daily_plan.timeline[daily_plan.timeline["scope"] == "site"]
     assert (sites["needed"] <= sites["planned"]).all()
