@@ -10,7 +10,7 @@ import pytest
 from planner.dataset.io import read_dataset
 from planner.pipeline import make_plan
 from planner.report.plan import Plan
-from planner.report.timeline import run_out_of, with_shortfalls
+from planner.report.timeline import joined, run_out_of, with_shortfalls
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
@@ -73,6 +73,16 @@ def test_the_stock_rows_share_one_text_per_resource_and_scope(daily_plan: Plan) 
     assert len(stock) > 0
     for column in ("resource", "scope"):  # 4.2 million rows at national: a string per row would be 250 MB
         assert len({id(cell) for cell in stock[column]}) == stock[column].nunique()
+
+
+def test_the_parts_are_joined_as_pandas_joins_them(daily_plan: Plan) -> None:
+    timeline = daily_plan.timeline
+    by_resource = [timeline[timeline["resource"] == resource] for resource in timeline["resource"].unique()]
+    parts: list[pd.DataFrame | None] = [None, *by_resource, None]
+    expected = pd.concat(by_resource, ignore_index=True)
+    pd.testing.assert_frame_equal(joined(parts), expected)
+    assert parts == []  # let go as they are copied
+    assert joined([None]).empty and joined([]).empty
 
 
 def test_no_site_over_capacity_on_any_day(daily_plan: Plan) -> None:

@@ -46,17 +46,31 @@ def build_timeline(context: PlanContext, results: Mapping[str, StageResult]) -> 
     daily = context.needs.daily
     if daily is None or "observation" not in results:
         return empty_timeline()
-    places = _timeline_part(observation_rows(context, results["observation"]))
-    transfers = _timeline_part(ambulance_rows(context, results["ambulance"]) if "ambulance" in results else None)
-    stock = _timeline_part(stock_rows(context, results["drugs"]) if "drugs" in results else None)
-    nurses = None
+    parts = [
+        _timeline_part(observation_rows(context, results["observation"])),
+        None,  # the nursing rows: they come last, from their child, and go second
+        _timeline_part(ambulance_rows(context, results["ambulance"]) if "ambulance" in results else None),
+        _timeline_part(stock_rows(context, results["drugs"]) if "drugs" in results else None),
+    ]
     if "nursing" in results:  # each day's nursing model, started in a child as the observation stage was solved
-        nurses = context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"]))
-    parts = [p for p in (places, _timeline_part(nurses), transfers, stock) if p is not None]
-    if not parts:
-        return empty_timeline()
-    timeline = pd.concat(parts, ignore_index=True)
-    return timeline, run_out_of(timeline)
+        parts[1] = _timeline_part(
+            context.ahead_of("nursing", nursing_stage.timeline_call(context, results["observation"]))
+        )
+    timeline = joined(parts)
+    return (timeline, run_out_of(timeline)) if len(timeline) else empty_timeline()
+
+
+def joined(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The rows of the ``parts`` that are not None (each in the timeline's columns) one after the other, as
+    ``pd.concat`` joins them, a column at a time. ``parts`` is emptied: each part's column is let go once it is
+    copied, so the timeline is built beside its parts less a column each time, not beside all of them (national:
+    4.57 million rows, 256 MB). An empty frame when no part is left."""
+    pieces = [{column: part[column].to_numpy() for column in TIMELINE_COLUMNS} for part in parts if part is not None]
+    parts.clear()
+    if not pieces:
+        return pd.DataFrame()
+    columns = {column: np.concatenate([piece.pop(column) for piece in pieces]) for column in TIMELINE_COLUMNS}
+    return pd.DataFrame(columns, copy=False)
 
 
 def _timeline_part(rows: pd.DataFrame | None) -> pd.DataFrame | None:
