@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from models.base import STAGE_LANES, SolveOptions
 from planner.dataset.problems import Problem
 from planner.dataset.schema import Dataset
+from planner.memory import release_free_memory
 from planner.needs.needs import Needs, compute_needs
 from planner.needs.targets import KIT_TARGET_MAX
 from planner.report.compliance import compliance_checklist
@@ -114,11 +115,15 @@ def make_plan(
     )
     context = plan_context(dataset, rules, scenario, limits)
     context = solve_stages(context, STAGES, options, lanes=lanes, progress=progress, solved=solved)
+    release_free_memory()  # what the stages freed, handed back while the reports' children (nursing rows) still run
     results = context.results
     compliance = compliance_checklist(context, results)
     explanations, marginal_values = explain(context, results)
     kpis = compute_kpis(context, results, compliance)  # before the timeline, which waits for its nursing rows
+    release_free_memory()
     timeline, run_out = build_timeline(context, results)
+    summary = timeline_kpis(timeline, run_out)
+    release_free_memory()  # what the timeline's parts and sums left free, before the plan is written
     return Plan(
         warnings=(*dataset.warnings, *scenario_warnings(dataset, scenario), *needs_warnings(context.needs)),
         dataset_name=dataset.name,
@@ -127,7 +132,7 @@ def make_plan(
         scenario=scenario,
         needs=context.needs,
         results=results,
-        kpis={**kpis, **timeline_kpis(timeline, run_out)},
+        kpis={**kpis, **summary},
         compliance=compliance,
         explanations=explanations,
         marginal_values=marginal_values,

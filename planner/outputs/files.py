@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from planner.forked import Forked, can_fork
-from planner.memory import resident_bytes
+from planner.memory import release_free_memory, resident_bytes
 from planner.outputs.by_district import details_path_name, oversized
 from planner.outputs.csv_zip import write_tables_zip, write_zip
 from planner.outputs.plan_json import write_json as write_json_document
@@ -312,6 +312,7 @@ def _write_side_by_side(jobs: list[Job]) -> None:
 def _room_for_a_child() -> bool:
     """Two cores, a child that may be forked (``planner.forked.can_fork``), and this process's memory with a
     child's share of it within :data:`WRITING_MEMORY_BUDGET`."""
+    release_free_memory()  # the resident memory a child would share, not what malloc keeps free
     resident = resident_bytes()
     if len(os.sched_getaffinity(0)) < 2 or resident is None or not can_fork():
         return False
@@ -322,6 +323,7 @@ def _write_all(jobs: list[Job]) -> bool:
     """Write the jobs one after the other (True: written)."""
     for temporary, target, writer in jobs:
         _write_into(temporary, target, writer)
+        release_free_memory()  # a writer's buffers, freed, are not held while the next one writes
     return True
 
 
