@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,7 @@ def nurses_by_day(
     seconds_per_day: float | None = None,
     all_pairs: AllPairs | None = None,
     pricing_rounds: int = MAX_PRICING_ROUNDS,
+    after_day: Callable[[], object] | None = None,
 ) -> DayNurses:
     """Each day's plan of :func:`models.nursing.solve_nursing` on the rows of ``needs`` of that day, as counts.
 
@@ -68,6 +70,9 @@ def nurses_by_day(
     pricing_rounds
         Caps a day's pricing (0: none): the tiers' totals stay exact without it (they need no pricing), the least
         cost is then not proven.
+    after_day
+        Called after each day's model, solved or not (the pipeline hands the memory the day's flow freed back to
+        the system: a national day's flow takes 0.25 GB, and what one day frees the next does not all reuse).
 
     Returns
     -------
@@ -97,6 +102,9 @@ def nurses_by_day(
             solution = solve_instance(one_day, deadline, pricing_rounds)
         except FlowError:
             continue
+        finally:
+            if after_day is not None:
+                after_day()
         assigned[rows] = solution.nurses_per_need(one_day.num_needs)
         sent[k] = solution.nurses_per_pool(instance.num_pools)
         cost[k] = solution.assignment.objective

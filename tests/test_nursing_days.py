@@ -115,6 +115,24 @@ def test_a_day_without_nurses_to_send_counts_nothing_and_leaves_the_others() -> 
     assert counted.sent_per_day.tolist() == [[2, 1], [0, 0], [2, 0]]
 
 
+def test_each_day_with_needs_is_followed_by_the_after_day_call() -> None:
+    pools, needs, arcs = two_days()
+    needs = pd.concat([needs, needs_frame([("self_care:Z", "self_care", "A", 4)])], ignore_index=True)
+    needs.loc[needs.index[-1], "required"] = 0  # day 9: nothing required, no model
+    needs = pd.concat([needs, needs_frame([("self_care:Z", "self_care", "A", 4)])], ignore_index=True)
+    calls: list[int] = []
+    counted = nurses_by_day(
+        pools,
+        needs,
+        arcs,
+        day=np.array([7, 7, 3, 3, 9, 5]),
+        crossing_penalty_minutes=60.0,
+        after_day=lambda: calls.append(len(calls)),
+    )
+    assert counted.days.tolist() == [3, 5, 7, 9]
+    assert len(calls) == 3  # days 3, 5 (no pool reaches Z) and 7; day 9 has no model
+
+
 def test_one_day_per_row_is_required() -> None:
     pools, needs, arcs = two_days()
     with pytest.raises(ValueError, match="one day per need row"):

@@ -25,6 +25,7 @@ from models.nursing import solve_nursing
 from models.nursing_days import nurses_by_day
 from models.pricing import AllPairs
 from planner.dataset.names import Namer
+from planner.memory import release_free_memory
 from planner.needs.needs import site_transfer_needs
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records, share, timeline_rows
@@ -309,6 +310,7 @@ def daily_rows(context: PlanContext, observation: StageResult) -> pd.DataFrame:
         seconds_per_day=DAY_SECONDS,
         all_pairs=every_pool_pair(context, needs),  # any pool may serve any need, as in the stage
         pricing_rounds=DAY_PRICING_ROUNDS,
+        after_day=release_free_memory,  # the child then holds one day's flow at a time, not what the days left free
     )
     by_need = needs.assign(assigned=counted.assigned)
     grouped = by_need.groupby(["need", "district_id", "day"], as_index=False)[["required", "assigned"]].sum()
