@@ -118,6 +118,7 @@ def make_plan(
     release_free_memory()  # what the stages freed, handed back while the reports' children (nursing rows) still run
     results = context.results
     compliance = compliance_checklist(context, results)
+    release_free_memory()  # its parts' copies, before the probes explain may run here
     explanations, marginal_values = explain(context, results)
     kpis = compute_kpis(context, results, compliance)  # before the timeline, which waits for its nursing rows
     release_free_memory()

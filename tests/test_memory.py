@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,14 @@ import pytest
 
 import planner.memory
 from planner.memory import (
+    PROCESSES_MEMORY_BUDGET,
     available_bytes,
+    children_private_bytes,
     one_malloc_arena,
     private_bytes,
     release_free_memory,
     resident_bytes,
+    room_for_a_child_in_budget,
     room_for_a_copy,
 )
 
@@ -107,3 +111,43 @@ def test_private_bytes_leave_out_what_a_child_shares_with_its_parent() -> None:
         os.waitpid(pid, 0)
     assert private_bytes(pid) is None  # gone
     del held
+
+
+def test_a_child_fits_the_budget_with_its_share_of_the_process_and_the_children_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gb = 10**9
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: gb)
+    assert 2 * gb == PROCESSES_MEMORY_BUDGET and room_for_a_child_in_budget()  # 1 + 0.5 GB
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: int(0.6 * gb))
+    assert not room_for_a_child_in_budget(), "1 + 0.5 + 0.6 GB"
+    assert room_for_a_child_in_budget(share=0.3), "1 + 0.3 + 0.6 GB"
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.4 * gb))
+    assert not room_for_a_child_in_budget(), "1.4 + 0.7 GB"
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: None)
+    assert not room_for_a_child_in_budget(), "unknown counts as no room"
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads /proc")
+def test_the_children_s_private_memory_is_summed() -> None:
+    before = children_private_bytes()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child holds 100 MB of its own until it is measured
+        os.close(write)
+        held = np.ones(100 * 1024**2 // 8)
+        os.read(read, 1)
+        del held
+        os._exit(0)
+    os.close(read)
+    try:
+        deadline = time.monotonic() + 10
+        while children_private_bytes() - before < 90 * 1024**2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert children_private_bytes() - before >= 90 * 1024**2
+    finally:
+        os.write(write, b"x")
+        os.waitpid(pid, 0)
+    assert children_private_bytes() < before + 90 * 1024**2  # gone

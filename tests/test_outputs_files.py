@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import planner.memory
 from planner.outputs import csv_zip, files, plan_json, workbook
 from planner.outputs.files import atomic_write, write_csv_zip, write_json, write_plan, write_xlsx
 from planner.outputs.plan_json import plan_to_json
@@ -23,7 +24,8 @@ from planner.report.plan import Plan
 def small_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """This process holds 100 MB (the test process may hold more than a child's share would allow), and the
     system has room for a copy of it."""
-    monkeypatch.setattr(files, "resident_bytes", lambda: 100 * 1024**2)
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: 100 * 1024**2)
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
     monkeypatch.setattr(files, "can_fork", lambda: True)
 
 
@@ -213,16 +215,20 @@ def test_with_two_cores_the_workbook_is_written_here_and_the_rest_in_a_child(
 def test_a_process_too_large_for_a_child_writes_every_file_itself(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A child copies the pages it touches: with the parent at 1.4 GB (the national plan) the two would pass the
-    2 GB budget, so nothing is forked."""
+    """A child copies the pages it touches and the writers here grow meanwhile (``files.WRITING_SHARE``): with the
+    process at 1.17 GB (the national daily plan) the two would pass the 2 GB budget, so nothing is forked."""
     monkeypatch.setitem(files._MAKERS, ".json", _pid_writer)
-    monkeypatch.setattr(files, "resident_bytes", lambda: int(1.4 * 1024**3))
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.17e9))
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid()
-    monkeypatch.setattr(files, "resident_bytes", lambda: int(1.3 * 1024**3))
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.0e9))
     monkeypatch.setattr(files, "can_fork", lambda: True)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
-    assert _written_by(tmp_path / "plan.json") != os.getpid(), "1.3 GB and its half stay within 2 GB"
+    assert _written_by(tmp_path / "plan.json") != os.getpid(), "1 GB and 0.85 GB more stay within 2 GB"
+    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: int(0.2e9))
+    write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
+    assert _written_by(tmp_path / "plan.json") == os.getpid(), "with 0.2 GB held by its children they would not"
     monkeypatch.setattr(files, "can_fork", lambda: False)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid(), "no memory on the machine for a copy"

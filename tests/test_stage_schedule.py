@@ -25,7 +25,7 @@ from planner.dataset.names import Namer
 from planner.pipeline import make_plan, plan_context
 from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
-from planner.stages import drugs, observation
+from planner.stages import drugs, observation, schedule
 from planner.stages.base import PlanContext, Stage
 from planner.stages.registry import STAGES
 from planner.stages.schedule import (
@@ -61,6 +61,13 @@ def _stage(
 
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def room_in_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Report work forks as in a plan well within the processes' memory budget: the test process may hold more
+    than the budget leaves a child when the whole suite runs (the budget has a test of its own)."""
+    monkeypatch.setattr(schedule, "room_for_a_child_in_budget", lambda: True)
 
 
 @pytest.fixture(scope="module")
@@ -303,6 +310,10 @@ def test_report_work_is_forked_with_two_lanes_and_run_here_with_one(context: Pla
     with pytest.MonkeyPatch.context() as patch:  # no memory for a copy of the process: the reports do it later
         patch.setattr(forked, "room_for_a_copy", lambda: False)
         assert not solve_stages(context, stages, SolveOptions(5), lanes=2).ahead
+    with pytest.MonkeyPatch.context() as patch:  # a child past the processes' budget: the same, here
+        patch.setattr(schedule, "room_for_a_child_in_budget", lambda: False)
+        over = solve_stages(context, stages, SolveOptions(5), lanes=2)
+        assert not over.ahead and over.ahead_of("probed", lambda: (parent, 7)) == (parent, 7)
 
     # the work of a plan given up is killed with it
     def broken(_context: PlanContext) -> int:

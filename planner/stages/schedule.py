@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 from models.base import STAGE_LANES, Done, SolveOptions, StageResult, stop_searches
 from planner.forked import FORKING, Forked, can_fork, serial_blas
+from planner.memory import room_for_a_child_in_budget
 from planner.stages.base import PlanContext, Stage
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -190,11 +191,13 @@ class SolvingThreads:
 
 def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Forked[Any] | None:
     """The stage's report work (:attr:`Stage.ahead`, or :attr:`Stage.early` not started yet; given the context the
-    stage was solved on) started in a forked child, or None when it has none or the system has no room for the
-    child (the reports then do it after the stages)."""
+    stage was solved on) started in a forked child, or None when it has none, the system has no room for the
+    child, or the child would take the processes past their memory budget (``planner.memory``: the national daily
+    plan's pack probes, 0.3 GB beside the nursing rows' child of 0.8 GB): the reports then do it after the stages,
+    in this process."""
     if stage.ahead is None:
         return start_early(stage, context)
-    if not can_fork():
+    if not can_fork() or not room_for_a_child_in_budget():
         return None
     call = stage.ahead(solved[0], context, solved[1])
     return Forked.start(call) if call is not None else None
@@ -203,7 +206,7 @@ def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Fork
 def start_early(stage: Stage[Any], context: PlanContext) -> Forked[Any] | None:
     """The stage's report work that reads only what the stage reads (:attr:`Stage.early`, given ``context`` holding
     those results) started in a forked child, or None as :func:`start_ahead`."""
-    if stage.early is None or not can_fork():
+    if stage.early is None or not can_fork() or not room_for_a_child_in_budget():
         return None
     call = stage.early(context)
     return Forked.start(call) if call is not None else None
