@@ -29,6 +29,14 @@ def test_mixed_objects_and_extension_dtypes_are_formatted_cell_by_cell() -> None
     assert cell_texts(pd.Series([1, 1.0, True], dtype=object), _reprs) == ["1", "1.0", "True"]
 
 
+def test_text_with_a_nul_is_formatted_cell_by_cell() -> None:
+    # pandas 2.3 hashes text only up to a NUL: "" and "\x00" (or "a\x00b" and "a\x00c") would share a code
+    for values in (["", "\x00"], ["a\x00b", "a\x00c", "a"]):
+        column = pd.Series(values, dtype=object)
+        assert distinct(column) is None
+        assert cell_texts(column, _reprs) == [repr(value) for value in values]
+
+
 def test_each_distinct_value_is_formatted_once() -> None:
     calls: list[int] = []
 
