@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ import planner.memory
 from planner.memory import (
     PROCESSES_MEMORY_BUDGET,
     available_bytes,
-    children_private_bytes,
+    children_peak_bytes,
     one_malloc_arena,
+    peak_private_bytes,
     private_bytes,
     release_free_memory,
     resident_bytes,
@@ -117,13 +117,13 @@ def test_a_child_fits_the_budget_with_its_share_of_the_process_and_the_children_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gb = 10**9
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: 0)
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: gb)
     assert 2 * gb == PROCESSES_MEMORY_BUDGET and room_for_a_child_in_budget()  # 1 + 0.5 GB
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: int(0.6 * gb))
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: int(0.6 * gb))
     assert not room_for_a_child_in_budget(), "1 + 0.5 + 0.6 GB"
     assert room_for_a_child_in_budget(share=0.3), "1 + 0.3 + 0.6 GB"
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: 0)
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.4 * gb))
     assert not room_for_a_child_in_budget(), "1.4 + 0.7 GB"
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: None)
@@ -131,23 +131,28 @@ def test_a_child_fits_the_budget_with_its_share_of_the_process_and_the_children_
 
 
 @pytest.mark.skipif(platform.system() != "Linux", reason="reads /proc")
-def test_the_children_s_private_memory_is_summed() -> None:
-    before = children_private_bytes()
-    read, write = os.pipe()
+def test_the_children_count_at_their_peak() -> None:
+    before = children_peak_bytes()
+    ready_read, ready_write = os.pipe()
+    done_read, done_write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child holds 100 MB of its own until it is measured
-        os.close(write)
+    if pid == 0:  # pragma: no cover - the child held 100 MB of its own, gave it back, and waits to be measured
         held = np.ones(100 * 1024**2 // 8)
-        os.read(read, 1)
         del held
+        release_free_memory()
+        os.write(ready_write, b"x")
+        os.read(done_read, 1)
         os._exit(0)
-    os.close(read)
     try:
-        deadline = time.monotonic() + 10
-        while children_private_bytes() - before < 90 * 1024**2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert children_private_bytes() - before >= 90 * 1024**2
+        os.read(ready_read, 1)
+        now, peak = private_bytes(pid), peak_private_bytes(pid)
+        assert now is not None and peak is not None
+        assert now < 50 * 1024**2 and peak >= 95 * 1024**2  # it holds little now, 100 MB at its peak
+        assert children_peak_bytes() - before >= 95 * 1024**2
     finally:
-        os.write(write, b"x")
+        os.write(done_write, b"x")
         os.waitpid(pid, 0)
-    assert children_private_bytes() < before + 90 * 1024**2  # gone
+        for fd in (ready_read, ready_write, done_read, done_write):
+            os.close(fd)
+    assert children_peak_bytes() < before + 95 * 1024**2  # gone
+    assert peak_private_bytes(pid) is None

@@ -25,7 +25,7 @@ def small_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """This process holds 100 MB (the test process may hold more than a child's share would allow), and the
     system has room for a copy of it."""
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: 100 * 1024**2)
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: 0)
     monkeypatch.setattr(files, "can_fork", lambda: True)
 
 
@@ -218,7 +218,7 @@ def test_a_process_too_large_for_a_child_writes_every_file_itself(
     """A child copies the pages it touches and the writers here grow meanwhile (``files.WRITING_SHARE``): with the
     process at 1.17 GB (the national daily plan) the two would pass the 2 GB budget, so nothing is forked."""
     monkeypatch.setitem(files._MAKERS, ".json", _pid_writer)
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: 0)
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: 0)
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.17e9))
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid()
@@ -226,7 +226,7 @@ def test_a_process_too_large_for_a_child_writes_every_file_itself(
     monkeypatch.setattr(files, "can_fork", lambda: True)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") != os.getpid(), "1 GB and 0.85 GB more stay within 2 GB"
-    monkeypatch.setattr(planner.memory, "children_private_bytes", lambda: int(0.2e9))
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: int(0.2e9))
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid(), "with 0.2 GB held by its children they would not"
     monkeypatch.setattr(files, "can_fork", lambda: False)

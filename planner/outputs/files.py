@@ -290,10 +290,10 @@ def _write_side_by_side(jobs: list[Job]) -> None:
     Writing holds the GIL (xlsxwriter, ``csv``, ``json`` are Python), so a thread would not help; a child
     writes into the temporary files made here, so whatever becomes of it the caller removes them. If the child
     fails, its files are written here (and an error is raised here). Measured (2 cores, ``epiplan solve --out
-    plan.xlsx --out plan.json``): the province's daily plan 26.6 -> 23.1 s, 1.11 -> 1.30 GB. The national plan's
-    process, which held 1.4-2.05 GB after ``make_plan``, holds 1.14 GB since it hands its free heap back: its
-    daily plan's files are written in 15.7 s beside a child instead of 23.4 s one after the other, 1.91 GB at
-    most between the two."""
+    plan.xlsx --out plan.json``): the province's daily plan 26.6 -> 23.1 s, 1.11 -> 1.30 GB; the national snapshot
+    (0.75 GB after ``make_plan``) 7.6 s. The national daily plan's process holds 1.14-1.17 GB after ``make_plan``: a
+    child beside it wrote its files in 15.7 s instead of 23.4 s, but the two came to 2.11 GB, so there the files are
+    written one after the other (:data:`WRITING_SHARE`)."""
     here = [job for job in jobs if job[1].suffix.lower() == ".xlsx"] or jobs[:1]
     there = [job for job in jobs if job not in here]
     if not there or not _room_for_a_child():
