@@ -197,19 +197,19 @@ def start_ahead(stage: Stage[Any], solved: Solved, context: PlanContext) -> Fork
     in this process."""
     if stage.ahead is None:
         return start_early(stage, context)
-    if not can_fork() or not room_for_a_child_in_budget():
+    if not can_fork():
         return None
     call = stage.ahead(solved[0], context, solved[1])
-    return Forked.start(call) if call is not None else None
+    return Forked.start(call) if call is not None and room_for_a_child_in_budget() else None
 
 
 def start_early(stage: Stage[Any], context: PlanContext) -> Forked[Any] | None:
     """The stage's report work that reads only what the stage reads (:attr:`Stage.early`, given ``context`` holding
     those results) started in a forked child, or None as :func:`start_ahead`."""
-    if stage.early is None or not can_fork() or not room_for_a_child_in_budget():
+    if stage.early is None or not can_fork():
         return None
-    call = stage.early(context)
-    return Forked.start(call) if call is not None else None
+    call = stage.early(context)  # the budget is asked only for work to do: it hands the free heap back first
+    return Forked.start(call) if call is not None and room_for_a_child_in_budget() else None
 
 
 def early_startable(
