@@ -99,14 +99,15 @@ def peak_private_bytes(pid: int) -> int | None:
     ``/proc/<pid>/status``) less the pages it shares now (resident less :func:`private_bytes`). A child whose memory
     rises and falls (the nursing rows' child: 0.45-0.78 GB of its own, a model a day) counts at its peak, not at the
     moment it is asked. None where it cannot be read."""
-    private = private_bytes(pid)
+    private, resident = private_bytes(pid), resident_bytes(pid)
+    if private is None or resident is None:
+        return private
     try:
         with open(f"/proc/{pid}/status") as status:
-            fields = dict(line.split(":", 1) for line in status if line.startswith(("VmHWM", "VmRSS")))
-        peak, resident = (int(fields[name].split()[0]) * 1024 for name in ("VmHWM", "VmRSS"))
-    except (OSError, ValueError, IndexError, KeyError):
+            peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, ValueError, IndexError, StopIteration):
         return private
-    return None if private is None else max(private, peak - (resident - private))
+    return max(private, peak - (resident - private))
 
 
 def children_peak_bytes() -> int:
