@@ -215,20 +215,20 @@ def test_with_two_cores_the_workbook_is_written_here_and_the_rest_in_a_child(
 def test_a_process_too_large_for_a_child_writes_every_file_itself(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A child copies the pages it touches and the writers here grow meanwhile (``files.WRITING_SHARE``): with the
-    process at 1.17 GB (the national daily plan) the two would pass the 2 GB budget, so nothing is forked."""
+    """A child copies the pages it touches and the writers here grow meanwhile (``files.WRITING_SHARE``, 0.55): with the
+    process at 1.35 GB the two would pass the 2 GB budget, so nothing is forked."""
     monkeypatch.setitem(files._MAKERS, ".json", _pid_writer)
     monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: 0)
-    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.17e9))
+    monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.35e9))
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid()
     monkeypatch.setattr(planner.memory, "resident_bytes", lambda: int(1.0e9))
     monkeypatch.setattr(files, "can_fork", lambda: True)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
-    assert _written_by(tmp_path / "plan.json") != os.getpid(), "1 GB and 0.85 GB more stay within 2 GB"
-    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: int(0.2e9))
+    assert _written_by(tmp_path / "plan.json") != os.getpid(), "1 GB and 0.55 GB more stay within 2 GB"
+    monkeypatch.setattr(planner.memory, "children_peak_bytes", lambda: int(0.5e9))
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
-    assert _written_by(tmp_path / "plan.json") == os.getpid(), "with 0.2 GB held by its children they would not"
+    assert _written_by(tmp_path / "plan.json") == os.getpid(), "with 0.5 GB held by its children they would not"
     monkeypatch.setattr(files, "can_fork", lambda: False)
     write_plan(plan, [tmp_path / "plan.xlsx", tmp_path / "plan.json"])
     assert _written_by(tmp_path / "plan.json") == os.getpid(), "no memory on the machine for a copy"

@@ -277,10 +277,11 @@ Job = tuple[Path, Path, Writer]
 """A file to write: (temporary, target, writer)."""
 
 
-WRITING_SHARE = 0.85
+WRITING_SHARE = 0.55
 """What writing beside a child adds, as a share of this process's resident memory: the child's own pages
-(``planner.memory.CHILD_COPY_SHARE``) and what the writers here come to hold meanwhile. Measured on the national
-daily plan: 0.95 GB for a process of 1.17 GB (its details zip and workbook here, its JSON in the child)."""
+(``planner.memory.CHILD_COPY_SHARE``) and what the writers here come to hold meanwhile. Measured on the national daily
+plan with every process of the tree counted (``bench.tree_memory``): 0.59 GB for a process of 1.20 GB (the workbook
+here, its details zip and the JSON in the child), peak 1.79 GB; 0.49 and a margin."""
 
 
 def _write_side_by_side(jobs: list[Job]) -> None:
@@ -291,9 +292,9 @@ def _write_side_by_side(jobs: list[Job]) -> None:
     writes into the temporary files made here, so whatever becomes of it the caller removes them. If the child
     fails, its files are written here (and an error is raised here). Measured (2 cores, ``epiplan solve --out
     plan.xlsx --out plan.json``): the province's daily plan 26.6 -> 23.1 s, 1.11 -> 1.30 GB; the national snapshot
-    (0.75 GB after ``make_plan``) 7.6 s. The national daily plan's process holds 1.14-1.17 GB after ``make_plan``: a
-    child beside it wrote its files in 15.7 s instead of 23.4 s, but the two came to 2.11 GB, so there the files are
-    written one after the other (:data:`WRITING_SHARE`)."""
+    (0.75 GB after ``make_plan``) 7.6 s; the national daily plan (1.20 GB after ``make_plan``) 27 -> 19 s, the two
+    processes at 1.79 GB. Where this process and what the child adds would pass the memory budget
+    (:data:`WRITING_SHARE`), the files are written one after the other."""
     here = [job for job in jobs if job[1].suffix.lower() == ".xlsx"] or jobs[:1]
     there = [job for job in jobs if job not in here]
     if not there or not _room_for_a_child():
