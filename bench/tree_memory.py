@@ -5,8 +5,8 @@ of each of its descendants is read and summed: a page ``n`` processes share coun
 sum counts each page once, and a forked child adds only the pages it has come to hold alone. Prints one JSON line:
 the wall seconds, the exit code, the peak in bytes, when it was reached and each process's part of it.
 
-Descendants are found through the children of **every thread** (``/proc/<pid>/task/<tid>/children``): Linux lists a
-child under the thread that forked it, and the pipeline forks from its threads (a stage lane in a child is forked by
+Descendants are found through the children of **every thread** (``planner.memory.child_pids``): Linux lists a child
+under the thread that forked it, and the pipeline forks from its threads (a stage lane in a child is forked by
 the pool thread that waits for it, ``planner.stages.schedule``). A sampler that read the main thread's children only
 missed the drug stage's child, which holds up to 1.1 GB beside the observation stage at national: it recorded the
 national daily plan at 1.87-1.90 GB where this one finds 2.5 GB (``bench/results/tree-memory-2026-12-07.md``).
@@ -17,31 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from planner.memory import child_pids
+
 SAMPLE_SECONDS = 0.1
 """How often the tree is read by default (a national run's memory rises by 0.1-0.2 GB within a second)."""
-
-
-def children(pid: int) -> list[int]:
-    """The children of process ``pid``, forked by any of its threads (none when it is gone)."""
-    try:
-        threads = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return []
-    found: list[int] = []
-    for thread in threads:
-        try:
-            with open(f"/proc/{pid}/task/{thread}/children") as listed:
-                found.extend(int(child) for child in listed.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 def descendants(pid: int) -> list[int]:
@@ -50,7 +35,7 @@ def descendants(pid: int) -> list[int]:
     while waiting:
         process = waiting.pop()
         tree.append(process)
-        waiting.extend(children(process))
+        waiting.extend(child_pids(process))
     return tree
 
 

@@ -112,21 +112,29 @@ def peak_private_bytes(pid: int) -> int | None:
     return max(private, peak - (resident - private))
 
 
+def child_pids(pid: int | None = None) -> list[int]:
+    """The children of this process (or of process ``pid``), forked by any of its threads: Linux lists a child under
+    the thread that forked it (``/proc/<pid>/task/<tid>/children``), and the stage lanes fork from pool threads. Empty
+    where they cannot be read (no such process)."""
+    process = "self" if pid is None else str(pid)
+    try:
+        threads = os.listdir(f"/proc/{process}/task")
+    except OSError:
+        return []
+    found: list[int] = []
+    for thread in threads:
+        try:
+            with open(f"/proc/{process}/task/{thread}/children") as listed:
+                found.extend(int(child) for child in listed.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def children_peak_bytes() -> int:
     """Memory the children of this process have held alone at their peak (:func:`peak_private_bytes`), summed; 0
     where it cannot be read."""
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return 0
-    children: set[int] = set()
-    for task in tasks:
-        try:
-            with open(f"/proc/self/task/{task}/children") as listed:
-                children.update(int(pid) for pid in listed.read().split())
-        except (OSError, ValueError):
-            continue
-    return sum(peak_private_bytes(pid) or 0 for pid in children)
+    return sum(peak_private_bytes(pid) or 0 for pid in set(child_pids()))
 
 
 def room_for_a_child_in_budget(share: float = CHILD_COPY_SHARE) -> bool:

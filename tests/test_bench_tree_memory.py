@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.tree_memory import children, descendants, main, proportional_bytes, watch
+from bench.tree_memory import descendants, main, proportional_bytes, watch
+from planner.memory import child_pids
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux's /proc only")
 
@@ -56,12 +57,12 @@ def test_a_child_forked_by_a_thread_is_found_where_the_main_threads_list_misses_
         grandchild = int(_wait_for(tmp_path / "ready"))
         main_thread_only = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         assert str(grandchild) not in main_thread_only
-        assert grandchild in children(process.pid)
+        assert grandchild in child_pids(process.pid)
         assert descendants(process.pid) == [process.pid, grandchild]
         assert proportional_bytes(grandchild) >= HELD * 0.9
     finally:
         process.wait()
-    assert children(process.pid) == []
+    assert child_pids(process.pid) == []
     assert proportional_bytes(process.pid) == 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import planner.memory
 from planner.memory import (
     PROCESSES_MEMORY_BUDGET,
     available_bytes,
+    child_pids,
     children_peak_bytes,
     one_malloc_arena,
     peak_private_bytes,
@@ -156,3 +158,40 @@ def test_the_children_count_at_their_peak() -> None:
             os.close(fd)
     assert children_peak_bytes() < before + 95 * 1024**2  # gone
     assert peak_private_bytes(pid) is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux's /proc only")
+def test_a_child_forked_by_another_thread_is_a_child_of_the_process() -> None:
+    """Linux lists a child under the thread that forked it, while that thread lives (the stage lanes fork from pool
+    threads that wait for their child)."""
+    done_read, done_write = os.pipe()
+    forked: list[int] = []
+    seen, checked = threading.Event(), threading.Event()
+
+    def fork_and_wait() -> None:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child waits to be seen
+            os.read(done_read, 1)
+            os._exit(0)
+        forked.append(pid)
+        seen.set()
+        checked.wait(30)
+
+    thread = threading.Thread(target=fork_and_wait)
+    thread.start()
+    try:
+        assert seen.wait(30)
+        main_thread_only = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
+        assert str(forked[0]) not in main_thread_only
+        assert forked[0] in child_pids()
+        assert forked[0] in child_pids(os.getpid())
+    finally:
+        checked.set()
+        thread.join()
+        os.write(done_write, b"x")
+        if forked:
+            os.waitpid(forked[0], 0)
+        os.close(done_read)
+        os.close(done_write)
+    assert forked[0] not in child_pids()
+    assert child_pids(2**22 + 1) == []
