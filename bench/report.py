@@ -145,8 +145,9 @@ def targets(result: Mapping[str, Any], scale: str) -> dict[str, Any]:
         gap = ours["worst_gap"]
         found["gap"] = {"target": goals["gap"], "value": gap, "met": bool(ours["all_optimal"]) or gap <= goals["gap"]}
     if "peak_rss_mb" in goals:
-        rss = result["memory"]["peak_rss_mb_after_epiplan"]
-        found["peak_rss_mb"] = {"target": goals["peak_rss_mb"], "value": rss, "met": rss <= goals["peak_rss_mb"]}
+        memory = result["memory"]  # every process of the plans where sampled, else this process alone
+        held = memory.get("peak_tree_mb", memory["peak_rss_mb_after_epiplan"])
+        found["peak_rss_mb"] = {"target": goals["peak_rss_mb"], "value": held, "met": held <= goals["peak_rss_mb"]}
     compared = result.get("comparison", {})
     if "speedup_over_mip" in goals and "speedup_over_mip" in compared:
         speedup = compared["speedup_over_mip"]

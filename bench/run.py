@@ -41,6 +41,7 @@ from bench.inputs import BenchInstance, build_instance
 from bench.machine import cpu_seconds, import_solvers, load_average, machine_info, peak_rss_mb, versions
 from bench.measure import measure_drug_build, method_report, mip_nursing_same_needs, profile_plan, run_epiplan
 from bench.report import comparison, json_safe, targets
+from bench.tree_memory import TreeSampler
 from bench.watched import GIB, Watch, run_watched
 from models.base import StageResult
 
@@ -235,7 +236,8 @@ def run_bench(
     scenario = make_scenario(level=options.level, plan="snapshot")  # the baselines formulate the snapshot
 
     say(f"epiplan: {options.repeat} run(s) at {options.scale}")
-    epiplan, plan = run_epiplan(dataset, rules, scenario, options.repeat, options.time_limit_s)
+    with TreeSampler() as tree:  # every process of the plans: the lanes' children and the parts' workers too
+        epiplan, plan = run_epiplan(dataset, rules, scenario, options.repeat, options.time_limit_s)
     rss_after_epiplan = peak_rss_mb()
     if options.profile:
         epiplan["profile"] = profile_plan(dataset, rules, scenario, options.time_limit_s)
@@ -265,10 +267,13 @@ def run_bench(
             result[baseline] = mip_skip(instance)
     result["comparison"] = comparison(result)
     result["memory"] = {
+        "peak_tree_mb": round(tree.run.peak_bytes / 2**20, 1),
         "peak_rss_mb_after_epiplan": rss_after_epiplan,
         "peak_rss_mb": peak_rss_mb(),
-        "note": "peak_rss_mb_after_epiplan: this process after generating the instance and running make_plan "
-        "(what the plan needs); peak_rss_mb: at the end, after the baselines (PuLP's models are built in-process; "
+        "note": "peak_tree_mb: the most this process and every process it started (the stage lanes' children, the "
+        "observation parts' workers) held at once while make_plan ran, PSS summed (bench.tree_memory; what the "
+        "memory target judges); peak_rss_mb_after_epiplan: this process alone after generating the instance and "
+        "running make_plan; peak_rss_mb: at the end, after the baselines (PuLP's models are built in-process; "
         "CBC is PuLP's child process: mip.cbc_peak_rss_mb; HiGHS runs in a watched child: highs.child.peak_rss_mb)",
     }
     result["targets"] = targets(result, options.scale)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.tree_memory import descendants, main, proportional_bytes, watch
+from bench.tree_memory import TreeSampler, descendants, main, proportional_bytes, watch
 from planner.memory import child_pids
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux's /proc only")
@@ -87,3 +87,16 @@ def test_a_failing_command_and_a_bad_interval(tmp_path: Path) -> None:
     assert main(["--", sys.executable, "-c", "raise SystemExit(3)"]) == 1
     with pytest.raises(ValueError, match="Expected a sampling interval > 0 s"):
         watch([sys.executable, "-c", "pass"], interval=0.0)
+
+
+def test_the_sampler_counts_a_child_forked_by_a_thread_of_this_process(tmp_path: Path) -> None:
+    with TreeSampler(interval=0.02) as sampler:
+        process = subprocess.Popen(_command(tmp_path))  # its grandchild holds HELD for 3 s
+        _wait_for(tmp_path / "ready")
+        time.sleep(0.2)
+        process.wait()
+    assert sampler.run.peak_bytes >= HELD * 0.9
+    assert len(sampler.run.peak_by_process) >= 3  # this process, the command, its grandchild
+    assert sampler.run.samples > 10
+    with pytest.raises(ValueError, match="Expected a sampling interval > 0 s"):
+        TreeSampler(interval=-1.0)
