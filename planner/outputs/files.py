@@ -281,7 +281,7 @@ WRITING_SHARE = 0.55
 """What writing beside a child adds, as a share of this process's resident memory: the child's own pages
 (``planner.memory.CHILD_COPY_SHARE``) and what the writers here come to hold meanwhile. Measured on the national daily
 plan with every process of the tree counted (``bench.tree_memory``): 0.59 GB for a process of 1.20 GB (the workbook
-here, its details zip and the JSON in the child), peak 1.79 GB; 0.49 and a margin."""
+here, its details zip and the JSON in the child), at most 1.78-1.79 GB; 0.49 and a margin."""
 
 
 def _write_side_by_side(jobs: list[Job]) -> None:
@@ -292,8 +292,8 @@ def _write_side_by_side(jobs: list[Job]) -> None:
     writes into the temporary files made here, so whatever becomes of it the caller removes them. If the child
     fails, its files are written here (and an error is raised here). Measured (2 cores, ``epiplan solve --out
     plan.xlsx --out plan.json``): the province's daily plan 26.6 -> 23.1 s, 1.11 -> 1.30 GB; the national snapshot
-    (0.75 GB after ``make_plan``) 7.6 s; the national daily plan (1.20 GB after ``make_plan``) 27 -> 19 s, the two
-    processes at 1.79 GB. Where this process and what the child adds would pass the memory budget
+    (0.75 GB after ``make_plan``) 7.6 s; the national daily plan (1.20 GB after ``make_plan``) 26-27 -> 17-19 s, the
+    two processes at 1.78-1.79 GB. Where this process and what the child adds would pass the memory budget
     (:data:`WRITING_SHARE`), the files are written one after the other."""
     here = [job for job in jobs if job[1].suffix.lower() == ".xlsx"] or jobs[:1]
     there = [job for job in jobs if job not in here]
