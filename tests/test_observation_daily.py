@@ -181,6 +181,35 @@ def test_the_same_mip_is_run_once_until_the_model_changes() -> None:
     assert model.first_mip(lower, upper)
 
 
+def test_the_model_keeps_every_columns_cost_as_highs_holds_it() -> None:
+    """``column_cost`` (read for every plan's cost instead of copying the LP out of HiGHS) follows the columns as they
+    are built, enter and get the next phase's costs."""
+    from models.observation.daily import Cohorts, DailyModel
+    from models.observation.daily_bounds import site_roles
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
+    arcs = pd.DataFrame({"home_id": ["H0", "H0"], "site_id": ["X0", "X1"], "minutes": [3.0, 5.0]})
+    sites = site_table([1, 2], ["open", "candidate"], [0.0, 7.0])
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    cohorts = Cohorts(np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, 2, np.int64), np.array([3]), 2)
+    must, free = site_roles(instance)
+    model = DailyModel(instance, cohorts, free, must.astype(float))
+
+    def held_by_highs() -> list[float]:
+        return list(np.asarray(model.solver.getLp().col_cost_, dtype=float))
+
+    model.build(np.full(1, 100.0), np.array([3.0, 5.0]), np.array([0.0, 7.0]), [])
+    assert list(model.column_cost) == held_by_highs()
+    model.add_pairs(np.array([1]))
+    model.add_pairs(np.array([0, 1]))
+    assert list(model.column_cost) == held_by_highs()
+    assert list(model.column_cost[model.base_columns :]) == [5.0, 3.0]
+    model.continue_with(np.full(1, 50.0), np.array([4.0, 6.0]), np.array([0.0, 9.0]), [])
+    assert list(model.column_cost) == held_by_highs()
+    assert list(model.column_cost[model.base_columns :]) == [6.0, 4.0]
+
+
 def test_every_column_of_a_plan_keeps_every_row() -> None:
     """A plan given by its placement columns alone (2 of 3 persons at X1 on days 0-1, one unmet) becomes values of
     every column that keep every row of the model: the unmet and slot columns are made up."""

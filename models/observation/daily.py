@@ -200,6 +200,9 @@ class DailyModel:
         self.site_count, self.days = len(instance.sites), cohorts.horizon
         self.arc_cost = np.zeros(len(instance.arcs))
         self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
+        self.column_cost = np.zeros(0)
+        """Every column's cost, as HiGHS holds it (kept here as it is set: ``getLp`` copies the whole LP, 0.04 s and
+        0.1 GB for 2 million columns, and a plan's cost reads it each time)."""
         self.pair_cohort, self.pair_arc = self._pairs()
         self.inside = np.zeros(len(self.pair_cohort), bool)
         self.linked = np.zeros(0, bool)
@@ -285,7 +288,8 @@ class DailyModel:
         fixed = (cap * self.fixed_open)[reachable, None] * np.ones((1, days))
         lp = self.highs.HighsLp()
         lp.num_col_, lp.num_row_ = free + count + slots, count + day_rows + slots
-        lp.col_cost_ = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
+        self.column_cost = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
+        lp.col_cost_ = self.column_cost
         lp.col_lower_ = np.zeros(free + count + slots)
         self.offset_terms = offset
         lp.offset_ = -float(sum(cost * persons for cost, persons in offset))
@@ -355,6 +359,7 @@ class DailyModel:
             [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
         )
         self.solver.changeColsCost(len(columns), columns, costs)
+        self.column_cost = costs
         self.mips_run.clear()
         if self.lp_basis is not None:
             self.solver.setBasis(self.lp_basis)
@@ -404,6 +409,7 @@ class DailyModel:
             np.ones(len(index)),
         )
         self.columns = np.concatenate([self.columns, pairs])
+        self.column_cost = np.concatenate([self.column_cost, self.arc_cost[arc]])
         self.linked = np.concatenate([self.linked, np.zeros(len(pairs), bool)])
         self.inside[pairs] = True
         if self.link_entering:
@@ -573,7 +579,7 @@ def outcome(model: DailyModel, values: FloatArray) -> PhaseOutcome:
     open_sites = with_street_minimums(model, open_sites)
     per_cohort = np.bincount(model.pair_cohort[model.columns], weights=placed, minlength=count).astype(np.int64)
     unmet = model.cohorts.persons - per_cohort
-    costs = np.asarray(model.solver.getLp().col_cost_)  # one copy of the LP, not two
+    costs = model.column_cost
     opening, unmet_cost = costs[:free], costs[free : free + count]
     objective = float(
         np.dot(opening, open_sites[model.free_sites])

@@ -378,7 +378,7 @@ def _branched(
     seed as fast or faster (a child's first LP runs slower while it copies the pages HiGHS writes)."""
     free = len(model.free_sites)
     root_lower, root_upper = model.site_lower(), np.ones(free)
-    opening_cost = np.asarray(model.solver.getLp().col_cost_[:free], dtype=float)
+    opening_cost = model.column_cost[:free].copy()
     nodes: list[Node] = [(bound, 0, root_lower, root_upper, ())]
     leaves: list[float] = []
     count = 0
@@ -655,7 +655,7 @@ def repair(model: DailyModel, values: FloatArray) -> FloatArray:
         cohort, site, placed, model.site_count
     )
     unmet = model.cohorts.persons - np.bincount(cohort, weights=placed, minlength=len(model.cohorts.group))
-    cost = np.asarray(model.solver.getLp().col_cost_)
+    cost = model.column_cost
     unmet_cost = cost[free_count : free_count + len(model.cohorts.group)]
     bounds, by_cost = grouped(cohort, len(model.cohorts.group), within=model.arc_cost[arc])  # each cohort's by cost
     for c in np.flatnonzero(unmet > 0.5)[np.argsort(-unmet_cost[unmet > 0.5], kind="stable")].tolist():
