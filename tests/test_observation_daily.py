@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ from observation_tables import site_table
 
 from models.base import SolveOptions, Status
 from models.observation.daily_stage import solve_daily_observation
+
+if TYPE_CHECKING:
+    from models.observation.daily import DailyModel
 
 OPTIONS = SolveOptions(time_limit_s=10)
 
@@ -181,9 +185,9 @@ def test_the_same_mip_is_run_once_until_the_model_changes() -> None:
     assert model.first_mip(lower, upper)
 
 
-def test_the_model_keeps_every_columns_cost_as_highs_holds_it() -> None:
-    """``column_cost`` (read for every plan's cost instead of copying the LP out of HiGHS) follows the columns as they
-    are built, enter and get the next phase's costs."""
+def _three_persons_two_sites() -> DailyModel:
+    """The model of one cohort of 3 persons on days 0-1 and two sites (X0 open, 3 minutes; X1 a candidate opening at
+    7, 5 minutes), built with unmet persons at 100."""
     from models.observation.daily import Cohorts, DailyModel
     from models.observation.daily_bounds import site_roles
     from models.observation.instance import prepare
@@ -195,11 +199,18 @@ def test_the_model_keeps_every_columns_cost_as_highs_holds_it() -> None:
     cohorts = Cohorts(np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, 2, np.int64), np.array([3]), 2)
     must, free = site_roles(instance)
     model = DailyModel(instance, cohorts, free, must.astype(float))
+    model.build(np.full(1, 100.0), np.array([3.0, 5.0]), np.array([0.0, 7.0]), [])
+    return model
+
+
+def test_the_model_keeps_every_columns_cost_as_highs_holds_it() -> None:
+    """``column_cost`` (read for every plan's cost instead of copying the LP out of HiGHS) follows the columns as they
+    are built, enter and get the next phase's costs."""
+    model = _three_persons_two_sites()
 
     def held_by_highs() -> list[float]:
         return list(np.asarray(model.solver.getLp().col_cost_, dtype=float))
 
-    model.build(np.full(1, 100.0), np.array([3.0, 5.0]), np.array([0.0, 7.0]), [])
     assert list(model.column_cost) == held_by_highs()
     model.add_pairs(np.array([1]))
     model.add_pairs(np.array([0, 1]))
@@ -213,18 +224,7 @@ def test_the_model_keeps_every_columns_cost_as_highs_holds_it() -> None:
 def test_every_column_of_a_plan_keeps_every_row() -> None:
     """A plan given by its placement columns alone (2 of 3 persons at X1 on days 0-1, one unmet) becomes values of
     every column that keep every row of the model: the unmet and slot columns are made up."""
-    from models.observation.daily import Cohorts, DailyModel
-    from models.observation.daily_bounds import site_roles
-    from models.observation.instance import prepare
-
-    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [3]})
-    arcs = pd.DataFrame({"home_id": ["H0", "H0"], "site_id": ["X0", "X1"], "minutes": [3.0, 5.0]})
-    sites = site_table([1, 2], ["open", "candidate"], [0.0, 7.0])
-    instance = prepare(groups, sites, arcs, 1, 0, True)
-    cohorts = Cohorts(np.zeros(1, np.int64), np.zeros(1, np.int64), np.full(1, 2, np.int64), np.array([3]), 2)
-    must, free = site_roles(instance)
-    model = DailyModel(instance, cohorts, free, must.astype(float))
-    model.build(np.full(1, 100.0), np.array([3.0, 5.0]), np.array([0.0, 7.0]), [])
+    model = _three_persons_two_sites()
     model.add_pairs(np.arange(len(model.pair_cohort)))
     at_x1 = model.base_columns + model.column_of(model.pairs_of(np.array([0]), np.array([1])))
     values = np.zeros(model.solver.getNumCol())
