@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 
-from planner.memory import child_pids
+from planner.memory import child_pids, rollup_bytes
 
 SAMPLE_SECONDS = 0.1
 """How often the tree is read by default (a national run's memory rises by 0.1-0.2 GB within a second)."""
@@ -44,14 +44,7 @@ def descendants(pid: int) -> list[int]:
 
 def proportional_bytes(pid: int) -> int:
     """Process ``pid``'s proportional set size in bytes (0 when it is gone or has ended)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    return rollup_bytes(pid, "Pss:") or 0
 
 
 def tree_bytes(pid: int) -> dict[int, int]:

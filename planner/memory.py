@@ -66,16 +66,21 @@ def resident_bytes(pid: int | None = None) -> int | None:
         return None
 
 
+def rollup_bytes(pid: int, prefix: str) -> int | None:
+    """The fields of ``/proc/<pid>/smaps_rollup`` whose names start with ``prefix`` (``"Private_"``, ``"Pss:"``),
+    summed, in bytes; None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return sum(int(line.split(":", 1)[1].split()[0]) for line in rollup if line.startswith(prefix)) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def private_bytes(pid: int) -> int | None:
     """Memory process ``pid`` holds alone, in bytes: its private pages (``Private_Clean + Private_Dirty`` of
     ``/proc/<pid>/smaps_rollup``), without the pages a forked child still shares with its parent, which its
     resident memory counts too; None where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            fields = dict(line.split(":", 1) for line in rollup if line.startswith("Private_"))
-        return sum(int(value.split()[0]) for value in fields.values()) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
+    return rollup_bytes(pid, "Private_")
 
 
 def available_bytes() -> int | None:
