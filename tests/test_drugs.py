@@ -9,6 +9,7 @@ every pair: tiny instances where the nearest depots strand stock, and random one
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from fractions import Fraction as Exact
 
 import numpy as np
@@ -20,10 +21,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
 from models.drugs import (
+    DrugInstance,
     build_instances,
     class_deadline,
+    instance_builders,
     largest_rate_within,
     seeded_by_earlier,
+    solve_classes,
     solve_drug,
     solve_drugs,
 )
@@ -447,3 +451,46 @@ def test_each_class_left_gets_an_equal_share_of_the_time_left() -> None:
     share = class_deadline(now + 10.0, 5) - now
     assert 1.9 < share <= 2.0 + 1e-3
     assert class_deadline(now - 1.0, 3) <= time.perf_counter()  # past the deadline: no time left
+
+
+def test_each_class_is_built_as_its_turn_comes_and_kept_without_its_seed() -> None:
+    depots = depots_frame([("D1", "cough", 0), ("D2", "cough", 5), ("D1", "antiviral", 1), ("D2", "antiviral", 1)])
+    targets = targets_frame([("H1", "care_home", "cough", 3), ("H1", "care_home", "antiviral", 2)])
+    matrix = np.array([[1.0], [50.0]])
+    seed = nearest_arcs(depots, targets, matrix, 1)
+    built: list[str] = []
+
+    def recorded(build: Callable[[], DrugInstance]) -> Callable[[], DrugInstance]:
+        def call() -> DrugInstance:
+            instance = build()
+            built.append(instance.drug)
+            return instance
+
+        return call
+
+    builders = [
+        recorded(build)
+        for build in instance_builders(depots, targets, seed, ("care_home",), every_pair(depots, targets, matrix))
+    ]
+    calls: list[list[str]] = []
+    instances, solutions = solve_classes(builders, time.perf_counter() + 10.0, None, lambda: calls.append(built[:]))
+    assert calls == [["cough"], ["cough", "antiviral"]]  # the antiviral class was built after the cough class solved
+    assert [len(instance.arc_depot) for instance in instances] == [0, 0]  # solved: the seed is dropped
+    assert [int(solution.shipments.flow.sum()) for solution in solutions] == [3, 2]
+    listed_instances, _ = solve_classes(
+        instance_builders(depots, targets, seed, ("care_home",)), time.perf_counter() + 10.0
+    )
+    assert [len(instance.arc_depot) for instance in listed_instances] == [1, 1]  # the listed arcs are the model: kept
+
+
+def test_the_stage_reports_the_same_plan_with_each_class_built_in_turn() -> None:
+    depots = depots_frame([("D1", "cough", 4), ("D2", "cough", 5), ("D1", "antiviral", 1), ("D2", "antiviral", 3)])
+    targets = targets_frame(
+        [("H1", "care_home", "cough", 3), ("H2", "clinic", "cough", 4), ("H1", "care_home", "antiviral", 2)]
+    )
+    matrix = np.array([[1.0, 7.0], [5.0, 2.0]])
+    pairs = every_pair(depots, targets, matrix)
+    result = solve_drugs(depots, targets, nearest_arcs(depots, targets, matrix, 1), all_pairs=pairs)
+    assert result.status is Status.OPTIMAL
+    # cough: H1 takes 3 from D1 (1 min), H2 4 from D2 (2 min); antiviral: H1 1 from D1 (1 min) and 1 from D2 (5 min)
+    assert result.phases[-1].objective == pytest.approx(3 * 1.0 + 4 * 2.0 + 1 * 1.0 + 1 * 5.0)

@@ -25,6 +25,7 @@ from models.drugs import solve_drugs
 from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.dataset.schema import DRUGS, Dataset
+from planner.memory import release_free_memory
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
@@ -132,8 +133,16 @@ def build_inputs(context: PlanContext) -> DrugInputs:
 
 
 def solve(inputs: DrugInputs, options: SolveOptions) -> StageResult:
-    """``models.drugs.solve_drugs`` on ``inputs``."""
-    return solve_drugs(inputs.depots, inputs.targets, inputs.arcs, all_pairs=inputs.all_pairs, options=options)
+    """``models.drugs.solve_drugs`` on ``inputs``, the memory each class's flows freed handed back to the system
+    after it (``planner.memory.release_free_memory``)."""
+    return solve_drugs(
+        inputs.depots,
+        inputs.targets,
+        inputs.arcs,
+        all_pairs=inputs.all_pairs,
+        options=options,
+        after_class=release_free_memory,
+    )
 
 
 def kpis(result: StageResult, _context: PlanContext | None = None) -> dict[str, Any]:
