@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -847,12 +847,18 @@ def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) ->
 
 
 def most_negative_per_group(
-    group: IntArray, reduced: FloatArray | IntArray, negative: npt.NDArray[np.bool_], per_group: int
+    group: npt.NDArray[np.integer[Any]],
+    reduced: FloatArray | IntArray,
+    negative: npt.NDArray[np.bool_],
+    per_group: int,
 ) -> IntArray:
     """Positions (sorted) of the ``negative`` entries, at most ``per_group`` per group, the most negative first:
-    a few columns per round keep a restricted problem small; pricing ends only when none is negative."""
+    a few columns per round keep a restricted problem small; pricing ends only when none is negative. ``group``
+    may be of any integer type (the daily observation model's pairs hold 32-bit cohorts)."""
     chosen = np.flatnonzero(negative)
     if not len(chosen):
         return chosen
-    order = chosen[np.lexsort((reduced[chosen], group[chosen]))]
-    return np.sort(order[ranks_within_groups(group[order]) < per_group])
+    chosen_group = group[chosen].astype(np.int64)
+    by_group = np.lexsort((reduced[chosen], chosen_group))
+    order = chosen[by_group]
+    return np.sort(order[ranks_within_groups(chosen_group[by_group]) < per_group])

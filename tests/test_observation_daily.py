@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from typing import TYPE_CHECKING
 
@@ -327,3 +328,16 @@ def test_the_models_and_their_solvers_are_freed_as_the_stage_returns() -> None:
         gc.enable()
     assert result.status is Status.OPTIMAL
     assert alive == []
+
+
+def test_the_pairs_are_held_in_32_bits_and_found_in_64() -> None:
+    """The full model's pairs (6.5 million at national) are 32-bit positions; finding a pair multiplies a cohort by
+    the number of arcs in 64 bits (70,000 x 40,001 is past 2**31)."""
+    model = _three_persons_two_sites()
+    assert (model.pair_cohort.dtype, model.pair_arc.dtype, model.pair_link_row.dtype) == (np.int32,) * 3
+    assert model.pairs_of(np.array([0, 0]), np.array([1, 0])).tolist() == [1, 0]
+    many_arcs = dataclasses.replace(model.instance, arcs=pd.DataFrame({"minutes": np.zeros(40_001)}))
+    model.instance = many_arcs
+    model.pair_cohort = np.array([0, 69_999, 70_000], np.int32)
+    model.pair_arc = np.array([5, 40_000, 39_999], np.int32)
+    assert model.pairs_of(np.array([70_000, 69_999]), np.array([39_999, 40_000])).tolist() == [2, 1]

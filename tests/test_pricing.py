@@ -350,6 +350,8 @@ def test_the_most_negative_entries_per_group_enter_at_most_k_each() -> None:
     assert most_negative_per_group(group, reduced, reduced < 0, 2).tolist() == [1, 2, 3, 5]
     assert most_negative_per_group(group, reduced, reduced < 0, 1).tolist() == [1, 2, 5]
     assert most_negative_per_group(group, reduced, reduced < -10, 1).tolist() == []
+    # 32-bit groups (the daily observation model's cohorts) choose the same entries
+    assert most_negative_per_group(group.astype(np.int32), reduced, reduced < 0, 2).tolist() == [1, 2, 3, 5]
     assert ranks_within_groups(np.array([4, 4, 4, 7, 9, 9], np.int64)).tolist() == [0, 1, 2, 0, 0, 1]
     assert ranks_within_groups(np.zeros(0, np.int64)).tolist() == []
 

@@ -65,8 +65,8 @@ class _Search:
     def __init__(self, model: DailyModel, placed: IntArray, open_sites: np.ndarray) -> None:
         self.model, self.placed, self.open_sites = model, placed.copy(), open_sites.copy()
         instance, cohorts = model.instance, model.cohorts
-        self.cohort = model.pair_cohort[model.columns]
-        self.arc = model.pair_arc[model.columns]
+        self.cohort = model.pair_cohort[model.columns].astype(np.int64)
+        self.arc = model.pair_arc[model.columns].astype(np.int64)
         self.minutes = instance.arcs["minutes"].to_numpy(float)
         self.opening = instance.sites["opening_cost"].to_numpy(float)
         self.arcs_of = members(instance.arc_group, len(instance.groups))

@@ -648,7 +648,7 @@ def repair(model: DailyModel, values: FloatArray) -> FloatArray:
     open_sites = model.fixed_open.copy()
     open_sites[model.free_sites] = np.rint(values[:free_count])
     placed = values[model.base_columns :]
-    cohort, arc = model.pair_cohort[model.columns], model.pair_arc[model.columns]
+    cohort, arc = model.pair_cohort[model.columns].astype(np.int64), model.pair_arc[model.columns].astype(np.int64)
     site = model.instance.arc_site[arc]
     first, end = model.cohorts.arrival[cohort], model.cohorts.end[cohort]
     room = model.instance.capacity[:, None] * open_sites[:, None] - model.cohorts.present(
