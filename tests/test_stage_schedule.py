@@ -485,3 +485,27 @@ def test_the_nursing_timeline_is_built_in_a_child_in_a_daily_plan() -> None:
     assert not rows.empty and set(rows["resource"]) >= {"nurses"}
     snapshot = Scenario(level="severe", plan="snapshot")
     assert "nursing" not in solve_stages(plan_context(dataset, rules, snapshot), STAGES, SolveOptions(5), lanes=2).ahead
+
+
+def test_stages_solved_together_hand_back_the_memory_after_each_stage(
+    context: PlanContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a lane's child (national: the ambulance, drug and testing stages) the heap each stage freed goes back to
+    the system before the next builds its model: the child then holds the most one stage needs, not their sum."""
+    events: list[str] = []
+    monkeypatch.setattr(schedule, "release_free_memory", lambda: events.append("released") or True)
+
+    def noted(name: str, value: int) -> Callable[[PlanContext], int]:
+        def build(_context: PlanContext) -> int:
+            events.append(name)
+            return value
+
+        return build
+
+    stages = [_stage("first", noted("first", 1)), _stage("second", noted("second", 2))]
+    together = schedule.solved_together(stages, [context, context], SolveOptions(time_limit_s=5.0), Claims(1))
+    assert [(name, result[0].objective) for name, result, _seconds, _report in together] == [
+        ("first", 1.0),
+        ("second", 2.0),
+    ]
+    assert events == ["first", "released", "second", "released"]

@@ -53,7 +53,7 @@ from typing import Any, TypeVar
 
 from models.base import STAGE_LANES, Done, SolveOptions, StageResult, stop_searches
 from planner.forked import FORKING, Forked, can_fork, serial_blas
-from planner.memory import room_for_a_child_in_budget
+from planner.memory import release_free_memory, room_for_a_child_in_budget
 from planner.stages.base import PlanContext, Stage
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -371,6 +371,7 @@ def solved_together(
         start = time.perf_counter()
         result = stage.solved(context, options)
         together.append((stage.name, result, time.perf_counter() - start, ()))
+        release_free_memory()  # what the stage's models freed, before the next stage builds its own
     by_name = {stage.name: (stage, context) for stage, context in zip(stages, contexts, strict=True)}
     for k, (name, result, seconds, _) in enumerate(together):
         if time.perf_counter() - started > REPORT_SECONDS:
