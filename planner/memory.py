@@ -14,10 +14,10 @@ resident pages, so every page given back before the fork is one the two processe
 
 A child that is a choice (report work beside the stages, a file written beside another) starts only within one
 budget for the process and its children (:func:`room_for_a_child_in_budget`), the running children counted at their
-peak. The budget does not govern the stages' own lanes: the national daily plan peaks at 2.28 GB (every process
-counted, ``bench.tree_memory``) while the observation stage here and the drug stage in a lane's child solve side by
-side (``bench/results/tree-memory-2026-12-07.md``).
-"""
+peak. The budget does not govern the stages' own lanes: the national daily plan peaks at 2.11-2.15 GB (every
+process counted, ``bench.tree_memory``) while the observation stage here and the drug stage in a lane's child solve
+side by side, and again while the nursing timeline's child and that lane's child solving the testing stage do
+(``bench/results/stage-memory-2026-12-07.md``)."""
 
 from __future__ import annotations
 
