@@ -847,18 +847,12 @@ def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) ->
 
 
 def most_negative_per_group(
-    group: npt.NDArray[np.integer[Any]],
-    reduced: FloatArray | IntArray,
-    negative: npt.NDArray[np.bool_],
-    per_group: int,
+    group: npt.NDArray[Any], reduced: npt.NDArray[Any], negative: npt.NDArray[np.bool_], per_group: int
 ) -> IntArray:
     """Positions (sorted) of the ``negative`` entries, at most ``per_group`` per group, the most negative first:
     a few columns per round keep a restricted problem small; pricing ends only when none is negative. ``group``
     may be of any integer type (the daily observation model's pairs hold 32-bit cohorts)."""
     chosen = np.flatnonzero(negative)
-    if not len(chosen):
-        return chosen
     chosen_group = group[chosen].astype(np.int64)
     by_group = np.lexsort((reduced[chosen], chosen_group))
-    order = chosen[by_group]
-    return np.sort(order[ranks_within_groups(chosen_group[by_group]) < per_group])
+    return np.sort(chosen[by_group][ranks_within_groups(chosen_group[by_group]) < per_group])

@@ -15,53 +15,29 @@ from fractions import Fraction as Exact
 import numpy as np
 import pandas as pd
 import pytest
+from drug_tables import all_arcs, arcs_frame, depots_frame, every_pair, nearest_arcs, targets_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.base import Status
+from models.drug_instances import DrugInstance, instance_builders
 from models.drugs import (
-    DrugInstance,
-    build_instances,
     class_deadline,
-    instance_builders,
     largest_rate_within,
-    seeded_by_earlier,
     solve_classes,
-    solve_drug,
     solve_drugs,
 )
 from models.flow import FlowError
-from models.pricing import AllPairs, MatrixArcCosts
 
 pytestmark = pytest.mark.usefixtures("pricing_from_the_seed")
 
 KINDS = ("care_home", "clinic", "hospital")
 
 
-def depots_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
-    """Rows (depot_id, drug, stock), all in district A."""
-    frame = pd.DataFrame(rows, columns=["depot_id", "drug", "stock"])
-    frame.insert(1, "district_id", "A")
-    return frame
-
-
-def targets_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
-    """Rows (institution_id, kind, drug, need): target = need + 5, on_hand = 5 (need 0 -> on_hand above)."""
-    frame = pd.DataFrame(rows, columns=["institution_id", "kind", "drug", "need"])
-    frame["district_id"] = "A"
-    frame["target"] = frame["need"] + 5
-    frame["on_hand"] = np.where(frame["need"] > 0, 5, frame["target"] + 3)
-    return frame
-
-
 def row_values(table: pd.DataFrame, row: str, columns: list[str]) -> list[object]:
     """The values of ``columns`` in the row labelled ``row``."""
     return [table.at[row, column] for column in columns]
-
-
-def arcs_frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["depot_id", "institution_id", "minutes"])
 
 
 def allocated(result_targets: pd.DataFrame) -> dict[str, int]:
@@ -318,28 +294,6 @@ def test_solver_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) 
 # --------------------------------------------------------------------------- every pair allowed
 
 
-def every_pair(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray) -> AllPairs:
-    """Every depot -> institution pair of ``matrix`` (rows: depots in order, columns: institutions in order)."""
-    depot_ids = pd.Index(pd.unique(depots["depot_id"]))
-    institution_ids = pd.Index(pd.unique(targets["institution_id"]))
-    return AllPairs(MatrixArcCosts(matrix), depot_ids, institution_ids)
-
-
-def nearest_arcs(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray, k: int) -> pd.DataFrame:
-    """Each institution's ``k`` nearest depots, as an arcs table."""
-    depot_ids = list(pd.unique(depots["depot_id"]))
-    institution_ids = list(pd.unique(targets["institution_id"]))
-    rows = []
-    for column, institution in enumerate(institution_ids):
-        for row in np.argsort(matrix[:, column], kind="stable")[:k]:
-            rows.append((depot_ids[row], institution, float(matrix[row, column])))
-    return arcs_frame(rows)
-
-
-def all_arcs(depots: pd.DataFrame, targets: pd.DataFrame, matrix: np.ndarray) -> pd.DataFrame:
-    return nearest_arcs(depots, targets, matrix, matrix.shape[0])
-
-
 def test_nearest_depots_strand_stock_that_every_pair_ships() -> None:
     # D1 is the nearest depot of both homes but holds 2 packs; D2 (far) holds 10. Needs 4 + 4.
     depots = depots_frame([("D1", "cough", 2), ("D2", "cough", 10)])
@@ -427,23 +381,6 @@ def test_a_class_seeded_by_the_class_before_still_equals_the_all_arcs_milp(
         if drug in fill.index:
             assert fill.at[drug, "shortfall"] == shortfall
             assert fill.at[drug, "pack_minutes"] == pytest.approx(pack_minutes, rel=1e-6, abs=1e-6)
-
-
-def test_the_next_class_starts_from_the_arcs_the_class_before_ended_with() -> None:
-    # the nearest depot D1 holds no cough packs: cough ships from D2, far; antiviral starts from that arc too
-    depots = depots_frame([("D1", "cough", 0), ("D2", "cough", 5), ("D1", "antiviral", 1), ("D2", "antiviral", 1)])
-    targets = targets_frame([("H1", "care_home", "cough", 3), ("H1", "care_home", "antiviral", 2)])
-    matrix = np.array([[1.0], [50.0]])
-    pairs = every_pair(depots, targets, matrix)
-    cough, antiviral = build_instances(depots, targets, nearest_arcs(depots, targets, matrix, 1), ("care_home",), pairs)
-    assert (cough.arc_depot.tolist(), antiviral.arc_depot.tolist()) == ([0], [0])  # D1 alone, the nearest
-    solved = solve_drug(cough)
-    assert solved.shipments.flow[solved.shipments.supplier == 1].sum() == 3
-    seeded = seeded_by_earlier(antiviral, cough, solved.shipments)
-    assert sorted(zip(seeded.arc_depot.tolist(), seeded.arc_institution.tolist(), strict=True)) == [(0, 0), (1, 0)]
-    assert seeded.arc_minutes.tolist() == [1.0, 50.0]
-    listed = build_instances(depots, targets, nearest_arcs(depots, targets, matrix, 1), ("care_home",))[1]
-    assert seeded_by_earlier(listed, cough, solved.shipments) is listed  # the listed arcs are the model: kept
 
 
 def test_each_class_left_gets_an_equal_share_of_the_time_left() -> None:

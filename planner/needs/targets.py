@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.drugs import MAX_NEED_PACKS
+from models.drug_instances import MAX_NEED_PACKS
 from planner.dataset.schema import Dataset
 from planner.needs.rounding import ceil_target, column_or_zero
 from planner.rules.rules import Rules
