@@ -249,10 +249,9 @@ def solve_drugs(
     with stopwatch() as clock:
         builders = instance_builders(depots, targets, arcs, priority_kinds, all_pairs)
         deadline = time.perf_counter() + options.time_limit_s
-        build_clock = {"seconds": 0.0}
         solutions: list[DrugSolution] | None = None
         try:
-            instances, solutions = solve_classes(builders, deadline, build_clock, after_class)
+            instances, solutions, build_seconds = solve_classes(builders, deadline, after_class)
         except FlowError as error:
             failure = str(error)
         tables = solution_tables(instances, solutions) if solutions is not None else empty_tables()
@@ -278,7 +277,7 @@ def solve_drugs(
         "drugs": len(instances),
         "max_flows": int(sum(solution.max_flows for solution in solutions)),
         "max_flow_seconds": float(sum(solution.seconds_max_flow for solution in solutions)),
-        "build_seconds": build_clock["seconds"],
+        "build_seconds": build_seconds,
         "seconds": clock["seconds"],
         **summed_transport_stats(shipments),
     }
@@ -288,32 +287,31 @@ def solve_drugs(
 def solve_classes(
     builders: list[Callable[[], DrugInstance]],
     deadline: float,
-    build_clock: dict[str, float] | None = None,
     after_class: Callable[[], object] | None = None,
-) -> tuple[list[DrugInstance], list[DrugSolution]]:
+) -> tuple[list[DrugInstance], list[DrugSolution], float]:
     """Every class in turn, each within its share of the time left, each from the arcs the class before it ended
     with (:func:`models.drug_instances.seeded_by_earlier`). A class's last pricing pass, which bounds its plan, may
     run on into the time left to the stage's ``deadline`` (the classes after it then get less), never past it.
 
     Each class's instance is built as its turn comes (``builders``: :func:`models.drug_instances.instance_builders`;
-    the seconds are added to ``build_clock["seconds"]``) and kept without its seed arcs once solved
+    the seconds it took are returned with the instances and plans) and kept without its seed arcs once solved
     (:func:`models.drug_instances.without_seed`): the process holds one class's seed at a time (national: five
     classes' 0.21 GB at once before). ``after_class`` is called after each class (:func:`solve_drugs`)."""
     instances: list[DrugInstance] = []
     solutions: list[DrugSolution] = []
+    build_seconds = 0.0
     for position, build in enumerate(builders):
         with stopwatch() as built:
             instance = build()
             if solutions:
                 instance = seeded_by_earlier(instance, instances[-1], solutions[-1].shipments)
-        if build_clock is not None:
-            build_clock["seconds"] += built["seconds"]
+        build_seconds += built["seconds"]
         solutions.append(solve_drug(instance, class_deadline(deadline, len(builders) - position), deadline))
         instances.append(without_seed(instance))
         del instance  # its seed goes with it, before after_class hands the memory back
         if after_class is not None:
             after_class()
-    return instances, solutions
+    return instances, solutions, build_seconds
 
 
 TRANSPORT_COUNTS = (

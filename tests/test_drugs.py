@@ -410,11 +410,11 @@ def test_each_class_is_built_as_its_turn_comes_and_kept_without_its_seed() -> No
         for build in instance_builders(depots, targets, seed, ("care_home",), every_pair(depots, targets, matrix))
     ]
     calls: list[list[str]] = []
-    instances, solutions = solve_classes(builders, time.perf_counter() + 10.0, None, lambda: calls.append(built[:]))
+    instances, solutions, _ = solve_classes(builders, time.perf_counter() + 10.0, lambda: calls.append(built[:]))
     assert calls == [["cough"], ["cough", "antiviral"]]  # the antiviral class was built after the cough class solved
     assert [len(instance.arc_depot) for instance in instances] == [0, 0]  # solved: the seed is dropped
     assert [int(solution.shipments.flow.sum()) for solution in solutions] == [3, 2]
-    listed_instances, _ = solve_classes(
+    listed_instances, _, _ = solve_classes(
         instance_builders(depots, targets, seed, ("care_home",)), time.perf_counter() + 10.0
     )
     assert [len(instance.arc_depot) for instance in listed_instances] == [1, 1]  # the listed arcs are the model: kept
