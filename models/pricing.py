@@ -847,7 +847,7 @@ def ranks_by_cost_within_groups(group: IntArray, cost: FloatArray | IntArray) ->
 
 
 def most_negative_per_group(
-    group: npt.NDArray[Any], reduced: npt.NDArray[Any], negative: npt.NDArray[np.bool_], per_group: int
+    group: npt.NDArray[np.integer[Any]], reduced: FloatArray | IntArray, negative: npt.NDArray[np.bool_], per_group: int
 ) -> IntArray:
     """Positions (sorted) of the ``negative`` entries, at most ``per_group`` per group, the most negative first:
     a few columns per round keep a restricted problem small; pricing ends only when none is negative. ``group``
