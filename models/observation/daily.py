@@ -396,13 +396,13 @@ class DailyModel:
         pairs = pairs[~self.inside[pairs]]
         if not len(pairs):
             return
-        cohort, arc = self.pair_cohort[pairs], self.pair_arc[pairs]
+        cohort, cost = self.pair_cohort[pairs], self.pair_cost[pairs]
         index = np.empty(2 * len(pairs), np.int32)
         index[0::2] = cohort
         index[1::2] = self.pair_link_row[pairs]
         self.solver.addCols(
             len(pairs),
-            self.arc_cost[arc],
+            cost,
             np.zeros(len(pairs)),
             self.cohorts.persons[cohort].astype(float),
             len(index),
@@ -411,7 +411,7 @@ class DailyModel:
             np.ones(len(index)),
         )
         self.columns = np.concatenate([self.columns, pairs])
-        self.column_cost = np.concatenate([self.column_cost, self.arc_cost[arc]])
+        self.column_cost = np.concatenate([self.column_cost, cost])
         self.linked = np.concatenate([self.linked, np.zeros(len(pairs), bool)])
         self.inside[pairs] = True
         if self.link_entering:
