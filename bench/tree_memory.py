@@ -74,10 +74,16 @@ class TreeMemory:
             self.peak_bytes, self.peak_seconds, self.peak_by_process = total, seconds, parts
 
 
-def watch(command: Sequence[str], interval: float = SAMPLE_SECONDS) -> TreeMemory:
-    """Run ``command`` (its output discarded) and sample its process tree every ``interval`` seconds until it ends."""
+def checked_interval(interval: float) -> float:
+    """``interval`` when it is a positive number of seconds; raises ``ValueError`` otherwise."""
     if not interval > 0:
         raise ValueError(f"Expected a sampling interval > 0 s, got {interval}.")
+    return interval
+
+
+def watch(command: Sequence[str], interval: float = SAMPLE_SECONDS) -> TreeMemory:
+    """Run ``command`` (its output discarded) and sample its process tree every ``interval`` seconds until it ends."""
+    checked_interval(interval)
     run = TreeMemory(list(command))
     start = time.perf_counter()
     process = subprocess.Popen(run.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,9 +105,7 @@ class TreeSampler:
     plans nothing measurable."""
 
     def __init__(self, interval: float = SAMPLE_SECONDS) -> None:
-        if not interval > 0:
-            raise ValueError(f"Expected a sampling interval > 0 s, got {interval}.")
-        self.interval = interval
+        self.interval = checked_interval(interval)
         self.run = TreeMemory([sys.executable])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="tree-memory", daemon=True)
