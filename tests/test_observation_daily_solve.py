@@ -251,6 +251,66 @@ def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept() -> None:
     assert result.status is Status.FEASIBLE
 
 
+def _disabled_and_other_for_one_room() -> tuple[object, object]:
+    """One room (one site, one person a room) and two persons who want it on the same two days: a disabled one
+    (home H0) and another (H1), each one minute away."""
+    from models.observation.daily import Cohorts
+    from models.observation.instance import prepare
+
+    groups = pd.DataFrame(
+        {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["disabled", "other"], "persons": [1, 1]}
+    )
+    arcs = pd.DataFrame({"home_id": ["H0", "H1"], "site_id": ["X0", "X0"], "minutes": [1.0, 1.0]})
+    instance = prepare(groups, site_table([1]), arcs, 1, 0, True)
+    cohorts = Cohorts(
+        group=np.array([0, 1]),
+        arrival=np.zeros(2, np.int64),
+        stay=np.full(2, 2),
+        persons=np.ones(2, np.int64),
+        horizon=2,
+    )
+    return instance, cohorts
+
+
+def test_the_rolling_windows_run_to_the_stages_deadline_not_the_unmet_phases() -> None:
+    """Where the LP is not expected to finish, the rolling placement is the plan: its windows run past the unmet
+    phase's deadline, up to the stage's (the disabled person gets the room, the other one is unmet); only windows
+    past the stage's own deadline are left unmet."""
+    instance, cohorts = _disabled_and_other_for_one_room()
+    past = time.perf_counter() - 1.0
+    with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0):
+        placed = daily_stage._rolling_start(instance, cohorts, past, math.inf, 10.0, 1.0)
+        late = daily_stage._rolling_start(instance, cohorts, past, past, 10.0, 1.0)
+    assert placed is not None and late is not None
+    assert placed.unmet.tolist() == [0, 1] and placed.persons.tolist() == [1]
+    assert late.unmet.tolist() == [1, 1]
+
+
+def test_the_disabled_cohorts_own_model_runs_only_where_it_is_expected_to_end_in_its_time() -> None:
+    """Phase (i)'s own model runs where its disabled cohorts fit :data:`DISABLED_COHORTS_PER_SECOND` times its
+    seconds; elsewhere the rolling placement's disabled windows, which come first, place the disabled person."""
+    instance, cohorts = _disabled_and_other_for_one_room()
+    runs: list[int] = []
+    real = daily_stage._disabled_first
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    plans = []
+    for per_second in (1e-6, 1e6):
+        with (
+            patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
+            patch.object(daily_stage, "DISABLED_COHORTS_PER_SECOND", per_second),
+            patch.object(daily_stage, "_disabled_first", counted),
+        ):
+            plans.append(daily_stage._rolling_start(instance, cohorts, math.inf, math.inf, 10.0, 1.0))
+        assert len(runs) == (0 if per_second < 1 else 1)
+    assert [plan.unmet.tolist() for plan in plans if plan is not None] == [[0, 1], [0, 1]]
+    assert not daily_stage._disabled_first_in_time(instance, cohorts, 1e-6)
+    assert daily_stage._disabled_first_in_time(instance, cohorts, 1.0)
+
+
 def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
     """Every pair is a column from the start, so pricing finds nothing to add; an LP the solver reports stopped (by
     its time limit) is still no bound: its value may lie above the optimum."""
