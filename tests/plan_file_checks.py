@@ -45,7 +45,7 @@ def occupancy(plan: Plan) -> dict[str, list[float]]:
 
 def stay_problems(plan: Plan, folder: Path) -> list[str]:
     """Stays: the rule's length, within the horizon, at open sites, barrier-free for the disabled, within the
-    capacity (rooms x persons per room; the stricter ``contact_persons_per_room`` when close contacts are isolated)
+    capacity (rooms x persons per room; the stricter ``contact_persons_per_room`` when close contacts are placed)
     on every day."""
     rules, horizon = plan["rules"], plan["scenario"]["horizon_days"]
     sites = {site["site_id"]: site for site in plan["observation"]["sites"]}
@@ -63,7 +63,7 @@ def stay_problems(plan: Plan, folder: Path) -> list[str]:
         elif stay["group"] == "disabled" and rules["barrier_free_for_disabled"] and not site["barrier_free"]:
             problems.append(f"disabled persons at a site without barrier-free rooms: {stay}")
     per_room = rules["persons_per_room"]
-    if rules["contact_central_isolation_days"] > 0:  # close contacts placed: the stricter room rule for every room
+    if any(stay["cause"] == "contact" for stay in plan["observation"]["stays"]):  # the stricter rule for every room
         per_room = min(per_room, rules["contact_persons_per_room"])
     for site_id, present in occupancy(plan).items():
         capacity = rooms[site_id] * per_room
@@ -147,7 +147,8 @@ def drug_problems(plan: Plan, folder: Path) -> list[str]:
     for depot in read_table(folder, "depots"):
         for column, value in depot.items():
             if column.startswith("stock_"):
-                stock[(depot["depot_id"], column.removeprefix("stock_"))] += math.floor(factor * float(value or 0))
+                packs = int(float(value or 0))  # the factor as written: 0.35 x 10,700 is 3,745, not its double's floor
+                stock[(depot["depot_id"], column.removeprefix("stock_"))] += packs * Fraction(repr(factor)) // 1
     shipped: Counter[tuple[str, str]] = Counter()
     received: Counter[tuple[str, str]] = Counter()
     for allocation in drugs["allocations"]:

@@ -1,7 +1,9 @@
 """Day-by-day plan files of the sample city, as ``epiplan solve`` writes them, checked independently against their
 dataset (``plan_file_checks``: nothing of epiplan imported). The scenarios are the ones where such a check found
 faults: a 30-day severe wave with an attack rate of 0.6, a third of the fleet and a fifth of the stock (a stay left
-at a closed site; run-out days no row of the file showed), and the containment preset's 14-day stays."""
+at a closed site; run-out days no row of the file showed), and the containment preset's 14-day stays; and a stock
+factor whose product with a depot's stock is a whole number (0.35 x 10,700) that binary floating point puts just
+under it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ SCENARIOS = {
         "horizon_days: 30\nattack_rate: 0.6\nfleet_factor: 0.3\nstock_factor: 0.2\n",
     ),
     "containment-21-days": (2, "prevalent", "containment-2021", "horizon_days: 21\n"),
+    "stock-factor-as-written": (5, "prevalent", "beijing-2023", "horizon_days: 1\nstock_factor: 0.35\n"),
 }
 
 
