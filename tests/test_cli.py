@@ -273,3 +273,21 @@ def test_a_dataset_too_dense_to_plan_exits_2_without_solving(
     # the stages solved side by side each list their pairs: whichever lane comes first names its own
     too_many = ("care homes -> sites within 120 min", "stations -> care homes of their district")
     assert any(pairs in out for pairs in too_many) and "pairs, above the 1 a plan lists" in out
+
+
+def test_the_stage_table_names_the_first_phase_not_proven_with_its_gap() -> None:
+    """A stage's figures are its last phase's; the table also names the first phase short of its bound."""
+    from types import SimpleNamespace
+
+    from models.base import Phase, StageResult, Status
+    from planner.cli.solve import open_phase, stage_table
+
+    phases = [
+        Phase("transfers_covered", "max", 7131.0, 8053.0, Status.FEASIBLE),
+        Phase("moves", "min", 478.0, 474.0, Status.FEASIBLE),
+    ]
+    short = StageResult.from_phases("ambulance", phases, {}, 1.0)
+    proven = StageResult.from_phases("drugs", [Phase("shortfall", "min", 5.0, 5.0, Status.OPTIMAL)], {}, 1.0)
+    assert open_phase(short) == "transfers_covered 12.93%" and open_phase(proven) == ""
+    table = stage_table(SimpleNamespace(stages=lambda: {"ambulance": short, "drugs": proven}))
+    assert "first phase not proven" in table and "transfers_covered 12.93%" in table and "0.84%" in table

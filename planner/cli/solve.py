@@ -19,7 +19,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from models.base import STAGE_LANES
+from models.base import STAGE_LANES, Status
 from planner.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -125,7 +125,10 @@ def _named_option(problem: str, options: Mapping[str, Any], file: str = "") -> s
 
 
 def stage_table(plan: Any) -> str:
-    """Status, objective, bound, gap and seconds of every stage."""
+    """Status, objective, bound, gap and seconds of every stage (its last phase's figures, as the files give them),
+    and the first of its phases not proven with that phase's gap (:func:`open_phase`): a stage's gap on its last
+    phase may be small where an earlier, weightier one is far from its bound (an ambulance stage 1.2 % on its moves,
+    its transfers covered 12.9 % from theirs)."""
     rows = [
         (
             name,
@@ -134,10 +137,20 @@ def stage_table(plan: Any) -> str:
             f"{result.bound:g}",
             f"{result.gap:.2%}",
             f"{result.seconds:.2f}",
+            open_phase(result),
         )
         for name, result in plan.stages().items()
     ]
-    return format_table(("stage", "status", "objective", "bound", "gap", "seconds"), rows, right=(2, 3, 4, 5))
+    header = ("stage", "status", "objective", "bound", "gap", "seconds", "first phase not proven")
+    return format_table(header, rows, right=(2, 3, 4, 5))
+
+
+def open_phase(result: Any) -> str:
+    """``name gap`` of the stage's first phase that is not proven optimal; empty when every phase is."""
+    for phase in result.phases:
+        if phase.status is not Status.OPTIMAL:
+            return f"{phase.name} {phase.gap:.2%}"
+    return ""
 
 
 def kpi_table(plan: Any, language: str = "en", shown: Mapping[str, str] | None = None) -> str:
