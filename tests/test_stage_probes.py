@@ -82,6 +82,47 @@ def test_ambulances_cover_homes_left_for_want_of_ambulance_time() -> None:
     assert rows[0]["zh"] == "西城区增加1辆急救车可多覆盖1家养老机构（每日转诊0.2人次）"
 
 
+def test_each_ambulance_probe_solves_its_district_alone_within_the_probes_budget() -> None:
+    """The probes of the plan above: every model a probe solves holds one district's homes, stations, arcs and fleet
+    (Xicheng's, with one more ambulance); with no seconds left for the probes none is solved and nothing is said."""
+    from unittest.mock import patch
+
+    from planner.pipeline import plan_context
+    from planner.stages import ambulance, probes
+
+    stations = {"ambulances": ["1", "0"], "max_ambulances": ["5", ""]}
+    plan = _plan(level="severe", stations=stations)
+    result = plan.stage("ambulance")
+    frames = tiny_frames()
+    for column, values in stations.items():
+        frames["stations"][column] = values
+    context = plan_context(
+        dataset_from_frames(frames, name="tiny"), load_rules(), make_scenario(level="severe", plan="snapshot")
+    )
+    inputs = ambulance.build_inputs(context)
+    solved: list[tuple[set[str], set[str], list[int]]] = []
+
+    def recorded(probe, options):  # type: ignore[no-untyped-def]
+        solved.append(
+            (
+                set(probe.homes["district_id"]) | set(probe.stations["district_id"]),
+                set(probe.fleet["district_id"]),
+                probe.fleet["ambulances_after"].tolist(),
+            )
+        )
+        return ambulance.solve(probe, options)
+
+    effects = probes.ambulance_probes(inputs, result, recorded)
+    assert effects[["district_id", "ambulances", "homes"]].values.tolist() == [["D2", 1, 1]]
+    before = inputs.fleet.set_index("district_id")["ambulances_after"]["D2"]
+    assert solved[0] == ({"D2"}, {"D2"}, [before + 1])
+    assert all(districts == {"D2"} for districts, *_ in solved)
+    solved.clear()
+    with patch.object(probes, "AMBULANCE_PROBES_SECONDS", 0.0):
+        assert probes.ambulance_probes(inputs, result, recorded).empty
+    assert solved == []
+
+
 def test_any_districts_pools_meet_the_same_needs_so_one_row_names_them_all() -> None:
     # every pool may serve every need (DESIGN §5.3): more nurses in either district meet every unmet need
     plan = _plan(level="severe", pools={"nurses": ["0", "1"]})

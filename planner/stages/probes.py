@@ -20,7 +20,9 @@ each level of the lexicographic objective moves:
   placed and the fill rates are the same for every depot and closed-form in the class's total stock
   (``models.drugs.complete_optima``): no solve at all.
 - ambulances (:func:`ambulance_probes`): a district with homes not covered for want of ambulance time gets
-  one, two, four more ambulances (:data:`AMBULANCE_STEPS`) until the covered transfers stop growing.
+  one, two, four more ambulances (:data:`AMBULANCE_STEPS`) until the covered transfers stop growing. The stage's
+  model is one model per district (``models.ambulance``), so each probe solves that district alone, within
+  :data:`AMBULANCE_PROBES_SECONDS` for all of them.
 
 Each probe returns a table of effects ranked by the stage's lexicographic objective; the stage modules put
 them into words (``planner.stages.<stage>.marginal_values``).
@@ -29,6 +31,7 @@ them into words (``planner.stages.<stage>.marginal_values``).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +45,12 @@ AMBULANCE_STEPS: tuple[int, ...] = (1, 2, 4)
 AMBULANCE_DISTRICTS = 3
 """Districts probed for ambulances: those with the most daily transfers left uncovered (CP-SAT re-solves)."""
 PROBE_OPTIONS = SolveOptions(time_limit_s=5.0)
-AMBULANCE_PROBE_OPTIONS = SolveOptions(time_limit_s=1.0)
+AMBULANCE_PROBE_SECONDS = 1.0
+"""Time limit of one ambulance probe (one district's model)."""
+AMBULANCE_PROBES_SECONDS = 3.0
+"""Seconds every ambulance probe of a plan may take together; probes not started by then are not made. Before, each
+probe solved every district (its 1 s shared among them) and a congested sample city (``--time-limit 3``) spent 9.3 s
+in nine of them."""
 
 
 # --- observation ------------------------------------------------------------------------------------------------
@@ -301,7 +309,9 @@ def ambulance_probes(
     inputs: Any, result: StageResult, solve: Callable[[Any, SolveOptions], StageResult]
 ) -> pd.DataFrame:
     """Per district with homes left uncovered for want of ambulance time (the :data:`AMBULANCE_DISTRICTS` with the
-    most daily transfers uncovered): the fewest more ambulances of :data:`AMBULANCE_STEPS` that cover the most.
+    most daily transfers uncovered): the fewest more ambulances of :data:`AMBULANCE_STEPS` that cover the most,
+    each probe that district's model alone (:func:`district_inputs`; no constraint links two districts), all of
+    them within :data:`AMBULANCE_PROBES_SECONDS`.
 
     Returns
     -------
@@ -317,18 +327,23 @@ def ambulance_probes(
         return pd.DataFrame(columns=columns)
     home_district = inputs.homes.set_index("home_id")["district_id"].astype(str)
     covered_before = hand[hand["covered"].astype(bool)]
-    homes_before, daily_before = len(covered_before), float(covered_before["daily_transfers"].sum())
-    fleet = inputs.fleet
+    before_district = covered_before["home_id"].map(home_district)
+    ends = time.perf_counter() + AMBULANCE_PROBES_SECONDS
     rows = []
     uncovered = short["daily_transfers"].groupby(short["home_id"].map(home_district)).sum()
     for district, wanted in uncovered.sort_values(ascending=False).head(AMBULANCE_DISTRICTS).items():
+        own = district_inputs(inputs, str(district))
+        in_district = covered_before[before_district == str(district)]
+        homes_before, daily_before = len(in_district), float(in_district["daily_transfers"].sum())
         best: dict[str, Any] = {"district_id": str(district), "ambulances": 0, "homes": 0, "daily_transfers": 0.0}
         for extra in AMBULANCE_STEPS:
-            in_district = fleet["district_id"].astype(str) == str(district)
-            more = fleet["ambulances_after"].where(~in_district, fleet["ambulances_after"] + extra)
-            probe = dataclasses.replace(inputs, fleet=fleet.assign(ambulances_after=more))
-            after = solve(probe, AMBULANCE_PROBE_OPTIONS)
-            covered = after.table("handshakes")
+            seconds = min(AMBULANCE_PROBE_SECONDS, ends - time.perf_counter())
+            if seconds <= 0:
+                break
+            probe = dataclasses.replace(
+                own, fleet=own.fleet.assign(ambulances_after=own.fleet["ambulances_after"] + extra)
+            )
+            covered = solve(probe, SolveOptions(time_limit_s=seconds)).table("handshakes")
             covered = covered[covered["covered"].astype(bool)]
             daily = float(covered["daily_transfers"].sum()) - daily_before
             if daily > best["daily_transfers"] + 1e-9:
@@ -343,3 +358,15 @@ def ambulance_probes(
     return frame.sort_values(["daily_transfers", "ambulances"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
+
+
+def district_inputs(inputs: Any, district: str) -> Any:
+    """The ambulance stage's inputs of one district: its homes, its stations, their arcs and its fleet (the model
+    decomposes by district: ``models.ambulance``)."""
+    homes = inputs.homes[inputs.homes["district_id"].astype(str) == district]
+    stations = inputs.stations[inputs.stations["district_id"].astype(str) == district]
+    arcs = inputs.arcs[
+        inputs.arcs["home_id"].isin(homes["home_id"]) & inputs.arcs["station_id"].isin(stations["station_id"])
+    ]
+    fleet = inputs.fleet[inputs.fleet["district_id"].astype(str) == district]
+    return dataclasses.replace(inputs, homes=homes, stations=stations, arcs=arcs, fleet=fleet)
