@@ -25,3 +25,30 @@ def test_status_and_seconds_per_stage() -> None:
     assert list(kpis["status"]) == list(kpis["seconds"]) == list(STAGE_NAMES)
     assert kpis["seconds_total"] >= max(kpis["seconds"].values())
     assert kpis["compliance_checks"] == len(tiny_plan().compliance)
+
+
+def test_a_daily_plan_counts_its_persons_to_observe_by_cause_from_the_cohorts_it_places() -> None:
+    """With an uploaded forecast the daily cohorts, not the snapshot's needs, are what the stage places: the persons
+    by cause add up to the persons needing observation (a forecast of many cases in one district)."""
+    import pandas as pd
+    from conftest import tiny_frames
+
+    from planner.dataset.io import dataset_from_frames
+    from planner.pipeline import make_plan
+    from planner.rules.rules import load_rules
+    from planner.rules.scenario import make_scenario
+
+    frames = tiny_frames()
+    frames["forecast"] = pd.DataFrame(
+        [("0", "D1", "", "40"), ("1", "D2", "", "25")], columns=["day", "district_id", "home_id", "new_infections"]
+    )
+    plan = make_plan(
+        dataset_from_frames(frames, name="tiny"),
+        load_rules(),
+        make_scenario(level="severe", plan="daily", horizon_days=5),
+        time_limit_s=5,
+    )
+    by_cause = plan.kpis["observation_by_cause"]
+    assert sum(by_cause.values()) == plan.kpis["observation_persons"] > 0
+    cohorts = plan.needs.daily.cohorts
+    assert by_cause == {str(c): int(n) for c, n in cohorts.groupby("cause")["persons"].sum().items()}

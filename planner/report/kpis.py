@@ -32,9 +32,12 @@ def reserve_kpis(context: PlanContext) -> dict[str, Any]:
 
 def needs_kpis(context: PlanContext) -> dict[str, Any]:
     """Figures of the needs the stages do not plan yet: persons to observe by cause, NAT tests (planned by the
-    testing stage of issue 13), antigen kits of care homes (planned by the drug stage) and close contacts."""
+    testing stage of issue 13), antigen kits of care homes (planned by the drug stage) and close contacts. A daily
+    plan counts its persons to observe by cause from the cohorts the observation stage places (an uploaded forecast
+    scales them), so that they add up to ``observation_persons``."""
     needs = context.needs
-    by_cause = needs.observation.groupby("cause")["persons"].sum()
+    observed = needs.observation if needs.daily is None else needs.daily.cohorts
+    by_cause = observed.groupby("cause")["persons"].sum()
     return {
         "observation_by_cause": {str(cause): int(n) for cause, n in by_cause.items()},
         "close_contacts_isolated": int(needs.homes["contacts"].sum()),
