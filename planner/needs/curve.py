@@ -28,12 +28,13 @@ import numpy.typing as npt
 from scipy.special import gammaincinv
 from scipy.stats import gamma
 
+from planner.needs.rounding import round_persons
+
 QUANTILE = 0.95
 """``wave_days`` is the day by which this share of the wave has happened."""
 MAX_SHAPE = 400.0
 """Largest gamma shape tried (a wave almost all on its peak day)."""
 BISECTION_STEPS = 200
-ROUNDING_DECIMALS = 9
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -86,11 +87,6 @@ def wave_shares(horizon_days: int, peak_day: float, wave_days: float) -> FloatAr
     if total <= 0.0:
         return np.full(horizon_days, 1.0 / horizon_days)
     return shares / total
-
-
-def round_persons(x: npt.ArrayLike) -> IntArray:
-    """``r(x) = floor(x + 0.5)`` as int64, after rounding to 9 decimals (float error never adds a person)."""
-    return np.floor(np.round(np.asarray(x, dtype=np.float64), ROUNDING_DECIMALS) + 0.5).astype(np.int64)
 
 
 def spread(totals: npt.ArrayLike, shares: FloatArray) -> IntArray:

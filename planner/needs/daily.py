@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.needs.curve import FloatArray, IntArray, present, round_persons, spread, wave_shares
-from planner.needs.rounding import ceil_target
+from planner.needs.curve import FloatArray, IntArray, present, spread, wave_shares
+from planner.needs.rounding import ceil_target, round_persons
 from planner.rules.rules import Rules
 from planner.rules.scenario import Scenario
 

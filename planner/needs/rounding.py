@@ -6,13 +6,14 @@ Both round ``x`` to 9 decimals first, so that float error never adds a person (`
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 ROUNDING_DECIMALS = 9
 """Decimals kept before ``r``/``c`` rounding, to absorb float error."""
 
 
-def round_persons(x: np.ndarray | pd.Series | float) -> np.ndarray:
+def round_persons(x: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """``r(x) = floor(x + 0.5)`` as int64, after rounding ``x`` to 9 decimals."""
     return np.floor(np.round(np.asarray(x, dtype=np.float64), ROUNDING_DECIMALS) + 0.5).astype(np.int64)
 
