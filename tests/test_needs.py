@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from planner.dataset.schema import TABLES, ColumnKind, Dataset
 from planner.needs.needs import Needs, ceil_target, compute_needs, round_persons, site_transfer_needs
+from planner.needs.rounding import scaled_down
 from planner.rules.rules import Rules, load_rules
 from planner.rules.scenario import Scenario, make_scenario
 
@@ -418,3 +419,15 @@ def test_containment_isolates_close_contacts_and_2023_none(rules: Rules) -> None
     assert containment.homes["contacts"].sum() > 0
     assert "contact" in set(containment.observation["cause"])
     assert containment.observation["persons"].sum() > mitigation.observation["persons"].sum()
+
+
+def test_the_stock_factor_is_applied_as_written_not_as_its_double() -> None:
+    """0.35 x 10,700 is 3,745 packs (the doubles' product is 3,744.9999999999995); 0.29 x 11,800 is 3,422; 1.4 x
+    164,245 is 229,943; 1/3 of 3 is 0.9999999999999999... as written (0.3333333333333333): 0 whole packs short of 1."""
+    counts = np.array([10_700.0, 11_800.0, 164_245.0, 3.0, 7.0, 0.0])
+    assert scaled_down(counts[:3], 0.35).tolist()[0] == 3_745
+    assert scaled_down(counts[1:2], 0.29).tolist() == [3_422]
+    assert scaled_down(counts[2:3], 1.4).tolist() == [229_943]
+    assert scaled_down(counts[3:4], 1 / 3).tolist() == [0]
+    assert scaled_down(counts, 1.0).tolist() == [10_700, 11_800, 164_245, 3, 7, 0]
+    assert scaled_down(counts, 0.5).tolist() == [5_350, 5_900, 82_122, 1, 3, 0]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from tiny_plan import tiny_dataset, tiny_plan
 
 from planner.stages import drugs
-from planner.stages.drugs import depot_stock, scaled_down
+from planner.stages.drugs import depot_stock
 
 
 def _rows(rule_id: str) -> dict[str, tuple[float, float, bool]]:
@@ -18,18 +17,6 @@ def _rows(rule_id: str) -> dict[str, tuple[float, float, bool]]:
 def test_depot_stock_is_floored_after_the_stock_factor() -> None:
     stock = depot_stock(tiny_dataset(), 0.333).set_index("drug")["stock"].to_dict()
     assert stock == {"antipyretic": 166, "cough": 99, "antiviral": 0, "tcm": 0, "antigen_kit": 0}
-
-
-def test_the_stock_factor_is_applied_as_written_not_as_its_double() -> None:
-    """0.35 x 10,700 is 3,745 packs (the doubles' product is 3,744.9999999999995); 0.29 x 11,800 is 3,422; 1.4 x
-    164,245 is 229,943; 1/3 of 3 is 0.9999999999999999... as written (0.3333333333333333): 0 whole packs short of 1."""
-    counts = np.array([10_700.0, 11_800.0, 164_245.0, 3.0, 7.0, 0.0])
-    assert scaled_down(counts[:3], 0.35).tolist()[0] == 3_745
-    assert scaled_down(counts[1:2], 0.29).tolist() == [3_422]
-    assert scaled_down(counts[2:3], 1.4).tolist() == [229_943]
-    assert scaled_down(counts[3:4], 1 / 3).tolist() == [0]
-    assert scaled_down(counts, 1.0).tolist() == [10_700, 11_800, 164_245, 3, 7, 0]
-    assert scaled_down(counts, 0.5).tolist() == [5_350, 5_900, 82_122, 1, 3, 0]
 
 
 def test_drug_allocation_never_exceeds_depot_stock() -> None:

@@ -15,11 +15,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from models.base import SolveOptions, StageResult
@@ -28,6 +25,7 @@ from models.pricing import AllPairs
 from planner.dataset.names import Namer
 from planner.dataset.schema import DRUGS, Dataset
 from planner.memory import release_free_memory
+from planner.needs.rounding import scaled_down
 from planner.stages import probes
 from planner.stages.base import Contract, PlanContext, Row, Stage, compliance_rows, records
 
@@ -103,25 +101,6 @@ def depot_stock(dataset: Dataset, stock_factor: float) -> pd.DataFrame:
     long["drug"] = long["drug"].str.removeprefix("stock_")
     long["stock"] = scaled_down(long["stock"].to_numpy(dtype=float), stock_factor)
     return long.reset_index(drop=True)
-
-
-NEAR_A_WHOLE = 1e-6
-"""Relative distance from a whole number within which a float product is recomputed exactly (:func:`scaled_down`):
-far above a double's rounding (1e-16 relative), far below a pack."""
-
-
-def scaled_down(counts: npt.NDArray[np.float64], factor: float) -> npt.NDArray[np.int64]:
-    """``floor(factor * count)`` of whole ``counts``, exact for the factor as written (its shortest decimal): 0.35 x
-    10,700 packs is 3,745, where the product of the doubles is 3,744.9999999999995. Products within
-    :data:`NEAR_A_WHOLE` of a whole number are recomputed in integers; the others' floor is the double's."""
-    product = factor * counts
-    scaled = np.floor(product)
-    near = np.abs(product - np.rint(product)) <= NEAR_A_WHOLE * np.maximum(1.0, np.abs(product))
-    if near.any():
-        ratio = Fraction(repr(float(factor)))
-        exact = [int(count) * ratio.numerator // ratio.denominator for count in counts[near].tolist()]
-        scaled[near] = np.array(exact, dtype=np.float64)
-    return scaled.astype(np.int64)
 
 
 def depot_arcs(context: PlanContext, institutions: pd.Series) -> pd.DataFrame:
