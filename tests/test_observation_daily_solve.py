@@ -23,6 +23,8 @@ from observation_tables import site_table, solve_daily, without_an_lp
 
 from models.base import Status, at_once
 from models.observation import daily_solve, daily_stage
+from models.observation.daily import Cohorts
+from models.observation.instance import Instance, prepare
 from planner.forked import beside
 
 DAYS = 4
@@ -251,12 +253,9 @@ def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept() -> None:
     assert result.status is Status.FEASIBLE
 
 
-def _disabled_and_other_for_one_room() -> tuple[object, object]:
+def _disabled_and_other_for_one_room() -> tuple[Instance, Cohorts]:
     """One room (one site, one person a room) and two persons who want it on the same two days: a disabled one
     (home H0) and another (H1), each one minute away."""
-    from models.observation.daily import Cohorts
-    from models.observation.instance import prepare
-
     groups = pd.DataFrame(
         {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["disabled", "other"], "persons": [1, 1]}
     )
@@ -314,8 +313,7 @@ def test_the_disabled_cohorts_own_model_runs_only_where_it_is_expected_to_end_in
 def test_an_lp_stopped_early_is_never_taken_for_a_bound() -> None:
     """Every pair is a column from the start, so pricing finds nothing to add; an LP the solver reports stopped (by
     its time limit) is still no bound: its value may lie above the optimum."""
-    from models.observation.daily import Cohorts, start_pairs
-    from models.observation.instance import prepare
+    from models.observation.daily import start_pairs
 
     groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [2]})
     arcs = pd.DataFrame({"home_id": ["H0"], "site_id": ["X0"], "minutes": [3.0]})

@@ -6,19 +6,25 @@ import pandas as pd
 from conftest import tiny_frames
 
 from planner.dataset.io import dataset_from_frames
+from planner.dataset.schema import Dataset
 from planner.pipeline import make_plan
 from planner.report.plan import Plan
 from planner.rules.rules import load_rules
 from planner.rules.scenario import make_scenario
 
 
-def _plan(level: str = "prevalent", rules: dict[str, object] | None = None, **changes: dict[str, list[str]]) -> Plan:
+def _dataset(**changes: dict[str, list[str]]) -> Dataset:
+    """The tiny dataset with the columns of ``changes`` (table -> column -> values) replaced."""
     frames = tiny_frames()
     for table, columns in changes.items():
         for column, values in columns.items():
             frames[table][column] = values
+    return dataset_from_frames(frames, name="tiny")
+
+
+def _plan(level: str = "prevalent", rules: dict[str, object] | None = None, **changes: dict[str, list[str]]) -> Plan:
     return make_plan(
-        dataset_from_frames(frames, name="tiny"),
+        _dataset(**changes),
         load_rules(overrides=rules or {}),
         make_scenario(level=level, plan="snapshot"),
         time_limit_s=5,
@@ -91,14 +97,8 @@ def test_each_ambulance_probe_solves_its_district_alone_within_the_probes_budget
     from planner.stages import ambulance, probes
 
     stations = {"ambulances": ["1", "0"], "max_ambulances": ["5", ""]}
-    plan = _plan(level="severe", stations=stations)
-    result = plan.stage("ambulance")
-    frames = tiny_frames()
-    for column, values in stations.items():
-        frames["stations"][column] = values
-    context = plan_context(
-        dataset_from_frames(frames, name="tiny"), load_rules(), make_scenario(level="severe", plan="snapshot")
-    )
+    result = _plan(level="severe", stations=stations).stage("ambulance")
+    context = plan_context(_dataset(stations=stations), load_rules(), make_scenario(level="severe", plan="snapshot"))
     inputs = ambulance.build_inputs(context)
     solved: list[tuple[set[str], set[str], list[int]]] = []
 
