@@ -52,3 +52,37 @@ def test_a_daily_plan_counts_its_persons_to_observe_by_cause_from_the_cohorts_it
     assert sum(by_cause.values()) == plan.kpis["observation_persons"] > 0
     cohorts = plan.needs.daily.cohorts
     assert by_cause == {str(c): int(n) for c, n in cohorts.groupby("cause")["persons"].sum().items()}
+
+
+def test_close_contacts_isolated_are_those_the_plan_places() -> None:
+    """Containment: the snapshot isolates the homes' close contacts; a daily plan whose forecast gives the homes no
+    infections has none to isolate, one with cases in every home has its cohorts' contacts."""
+    import pandas as pd
+    from conftest import tiny_frames
+
+    from planner.dataset.io import dataset_from_frames
+    from planner.pipeline import make_plan
+    from planner.rules.rules import load_rules
+    from planner.rules.scenario import make_scenario
+
+    def plan_with(cases: str, plan: str) -> tuple[int, int]:
+        frames = tiny_frames()
+        frames["forecast"] = pd.DataFrame(
+            [("0", "", home, cases) for home in ("H001", "H002", "H003")],
+            columns=["day", "district_id", "home_id", "new_infections"],
+        )
+        made = make_plan(
+            dataset_from_frames(frames, name="tiny"),
+            load_rules("containment-2021"),
+            make_scenario(level="severe", plan=plan, horizon_days=5),
+            time_limit_s=5,
+        )
+        observed = made.needs.observed()
+        placed = int(observed.loc[observed["cause"] == "contact", "persons"].sum())
+        return made.kpis["close_contacts_isolated"], placed
+
+    snapshot, snapshot_contacts = plan_with("0", "snapshot")
+    assert snapshot == snapshot_contacts > 0
+    assert plan_with("0", "daily") == (0, 0)
+    many, placed = plan_with("10", "daily")
+    assert many == placed > 0

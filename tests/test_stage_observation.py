@@ -122,3 +122,25 @@ def test_room_sentences_say_what_a_districts_rooms_place() -> None:
     others = {"disabled": 0, "other": 12, "rooms": 12, "barrier_free_rooms": 0}
     en, _zh = observation.room_sentences(others, {"disabled": 0, "other": 12}, ("Fengtai", "丰台区"), others=2)
     assert en == "12 more rooms in Fengtai (or in any of 2 other districts) place all 12 persons left without a room"
+
+
+def test_the_contact_room_rule_holds_only_where_the_plan_has_contacts_to_place() -> None:
+    """Containment, two persons a room but one close contact a room: the snapshot has contacts, so every room takes
+    one person; a daily plan whose forecast gives the homes no infections has no contact to place, so its rooms take
+    two (an independent check of the plan's capacities reads the stays it has)."""
+    from conftest import tiny_frames
+
+    from planner.dataset.io import dataset_from_frames
+
+    rules = load_rules("containment-2021", {"persons_per_room": 2})
+    frames = tiny_frames()
+    frames["forecast"] = pd.DataFrame(
+        [("0", "D1", "", "0"), ("0", "D2", "", "0")], columns=["day", "district_id", "home_id", "new_infections"]
+    )
+    dataset = dataset_from_frames(frames, name="tiny")
+    snapshot = plan_context(dataset, rules, Scenario(level="severe", plan="snapshot", horizon_days=5))
+    assert (snapshot.needs.observation["cause"] == "contact").any()
+    assert observation.room_occupancy(snapshot) == 1
+    daily = plan_context(dataset, rules, Scenario(level="severe", plan="daily", horizon_days=5))
+    assert not (daily.needs.daily.cohorts["cause"] == "contact").any()
+    assert observation.room_occupancy(daily) == 2

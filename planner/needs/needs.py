@@ -118,6 +118,11 @@ class Needs:
     daily: DailyNeeds | None = None
     """The day-by-day needs (``planner.needs.daily``) of a daily plan; None for a snapshot."""
 
+    def observed(self) -> pd.DataFrame:
+        """The persons the observation stage places, with their ``cause`` and ``persons``: the day-by-day cohorts of
+        a daily plan (a forecast scales them; it may leave a cause out altogether), else the snapshot's rows."""
+        return self.observation if self.daily is None else self.daily.cohorts
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name."""
         return {

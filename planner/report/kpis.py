@@ -34,13 +34,13 @@ def needs_kpis(context: PlanContext) -> dict[str, Any]:
     """Figures of the needs the stages do not plan yet: persons to observe by cause, NAT tests (planned by the
     testing stage of issue 13), antigen kits of care homes (planned by the drug stage) and close contacts. A daily
     plan counts its persons to observe by cause from the cohorts the observation stage places (an uploaded forecast
-    scales them), so that they add up to ``observation_persons``."""
+    scales them), so that they add up to ``observation_persons``; its close contacts isolated likewise."""
     needs = context.needs
-    observed = needs.observation if needs.daily is None else needs.daily.cohorts
+    observed = needs.observed()
     by_cause = observed.groupby("cause")["persons"].sum()
     return {
         "observation_by_cause": {str(cause): int(n) for cause, n in by_cause.items()},
-        "close_contacts_isolated": int(needs.homes["contacts"].sum()),
+        "close_contacts_isolated": int(observed.loc[observed["cause"] == "contact", "persons"].sum()),
         "nat_tests_per_week": round(float(needs.nat_tests["tests_per_week"].sum()), 1),
         "nat_tests_planned_by": "testing stage (issue 13)",
         "antigen_kits_target": int(needs.antigen_tests["target"].sum()),

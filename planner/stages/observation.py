@@ -121,10 +121,11 @@ def streets_without_site(context: PlanContext) -> int:
 
 
 def room_occupancy(context: PlanContext) -> int:
-    """Persons per room the model plans with: the stricter of the two room rules when contacts are placed."""
+    """Persons per room the model plans with: the stricter of the two room rules when contacts are to be placed (a
+    daily plan's cohorts: a forecast may leave no contact to place where the snapshot has some)."""
     rules = context.rules
-    causes = context.needs.observation["cause"]
-    if (causes == "contact").any():
+    observed = context.needs.observed()
+    if ((observed["cause"] == "contact") & (observed["persons"] > 0)).any():
         return min(rules.persons_per_room, rules.contact_persons_per_room)
     return rules.persons_per_room
 
