@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from tiny_plan import tiny_dataset, tiny_plan
 
 from models.base import SolveOptions
 from planner.pipeline import plan_context
+from planner.rules.rules import load_rules
 from planner.rules.scenario import Scenario
 from planner.stages import nursing
+from planner.stages.base import PlanContext
 from planner.stages.registry import stage
 
 
@@ -47,6 +50,46 @@ def test_arcs_reach_every_pool_of_the_need_district() -> None:
     arcs = set(zip(inputs.arcs["pool_id"], inputs.arcs["need_id"], strict=True))
     assert {("P1", "backfill:H001"), ("P2", "backfill:H003")} <= arcs
     assert inputs.crossing_penalty_minutes == plan.rules.district_crossing_penalty_minutes
+
+
+def test_seed_arcs_take_the_district_s_pools_and_as_many_nearest_as_asked() -> None:
+    """One pool a district (P1 in D1, P2 in D2): with the nearest pool of any district only, each need keeps its own
+    district's pool (its nearest too); by default (20 nearest) every pool reaches every need."""
+    plan = tiny_plan()
+    context = plan_context(tiny_dataset(), plan.rules, plan.scenario).with_result(
+        "observation", plan.stage("observation")
+    )
+    needs = nursing.nursing_needs(context)
+    nearest = nursing.nursing_arcs(context, needs, nearest_pools=1)
+    own_pool = needs["district_id"].map({"D1": "P1", "D2": "P2"})
+    assert sorted(zip(nearest["pool_id"], nearest["need_id"], strict=True)) == sorted(
+        zip(own_pool, needs["need_id"], strict=True)
+    )
+    every = nursing.nursing_arcs(context, needs)
+    assert len(every) == 2 * len(needs)
+
+
+def test_the_timeline_s_day_models_start_from_fewer_nearest_pools_than_the_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day models of the timeline are not priced: their seed decides only which pools send whom, and a smaller
+    one halves their time at the national scale; what each day needs stays that of the need rows."""
+    context = plan_context(tiny_dataset(), load_rules(), Scenario(level="severe"))
+    assert context.needs.daily is not None
+    observed, _inputs = stage("observation").solved(context, SolveOptions(5))
+    context = context.with_result("observation", observed)
+    asked: list[int | None] = []
+    seeded = nursing.nursing_arcs
+
+    def noted(context: PlanContext, needs: pd.DataFrame, nearest_pools: int | None = None) -> pd.DataFrame:
+        asked.append(nearest_pools)
+        return seeded(context, needs, nearest_pools)
+
+    monkeypatch.setattr(nursing, "nursing_arcs", noted)
+    rows = nursing.daily_rows(context, observed)
+    assert asked == [nursing.TIMELINE_POOLS_PER_NEED] < [context.limits.pools_per_need]
+    backfill = context.needs.daily.nursing.query("need == 'backfill'")
+    assert rows.query("resource == 'nurses_backfill'")["needed"].sum() == backfill["required"].sum() > 0
 
 
 def test_kpis() -> None:
