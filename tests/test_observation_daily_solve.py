@@ -23,7 +23,7 @@ from observation_tables import site_table, solve_daily, without_an_lp
 
 from models.base import Status, at_once
 from models.observation import daily_solve, daily_stage
-from models.observation.daily import Cohorts
+from models.observation.daily import Cohorts, DailyModel
 from models.observation.instance import Instance, prepare
 from planner.forked import beside
 
@@ -203,6 +203,36 @@ def test_without_any_lp_the_plan_is_a_plan_and_no_bound_passes_the_optimum(case)
     assert unmet_phase.bound <= weight * unmet_disabled + unmet + 1e-9
     if found == (unmet_disabled, unmet):
         assert cost_phase.bound <= cost + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_past_the_unmet_phases_deadline_highs_need_not_hold_the_model(case) -> None:  # type: ignore[no-untyped-def]
+    """No LP starts past the unmet phase's deadline (here at once: no time for it), so the phases' model is built
+    without HiGHS: its plan and bounds are those of the model HiGHS holds, and it cannot be run."""
+    real = daily_stage._phase_model
+    asked: list[bool] = []
+
+    def noted(instance, cohorts, lp_in_time=True):  # type: ignore[no-untyped-def]
+        model = real(instance, cohorts, lp_in_time)
+        asked.append(model.lp)
+        return model
+
+    with patch.object(daily_stage, "UNMET_SHARE", 0.0), patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0):
+        with patch.object(daily_stage, "_phase_model", noted):
+            without = _solve(*case)
+        with patch.object(
+            daily_stage, "_phase_model", lambda instance, cohorts, lp_in_time=True: real(instance, cohorts)
+        ):
+            held = _solve(*case)
+    assert asked in ([], [False], [True])  # no model where nobody is to be placed; HiGHS's without candidates
+    assert [(p.objective, p.bound) for p in without.phases] == [(p.objective, p.bound) for p in held.phases]
+    assert without.table("stays").equals(held.table("stays"))
+    instance, cohorts = _disabled_and_other_for_one_room()
+    assert real(instance, cohorts, lp_in_time=True).lp, "in time: HiGHS holds it"
+    model = DailyModel(instance, cohorts, np.ones(len(instance.sites), bool), np.zeros(len(instance.sites)), lp=False)
+    with pytest.raises(RuntimeError, match="without an LP"):
+        model.run(1.0, integer=False)
 
 
 def test_a_plan_at_the_bounds_without_an_lp_proves_the_unmet_phases_in_one_model() -> None:

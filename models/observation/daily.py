@@ -183,20 +183,32 @@ class RunDeadline:
 class DailyModel:
     """The phase MIP of the module docstring over a growing set of columns (cohort, arc)."""
 
-    def __init__(self, instance: Instance, cohorts: Cohorts, free: npt.NDArray[np.bool_], fixed_open: FloatArray):
+    def __init__(
+        self,
+        instance: Instance,
+        cohorts: Cohorts,
+        free: npt.NDArray[np.bool_],
+        fixed_open: FloatArray,
+        lp: bool = True,
+    ):
         self.instance, self.cohorts = instance, cohorts
         highs = highs_module()
         if highs is None:  # pragma: no cover - highspy is a dependency
             raise RuntimeError("the daily observation model needs highspy")
         self.highs: Any = highs
+        self.lp = lp
+        """Whether HiGHS holds the model (False: its columns and plans only, for the plans made without an LP, where
+        no phase has time left for one: national, 2.6 s and 0.4 GB of rows and columns never solved)."""
         self.free_sites = np.flatnonzero(free)
         self.candidate_position = np.full(len(instance.sites), -1, np.int64)
         """Each site's position among the free candidates (their columns); -1 for the other sites."""
         self.candidate_position[self.free_sites] = np.arange(len(self.free_sites))
         self.fixed_open = fixed_open
-        self.solver = highs_solver(self.highs, owner=self)
+        self.solver: Any = None
         self.stop = RunDeadline()
-        self.solver.cbMipInterrupt.subscribe(self.stop.interrupt)
+        if lp:
+            self.solver = highs_solver(self.highs, owner=self)
+            self.solver.cbMipInterrupt.subscribe(self.stop.interrupt)
         self.site_count, self.days = len(instance.sites), cohorts.horizon
         self.arc_cost = np.zeros(len(instance.arcs))
         self.columns = np.zeros(0, np.int64)  # column -> position in the (cohort, arc) pair list
@@ -284,16 +296,20 @@ class DailyModel:
         self.pair_cost = arc_cost[self.pair_arc]
         """Each pair's cost (its arc's), as pricing reads it every round."""
         self.capacity_row, self.link_row = count, count + day_rows
-        self.pair_link_row = self.link_row + self.pair_slot
-        """Each pair's slot's link row."""
+        self.pair_link_row = self.link_row + self.pair_slot if self.lp else np.zeros(0, np.int64)
+        """Each pair's slot's link row (HiGHS's columns read it: none without an LP)."""
+        self.column_cost = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
+        self.offset_terms = offset
+        self.mips_run.clear()
+        self.base_columns = free + count + slots
+        if not self.lp:
+            return
         cap = self.instance.capacity.astype(float)
         fixed = (cap * self.fixed_open)[reachable, None] * np.ones((1, days))
         lp = self.highs.HighsLp()
         lp.num_col_, lp.num_row_ = free + count + slots, count + day_rows + slots
-        self.column_cost = np.concatenate([opening[self.free_sites], unmet_cost, np.zeros(slots)])
         lp.col_cost_ = self.column_cost
         lp.col_lower_ = np.zeros(free + count + slots)
-        self.offset_terms = offset
         lp.offset_ = -float(sum(cost * persons for cost, persons in offset))
         lp.col_upper_ = np.concatenate([np.ones(free), cohorts.persons.astype(float), np.full(slots, np.inf)])
         lp.row_lower_ = np.concatenate([cohorts.persons.astype(float), np.full(day_rows, -np.inf), np.zeros(slots)])
@@ -320,8 +336,6 @@ class DailyModel:
         lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
         lp.a_matrix_.value_ = np.concatenate(value)
         self.solver.passModel(lp)
-        self.mips_run.clear()
-        self.base_columns = free + count + slots
         self._add_held_rows(extra)
         self._add_street_rows()
 
@@ -333,7 +347,8 @@ class DailyModel:
         """Hold every free candidate open (the unmet phases: opening is charged only in phase (iii))."""
         free = len(self.free_sites)
         self.candidates_open = True
-        self.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), np.ones(free), np.ones(free))
+        if self.lp:
+            self.solver.changeColsBounds(free, np.arange(free, dtype=np.int32), np.ones(free), np.ones(free))
 
     def site_lower(self) -> FloatArray:
         """The lower bounds of the free candidates' columns in this phase."""
@@ -346,30 +361,32 @@ class DailyModel:
         within its bounds again, the ``extra`` rows holding the earlier phase's optimum, and the LP warm-started
         from the earlier phase's priced basis (the columns it priced in are a good start for this phase too)."""
         free, count = len(self.free_sites), len(self.cohorts.group)
-        columns = np.arange(self.solver.getNumCol(), dtype=np.int32)
-        continuous = int(self.highs.HighsVarType.kContinuous)
-        self.solver.changeColsIntegrality(len(columns), columns, np.full(len(columns), continuous, np.uint8))
+        columns = np.arange(self.num_columns, dtype=np.int32)
         self.integer = self.candidates_open = False
-        placed = np.arange(self.base_columns, len(columns), dtype=np.int32)
-        upper = self.cohorts.persons[self.pair_cohort[self.columns]].astype(float)
-        self.solver.changeColsBounds(free, columns[:free], np.zeros(free), np.ones(free))
-        self.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), upper)
+        if self.lp:
+            continuous = int(self.highs.HighsVarType.kContinuous)
+            self.solver.changeColsIntegrality(len(columns), columns, np.full(len(columns), continuous, np.uint8))
+            placed = np.arange(self.base_columns, len(columns), dtype=np.int32)
+            upper = self.cohorts.persons[self.pair_cohort[self.columns]].astype(float)
+            self.solver.changeColsBounds(free, columns[:free], np.zeros(free), np.ones(free))
+            self.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), upper)
         self.arc_cost = arc_cost
         self.pair_cost = arc_cost[self.pair_arc]
         slots = self.base_columns - free - count
         costs = np.concatenate(
             [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
         )
-        self.solver.changeColsCost(len(columns), columns, costs)
         self.column_cost = costs
         self.mips_run.clear()
+        if self.lp:
+            self.solver.changeColsCost(len(columns), columns, costs)
         if self.lp_basis is not None:
             self.solver.setBasis(self.lp_basis)
         self._add_held_rows(extra)
 
     def _add_held_rows(self, rows: list[Any]) -> None:
         """Rows ``sum of the columns <= upper`` holding an earlier phase's optimum: (columns, values, upper) each."""
-        for row_cols, row_vals, row_upper in rows:
+        for row_cols, row_vals, row_upper in rows if self.lp else ():
             self.solver.addRow(-np.inf, row_upper, len(row_cols), np.asarray(row_cols, np.int32), row_vals)
 
     @cached_property
@@ -386,7 +403,7 @@ class DailyModel:
         return tuple(rows)
 
     def _add_street_rows(self) -> None:
-        for positions, deficit in self.street_rows:
+        for positions, deficit in self.street_rows if self.lp else ():
             self.solver.addRow(
                 float(deficit), np.inf, len(positions), positions.astype(np.int32), np.ones(len(positions))
             )
@@ -397,24 +414,25 @@ class DailyModel:
         if not len(pairs):
             return
         cohort, cost = self.pair_cohort[pairs], self.pair_cost[pairs]
-        index = np.empty(2 * len(pairs), np.int32)
-        index[0::2] = cohort
-        index[1::2] = self.pair_link_row[pairs]
-        self.solver.addCols(
-            len(pairs),
-            cost,
-            np.zeros(len(pairs)),
-            self.cohorts.persons[cohort].astype(float),
-            len(index),
-            np.arange(0, 2 * len(pairs), 2, dtype=np.int32),
-            index,
-            np.ones(len(index)),
-        )
+        if self.lp:
+            index = np.empty(2 * len(pairs), np.int32)
+            index[0::2] = cohort
+            index[1::2] = self.pair_link_row[pairs]
+            self.solver.addCols(
+                len(pairs),
+                cost,
+                np.zeros(len(pairs)),
+                self.cohorts.persons[cohort].astype(float),
+                len(index),
+                np.arange(0, 2 * len(pairs), 2, dtype=np.int32),
+                index,
+                np.ones(len(index)),
+            )
         self.columns = np.concatenate([self.columns, pairs])
         self.column_cost = np.concatenate([self.column_cost, cost])
         self.linked = np.concatenate([self.linked, np.zeros(len(pairs), bool)])
         self.inside[pairs] = True
-        if self.link_entering:
+        if self.link_entering and self.lp:
             self._add_links(np.arange(len(self.columns) - len(pairs), len(self.columns)))
 
     def add_violated_links(self, values: FloatArray) -> int:
@@ -483,18 +501,25 @@ class DailyModel:
         """Whether the MIP with these bounds on the first columns has not run on the model as it stands (its rows,
         columns and costs); it is recorded as run. The fix-and-solve neighbourhoods of two plans can coincide (the
         sites the LP opens whole are the sites it opens): the same MIP twice finds the same plan twice."""
-        key = np.array([self.solver.getNumRow(), self.solver.getNumCol()], np.int64).tobytes()
+        key = np.array([self.solver.getNumRow(), self.num_columns], np.int64).tobytes()
         key += np.ascontiguousarray(lower).tobytes() + np.ascontiguousarray(upper).tobytes()
         if key in self.mips_run:
             return False
         self.mips_run.add(key)
         return True
 
+    @property
+    def num_columns(self) -> int:
+        """The model's columns: the open, unmet and slot columns, then the placement columns."""
+        return self.base_columns + len(self.columns)
+
     def run(self, seconds: float, integer: bool) -> str:
         """Solve the LP, or the MIP (the open and placement columns integer), within ``seconds``."""
+        if not self.lp:
+            raise RuntimeError("Expected a model held by HiGHS (lp=True), got one without an LP.")
         if integer != self.integer:  # columns enter continuous; they are made integer for a MIP run and back after
             chosen = np.concatenate(
-                [np.arange(len(self.free_sites)), np.arange(self.base_columns, self.solver.getNumCol())]
+                [np.arange(len(self.free_sites)), np.arange(self.base_columns, self.num_columns)]
             ).astype(np.int32)
             kind = int(self.highs.HighsVarType.kInteger if integer else self.highs.HighsVarType.kContinuous)
             self.solver.changeColsIntegrality(len(chosen), chosen, np.full(len(chosen), kind, np.uint8))
@@ -534,7 +559,7 @@ class DailyModel:
 
     def padded(self, values: FloatArray) -> FloatArray:
         """``values`` of the columns as they were, and 0 for the columns that entered since."""
-        return np.concatenate([values, np.zeros(self.solver.getNumCol() - len(values))])
+        return np.concatenate([values, np.zeros(self.num_columns - len(values))])
 
     def values(self) -> FloatArray:
         return np.asarray(self.solver.getSolution().col_value, dtype=float)
@@ -551,7 +576,7 @@ class DailyModel:
         """The values of every column for the plan of ``values`` (persons in the placement columns) with the sites
         ``open_sites`` open: the unmet and slot columns made up so that (1) and the slots' link rows hold."""
         free, count = len(self.free_sites), len(self.cohorts.group)
-        full = np.zeros(self.solver.getNumCol())
+        full = np.zeros(self.num_columns)
         full[: len(values)] = values
         full[:free] = open_sites[self.free_sites]
         placed = full[self.base_columns :]

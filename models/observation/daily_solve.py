@@ -185,7 +185,7 @@ def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
     ``deadline`` already, nothing is solved (a HiGHS run on the province's model takes 0.4 s before it looks at its
     limit): the LP is unsolved."""
     if time.perf_counter() >= deadline:
-        nothing = np.zeros(model.solver.getNumCol())
+        nothing = np.zeros(model.num_columns)
         return PricedLp(-math.inf, False, nothing, nothing.copy(), False, 0)
     rounds, strategy = 0, model.resolve_strategy
     while True:
@@ -238,7 +238,7 @@ def _with_every_arc_of_the_disabled(model: DailyModel, values: FloatArray) -> Fl
 def _incumbent_values(model: DailyModel, pairs: IntArray, persons: IntArray) -> FloatArray:
     """The model's values of a plan given as pairs and persons: the candidates it uses (and those the phase holds
     open) open. Every pair must be a column of the model."""
-    values = np.zeros(model.solver.getNumCol())
+    values = np.zeros(model.num_columns)
     values[model.base_columns + model.column_of(pairs)] = persons
     used = np.zeros(model.site_count, bool)
     used[model.instance.arc_site[model.pair_arc[pairs]]] = True
@@ -524,7 +524,7 @@ def _leaf_solved(
     model.add_pairs(entering)
     free = len(model.free_sites)
     lower, upper = _fixed_by_reduced_cost(lp, *box, gap)
-    placed = np.arange(model.base_columns, model.solver.getNumCol(), dtype=np.int32)
+    placed = np.arange(model.base_columns, model.num_columns, dtype=np.int32)
     persons = model.cohorts.persons[model.pair_cohort[model.columns]].astype(float)
     fixed = pair_reduced[model.columns] > gap + REDUCED_COST_TOLERANCE
     candidates = np.arange(free, dtype=np.int32)
@@ -549,7 +549,7 @@ def _plan_values(model: DailyModel, whole: tuple[FloatArray, IntArray, IntArray]
         return None
     opening, pairs, persons = whole
     model.add_pairs(pairs)
-    values = np.zeros(model.solver.getNumCol())
+    values = np.zeros(model.num_columns)
     values[: len(opening)] = opening
     values[model.base_columns + model.column_of(pairs)] = persons
     return values
