@@ -14,11 +14,11 @@ resident pages, so every page given back before the fork is one the two processe
 
 A child that is a choice (report work beside the stages, a file written beside another) starts only within one
 budget for the process and its children (:func:`room_for_a_child_in_budget`), the running children counted at their
-peak. The budget does not govern the stages' own lanes: the national daily plan peaks at 2.05-2.12 GB (every
-process counted, ``bench.tree_memory``) while the observation stage here and the drug stage in a lane's child solve
-side by side (``bench/results/stage-memory-2026-12-07.md``; the second moment, the nursing timeline's child beside
-that lane's child solving the testing stage at 2.09-2.13 GB, is gone since the timeline's day models start from
-fewer arcs, ``planner.stages.nursing.TIMELINE_POOLS_PER_NEED``)."""
+peak. The budget does not govern the stages' own lanes: the national daily plan holds up to 1.94 GB (every process
+counted, ``bench.tree_memory``) while the observation stage here and the drug stage in a lane's child solve side by
+side (2.05-2.12 GB before HiGHS stopped holding an observation model no LP would run on; the nursing timeline's child
+beside that lane's child solving the testing stage took 2.09-2.13 GB before the timeline's day models started from
+fewer arcs, ``planner.stages.nursing.TIMELINE_POOLS_PER_NEED``; ``bench/results/national-memory-2026-12-07.md``)."""
 
 from __future__ import annotations
 
