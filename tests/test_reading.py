@@ -39,6 +39,18 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them_blank_rows_included(
     assert errors == [Problem("pools.csv", 4, "nurses", "expected a whole number >= 0, got '-8'")]
 
 
+def test_rows_of_spaces_alone_are_blank_rows_ideographic_and_no_break_spaces_included(
+    tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables
+) -> None:
+    folder = write_tables(tmp_path / "spaces", tiny_tables)
+    lines = (folder / "pools.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",8", ",-8")
+    spaces = "\u3000, ,\u00a0,\t,,"
+    (folder / "pools.csv").write_text("\n".join([lines[0], lines[1], spaces, lines[2]]) + "\n", encoding="utf-8")
+    errors, _ = problems_of(folder)
+    assert errors == [Problem("pools.csv", 4, "nurses", "expected a whole number >= 0, got '-8'")]
+
+
 def test_repeated_column_is_an_error(tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables) -> None:
     folder = write_tables(tmp_path / "repeat", tiny_tables)
     text = (folder / "pools.csv").read_text(encoding="utf-8").splitlines()

@@ -127,7 +127,9 @@ def separator(text: str) -> str:
 
 
 def _is_blank(record: list[str]) -> bool:
-    return not any(cell and not cell.isspace() for cell in record)
+    """Whether every cell is empty or whitespace: their text joined is (``str.strip`` and ``str.isspace`` know the
+    same whitespace), in one pass in C instead of a generator a cell."""
+    return not "".join(record).strip()
 
 
 class _Records:

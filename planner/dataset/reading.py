@@ -93,7 +93,7 @@ def _trimmed(cells: Sequence[str]) -> np.ndarray:
 
     ``str.strip`` returns the cell itself when there is nothing to trim, so no text is copied.
     """
-    return np.array([cell.strip() for cell in cells], dtype=object)
+    return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
 
 
 def _header_names(header: Sequence[object]) -> list[str]:
