@@ -235,6 +235,30 @@ def test_past_the_unmet_phases_deadline_highs_need_not_hold_the_model(case) -> N
         model.run(1.0, integer=False)
 
 
+@pytest.mark.parametrize(("pairs_per_second", "held"), [(1e-9, False), (1e12, True)])
+def test_highs_is_not_given_a_model_it_could_not_take_before_the_unmet_phases_deadline(
+    pairs_per_second: float, held: bool
+) -> None:
+    """With 10 s ahead, the phases' model goes to HiGHS unless taking it would pass the unmet phase's deadline (a
+    model of billions of pairs, as if a pair took seconds); either way the one person gets the candidate's place."""
+    real = daily_stage._phase_model
+    models: list[bool] = []
+
+    def noted(instance, cohorts, lp_in_time=True):  # type: ignore[no-untyped-def]
+        model = real(instance, cohorts, lp_in_time)
+        models.append(model.lp)
+        return model
+
+    with (
+        patch.object(daily_stage, "MODEL_PAIRS_PER_SECOND", pairs_per_second),
+        patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
+        patch.object(daily_stage, "_phase_model", noted),
+    ):
+        result = _solve([(0, False, 0, 2, 1)], [1], [True], [5.0], np.array([[1.0]]))
+    assert models == [held]
+    assert (result.stats["unmet"], result.objective) == (0, 6.0)
+
+
 def test_a_plan_at_the_bounds_without_an_lp_proves_the_unmet_phases_in_one_model() -> None:
     """Two places, three persons at once on day 1 (the case above): the day's maximum flow says one is unmet, the
     weighted model's plan leaves one unmet, so phases (i)-(ii) are proven by that bound and (iii) in the same model."""

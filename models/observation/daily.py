@@ -293,8 +293,8 @@ class DailyModel:
         site_row[reachable] = np.arange(len(reachable))
         slots, day_rows = len(kept), len(reachable) * days
         self.arc_cost = arc_cost
-        self.pair_cost = arc_cost[self.pair_arc]
-        """Each pair's cost (its arc's), as pricing reads it every round."""
+        self.pair_cost = arc_cost[self.pair_arc] if self.lp else np.zeros(0)
+        """Each pair's cost (its arc's), as pricing reads it every round (no pricing without an LP: none)."""
         self.capacity_row, self.link_row = count, count + day_rows
         self.pair_link_row = self.link_row + self.pair_slot if self.lp else np.zeros(0, np.int64)
         """Each pair's slot's link row (HiGHS's columns read it: none without an LP)."""
@@ -371,7 +371,7 @@ class DailyModel:
             self.solver.changeColsBounds(free, columns[:free], np.zeros(free), np.ones(free))
             self.solver.changeColsBounds(len(placed), placed, np.zeros(len(placed)), upper)
         self.arc_cost = arc_cost
-        self.pair_cost = arc_cost[self.pair_arc]
+        self.pair_cost = arc_cost[self.pair_arc] if self.lp else np.zeros(0)
         slots = self.base_columns - free - count
         costs = np.concatenate(
             [opening[self.free_sites], unmet_cost, np.zeros(slots), arc_cost[self.pair_arc[self.columns]]]
@@ -413,7 +413,7 @@ class DailyModel:
         pairs = pairs[~self.inside[pairs]]
         if not len(pairs):
             return
-        cohort, cost = self.pair_cohort[pairs], self.pair_cost[pairs]
+        cohort, cost = self.pair_cohort[pairs], self.arc_cost[self.pair_arc[pairs]]
         if self.lp:
             index = np.empty(2 * len(pairs), np.int32)
             index[0::2] = cohort

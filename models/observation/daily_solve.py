@@ -182,9 +182,10 @@ def _lp_bound(target: float, objective: float) -> float:
 
 def _priced_lp(model: DailyModel, deadline: float) -> PricedLp:
     """The LP solved and priced over every pair until no column has a negative reduced cost (or time is up). Past
-    ``deadline`` already, nothing is solved (a HiGHS run on the province's model takes 0.4 s before it looks at its
-    limit): the LP is unsolved."""
-    if time.perf_counter() >= deadline:
+    ``deadline`` already, or on a model HiGHS does not hold (``DailyModel.lp``: it would not have started in time),
+    nothing is solved (a HiGHS run on the province's model takes 0.4 s before it looks at its limit): the LP is
+    unsolved."""
+    if not model.lp or time.perf_counter() >= deadline:
         nothing = np.zeros(model.num_columns)
         return PricedLp(-math.inf, False, nothing, nothing.copy(), False, 0)
     rounds, strategy = 0, model.resolve_strategy
