@@ -7,9 +7,11 @@ and no plan may ever be better than that optimum (a plan under it would break a 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from unittest.mock import patch
@@ -205,31 +207,37 @@ def test_without_any_lp_the_plan_is_a_plan_and_no_bound_passes_the_optimum(case)
         assert cost_phase.bound <= cost + 1e-6
 
 
+@contextlib.contextmanager
+def _models_noted(held_always: bool = False) -> Iterator[list[bool]]:
+    """Whether HiGHS holds each model of the phases the stage builds (``DailyModel.lp``), in order; with
+    ``held_always`` every model is given to HiGHS, whatever the time."""
+    real = daily_stage._phase_model
+    held: list[bool] = []
+
+    def noted(instance, cohorts, lp_in_time=True):  # type: ignore[no-untyped-def]
+        model = real(instance, cohorts, lp_in_time or held_always)
+        held.append(model.lp)
+        return model
+
+    with patch.object(daily_stage, "_phase_model", noted):
+        yield held
+
+
 @settings(max_examples=40, deadline=None)
 @given(instances())
 def test_past_the_unmet_phases_deadline_highs_need_not_hold_the_model(case) -> None:  # type: ignore[no-untyped-def]
     """No LP starts past the unmet phase's deadline (here at once: no time for it), so the phases' model is built
     without HiGHS: its plan and bounds are those of the model HiGHS holds, and it cannot be run."""
-    real = daily_stage._phase_model
-    asked: list[bool] = []
-
-    def noted(instance, cohorts, lp_in_time=True):  # type: ignore[no-untyped-def]
-        model = real(instance, cohorts, lp_in_time)
-        asked.append(model.lp)
-        return model
-
     with patch.object(daily_stage, "UNMET_SHARE", 0.0), patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0):
-        with patch.object(daily_stage, "_phase_model", noted):
+        with _models_noted() as asked:
             without = _solve(*case)
-        with patch.object(
-            daily_stage, "_phase_model", lambda instance, cohorts, lp_in_time=True: real(instance, cohorts)
-        ):
+        with _models_noted(held_always=True):
             held = _solve(*case)
     assert asked in ([], [False], [True])  # no model where nobody is to be placed; HiGHS's without candidates
     assert [(p.objective, p.bound) for p in without.phases] == [(p.objective, p.bound) for p in held.phases]
     assert without.table("stays").equals(held.table("stays"))
     instance, cohorts = _disabled_and_other_for_one_room()
-    assert real(instance, cohorts, lp_in_time=True).lp, "in time: HiGHS holds it"
+    assert daily_stage._phase_model(instance, cohorts, lp_in_time=True).lp, "in time: HiGHS holds it"
     model = DailyModel(instance, cohorts, np.ones(len(instance.sites), bool), np.zeros(len(instance.sites)), lp=False)
     with pytest.raises(RuntimeError, match="without an LP"):
         model.run(1.0, integer=False)
@@ -241,18 +249,10 @@ def test_highs_is_not_given_a_model_it_could_not_take_before_the_unmet_phases_de
 ) -> None:
     """With 10 s ahead, the phases' model goes to HiGHS unless taking it would pass the unmet phase's deadline (a
     model of billions of pairs, as if a pair took seconds); either way the one person gets the candidate's place."""
-    real = daily_stage._phase_model
-    models: list[bool] = []
-
-    def noted(instance, cohorts, lp_in_time=True):  # type: ignore[no-untyped-def]
-        model = real(instance, cohorts, lp_in_time)
-        models.append(model.lp)
-        return model
-
     with (
         patch.object(daily_stage, "MODEL_PAIRS_PER_SECOND", pairs_per_second),
         patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0),
-        patch.object(daily_stage, "_phase_model", noted),
+        _models_noted() as models,
     ):
         result = _solve([(0, False, 0, 2, 1)], [1], [True], [5.0], np.array([[1.0]]))
     assert models == [held]

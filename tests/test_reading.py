@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from dataset_checks import Frames, WriteTables, assert_same_tables, problems_of, set_cell
 
 from planner.dataset.io import check_dataset, check_upload, read_dataset
@@ -28,25 +29,16 @@ def test_unreadable_encoding_names_the_file(tiny_tables: Frames, tmp_path: Path,
     ]
 
 
+@pytest.mark.parametrize("blank", [",,,,,", "\u3000, ,\u00a0,\t,,"], ids=["empty", "spaces"])
 def test_rows_are_numbered_as_a_spreadsheet_shows_them_blank_rows_included(
-    tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables
+    tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables, blank: str
 ) -> None:
+    """A row of empty cells, or of spaces alone (ideographic and no-break spaces included), is a blank row: skipped,
+    and counted in the rows' numbers."""
     folder = write_tables(tmp_path / "blank", tiny_tables)
     lines = (folder / "pools.csv").read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace(",8", ",-8")
-    (folder / "pools.csv").write_text("\n".join([lines[0], lines[1], ",,,,,", lines[2]]) + "\n", encoding="utf-8")
-    errors, _ = problems_of(folder)
-    assert errors == [Problem("pools.csv", 4, "nurses", "expected a whole number >= 0, got '-8'")]
-
-
-def test_rows_of_spaces_alone_are_blank_rows_ideographic_and_no_break_spaces_included(
-    tiny_tables: Frames, tmp_path: Path, write_tables: WriteTables
-) -> None:
-    folder = write_tables(tmp_path / "spaces", tiny_tables)
-    lines = (folder / "pools.csv").read_text(encoding="utf-8").splitlines()
-    lines[2] = lines[2].replace(",8", ",-8")
-    spaces = "\u3000, ,\u00a0,\t,,"
-    (folder / "pools.csv").write_text("\n".join([lines[0], lines[1], spaces, lines[2]]) + "\n", encoding="utf-8")
+    (folder / "pools.csv").write_text("\n".join([lines[0], lines[1], blank, lines[2]]) + "\n", encoding="utf-8")
     errors, _ = problems_of(folder)
     assert errors == [Problem("pools.csv", 4, "nurses", "expected a whole number >= 0, got '-8'")]
 
