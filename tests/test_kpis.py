@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from tiny_plan import tiny_plan
+from tiny_plan import tiny_dataset_forecast, tiny_plan
 
+from planner.pipeline import make_plan
+from planner.rules.rules import load_rules
+from planner.rules.scenario import make_scenario
 from planner.stages.registry import STAGE_NAMES
 
 
@@ -30,20 +33,8 @@ def test_status_and_seconds_per_stage() -> None:
 def test_a_daily_plan_counts_its_persons_to_observe_by_cause_from_the_cohorts_it_places() -> None:
     """With an uploaded forecast the daily cohorts, not the snapshot's needs, are what the stage places: the persons
     by cause add up to the persons needing observation (a forecast of many cases in one district)."""
-    import pandas as pd
-    from conftest import tiny_frames
-
-    from planner.dataset.io import dataset_from_frames
-    from planner.pipeline import make_plan
-    from planner.rules.rules import load_rules
-    from planner.rules.scenario import make_scenario
-
-    frames = tiny_frames()
-    frames["forecast"] = pd.DataFrame(
-        [("0", "D1", "", "40"), ("1", "D2", "", "25")], columns=["day", "district_id", "home_id", "new_infections"]
-    )
     plan = make_plan(
-        dataset_from_frames(frames, name="tiny"),
+        tiny_dataset_forecast([("0", "D1", "", "40"), ("1", "D2", "", "25")]),
         load_rules(),
         make_scenario(level="severe", plan="daily", horizon_days=5),
         time_limit_s=5,
@@ -57,22 +48,10 @@ def test_a_daily_plan_counts_its_persons_to_observe_by_cause_from_the_cohorts_it
 def test_close_contacts_isolated_are_those_the_plan_places() -> None:
     """Containment: the snapshot isolates the homes' close contacts; a daily plan whose forecast gives the homes no
     infections has none to isolate, one with cases in every home has its cohorts' contacts."""
-    import pandas as pd
-    from conftest import tiny_frames
-
-    from planner.dataset.io import dataset_from_frames
-    from planner.pipeline import make_plan
-    from planner.rules.rules import load_rules
-    from planner.rules.scenario import make_scenario
 
     def plan_with(cases: str, plan: str) -> tuple[int, int]:
-        frames = tiny_frames()
-        frames["forecast"] = pd.DataFrame(
-            [("0", "", home, cases) for home in ("H001", "H002", "H003")],
-            columns=["day", "district_id", "home_id", "new_infections"],
-        )
         made = make_plan(
-            dataset_from_frames(frames, name="tiny"),
+            tiny_dataset_forecast([("0", "", home, cases) for home in ("H001", "H002", "H003")]),
             load_rules("containment-2021"),
             make_scenario(level="severe", plan=plan, horizon_days=5),
             time_limit_s=5,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from tiny_plan import STREET_RULES, tiny_dataset, tiny_plan
+from tiny_plan import STREET_RULES, tiny_dataset, tiny_dataset_forecast, tiny_plan
 
 from models.base import StageResult, Status
 from planner.dataset.names import Namer
@@ -128,16 +128,8 @@ def test_the_contact_room_rule_holds_only_where_the_plan_has_contacts_to_place()
     """Containment, two persons a room but one close contact a room: the snapshot has contacts, so every room takes
     one person; a daily plan whose forecast gives the homes no infections has no contact to place, so its rooms take
     two (an independent check of the plan's capacities reads the stays it has)."""
-    from conftest import tiny_frames
-
-    from planner.dataset.io import dataset_from_frames
-
     rules = load_rules("containment-2021", {"persons_per_room": 2})
-    frames = tiny_frames()
-    frames["forecast"] = pd.DataFrame(
-        [("0", "D1", "", "0"), ("0", "D2", "", "0")], columns=["day", "district_id", "home_id", "new_infections"]
-    )
-    dataset = dataset_from_frames(frames, name="tiny")
+    dataset = tiny_dataset_forecast([("0", "D1", "", "0"), ("0", "D2", "", "0")])
     snapshot = plan_context(dataset, rules, Scenario(level="severe", plan="snapshot", horizon_days=5))
     assert (snapshot.needs.observation["cause"] == "contact").any()
     assert observation.room_occupancy(snapshot) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import pandas as pd
 from conftest import tiny_frames
 
 from planner.dataset.io import dataset_from_frames
@@ -25,6 +26,13 @@ from planner.rules.scenario import Scenario
 @cache
 def tiny_dataset() -> Dataset:
     return dataset_from_frames(tiny_frames(), name="tiny")
+
+
+def tiny_dataset_forecast(rows: list[tuple[str, str, str, str]]) -> Dataset:
+    """The tiny dataset with a forecast: ``(day, district_id, home_id, new_infections)`` rows, as text."""
+    frames = tiny_frames()
+    frames["forecast"] = pd.DataFrame(rows, columns=["day", "district_id", "home_id", "new_infections"])
+    return dataset_from_frames(frames, name="tiny")
 
 
 STREET_RULES: tuple[tuple[str, Any], ...] = (("sites_per_street_min", 1), ("barrier_free_for_all", False))

@@ -198,7 +198,7 @@ class DailyModel:
         self.highs: Any = highs
         self.lp = lp
         """Whether HiGHS holds the model (False: its columns and plans only, for the plans made without an LP, where
-        no phase has time left for one: national, 2.6 s and 0.4 GB of rows and columns never solved)."""
+        no phase has time left for one: national, 2.4 s and 0.4 GB of rows and columns never solved)."""
         self.free_sites = np.flatnonzero(free)
         self.candidate_position = np.full(len(instance.sites), -1, np.int64)
         """Each site's position among the free candidates (their columns); -1 for the other sites."""
