@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from daily_brute_force import Case, brute_force, instance_and_cohorts, instances
+from hypothesis import given, settings
 from observation_tables import site_table
 
 from models.observation.daily import Cohorts
@@ -44,3 +46,46 @@ def test_the_peak_days_persons_beyond_the_open_places_pay_for_candidate_places()
     assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 3.0 + 10.0
     assert cost_lower_bound(instance, cohorts, unmet_allowed=1) == 2.0 + 5.0
     assert cost_lower_bound(instance, cohorts, unmet_allowed=3) == 0.0
+
+
+def test_persons_with_no_site_in_reach_are_unmet_on_every_day_of_their_stay() -> None:
+    """H0's two persons (days 0-1) reach only X1, which has no place; H1's one person (days 2-3) reaches X0. No day
+    has more persons present than places, yet H0's two are unmet whatever the plan: the bound is 2, not 0."""
+    groups = pd.DataFrame(
+        {"home_id": ["H0", "H1"], "street_id": ["S", "S"], "group": ["disabled", "other"], "persons": [2, 1]}
+    )
+    arcs = pd.DataFrame({"home_id": ["H0", "H1"], "site_id": ["X1", "X0"], "minutes": [1.0, 1.0]})
+    instance = prepare(groups, site_table([1, 0]), arcs, 1, 0, True)
+    cohorts = Cohorts(
+        group=np.array([0, 1]), arrival=np.array([0, 2]), stay=np.array([2, 2]), persons=np.array([2, 1]), horizon=4
+    )
+    assert unmet_lower_bounds(instance, cohorts) == (2, 2)
+
+
+def test_a_person_pays_the_minutes_and_the_opening_per_place_of_one_site_together() -> None:
+    """One person: open X0 is 10 minutes away, candidate X1 (one place, opening 4) 1 minute. Apart, the minutes (1)
+    and the opening (0: X0 has room) bound 1; together each site costs 10 or 1 + 4: 5, the optimum."""
+    groups = pd.DataFrame({"home_id": ["H0"], "street_id": ["S"], "group": ["other"], "persons": [1]})
+    sites = site_table([1, 1], ["open", "candidate"], [0.0, 4.0])
+    arcs = pd.DataFrame({"home_id": ["H0", "H0"], "site_id": ["X0", "X1"], "minutes": [10.0, 1.0]})
+    instance = prepare(groups, sites, arcs, 1, 0, True)
+    cohorts = Cohorts(
+        group=np.zeros(1, np.int64),
+        arrival=np.zeros(1, np.int64),
+        stay=np.ones(1, np.int64),
+        persons=np.ones(1, np.int64),
+        horizon=1,
+    )
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=0) == 5.0
+
+
+@settings(max_examples=80, deadline=None)
+@given(instances())
+def test_no_bound_without_the_lp_passes_the_brute_force_optimum(case: Case) -> None:
+    """On every tiny instance the unmet bounds are at most the fewest unmet disabled and unmet persons, and the cost
+    bound with the optimum's unmet persons allowed at most the optimum's cost."""
+    unmet_disabled, unmet, cost = brute_force(*case)
+    instance, cohorts = instance_and_cohorts(case)
+    bounds = unmet_lower_bounds(instance, cohorts)
+    assert bounds is not None and bounds[0] <= unmet_disabled and bounds[1] <= unmet
+    assert cost_lower_bound(instance, cohorts, unmet_allowed=unmet) <= cost + 1e-9

@@ -41,11 +41,12 @@ def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
 @pytest.mark.usefixtures("no_lp_finishes")
 def test_a_candidate_whose_persons_fit_elsewhere_for_less_than_its_opening_is_closed() -> None:
     """The unmet phase places both at the 1-minute candidate (every site open there); moving them to X0 adds 18
-    minutes and saves 100: closed, cost 20 (the optimum; the bound without an LP: 2, the cheapest arcs)."""
+    minutes and saves 100: closed, cost 20, the optimum. The bound without an LP proves it: each person at X0 (10),
+    X1 (1 + 100 / 5 per place) or X2 (50 + 20), at least 20 (each at their cheapest arc alone: 2)."""
     result = _solve(0)
     cost = result.phases[-1]
-    assert (cost.objective, cost.bound) == (20.0, 2.0)
-    assert result.status is Status.FEASIBLE
+    assert (cost.objective, cost.bound) == (20.0, 20.0)
+    assert cost.status is Status.OPTIMAL
     sites = result.table("sites").set_index("site_id")
     assert bool(sites.loc["X1", "open"]) is False and int(sites.loc["X0", "persons"]) == 2
 

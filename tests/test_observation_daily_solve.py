@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from daily_brute_force import DAYS, brute_force, instances
 from observation_tables import site_table, solve_daily, without_an_lp
 
 from models.base import Status, at_once
@@ -28,67 +29,6 @@ from models.observation import daily_solve, daily_stage
 from models.observation.daily import Cohorts, DailyModel
 from models.observation.instance import Instance, prepare
 from planner.forked import beside
-
-DAYS = 4
-
-
-@cache
-def _splits(persons: int, parts: int) -> tuple[tuple[int, ...], ...]:
-    """Every way to share ``persons`` among ``parts`` places (the last part is the unmet)."""
-    if parts == 1:
-        return ((persons,),)
-    return tuple((first, *rest) for first in range(persons + 1) for rest in _splits(persons - first, parts - 1))
-
-
-def _brute_force(
-    cohorts: list[tuple[int, bool, int, int, int]],
-    capacity: list[int],
-    candidate: list[bool],
-    opening: list[float],
-    minutes: np.ndarray,
-) -> tuple[int, int, float]:
-    """Lexicographic optimum (unmet disabled, unmet, cost) over every plan; ``minutes[home, site]``."""
-    best = (10**9, 10**9, float("inf"))
-    sites = len(capacity)
-    for opened in itertools.product(*[(False, True) if c else (True,) for c in candidate]):
-        fixed = sum(opening[s] for s in range(sites) if candidate[s] and opened[s])
-        for plan in itertools.product(*[_splits(persons, sites + 1) for *_, persons in cohorts]):
-            load = np.zeros((sites, DAYS), np.int64)
-            unmet_disabled = unmet = 0
-            cost = fixed
-            for (home, disabled, arrival, stay, _), split in zip(cohorts, plan, strict=True):
-                for site in range(sites):
-                    load[site, arrival : min(arrival + stay, DAYS)] += split[site]
-                    cost += minutes[home, site] * split[site]
-                unmet += split[-1]
-                unmet_disabled += split[-1] if disabled else 0
-            usable = np.array([capacity[s] if opened[s] else 0 for s in range(sites)])
-            if np.all(load <= usable[:, None]) and (unmet_disabled, unmet, cost) < best:
-                best = (unmet_disabled, unmet, cost)
-    return best
-
-
-@st.composite
-def instances(
-    draw: st.DrawFn,
-) -> tuple[list[tuple[int, bool, int, int, int]], list[int], list[bool], list[float], np.ndarray]:
-    homes = draw(st.integers(1, 2))
-    sites = draw(st.integers(1, 2))
-    cohorts = [
-        (
-            draw(st.integers(0, homes - 1)),
-            draw(st.booleans()),
-            draw(st.integers(0, DAYS - 1)),
-            draw(st.integers(1, 3)),
-            draw(st.integers(1, 2)),
-        )
-        for _ in range(draw(st.integers(1, 4)))
-    ]
-    capacity = [draw(st.integers(1, 3)) for _ in range(sites)]
-    candidate = [draw(st.booleans()) for _ in range(sites)]
-    opening = [float(draw(st.integers(0, 30))) for _ in range(sites)]
-    minutes = np.array([[float(draw(st.integers(1, 20))) for _ in range(sites)] for _ in range(homes)])
-    return cohorts, capacity, candidate, opening, minutes
 
 
 def _solve(cohorts, capacity, candidate, opening, minutes, beside=None):  # type: ignore[no-untyped-def]
@@ -103,7 +43,7 @@ def _solve(cohorts, capacity, candidate, opening, minutes, beside=None):  # type
 @settings(max_examples=60, deadline=None)
 @given(instances())
 def test_an_optimal_phase_reaches_the_brute_force_optimum_and_no_plan_is_under_it(case) -> None:  # type: ignore[no-untyped-def]
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     result = _solve(*case)
     found = (result.stats["unmet_disabled"], result.stats["unmet"], result.objective)
     assert found[:2] >= (unmet_disabled, unmet)
@@ -119,7 +59,7 @@ def test_an_optimal_phase_reaches_the_brute_force_optimum_and_no_plan_is_under_i
 def test_a_branch_and_price_cut_short_still_leaves_a_plan_and_a_true_bound(case, nodes) -> None:  # type: ignore[no-untyped-def]
     """With the branch-and-price stopped after 1-3 nodes, the MIPs after it run on the columns it priced in; the plan
     and the bound stay true."""
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     with patch.object(daily_solve, "BRANCH_MAX_NODES", nodes):
         result = _solve(*case)
     if (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet):
@@ -132,7 +72,7 @@ def test_a_branch_and_price_cut_short_still_leaves_a_plan_and_a_true_bound(case,
 def test_nodes_taken_two_at_a_time_reach_the_brute_force_optimum(case, nodes) -> None:  # type: ignore[no-untyped-def]
     """With ``beside`` the branch-and-price solves its nodes in pairs (here the second in the same process, first):
     a plan said optimal is the optimum, and no plan or bound passes it, whole or cut short after 1-3 nodes."""
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     result = _solve(*case, beside=at_once)
     if result.status is Status.OPTIMAL:
         assert (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet)
@@ -149,7 +89,7 @@ def test_three_stays_that_overlap_pairwise_fill_two_single_places() -> None:
     there on day 1, so two are placed, one at each site (3 minutes), and one is unmet."""
     cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
     minutes = np.array([[1.0, 2.0]])
-    unmet_disabled, unmet, cost = _brute_force(cohorts, [1, 1], [False, False], [0.0, 0.0], minutes)
+    unmet_disabled, unmet, cost = brute_force(cohorts, [1, 1], [False, False], [0.0, 0.0], minutes)
     result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], minutes)
     assert (unmet_disabled, unmet) == (0, 1)
     assert cost == 3.0
@@ -176,7 +116,7 @@ def test_the_two_phase_route_alone_also_reaches_the_brute_force_optimum(case) ->
     then the cost phase give the same guarantees."""
     with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0):
         result = _solve(*case)
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     assert "at_lp_free_bound" not in result.stats["unmet_phase"]
     found = (result.stats["unmet_disabled"], result.stats["unmet"])
     assert found >= (unmet_disabled, unmet)
@@ -193,7 +133,7 @@ def test_without_any_lp_the_plan_is_a_plan_and_no_bound_passes_the_optimum(case)
     constraint), no site is over its places on any day, and no bound passes the optimum."""
     with without_an_lp():
         result = _solve(*case)
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     found = (result.stats["unmet_disabled"], result.stats["unmet"])
     assert found >= (unmet_disabled, unmet)
     if found == (unmet_disabled, unmet):
@@ -297,14 +237,15 @@ def test_a_person_who_would_have_to_change_sites_falls_back_to_the_unmet_phase()
 def test_when_the_lp_does_not_finish_the_rolling_plan_is_kept() -> None:
     """The three overlapping stays again, as if no LP finished in time (the province): the rolling placement's plan
     (the stay on days 0-2 at the 1-minute site, the one on days 0-1 at the other, the third unmet: 3 minutes) is
-    the plan; one unmet person meets the maximum-flow bound (proven), the cost only the cheapest-arc bound (2)."""
+    the plan; one unmet person meets the maximum-flow bound, and the cost bound's flow proves the 3 minutes: on day 1
+    all three are present, so two are placed there, at 1 and 2 minutes (each at the cheapest arc alone: 2)."""
     cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
     with without_an_lp():
         result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
     unmet_phase, cost_phase = result.phases
     assert unmet_phase.objective == 1.0 and unmet_phase.status is Status.OPTIMAL
-    assert (cost_phase.objective, cost_phase.bound) == (3.0, 2.0)
-    assert result.status is Status.FEASIBLE
+    assert (cost_phase.objective, cost_phase.bound) == (3.0, 3.0)
+    assert result.status is Status.OPTIMAL
 
 
 def _disabled_and_other_for_one_room() -> tuple[Instance, Cohorts]:
@@ -512,7 +453,8 @@ def test_where_the_cost_lp_does_not_finish_closing_keeps_within_the_time_limit(u
 def test_phases_whose_deadline_has_passed_still_give_a_plan_and_no_bound(weighted: bool) -> None:
     """Every LP past its deadline is not started (no bound, -inf): the phases then plan without one, and the unmet
     phase's bound on whole persons stays none instead of failing to round -inf up (a 3 s city plan exited with an
-    internal error). ``weighted``: phases (i)-(iii) in one model, else one after the other."""
+    internal error). ``weighted``: phases (i)-(iii) in one model, else one after the other. The bounds without an LP
+    still prove this plan: one unmet (all three present on day 1), two placed at 1 and 2 minutes."""
     cohorts = [(0, False, 0, 2, 1), (0, False, 1, 2, 1), (0, False, 0, 3, 1)]
     with (
         patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 10**9 if weighted else 0),
@@ -521,8 +463,8 @@ def test_phases_whose_deadline_has_passed_still_give_a_plan_and_no_bound(weighte
         result = _solve(cohorts, [1, 1], [False, False], [0.0, 0.0], np.array([[1.0, 2.0]]))
     occupancy = result.table("occupancy")
     assert (occupancy["persons"] <= occupancy["capacity"]).all()
-    assert result.stats["unmet"] >= 1 and result.status is Status.FEASIBLE
-    assert result.phases[-1].bound <= result.phases[-1].objective
+    assert result.stats["unmet"] == 1 and result.status is Status.OPTIMAL
+    assert result.phases[-1].bound == result.phases[-1].objective == 3.0
 
 
 def _late(model):  # type: ignore[no-untyped-def]
@@ -601,7 +543,7 @@ def test_a_leaf_whose_plan_stays_above_its_lp_is_closed_by_its_mip() -> None:
 def test_leaf_mips_never_pass_the_brute_force_optimum(case) -> None:  # type: ignore[no-untyped-def]
     """With greedy plans at the leaves' sites their MIPs run often: a plan said optimal is the optimum, and no plan
     or bound passes it."""
-    unmet_disabled, unmet, cost = _brute_force(*case)
+    unmet_disabled, unmet, cost = brute_force(*case)
     with patch.object(daily_solve, "_whole_plan_at", _greedy_plan_at):
         result = _solve(*case, beside=at_once)
     if (result.stats["unmet_disabled"], result.stats["unmet"]) == (unmet_disabled, unmet):
