@@ -105,7 +105,8 @@ def solve_phase(
     """Price the LP over every pair, plans from it, the linking rows (5) where they raise the bound, then the MIP on
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
     model found without the LP, or the call that finds it (made only where the LP's bound does not prove the plan:
-    the cost phase's takes 0.01 s at the city); the phase's bound is then the better of the two. ``incumbent``: a
+    the cost phase's takes 0.01 s at the city; where no LP chooses the sites, before the closing, so that the phase
+    ends by ``deadline``: the national daily plan's takes 2.0 s); the phase's bound is then the better of the two. ``incumbent``: a
     plan found without the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``:
     where the phase decides the sites, its first LP stops this long before ``deadline``, so that closing candidates,
     which runs when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then
@@ -134,6 +135,7 @@ def solve_phase(
         if incumbent is not None:
             values, best = _better(model, repair(model, _incumbent_values(model, *incumbent)), values, best)
         if not lp.solved and deciding and best < math.inf:  # no LP to choose sites from: close what is not needed
+            known_bound = _evaluated(known_bound)  # before the closing, which runs to the deadline
             values, best = _better(model, close_candidates(model, values, deadline), values, best)
         if lp.priced and deciding and not _meets(best, target) and time.perf_counter() < deadline:
             strengthened, cuts = _strengthened(model, lp, deadline)
@@ -158,7 +160,7 @@ def solve_phase(
     plan = outcome(model, values)
     plan.bound = _lp_bound(target, plan.objective) if lp.priced else -math.inf
     if not _meets(plan.objective, plan.bound):  # a bound found without the LP may prove what the LP's does not
-        plan.bound = max(plan.bound, known_bound() if callable(known_bound) else known_bound)
+        plan.bound = max(plan.bound, _evaluated(known_bound))
     plan.proven = _meets(plan.objective, plan.bound) and model.holds(plan.unmet)
     plan.stats = {
         "pricing_rounds": rounds,
@@ -171,6 +173,11 @@ def solve_phase(
         "lp_seconds": lp_seconds,
     }
     return plan
+
+
+def _evaluated(known_bound: float | Callable[[], float]) -> float:
+    """The bound found without the LP, found now where it is the call that finds it."""
+    return known_bound() if callable(known_bound) else known_bound
 
 
 def _lp_bound(target: float, objective: float) -> float:
