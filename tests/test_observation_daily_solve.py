@@ -8,20 +8,18 @@ and no plan may ever be better than that optimum (a plan under it would break a 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import cache
 from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
 import pytest
+from daily_brute_force import DAYS, brute_force, instances
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from daily_brute_force import DAYS, brute_force, instances
 from observation_tables import site_table, solve_daily, without_an_lp
 
 from models.base import Status, at_once

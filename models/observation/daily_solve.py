@@ -106,12 +106,13 @@ def solve_phase(
     the priced columns for at most ``mip_seconds`` (module docstring: Method). ``known_bound``: a bound on the full
     model found without the LP, or the call that finds it (made only where the LP's bound does not prove the plan:
     the cost phase's takes 0.01 s at the city; where no LP chooses the sites, before the closing, so that the phase
-    ends by ``deadline``: the national daily plan's takes 2.0 s); the phase's bound is then the better of the two. ``incumbent``: a
-    plan found without the LP (pairs, persons), repaired and kept when better than the LP's. ``closing_seconds``:
-    where the phase decides the sites, its first LP stops this long before ``deadline``, so that closing candidates,
-    which runs when that LP has not finished (:func:`models.observation.daily_local.close_candidates`), ends by then
-    too. ``beside``: where given, the branch-and-price solves its nodes two at a time, the second beside the first
-    (:func:`_branched`; in the pipeline a forked child, ``planner.forked.beside``)."""
+    ends by ``deadline``: the national daily plan's takes 2.0 s); the phase's bound is then the better of the two.
+    ``incumbent``: a plan found without the LP (pairs, persons), repaired and kept when better than the LP's.
+    ``closing_seconds``: where the phase decides the sites, its first LP stops this long before ``deadline``, so that
+    closing candidates, which runs when that LP has not finished
+    (:func:`models.observation.daily_local.close_candidates`), ends by then too. ``beside``: where given, the
+    branch-and-price solves its nodes two at a time, the second beside the first (:func:`_branched`; in the pipeline
+    a forked child, ``planner.forked.beside``)."""
     model.resolve_strategy = PRIMAL_STRATEGY if integral_objective else SIMPLEX_STRATEGY
     model.add_pairs(start if incumbent is None else unique_ints(start, incumbent[0]))
     deciding = len(model.free_sites) > 0 and not model.candidates_open  # the cost phase decides the sites
