@@ -14,10 +14,11 @@ them (the city). All are valid for the full model.
   person present on ``t*`` placed at ``s`` costs at least ``m_gs + f_s / cap_s`` (``f_s = 0`` at the sites open in
   every plan), within each site's places on that day; every other person costs at least their group's cheapest
   arc. At most ``U`` persons bypass, at no cost. The flow's cost (rounded down to :data:`COST_UNITS_PER_MINUTE`) is a
-  bound on every plan: the plan's own placement is one such flow. It is at least the minutes and the openings
-  bounded apart (each person at their cheapest arc, plus the peak day's persons into the places at their opening
-  per place, travel free): national, prevalent, 14 days, with the plan's 6,645 unmet, 8.26 -> 12.72 million
-  minutes (the plan 23.7 million) in 2.0 s instead of 2.8 s; province, severe, 14 days: 5.53 -> 5.95 million.
+  bound on every plan: the plan's own placement is one such flow. It is at least (up to its rounding) the minutes
+  and the openings bounded apart (each person at their cheapest arc, plus the peak day's persons into the places at
+  their opening per place, travel free): national, prevalent, 14 days, with the plan's 6,645 unmet, 8.26 -> 12.72
+  million minutes (the plan 23.7 million) in 2.0 s instead of 2.8 s; province, severe, 14 days: 5.53 -> 5.95
+  million.
 """
 
 from __future__ import annotations
