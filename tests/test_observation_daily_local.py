@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from unittest.mock import patch
 
 import pandas as pd
 import pytest
 from observation_tables import site_table, solve_daily, without_an_lp
 
 from models.base import Status
+from models.observation import daily_stage
 
 
 @pytest.fixture
@@ -96,3 +99,35 @@ def test_a_candidate_closes_only_when_the_persons_moved_there_fit_elsewhere_too(
     assert not bool(sites_out.loc["X1", "open"]) and bool(sites_out.loc["X2", "open"])
     assert int(sites_out.loc["X2", "persons"]) == 3
     assert result.phases[-1].objective == 104.0
+
+
+def test_where_the_cost_phase_finds_no_plan_the_held_plan_keeps_the_street_minimum() -> None:
+    """The cost phase's plan leaves one more person unmet than the unmet phase's (as when it runs out of time): the
+    unmet phase's plan is kept, at open X0. Street S asks for one open site and has none: its cheaper candidate X1
+    opens (100), as every plan's does; the cost is 2 x 10 minutes + 100, the candidates' opening counted as the
+    phases count it."""
+    real = daily_stage._cost_phase
+
+    def no_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan = real(*args, **kwargs)
+        return replace(plan, unmet=plan.unmet + 1)
+
+    cohorts = pd.DataFrame(
+        {
+            "home_id": ["H0"],
+            "street_id": ["T"],
+            "group": ["other"],
+            "cause": ["mild"],
+            "arrival_day": [0],
+            "stay_days": [2],
+            "persons": [2],
+        }
+    )
+    sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 150.0], ["T", "S", "S"])
+    arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 50.0, 50.0]})
+    with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0), patch.object(daily_stage, "_cost_phase", no_plan):
+        result = solve_daily(cohorts, sites, arcs, 3, sites_per_street_min=1)
+    sites_table = result.table("sites").set_index("site_id")
+    assert sites_table["open"].astype(bool).to_dict() == {"X0": True, "X1": True, "X2": False}
+    assert int(sites_table.loc["X0", "persons"]) == 2
+    assert result.phases[-1].objective == 120.0

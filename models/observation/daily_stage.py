@@ -20,6 +20,7 @@ from models.observation.daily import (
     DailyModel,
     PhaseOutcome,
     start_pairs,
+    with_street_minimums,
 )
 from models.observation.daily_bounds import (
     cost_lower_bound,
@@ -135,7 +136,7 @@ def solve_daily_observation(
                 model, instance, merged.cohorts, unmet_plan, cost_deadline, mip_seconds, closing, beside
             )
             if int(cost_plan.unmet.sum()) > int(unmet_plan.unmet.sum()):  # the cost phase found no plan in time
-                cost_plan = _held_plan(instance, unmet_plan)
+                cost_plan = _held_plan(model, unmet_plan)
         else:
             unmet_plan, cost_plan = plans
         cost_plan = spread(cost_plan, merged, arrays)
@@ -179,15 +180,18 @@ def _cost_status(cost: PhaseOutcome, unmet: PhaseOutcome) -> Status:
     return Status.OPTIMAL if cost.proven and unmet.proven else Status.FEASIBLE
 
 
-def _held_plan(instance: Instance, held: PhaseOutcome) -> PhaseOutcome:
-    """The unmet phase's plan with its cost (every usable site it uses open), no bound: the cost phase ran out."""
+def _held_plan(model: DailyModel, held: PhaseOutcome) -> PhaseOutcome:
+    """The unmet phase's plan with its cost, no bound: the cost phase ran out. The sites open in every plan and those
+    it uses are open, and on each choice street the cheapest candidates its minimum asks for (4); the cost counts the
+    free candidates' opening, as the phases' plans do (``models.observation.daily.outcome``)."""
+    instance = model.instance
     used = held.placed > 0
-    open_sites = instance.sites["must_open"].to_numpy(bool).copy()
+    open_sites = model.fixed_open > 0.5
     open_sites[instance.arc_site[held.arc[used]]] = True
+    open_sites = with_street_minimums(model, open_sites)
     minutes = instance.arcs["minutes"].to_numpy(float)[held.arc[used]]
-    opening = instance.sites["opening_cost"].to_numpy(float)
-    candidate = open_sites & (instance.sites["status"].to_numpy() != "open")
-    objective = float(np.dot(minutes, held.placed[used]) + opening[candidate].sum())
+    opening = instance.sites["opening_cost"].to_numpy(float)[model.free_sites]
+    objective = float(np.dot(minutes, held.placed[used]) + np.dot(opening, open_sites[model.free_sites]))
     return replace(held, open_sites=open_sites, objective=objective, bound=-np.inf, proven=False)
 
 
