@@ -22,10 +22,9 @@ def no_lp_finishes() -> Iterator[None]:
         yield
 
 
-def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
-    """Two persons on days 0-1 from H0; open site X0 (street T, 10 minutes), candidates X1 (1 minute) and X2 (50
-    minutes) on street S, each opening at 100."""
-    cohorts = pd.DataFrame(
+def _two_persons_of_h0() -> pd.DataFrame:
+    """Two persons of home H0 (street T) on days 0-1."""
+    return pd.DataFrame(
         {
             "home_id": ["H0"],
             "street_id": ["T"],
@@ -36,6 +35,12 @@ def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
             "persons": [2],
         }
     )
+
+
+def _solve(sites_per_street_min: int):  # type: ignore[no-untyped-def]
+    """Two persons on days 0-1 from H0; open site X0 (street T, 10 minutes), candidates X1 (1 minute) and X2 (50
+    minutes) on street S, each opening at 100."""
+    cohorts = _two_persons_of_h0()
     sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 100.0], ["T", "S", "S"])
     arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 1.0, 50.0]})
     return solve_daily(cohorts, sites, arcs, 3, sites_per_street_min)
@@ -112,17 +117,7 @@ def test_where_the_cost_phase_finds_no_plan_the_held_plan_keeps_the_street_minim
         plan = real(*args, **kwargs)
         return replace(plan, unmet=plan.unmet + 1)
 
-    cohorts = pd.DataFrame(
-        {
-            "home_id": ["H0"],
-            "street_id": ["T"],
-            "group": ["other"],
-            "cause": ["mild"],
-            "arrival_day": [0],
-            "stay_days": [2],
-            "persons": [2],
-        }
-    )
+    cohorts = _two_persons_of_h0()
     sites = site_table([5, 5, 5], ["open", "candidate", "candidate"], [0.0, 100.0, 150.0], ["T", "S", "S"])
     arcs = pd.DataFrame({"home_id": ["H0"] * 3, "site_id": ["X0", "X1", "X2"], "minutes": [10.0, 50.0, 50.0]})
     with patch.object(daily_stage, "AT_THE_BOUNDS_MAX_PAIRS", 0), patch.object(daily_stage, "_cost_phase", no_plan):
