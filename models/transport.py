@@ -412,7 +412,16 @@ def stopped_bound(
         return bound
     units_cost, potential = solved
     restricted = (arcs.keys, arcs.num_demands)
-    terms = least_reduced_terms(complete, scale, potential=potential, capacity=capacity, restricted=restricted)
+    # the terms at which the potentials' bound (:func:`potentials_bound`) is no better than ``bound``: the scan stops
+    useless_at = (
+        bound * scale.units_per_minute + 0.5 * problem.flow_total - float(units_cost),
+        bound - lagrangian_bound(network, arcs.minutes, potential, scale),
+    )
+    terms = least_reduced_terms(
+        complete, scale, potential=potential, capacity=capacity, restricted=restricted, useless_at=useless_at
+    )
+    if not math.isfinite(terms[0]):
+        return bound
     return max(bound, potentials_bound(problem, network, units_cost, arcs, potential, scale, terms))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -80,3 +82,31 @@ def test_a_demand_of_three_counts_its_least_reduced_cost_three_times() -> None:
     )
     assert units == pytest.approx(-12.0) and minutes == pytest.approx(-12.0)
     assert scan_seconds(capacity) == pytest.approx(4 * SECONDS_PER_PAIR)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 9), st.data())
+def test_the_scan_stops_only_where_its_terms_end_below_what_the_caller_has(
+    suppliers: int, demands: int, data: st.DataObject
+) -> None:
+    """With ``useless_at`` the scan returns no bound (-inf) exactly when its whole terms are at or below those on both
+    sides (and it scanned a block), and otherwise the same terms as without it."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    matrix = np.round(rng.random((suppliers, demands)) * 50, 3)
+    arcs = CompleteArcs.plain(MatrixArcCosts(matrix), np.arange(suppliers), np.arange(demands))
+    potential = np.concatenate([rng.integers(0, 500, suppliers), rng.integers(0, 300, demands)])
+    capacity = (rng.integers(0, 4, suppliers), rng.integers(0, 4, demands))
+    keys = np.array(sorted(s * demands + d for s in range(suppliers) for d in range(demands) if rng.random() < 0.3))
+    restricted = (keys.astype(np.int64), demands)
+    scale = CostScale(8.0)
+    whole = least_reduced_terms(arcs, scale, potential=potential, capacity=capacity, restricted=restricted)
+    useless_at = (
+        whole[0] + data.draw(st.sampled_from([-5.0, 0.0, 5.0])),
+        whole[1] + data.draw(st.sampled_from([-1.0, 0.0, 1.0])),
+    )
+    stopped = least_reduced_terms(
+        arcs, scale, potential=potential, capacity=capacity, restricted=restricted, useless_at=useless_at
+    )
+    below = whole[0] <= useless_at[0] and whole[1] <= useless_at[1]
+    scanned = bool((capacity[0] > 0).any() and (capacity[1] > 0).any())  # at least one block of pairs
+    assert stopped == ((-math.inf, -math.inf) if below and scanned else whole)
