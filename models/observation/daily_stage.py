@@ -19,8 +19,8 @@ from models.observation.daily import (
     Cohorts,
     DailyModel,
     PhaseOutcome,
+    outcome,
     start_pairs,
-    with_street_minimums,
 )
 from models.observation.daily_bounds import (
     cost_lower_bound,
@@ -181,18 +181,13 @@ def _cost_status(cost: PhaseOutcome, unmet: PhaseOutcome) -> Status:
 
 
 def _held_plan(model: DailyModel, held: PhaseOutcome) -> PhaseOutcome:
-    """The unmet phase's plan with its cost, no bound: the cost phase ran out. The sites open in every plan and those
-    it uses are open, and on each choice street the cheapest candidates its minimum asks for (4); the cost counts the
-    free candidates' opening, as the phases' plans do (``models.observation.daily.outcome``)."""
-    instance = model.instance
+    """The unmet phase's plan, no bound: the cost phase ran out. Its open sites and cost as every phase's plan has
+    them (``models.observation.daily.outcome`` on the cost phase's model: the sites it uses, the cheapest candidates
+    each choice street's minimum asks for (4), the free candidates' opening and the minutes)."""
     used = held.placed > 0
-    open_sites = model.fixed_open > 0.5
-    open_sites[instance.arc_site[held.arc[used]]] = True
-    open_sites = with_street_minimums(model, open_sites)
-    minutes = instance.arcs["minutes"].to_numpy(float)[held.arc[used]]
-    opening = instance.sites["opening_cost"].to_numpy(float)[model.free_sites]
-    objective = float(np.dot(minutes, held.placed[used]) + np.dot(opening, open_sites[model.free_sites]))
-    return replace(held, open_sites=open_sites, objective=objective, bound=-np.inf, proven=False)
+    values = np.zeros(model.num_columns)
+    values[model.base_columns + model.column_of(held.columns[used])] = held.placed[used]
+    return replace(outcome(model, values), stats=held.stats)
 
 
 def _cohort_arrays(frame: pd.DataFrame, instance: Instance, horizon: int) -> Cohorts:
