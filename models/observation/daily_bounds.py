@@ -124,8 +124,7 @@ def _cost_bound_network(
     site_base, bypass, sink = 2 * groups, 2 * groups + sites, 2 * groups + sites + 1
     must, free = site_roles(instance)
     minutes = instance.arcs["minutes"].to_numpy(float)
-    cheapest = np.full(groups, np.inf)
-    np.minimum.at(cheapest, instance.arc_group, minutes)
+    cheapest = _cheapest_minutes(instance)
     reach = np.flatnonzero(np.isfinite(cheapest))
     group_nodes, other_nodes = np.arange(groups, dtype=np.int64), groups + np.arange(groups, dtype=np.int64)
     total = int(peak_persons.sum() + other_persons.sum())
@@ -156,10 +155,15 @@ def _units(minutes: FloatArray) -> IntArray:
     return np.floor(minutes * COST_UNITS_PER_MINUTE).astype(np.int64)
 
 
-def _minutes_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:
+def _cheapest_minutes(instance: Instance) -> FloatArray:
+    """Each group's cheapest arc's minutes (inf for a group without an arc)."""
     cheapest = np.full(len(instance.groups), np.inf)
     np.minimum.at(cheapest, instance.arc_group, instance.arcs["minutes"].to_numpy(float))
-    minutes = cheapest[cohorts.group]
+    return cheapest
+
+
+def _minutes_lower_bound(instance: Instance, cohorts: Cohorts, unmet_allowed: int) -> float:
+    minutes = _cheapest_minutes(instance)[cohorts.group]
     order = np.argsort(minutes, kind="stable")
     persons = cohorts.persons[order]
     to_place = int(persons.sum()) - int(unmet_allowed)
